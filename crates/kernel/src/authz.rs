@@ -1,0 +1,197 @@
+//! Authorisation: casbin RBAC with domains, policies in PostgreSQL.
+//!
+//! Domain `platform` holds the `operator` role; every member tenant is a domain (its uuid) with
+//! the roles `admin`, `author`, `teacher`, `reviewer`, `learner`. The role → permission rules are
+//! seeded by migration; role grants are written in the caller's transaction (so a failed request
+//! leaves none behind) and every change notifies `zk_authz`, on which each process reloads.
+//!
+//! Handlers state what they need in their signature: `Require<perm::UsersWrite>`.
+
+use crate::{
+    db::TenantTx,
+    error::{AppError, AppResult},
+    http::RequestContext,
+    tenancy::TenantId,
+};
+use axum::{extract::FromRequestParts, http::request::Parts};
+use casbin::{CoreApi, DefaultModel, Enforcer, RbacApi};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::{marker::PhantomData, sync::Arc};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+const MODEL: &str = r#"
+[request_definition]
+r = sub, dom, obj, act
+
+[policy_definition]
+p = sub, dom, obj, act
+
+[role_definition]
+g = _, _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = g(r.sub, p.sub, r.dom) && ((p.dom == "*" && r.dom != "platform") || r.dom == p.dom) && r.obj == p.obj && r.act == p.act
+"#;
+
+/// The roles of the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Operator,
+    Admin,
+    Author,
+    Teacher,
+    Reviewer,
+    Learner,
+}
+
+impl Role {
+    /// Roles a member tenant can grant.
+    pub const MEMBER_ROLES: [Role; 5] = [Role::Admin, Role::Author, Role::Teacher, Role::Reviewer, Role::Learner];
+
+    /// The name used in policies and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+            Role::Author => "author",
+            Role::Teacher => "teacher",
+            Role::Reviewer => "reviewer",
+            Role::Learner => "learner",
+        }
+    }
+
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "operator" => Role::Operator,
+            "admin" => Role::Admin,
+            "author" => Role::Author,
+            "teacher" => Role::Teacher,
+            "reviewer" => Role::Reviewer,
+            "learner" => Role::Learner,
+            _ => return None,
+        })
+    }
+}
+
+/// The shared casbin enforcer of one process.
+#[derive(Clone)]
+pub struct Authz {
+    enforcer: Arc<RwLock<Enforcer>>,
+}
+
+impl Authz {
+    /// Loads the model and every policy through casbin's sqlx adapter (on the owner pool: the
+    /// adapter issues `CREATE TABLE IF NOT EXISTS`, which the app role may not).
+    pub async fn load(owner: PgPool) -> anyhow::Result<Self> {
+        let model = DefaultModel::from_str(MODEL).await?;
+        let adapter = sqlx_adapter::SqlxAdapter::new_with_pool(owner).await?;
+        let mut enforcer = Enforcer::new(model, adapter).await?;
+        enforcer.enable_auto_save(false);
+        Ok(Self { enforcer: Arc::new(RwLock::new(enforcer)) })
+    }
+
+    /// Re-reads every policy (on `zk_authz` notifications, and after our own grants).
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        self.enforcer.write().await.load_policy().await?;
+        Ok(())
+    }
+
+    /// Whether `user` of `tenant` may do `action` on `object`.
+    pub async fn allowed(&self, tenant: TenantId, user: Uuid, object: &str, action: &str) -> bool {
+        let e = self.enforcer.read().await;
+        e.enforce((user.to_string(), tenant.authz_domain(), object.to_string(), action.to_string()))
+            .unwrap_or(false)
+    }
+
+    /// The roles of a user in a tenant.
+    pub async fn roles(&self, tenant: TenantId, user: Uuid) -> Vec<Role> {
+        let e = self.enforcer.read().await;
+        let mut roles: Vec<Role> = e
+            .get_roles_for_user(&user.to_string(), Some(&tenant.authz_domain()))
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect();
+        roles.sort_by_key(|r| *r as u8);
+        roles
+    }
+}
+
+/// Replaces the roles of a user in a tenant, inside the caller's transaction.
+pub async fn set_roles(tx: &mut TenantTx, tenant: TenantId, user: Uuid, roles: &[Role]) -> AppResult<()> {
+    let domain = tenant.authz_domain();
+    sqlx::query("DELETE FROM tenant.casbin_rule WHERE ptype = 'g' AND v0 = $1 AND v2 = $2")
+        .bind(user.to_string())
+        .bind(&domain)
+        .execute(&mut **tx)
+        .await?;
+    for role in roles {
+        grant_role(tx, tenant, user, *role).await?;
+    }
+    Ok(())
+}
+
+/// Grants a role, inside the caller's transaction (a no-op when already granted).
+pub async fn grant_role(tx: &mut TenantTx, tenant: TenantId, user: Uuid, role: Role) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', $1, $2, $3, '', '', '')
+         ON CONFLICT ON CONSTRAINT unique_key_sqlx_adapter DO NOTHING",
+    )
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .bind(tenant.authz_domain())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A permission a route needs: an object and an action in the policy table.
+pub trait Permission: Send + Sync + 'static {
+    const OBJECT: &'static str;
+    const ACTION: &'static str;
+}
+
+/// Declares permission marker types: `permission!(UsersWrite = "users", "write");`
+#[macro_export]
+macro_rules! permission {
+    ($($(#[$doc:meta])* $name:ident = $obj:literal, $act:literal;)+) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub struct $name;
+            impl $crate::authz::Permission for $name {
+                const OBJECT: &'static str = $obj;
+                const ACTION: &'static str = $act;
+            }
+        )+
+    };
+}
+
+/// Extractor: the request's principal holds permission `P` on the host's tenant.
+/// No principal → 401; principal without the permission → 403.
+pub struct Require<P: Permission> {
+    pub principal: crate::auth::Principal,
+    _perm: PhantomData<P>,
+}
+
+impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Require<P> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts.extensions.get::<RequestContext>().ok_or_else(AppError::unauthenticated)?;
+        let principal = ctx.principal.clone().ok_or_else(AppError::unauthenticated)?;
+        let authz = parts.extensions.get::<Authz>().ok_or_else(|| AppError::internal(anyhow::anyhow!("authz missing")))?;
+        if principal.tenant_id != ctx.tenant.id
+            || !authz.allowed(ctx.tenant.id, principal.user_id, P::OBJECT, P::ACTION).await
+        {
+            return Err(AppError::forbidden());
+        }
+        Ok(Self { principal, _perm: PhantomData })
+    }
+}

@@ -1,0 +1,199 @@
+//! Configuration from the environment (`ZK_*`, `DATABASE_URL`), read once at start-up.
+//!
+//! Every variable has a default that works for the embedded mode; `.env.example` lists them all.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// A secret string whose `Debug` output never shows the value.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Platform configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Owner connection (runs migrations). `None` means: start the embedded cluster.
+    pub database_url: Option<Secret>,
+    /// Connection of the RLS-bound application role; derived from `database_url` when unset.
+    pub app_database_url: Option<Secret>,
+    /// Maximum connections of the application pool.
+    pub db_max_connections: u32,
+    /// Base domain; members live at `{slug}.{base_domain}`.
+    pub base_domain: String,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Scheme and port used in links we send (mails, printed URLs): `http://{host}:{port}`.
+    pub public_scheme: String,
+    /// Port used in links; `None` = the listen port.
+    pub public_port: Option<u16>,
+    /// Key for CSRF tokens and other HMACs.
+    pub secret_key: Secret,
+    /// Directory for embedded state (database cluster, objects).
+    pub data_dir: PathBuf,
+    /// Theme and locales directory (`tenants/`); `None` = the copy built into the binary.
+    pub theme_dir: Option<PathBuf>,
+    /// SMTP server URL (lettre syntax); `None` = mails only go to the outbox table.
+    pub smtp_url: Option<Secret>,
+    /// Sender address of mails.
+    pub mail_from: String,
+    /// S3 endpoint and bucket; `None` = file-system object store under `data_dir/objects`.
+    pub s3: Option<S3Config>,
+    /// Session lifetime.
+    pub session_ttl: Duration,
+    /// Maximum request body size in bytes (uploads included).
+    pub body_limit: usize,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Trust `X-Forwarded-For` (set when behind our gateway or a proxy).
+    pub trust_forwarded: bool,
+    /// Upstream services for the gateway in split mode.
+    pub upstreams: Upstreams,
+}
+
+/// S3 settings.
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: Secret,
+    pub secret_key: Secret,
+}
+
+/// Addresses of the services when they run as separate processes.
+#[derive(Clone, Debug, Default)]
+pub struct Upstreams {
+    pub tenant: Option<String>,
+    pub content: Option<String>,
+    pub billing: Option<String>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} has an invalid value: {v:?}")),
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let s3 = match (var("ZK_S3_ENDPOINT"), var("ZK_S3_BUCKET")) {
+            (Some(endpoint), Some(bucket)) => Some(S3Config {
+                endpoint,
+                bucket,
+                region: var("ZK_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                access_key: Secret::new(var("ZK_S3_ACCESS_KEY").unwrap_or_default()),
+                secret_key: Secret::new(var("ZK_S3_SECRET_KEY").unwrap_or_default()),
+            }),
+            _ => None,
+        };
+        let secret_key = match var("ZK_SECRET_KEY") {
+            Some(k) if k.len() >= 32 => k,
+            Some(_) => anyhow::bail!("ZK_SECRET_KEY must be at least 32 characters"),
+            None => crate::crypto::random_token(),
+        };
+        Ok(Self {
+            database_url: var("DATABASE_URL").map(Secret::new),
+            app_database_url: var("ZK_APP_DATABASE_URL").map(Secret::new),
+            db_max_connections: parse("ZK_DB_MAX_CONNECTIONS", 16)?,
+            base_domain: var("ZK_BASE_DOMAIN").unwrap_or_else(|| "localhost".into()).to_lowercase(),
+            listen: parse("ZK_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            public_scheme: var("ZK_PUBLIC_SCHEME").unwrap_or_else(|| "http".into()),
+            public_port: var("ZK_PUBLIC_PORT").map(|p| p.parse()).transpose()?,
+            secret_key: Secret::new(secret_key),
+            data_dir: var("ZK_DATA_DIR").unwrap_or_else(|| ".zorgklas".into()).into(),
+            theme_dir: var("ZK_THEME_DIR").map(PathBuf::from),
+            smtp_url: var("ZK_SMTP_URL").map(Secret::new),
+            mail_from: var("ZK_MAIL_FROM")
+                .unwrap_or_else(|| "Nationale Zorgklas <noreply@zorgklas.localhost>".into()),
+            s3,
+            session_ttl: Duration::from_secs(parse::<u64>("ZK_SESSION_TTL_HOURS", 12)? * 3600),
+            body_limit: parse("ZK_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
+            request_timeout: Duration::from_secs(parse("ZK_REQUEST_TIMEOUT_SECS", 30)?),
+            trust_forwarded: parse("ZK_TRUST_FORWARDED", false)?,
+            upstreams: Upstreams {
+                tenant: var("ZK_TENANT_URL"),
+                content: var("ZK_CONTENT_URL"),
+                billing: var("ZK_BILLING_URL"),
+            },
+        })
+    }
+
+    /// A configuration for tests: fixed secret, given database, no mail server.
+    pub fn for_tests(database_url: &str, app_database_url: &str) -> Self {
+        Self {
+            database_url: Some(Secret::new(database_url)),
+            app_database_url: Some(Secret::new(app_database_url)),
+            db_max_connections: 5,
+            base_domain: "localhost".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_scheme: "http".into(),
+            public_port: Some(8080),
+            secret_key: Secret::new("test-secret-key-test-secret-key-0123456789"),
+            data_dir: std::env::temp_dir().join("zorgklas-test"),
+            theme_dir: None,
+            smtp_url: None,
+            mail_from: "Nationale Zorgklas <noreply@zorgklas.localhost>".into(),
+            s3: None,
+            session_ttl: Duration::from_secs(12 * 3600),
+            body_limit: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            trust_forwarded: false,
+            upstreams: Upstreams::default(),
+        }
+    }
+
+    /// The port that links should carry.
+    pub fn link_port(&self) -> u16 {
+        self.public_port.unwrap_or(self.listen.port())
+    }
+
+    /// `scheme://host[:port]` for a host on this platform.
+    pub fn url_for_host(&self, host: &str) -> String {
+        let port = self.link_port();
+        let default_port = matches!((self.public_scheme.as_str(), port), ("http", 80) | ("https", 443));
+        if default_port {
+            format!("{}://{host}", self.public_scheme)
+        } else {
+            format!("{}://{host}:{port}", self.public_scheme)
+        }
+    }
+
+    /// The portal URL of a member.
+    pub fn tenant_url(&self, slug: &str) -> String {
+        self.url_for_host(&format!("{slug}.{}", self.base_domain))
+    }
+
+    /// The URL of the NZK side (bare base domain).
+    pub fn platform_url(&self) -> String {
+        self.url_for_host(&self.base_domain)
+    }
+
+    /// Whether cookies must carry `Secure` (everything but plain-http localhost).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_scheme == "https"
+    }
+}

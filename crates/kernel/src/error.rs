@@ -1,0 +1,204 @@
+//! `AppError`: the one error type of the platform and its JSON envelope
+//! `{"error": {"code", "message", "field"}}`.
+//!
+//! Messages are Dutch; `code` is the stable machine code. 5xx bodies are generic and the cause is
+//! logged once, here. Pages get the same error rendered as HTML by `http::render_error_pages`,
+//! which finds the [`ErrorBody`] in the response extensions.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// Result alias for handlers and domain functions.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// An error with its HTTP status, machine code, Dutch message and optional field.
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: Cow<'static, str>,
+    pub field: Option<Cow<'static, str>>,
+    #[source]
+    pub source: Option<anyhow::Error>,
+}
+
+/// The serialisable part of an error, also attached to the response for HTML rendering.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorBody {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: &'a ErrorBody,
+}
+
+impl AppError {
+    /// Any error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { status, code, message: message.into(), field: None, source: None }
+    }
+    /// Invalid input in one field (422).
+    pub fn validation(
+        field: impl Into<Cow<'static, str>>,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message) }
+    }
+    /// A unique value that is taken (409).
+    pub fn conflict(
+        field: impl Into<Cow<'static, str>>,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::CONFLICT, code, message) }
+    }
+    /// Nothing here, or nothing the caller may know exists (404).
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Niet gevonden.")
+    }
+    /// Not logged in, or a credential that is not valid here (401).
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Log eerst in.")
+    }
+    /// Logged in but not allowed (403).
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "U heeft geen toegang tot deze functie.")
+    }
+    /// The member is suspended (403).
+    pub fn tenant_suspended() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "tenant_suspended",
+            "Dit portaal is tijdelijk niet beschikbaar: het lidmaatschap is opgeschort.",
+        )
+    }
+    /// Too many attempts (429).
+    pub fn too_many_attempts() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Te veel mislukte pogingen. Wacht een kwartier en probeer het opnieuw.",
+        )
+    }
+    /// The form's CSRF token is missing or wrong (403).
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
+        )
+    }
+    /// An unexpected failure (500); the cause is logged, never shown.
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Er ging iets mis aan onze kant. Probeer het later opnieuw.")
+        }
+    }
+
+    /// The body as sent.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: self.message.to_string(),
+            field: self.field.as_ref().map(|f| f.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(error.code = self.code, error.cause = ?self.source, "request failed");
+        }
+        let body = self.body();
+        let mut res = (self.status, Json(Envelope { error: &body })).into_response();
+        res.extensions_mut().insert(body);
+        res
+    }
+}
+
+/// Maps a database error to the caller's view of it, never exposing the database's text.
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => Self::not_found(),
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                // unique_violation
+                Some("23505") => Self {
+                    source: Some(err.into()),
+                    ..Self::new(StatusCode::CONFLICT, "conflict", "Dit bestaat al.")
+                },
+                // check_violation, not_null_violation, foreign_key_violation, invalid text
+                Some("23514" | "23502" | "23503" | "22P02" | "22001") => Self {
+                    source: Some(err.into()),
+                    ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "De invoer is ongeldig.")
+                },
+                // insufficient_privilege / row-level security: treat as not found.
+                Some("42501") => {
+                    tracing::warn!("row-level security refused a statement");
+                    Self { source: Some(err.into()), ..Self::not_found() }
+                }
+                _ => Self::internal(err),
+            },
+            _ => Self::internal(err),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// Lets a caller turn a named constraint violation into a specific error (realworld style).
+pub trait ResultExt<T> {
+    /// If the error is a violation of `constraint`, map it with `f`.
+    fn on_constraint(self, constraint: &str, f: impl FnOnce() -> AppError) -> AppResult<T>;
+}
+
+impl<T> ResultExt<T> for Result<T, sqlx::Error> {
+    fn on_constraint(self, constraint: &str, f: impl FnOnce() -> AppError) -> AppResult<T> {
+        self.map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.constraint() == Some(constraint) => f(),
+            _ => AppError::from(e),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn envelope_shape() {
+        let res = AppError::validation("slug", "invalid_slug", "Ongeldige slug.").into_response();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "invalid_slug");
+        assert_eq!(v["error"]["field"], "slug");
+        assert_eq!(v["error"]["message"], "Ongeldige slug.");
+    }
+
+    #[tokio::test]
+    async fn internal_errors_hide_their_cause() {
+        let res = AppError::internal(anyhow::anyhow!("relation tenant.secret does not exist")).into_response();
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("relation"), "{text}");
+        assert!(text.contains("\"internal\""));
+    }
+}

@@ -1,0 +1,26 @@
+//! The platform kernel: what every Zorgklas service needs and nothing service-specific.
+//!
+//! Configuration, the database pools and the tenant-scoped transaction, the error type and its
+//! JSON envelope, tenant resolution, sessions and the authenticated principal, the casbin
+//! enforcer, the object store, mail, page rendering (theme + locales), HTTP layers and telemetry.
+
+pub mod auth;
+pub mod authz;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod embedded;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod metrics;
+pub mod objects;
+pub mod platform;
+pub mod tenancy;
+pub mod telemetry;
+pub mod web;
+
+pub use config::Config;
+pub use error::{AppError, AppResult};
+pub use platform::Platform;
+pub use tenancy::{Tenant, TenantId};

@@ -1,0 +1,89 @@
+//! Mail: every message is written to the outbox table inside the caller's transaction (so a
+//! failed request sends nothing). With `ZK_SMTP_URL` set, a worker delivers unsent rows over SMTP
+//! (lettre); without it, operators read the outbox in the console.
+
+use crate::{config::Config, db::TenantTx, error::AppResult, tenancy::TenantId};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::PgPool;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Queues and delivers mail.
+#[derive(Clone)]
+pub struct Mailer {
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: String,
+}
+
+impl Mailer {
+    /// A mailer for the configuration (SMTP only when `ZK_SMTP_URL` is set).
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let smtp = match &config.smtp_url {
+            Some(url) => {
+                // `smtp://host[:port]`: a plain relay (a local MTA that handles TLS onward).
+                let parsed = url::Url::parse(url.expose())?;
+                let host = parsed.host_str().ok_or_else(|| anyhow::anyhow!("ZK_SMTP_URL has no host"))?;
+                Some(
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                        .port(parsed.port().unwrap_or(25))
+                        .build(),
+                )
+            }
+            None => None,
+        };
+        Ok(Self { smtp, from: config.mail_from.clone() })
+    }
+
+    /// Queues a mail for `tenant` inside the caller's transaction.
+    pub async fn enqueue(tx: &mut TenantTx, tenant: TenantId, to: &str, subject: &str, body: &str) -> AppResult<()> {
+        sqlx::query("INSERT INTO tenant.outbox (tenant_id, id, recipient, subject, body) VALUES ($1, $2, $3, $4, $5)")
+            .bind(tenant)
+            .bind(Uuid::new_v4())
+            .bind(to)
+            .bind(subject)
+            .bind(body)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts the SMTP delivery worker when SMTP is configured.
+    pub fn spawn_delivery(&self, pool: PgPool) {
+        let Some(smtp) = self.smtp.clone() else { return };
+        let from = self.from.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = deliver_batch(&pool, &smtp, &from).await {
+                    tracing::warn!(error = %e, "mail delivery failed; will retry");
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        });
+    }
+}
+
+async fn deliver_batch(pool: &PgPool, smtp: &AsyncSmtpTransport<Tokio1Executor>, from: &str) -> anyhow::Result<()> {
+    // The platform tenant may read every outbox row (see the outbox policy).
+    let mut tx = crate::db::begin_tenant(pool, TenantId::PLATFORM).await?;
+    let rows: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT tenant_id, id, recipient, subject, body FROM tenant.outbox
+         WHERE sent_at IS NULL ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (tenant_id, id, to, subject, body) in rows {
+        let message = Message::builder()
+            .from(from.parse()?)
+            .to(to.parse()?)
+            .subject(subject)
+            .body(body)?;
+        smtp.send(message).await?;
+        sqlx::query("UPDATE tenant.outbox SET sent_at = now() WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

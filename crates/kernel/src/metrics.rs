@@ -1,0 +1,75 @@
+//! Request metrics in the Prometheus text format: counts and latency histograms per route.
+
+use std::{collections::HashMap, fmt::Write, sync::Mutex, time::Duration};
+
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// Process-wide request metrics.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<HashMap<(String, String, u16), u64>>,
+    latency: Mutex<HashMap<String, Series>>,
+}
+
+impl Metrics {
+    /// Records one request.
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
+        let mut latency = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        let s = latency.entry(route.to_owned()).or_default();
+        s.count += 1;
+        s.sum += secs;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    /// The Prometheus exposition text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP zk_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str("# TYPE zk_http_requests_total counter\n");
+        for ((method, route, status), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = writeln!(out, "zk_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
+        }
+        out.push_str("# HELP zk_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str("# TYPE zk_http_request_duration_seconds histogram\n");
+        for (route, s) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(out, "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}", s.buckets[i]);
+            }
+            let _ = writeln!(out, "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "zk_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", s.sum);
+            let _ = writeln!(out, "zk_http_request_duration_seconds_count{{route=\"{route}\"}} {}", s.count);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn renders_counts_and_buckets() {
+        let m = super::Metrics::default();
+        m.observe("GET", "/healthz", 200, std::time::Duration::from_millis(3));
+        let text = m.render();
+        assert!(text.contains("zk_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
+        assert!(text.contains("zk_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.005\"} 1"));
+        assert!(text.contains("zk_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.0025\"} 0"));
+    }
+}

@@ -1,0 +1,117 @@
+//! `Platform`: the shared parts of one process, built once at start-up and cloned into every
+//! service's state.
+
+use crate::{
+    auth::SessionStore,
+    authz::Authz,
+    config::Config,
+    db::Db,
+    mail::Mailer,
+    metrics::Metrics,
+    objects::{FsStore, ObjectStore},
+    tenancy::{Branding, Directory, Tenant, TenantId, TenantStatus},
+    web::Theme,
+};
+use sqlx::postgres::PgListener;
+use std::{sync::Arc, time::Duration};
+
+/// Everything a service needs from the kernel.
+#[derive(Clone)]
+pub struct Platform {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub directory: Arc<Directory>,
+    pub sessions: Arc<SessionStore>,
+    pub authz: Authz,
+    pub theme: Arc<Theme>,
+    pub mailer: Mailer,
+    pub objects: Arc<dyn ObjectStore>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Platform {
+    /// Connects, loads policies and the theme, and starts the notification listener.
+    /// Migrations are not run here (`zorgklas migrate`, `demo` and tests do that).
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config)?;
+        let authz = Authz::load(db.owner.clone()).await?;
+        let theme = Theme::load(config.theme_dir.as_deref())?;
+        let objects: Arc<dyn ObjectStore> = Arc::new(FsStore::new(config.data_dir.join("objects")));
+        let platform = Self {
+            directory: Arc::new(Directory::new(db.app.clone(), &config.base_domain)),
+            sessions: Arc::new(SessionStore::new(db.app.clone(), config.session_ttl)),
+            mailer: Mailer::new(&config)?,
+            authz,
+            theme: Arc::new(theme),
+            objects,
+            metrics: Arc::new(Metrics::default()),
+            db,
+            config: Arc::new(config),
+        };
+        platform.spawn_listener();
+        platform.mailer.spawn_delivery(platform.db.app.clone());
+        Ok(platform)
+    }
+
+    /// A stand-in tenant for pages rendered before any tenant is known (unknown host).
+    pub fn fallback_tenant(&self) -> Tenant {
+        Tenant {
+            id: TenantId::PLATFORM,
+            slug: "platform".into(),
+            name: "Nationale Zorgklas".into(),
+            is_platform: true,
+            status: TenantStatus::Active,
+            employee_count: 0,
+            branding: Branding {
+                primary_color: "#1d4f91".into(),
+                accent_color: "#8a3b12".into(),
+                logo_key: None,
+                logo_content_type: None,
+                welcome_markdown: String::new(),
+                welcome_html: String::new(),
+                support_email: None,
+                version: 0,
+            },
+        }
+    }
+
+    /// Listens on `zk_tenant_changed`, `zk_authz` and `zk_session_revoked` and invalidates the
+    /// matching in-memory state; after a lost connection everything is dropped and reloaded.
+    fn spawn_listener(&self) {
+        let platform = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match platform.listen_once().await {
+                    Ok(()) => return,
+                    Err(e) => tracing::warn!(error = %e, "notification listener lost; retrying"),
+                }
+                platform.directory.clear();
+                platform.sessions.clear();
+                if let Err(e) = platform.authz.reload().await {
+                    tracing::warn!(error = %e, "policy reload failed");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
+    async fn listen_once(&self) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(&self.db.app).await?;
+        listener.listen_all(["zk_tenant_changed", "zk_authz", "zk_session_revoked"]).await?;
+        // Anything that changed while we were not listening.
+        self.directory.clear();
+        self.authz.reload().await?;
+        loop {
+            let n = listener.recv().await?;
+            match n.channel() {
+                "zk_tenant_changed" => match n.payload().parse() {
+                    Ok(id) => self.directory.invalidate(TenantId(id)),
+                    Err(_) => self.directory.clear(),
+                },
+                "zk_authz" => self.authz.reload().await?,
+                "zk_session_revoked" => self.sessions.clear(),
+                _ => {}
+            }
+        }
+    }
+}

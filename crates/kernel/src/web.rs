@@ -1,0 +1,230 @@
+//! Server-rendered pages: the theme (handlebars templates, CSS, locales from `tenants/`) and safe
+//! Markdown. Dutch first, English second.
+
+use crate::{
+    error::{AppError, AppResult},
+    http::RequestContext,
+};
+use axum::response::Html;
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use serde_json::{json, Map, Value};
+use std::{collections::HashMap, path::Path, sync::Arc};
+
+/// A supported interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    /// The code used in cookies, `lang` attributes and locale files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+    /// Parses a code; anything unknown is Dutch.
+    pub fn parse(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Nl
+        }
+    }
+}
+
+macro_rules! theme_files {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../tenants/default/templates/", $name, ".hbs")))),+]
+    };
+}
+
+/// Templates of the default theme, built into the binary (overridable with `ZK_THEME_DIR`).
+const TEMPLATES: &[(&str, &str)] = theme_files!(
+    "layout", "error", "message", "landing", "login", "password_forgot", "password_reset",
+    "invite_accept", "learner_home", "console", "console_tenant", "console_outbox",
+    "admin_users", "admin_branding",
+);
+
+/// Static files of the default theme.
+const STATIC: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("../../../tenants/default/static/app.css")),
+    ("branding.js", "text/javascript; charset=utf-8", include_str!("../../../tenants/default/static/branding.js")),
+];
+
+const LOCALE_NL: &str = include_str!("../../../tenants/locales/nl.json");
+const LOCALE_EN: &str = include_str!("../../../tenants/locales/en.json");
+
+type Locales = HashMap<&'static str, HashMap<String, String>>;
+
+/// The loaded theme.
+pub struct Theme {
+    hbs: Handlebars<'static>,
+    locales: Arc<Locales>,
+    statics: HashMap<String, (&'static str, String)>,
+}
+
+impl Theme {
+    /// Loads the built-in theme, or the files under `dir` (same layout as `tenants/`) when given.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
+        let read = |rel: &str, builtin: &str| -> anyhow::Result<String> {
+            match dir {
+                Some(d) => Ok(std::fs::read_to_string(d.join(rel))?),
+                None => Ok(builtin.to_string()),
+            }
+        };
+        let mut locales: Locales = HashMap::new();
+        locales.insert("nl", serde_json::from_str(&read("locales/nl.json", LOCALE_NL)?)?);
+        locales.insert("en", serde_json::from_str(&read("locales/en.json", LOCALE_EN)?)?);
+        let locales = Arc::new(locales);
+
+        let mut hbs = Handlebars::new();
+        hbs.set_strict_mode(false);
+        for (name, builtin) in TEMPLATES {
+            let source = read(&format!("default/templates/{name}.hbs"), builtin)?;
+            hbs.register_template_string(name, source)?;
+        }
+        let l = locales.clone();
+        hbs.register_helper(
+            "t",
+            Box::new(move |h: &Helper, _: &Handlebars, ctx: &Context, _: &mut RenderContext, out: &mut dyn Output| -> HelperResult {
+                let key = h
+                    .param(0)
+                    .and_then(|p| p.value().as_str())
+                    .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+                let lang = ctx.data().get("lang").and_then(Value::as_str).unwrap_or("nl");
+                let mut text = translate(&l, lang, key);
+                for (name, value) in h.hash() {
+                    let v = match value.value() {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    text = text.replace(&format!("{{{name}}}"), &v);
+                }
+                out.write(&handlebars::html_escape(&text))?;
+                Ok(())
+            }),
+        );
+        hbs.register_helper(
+            "eq",
+            Box::new(|h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| -> HelperResult {
+                let a = h.param(0).map(|p| p.value());
+                let b = h.param(1).map(|p| p.value());
+                out.write(if a == b { "true" } else { "" })?;
+                Ok(())
+            }),
+        );
+
+        let mut statics = HashMap::new();
+        for (name, ct, builtin) in STATIC {
+            statics.insert(name.to_string(), (*ct, read(&format!("default/static/{name}"), builtin)?));
+        }
+        Ok(Self { hbs, locales, statics })
+    }
+
+    /// A message in the given language (falls back to Dutch, then to the key).
+    pub fn t(&self, lang: Lang, key: &str) -> String {
+        translate(&self.locales, lang.code(), key)
+    }
+
+    /// A static theme file and its content type.
+    pub fn static_file(&self, name: &str) -> Option<(&'static str, &str)> {
+        self.statics.get(name).map(|(ct, body)| (*ct, body.as_str()))
+    }
+
+    /// Renders a page with the request's tenant, user, language and CSRF token in scope;
+    /// `data`'s keys are merged into the root.
+    pub fn render(&self, template: &str, ctx: &RequestContext, data: Value) -> AppResult<Html<String>> {
+        let mut root = base_context(ctx);
+        if let Value::Object(extra) = data {
+            root.extend(extra);
+        }
+        self.hbs
+            .render(template, &Value::Object(root))
+            .map(Html)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("template {template}: {e}")))
+    }
+}
+
+fn translate(locales: &Locales, lang: &str, key: &str) -> String {
+    locales
+        .get(lang)
+        .and_then(|m| m.get(key))
+        .or_else(|| locales.get("nl").and_then(|m| m.get(key)))
+        .cloned()
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn base_context(ctx: &RequestContext) -> Map<String, Value> {
+    let t = &ctx.tenant;
+    let b = &t.branding;
+    let mut m = Map::new();
+    m.insert("lang".into(), json!(ctx.lang.code()));
+    m.insert("other_lang".into(), json!(if ctx.lang == Lang::Nl { "en" } else { "nl" }));
+    m.insert("csrf".into(), json!(ctx.csrf));
+    m.insert("path".into(), json!(ctx.path));
+    m.insert(
+        "tenant".into(),
+        json!({
+            "name": t.name,
+            "slug": t.slug,
+            "is_platform": t.is_platform,
+            "primary_color": b.primary_color,
+            "accent_color": b.accent_color,
+            "has_logo": b.logo_key.is_some(),
+            "version": b.version,
+            "support_email": b.support_email,
+            "welcome_html": b.welcome_html,
+        }),
+    );
+    m.insert(
+        "user".into(),
+        match &ctx.principal {
+            Some(p) => json!({"id": p.user_id, "is_operator": p.is_operator()}),
+            None => Value::Null,
+        },
+    );
+    m
+}
+
+/// Markdown → HTML that is safe to embed: raw HTML is shown as text, images are reduced to their
+/// alt text, and links keep only http(s), mailto and same-site targets.
+pub fn markdown_to_safe_html(markdown: &str) -> String {
+    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).filter_map(|event| match event {
+        Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            let safe = ["http://", "https://", "mailto:"].iter().any(|p| dest_url.to_ascii_lowercase().starts_with(p))
+                || (dest_url.starts_with('/') && !dest_url.starts_with("//"));
+            Some(Event::Start(Tag::Link {
+                link_type,
+                dest_url: if safe { dest_url } else { "#".into() },
+                title,
+                id,
+            }))
+        }
+        other => Some(other),
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_to_safe_html;
+
+    #[test]
+    fn markdown_is_sanitised() {
+        let html = markdown_to_safe_html("**Welkom** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://nzk.nl) ![img](http://x/y.png)");
+        assert!(html.contains("<strong>Welkom</strong>"));
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("href=\"https://nzk.nl\""));
+        assert!(!html.contains("<img"), "{html}");
+    }
+}
