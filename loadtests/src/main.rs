@@ -1,1 +1,406 @@
-fn main() {}
+//! `zk-load`: a small closed-loop HTTP load generator for the Zorgklas benchmarks.
+//!
+//! C workers each keep one HTTP/1.1 keep-alive connection and send requests back to back for a
+//! warm-up plus D measured seconds, recording every request's latency. Scenarios: `trivial` (an
+//! in-process axum handler, the baseline), `home` (a learner's home page on a member subdomain of
+//! a running server) and `login` (the login form). With `--alternate N` the scenarios take turns
+//! for N rounds and the summary shows medians over the rounds and each scenario's throughput as a
+//! share of the trivial handler's. Only loopback targets are accepted.
+
+mod client;
+mod report;
+mod scenario;
+mod stats;
+mod target;
+mod trivial;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use scenario::Scenario;
+use stats::RunStats;
+use std::{
+    fs::File,
+    io::{BufWriter, Write},
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use target::Target;
+
+/// Command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "zk-load",
+    version,
+    about = "Closed-loop HTTP load generator for the Zorgklas benchmarks (loopback targets only)",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    bench: BenchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenarios (the default when no subcommand is given).
+    Bench(BenchArgs),
+    /// Log in once and print the zk_session cookie value.
+    Session(SessionArgs),
+    /// GET a path until it answers 2xx (for scripts waiting on a server).
+    Probe(ProbeArgs),
+}
+
+/// Where the Zorgklas server is and which member subdomain to use.
+#[derive(Args, Debug, Clone)]
+struct ServerArgs {
+    /// Target IP address (127.0.0.0/8, ::1 or localhost only).
+    #[arg(long, default_value = "127.0.0.1", value_parser = target::parse_loopback_ip)]
+    ip: IpAddr,
+    /// Port of the running Zorgklas server (needed for the home and login scenarios).
+    #[arg(short, long)]
+    port: Option<u16>,
+    /// Member slug: requests go to `<tenant>.<base-domain>:<port>`.
+    #[arg(long, default_value = "bench")]
+    tenant: String,
+    /// The server's base domain (ZK_BASE_DOMAIN).
+    #[arg(long, default_value = "localhost")]
+    base_domain: String,
+    /// Host header to send instead of `<tenant>.<base-domain>:<port>`.
+    #[arg(long)]
+    host_header: Option<String>,
+}
+
+impl ServerArgs {
+    fn target(&self) -> anyhow::Result<Target> {
+        let port = self.port.context("--port is required for scenarios against the Zorgklas server")?;
+        Target::new(SocketAddr::new(self.ip, port))
+    }
+
+    fn host(&self) -> anyhow::Result<String> {
+        if let Some(h) = &self.host_header {
+            return Ok(h.clone());
+        }
+        let port = self.port.context("--port is required")?;
+        Ok(format!("{}.{}:{port}", self.tenant, self.base_domain))
+    }
+}
+
+/// Learner credentials.
+#[derive(Args, Debug, Clone)]
+struct Credentials {
+    /// Learner e-mail address (for the login scenario, and to obtain a session).
+    #[arg(long)]
+    email: Option<String>,
+    /// Learner password.
+    #[arg(long, env = "ZK_LOAD_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+}
+
+impl Credentials {
+    fn get(&self) -> anyhow::Result<(&str, &str)> {
+        match (&self.email, &self.password) {
+            (Some(e), Some(p)) => Ok((e, p)),
+            _ => bail!("--email and --password are required (for the login scenario, or to obtain a session)"),
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct BenchArgs {
+    /// Scenarios to run, in order (repeat or comma-separate). Default: all three with --port,
+    /// otherwise only trivial.
+    #[arg(short, long = "scenario", value_enum, value_delimiter = ',')]
+    scenarios: Vec<Scenario>,
+    /// Run the scenarios alternately for N rounds and report medians over the rounds.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    alternate: u32,
+    /// Concurrent workers (one keep-alive connection each).
+    #[arg(short, long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: u32,
+    /// Concurrent workers for the login scenario (default: --concurrency).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    login_concurrency: Option<u32>,
+    /// Measured seconds per run.
+    #[arg(short, long, default_value_t = 15.0, value_parser = parse_seconds)]
+    duration: f64,
+    /// Warm-up seconds per run (not counted).
+    #[arg(long, default_value_t = 2.0, value_parser = parse_seconds_or_zero)]
+    warmup: f64,
+    /// Per-request timeout in seconds (a timeout counts as an error).
+    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+    timeout: f64,
+    /// Worker threads of the load generator's runtime (default: number of CPUs).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Worker threads of the in-process trivial server's runtime (default: number of CPUs).
+    #[arg(long)]
+    trivial_threads: Option<usize>,
+    /// Session cookie value for the home scenario (default: log in with --email/--password).
+    #[arg(long, env = "ZK_LOAD_SESSION", hide_env_values = true)]
+    session: Option<String>,
+    /// Path of the learner home page.
+    #[arg(long, default_value = "/")]
+    home_path: String,
+    /// Also write every round and the summary as JSON lines to this file.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Also write the summary as a markdown table to this file.
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    credentials: Credentials,
+}
+
+#[derive(Args, Debug, Clone)]
+struct SessionArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    credentials: Credentials,
+    /// Timeout in seconds.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_seconds)]
+    timeout: f64,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ProbeArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Path to GET.
+    #[arg(long, default_value = "/healthz")]
+    path: String,
+    /// Keep trying for this many seconds (0: try once).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_seconds_or_zero)]
+    wait: f64,
+}
+
+fn parse_seconds_or_zero(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !v.is_finite() || !(0.0..=3600.0).contains(&v) {
+        return Err("must be between 0 and 3600 seconds".into());
+    }
+    Ok(v)
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v = parse_seconds_or_zero(s)?;
+    if v <= 0.0 {
+        return Err("must be more than 0 seconds".into());
+    }
+    Ok(v)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let threads = match &cli.command {
+        Some(Command::Bench(b)) => b.threads,
+        None => cli.bench.threads,
+        _ => Some(1),
+    };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all().thread_name("zk-load");
+    if let Some(n) = threads {
+        builder.worker_threads(n.max(1));
+    }
+    let rt = builder.build().context("building the tokio runtime")?;
+    match cli.command {
+        None => rt.block_on(bench(cli.bench)),
+        Some(Command::Bench(b)) => rt.block_on(bench(b)),
+        Some(Command::Session(s)) => rt.block_on(session(s)),
+        Some(Command::Probe(p)) => rt.block_on(probe(p)),
+    }
+}
+
+async fn session(args: SessionArgs) -> anyhow::Result<()> {
+    let (email, password) = args.credentials.get()?;
+    let token = scenario::obtain_session(
+        args.server.target()?,
+        &args.server.host()?,
+        email,
+        password,
+        Duration::from_secs_f64(args.timeout),
+    )
+    .await?;
+    println!("{token}");
+    Ok(())
+}
+
+async fn probe(args: ProbeArgs) -> anyhow::Result<()> {
+    let target = args.server.target()?;
+    let host = args.server.host_header.clone().unwrap_or_else(|| target.to_string());
+    let template = client::Template::new(http::Method::GET, &args.path, &host, client::Expect::TwoOrThree)?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait);
+    loop {
+        let last = match client::send_once(target, &template, Duration::from_secs(5)).await {
+            Ok(res) if template.expect.is_success(res.status(), res.headers()) => return Ok(()),
+            Ok(res) => format!("status {}", res.status()),
+            Err(e) => format!("{e:#}"),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            bail!("GET {} on {target}: {last}", args.path);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A scenario ready to run: where it goes and what it sends.
+struct Prepared {
+    scenario: Scenario,
+    target: Target,
+    template: Arc<client::Template>,
+    concurrency: usize,
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let mut scenarios = args.scenarios.clone();
+    if scenarios.is_empty() {
+        scenarios = if args.server.port.is_some() {
+            vec![Scenario::Trivial, Scenario::Home, Scenario::Login]
+        } else {
+            vec![Scenario::Trivial]
+        };
+    }
+    let mut seen = Vec::new();
+    scenarios.retain(|s| if seen.contains(s) { false } else { seen.push(*s); true });
+
+    // Check everything that can be checked before any load is sent.
+    let server_target = if scenarios.iter().any(|s| s.needs_server()) { Some(args.server.target()?) } else { None };
+    let host = if server_target.is_some() { Some(args.server.host()?) } else { None };
+    if scenarios.contains(&Scenario::Login) || (scenarios.contains(&Scenario::Home) && args.session.is_none()) {
+        args.credentials.get()?;
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let shape = client::LoadShape {
+        concurrency: args.concurrency as usize,
+        warmup: Duration::from_secs_f64(args.warmup),
+        duration: Duration::from_secs_f64(args.duration),
+        request_timeout: timeout,
+    };
+
+    let trivial_server = if scenarios.contains(&Scenario::Trivial) {
+        let s = trivial::TrivialServer::start(args.trivial_threads)?;
+        eprintln!("trivial handler listening on {}", s.addr());
+        Some(s)
+    } else {
+        None
+    };
+
+    let mut prepared = Vec::new();
+    for &s in &scenarios {
+        let (target, template, concurrency) = match s {
+            Scenario::Trivial => {
+                let addr = trivial_server.as_ref().map(trivial::TrivialServer::addr).context("trivial server not started")?;
+                let target = Target::new(addr)?;
+                (target, scenario::trivial_template(target)?, shape.concurrency)
+            }
+            Scenario::Home => {
+                let (target, host) = server_target.zip(host.as_deref()).context("no server target")?;
+                let session = match &args.session {
+                    Some(s) => s.clone(),
+                    None => {
+                        let (email, password) = args.credentials.get()?;
+                        let s = scenario::obtain_session(target, host, email, password, timeout).await?;
+                        eprintln!("logged in as {email} on {host}");
+                        s
+                    }
+                };
+                let template = scenario::home_template(host, &args.home_path, &session)?;
+                // One request up front, so a wrong setup fails loudly instead of as 100% errors.
+                let res = client::send_once(target, &template, timeout).await?;
+                if !template.expect.is_success(res.status(), res.headers()) {
+                    bail!(
+                        "GET {} on {host} with the session answered {} (location {:?}), expected 200",
+                        args.home_path,
+                        res.status(),
+                        res.headers().get(http::header::LOCATION)
+                    );
+                }
+                (target, template, shape.concurrency)
+            }
+            Scenario::Login => {
+                let (target, host) = server_target.zip(host.as_deref()).context("no server target")?;
+                let (email, password) = args.credentials.get()?;
+                let template = scenario::login_template(host, email, password, &scenario::csrf_token())?;
+                let c = args.login_concurrency.map_or(shape.concurrency, |c| c as usize);
+                (target, template, c)
+            }
+        };
+        prepared.push(Prepared { scenario: s, target, template: Arc::new(template), concurrency })
+    }
+
+    let mut json = match &args.json {
+        Some(path) => {
+            let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            Some(BufWriter::new(f))
+        }
+        None => None,
+    };
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    if let Some(w) = json.as_mut() {
+        let meta = serde_json::json!({
+            "type": "meta",
+            "unix_time": unix,
+            "cpus": cpus,
+            "rounds": args.alternate,
+            "concurrency": args.concurrency,
+            "login_concurrency": args.login_concurrency.unwrap_or(args.concurrency),
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "scenarios": scenarios.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            "server": server_target.map(|t| t.to_string()),
+            "host": host,
+        });
+        writeln!(w, "{meta}")?;
+        w.flush()?;
+    }
+
+    eprintln!(
+        "{} round(s) of {} | {} s warm-up + {} s measured per run | {} CPUs",
+        args.alternate,
+        scenarios.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+        args.warmup,
+        args.duration,
+        cpus
+    );
+    let mut runs: Vec<RunStats> = Vec::new();
+    for round in 1..=args.alternate {
+        for p in &prepared {
+            let shape = client::LoadShape { concurrency: p.concurrency, ..shape };
+            let r = client::run_load(p.target, p.template.clone(), shape, p.scenario.name(), round).await?;
+            println!("{}", report::run_line(&r, args.alternate));
+            if let Some(w) = json.as_mut() {
+                writeln!(w, "{}", report::run_json(&r))?;
+                w.flush()?;
+            }
+            runs.push(r);
+        }
+    }
+    if let Some(s) = trivial_server {
+        s.stop()?;
+    }
+
+    let order: Vec<String> = scenarios.iter().map(|s| s.name().to_owned()).collect();
+    let summaries = stats::summarise(&order, &runs, Scenario::Trivial.name());
+    println!();
+    print!("{}", report::table(&summaries));
+    if let Some(w) = json.as_mut() {
+        for s in &summaries {
+            writeln!(w, "{}", report::summary_json(s))?;
+        }
+        w.flush()?;
+    }
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, report::markdown(&summaries)).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let failed: Vec<&str> = summaries.iter().filter(|s| s.ok == 0).map(|s| s.scenario.as_str()).collect();
+    if !failed.is_empty() {
+        bail!("no successful requests in: {}", failed.join(", "));
+    }
+    Ok(())
+}

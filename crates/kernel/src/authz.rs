@@ -39,7 +39,7 @@ m = g(r.sub, p.sub, r.dom) && ((p.dom == "*" && r.dom != "platform") || r.dom ==
 "#;
 
 /// The roles of the platform.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Operator,
@@ -118,7 +118,7 @@ impl Authz {
             .iter()
             .filter_map(|r| Role::parse(r))
             .collect();
-        roles.sort_by_key(|r| *r as u8);
+        roles.sort();
         roles
     }
 }
@@ -193,5 +193,20 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Require<P> {
             return Err(AppError::forbidden());
         }
         Ok(Self { principal, _perm: PhantomData })
+    }
+}
+
+/// Extractor: any logged-in principal of the host's tenant (401 otherwise).
+pub struct Authenticated(pub crate::auth::Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts.extensions.get::<RequestContext>().ok_or_else(AppError::unauthenticated)?;
+        match &ctx.principal {
+            Some(p) if p.tenant_id == ctx.tenant.id => Ok(Self(p.clone())),
+            _ => Err(AppError::unauthenticated()),
+        }
     }
 }

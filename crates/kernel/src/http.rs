@@ -68,11 +68,17 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// Applies the global layers once, around the whole router, like crates.io's middleware stack.
+/// Applies the global layers once, around the whole router, like crates.io's middleware stack:
+/// the request context (tenant, principal, CSRF, error pages) inside the edge layers.
 pub fn apply_layers(router: Router, platform: &Platform) -> Router {
+    apply_edge_layers(router.layer(middleware::from_fn_with_state(platform.clone(), context)), platform)
+}
+
+/// The layers without the request context: what the gateway puts around requests it forwards
+/// to another process (that process resolves tenant and principal itself).
+pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
     let config = &platform.config;
     router
-        .layer(middleware::from_fn_with_state(platform.clone(), context))
         .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
@@ -214,6 +220,15 @@ async fn context(State(platform): State<Platform>, mut req: Request, next: Next)
         Some(c) if c.len() >= 32 => (c.to_owned(), false),
         _ => (crypto::random_token(), true),
     };
+    // A browser session calling a mutating API route must prove it read the CSRF cookie
+    // (forms are checked by `CsrfForm`; bearer tokens are not sent by browsers on their own).
+    let via_session = principal.as_ref().is_some_and(|p| p.credential == crate::auth::Credential::Session);
+    if via_session && is_api(&path) && is_mutating(req.method()) {
+        let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if new_csrf || !crypto::constant_time_eq(sent, &csrf) {
+            return AppError::csrf().into_response();
+        }
+    }
     let ctx = RequestContext { tenant, principal, lang, csrf: csrf.clone(), path: path.clone(), request_id };
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(platform.authz.clone());

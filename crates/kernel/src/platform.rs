@@ -34,6 +34,12 @@ impl Platform {
     /// Migrations are not run here (`zorgklas migrate`, `demo` and tests do that).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let db = Db::connect(&config)?;
+        let migrated: Option<String> = sqlx::query_scalar("SELECT to_regclass('tenant.casbin_rule')::text")
+            .fetch_one(&db.owner)
+            .await?;
+        if migrated.is_none() {
+            anyhow::bail!("the database has no Zorgklas schema yet: run `zorgklas migrate` first");
+        }
         let authz = Authz::load(db.owner.clone()).await?;
         let theme = Theme::load(config.theme_dir.as_deref())?;
         let objects: Arc<dyn ObjectStore> = Arc::new(FsStore::new(config.data_dir.join("objects")));

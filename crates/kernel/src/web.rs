@@ -108,15 +108,8 @@ impl Theme {
                 Ok(())
             }),
         );
-        hbs.register_helper(
-            "eq",
-            Box::new(|h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output| -> HelperResult {
-                let a = h.param(0).map(|p| p.value());
-                let b = h.param(1).map(|p| p.value());
-                out.write(if a == b { "true" } else { "" })?;
-                Ok(())
-            }),
-        );
+        hbs.register_helper("eq", Box::new(eq));
+        hbs.register_helper("concat", Box::new(concat));
 
         let mut statics = HashMap::new();
         for (name, ct, builtin) in STATIC {
@@ -148,6 +141,9 @@ impl Theme {
             .map_err(|e| AppError::internal(anyhow::anyhow!("template {template}: {e}")))
     }
 }
+
+handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars::handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
 
 fn translate(locales: &Locales, lang: &str, key: &str) -> String {
     locales

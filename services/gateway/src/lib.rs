@@ -1,1 +1,117 @@
-//! stub
+//! Gateway: what sits in front of the services. Probes and metrics, the theme's static files,
+//! the language switch, the merged OpenAPI document, and — in split mode — forwarding each
+//! request to the process that owns its path.
+
+mod proxy;
+
+pub use proxy::{proxy_router, service_for_path, Upstream};
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde_json::Value;
+use zk_kernel::{
+    http::{see_other, set_cookie, LANG_COOKIE},
+    web::Lang,
+    AppError, Platform,
+};
+
+/// State of the gateway's own routes.
+#[derive(Clone)]
+pub struct GatewayState {
+    pub platform: Platform,
+    /// The merged OpenAPI document.
+    pub openapi: std::sync::Arc<Value>,
+}
+
+/// The gateway's own routes; `fragments` are the services' OpenAPI documents.
+pub fn router(platform: Platform, fragments: &[&str]) -> Router {
+    let state = GatewayState { platform, openapi: std::sync::Arc::new(merge_openapi(fragments)) };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/static/{file}", get(static_file))
+        .route("/taal/{lang}", get(switch_language))
+        .route("/api/v1/openapi.json", get(openapi))
+        .with_state(state)
+}
+
+/// The OpenAPI 3.1 document: the gateway's own header and the services' paths and schemas.
+pub fn merge_openapi(fragments: &[&str]) -> Value {
+    let mut doc: Value = serde_json::from_str(include_str!("openapi.json")).unwrap_or(Value::Null);
+    for fragment in fragments {
+        let Ok(Value::Object(part)) = serde_json::from_str::<Value>(fragment) else { continue };
+        for section in ["paths", "components"] {
+            if let (Some(Value::Object(src)), Some(Value::Object(dst))) = (part.get(section), doc.get_mut(section)) {
+                for (k, v) in src {
+                    match (dst.get_mut(k), v) {
+                        (Some(Value::Object(d)), Value::Object(s)) => d.extend(s.clone()),
+                        _ => {
+                            dst.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// `GET /healthz`: the process is alive.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers.
+async fn readyz(State(s): State<GatewayState>) -> Response {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&s.platform.db.app).await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text.
+async fn metrics(State(s): State<GatewayState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.platform.metrics.render()).into_response()
+}
+
+/// `GET /static/{file}`: CSS and scripts of the theme.
+async fn static_file(State(s): State<GatewayState>, Path(file): Path<String>) -> Result<Response, AppError> {
+    let (content_type, body) = s.platform.theme.static_file(&file).ok_or_else(AppError::not_found)?;
+    Ok((
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body.to_owned(),
+    )
+        .into_response())
+}
+
+/// `GET /taal/{nl|en}`: remembers the language and goes back to where the user was.
+async fn switch_language(State(s): State<GatewayState>, Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::parse(&lang);
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/taal/"))
+        .unwrap_or_else(|| "/".into());
+    let mut res = see_other(&back);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), s.platform.config.secure_cookies()),
+    );
+    res
+}
+
+/// `GET /api/v1/openapi.json`
+async fn openapi(State(s): State<GatewayState>) -> Json<Value> {
+    Json((*s.openapi).clone())
+}

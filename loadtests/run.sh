@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Benchmarks a release build of the Zorgklas server on this machine.
+#
+# Builds zorgklas and zk-load (release), creates a fresh `zk_bench` database on the local
+# PostgreSQL, migrates it, provisions 1,000 members (`bench` plus m0001..m0999) and a learner,
+# starts `zorgklas serve` on 127.0.0.1:18080, runs `zk-load --alternate 3` (trivial handler,
+# learner home, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
+#
+# Environment (all optional):
+#   CARGO_TARGET_DIR   build directory (default: $HOME/.cache/zorgklas-target)
+#   ZK_BENCH_PG_URL    maintenance connection (default: postgres://postgres@127.0.0.1:5432/postgres)
+#   ZK_BENCH_PORT      server port (default: 18080)
+#   ZK_BENCH_ROUNDS    alternating rounds (default: 3)
+#   ZK_LOAD_ARGS       extra arguments for zk-load (e.g. "-d 5 -c 16")
+#   ZK_BENCH_PROFILE   release (default) or debug: which build to benchmark (debug only to try
+#                      the script; its numbers mean nothing)
+#   ZK_BENCH_NO_BUILD  1: use the binaries already built, skip cargo build
+#   ZK_BENCH_RESULTS   where to write the markdown summary (default: loadtests/RESULTS.md)
+#
+# The zk_bench database is left in place for inspection; the next run drops it.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zorgklas-target}"
+pg_admin_url="${ZK_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+port="${ZK_BENCH_PORT:-18080}"
+rounds="${ZK_BENCH_ROUNDS:-3}"
+profile="${ZK_BENCH_PROFILE:-release}"
+results="${ZK_BENCH_RESULTS:-$here/RESULTS.md}"
+read -r -a extra_load_args <<< "${ZK_LOAD_ARGS:-}"
+learner_email='learner@bench.test'
+learner_password='Bench-wachtwoord-1'
+extra_members=999
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/zk-bench.XXXXXX")"
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- Build -----------------------------------------------------------------------------------
+case "$profile" in
+    release) build_flags=(--release) ;;
+    debug) build_flags=() ;;
+    *) die "ZK_BENCH_PROFILE must be release or debug" ;;
+esac
+if [[ "${ZK_BENCH_NO_BUILD:-0}" == 1 ]]; then
+    log "Using the $profile binaries already in $CARGO_TARGET_DIR (ZK_BENCH_NO_BUILD=1)"
+else
+    log "Building $profile binaries (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+    cargo build "${build_flags[@]}" -p zorgklas -p zk-loadtests
+fi
+zk="$CARGO_TARGET_DIR/$profile/zorgklas"
+load="$CARGO_TARGET_DIR/$profile/zk-load"
+[[ -x "$zk" ]] || die "$zk was not built"
+[[ -x "$load" ]] || die "$load was not built"
+
+if "$load" probe --port "$port" --path /healthz >/dev/null 2>&1; then
+    die "something already answers on 127.0.0.1:$port; stop it or set ZK_BENCH_PORT"
+fi
+
+# --- Database --------------------------------------------------------------------------------
+log "Creating a fresh zk_bench database"
+psql "$pg_admin_url" -v ON_ERROR_STOP=1 -q \
+    -c 'DROP DATABASE IF EXISTS zk_bench WITH (FORCE)' \
+    -c 'CREATE DATABASE zk_bench'
+
+export DATABASE_URL='postgres://postgres@127.0.0.1:5432/zk_bench?sslmode=disable'
+export ZK_LOG=warn
+export RUST_LOG=warn
+export ZK_DATA_DIR="$work/data"
+
+log "Migrating"
+"$zk" migrate
+
+# --- Members and the learner -----------------------------------------------------------------
+log "Provisioning members (bench + $extra_members more)"
+provision_start=$SECONDS
+"$zk" tenant create --slug bench --name "Bench Zorg" --admin-email admin@bench.test --employees 120 \
+    >>"$work/provision.log" 2>&1 || { tail -n 20 "$work/provision.log" >&2; die "tenant create failed"; }
+if "$zk" tenant create-bulk --help >/dev/null 2>&1; then
+    provision_method="zorgklas tenant create-bulk --count $extra_members --prefix m"
+    "$zk" tenant create-bulk --count "$extra_members" --prefix m >>"$work/provision.log" 2>&1 \
+        || { tail -n 20 "$work/provision.log" >&2; die "tenant create-bulk failed"; }
+else
+    provision_method="a loop of $extra_members × zorgklas tenant create (create-bulk not available)"
+    echo "tenant create-bulk is not available; falling back to $extra_members × tenant create (slow)" >&2
+    for i in $(seq 1 "$extra_members"); do
+        slug="$(printf 'm%04d' "$i")"
+        "$zk" tenant create --slug "$slug" --name "Lid $slug" --admin-email "admin@$slug.test" --employees 10 \
+            >>"$work/provision.log" 2>&1 || { tail -n 20 "$work/provision.log" >&2; die "tenant create $slug failed"; }
+        if (( i % 100 == 0 )); then echo "  $i/$extra_members" >&2; fi
+    done
+fi
+"$zk" user create --tenant bench --email "$learner_email" --role learner --password "$learner_password" \
+    >>"$work/provision.log" 2>&1 || { tail -n 20 "$work/provision.log" >&2; die "user create failed"; }
+provision_secs=$(( SECONDS - provision_start ))
+
+members="$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM tenant.tenants WHERE kind = 'member'" 2>/dev/null || echo '?')"
+users="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM tenant.users' 2>/dev/null || echo '?')"
+echo "members: $members, users: $users, provisioning took ${provision_secs}s via $provision_method" >&2
+if [[ "$members" != "?" ]] && (( members < 1000 )); then
+    echo "warning: only $members members provisioned (expected 1000)" >&2
+fi
+
+# --- Server ----------------------------------------------------------------------------------
+log "Starting zorgklas serve on 127.0.0.1:$port"
+ZK_BASE_DOMAIN=localhost "$zk" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+
+ready=0
+for _ in $(seq 1 120); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        tail -n 30 "$work/server.log" >&2
+        die "the server exited during start-up (log: $work/server.log)"
+    fi
+    if "$load" probe --port "$port" --path /healthz >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
+    sleep 0.5
+done
+(( ready )) || { tail -n 30 "$work/server.log" >&2; die "no 2xx from /healthz within 60 s"; }
+server_exe="$(readlink "/proc/$server_pid/exe" 2>/dev/null || echo '?')"
+[[ "$server_exe" == */zorgklas ]] || echo "warning: PID $server_pid is $server_exe, not zorgklas; memory figures may be wrong" >&2
+
+# VmRSS/VmHWM of the server, in MB with one decimal.
+mem_mb() {
+    awk -v key="$1:" '$1 == key { printf "%.1f", $2 / 1024; found = 1 } END { if (!found) printf "?" }' \
+        "/proc/$server_pid/status" 2>/dev/null || printf '?'
+}
+rss_idle="$(mem_mb VmRSS)"
+echo "server PID $server_pid ready; idle RSS ${rss_idle} MB" >&2
+
+# --- Load ------------------------------------------------------------------------------------
+log "Running zk-load --alternate $rounds"
+load_status=0
+"$load" --alternate "$rounds" --port "$port" --email "$learner_email" --password "$learner_password" \
+    --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
+    | tee "$work/zk-load.txt" || load_status=$?
+
+kill -0 "$server_pid" 2>/dev/null || die "the server died during the run (log: $work/server.log)"
+rss_after="$(mem_mb VmRSS)"
+rss_peak="$(mem_mb VmHWM)"
+threads="$(awk '$1 == "Threads:" { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo '?')"
+server_pid_report="$server_pid"
+cleanup
+server_pid=""
+
+# --- Report ----------------------------------------------------------------------------------
+cpus="$(nproc)"
+cpu_model="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+mem_total="$(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1024 / 1024 }' /proc/meminfo 2>/dev/null || true)"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null || true)" ]]; then commit="$commit (uncommitted changes)"; fi
+date_now="$(date -u '+%Y-%m-%d %H:%M UTC')"
+pg_version="$(psql "$pg_admin_url" -Atqc 'SHOW server_version' 2>/dev/null || echo '?')"
+
+table="$(cat "$work/table.md" 2>/dev/null || echo '_zk-load wrote no table; see the log above._')"
+# Columns of the markdown table: | scenario | rounds | req/s | p50 | p99 | ratio | errors |
+home_ratio="$(awk -F'|' '$2 ~ /^ *home *$/ { gsub(/[ %]/, "", $7); print $7 }' "$work/table.md" 2>/dev/null || true)"
+home_p99="$(awk -F'|' '$2 ~ /^ *home *$/ { gsub(/ /, "", $6); print $6 }' "$work/table.md" 2>/dev/null || true)"
+
+verdict() { # verdict <awk condition on x> <value>
+    if [[ -z "$2" || "$2" == "?" || "$2" == "-" ]]; then echo "n/a"
+    elif awk -v x="$2" "BEGIN { exit !($1) }"; then echo "PASS"
+    else echo "FAIL"; fi
+}
+v_ratio="$(verdict 'x >= 30' "$home_ratio")"
+v_p99="$(verdict 'x < 25' "$home_p99")"
+v_rss="$(verdict 'x < 150' "$rss_after")"
+
+# Load parameters as zk-load recorded them (first line of results.jsonl).
+meta_field() {
+    head -n 1 "$work/results.jsonl" 2>/dev/null | grep -o "\"$1\":[0-9.]*" | cut -d: -f2 || true
+}
+warmup_s="$(meta_field warmup_s)"
+duration_s="$(meta_field duration_s)"
+concurrency="$(meta_field concurrency)"
+login_concurrency="$(meta_field login_concurrency)"
+
+zk_load_note=""
+if (( load_status != 0 )); then
+    zk_load_note="**zk-load exited with status $load_status** (a scenario had no successful requests, or the run failed); see the log below."
+fi
+
+cat >"$results" <<EOF
+# Benchmark results
+
+Written by \`loadtests/run.sh\` on $date_now (commit $commit, $profile build). See README.md
+for what is measured.
+
+- Machine: \`nproc\` = $cpus${cpu_model:+ ($cpu_model)}${mem_total:+, $mem_total RAM}; PostgreSQL $pg_version.
+- **The Zorgklas server, PostgreSQL and the load generator (including the in-process trivial
+  handler) all share the same $cpus cores**, so the absolute numbers are lower than on a
+  dedicated server; the ratio to the trivial handler is the figure to compare.
+- Data: $members members provisioned (\`bench\` plus m0001..m0999; $users users) via
+  $provision_method, in ${provision_secs}s.
+- Load: $rounds alternating rounds of trivial / home / login; each run is a ${warmup_s} s warm-up
+  plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
+  (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
+  successful requests only.
+
+$zk_load_note
+
+## Throughput and latency
+
+$table
+
+## Server memory (zorgklas serve, PID $server_pid_report)
+
+| When | MB |
+|---|---:|
+| Idle, after start-up (VmRSS) | $rss_idle |
+| After the run (VmRSS) | $rss_after |
+| Peak during the run (VmHWM) | $rss_peak |
+
+Server threads at the end of the run: $threads.
+
+## Targets
+
+| Target | Measured | Result |
+|---|---:|---|
+| Learner home ≥ 30% of the trivial handler's req/s | ${home_ratio:-?}% | $v_ratio |
+| Learner home p99 < 25 ms | ${home_p99:-?} ms | $v_p99 |
+| Server RSS < 150 MB with 1,000 members (VmRSS after the run) | $rss_after MB | $v_rss |
+
+## zk-load output
+
+\`\`\`text
+$(cat "$work/zk-load.txt" 2>/dev/null || true)
+\`\`\`
+EOF
+
+log "Done"
+cat "$results"
+echo
+echo "Logs and raw results: $work (results.jsonl, server.log, provision.log)" >&2
+exit "$load_status"

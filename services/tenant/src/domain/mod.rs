@@ -1,0 +1,9 @@
+//! Tenant-service domain: validated input types and the operations the HTTP routes and the
+//! command line share. Pure validation lives in the leaf modules; operations in `members`,
+//! `accounts` and `branding` compose repo calls inside one transaction each.
+
+pub mod accounts;
+pub mod branding;
+pub mod colour;
+pub mod members;
+pub mod validate;

@@ -1,0 +1,48 @@
+//! Branding of a tenant (`tenant.branding`, RLS).
+
+use sqlx::PgConnection;
+use zk_kernel::{AppResult, TenantId};
+
+/// Creates the default branding row of a new tenant.
+pub async fn insert_default(conn: &mut PgConnection, tenant: TenantId) -> AppResult<()> {
+    sqlx::query("INSERT INTO tenant.branding (tenant_id) VALUES ($1)").bind(tenant).execute(conn).await?;
+    Ok(())
+}
+
+/// Saves colours, welcome text and support address.
+pub async fn update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    primary: &str,
+    accent: &str,
+    welcome_markdown: &str,
+    support_email: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE tenant.branding SET primary_color = $2, accent_color = $3, welcome_markdown = $4, support_email = $5
+         WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(primary)
+    .bind(accent)
+    .bind(welcome_markdown)
+    .bind(support_email)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Points the branding at a new logo; returns the previous key so its object can be removed.
+pub async fn set_logo(conn: &mut PgConnection, tenant: TenantId, key: &str, content_type: &str) -> AppResult<Option<String>> {
+    let old: Option<Option<String>> = sqlx::query_scalar(
+        "WITH old AS (SELECT logo_key FROM tenant.branding WHERE tenant_id = $1 FOR UPDATE)
+         UPDATE tenant.branding SET logo_key = $2, logo_content_type = $3 WHERE tenant_id = $1
+         RETURNING (SELECT logo_key FROM old)",
+    )
+    .bind(tenant)
+    .bind(key)
+    .bind(content_type)
+    .fetch_optional(conn)
+    .await?;
+    Ok(old.flatten())
+}

@@ -1,0 +1,81 @@
+//! The member registry (`tenant.tenants`, a platform table).
+
+use serde::Serialize;
+use sqlx::{FromRow, PgConnection};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use zk_kernel::{error::ResultExt, AppError, AppResult, TenantId};
+
+/// A member as operators see it.
+#[derive(Clone, Debug, Serialize, FromRow)]
+pub struct MemberRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub employee_count: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const COLUMNS: &str = "id, slug, name, status, employee_count, created_at";
+
+/// Inserts a member; a taken slug is a 409 naming the field.
+pub async fn insert(conn: &mut PgConnection, id: TenantId, slug: &str, name: &str, employees: i32) -> AppResult<MemberRow> {
+    sqlx::query_as(&format!(
+        "INSERT INTO tenant.tenants (id, kind, slug, name, employee_count) VALUES ($1, 'member', $2, $3, $4) RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(slug)
+    .bind(name)
+    .bind(employees)
+    .fetch_one(conn)
+    .await
+    .on_constraint("tenants_slug_key", || {
+        AppError::conflict("slug", "slug_taken", format!("De slug '{slug}' is al in gebruik door een ander lid."))
+    })
+}
+
+/// Members, newest first, optionally filtered on slug or name.
+pub async fn list(conn: &mut PgConnection, query: Option<&str>, limit: i64, offset: i64) -> AppResult<Vec<MemberRow>> {
+    let pattern = query.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.tenants
+         WHERE kind = 'member' AND ($1::text IS NULL OR slug ILIKE $1 OR name ILIKE $1)
+         ORDER BY created_at DESC, slug LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One member by slug.
+pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> AppResult<MemberRow> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenant.tenants WHERE kind = 'member' AND slug = $1"))
+        .bind(slug)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Sets a member's status; never deletes anything.
+pub async fn set_status(conn: &mut PgConnection, slug: &str, status: &str) -> AppResult<MemberRow> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE tenant.tenants SET status = $2 WHERE kind = 'member' AND slug = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(slug)
+    .bind(status)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Renames a tenant (its admins do this on the branding page).
+pub async fn rename(conn: &mut PgConnection, id: TenantId, name: &str) -> AppResult<()> {
+    sqlx::query("UPDATE tenant.tenants SET name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

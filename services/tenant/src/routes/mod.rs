@@ -1,0 +1,60 @@
+//! HTTP handlers of the tenant service: extract → parse → one domain call → response.
+
+pub mod admin;
+pub mod api_branding;
+pub mod api_members;
+pub mod api_users;
+pub mod auth;
+pub mod console;
+pub mod pages;
+
+use axum::{
+    http::header,
+    response::{IntoResponse, Response},
+};
+use serde_json::{json, Value};
+use zk_kernel::{
+    auth::SESSION_COOKIE,
+    http::{see_other, set_cookie, RequestContext},
+    AppError, AppResult, Platform,
+};
+
+/// Re-renders a form with the error of a failed submission (4xx), keeping what the user typed;
+/// server errors go on to the error page.
+pub(crate) fn form_error(platform: &Platform, ctx: &RequestContext, template: &str, mut data: Value, err: AppError) -> AppResult<Response> {
+    if !err.status.is_client_error() {
+        return Err(err);
+    }
+    if let Value::Object(m) = &mut data {
+        m.insert("error".into(), json!(err.body()));
+    }
+    let page = platform.theme.render(template, ctx, data)?;
+    Ok((err.status, page).into_response())
+}
+
+/// Redirects after a successful login, setting the session cookie.
+pub(crate) fn redirect_with_session(platform: &Platform, token: &str, to: &str) -> Response {
+    let mut res = see_other(to);
+    let max_age = platform.sessions.ttl().as_secs();
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, Some(max_age), platform.config.secure_cookies()));
+    res
+}
+
+/// 404 unless the request came in on a member's host.
+pub(crate) fn member_site(ctx: &RequestContext) -> AppResult<()> {
+    if ctx.tenant.is_platform {
+        Err(AppError::not_found())
+    } else {
+        Ok(())
+    }
+}
+
+/// 404 unless the request came in on the bare base domain.
+pub(crate) fn platform_site(ctx: &RequestContext) -> AppResult<()> {
+    if ctx.tenant.is_platform {
+        Ok(())
+    } else {
+        Err(AppError::not_found())
+    }
+}

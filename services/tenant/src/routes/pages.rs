@@ -1,0 +1,57 @@
+//! The home page (NZK landing page or the member's learner home) and the tenant logo.
+
+use crate::{domain::accounts, perm};
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use zk_kernel::{authz::Require, http::RequestContext, AppError, AppResult, Platform};
+
+/// `GET /`: on the bare domain the public landing page; on a member host the learner home, which
+/// needs a login (anonymous visitors are sent to the login page).
+pub async fn show_home(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Result<Require<perm::PortalRead>, AppError>,
+) -> AppResult<Response> {
+    if ctx.tenant.is_platform {
+        return Ok(p.theme.render("landing", &ctx, json!({}))?.into_response());
+    }
+    let Require { principal, .. } = auth?;
+    let me = accounts::get_user(&p, &ctx.tenant, principal.user_id).await?;
+    let is_admin = me.roles.contains(&zk_kernel::authz::Role::Admin);
+    Ok(p.theme
+        .render("learner_home", &ctx, json!({ "me": me, "is_admin": is_admin }))?
+        .into_response())
+}
+
+/// `GET /logo`: the tenant's logo from the object store (public: the login page shows it).
+pub async fn show_logo(State(p): State<Platform>, ctx: RequestContext) -> AppResult<Response> {
+    let key = ctx.tenant.branding.logo_key.as_deref().ok_or_else(AppError::not_found)?;
+    let object = p.objects.get(key).await?.ok_or_else(AppError::not_found)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, object.content_type),
+            (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
+        ],
+        object.bytes,
+    )
+        .into_response())
+}
+
+/// `GET /theme.css`: the tenant's colours as CSS custom properties (the stylesheet in
+/// `tenants/default/static/app.css` uses them; no inline styles, so the CSP stays strict).
+pub async fn show_theme_css(ctx: RequestContext) -> Response {
+    let b = &ctx.tenant.branding;
+    let css = format!(":root {{ --zk-primary: {}; --zk-accent: {}; }}\n", b.primary_color, b.accent_color);
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        css,
+    )
+        .into_response()
+}
