@@ -147,7 +147,7 @@ echo "server PID $server_pid ready; idle RSS ${rss_idle} MB" >&2
 log "Running zk-load --alternate $rounds"
 load_status=0
 "$load" --alternate "$rounds" --port "$port" --email "$learner_email" --password "$learner_password" \
-    --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
+    --server-pid "$server_pid" --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
     | tee "$work/zk-load.txt" || load_status=$?
 
 kill -0 "$server_pid" 2>/dev/null || die "the server died during the run (log: $work/server.log)"
@@ -168,9 +168,19 @@ date_now="$(date -u '+%Y-%m-%d %H:%M UTC')"
 pg_version="$(psql "$pg_admin_url" -Atqc 'SHOW server_version' 2>/dev/null || echo '?')"
 
 table="$(cat "$work/table.md" 2>/dev/null || echo '_zk-load wrote no table; see the log above._')"
-# Columns of the markdown table: | scenario | rounds | req/s | p50 | p99 | ratio | errors |
-home_ratio="$(awk -F'|' '$2 ~ /^ *home *$/ { gsub(/[ %]/, "", $7); print $7 }' "$work/table.md" 2>/dev/null || true)"
-home_p99="$(awk -F'|' '$2 ~ /^ *home *$/ { gsub(/ /, "", $6); print $6 }' "$work/table.md" 2>/dev/null || true)"
+# Columns of the markdown table:
+# | scenario | rounds | req/s | p50 | p99 | ratio | errors | server RSS peak |
+table_cell() { # table_cell <scenario> <field number>
+    awk -F'|' -v s="$1" -v f="$2" '{ name = $2; gsub(/ /, "", name) } name == s { v = $f; gsub(/[ %]/, "", v); print v }' \
+        "$work/table.md" 2>/dev/null || true
+}
+home_ratio="$(table_cell home 7)"
+home_p99="$(table_cell home 6)"
+# The first home run comes before any login, so its peak is the page-serving footprint alone.
+home_rss_peak="$(grep '"type":"round"' "$work/results.jsonl" 2>/dev/null | grep '"scenario":"home"' \
+    | grep '"round":1,' | grep -o '"server_rss_peak_mb":[0-9.]*' | cut -d: -f2 \
+    | awk 'NF { printf "%.1f", $1 }' || true)"
+login_rss_peak="$(table_cell login 9)"
 
 verdict() { # verdict <awk condition on x> <value>
     if [[ -z "$2" || "$2" == "?" || "$2" == "-" ]]; then echo "n/a"
@@ -180,6 +190,8 @@ verdict() { # verdict <awk condition on x> <value>
 v_ratio="$(verdict 'x >= 30' "$home_ratio")"
 v_p99="$(verdict 'x < 25' "$home_p99")"
 v_rss="$(verdict 'x < 150' "$rss_after")"
+v_rss_idle="$(verdict 'x < 150' "$rss_idle")"
+v_rss_home="$(verdict 'x < 150' "$home_rss_peak")"
 
 # Load parameters as zk-load recorded them (first line of results.jsonl).
 meta_field() {
@@ -207,7 +219,7 @@ for what is measured.
   dedicated server; the ratio to the trivial handler is the figure to compare.
 - Data: $members members provisioned (\`bench\` plus m0001..m0999; $users users) via
   $provision_method, in ${provision_secs}s.
-- Load: $rounds alternating rounds of trivial / home / login; each run is a ${warmup_s} s warm-up
+- Load: $rounds alternating round(s) of trivial / home / login; each run is a ${warmup_s} s warm-up
   plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
   (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
   successful requests only.
@@ -224,9 +236,13 @@ $table
 |---|---:|
 | Idle, after start-up (VmRSS) | $rss_idle |
 | After the run (VmRSS) | $rss_after |
-| Peak during the run (VmHWM) | $rss_peak |
+| Peak during the first home run, before any login (sampled VmRSS) | ${home_rss_peak:-?} |
+| Peak during the login runs (sampled VmRSS) | ${login_rss_peak:-?} |
+| Peak over the whole run (VmHWM) | $rss_peak |
 
-Server threads at the end of the run: $threads.
+Server threads at the end of the run: $threads. Each login hashes a password with argon2id
+(19 MiB per hash), so the login runs' peak grows with the number of hashes the server runs at
+once; the home runs show the footprint of serving pages.
 
 ## Targets
 
@@ -234,7 +250,9 @@ Server threads at the end of the run: $threads.
 |---|---:|---|
 | Learner home ≥ 30% of the trivial handler's req/s | ${home_ratio:-?}% | $v_ratio |
 | Learner home p99 < 25 ms | ${home_p99:-?} ms | $v_p99 |
-| Server RSS < 150 MB with 1,000 members (VmRSS after the run) | $rss_after MB | $v_rss |
+| Server RSS < 150 MB with 1,000 members: idle after start-up | $rss_idle MB | $v_rss_idle |
+| Server RSS < 150 MB with 1,000 members: peak serving home pages | ${home_rss_peak:-?} MB | $v_rss_home |
+| Server RSS < 150 MB with 1,000 members: after the whole run | $rss_after MB | $v_rss |
 
 ## zk-load output
 

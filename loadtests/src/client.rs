@@ -23,7 +23,9 @@ pub struct Conn {
 impl Conn {
     /// Opens a TCP connection (`TCP_NODELAY`) to `target` and does the HTTP/1.1 handshake.
     pub async fn connect(target: Target) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(target.addr()).await.with_context(|| format!("connecting to {target}"))?;
+        let stream = TcpStream::connect(target.addr())
+            .await
+            .with_context(|| format!("connecting to {target}"))?;
         stream.set_nodelay(true)?;
         let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
         let driver = tokio::spawn(async move {
@@ -110,15 +112,25 @@ impl Template {
     /// A template with a `Host` header and no body.
     pub fn new(method: Method, path: &str, host: &str, expect: Expect) -> anyhow::Result<Self> {
         let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_str(host).context("invalid Host header")?);
+        headers.insert(
+            header::HOST,
+            HeaderValue::from_str(host).context("invalid Host header")?,
+        );
         headers.insert(header::USER_AGENT, HeaderValue::from_static("zk-load/0.1"));
         headers.insert(header::ACCEPT, HeaderValue::from_static("text/html,*/*"));
-        Ok(Self { method, uri: path.parse().context("invalid path")?, headers, body: Bytes::new(), expect })
+        Ok(Self {
+            method,
+            uri: path.parse().context("invalid path")?,
+            headers,
+            body: Bytes::new(),
+            expect,
+        })
     }
 
     /// Adds (or replaces) a header.
     pub fn header(mut self, name: header::HeaderName, value: &str) -> anyhow::Result<Self> {
-        let value = HeaderValue::from_str(value).with_context(|| format!("invalid value for {name}"))?;
+        let value =
+            HeaderValue::from_str(value).with_context(|| format!("invalid value for {name}"))?;
         self.headers.insert(name, value);
         Ok(self)
     }
@@ -126,8 +138,10 @@ impl Template {
     /// Sets the body and its `Content-Type`/`Content-Length`.
     pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let body = body.into();
-        self.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        self.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        self.headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        self.headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         self.body = body;
         self
     }
@@ -160,12 +174,26 @@ pub struct LoadShape {
 /// Every worker sends its next request as soon as the previous one completed. Requests that
 /// *start* during the warm-up are not counted; no request starts after the end, so the run
 /// stops by itself (at most one request timeout late).
-pub async fn run_load(target: Target, template: Arc<Template>, shape: LoadShape, scenario: &str, round: u32) -> anyhow::Result<RunStats> {
+pub async fn run_load(
+    target: Target,
+    template: Arc<Template>,
+    shape: LoadShape,
+    scenario: &str,
+    round: u32,
+) -> anyhow::Result<RunStats> {
     let start = Instant::now();
     let measure_from = start + shape.warmup;
     let end = measure_from + shape.duration;
     let workers: Vec<JoinHandle<(WorkerTally, Instant)>> = (0..shape.concurrency.max(1))
-        .map(|_| tokio::spawn(worker(target, template.clone(), measure_from, end, shape.request_timeout)))
+        .map(|_| {
+            tokio::spawn(worker(
+                target,
+                template.clone(),
+                measure_from,
+                end,
+                shape.request_timeout,
+            ))
+        })
         .collect();
     let mut tallies = Vec::with_capacity(workers.len());
     let mut last_done = end;
@@ -176,13 +204,30 @@ pub async fn run_load(target: Target, template: Arc<Template>, shape: LoadShape,
     }
     // Requests started just before the end finish a little after it; they count, so the
     // window they finished in counts too.
-    let elapsed = last_done.saturating_duration_since(measure_from).as_secs_f64();
-    Ok(RunStats::from_tallies(scenario, round, shape.concurrency.max(1), elapsed, tallies))
+    let elapsed = last_done
+        .saturating_duration_since(measure_from)
+        .as_secs_f64();
+    Ok(RunStats::from_tallies(
+        scenario,
+        round,
+        shape.concurrency.max(1),
+        elapsed,
+        tallies,
+    ))
 }
 
 /// One closed-loop worker. Returns its tally and when its last counted request finished.
-async fn worker(target: Target, template: Arc<Template>, measure_from: Instant, end: Instant, timeout: Duration) -> (WorkerTally, Instant) {
-    let mut tally = WorkerTally { latencies_us: Vec::with_capacity(16 * 1024), ..Default::default() };
+async fn worker(
+    target: Target,
+    template: Arc<Template>,
+    measure_from: Instant,
+    end: Instant,
+    timeout: Duration,
+) -> (WorkerTally, Instant) {
+    let mut tally = WorkerTally {
+        latencies_us: Vec::with_capacity(16 * 1024),
+        ..Default::default()
+    };
     let mut conn: Option<Conn> = None;
     let mut last_done = measure_from;
     loop {
@@ -199,7 +244,11 @@ async fn worker(target: Target, template: Arc<Template>, measure_from: Instant, 
                     continue;
                 }
                 Err(_) => {
-                    transport_error(&mut tally, Instant::now() >= measure_from, "connect timed out".into());
+                    transport_error(
+                        &mut tally,
+                        Instant::now() >= measure_from,
+                        "connect timed out".into(),
+                    );
                     continue;
                 }
             },
@@ -218,7 +267,9 @@ async fn worker(target: Target, template: Arc<Template>, measure_from: Instant, 
                     *tally.statuses.entry(res.status().as_u16()).or_insert(0) += 1;
                     if template.expect.is_success(res.status(), res.headers()) {
                         let us = done.saturating_duration_since(sent).as_micros();
-                        tally.latencies_us.push(u32::try_from(us).unwrap_or(u32::MAX));
+                        tally
+                            .latencies_us
+                            .push(u32::try_from(us).unwrap_or(u32::MAX));
                     } else {
                         tally.bad_responses += 1;
                     }
@@ -235,7 +286,11 @@ async fn worker(target: Target, template: Arc<Template>, measure_from: Instant, 
                 if counted {
                     last_done = last_done.max(Instant::now());
                 }
-                transport_error(&mut tally, counted, format!("request timed out after {timeout:?}"));
+                transport_error(
+                    &mut tally,
+                    counted,
+                    format!("request timed out after {timeout:?}"),
+                );
             }
         }
     }
@@ -252,12 +307,18 @@ fn transport_error(tally: &mut WorkerTally, counted: bool, msg: String) {
 }
 
 /// Sends one request from `template` on a fresh connection.
-pub async fn send_once(target: Target, template: &Template, timeout: Duration) -> anyhow::Result<Response<Bytes>> {
+pub async fn send_once(
+    target: Target,
+    template: &Template,
+    timeout: Duration,
+) -> anyhow::Result<Response<Bytes>> {
     let fut = async {
         let mut c = Conn::connect(target).await?;
         c.send(template.request()).await
     };
-    tokio::time::timeout(timeout, fut).await.with_context(|| format!("no response from {target} within {timeout:?}"))?
+    tokio::time::timeout(timeout, fut)
+        .await
+        .with_context(|| format!("no response from {target} within {timeout:?}"))?
 }
 
 #[cfg(test)]
@@ -274,11 +335,20 @@ mod tests {
 
     #[test]
     fn finds_session_cookie() {
-        let h = headers(&["zk_csrf=abc; Path=/", "zk_session=s3cr3t; Path=/; HttpOnly; SameSite=Lax"]);
-        assert_eq!(cookie_from_set_cookie(&h, "zk_session").as_deref(), Some("s3cr3t"));
+        let h = headers(&[
+            "zk_csrf=abc; Path=/",
+            "zk_session=s3cr3t; Path=/; HttpOnly; SameSite=Lax",
+        ]);
+        assert_eq!(
+            cookie_from_set_cookie(&h, "zk_session").as_deref(),
+            Some("s3cr3t")
+        );
         assert_eq!(cookie_from_set_cookie(&h, "zk_lang"), None);
         // A cleared cookie is not a session.
-        assert_eq!(cookie_from_set_cookie(&headers(&["zk_session=; Max-Age=0"]), "zk_session"), None);
+        assert_eq!(
+            cookie_from_set_cookie(&headers(&["zk_session=; Max-Age=0"]), "zk_session"),
+            None
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! share of the trivial handler's. Only loopback targets are accepted.
 
 mod client;
+mod procmem;
 mod report;
 mod scenario;
 mod stats;
@@ -75,7 +76,9 @@ struct ServerArgs {
 
 impl ServerArgs {
     fn target(&self) -> anyhow::Result<Target> {
-        let port = self.port.context("--port is required for scenarios against the Zorgklas server")?;
+        let port = self
+            .port
+            .context("--port is required for scenarios against the Zorgklas server")?;
         Target::new(SocketAddr::new(self.ip, port))
     }
 
@@ -147,6 +150,9 @@ struct BenchArgs {
     /// Also write every round and the summary as JSON lines to this file.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// PID of the server under test: sample its VmRSS (from /proc) during and after each run.
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
     /// Also write the summary as a markdown table to this file.
     #[arg(long, value_name = "PATH")]
     markdown: Option<PathBuf>,
@@ -180,7 +186,9 @@ struct ProbeArgs {
 }
 
 fn parse_seconds_or_zero(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
     if !v.is_finite() || !(0.0..=3600.0).contains(&v) {
         return Err("must be between 0 and 3600 seconds".into());
     }
@@ -232,8 +240,17 @@ async fn session(args: SessionArgs) -> anyhow::Result<()> {
 
 async fn probe(args: ProbeArgs) -> anyhow::Result<()> {
     let target = args.server.target()?;
-    let host = args.server.host_header.clone().unwrap_or_else(|| target.to_string());
-    let template = client::Template::new(http::Method::GET, &args.path, &host, client::Expect::TwoOrThree)?;
+    let host = args
+        .server
+        .host_header
+        .clone()
+        .unwrap_or_else(|| target.to_string());
+    let template = client::Template::new(
+        http::Method::GET,
+        &args.path,
+        &host,
+        client::Expect::TwoOrThree,
+    )?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait);
     loop {
         let last = match client::send_once(target, &template, Duration::from_secs(5)).await {
@@ -266,13 +283,35 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         };
     }
     let mut seen = Vec::new();
-    scenarios.retain(|s| if seen.contains(s) { false } else { seen.push(*s); true });
+    scenarios.retain(|s| {
+        if seen.contains(s) {
+            false
+        } else {
+            seen.push(*s);
+            true
+        }
+    });
 
     // Check everything that can be checked before any load is sent.
-    let server_target = if scenarios.iter().any(|s| s.needs_server()) { Some(args.server.target()?) } else { None };
-    let host = if server_target.is_some() { Some(args.server.host()?) } else { None };
-    if scenarios.contains(&Scenario::Login) || (scenarios.contains(&Scenario::Home) && args.session.is_none()) {
+    let server_target = if scenarios.iter().any(|s| s.needs_server()) {
+        Some(args.server.target()?)
+    } else {
+        None
+    };
+    let host = if server_target.is_some() {
+        Some(args.server.host()?)
+    } else {
+        None
+    };
+    if scenarios.contains(&Scenario::Login)
+        || (scenarios.contains(&Scenario::Home) && args.session.is_none())
+    {
         args.credentials.get()?;
+    }
+    if let Some(pid) = args.server_pid {
+        if procmem::read_mb(pid, "VmRSS").is_none() {
+            bail!("--server-pid {pid}: no such process (or no /proc/{pid}/status)");
+        }
     }
     let timeout = Duration::from_secs_f64(args.timeout);
     let shape = client::LoadShape {
@@ -294,17 +333,27 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     for &s in &scenarios {
         let (target, template, concurrency) = match s {
             Scenario::Trivial => {
-                let addr = trivial_server.as_ref().map(trivial::TrivialServer::addr).context("trivial server not started")?;
+                let addr = trivial_server
+                    .as_ref()
+                    .map(trivial::TrivialServer::addr)
+                    .context("trivial server not started")?;
                 let target = Target::new(addr)?;
-                (target, scenario::trivial_template(target)?, shape.concurrency)
+                (
+                    target,
+                    scenario::trivial_template(target)?,
+                    shape.concurrency,
+                )
             }
             Scenario::Home => {
-                let (target, host) = server_target.zip(host.as_deref()).context("no server target")?;
+                let (target, host) = server_target
+                    .zip(host.as_deref())
+                    .context("no server target")?;
                 let session = match &args.session {
                     Some(s) => s.clone(),
                     None => {
                         let (email, password) = args.credentials.get()?;
-                        let s = scenario::obtain_session(target, host, email, password, timeout).await?;
+                        let s = scenario::obtain_session(target, host, email, password, timeout)
+                            .await?;
                         eprintln!("logged in as {email} on {host}");
                         s
                     }
@@ -323,14 +372,24 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 (target, template, shape.concurrency)
             }
             Scenario::Login => {
-                let (target, host) = server_target.zip(host.as_deref()).context("no server target")?;
+                let (target, host) = server_target
+                    .zip(host.as_deref())
+                    .context("no server target")?;
                 let (email, password) = args.credentials.get()?;
-                let template = scenario::login_template(host, email, password, &scenario::csrf_token())?;
-                let c = args.login_concurrency.map_or(shape.concurrency, |c| c as usize);
+                let template =
+                    scenario::login_template(host, email, password, &scenario::csrf_token())?;
+                let c = args
+                    .login_concurrency
+                    .map_or(shape.concurrency, |c| c as usize);
                 (target, template, c)
             }
         };
-        prepared.push(Prepared { scenario: s, target, template: Arc::new(template), concurrency })
+        prepared.push(Prepared {
+            scenario: s,
+            target,
+            template: Arc::new(template),
+            concurrency,
+        })
     }
 
     let mut json = match &args.json {
@@ -340,8 +399,13 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     if let Some(w) = json.as_mut() {
         let meta = serde_json::json!({
             "type": "meta",
@@ -355,6 +419,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             "scenarios": scenarios.iter().map(|s| s.name()).collect::<Vec<_>>(),
             "server": server_target.map(|t| t.to_string()),
             "host": host,
+            "server_pid": args.server_pid,
         });
         writeln!(w, "{meta}")?;
         w.flush()?;
@@ -363,7 +428,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     eprintln!(
         "{} round(s) of {} | {} s warm-up + {} s measured per run | {} CPUs",
         args.alternate,
-        scenarios.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+        scenarios
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
         args.warmup,
         args.duration,
         cpus
@@ -371,8 +440,26 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let mut runs: Vec<RunStats> = Vec::new();
     for round in 1..=args.alternate {
         for p in &prepared {
-            let shape = client::LoadShape { concurrency: p.concurrency, ..shape };
-            let r = client::run_load(p.target, p.template.clone(), shape, p.scenario.name(), round).await?;
+            let shape = client::LoadShape {
+                concurrency: p.concurrency,
+                ..shape
+            };
+            let sampler = match (args.server_pid, p.scenario.needs_server()) {
+                (Some(pid), true) => Some(procmem::RssSampler::start(pid)),
+                _ => None,
+            };
+            let mut r = client::run_load(
+                p.target,
+                p.template.clone(),
+                shape,
+                p.scenario.name(),
+                round,
+            )
+            .await?;
+            if let (Some(sampler), Some(pid)) = (sampler, args.server_pid) {
+                r.server_rss_peak_mb = sampler.finish().await;
+                r.server_rss_after_mb = procmem::read_mb(pid, "VmRSS");
+            }
             println!("{}", report::run_line(&r, args.alternate));
             if let Some(w) = json.as_mut() {
                 writeln!(w, "{}", report::run_json(&r))?;
@@ -396,9 +483,14 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         w.flush()?;
     }
     if let Some(path) = &args.markdown {
-        std::fs::write(path, report::markdown(&summaries)).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, report::markdown(&summaries))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    let failed: Vec<&str> = summaries.iter().filter(|s| s.ok == 0).map(|s| s.scenario.as_str()).collect();
+    let failed: Vec<&str> = summaries
+        .iter()
+        .filter(|s| s.ok == 0)
+        .map(|s| s.scenario.as_str())
+        .collect();
     if !failed.is_empty() {
         bail!("no successful requests in: {}", failed.join(", "));
     }

@@ -21,6 +21,9 @@ pub fn run_line(r: &RunStats, rounds: u32) -> String {
         r.errors,
         statuses.join(" ")
     );
+    if let (Some(peak), Some(after)) = (r.server_rss_peak_mb, r.server_rss_after_mb) {
+        let _ = write!(line, "  server RSS peak {peak:.1} MB, after {after:.1} MB");
+    }
     if r.transport_errors > 0 {
         let _ = write!(line, "  transport errors {}", r.transport_errors);
     }
@@ -31,7 +34,13 @@ pub fn run_line(r: &RunStats, rounds: u32) -> String {
 }
 
 fn ratio_text(s: &ScenarioSummary) -> String {
-    s.ratio_to_trivial.map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+    s.ratio_to_trivial
+        .map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn rss_text(s: &ScenarioSummary) -> String {
+    s.server_rss_peak_mb
+        .map_or_else(|| "-".to_owned(), |mb| format!("{mb:.1}"))
 }
 
 /// The summary table: per scenario, the medians over rounds and the ratio to the trivial handler.
@@ -39,20 +48,28 @@ pub fn table(summaries: &[ScenarioSummary]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<10} {:>6} {:>14} {:>10} {:>10} {:>12} {:>10}",
-        "scenario", "rounds", "req/s (med)", "p50 ms", "p99 ms", "vs trivial", "errors"
+        "{:<10} {:>6} {:>14} {:>10} {:>10} {:>12} {:>10} {:>16}",
+        "scenario",
+        "rounds",
+        "req/s (med)",
+        "p50 ms",
+        "p99 ms",
+        "vs trivial",
+        "errors",
+        "srv RSS peak MB"
     );
     for s in summaries {
         let _ = writeln!(
             out,
-            "{:<10} {:>6} {:>14.1} {:>10.2} {:>10.2} {:>12} {:>10}",
+            "{:<10} {:>6} {:>14.1} {:>10.2} {:>10.2} {:>12} {:>10} {:>16}",
             s.scenario,
             s.rounds,
             s.rps,
             s.p50_ms,
             s.p99_ms,
             ratio_text(s),
-            s.errors
+            s.errors,
+            rss_text(s)
         );
     }
     out
@@ -61,19 +78,20 @@ pub fn table(summaries: &[ScenarioSummary]) -> String {
 /// The same table in markdown.
 pub fn markdown(summaries: &[ScenarioSummary]) -> String {
     let mut out = String::from(
-        "| Scenario | Rounds | req/s (median) | p50 ms | p99 ms | Ratio to trivial | Errors |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        "| Scenario | Rounds | req/s (median) | p50 ms | p99 ms | Ratio to trivial | Errors | Server RSS peak MB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for s in summaries {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.1} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {} | {:.1} | {:.2} | {:.2} | {} | {} | {} |",
             s.scenario,
             s.rounds,
             s.rps,
             s.p50_ms,
             s.p99_ms,
             ratio_text(s),
-            s.errors
+            s.errors,
+            rss_text(s)
         );
     }
     out
@@ -81,7 +99,11 @@ pub fn markdown(summaries: &[ScenarioSummary]) -> String {
 
 /// A run as a JSON object (`"type": "round"`).
 pub fn run_json(r: &RunStats) -> Value {
-    let statuses: serde_json::Map<String, Value> = r.statuses.iter().map(|(c, n)| (c.to_string(), json!(n))).collect();
+    let statuses: serde_json::Map<String, Value> = r
+        .statuses
+        .iter()
+        .map(|(c, n)| (c.to_string(), json!(n)))
+        .collect();
     json!({
         "type": "round",
         "scenario": r.scenario,
@@ -98,6 +120,8 @@ pub fn run_json(r: &RunStats) -> Value {
         "max_ms": r.max_ms,
         "statuses": statuses,
         "first_error": r.first_error,
+        "server_rss_peak_mb": r.server_rss_peak_mb,
+        "server_rss_after_mb": r.server_rss_after_mb,
     })
 }
 
@@ -113,5 +137,6 @@ pub fn summary_json(s: &ScenarioSummary) -> Value {
         "ratio_to_trivial": s.ratio_to_trivial,
         "ok": s.ok,
         "errors": s.errors,
+        "server_rss_peak_mb": s.server_rss_peak_mb,
     })
 }

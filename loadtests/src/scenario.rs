@@ -50,7 +50,11 @@ impl Scenario {
 /// A random 43-character token (the length of 32 random bytes in unpadded base64url), made once
 /// per process and used both as the `zk_csrf` cookie and the form's `csrf` field.
 pub fn csrf_token() -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(43).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect()
 }
 
 /// `GET /` on the trivial server.
@@ -60,25 +64,46 @@ pub fn trivial_template(target: Target) -> anyhow::Result<Template> {
 
 /// `GET <path>` on a member subdomain with the session cookie.
 pub fn home_template(host: &str, path: &str, session: &str) -> anyhow::Result<Template> {
-    Template::new(Method::GET, path, host, Expect::Ok200)?.header(header::COOKIE, &format!("{SESSION_COOKIE}={session}"))
+    Template::new(Method::GET, path, host, Expect::Ok200)?
+        .header(header::COOKIE, &format!("{SESSION_COOKIE}={session}"))
 }
 
 /// `POST /inloggen` with `email`, `password` and the double-submit CSRF token.
-pub fn login_template(host: &str, email: &str, password: &str, csrf: &str) -> anyhow::Result<Template> {
-    let form = serde_urlencoded::to_string([("email", email), ("password", password), ("csrf", csrf)])
-        .context("encoding the login form")?;
-    Ok(Template::new(Method::POST, LOGIN_PATH, host, Expect::SeeOtherWithCookie(SESSION_COOKIE))?
-        .header(header::COOKIE, &format!("{CSRF_COOKIE}={csrf}"))?
-        .body("application/x-www-form-urlencoded", form))
+pub fn login_template(
+    host: &str,
+    email: &str,
+    password: &str,
+    csrf: &str,
+) -> anyhow::Result<Template> {
+    let form =
+        serde_urlencoded::to_string([("email", email), ("password", password), ("csrf", csrf)])
+            .context("encoding the login form")?;
+    Ok(Template::new(
+        Method::POST,
+        LOGIN_PATH,
+        host,
+        Expect::SeeOtherWithCookie(SESSION_COOKIE),
+    )?
+    .header(header::COOKIE, &format!("{CSRF_COOKIE}={csrf}"))?
+    .body("application/x-www-form-urlencoded", form))
 }
 
 /// Logs in once and returns the value of the `zk_session` cookie.
-pub async fn obtain_session(target: Target, host: &str, email: &str, password: &str, timeout: Duration) -> anyhow::Result<String> {
+pub async fn obtain_session(
+    target: Target,
+    host: &str,
+    email: &str,
+    password: &str,
+    timeout: Duration,
+) -> anyhow::Result<String> {
     let template = login_template(host, email, password, &csrf_token())?;
     let res = send_once(target, &template, timeout)
         .await
         .with_context(|| format!("logging in as {email} at {target} (Host: {host})"))?;
-    if let (true, Some(session)) = (res.status() == http::StatusCode::SEE_OTHER, cookie_from_set_cookie(res.headers(), SESSION_COOKIE)) {
+    if let (true, Some(session)) = (
+        res.status() == http::StatusCode::SEE_OTHER,
+        cookie_from_set_cookie(res.headers(), SESSION_COOKIE),
+    ) {
         return Ok(session);
     }
     let body = String::from_utf8_lossy(res.body());
@@ -105,13 +130,23 @@ mod tests {
 
     #[test]
     fn login_request_is_double_submit() {
-        let t = login_template("bench.localhost:18080", "a+b@x.test", "p&q=r", "T").expect("template");
+        let t =
+            login_template("bench.localhost:18080", "a+b@x.test", "p&q=r", "T").expect("template");
         assert_eq!(t.method, Method::POST);
         assert_eq!(t.uri.path(), "/inloggen");
         assert_eq!(t.headers[header::HOST], "bench.localhost:18080");
         assert_eq!(t.headers[header::COOKIE], "zk_csrf=T");
-        assert_eq!(t.headers[header::CONTENT_TYPE], "application/x-www-form-urlencoded");
-        assert_eq!(&t.body[..], b"email=a%2Bb%40x.test&password=p%26q%3Dr&csrf=T");
-        assert_eq!(t.headers[header::CONTENT_LENGTH], t.body.len().to_string().as_str());
+        assert_eq!(
+            t.headers[header::CONTENT_TYPE],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(
+            &t.body[..],
+            b"email=a%2Bb%40x.test&password=p%26q%3Dr&csrf=T"
+        );
+        assert_eq!(
+            t.headers[header::CONTENT_LENGTH],
+            t.body.len().to_string().as_str()
+        );
     }
 }

@@ -28,7 +28,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 /// What one worker observed during one run.
@@ -77,12 +81,23 @@ pub struct RunStats {
     pub statuses: BTreeMap<u16, u64>,
     /// The first transport error, if any.
     pub first_error: Option<String>,
+    /// Largest `VmRSS` of the server sampled during the run, MB (with `--server-pid`).
+    pub server_rss_peak_mb: Option<f64>,
+    /// `VmRSS` of the server right after the run, MB (with `--server-pid`).
+    pub server_rss_after_mb: Option<f64>,
 }
 
 impl RunStats {
     /// Merges the workers' tallies into one run summary.
-    pub fn from_tallies(scenario: &str, round: u32, concurrency: usize, elapsed_s: f64, tallies: Vec<WorkerTally>) -> Self {
-        let mut latencies: Vec<u32> = Vec::with_capacity(tallies.iter().map(|t| t.latencies_us.len()).sum());
+    pub fn from_tallies(
+        scenario: &str,
+        round: u32,
+        concurrency: usize,
+        elapsed_s: f64,
+        tallies: Vec<WorkerTally>,
+    ) -> Self {
+        let mut latencies: Vec<u32> =
+            Vec::with_capacity(tallies.iter().map(|t| t.latencies_us.len()).sum());
         let mut statuses = BTreeMap::new();
         let (mut bad, mut transport) = (0u64, 0u64);
         let mut first_error = None;
@@ -113,13 +128,19 @@ impl RunStats {
             ok,
             errors: bad + transport,
             transport_errors: transport,
-            rps: if elapsed_s > 0.0 { ok as f64 / elapsed_s } else { 0.0 },
+            rps: if elapsed_s > 0.0 {
+                ok as f64 / elapsed_s
+            } else {
+                0.0
+            },
             p50_ms: ms(percentile(&latencies, 50.0)),
             p99_ms: ms(percentile(&latencies, 99.0)),
             mean_ms,
             max_ms: ms(latencies.last().copied()),
             statuses,
             first_error,
+            server_rss_peak_mb: None,
+            server_rss_after_mb: None,
         }
     }
 }
@@ -143,6 +164,8 @@ pub struct ScenarioSummary {
     pub ok: u64,
     /// `rps` divided by the trivial handler's `rps`, when both are known.
     pub ratio_to_trivial: Option<f64>,
+    /// Largest server `VmRSS` sampled during any of the scenario's rounds, MB.
+    pub server_rss_peak_mb: Option<f64>,
 }
 
 /// Summarises the runs of each scenario (in `order`), with the ratio to `baseline`'s requests/s.
@@ -151,7 +174,9 @@ pub fn summarise(order: &[String], runs: &[RunStats], baseline: &str) -> Vec<Sce
         .iter()
         .map(|name| {
             let mine: Vec<&RunStats> = runs.iter().filter(|r| &r.scenario == name).collect();
-            let pick = |f: fn(&RunStats) -> f64| median(&mine.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0);
+            let pick = |f: fn(&RunStats) -> f64| {
+                median(&mine.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0)
+            };
             ScenarioSummary {
                 scenario: name.clone(),
                 rounds: mine.len(),
@@ -161,10 +186,17 @@ pub fn summarise(order: &[String], runs: &[RunStats], baseline: &str) -> Vec<Sce
                 errors: mine.iter().map(|r| r.errors).sum(),
                 ok: mine.iter().map(|r| r.ok).sum(),
                 ratio_to_trivial: None,
+                server_rss_peak_mb: mine
+                    .iter()
+                    .filter_map(|r| r.server_rss_peak_mb)
+                    .reduce(f64::max),
             }
         })
         .collect();
-    let base = out.iter().find(|s| s.scenario == baseline && s.rounds > 0).map(|s| s.rps);
+    let base = out
+        .iter()
+        .find(|s| s.scenario == baseline && s.rounds > 0)
+        .map(|s| s.rps);
     if let Some(base) = base.filter(|b| *b > 0.0) {
         for s in &mut out {
             s.ratio_to_trivial = Some(s.rps / base);
@@ -211,8 +243,16 @@ mod tests {
 
     #[test]
     fn merges_tallies() {
-        let a = WorkerTally { latencies_us: vec![3000, 1000], bad_responses: 1, ..Default::default() };
-        let mut b = WorkerTally { latencies_us: vec![2000], transport_errors: 2, ..Default::default() };
+        let a = WorkerTally {
+            latencies_us: vec![3000, 1000],
+            bad_responses: 1,
+            ..Default::default()
+        };
+        let mut b = WorkerTally {
+            latencies_us: vec![2000],
+            transport_errors: 2,
+            ..Default::default()
+        };
         b.statuses.insert(200, 1);
         let r = RunStats::from_tallies("x", 1, 2, 2.0, vec![a, b]);
         assert_eq!(r.ok, 3);
@@ -241,6 +281,7 @@ mod tests {
         assert_eq!(s[1].rps, 400.0);
         assert_eq!(s[1].p99_ms, 10.0);
         assert_eq!(s[1].ratio_to_trivial, Some(0.2));
+        assert_eq!(s[1].server_rss_peak_mb, None);
         let without = summarise(&["home".to_owned()], &runs, "trivial");
         assert_eq!(without[0].ratio_to_trivial, None);
     }

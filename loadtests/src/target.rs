@@ -29,9 +29,13 @@ pub fn parse_loopback_ip(s: &str) -> anyhow::Result<IpAddr> {
     let ip = if trimmed.eq_ignore_ascii_case("localhost") {
         IpAddr::V4(Ipv4Addr::LOCALHOST)
     } else {
-        let bare = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(trimmed);
-        bare.parse::<IpAddr>()
-            .with_context(|| format!("{s:?} is not an IP address (names other than localhost are not resolved)"))?
+        let bare = trimmed
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .unwrap_or(trimmed);
+        bare.parse::<IpAddr>().with_context(|| {
+            format!("{s:?} is not an IP address (names other than localhost are not resolved)")
+        })?
     };
     if !is_loopback(ip) {
         bail!("refusing target {ip}: only 127.0.0.0/8 and ::1 are allowed");
@@ -68,7 +72,15 @@ mod tests {
 
     #[test]
     fn accepts_loopback() {
-        for s in ["127.0.0.1", "127.255.3.4", "127.0.0.0", "::1", "[::1]", "localhost", " LOCALHOST "] {
+        for s in [
+            "127.0.0.1",
+            "127.255.3.4",
+            "127.0.0.0",
+            "::1",
+            "[::1]",
+            "localhost",
+            " LOCALHOST ",
+        ] {
             assert!(parse_loopback_ip(s).is_ok(), "{s} should be accepted");
         }
     }

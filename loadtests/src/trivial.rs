@@ -26,10 +26,14 @@ impl TrivialServer {
                 if let Some(n) = threads {
                     builder.worker_threads(n.max(1));
                 }
-                let rt = builder.build().context("building the trivial server's runtime")?;
+                let rt = builder
+                    .build()
+                    .context("building the trivial server's runtime")?;
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-                    addr_tx.send(listener.local_addr()?).map_err(|_| anyhow!("trivial server: caller went away"))?;
+                    addr_tx
+                        .send(listener.local_addr()?)
+                        .map_err(|_| anyhow!("trivial server: caller went away"))?;
                     let app = Router::new().route("/", get(|| async { "ok" }));
                     tokio::select! {
                         res = axum::serve(listener, app) => res.context("trivial server failed")?,
@@ -42,7 +46,11 @@ impl TrivialServer {
             })
             .context("spawning the trivial server thread")?;
         match addr_rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(addr) => Ok(Self { addr, stop: Some(stop_tx), thread: Some(thread) }),
+            Ok(addr) => Ok(Self {
+                addr,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
             Err(_) => {
                 // The thread ended (or hangs) before binding: report its error if it has one.
                 let err = if thread.is_finished() {

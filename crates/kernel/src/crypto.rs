@@ -85,3 +85,21 @@ mod tests {
         assert!(!constant_time_eq("abc", "ab"));
     }
 }
+
+/// At most this many password hashes run at once (each takes 19 MiB and a core for ~20 ms).
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+}
+
+/// [`hash_password`] on a blocking thread, bounded by the hashing slots.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    let _slot = hashing_slots().acquire().await?;
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] on a blocking thread, bounded by the hashing slots.
+pub async fn verify_password_async(password: String, stored: String) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else { return false };
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false)
+}

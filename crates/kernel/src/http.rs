@@ -248,6 +248,15 @@ fn error_page(platform: &Platform, ctx: Option<&RequestContext>, path: &str, lan
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
+    // Already a page (a form shown again with its error): leave it as the handler made it.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && res.extensions().get::<ErrorBody>().is_none() {
+        return res;
+    }
     let body = match res.extensions().get::<ErrorBody>() {
         Some(b) => b.clone(),
         None => {
@@ -488,4 +497,28 @@ pub fn see_other(to: &str) -> Response {
         .header(header::LOCATION, to)
         .body(Body::empty())
         .unwrap_or_default()
+}
+
+/// `/healthz`, `/readyz` and `/metrics`: every process serves these, whatever its service.
+pub fn infra_routes(platform: Platform) -> Router {
+    use axum::routing::get;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(platform)
+}
+
+async fn readyz(State(p): State<Platform>) -> Response {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&p.db.app).await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(p): State<Platform>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], p.metrics.render()).into_response()
 }

@@ -1,4 +1,4 @@
-//! Gateway: what sits in front of the services. Probes and metrics, the theme's static files,
+//! Gateway: what sits in front of the services. The theme's static files,
 //! the language switch, the merged OpenAPI document, and — in split mode — forwarding each
 //! request to the process that owns its path.
 
@@ -8,7 +8,7 @@ pub use proxy::{proxy_router, service_for_path, Upstream};
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
@@ -32,9 +32,6 @@ pub struct GatewayState {
 pub fn router(platform: Platform, fragments: &[&str]) -> Router {
     let state = GatewayState { platform, openapi: std::sync::Arc::new(merge_openapi(fragments)) };
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .route("/static/{file}", get(static_file))
         .route("/taal/{lang}", get(switch_language))
         .route("/api/v1/openapi.json", get(openapi))
@@ -60,27 +57,6 @@ pub fn merge_openapi(fragments: &[&str]) -> Value {
         }
     }
     doc
-}
-
-/// `GET /healthz`: the process is alive.
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// `GET /readyz`: the database answers.
-async fn readyz(State(s): State<GatewayState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&s.platform.db.app).await {
-        Ok(_) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-    }
-}
-
-/// `GET /metrics`: Prometheus text.
-async fn metrics(State(s): State<GatewayState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.platform.metrics.render()).into_response()
 }
 
 /// `GET /static/{file}`: CSS and scripts of the theme.

@@ -95,7 +95,7 @@ pub async fn ensure_user(platform: &Platform, tenant: &Tenant, email: &str, role
     let email = validate::email("email", email)?;
     parse_roles(tenant, &[role.as_str().to_owned()])?;
     let hash = match password {
-        Some(p) => Some(crypto::hash_password(validate::password(p)?)?),
+        Some(p) => Some(crypto::hash_password_async(validate::password(p)?.to_owned()).await?),
         None => None,
     };
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
@@ -151,9 +151,10 @@ pub async fn accept_invite(platform: &Platform, tenant: &Tenant, token: &str, pa
     let password = validate::password(password)?;
     let display_name = display_name.trim();
     let display_name = if display_name.is_empty() { None } else { Some(validate::name("display_name", display_name)?) };
+    // Hash before the transaction, so no connection waits on the (deliberately slow) hash.
+    let hash = crypto::hash_password_async(password.to_owned()).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Invite).await?;
-    let hash = crypto::hash_password(password)?;
     repo::users::activate(&mut tx, tenant.id, invite.user_id, &hash, display_name.as_deref()).await?;
     repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
     let session = platform.sessions.create(&mut tx, tenant.id, invite.user_id).await?;
@@ -176,14 +177,19 @@ pub async fn login(platform: &Platform, tenant: &Tenant, email: &str, password: 
         return Err(AppError::too_many_attempts());
     }
     let found = repo::users::credentials(&mut tx, tenant.id, &email).await?;
+    tx.commit().await?;
+    // The hash is checked outside any transaction: no connection waits on it.
     let (user_id, ok) = match &found {
-        Some((id, status, Some(hash))) if status == "active" => (Some(*id), crypto::verify_password(password, hash)),
+        Some((id, status, Some(hash))) if status == "active" => {
+            (Some(*id), crypto::verify_password_async(password.to_owned(), hash.clone()).await)
+        }
         _ => {
             // Same work whether or not the account exists.
-            crypto::verify_password(password, crypto::dummy_hash());
+            crypto::verify_password_async(password.to_owned(), crypto::dummy_hash().to_owned()).await;
             (None, false)
         }
     };
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let Some(user_id) = user_id.filter(|_| ok) else {
         repo::throttle::record_failure(&mut tx, &[&account_key, &ip_key]).await?;
         tx.commit().await?;
@@ -217,9 +223,9 @@ pub async fn request_reset(platform: &Platform, tenant: &Tenant, email: &str) ->
 /// Sets a new password through a reset link and ends every session of the account.
 pub async fn reset_password(platform: &Platform, tenant: &Tenant, token: &str, password: &str) -> AppResult<()> {
     let password = validate::password(password)?;
+    let hash = crypto::hash_password_async(password.to_owned()).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Reset).await?;
-    let hash = crypto::hash_password(password)?;
     repo::users::activate(&mut tx, tenant.id, invite.user_id, &hash, None).await?;
     repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
     SessionStore::revoke_user_sessions(&mut tx, tenant.id, invite.user_id).await?;

@@ -1,0 +1,171 @@
+//! In-process HTTP: requests through a router with `oneshot`, with the Host header of a member
+//! (`slug.localhost`) or of the NZK side (`localhost`), cookies and bearer tokens.
+
+use axum::{body::Body, Router};
+use http::{header, HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The test CSRF token (double-submit: cookie and form field carry the same value).
+pub const CSRF: &str = "test-csrf-token-0123456789abcdefghijklmnopq";
+
+/// A client for one router.
+#[derive(Clone)]
+pub struct TestClient {
+    router: Router,
+}
+
+/// A request being built.
+pub struct TestRequest {
+    router: Router,
+    method: Method,
+    host: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    cookies: Vec<String>,
+    body: Body,
+}
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestClient {
+    /// A client for `router` (with its layers).
+    pub fn new(router: Router) -> Self {
+        Self { router }
+    }
+
+    /// A request to `path` on `host`: `""` = the NZK side, else a member slug (or a full host
+    /// when it contains a dot).
+    pub fn request(&self, method: Method, host: &str, path: &str) -> TestRequest {
+        let host = if host.is_empty() {
+            "localhost".to_owned()
+        } else if host.contains('.') {
+            host.to_owned()
+        } else {
+            format!("{host}.localhost")
+        };
+        TestRequest {
+            router: self.router.clone(),
+            method,
+            host,
+            path: path.to_owned(),
+            headers: vec![],
+            cookies: vec![],
+            body: Body::empty(),
+        }
+    }
+
+    pub fn get(&self, host: &str, path: &str) -> TestRequest {
+        self.request(Method::GET, host, path)
+    }
+    pub fn post(&self, host: &str, path: &str) -> TestRequest {
+        self.request(Method::POST, host, path)
+    }
+    pub fn put(&self, host: &str, path: &str) -> TestRequest {
+        self.request(Method::PUT, host, path)
+    }
+}
+
+impl TestRequest {
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    /// `Authorization: Bearer …`
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+    /// Adds a cookie (`name=value`).
+    pub fn cookie(mut self, pair: &str) -> Self {
+        self.cookies.push(pair.to_owned());
+        self
+    }
+    /// The session cookie of a browser session, with the CSRF cookie and header an XHR would send.
+    pub fn session(self, token: &str) -> Self {
+        self.cookie(&format!("zk_session={token}")).cookie(&format!("zk_csrf={CSRF}")).header("x-csrf-token", CSRF)
+    }
+    /// A JSON body.
+    pub fn json(mut self, value: &Value) -> Self {
+        self.headers.push(("content-type".into(), "application/json".into()));
+        self.body = Body::from(value.to_string());
+        self
+    }
+    /// A raw body with a content type.
+    pub fn body(mut self, content_type: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.headers.push(("content-type".into(), content_type.to_owned()));
+        self.body = Body::from(bytes.into());
+        self
+    }
+    /// A form post with the test CSRF token in cookie and field.
+    pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", CSRF)];
+        all.extend_from_slice(fields);
+        let encoded = serde_urlencoded::to_string(&all).unwrap_or_default();
+        self.cookies.push(format!("zk_csrf={CSRF}"));
+        self.body("application/x-www-form-urlencoded", encoded)
+    }
+
+    /// Sends the request through the router.
+    pub async fn send(self) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(self.method)
+            .uri(&self.path)
+            .header(header::HOST, format!("{}:8080", self.host));
+        for (k, v) in &self.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if !self.cookies.is_empty() {
+            builder = builder.header(header::COOKIE, self.cookies.join("; "));
+        }
+        let req = builder.body(self.body).expect("valid request");
+        let res = self.router.oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.expect("body").to_bytes().to_vec();
+        TestResponse { status, headers, body }
+    }
+}
+
+impl TestResponse {
+    /// The body as JSON (panics with the body text if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// `error.code` of an error envelope.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+    }
+    /// The value of a cookie this response sets.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+    /// The `Location` header.
+    pub fn location(&self) -> Option<String> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+    /// Asserts the status, showing the body on failure.
+    #[track_caller]
+    pub fn assert_status(&self, expected: StatusCode) -> &Self {
+        assert_eq!(self.status, expected, "unexpected status; body: {}", self.text());
+        self
+    }
+}

@@ -1,0 +1,253 @@
+//! Bad input: each case gets its status, machine code and a Dutch message, and leaves no rows.
+
+use crate::support::App;
+use http::StatusCode;
+use serde_json::json;
+use zk_kernel::authz::Role;
+
+async fn counts(app: &App) -> (i64, i64, i64, i64) {
+    (
+        app.count("tenant.tenants").await,
+        app.count("tenant.users").await,
+        app.count("tenant.invites").await,
+        app.count("tenant.outbox").await,
+    )
+}
+
+#[tokio::test]
+async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    app.member("bestaand").await;
+    let before = counts(&app).await;
+    let cases = [
+        ("Hoofdletters", StatusCode::UNPROCESSABLE_ENTITY, "invalid_slug", "slug"),
+        ("a", StatusCode::UNPROCESSABLE_ENTITY, "invalid_slug", "slug"),
+        ("-streep", StatusCode::UNPROCESSABLE_ENTITY, "invalid_slug", "slug"),
+        ("beheer", StatusCode::UNPROCESSABLE_ENTITY, "reserved_slug", "slug"),
+        ("www", StatusCode::UNPROCESSABLE_ENTITY, "reserved_slug", "slug"),
+        ("bestaand", StatusCode::CONFLICT, "slug_taken", "slug"),
+    ];
+    for (slug, status, code, field) in cases {
+        let res = app
+            .client
+            .post("", "/api/v1/tenants")
+            .bearer(&op)
+            .json(&json!({ "slug": slug, "name": "Zorg", "admin_email": "beheer@zorg.test", "employee_count": 10 }))
+            .send()
+            .await;
+        res.assert_status(status);
+        let body = res.json();
+        assert_eq!(body["error"]["code"], code, "{slug}");
+        assert_eq!(body["error"]["field"], field, "{slug}");
+        let msg = body["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("slug"), "Dutch message names the slug: {msg}");
+    }
+    let res = app
+        .client
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .json(&json!({ "slug": "goed-lid", "name": "Zorg", "admin_email": "geen-mail", "employee_count": 10 }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "admin_email");
+    assert_eq!(res.json()["error"]["message"], "Vul een geldig e-mailadres in.");
+    assert_eq!(counts(&app).await, before, "no partial rows after failed creations");
+}
+
+#[tokio::test]
+async fn a_failure_late_in_member_creation_rolls_everything_back() {
+    // Member creation writes tenant, branding, admin, role grant, invite and mail in one
+    // transaction. Make the last write fail (a constraint the owner adds for this test only)
+    // and check that none of the earlier writes survive.
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("ALTER TABLE tenant.outbox ADD CONSTRAINT test_refuse CHECK (recipient <> 'weigeren@zorg.test')")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    let before = (counts(&app).await, app.count("tenant.branding").await, app.count("tenant.casbin_rule").await);
+    let res = app
+        .client
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .json(&json!({ "slug": "half-af", "name": "Half Af", "admin_email": "weigeren@zorg.test" }))
+        .send()
+        .await;
+    assert!(res.status.is_client_error(), "{}", res.text());
+    assert!(!res.text().contains("test_refuse"), "database text must not leak: {}", res.text());
+    let after = (counts(&app).await, app.count("tenant.branding").await, app.count("tenant.casbin_rule").await);
+    assert_eq!(after, before, "no partial rows");
+    app.client.get("", "/api/v1/tenants/half-af").bearer(&op).send().await.assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn failed_invitations_leave_no_rows() {
+    let app = App::new().await;
+    let m = app.member("eerste").await;
+    app.user(&m, "admin@eerste.test", Role::Admin).await;
+    let admin_token = app.token(&m, "admin@eerste.test").await;
+    let before = counts(&app).await;
+    let res = app
+        .client
+        .post("eerste", "/api/v1/users")
+        .bearer(&admin_token)
+        .json(&json!({ "email": "admin@eerste.test", "roles": ["learner"] }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(res.error_code(), "email_taken");
+    assert_eq!(res.json()["error"]["field"], "email");
+    let res = app
+        .client
+        .post("eerste", "/api/v1/users")
+        .bearer(&admin_token)
+        .json(&json!({ "email": "nieuw@eerste.test", "roles": ["learner", "koning"] }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "invalid_role");
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_envelope() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let c = &app.client;
+    let before = counts(&app).await;
+
+    let res = c.post("", "/api/v1/tenants").bearer(&op).body("text/plain", "slug=x").send().await;
+    res.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(res.error_code(), "unsupported_media_type");
+
+    let res = c.post("", "/api/v1/tenants").bearer(&op).body("application/json", "{\"slug\": ").send().await;
+    res.assert_status(StatusCode::BAD_REQUEST);
+    assert_eq!(res.error_code(), "malformed_json");
+    assert!(res.json()["error"]["message"].as_str().unwrap().contains("JSON"));
+
+    let res = c.post("", "/api/v1/tenants").bearer(&op).json(&json!({ "slug": "zonder-naam" })).send().await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "invalid_field");
+    assert_eq!(res.json()["error"]["field"], "name");
+
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let res = c.post("", "/api/v1/tenants").bearer(&op).body("application/json", format!("{{\"slug\":\"{huge}\"}}")).send().await;
+    res.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.error_code(), "payload_too_large");
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn bad_colours_are_refused_with_the_field_named() {
+    let app = App::new().await;
+    let m = app.member("kleur").await;
+    app.user(&m, "admin@kleur.test", Role::Admin).await;
+    let token = app.token(&m, "admin@kleur.test").await;
+    for (primary, accent, code, field) in [
+        ("oranje", "#8a3b12", "invalid_colour", "primary_color"),
+        ("#1d4f91", "#ffff00", "insufficient_contrast", "accent_color"),
+        ("#dddddd", "#8a3b12", "insufficient_contrast", "primary_color"),
+    ] {
+        let res = app
+            .client
+            .put("kleur", "/api/v1/branding")
+            .bearer(&token)
+            .json(&json!({ "name": "Kleur", "primary_color": primary, "accent_color": accent }))
+            .send()
+            .await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.error_code(), code);
+        assert_eq!(res.json()["error"]["field"], field);
+    }
+    let t = app.tenant(m.id).await;
+    assert_eq!(t.branding.primary_color, "#1d4f91", "nothing saved");
+    let res = app.client.put("kleur", "/api/v1/branding/logo").bearer(&token).body("image/svg+xml", "<svg onload=alert(1)>").send().await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "logo_type");
+}
+
+#[tokio::test]
+async fn expired_invitation_and_wrong_password() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let res = app
+        .client
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .json(&json!({ "slug": "verlopen", "name": "Verlopen Zorg", "admin_email": "beheer@verlopen.test" }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let token = res.json()["invite_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE tenant.invites SET expires_at = now() - interval '1 minute'").execute(&mut owner).await.unwrap();
+
+    let res = app.client.get("verlopen", &format!("/uitnodiging/{token}")).send().await;
+    res.assert_status(StatusCode::GONE);
+    assert!(res.text().contains("Deze link is verlopen"), "Dutch page: {}", res.text());
+    let res = app
+        .client
+        .post("verlopen", &format!("/uitnodiging/{token}"))
+        .form(&[("password", "Nieuw-wachtwoord-1"), ("password_confirm", "Nieuw-wachtwoord-1")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::GONE);
+    assert!(res.set_cookie("zk_session").is_none());
+    let status: String = sqlx::query_scalar("SELECT status FROM tenant.users WHERE email = 'beheer@verlopen.test'").fetch_one(&mut owner).await.unwrap();
+    assert_eq!(status, "invited", "expired invite changed nothing");
+
+    let res = app.client.post("", "/inloggen").form(&[("email", "op@nzk.test"), ("password", "fout-wachtwoord-9")]).send().await;
+    res.assert_status(StatusCode::UNAUTHORIZED);
+    assert!(res.text().contains("Het e-mailadres of het wachtwoord klopt niet."));
+    assert!(res.set_cookie("zk_session").is_none());
+}
+
+#[tokio::test]
+async fn logins_are_throttled_per_account() {
+    let app = App::new().await;
+    let m = app.member("rem").await;
+    app.user(&m, "leerling@rem.test", Role::Learner).await;
+    for _ in 0..5 {
+        let res = app.client.post("rem", "/inloggen").form(&[("email", "leerling@rem.test"), ("password", "fout-fout-1")]).send().await;
+        res.assert_status(StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now, with a clear Dutch message.
+    let res = app.client.post("rem", "/inloggen").form(&[("email", "leerling@rem.test"), ("password", crate::support::PASSWORD)]).send().await;
+    res.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().contains("Te veel mislukte pogingen"));
+    // Another account is not affected.
+    app.user(&m, "ander@rem.test", Role::Learner).await;
+    app.login("rem", "ander@rem.test").await;
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = App::new().await;
+    let m = app.member("csrf").await;
+    app.user(&m, "leerling@csrf.test", Role::Learner).await;
+    let res = app
+        .client
+        .post("csrf", "/inloggen")
+        .body("application/x-www-form-urlencoded", "email=leerling%40csrf.test&password=Test-wachtwoord-1")
+        .cookie("zk_csrf=test-csrf-token-0123456789abcdefghijklmnopq")
+        .send()
+        .await;
+    res.assert_status(StatusCode::FORBIDDEN);
+    assert!(res.set_cookie("zk_session").is_none());
+    assert!(res.text().contains("Het formulier is verlopen"));
+    // A session-authenticated API write without the X-CSRF-Token header is refused too.
+    app.user(&m, "admin@csrf.test", Role::Admin).await;
+    let session = app.login("csrf", "admin@csrf.test").await;
+    let res = app
+        .client
+        .put("csrf", "/api/v1/branding")
+        .cookie(&format!("zk_session={session}"))
+        .json(&json!({ "name": "X", "primary_color": "#1d4f91", "accent_color": "#8a3b12" }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(res.error_code(), "csrf_failed");
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests of the platform through HTTP (in-process `oneshot` for most, real TCP for
+//! split mode and the browser), each on its own real PostgreSQL database.
+
+mod support;
+
+mod accounts;
+mod bad_input;
+mod branding;
+mod browser;
+mod console;
+mod http_basics;
+mod isolation;
+mod rls;
+mod roles;
+mod split;

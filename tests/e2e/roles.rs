@@ -1,0 +1,116 @@
+//! The role matrix: for every route, which roles may use it. Allowed means the request got past
+//! authorisation (any status but 401/403 and no redirect to the login page); denied means 401/403
+//! (or, for pages, the login redirect for visitors).
+
+use crate::support::App;
+use http::{Method, StatusCode};
+
+type Row = (Method, bool, String, Vec<Who>);
+use serde_json::json;
+use zk_kernel::authz::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Learner,
+    Author,
+    Teacher,
+    Reviewer,
+    Admin,
+    Operator,
+}
+
+const ALL: [Who; 7] = [Who::Anonymous, Who::Learner, Who::Author, Who::Teacher, Who::Reviewer, Who::Admin, Who::Operator];
+
+/// (method, on the NZK side?, path, who may) — one row per route of the tenant, content and
+/// billing services that needs a permission.
+fn matrix(user_id: &str) -> Vec<Row> {
+    use Who::*;
+    let members = vec![Learner, Author, Teacher, Reviewer, Admin];
+    vec![
+        (Method::GET, false, "/".into(), members.clone()),
+        (Method::GET, false, "/api/v1/me".into(), members.clone()),
+        (Method::GET, true, "/api/v1/me".into(), vec![Operator]),
+        (Method::GET, false, "/api/v1/catalog".into(), members.clone()),
+        (Method::GET, false, "/api/v1/users".into(), vec![Teacher, Admin]),
+        (Method::GET, false, format!("/api/v1/users/{user_id}"), vec![Teacher, Admin]),
+        (Method::POST, false, "/api/v1/users".into(), vec![Admin]),
+        (Method::PUT, false, format!("/api/v1/users/{user_id}/roles"), vec![Admin]),
+        (Method::GET, false, "/api/v1/branding".into(), vec![Admin]),
+        (Method::PUT, false, "/api/v1/branding".into(), vec![Admin]),
+        (Method::PUT, false, "/api/v1/branding/logo".into(), vec![Admin]),
+        (Method::GET, false, "/api/v1/billing/plan".into(), vec![Admin]),
+        (Method::GET, false, "/beheer".into(), vec![Teacher, Admin]),
+        (Method::POST, false, "/beheer".into(), vec![Admin]),
+        (Method::POST, false, format!("/beheer/gebruikers/{user_id}/rollen"), vec![Admin]),
+        (Method::GET, false, "/beheer/huisstijl".into(), vec![Admin]),
+        (Method::POST, false, "/beheer/huisstijl".into(), vec![Admin]),
+        (Method::GET, true, "/api/v1/tenants".into(), vec![Operator]),
+        (Method::POST, true, "/api/v1/tenants".into(), vec![Operator]),
+        (Method::GET, true, "/api/v1/tenants/matrix".into(), vec![Operator]),
+        (Method::POST, true, "/api/v1/tenants/zzz-none/suspend".into(), vec![Operator]),
+        (Method::POST, true, "/api/v1/tenants/zzz-none/resume".into(), vec![Operator]),
+        (Method::GET, true, "/api/v1/outbox".into(), vec![Operator]),
+        (Method::GET, true, "/console".into(), vec![Operator]),
+        (Method::POST, true, "/console".into(), vec![Operator]),
+        (Method::GET, true, "/console/leden/matrix".into(), vec![Operator]),
+        (Method::POST, true, "/console/leden/zzz-none/opschorten".into(), vec![Operator]),
+        (Method::POST, true, "/console/leden/zzz-none/hervatten".into(), vec![Operator]),
+        (Method::GET, true, "/console/outbox".into(), vec![Operator]),
+    ]
+}
+
+#[tokio::test]
+async fn role_matrix_route_by_route() {
+    let app = App::new().await;
+    let m = app.member("matrix").await;
+    let target = app.user(&m, "doel@matrix.test", Role::Learner).await;
+    let mut sessions = Vec::new();
+    for (who, role, email) in [
+        (Who::Learner, Role::Learner, "leerling@matrix.test"),
+        (Who::Author, Role::Author, "auteur@matrix.test"),
+        (Who::Teacher, Role::Teacher, "docent@matrix.test"),
+        (Who::Reviewer, Role::Reviewer, "beoordelaar@matrix.test"),
+        (Who::Admin, Role::Admin, "admin@matrix.test"),
+    ] {
+        app.user(&m, email, role).await;
+        sessions.push((who, "matrix", app.login("matrix", email).await));
+    }
+    app.operator("op@nzk.test").await;
+    sessions.push((Who::Operator, "", app.login("", "op@nzk.test").await));
+
+    let mut failures = Vec::new();
+    for (method, platform_side, path, allowed) in matrix(&target.to_string()) {
+        let host = if platform_side { "" } else { "matrix" };
+        for who in ALL {
+            let mut req = app.client.request(method.clone(), host, &path);
+            if let Some((_, session_host, token)) = sessions.iter().find(|(w, _, _)| *w == who) {
+                // A session only exists on its own host; others are visitors elsewhere.
+                if *session_host == host {
+                    req = req.session(token);
+                }
+            }
+            req = if path.starts_with("/api/") {
+                if method == Method::GET {
+                    req
+                } else if path.ends_with("/logo") {
+                    req.body("image/png", b"\x89PNG\r\n\x1a\nx".to_vec())
+                } else {
+                    req.json(&json!({ "roles": ["learner"], "email": "x@matrix.test", "slug": "matrix-new", "name": "N", "admin_email": "a@b.nl", "primary_color": "#1d4f91", "accent_color": "#8a3b12" }))
+                }
+            } else if method == Method::POST {
+                req.form(&[("roles", "learner"), ("email", "y@matrix.test")])
+            } else {
+                req
+            };
+            let res = req.send().await;
+            let denied = matches!(res.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                || res.location().is_some_and(|l| l.starts_with("/inloggen"));
+            let expect_allowed = allowed.contains(&who);
+            if denied == expect_allowed {
+                failures.push(format!("{who:?} {method} {host}{path}: {} {}", res.status, res.text().chars().take(120).collect::<String>()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "role matrix mismatches:\n{}", failures.join("\n"));
+}

@@ -1,0 +1,85 @@
+//! Fixtures: the platform on a fresh database, operators, members, users and logins.
+
+use http::StatusCode;
+use uuid::Uuid;
+use zk_kernel::{authz::Role, Platform, Tenant, TenantId};
+use zk_tenant::domain::{accounts, members};
+pub use zk_test_support::{TestClient, TestDb};
+
+/// The password of every fixture account.
+pub const PASSWORD: &str = "Test-wachtwoord-1";
+
+/// The whole platform (single process) on its own database.
+pub struct App {
+    pub db: TestDb,
+    pub platform: Platform,
+    pub client: TestClient,
+}
+
+/// A member created through the domain.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub id: TenantId,
+    pub slug: String,
+}
+
+impl App {
+    /// A fresh database and platform.
+    pub async fn new() -> App {
+        zk_test_support::init_tracing();
+        let db = TestDb::new().await.expect("test database");
+        let platform = db.platform().await.expect("platform");
+        let router = zorgklas::app(&platform, None).expect("router");
+        App { db, platform, client: TestClient::new(router) }
+    }
+
+    /// A tenant snapshot, fresh from the database.
+    pub async fn tenant(&self, id: TenantId) -> Tenant {
+        self.platform.directory.load(id).await.expect("load").expect("tenant exists")
+    }
+
+    /// An operator with a bearer token.
+    pub async fn operator(&self, email: &str) -> (Uuid, String) {
+        let nzk = self.tenant(TenantId::PLATFORM).await;
+        let (user, _) = accounts::ensure_user(&self.platform, &nzk, email, Role::Operator, Some(PASSWORD)).await.expect("operator");
+        let token = accounts::create_token(&self.platform, &nzk, email, "test").await.expect("token");
+        (user.id, token)
+    }
+
+    /// A member with the given slug (admin invite pending for `beheer@{slug}.test`).
+    pub async fn member(&self, slug: &str) -> Member {
+        let input = members::NewMemberInput {
+            slug: slug.into(),
+            name: format!("Zorg {slug}"),
+            admin_email: format!("beheer@{slug}.test"),
+            employee_count: Some(120),
+        };
+        let created = members::create(&self.platform, members::NewMember::parse(&input).expect("valid")).await.expect("member");
+        Member { id: TenantId(created.member.id), slug: slug.into() }
+    }
+
+    /// An active user with a role and the fixture password.
+    pub async fn user(&self, member: &Member, email: &str, role: Role) -> Uuid {
+        let t = self.tenant(member.id).await;
+        accounts::ensure_user(&self.platform, &t, email, role, Some(PASSWORD)).await.expect("user").0.id
+    }
+
+    /// A bearer token for a user of a member.
+    pub async fn token(&self, member: &Member, email: &str) -> String {
+        let t = self.tenant(member.id).await;
+        accounts::create_token(&self.platform, &t, email, "test").await.expect("token")
+    }
+
+    /// Logs in through the login form on `host` and returns the session cookie value.
+    pub async fn login(&self, host: &str, email: &str) -> String {
+        let res = self.client.post(host, "/inloggen").form(&[("email", email), ("password", PASSWORD)]).send().await;
+        res.assert_status(StatusCode::SEE_OTHER);
+        res.set_cookie("zk_session").expect("session cookie")
+    }
+
+    /// Counts rows of a table as the owner (sees every tenant).
+    pub async fn count(&self, table: &str) -> i64 {
+        let mut conn = self.db.owner().await.expect("owner connection");
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&mut conn).await.expect("count")
+    }
+}
