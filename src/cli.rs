@@ -9,7 +9,11 @@ use zk_tenant::domain::{accounts, members};
 
 /// The Zorgklas platform.
 #[derive(Parser, Debug)]
-#[command(name = "zorgklas", version, about = "Leerplatform van de Nationale Zorgklas")]
+#[command(
+    name = "zorgklas",
+    version,
+    about = "Leerplatform van de Nationale Zorgklas"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -137,12 +141,22 @@ async fn platform() -> anyhow::Result<Platform> {
 }
 
 async fn member(p: &Platform, slug: &str) -> anyhow::Result<Tenant> {
-    let row = members::get(p, slug).await.map_err(|_| anyhow::anyhow!("lid '{slug}' bestaat niet"))?;
-    p.directory.load(TenantId(row.id)).await.map_err(cli_err)?.context("lid niet gevonden")
+    let row = members::get(p, slug)
+        .await
+        .map_err(|_| anyhow::anyhow!("lid '{slug}' bestaat niet"))?;
+    p.directory
+        .load(TenantId(row.id))
+        .await
+        .map_err(cli_err)?
+        .context("lid niet gevonden")
 }
 
 async fn platform_tenant(p: &Platform) -> anyhow::Result<Tenant> {
-    p.directory.load(TenantId::PLATFORM).await.map_err(cli_err)?.context("platform tenant missing: run `zorgklas migrate`")
+    p.directory
+        .load(TenantId::PLATFORM)
+        .await
+        .map_err(cli_err)?
+        .context("platform tenant missing: run `zorgklas migrate`")
 }
 
 /// Runs a command.
@@ -156,35 +170,70 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tenant { command } => tenant(command).await,
-        Command::Operator { command: OperatorCommand::Create { email, password } } => {
+        Command::Operator {
+            command: OperatorCommand::Create { email, password },
+        } => {
             let p = platform().await?;
             let t = platform_tenant(&p).await?;
-            let (user, link) = accounts::ensure_user(&p, &t, &email, Role::Operator, password.as_deref()).await.map_err(cli_err)?;
+            let (user, link) =
+                accounts::ensure_user(&p, &t, &email, Role::Operator, password.as_deref())
+                    .await
+                    .map_err(cli_err)?;
             println!("operator {} ({})", user.email, user.id);
             if let Some(link) = link {
                 println!("eenmalige link om het wachtwoord in te stellen: {link}");
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Create { tenant, email, role, password } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    tenant,
+                    email,
+                    role,
+                    password,
+                },
+        } => {
             let p = platform().await?;
             let t = member(&p, &tenant).await?;
-            let role = Role::parse(&role).filter(|r| *r != Role::Operator).with_context(|| format!("onbekende rol '{role}'"))?;
-            let (user, link) = accounts::ensure_user(&p, &t, &email, role, password.as_deref()).await.map_err(cli_err)?;
-            println!("gebruiker {} ({}) bij {} met rol {}", user.email, user.id, t.slug, role.as_str());
+            let role = Role::parse(&role)
+                .filter(|r| *r != Role::Operator)
+                .with_context(|| format!("onbekende rol '{role}'"))?;
+            let (user, link) = accounts::ensure_user(&p, &t, &email, role, password.as_deref())
+                .await
+                .map_err(cli_err)?;
+            println!(
+                "gebruiker {} ({}) bij {} met rol {}",
+                user.email,
+                user.id,
+                t.slug,
+                role.as_str()
+            );
             if let Some(link) = link {
                 println!("eenmalige link om het wachtwoord in te stellen: {link}");
             }
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { operator, tenant, email } } => {
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    operator,
+                    tenant,
+                    email,
+                },
+        } => {
             let p = platform().await?;
             let (t, email) = match (operator, tenant, email) {
                 (Some(op), _, _) => (platform_tenant(&p).await?, op),
                 (None, Some(slug), Some(email)) => (member(&p, &slug).await?, email),
                 _ => anyhow::bail!("geef --operator E, of --tenant S --email E"),
             };
-            println!("{}", accounts::create_token(&p, &t, &email, "cli").await.map_err(cli_err)?);
+            println!(
+                "{}",
+                accounts::create_token(&p, &t, &email, "cli")
+                    .await
+                    .map_err(cli_err)?
+            );
             Ok(())
         }
     }
@@ -206,10 +255,26 @@ async fn serve(listen: Option<SocketAddr>, service: Option<ServiceName>) -> anyh
 async fn tenant(command: TenantCommand) -> anyhow::Result<()> {
     let p = platform().await?;
     match command {
-        TenantCommand::Create { slug, name, admin_email, employees } => {
-            let input = members::NewMemberInput { slug, name, admin_email, employee_count: Some(employees) };
-            let created = members::create(&p, members::NewMember::parse(&input).map_err(cli_err)?).await.map_err(cli_err)?;
-            println!("lid {} aangemaakt: {}", created.member.slug, p.config.tenant_url(&created.member.slug));
+        TenantCommand::Create {
+            slug,
+            name,
+            admin_email,
+            employees,
+        } => {
+            let input = members::NewMemberInput {
+                slug,
+                name,
+                admin_email,
+                employee_count: Some(employees),
+            };
+            let created = members::create(&p, members::NewMember::parse(&input).map_err(cli_err)?)
+                .await
+                .map_err(cli_err)?;
+            println!(
+                "lid {} aangemaakt: {}",
+                created.member.slug,
+                p.config.tenant_url(&created.member.slug)
+            );
             println!("uitnodiging voor de beheerder: {}", created.invite_url);
         }
         TenantCommand::CreateBulk { count, prefix } => {
@@ -221,21 +286,33 @@ async fn tenant(command: TenantCommand) -> anyhow::Result<()> {
                     admin_email: format!("beheer@{slug}.test"),
                     employee_count: Some(i64::from(i % 600)),
                 };
-                members::create(&p, members::NewMember::parse(&input).map_err(cli_err)?).await.map_err(cli_err)?;
+                members::create(&p, members::NewMember::parse(&input).map_err(cli_err)?)
+                    .await
+                    .map_err(cli_err)?;
             }
             println!("{count} leden aangemaakt");
         }
         TenantCommand::List { search } => {
-            for m in members::list(&p, search.as_deref(), 500, 0).await.map_err(cli_err)? {
-                println!("{}\t{}\t{}\t{} medewerkers", m.slug, m.status, m.name, m.employee_count);
+            for m in members::list(&p, search.as_deref(), 500, 0)
+                .await
+                .map_err(cli_err)?
+            {
+                println!(
+                    "{}\t{}\t{}\t{} medewerkers",
+                    m.slug, m.status, m.name, m.employee_count
+                );
             }
         }
         TenantCommand::Suspend { slug } => {
-            let m = members::set_active(&p, &slug, false).await.map_err(cli_err)?;
+            let m = members::set_active(&p, &slug, false)
+                .await
+                .map_err(cli_err)?;
             println!("lid {} opgeschort", m.slug);
         }
         TenantCommand::Resume { slug } => {
-            let m = members::set_active(&p, &slug, true).await.map_err(cli_err)?;
+            let m = members::set_active(&p, &slug, true)
+                .await
+                .map_err(cli_err)?;
             println!("lid {} hervat", m.slug);
         }
     }

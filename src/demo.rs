@@ -41,13 +41,29 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     let p = Platform::start(config).await?;
     let err = |e: zk_kernel::AppError| anyhow::anyhow!("{}: {}", e.code, e.message);
 
-    let nzk = p.directory.load(TenantId::PLATFORM).await.map_err(err)?.ok_or_else(|| anyhow::anyhow!("platform tenant missing"))?;
-    accounts::ensure_user(&p, &nzk, "operator@zorgklas.demo", Role::Operator, Some(DEMO_PASSWORD)).await.map_err(err)?;
+    let nzk = p
+        .directory
+        .load(TenantId::PLATFORM)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| anyhow::anyhow!("platform tenant missing"))?;
+    accounts::ensure_user(
+        &p,
+        &nzk,
+        "operator@zorgklas.demo",
+        Role::Operator,
+        Some(DEMO_PASSWORD),
+    )
+    .await
+    .map_err(err)?;
 
     let demo: Vec<DemoMember> = serde_json::from_str(MEMBERS)?;
     let listener = tokio::net::TcpListener::bind(p.config.listen).await?;
     println!("\nZorgklas demo draait. Wachtwoord van elk demo-account: {DEMO_PASSWORD}\n");
-    println!("NZK-console:   {}/console   login operator@zorgklas.demo", p.config.platform_url());
+    println!(
+        "NZK-console:   {}/console   login operator@zorgklas.demo",
+        p.config.platform_url()
+    );
     for m in &demo {
         let id = match members::get(&p, &m.slug).await {
             Ok(row) => TenantId(row.id),
@@ -58,10 +74,21 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
                     admin_email: format!("beheerder@{}.demo", m.slug),
                     employee_count: Some(m.employees),
                 };
-                TenantId(members::create(&p, members::NewMember::parse(&input).map_err(err)?).await.map_err(err)?.member.id)
+                TenantId(
+                    members::create(&p, members::NewMember::parse(&input).map_err(err)?)
+                        .await
+                        .map_err(err)?
+                        .member
+                        .id,
+                )
             }
         };
-        let tenant = p.directory.load(id).await.map_err(err)?.ok_or_else(|| anyhow::anyhow!("demo member missing"))?;
+        let tenant = p
+            .directory
+            .load(id)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| anyhow::anyhow!("demo member missing"))?;
         let input = branding::BrandingInput {
             name: m.name.clone(),
             primary_color: m.primary_color.clone(),
@@ -73,11 +100,16 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         println!("\n{} — {}", m.name, p.config.tenant_url(&m.slug));
         for (local, role) in ROLE_USERS {
             let email = format!("{local}@{}.demo", m.slug);
-            accounts::ensure_user(&p, &tenant, &email, role, Some(DEMO_PASSWORD)).await.map_err(err)?;
+            accounts::ensure_user(&p, &tenant, &email, role, Some(DEMO_PASSWORD))
+                .await
+                .map_err(err)?;
             println!("  {:<12} {email}", role.as_str());
         }
     }
-    println!("\nStop met Ctrl-C. Gegevens staan in {}.\n", p.config.data_dir.display());
+    println!(
+        "\nStop met Ctrl-C. Gegevens staan in {}.\n",
+        p.config.data_dir.display()
+    );
     let router = app(&p, None)?;
     http::serve(listener, router, http::shutdown_signal()).await?;
     Ok(())

@@ -32,7 +32,10 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
         ),
         Some(ServiceName::Gateway) => {
             let up = &platform.config.upstreams;
-            let need = |v: &Option<String>, name: &str| v.clone().with_context(|| format!("{name} must be set in split mode"));
+            let need = |v: &Option<String>, name: &str| {
+                v.clone()
+                    .with_context(|| format!("{name} must be set in split mode"))
+            };
             let proxy = zk_gateway::proxy_router(
                 need(&up.tenant, "ZK_TENANT_URL")?,
                 need(&up.content, "ZK_CONTENT_URL")?,
@@ -40,9 +43,15 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
             );
             http::apply_edge_layers(gateway().merge(infra).merge(proxy), platform)
         }
-        Some(ServiceName::Tenant) => http::apply_layers(infra.merge(zk_tenant::router(platform.clone())), platform),
-        Some(ServiceName::Content) => http::apply_layers(infra.merge(zk_content::router(platform.clone())), platform),
-        Some(ServiceName::Billing) => http::apply_layers(infra.merge(zk_billing::router(platform.clone())), platform),
+        Some(ServiceName::Tenant) => {
+            http::apply_layers(infra.merge(zk_tenant::router(platform.clone())), platform)
+        }
+        Some(ServiceName::Content) => {
+            http::apply_layers(infra.merge(zk_content::router(platform.clone())), platform)
+        }
+        Some(ServiceName::Billing) => {
+            http::apply_layers(infra.merge(zk_billing::router(platform.clone())), platform)
+        }
     })
 }
 

@@ -6,7 +6,13 @@ use serde_json::json;
 use zk_kernel::authz::Role;
 
 fn link_from_mail(body: &str, path: &str) -> String {
-    body.split(&format!("/{path}/")).nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+    body.split(&format!("/{path}/"))
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -24,19 +30,35 @@ async fn operator_creates_member_admin_accepts_invite_and_logs_in() {
     assert_eq!(res.json()["tenant"]["slug"], "zorg-oost");
 
     // The invitation is in the outbox (embedded mail mode), readable by operators.
-    let outbox = app.client.get("", "/api/v1/outbox?recipient=beheer@zorg-oost.test").bearer(&op).send().await.json();
+    let outbox = app
+        .client
+        .get("", "/api/v1/outbox?recipient=beheer@zorg-oost.test")
+        .bearer(&op)
+        .send()
+        .await
+        .json();
     let mail = &outbox["items"][0];
     assert_eq!(mail["tenant_slug"], "zorg-oost");
     let token = link_from_mail(mail["body"].as_str().unwrap(), "uitnodiging");
-    assert!(mail["body"].as_str().unwrap().contains("http://zorg-oost.localhost:8080/uitnodiging/"));
+    assert!(mail["body"]
+        .as_str()
+        .unwrap()
+        .contains("http://zorg-oost.localhost:8080/uitnodiging/"));
 
-    let page = app.client.get("zorg-oost", &format!("/uitnodiging/{token}")).send().await;
+    let page = app
+        .client
+        .get("zorg-oost", &format!("/uitnodiging/{token}"))
+        .send()
+        .await;
     page.assert_status(StatusCode::OK);
     assert!(page.text().contains("beheer@zorg-oost.test"));
     let mismatch = app
         .client
         .post("zorg-oost", &format!("/uitnodiging/{token}"))
-        .form(&[("password", "Zorg-Oost-2026!"), ("password_confirm", "iets-anders-1")])
+        .form(&[
+            ("password", "Zorg-Oost-2026!"),
+            ("password_confirm", "iets-anders-1"),
+        ])
         .send()
         .await;
     mismatch.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -44,31 +66,74 @@ async fn operator_creates_member_admin_accepts_invite_and_logs_in() {
     let res = app
         .client
         .post("zorg-oost", &format!("/uitnodiging/{token}"))
-        .form(&[("password", "Zorg-Oost-2026!"), ("password_confirm", "Zorg-Oost-2026!"), ("display_name", "Fatima")])
+        .form(&[
+            ("password", "Zorg-Oost-2026!"),
+            ("password_confirm", "Zorg-Oost-2026!"),
+            ("display_name", "Fatima"),
+        ])
         .send()
         .await;
     res.assert_status(StatusCode::SEE_OTHER);
     let session = res.set_cookie("zk_session").unwrap();
-    let me = app.client.get("zorg-oost", "/api/v1/me").session(&session).send().await.json();
+    let me = app
+        .client
+        .get("zorg-oost", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .json();
     assert_eq!(me["user"]["email"], "beheer@zorg-oost.test");
     assert_eq!(me["user"]["display_name"], "Fatima");
     assert_eq!(me["user"]["roles"], json!(["admin"]));
 
     // The link is single-use.
-    let again = app.client.get("zorg-oost", &format!("/uitnodiging/{token}")).send().await;
+    let again = app
+        .client
+        .get("zorg-oost", &format!("/uitnodiging/{token}"))
+        .send()
+        .await;
     again.assert_status(StatusCode::GONE);
 
     // Login with the new password; logout ends the session everywhere.
-    let res = app.client.post("zorg-oost", "/inloggen").form(&[("email", "beheer@zorg-oost.test"), ("password", "Zorg-Oost-2026!")]).send().await;
+    let res = app
+        .client
+        .post("zorg-oost", "/inloggen")
+        .form(&[
+            ("email", "beheer@zorg-oost.test"),
+            ("password", "Zorg-Oost-2026!"),
+        ])
+        .send()
+        .await;
     res.assert_status(StatusCode::SEE_OTHER);
     let second = res.set_cookie("zk_session").unwrap();
-    let home = app.client.get("zorg-oost", "/").session(&second).send().await;
+    let home = app
+        .client
+        .get("zorg-oost", "/")
+        .session(&second)
+        .send()
+        .await;
     home.assert_status(StatusCode::OK);
     assert!(home.text().contains("Welkom, Fatima"));
-    let out = app.client.post("zorg-oost", "/uitloggen").cookie(&format!("zk_session={second}")).form(&[]).send().await;
+    let out = app
+        .client
+        .post("zorg-oost", "/uitloggen")
+        .cookie(&format!("zk_session={second}"))
+        .form(&[])
+        .send()
+        .await;
     out.assert_status(StatusCode::SEE_OTHER);
-    app.client.get("zorg-oost", "/api/v1/me").session(&second).send().await.assert_status(StatusCode::UNAUTHORIZED);
-    app.client.get("zorg-oost", "/api/v1/me").session(&session).send().await.assert_status(StatusCode::OK);
+    app.client
+        .get("zorg-oost", "/api/v1/me")
+        .session(&second)
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.client
+        .get("zorg-oost", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -80,9 +145,20 @@ async fn same_email_at_two_members_is_two_separate_accounts() {
     let ub = app.user(&b, "sam@zorg.test", Role::Admin).await;
     assert_ne!(ua, ub);
     let sa = app.login("twee-a", "sam@zorg.test").await;
-    let me = app.client.get("twee-a", "/api/v1/me").session(&sa).send().await.json();
+    let me = app
+        .client
+        .get("twee-a", "/api/v1/me")
+        .session(&sa)
+        .send()
+        .await
+        .json();
     assert_eq!(me["user"]["roles"], json!(["learner"]));
-    app.client.get("twee-a", "/api/v1/users").session(&sa).send().await.assert_status(StatusCode::FORBIDDEN);
+    app.client
+        .get("twee-a", "/api/v1/users")
+        .session(&sa)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -91,12 +167,22 @@ async fn password_reset_sets_a_new_password_and_ends_sessions() {
     let m = app.member("herstel").await;
     app.user(&m, "leerling@herstel.test", Role::Learner).await;
     let old_session = app.login("herstel", "leerling@herstel.test").await;
-    let res = app.client.post("herstel", "/wachtwoord-vergeten").form(&[("email", "leerling@herstel.test")]).send().await;
+    let res = app
+        .client
+        .post("herstel", "/wachtwoord-vergeten")
+        .form(&[("email", "leerling@herstel.test")])
+        .send()
+        .await;
     res.assert_status(StatusCode::OK);
     assert!(res.text().contains("Kijk in uw e-mail"));
     // Unknown addresses get the same answer and no mail.
     let before = app.count("tenant.outbox").await;
-    let res = app.client.post("herstel", "/wachtwoord-vergeten").form(&[("email", "onbekend@herstel.test")]).send().await;
+    let res = app
+        .client
+        .post("herstel", "/wachtwoord-vergeten")
+        .form(&[("email", "onbekend@herstel.test")])
+        .send()
+        .await;
     assert!(res.text().contains("Kijk in uw e-mail"));
     assert_eq!(app.count("tenant.outbox").await, before);
 
@@ -117,14 +203,35 @@ async fn password_reset_sets_a_new_password_and_ends_sessions() {
     let res = app
         .client
         .post("herstel", &format!("/wachtwoord-herstellen/{token}"))
-        .form(&[("password", "Nieuw-Wachtwoord-7"), ("password_confirm", "Nieuw-Wachtwoord-7")])
+        .form(&[
+            ("password", "Nieuw-Wachtwoord-7"),
+            ("password_confirm", "Nieuw-Wachtwoord-7"),
+        ])
         .send()
         .await;
     res.assert_status(StatusCode::OK);
-    app.client.get("herstel", "/api/v1/me").session(&old_session).send().await.assert_status(StatusCode::UNAUTHORIZED);
-    let res = app.client.post("herstel", "/inloggen").form(&[("email", "leerling@herstel.test"), ("password", PASSWORD)]).send().await;
+    app.client
+        .get("herstel", "/api/v1/me")
+        .session(&old_session)
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let res = app
+        .client
+        .post("herstel", "/inloggen")
+        .form(&[("email", "leerling@herstel.test"), ("password", PASSWORD)])
+        .send()
+        .await;
     res.assert_status(StatusCode::UNAUTHORIZED);
-    let res = app.client.post("herstel", "/inloggen").form(&[("email", "leerling@herstel.test"), ("password", "Nieuw-Wachtwoord-7")]).send().await;
+    let res = app
+        .client
+        .post("herstel", "/inloggen")
+        .form(&[
+            ("email", "leerling@herstel.test"),
+            ("password", "Nieuw-Wachtwoord-7"),
+        ])
+        .send()
+        .await;
     res.assert_status(StatusCode::SEE_OTHER);
 }
 
@@ -137,20 +244,45 @@ async fn suspension_closes_the_portal_and_loses_nothing() {
     let session = app.login("pauze", "leerling@pauze.test").await;
     let users_before = app.count("tenant.users").await;
 
-    let res = app.client.post("", "/api/v1/tenants/pauze/suspend").bearer(&op).send().await;
+    let res = app
+        .client
+        .post("", "/api/v1/tenants/pauze/suspend")
+        .bearer(&op)
+        .send()
+        .await;
     res.assert_status(StatusCode::OK);
     assert_eq!(res.json()["status"], "suspended");
 
     let page = app.client.get("pauze", "/").session(&session).send().await;
     page.assert_status(StatusCode::FORBIDDEN);
     assert!(page.text().contains("opgeschort"), "{}", page.text());
-    let api = app.client.get("pauze", "/api/v1/me").session(&session).send().await;
+    let api = app
+        .client
+        .get("pauze", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await;
     api.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(api.error_code(), "tenant_suspended");
-    let login = app.client.post("pauze", "/inloggen").form(&[("email", "leerling@pauze.test"), ("password", PASSWORD)]).send().await;
+    let login = app
+        .client
+        .post("pauze", "/inloggen")
+        .form(&[("email", "leerling@pauze.test"), ("password", PASSWORD)])
+        .send()
+        .await;
     login.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(app.count("tenant.users").await, users_before);
 
-    app.client.post("", "/api/v1/tenants/pauze/resume").bearer(&op).send().await.assert_status(StatusCode::OK);
-    app.client.get("pauze", "/api/v1/me").session(&session).send().await.assert_status(StatusCode::OK);
+    app.client
+        .post("", "/api/v1/tenants/pauze/resume")
+        .bearer(&op)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    app.client
+        .get("pauze", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
 }

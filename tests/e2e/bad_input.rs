@@ -21,11 +21,36 @@ async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows()
     app.member("bestaand").await;
     let before = counts(&app).await;
     let cases = [
-        ("Hoofdletters", StatusCode::UNPROCESSABLE_ENTITY, "invalid_slug", "slug"),
-        ("a", StatusCode::UNPROCESSABLE_ENTITY, "invalid_slug", "slug"),
-        ("-streep", StatusCode::UNPROCESSABLE_ENTITY, "invalid_slug", "slug"),
-        ("beheer", StatusCode::UNPROCESSABLE_ENTITY, "reserved_slug", "slug"),
-        ("www", StatusCode::UNPROCESSABLE_ENTITY, "reserved_slug", "slug"),
+        (
+            "Hoofdletters",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_slug",
+            "slug",
+        ),
+        (
+            "a",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_slug",
+            "slug",
+        ),
+        (
+            "-streep",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_slug",
+            "slug",
+        ),
+        (
+            "beheer",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reserved_slug",
+            "slug",
+        ),
+        (
+            "www",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reserved_slug",
+            "slug",
+        ),
         ("bestaand", StatusCode::CONFLICT, "slug_taken", "slug"),
     ];
     for (slug, status, code, field) in cases {
@@ -52,8 +77,15 @@ async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows()
         .await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json()["error"]["field"], "admin_email");
-    assert_eq!(res.json()["error"]["message"], "Vul een geldig e-mailadres in.");
-    assert_eq!(counts(&app).await, before, "no partial rows after failed creations");
+    assert_eq!(
+        res.json()["error"]["message"],
+        "Vul een geldig e-mailadres in."
+    );
+    assert_eq!(
+        counts(&app).await,
+        before,
+        "no partial rows after failed creations"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +100,11 @@ async fn a_failure_late_in_member_creation_rolls_everything_back() {
         .execute(&mut owner)
         .await
         .unwrap();
-    let before = (counts(&app).await, app.count("tenant.branding").await, app.count("tenant.casbin_rule").await);
+    let before = (
+        counts(&app).await,
+        app.count("tenant.branding").await,
+        app.count("tenant.casbin_rule").await,
+    );
     let res = app
         .client
         .post("", "/api/v1/tenants")
@@ -77,10 +113,23 @@ async fn a_failure_late_in_member_creation_rolls_everything_back() {
         .send()
         .await;
     assert!(res.status.is_client_error(), "{}", res.text());
-    assert!(!res.text().contains("test_refuse"), "database text must not leak: {}", res.text());
-    let after = (counts(&app).await, app.count("tenant.branding").await, app.count("tenant.casbin_rule").await);
+    assert!(
+        !res.text().contains("test_refuse"),
+        "database text must not leak: {}",
+        res.text()
+    );
+    let after = (
+        counts(&app).await,
+        app.count("tenant.branding").await,
+        app.count("tenant.casbin_rule").await,
+    );
     assert_eq!(after, before, "no partial rows");
-    app.client.get("", "/api/v1/tenants/half-af").bearer(&op).send().await.assert_status(StatusCode::NOT_FOUND);
+    app.client
+        .get("", "/api/v1/tenants/half-af")
+        .bearer(&op)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -119,22 +168,45 @@ async fn malformed_requests_get_the_envelope() {
     let c = &app.client;
     let before = counts(&app).await;
 
-    let res = c.post("", "/api/v1/tenants").bearer(&op).body("text/plain", "slug=x").send().await;
+    let res = c
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .body("text/plain", "slug=x")
+        .send()
+        .await;
     res.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(res.error_code(), "unsupported_media_type");
 
-    let res = c.post("", "/api/v1/tenants").bearer(&op).body("application/json", "{\"slug\": ").send().await;
+    let res = c
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .body("application/json", "{\"slug\": ")
+        .send()
+        .await;
     res.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(res.error_code(), "malformed_json");
-    assert!(res.json()["error"]["message"].as_str().unwrap().contains("JSON"));
+    assert!(res.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("JSON"));
 
-    let res = c.post("", "/api/v1/tenants").bearer(&op).json(&json!({ "slug": "zonder-naam" })).send().await;
+    let res = c
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .json(&json!({ "slug": "zonder-naam" }))
+        .send()
+        .await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "invalid_field");
     assert_eq!(res.json()["error"]["field"], "name");
 
     let huge = "x".repeat(3 * 1024 * 1024);
-    let res = c.post("", "/api/v1/tenants").bearer(&op).body("application/json", format!("{{\"slug\":\"{huge}\"}}")).send().await;
+    let res = c
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .body("application/json", format!("{{\"slug\":\"{huge}\"}}"))
+        .send()
+        .await;
     res.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(res.error_code(), "payload_too_large");
     assert_eq!(counts(&app).await, before);
@@ -148,8 +220,18 @@ async fn bad_colours_are_refused_with_the_field_named() {
     let token = app.token(&m, "admin@kleur.test").await;
     for (primary, accent, code, field) in [
         ("oranje", "#8a3b12", "invalid_colour", "primary_color"),
-        ("#1d4f91", "#ffff00", "insufficient_contrast", "accent_color"),
-        ("#dddddd", "#8a3b12", "insufficient_contrast", "primary_color"),
+        (
+            "#1d4f91",
+            "#ffff00",
+            "insufficient_contrast",
+            "accent_color",
+        ),
+        (
+            "#dddddd",
+            "#8a3b12",
+            "insufficient_contrast",
+            "primary_color",
+        ),
     ] {
         let res = app
             .client
@@ -164,7 +246,13 @@ async fn bad_colours_are_refused_with_the_field_named() {
     }
     let t = app.tenant(m.id).await;
     assert_eq!(t.branding.primary_color, "#1d4f91", "nothing saved");
-    let res = app.client.put("kleur", "/api/v1/branding/logo").bearer(&token).body("image/svg+xml", "<svg onload=alert(1)>").send().await;
+    let res = app
+        .client
+        .put("kleur", "/api/v1/branding/logo")
+        .bearer(&token)
+        .body("image/svg+xml", "<svg onload=alert(1)>")
+        .send()
+        .await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "logo_type");
 }
@@ -181,27 +269,58 @@ async fn expired_invitation_and_wrong_password() {
         .send()
         .await;
     res.assert_status(StatusCode::CREATED);
-    let token = res.json()["invite_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let token = res.json()["invite_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let mut owner = app.db.owner().await.unwrap();
-    sqlx::query("UPDATE tenant.invites SET expires_at = now() - interval '1 minute'").execute(&mut owner).await.unwrap();
+    sqlx::query("UPDATE tenant.invites SET expires_at = now() - interval '1 minute'")
+        .execute(&mut owner)
+        .await
+        .unwrap();
 
-    let res = app.client.get("verlopen", &format!("/uitnodiging/{token}")).send().await;
+    let res = app
+        .client
+        .get("verlopen", &format!("/uitnodiging/{token}"))
+        .send()
+        .await;
     res.assert_status(StatusCode::GONE);
-    assert!(res.text().contains("Deze link is verlopen"), "Dutch page: {}", res.text());
+    assert!(
+        res.text().contains("Deze link is verlopen"),
+        "Dutch page: {}",
+        res.text()
+    );
     let res = app
         .client
         .post("verlopen", &format!("/uitnodiging/{token}"))
-        .form(&[("password", "Nieuw-wachtwoord-1"), ("password_confirm", "Nieuw-wachtwoord-1")])
+        .form(&[
+            ("password", "Nieuw-wachtwoord-1"),
+            ("password_confirm", "Nieuw-wachtwoord-1"),
+        ])
         .send()
         .await;
     res.assert_status(StatusCode::GONE);
     assert!(res.set_cookie("zk_session").is_none());
-    let status: String = sqlx::query_scalar("SELECT status FROM tenant.users WHERE email = 'beheer@verlopen.test'").fetch_one(&mut owner).await.unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM tenant.users WHERE email = 'beheer@verlopen.test'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
     assert_eq!(status, "invited", "expired invite changed nothing");
 
-    let res = app.client.post("", "/inloggen").form(&[("email", "op@nzk.test"), ("password", "fout-wachtwoord-9")]).send().await;
+    let res = app
+        .client
+        .post("", "/inloggen")
+        .form(&[("email", "op@nzk.test"), ("password", "fout-wachtwoord-9")])
+        .send()
+        .await;
     res.assert_status(StatusCode::UNAUTHORIZED);
-    assert!(res.text().contains("Het e-mailadres of het wachtwoord klopt niet."));
+    assert!(res
+        .text()
+        .contains("Het e-mailadres of het wachtwoord klopt niet."));
     assert!(res.set_cookie("zk_session").is_none());
 }
 
@@ -211,11 +330,24 @@ async fn logins_are_throttled_per_account() {
     let m = app.member("rem").await;
     app.user(&m, "leerling@rem.test", Role::Learner).await;
     for _ in 0..5 {
-        let res = app.client.post("rem", "/inloggen").form(&[("email", "leerling@rem.test"), ("password", "fout-fout-1")]).send().await;
+        let res = app
+            .client
+            .post("rem", "/inloggen")
+            .form(&[("email", "leerling@rem.test"), ("password", "fout-fout-1")])
+            .send()
+            .await;
         res.assert_status(StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused now, with a clear Dutch message.
-    let res = app.client.post("rem", "/inloggen").form(&[("email", "leerling@rem.test"), ("password", crate::support::PASSWORD)]).send().await;
+    let res = app
+        .client
+        .post("rem", "/inloggen")
+        .form(&[
+            ("email", "leerling@rem.test"),
+            ("password", crate::support::PASSWORD),
+        ])
+        .send()
+        .await;
     res.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(res.text().contains("Te veel mislukte pogingen"));
     // Another account is not affected.
@@ -231,7 +363,10 @@ async fn forms_without_the_csrf_token_are_refused() {
     let res = app
         .client
         .post("csrf", "/inloggen")
-        .body("application/x-www-form-urlencoded", "email=leerling%40csrf.test&password=Test-wachtwoord-1")
+        .body(
+            "application/x-www-form-urlencoded",
+            "email=leerling%40csrf.test&password=Test-wachtwoord-1",
+        )
         .cookie("zk_csrf=test-csrf-token-0123456789abcdefghijklmnopq")
         .send()
         .await;

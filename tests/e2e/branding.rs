@@ -15,14 +15,26 @@ async fn admin_saves_branding_and_learners_see_it() {
     let admin = app.login("merk", "admin@merk.test").await;
     let c = &app.client;
 
-    let page = c.get("merk", "/beheer/huisstijl").session(&admin).send().await;
+    let page = c
+        .get("merk", "/beheer/huisstijl")
+        .session(&admin)
+        .send()
+        .await;
     page.assert_status(StatusCode::OK);
-    assert!(page.text().contains("/static/branding.js"), "live preview script");
+    assert!(
+        page.text().contains("/static/branding.js"),
+        "live preview script"
+    );
 
     let bad = c
         .post("merk", "/beheer/huisstijl")
         .cookie(&format!("zk_session={admin}"))
-        .form(&[("name", "Merk Zorg"), ("primary_color", "#ffee00"), ("accent_color", "#8a3b12"), ("welcome_markdown", "")])
+        .form(&[
+            ("name", "Merk Zorg"),
+            ("primary_color", "#ffee00"),
+            ("accent_color", "#8a3b12"),
+            ("welcome_markdown", ""),
+        ])
         .send()
         .await;
     bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -35,7 +47,10 @@ async fn admin_saves_branding_and_learners_see_it() {
             ("name", "Merk Zorg"),
             ("primary_color", "#2E7D32"),
             ("accent_color", "#6a1b6e"),
-            ("welcome_markdown", "**Welkom** bij Merk <script>alert(1)</script>"),
+            (
+                "welcome_markdown",
+                "**Welkom** bij Merk <script>alert(1)</script>",
+            ),
             ("support_email", "help@merk.test"),
         ])
         .send()
@@ -48,17 +63,41 @@ async fn admin_saves_branding_and_learners_see_it() {
     assert!(home.contains("<strong>Welkom</strong>"));
     assert!(!home.contains("<script>alert"), "welcome text is sanitised");
     assert!(home.contains("help@merk.test"));
-    assert!(c.get("merk", "/theme.css").send().await.text().contains("--zk-primary: #2e7d32"));
+    assert!(c
+        .get("merk", "/theme.css")
+        .send()
+        .await
+        .text()
+        .contains("--zk-primary: #2e7d32"));
 
     let png = b"\x89PNG\r\n\x1a\nlogo".to_vec();
     let token = app.token(&m, "admin@merk.test").await;
-    c.put("merk", "/api/v1/branding/logo").bearer(&token).body("image/png", png.clone()).send().await.assert_status(StatusCode::NO_CONTENT);
-    let b = c.get("merk", "/api/v1/branding").bearer(&token).send().await.json();
-    assert!(b["logo_url"].as_str().unwrap().starts_with("http://merk.localhost:8080/logo?v="));
+    c.put("merk", "/api/v1/branding/logo")
+        .bearer(&token)
+        .body("image/png", png.clone())
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let b = c
+        .get("merk", "/api/v1/branding")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    assert!(b["logo_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://merk.localhost:8080/logo?v="));
     let logo = c.get("merk", "/logo").send().await;
     assert_eq!(logo.body, png);
     assert_eq!(logo.headers["content-type"], "image/png");
-    assert!(c.get("merk", "/").session(&learner).send().await.text().contains("/logo?v="));
+    assert!(c
+        .get("merk", "/")
+        .session(&learner)
+        .send()
+        .await
+        .text()
+        .contains("/logo?v="));
 }
 
 #[tokio::test]
@@ -70,8 +109,21 @@ async fn a_second_process_sees_branding_and_role_changes_without_restart() {
     // A second platform instance on the same database: another process in production.
     let other = app.db.platform().await.unwrap();
     let other_client = TestClient::new(zorgklas::app(&other, None).unwrap());
-    assert!(other_client.get("twee", "/theme.css").send().await.text().contains("#1d4f91"), "cached now");
-    other_client.get("twee", "/api/v1/users").bearer(&token).send().await.assert_status(StatusCode::FORBIDDEN);
+    assert!(
+        other_client
+            .get("twee", "/theme.css")
+            .send()
+            .await
+            .text()
+            .contains("#1d4f91"),
+        "cached now"
+    );
+    other_client
+        .get("twee", "/api/v1/users")
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 
     let t = app.tenant(m.id).await;
     let input = zk_tenant::domain::branding::BrandingInput {
@@ -81,17 +133,35 @@ async fn a_second_process_sees_branding_and_role_changes_without_restart() {
         welcome_markdown: String::new(),
         support_email: None,
     };
-    zk_tenant::domain::branding::update(&app.platform, &t, &input).await.unwrap();
-    zk_tenant::domain::accounts::set_roles(&app.platform, &t, uuid::Uuid::nil(), user, &["teacher".into()]).await.unwrap();
+    zk_tenant::domain::branding::update(&app.platform, &t, &input)
+        .await
+        .unwrap();
+    zk_tenant::domain::accounts::set_roles(
+        &app.platform,
+        &t,
+        uuid::Uuid::nil(),
+        user,
+        &["teacher".into()],
+    )
+    .await
+    .unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let css = other_client.get("twee", "/theme.css").send().await.text();
-        let users = other_client.get("twee", "/api/v1/users").bearer(&token).send().await.status;
+        let users = other_client
+            .get("twee", "/api/v1/users")
+            .bearer(&token)
+            .send()
+            .await
+            .status;
         if css.contains("#004d40") && users == StatusCode::OK {
             break;
         }
-        assert!(Instant::now() < deadline, "second process did not pick up the change: {css} {users}");
+        assert!(
+            Instant::now() < deadline,
+            "second process did not pick up the change: {css} {users}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -17,12 +17,21 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
     let res = c
         .post("", "/console")
         .cookie(&format!("zk_session={s}"))
-        .form(&[("slug", "west-zorg"), ("name", "Zorg West"), ("admin_email", "beheer@west.test"), ("employee_count", "75")])
+        .form(&[
+            ("slug", "west-zorg"),
+            ("name", "Zorg West"),
+            ("admin_email", "beheer@west.test"),
+            ("employee_count", "75"),
+        ])
         .send()
         .await;
     res.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(res.location().unwrap(), "/console/leden/west-zorg?nieuw=1");
-    let detail = c.get("", "/console/leden/west-zorg?nieuw=1").session(&s).send().await;
+    let detail = c
+        .get("", "/console/leden/west-zorg?nieuw=1")
+        .session(&s)
+        .send()
+        .await;
     assert!(detail.text().contains("http://west-zorg.localhost:8080"));
     assert!(detail.text().contains("Het lid is aangemaakt"));
 
@@ -30,24 +39,58 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
     let dup = c
         .post("", "/console")
         .cookie(&format!("zk_session={s}"))
-        .form(&[("slug", "west-zorg"), ("name", "Nog een West"), ("admin_email", "x@west.test"), ("employee_count", "3")])
+        .form(&[
+            ("slug", "west-zorg"),
+            ("name", "Nog een West"),
+            ("admin_email", "x@west.test"),
+            ("employee_count", "3"),
+        ])
         .send()
         .await;
     dup.assert_status(StatusCode::CONFLICT);
-    assert!(dup.text().contains("De slug &#x27;west-zorg&#x27; is al in gebruik") || dup.text().contains("De slug 'west-zorg' is al in gebruik"), "{}", dup.text());
+    assert!(
+        dup.text()
+            .contains("De slug &#x27;west-zorg&#x27; is al in gebruik")
+            || dup.text().contains("De slug 'west-zorg' is al in gebruik"),
+        "{}",
+        dup.text()
+    );
     assert!(dup.text().contains("value=\"Nog een West\""));
     assert!(dup.text().contains("aria-invalid=\"true\""));
 
     app.member("oost-zorg").await;
     let search = c.get("", "/console?q=oost").session(&s).send().await.text();
-    assert!(search.contains("oost-zorg") && !search.contains(">west-zorg<"), "{search}");
+    assert!(
+        search.contains("oost-zorg") && !search.contains(">west-zorg<"),
+        "{search}"
+    );
 
-    let res = c.post("", "/console/leden/west-zorg/opschorten").cookie(&format!("zk_session={s}")).form(&[]).send().await;
+    let res = c
+        .post("", "/console/leden/west-zorg/opschorten")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[])
+        .send()
+        .await;
     res.assert_status(StatusCode::SEE_OTHER);
-    let detail = c.get("", "/console/leden/west-zorg").session(&s).send().await.text();
+    let detail = c
+        .get("", "/console/leden/west-zorg")
+        .session(&s)
+        .send()
+        .await
+        .text();
     assert!(detail.contains("data-testid=\"member-status\">Opgeschort"));
-    c.post("", "/console/leden/west-zorg/hervatten").cookie(&format!("zk_session={s}")).form(&[]).send().await.assert_status(StatusCode::SEE_OTHER);
-    let detail = c.get("", "/console/leden/west-zorg").session(&s).send().await.text();
+    c.post("", "/console/leden/west-zorg/hervatten")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let detail = c
+        .get("", "/console/leden/west-zorg")
+        .session(&s)
+        .send()
+        .await
+        .text();
     assert!(detail.contains("data-testid=\"member-status\">Actief"));
 
     let outbox = c.get("", "/console/outbox").session(&s).send().await;

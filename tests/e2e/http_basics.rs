@@ -30,29 +30,56 @@ async fn probes_and_metrics() {
     let c = &app.client;
     assert_eq!(c.get("", "/healthz").send().await.text(), "ok");
     assert_eq!(c.get("nergens", "/readyz").send().await.text(), "ready");
-    c.get("", "/inloggen").send().await.assert_status(StatusCode::OK);
+    c.get("", "/inloggen")
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
     let metrics = c.get("", "/metrics").send().await.text();
-    assert!(metrics.contains("zk_http_requests_total{method=\"GET\",route=\"/inloggen\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "zk_http_requests_total{method=\"GET\",route=\"/inloggen\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
 async fn openapi_documents_every_json_route_and_every_documented_route_exists() {
     let app = App::new().await;
-    let doc = app.client.get("", "/api/v1/openapi.json").send().await.json();
+    let doc = app
+        .client
+        .get("", "/api/v1/openapi.json")
+        .send()
+        .await
+        .json();
     assert_eq!(doc["openapi"], "3.1.0");
     let mut documented = 0;
     for (_, ops) in doc["paths"].as_object().unwrap() {
         documented += ops.as_object().unwrap().len();
     }
     for (method, path) in API_ROUTES {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing in OpenAPI");
-        let concrete = path.replace("{slug}", "x").replace("{id}", &uuid::Uuid::new_v4().to_string());
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing in OpenAPI"
+        );
+        let concrete = path
+            .replace("{slug}", "x")
+            .replace("{id}", &uuid::Uuid::new_v4().to_string());
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let res = app.client.request(m, "", &concrete).send().await;
         // Routed: public (200) or asking for credentials (401); an unrouted path would be 404/405.
-        assert!(matches!(res.status, StatusCode::OK | StatusCode::UNAUTHORIZED), "{method} {path}: {} {}", res.status, res.text());
+        assert!(
+            matches!(res.status, StatusCode::OK | StatusCode::UNAUTHORIZED),
+            "{method} {path}: {} {}",
+            res.status,
+            res.text()
+        );
     }
-    assert_eq!(documented, API_ROUTES.len(), "the document lists exactly the routes of the platform");
+    assert_eq!(
+        documented,
+        API_ROUTES.len(),
+        "the document lists exactly the routes of the platform"
+    );
 }
 
 #[tokio::test]
@@ -63,24 +90,45 @@ async fn security_headers_unknown_hosts_and_language() {
     let csp = res.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     assert_eq!(res.headers["x-content-type-options"], "nosniff");
-    assert_eq!(res.headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(
+        res.headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
     assert!(res.headers.contains_key("x-request-id"));
-    let csrf = res.headers.get_all("set-cookie").iter().find(|v| v.to_str().unwrap().starts_with("zk_csrf=")).unwrap();
+    let csrf = res
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .find(|v| v.to_str().unwrap().starts_with("zk_csrf="))
+        .unwrap();
     assert!(csrf.to_str().unwrap().contains("HttpOnly; SameSite=Lax"));
 
     let unknown = c.get("bestaat-niet", "/").send().await;
     unknown.assert_status(StatusCode::NOT_FOUND);
-    assert!(unknown.text().contains("hoort niet bij een portaal"), "{}", unknown.text());
+    assert!(
+        unknown.text().contains("hoort niet bij een portaal"),
+        "{}",
+        unknown.text()
+    );
     assert!(unknown.text().contains("<html lang=\"nl\">"));
     let custom = c.get("leren.example.org", "/api/v1/me").send().await;
     custom.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(custom.error_code(), "unknown_host");
 
-    let switch = c.get("", "/taal/en").header("referer", "http://localhost:8080/inloggen").send().await;
+    let switch = c
+        .get("", "/taal/en")
+        .header("referer", "http://localhost:8080/inloggen")
+        .send()
+        .await;
     switch.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(switch.location().unwrap(), "/inloggen");
     assert_eq!(switch.set_cookie("zk_lang").unwrap(), "en");
-    let english = c.get("", "/inloggen").cookie("zk_lang=en").send().await.text();
+    let english = c
+        .get("", "/inloggen")
+        .cookie("zk_lang=en")
+        .send()
+        .await
+        .text();
     assert!(english.contains("<html lang=\"en\">") && english.contains("Forgot your password?"));
 }
 
@@ -94,8 +142,16 @@ async fn verified_custom_domains_resolve_to_their_member() {
         .execute(&mut owner)
         .await
         .unwrap();
-    let page = app.client.get("leren.eigen-zorg.nl", "/inloggen").send().await;
+    let page = app
+        .client
+        .get("leren.eigen-zorg.nl", "/inloggen")
+        .send()
+        .await;
     page.assert_status(StatusCode::OK);
     assert!(page.text().contains("Zorg eigen"));
-    app.client.get("nog.niet.nl", "/inloggen").send().await.assert_status(StatusCode::NOT_FOUND);
+    app.client
+        .get("nog.niet.nl", "/inloggen")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }

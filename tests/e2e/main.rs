@@ -1,5 +1,6 @@
 //! End-to-end tests of the platform through HTTP (in-process `oneshot` for most, real TCP for
 //! split mode and the browser), each on its own real PostgreSQL database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -20,7 +20,15 @@ enum Who {
     Operator,
 }
 
-const ALL: [Who; 7] = [Who::Anonymous, Who::Learner, Who::Author, Who::Teacher, Who::Reviewer, Who::Admin, Who::Operator];
+const ALL: [Who; 7] = [
+    Who::Anonymous,
+    Who::Learner,
+    Who::Author,
+    Who::Teacher,
+    Who::Reviewer,
+    Who::Admin,
+    Who::Operator,
+];
 
 /// (method, on the NZK side?, path, who may) — one row per route of the tenant, content and
 /// billing services that needs a permission.
@@ -31,31 +39,96 @@ fn matrix(user_id: &str) -> Vec<Row> {
         (Method::GET, false, "/".into(), members.clone()),
         (Method::GET, false, "/api/v1/me".into(), members.clone()),
         (Method::GET, true, "/api/v1/me".into(), vec![Operator]),
-        (Method::GET, false, "/api/v1/catalog".into(), members.clone()),
-        (Method::GET, false, "/api/v1/users".into(), vec![Teacher, Admin]),
-        (Method::GET, false, format!("/api/v1/users/{user_id}"), vec![Teacher, Admin]),
+        (
+            Method::GET,
+            false,
+            "/api/v1/catalog".into(),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/users".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/api/v1/users/{user_id}"),
+            vec![Teacher, Admin],
+        ),
         (Method::POST, false, "/api/v1/users".into(), vec![Admin]),
-        (Method::PUT, false, format!("/api/v1/users/{user_id}/roles"), vec![Admin]),
+        (
+            Method::PUT,
+            false,
+            format!("/api/v1/users/{user_id}/roles"),
+            vec![Admin],
+        ),
         (Method::GET, false, "/api/v1/branding".into(), vec![Admin]),
         (Method::PUT, false, "/api/v1/branding".into(), vec![Admin]),
-        (Method::PUT, false, "/api/v1/branding/logo".into(), vec![Admin]),
-        (Method::GET, false, "/api/v1/billing/plan".into(), vec![Admin]),
+        (
+            Method::PUT,
+            false,
+            "/api/v1/branding/logo".into(),
+            vec![Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/billing/plan".into(),
+            vec![Admin],
+        ),
         (Method::GET, false, "/beheer".into(), vec![Teacher, Admin]),
         (Method::POST, false, "/beheer".into(), vec![Admin]),
-        (Method::POST, false, format!("/beheer/gebruikers/{user_id}/rollen"), vec![Admin]),
+        (
+            Method::POST,
+            false,
+            format!("/beheer/gebruikers/{user_id}/rollen"),
+            vec![Admin],
+        ),
         (Method::GET, false, "/beheer/huisstijl".into(), vec![Admin]),
         (Method::POST, false, "/beheer/huisstijl".into(), vec![Admin]),
         (Method::GET, true, "/api/v1/tenants".into(), vec![Operator]),
         (Method::POST, true, "/api/v1/tenants".into(), vec![Operator]),
-        (Method::GET, true, "/api/v1/tenants/matrix".into(), vec![Operator]),
-        (Method::POST, true, "/api/v1/tenants/zzz-none/suspend".into(), vec![Operator]),
-        (Method::POST, true, "/api/v1/tenants/zzz-none/resume".into(), vec![Operator]),
+        (
+            Method::GET,
+            true,
+            "/api/v1/tenants/matrix".into(),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            "/api/v1/tenants/zzz-none/suspend".into(),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            "/api/v1/tenants/zzz-none/resume".into(),
+            vec![Operator],
+        ),
         (Method::GET, true, "/api/v1/outbox".into(), vec![Operator]),
         (Method::GET, true, "/console".into(), vec![Operator]),
         (Method::POST, true, "/console".into(), vec![Operator]),
-        (Method::GET, true, "/console/leden/matrix".into(), vec![Operator]),
-        (Method::POST, true, "/console/leden/zzz-none/opschorten".into(), vec![Operator]),
-        (Method::POST, true, "/console/leden/zzz-none/hervatten".into(), vec![Operator]),
+        (
+            Method::GET,
+            true,
+            "/console/leden/matrix".into(),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            "/console/leden/zzz-none/opschorten".into(),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            "/console/leden/zzz-none/hervatten".into(),
+            vec![Operator],
+        ),
         (Method::GET, true, "/console/outbox".into(), vec![Operator]),
     ]
 }
@@ -108,9 +181,17 @@ async fn role_matrix_route_by_route() {
                 || res.location().is_some_and(|l| l.starts_with("/inloggen"));
             let expect_allowed = allowed.contains(&who);
             if denied == expect_allowed {
-                failures.push(format!("{who:?} {method} {host}{path}: {} {}", res.status, res.text().chars().take(120).collect::<String>()));
+                failures.push(format!(
+                    "{who:?} {method} {host}{path}: {} {}",
+                    res.status,
+                    res.text().chars().take(120).collect::<String>()
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "role matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "role matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }

@@ -7,18 +7,33 @@ use std::{process::Stdio, time::Duration};
 use tokio::process::{Child, Command};
 use zk_test_support::free_port;
 
-fn spawn(app: &App, service: &str, port: u16, gateway_port: u16, extra: &[(&str, String)]) -> Child {
+fn spawn(
+    app: &App,
+    service: &str,
+    port: u16,
+    gateway_port: u16,
+    extra: &[(&str, String)],
+) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zorgklas"));
-    cmd.args(["serve", "--service", service, "--listen", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &app.db.owner_url)
-        .env("ZK_APP_DATABASE_URL", &app.db.app_url)
-        .env("ZK_PUBLIC_PORT", gateway_port.to_string())
-        .env("ZK_SECRET_KEY", "split-test-secret-0123456789abcdefghij")
-        .env("ZK_DATA_DIR", std::env::temp_dir().join(format!("zk-split-{}", app.db.name)))
-        .env("ZK_TRUST_FORWARDED", "true")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
+    cmd.args([
+        "serve",
+        "--service",
+        service,
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .env("DATABASE_URL", &app.db.owner_url)
+    .env("ZK_APP_DATABASE_URL", &app.db.app_url)
+    .env("ZK_PUBLIC_PORT", gateway_port.to_string())
+    .env("ZK_SECRET_KEY", "split-test-secret-0123456789abcdefghij")
+    .env(
+        "ZK_DATA_DIR",
+        std::env::temp_dir().join(format!("zk-split-{}", app.db.name)),
+    )
+    .env("ZK_TRUST_FORWARDED", "true")
+    .env("RUST_LOG", "warn")
+    .stdout(Stdio::null())
+    .kill_on_drop(true);
     for (k, v) in extra {
         cmd.env(k, v);
     }
@@ -27,7 +42,11 @@ fn spawn(app: &App, service: &str, port: u16, gateway_port: u16, extra: &[(&str,
 
 async fn wait_healthy(client: &reqwest::Client, port: u16) {
     for _ in 0..100 {
-        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
             if r.status().is_success() {
                 return;
             }
@@ -67,7 +86,10 @@ async fn core_flow_through_separate_processes() {
             ("ZK_BILLING_URL", format!("http://127.0.0.1:{bp}")),
         ],
     );
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     for port in [tp, cp, bp, gw] {
         wait_healthy(&client, port).await;
     }
@@ -85,10 +107,18 @@ async fn core_flow_through_separate_processes() {
     assert_eq!(res.status(), 201);
     let body: serde_json::Value = res.json().await.unwrap();
     let invite = body["invite_url"].as_str().unwrap().to_owned();
-    assert!(invite.starts_with(&format!("http://split-zorg.localhost:{gw}/uitnodiging/")), "{invite}");
+    assert!(
+        invite.starts_with(&format!("http://split-zorg.localhost:{gw}/uitnodiging/")),
+        "{invite}"
+    );
     let path = invite.split_once(&format!(":{gw}")).unwrap().1.to_owned();
 
-    let form = client.get(url(&path)).header("host", &member_host).send().await.unwrap();
+    let form = client
+        .get(url(&path))
+        .header("host", &member_host)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(form.status(), 200);
     let csrf = cookie(&form, "zk_csrf").expect("csrf cookie from the tenant process");
     assert!(form.text().await.unwrap().contains("beheer@split.test"));
@@ -97,7 +127,11 @@ async fn core_flow_through_separate_processes() {
         .post(url(&path))
         .header("host", &member_host)
         .header("cookie", format!("zk_csrf={csrf}"))
-        .form(&[("csrf", csrf.as_str()), ("password", "Split-Zorg-2026"), ("password_confirm", "Split-Zorg-2026")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", "Split-Zorg-2026"),
+            ("password_confirm", "Split-Zorg-2026"),
+        ])
         .send()
         .await
         .unwrap();
@@ -108,7 +142,11 @@ async fn core_flow_through_separate_processes() {
         .post(url("/inloggen"))
         .header("host", &member_host)
         .header("cookie", format!("zk_csrf={csrf}"))
-        .form(&[("csrf", csrf.as_str()), ("email", "beheer@split.test"), ("password", "Split-Zorg-2026")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "beheer@split.test"),
+            ("password", "Split-Zorg-2026"),
+        ])
         .send()
         .await
         .unwrap();
@@ -116,7 +154,13 @@ async fn core_flow_through_separate_processes() {
     let session2 = cookie(&res, "zk_session").expect("login session");
     assert_ne!(session, session2);
 
-    let home = client.get(url("/")).header("host", &member_host).header("cookie", format!("zk_session={session2}")).send().await.unwrap();
+    let home = client
+        .get(url("/"))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_session={session2}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(home.status(), 200);
     assert!(home.text().await.unwrap().contains("Split Zorg"));
 
@@ -132,14 +176,42 @@ async fn core_flow_through_separate_processes() {
     let plan: serde_json::Value = plan.json().await.unwrap();
     assert_eq!(plan["tier"], "50-249");
     assert_eq!(plan["yearly_excl_vat_cents"], 118_800);
-    let catalog = client.get(url("/api/v1/catalog")).header("host", &member_host).header("cookie", format!("zk_session={session2}")).send().await.unwrap();
+    let catalog = client
+        .get(url("/api/v1/catalog"))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_session={session2}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(catalog.status(), 200);
     // The gateway routed them: the billing process counted the request, the tenant process did not.
-    let billing_metrics = client.get(format!("http://127.0.0.1:{bp}/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(billing_metrics.contains("route=\"/api/v1/billing/plan\",status=\"200\""), "{billing_metrics}");
-    let tenant_metrics = client.get(format!("http://127.0.0.1:{tp}/metrics")).send().await.unwrap().text().await.unwrap();
+    let billing_metrics = client
+        .get(format!("http://127.0.0.1:{bp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        billing_metrics.contains("route=\"/api/v1/billing/plan\",status=\"200\""),
+        "{billing_metrics}"
+    );
+    let tenant_metrics = client
+        .get(format!("http://127.0.0.1:{tp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!tenant_metrics.contains("/api/v1/billing/plan"));
     // Unknown hosts get a 404 from the process behind the gateway.
-    let unknown = client.get(url("/")).header("host", format!("nergens.localhost:{gw}")).send().await.unwrap();
+    let unknown = client
+        .get(url("/"))
+        .header("host", format!("nergens.localhost:{gw}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
 }

@@ -20,7 +20,6 @@ pub struct App {
 #[derive(Clone, Debug)]
 pub struct Member {
     pub id: TenantId,
-    pub slug: String,
 }
 
 impl App {
@@ -30,19 +29,33 @@ impl App {
         let db = TestDb::new().await.expect("test database");
         let platform = db.platform().await.expect("platform");
         let router = zorgklas::app(&platform, None).expect("router");
-        App { db, platform, client: TestClient::new(router) }
+        App {
+            db,
+            platform,
+            client: TestClient::new(router),
+        }
     }
 
     /// A tenant snapshot, fresh from the database.
     pub async fn tenant(&self, id: TenantId) -> Tenant {
-        self.platform.directory.load(id).await.expect("load").expect("tenant exists")
+        self.platform
+            .directory
+            .load(id)
+            .await
+            .expect("load")
+            .expect("tenant exists")
     }
 
     /// An operator with a bearer token.
     pub async fn operator(&self, email: &str) -> (Uuid, String) {
         let nzk = self.tenant(TenantId::PLATFORM).await;
-        let (user, _) = accounts::ensure_user(&self.platform, &nzk, email, Role::Operator, Some(PASSWORD)).await.expect("operator");
-        let token = accounts::create_token(&self.platform, &nzk, email, "test").await.expect("token");
+        let (user, _) =
+            accounts::ensure_user(&self.platform, &nzk, email, Role::Operator, Some(PASSWORD))
+                .await
+                .expect("operator");
+        let token = accounts::create_token(&self.platform, &nzk, email, "test")
+            .await
+            .expect("token");
         (user.id, token)
     }
 
@@ -54,25 +67,43 @@ impl App {
             admin_email: format!("beheer@{slug}.test"),
             employee_count: Some(120),
         };
-        let created = members::create(&self.platform, members::NewMember::parse(&input).expect("valid")).await.expect("member");
-        Member { id: TenantId(created.member.id), slug: slug.into() }
+        let created = members::create(
+            &self.platform,
+            members::NewMember::parse(&input).expect("valid"),
+        )
+        .await
+        .expect("member");
+        Member {
+            id: TenantId(created.member.id),
+        }
     }
 
     /// An active user with a role and the fixture password.
     pub async fn user(&self, member: &Member, email: &str, role: Role) -> Uuid {
         let t = self.tenant(member.id).await;
-        accounts::ensure_user(&self.platform, &t, email, role, Some(PASSWORD)).await.expect("user").0.id
+        accounts::ensure_user(&self.platform, &t, email, role, Some(PASSWORD))
+            .await
+            .expect("user")
+            .0
+            .id
     }
 
     /// A bearer token for a user of a member.
     pub async fn token(&self, member: &Member, email: &str) -> String {
         let t = self.tenant(member.id).await;
-        accounts::create_token(&self.platform, &t, email, "test").await.expect("token")
+        accounts::create_token(&self.platform, &t, email, "test")
+            .await
+            .expect("token")
     }
 
     /// Logs in through the login form on `host` and returns the session cookie value.
     pub async fn login(&self, host: &str, email: &str) -> String {
-        let res = self.client.post(host, "/inloggen").form(&[("email", email), ("password", PASSWORD)]).send().await;
+        let res = self
+            .client
+            .post(host, "/inloggen")
+            .form(&[("email", email), ("password", PASSWORD)])
+            .send()
+            .await;
         res.assert_status(StatusCode::SEE_OTHER);
         res.set_cookie("zk_session").expect("session cookie")
     }
@@ -80,6 +111,9 @@ impl App {
     /// Counts rows of a table as the owner (sees every tenant).
     pub async fn count(&self, table: &str) -> i64 {
         let mut conn = self.db.owner().await.expect("owner connection");
-        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&mut conn).await.expect("count")
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count")
     }
 }

@@ -64,7 +64,11 @@ pub struct SessionStore {
 impl SessionStore {
     /// A store with sessions living `ttl`.
     pub fn new(pool: PgPool, ttl: Duration) -> Self {
-        Self { pool, ttl, cache: RwLock::new(HashMap::new()) }
+        Self {
+            pool,
+            ttl,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Session lifetime.
@@ -73,7 +77,12 @@ impl SessionStore {
     }
 
     /// Starts a session for `user_id` inside the caller's tenant transaction; returns the token.
-    pub async fn create(&self, tx: &mut TenantTx, tenant: TenantId, user_id: Uuid) -> AppResult<String> {
+    pub async fn create(
+        &self,
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        user_id: Uuid,
+    ) -> AppResult<String> {
         let token = crypto::random_token();
         let expires_at = OffsetDateTime::now_utc() + self.ttl;
         sqlx::query("INSERT INTO tenant.sessions (tenant_id, token_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)")
@@ -101,13 +110,23 @@ impl SessionStore {
         self.lookup(tenant, token, Credential::Token).await
     }
 
-    async fn lookup(&self, tenant: TenantId, token: &str, kind: Credential) -> AppResult<Option<Principal>> {
+    async fn lookup(
+        &self,
+        tenant: TenantId,
+        token: &str,
+        kind: Credential,
+    ) -> AppResult<Option<Principal>> {
         let mut key = crypto::token_hash(token);
         let hash = key.clone();
         key.extend_from_slice(tenant.0.as_bytes());
         key.push(kind as u8);
         let now = OffsetDateTime::now_utc();
-        if let Some(c) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(c) = self
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             if c.fetched.elapsed() < CACHE_TTL && c.expires_at > now {
                 return Ok(Some(c.principal.clone()));
             }
@@ -130,14 +149,27 @@ impl SessionStore {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        let Some((user_id, expires_at)) = row else { return Ok(None) };
-        let principal = Principal { tenant_id: tenant, user_id, credential: kind };
+        let Some((user_id, expires_at)) = row else {
+            return Ok(None);
+        };
+        let principal = Principal {
+            tenant_id: tenant,
+            user_id,
+            credential: kind,
+        };
         let expires_at = expires_at.unwrap_or(now + CACHE_TTL);
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         if cache.len() > 100_000 {
             cache.clear();
         }
-        cache.insert(key, Cached { principal: principal.clone(), expires_at, fetched: Instant::now() });
+        cache.insert(
+            key,
+            Cached {
+                principal: principal.clone(),
+                expires_at,
+                fetched: Instant::now(),
+            },
+        );
         Ok(Some(principal))
     }
 
@@ -157,7 +189,11 @@ impl SessionStore {
     }
 
     /// Ends every session of a user (password reset, disabling), inside the caller's transaction.
-    pub async fn revoke_user_sessions(tx: &mut TenantTx, tenant: TenantId, user_id: Uuid) -> AppResult<()> {
+    pub async fn revoke_user_sessions(
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        user_id: Uuid,
+    ) -> AppResult<()> {
         sqlx::query("DELETE FROM tenant.sessions WHERE tenant_id = $1 AND user_id = $2")
             .bind(tenant)
             .bind(user_id)
@@ -167,7 +203,12 @@ impl SessionStore {
     }
 
     /// Issues an API bearer token for a user, inside the caller's transaction.
-    pub async fn create_token(tx: &mut TenantTx, tenant: TenantId, user_id: Uuid, label: &str) -> AppResult<String> {
+    pub async fn create_token(
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        user_id: Uuid,
+        label: &str,
+    ) -> AppResult<String> {
         let token = format!("zk_{}", crypto::random_token());
         sqlx::query("INSERT INTO tenant.api_tokens (tenant_id, id, user_id, token_hash, label) VALUES ($1, $2, $3, $4, $5)")
             .bind(tenant)
@@ -182,11 +223,16 @@ impl SessionStore {
 
     /// Forgets every cached lookup (on revocation notices).
     pub fn clear(&self) {
-        self.cache.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
 async fn notify_revoked(tx: &mut TenantTx) -> AppResult<()> {
-    sqlx::query("SELECT pg_notify('zk_session_revoked', '')").execute(&mut **tx).await?;
+    sqlx::query("SELECT pg_notify('zk_session_revoked', '')")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -52,7 +52,13 @@ pub enum Role {
 
 impl Role {
     /// Roles a member tenant can grant.
-    pub const MEMBER_ROLES: [Role; 5] = [Role::Admin, Role::Author, Role::Teacher, Role::Reviewer, Role::Learner];
+    pub const MEMBER_ROLES: [Role; 5] = [
+        Role::Admin,
+        Role::Author,
+        Role::Teacher,
+        Role::Reviewer,
+        Role::Learner,
+    ];
 
     /// The name used in policies and the API.
     pub fn as_str(self) -> &'static str {
@@ -94,7 +100,9 @@ impl Authz {
         let adapter = sqlx_adapter::SqlxAdapter::new_with_pool(owner).await?;
         let mut enforcer = Enforcer::new(model, adapter).await?;
         enforcer.enable_auto_save(false);
-        Ok(Self { enforcer: Arc::new(RwLock::new(enforcer)) })
+        Ok(Self {
+            enforcer: Arc::new(RwLock::new(enforcer)),
+        })
     }
 
     /// Re-reads every policy (on `zk_authz` notifications, and after our own grants).
@@ -106,8 +114,13 @@ impl Authz {
     /// Whether `user` of `tenant` may do `action` on `object`.
     pub async fn allowed(&self, tenant: TenantId, user: Uuid, object: &str, action: &str) -> bool {
         let e = self.enforcer.read().await;
-        e.enforce((user.to_string(), tenant.authz_domain(), object.to_string(), action.to_string()))
-            .unwrap_or(false)
+        e.enforce((
+            user.to_string(),
+            tenant.authz_domain(),
+            object.to_string(),
+            action.to_string(),
+        ))
+        .unwrap_or(false)
     }
 
     /// The roles of a user in a tenant.
@@ -124,7 +137,12 @@ impl Authz {
 }
 
 /// Replaces the roles of a user in a tenant, inside the caller's transaction.
-pub async fn set_roles(tx: &mut TenantTx, tenant: TenantId, user: Uuid, roles: &[Role]) -> AppResult<()> {
+pub async fn set_roles(
+    tx: &mut TenantTx,
+    tenant: TenantId,
+    user: Uuid,
+    roles: &[Role],
+) -> AppResult<()> {
     let domain = tenant.authz_domain();
     sqlx::query("DELETE FROM tenant.casbin_rule WHERE ptype = 'g' AND v0 = $1 AND v2 = $2")
         .bind(user.to_string())
@@ -138,7 +156,12 @@ pub async fn set_roles(tx: &mut TenantTx, tenant: TenantId, user: Uuid, roles: &
 }
 
 /// Grants a role, inside the caller's transaction (a no-op when already granted).
-pub async fn grant_role(tx: &mut TenantTx, tenant: TenantId, user: Uuid, role: Role) -> AppResult<()> {
+pub async fn grant_role(
+    tx: &mut TenantTx,
+    tenant: TenantId,
+    user: Uuid,
+    role: Role,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', $1, $2, $3, '', '', '')
          ON CONFLICT ON CONSTRAINT unique_key_sqlx_adapter DO NOTHING",
@@ -184,15 +207,29 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Require<P> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts.extensions.get::<RequestContext>().ok_or_else(AppError::unauthenticated)?;
-        let principal = ctx.principal.clone().ok_or_else(AppError::unauthenticated)?;
-        let authz = parts.extensions.get::<Authz>().ok_or_else(|| AppError::internal(anyhow::anyhow!("authz missing")))?;
+        let ctx = parts
+            .extensions
+            .get::<RequestContext>()
+            .ok_or_else(AppError::unauthenticated)?;
+        let principal = ctx
+            .principal
+            .clone()
+            .ok_or_else(AppError::unauthenticated)?;
+        let authz = parts
+            .extensions
+            .get::<Authz>()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("authz missing")))?;
         if principal.tenant_id != ctx.tenant.id
-            || !authz.allowed(ctx.tenant.id, principal.user_id, P::OBJECT, P::ACTION).await
+            || !authz
+                .allowed(ctx.tenant.id, principal.user_id, P::OBJECT, P::ACTION)
+                .await
         {
             return Err(AppError::forbidden());
         }
-        Ok(Self { principal, _perm: PhantomData })
+        Ok(Self {
+            principal,
+            _perm: PhantomData,
+        })
     }
 }
 
@@ -203,7 +240,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts.extensions.get::<RequestContext>().ok_or_else(AppError::unauthenticated)?;
+        let ctx = parts
+            .extensions
+            .get::<RequestContext>()
+            .ok_or_else(AppError::unauthenticated)?;
         match &ctx.principal {
             Some(p) if p.tenant_id == ctx.tenant.id => Ok(Self(p.clone())),
             _ => Err(AppError::unauthenticated()),

@@ -119,12 +119,16 @@ impl Config {
             database_url: var("DATABASE_URL").map(Secret::new),
             app_database_url: var("ZK_APP_DATABASE_URL").map(Secret::new),
             db_max_connections: parse("ZK_DB_MAX_CONNECTIONS", 16)?,
-            base_domain: var("ZK_BASE_DOMAIN").unwrap_or_else(|| "localhost".into()).to_lowercase(),
+            base_domain: var("ZK_BASE_DOMAIN")
+                .unwrap_or_else(|| "localhost".into())
+                .to_lowercase(),
             listen: parse("ZK_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             public_scheme: var("ZK_PUBLIC_SCHEME").unwrap_or_else(|| "http".into()),
             public_port: var("ZK_PUBLIC_PORT").map(|p| p.parse()).transpose()?,
             secret_key: Secret::new(secret_key),
-            data_dir: var("ZK_DATA_DIR").unwrap_or_else(|| ".zorgklas".into()).into(),
+            data_dir: var("ZK_DATA_DIR")
+                .unwrap_or_else(|| ".zorgklas".into())
+                .into(),
             theme_dir: var("ZK_THEME_DIR").map(PathBuf::from),
             smtp_url: var("ZK_SMTP_URL").map(Secret::new),
             mail_from: var("ZK_MAIL_FROM")
@@ -174,7 +178,10 @@ impl Config {
     /// `scheme://host[:port]` for a host on this platform.
     pub fn url_for_host(&self, host: &str) -> String {
         let port = self.link_port();
-        let default_port = matches!((self.public_scheme.as_str(), port), ("http", 80) | ("https", 443));
+        let default_port = matches!(
+            (self.public_scheme.as_str(), port),
+            ("http", 80) | ("https", 443)
+        );
         if default_port {
             format!("{}://{host}", self.public_scheme)
         } else {

@@ -24,7 +24,8 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 /// HMAC-SHA256 of `message` under `key`, hex.
 pub fn hmac_hex(key: &str, message: &str) -> String {
     #[allow(clippy::expect_used)]
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(message.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -47,7 +48,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// Checks a password against a stored argon2 hash.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -55,6 +60,34 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_password("no-such-account").unwrap_or_default())
+}
+
+/// At most this many password hashes run at once (each takes 19 MiB and a core for ~20 ms).
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
+    })
+}
+
+/// [`hash_password`] on a blocking thread, bounded by the hashing slots.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    let _slot = hashing_slots().acquire().await?;
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] on a blocking thread, bounded by the hashing slots.
+pub async fn verify_password_async(password: String, stored: String) -> bool {
+    let Ok(_slot) = hashing_slots().acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -84,22 +117,4 @@ mod tests {
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "ab"));
     }
-}
-
-/// At most this many password hashes run at once (each takes 19 MiB and a core for ~20 ms).
-fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
-}
-
-/// [`hash_password`] on a blocking thread, bounded by the hashing slots.
-pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
-    let _slot = hashing_slots().acquire().await?;
-    tokio::task::spawn_blocking(move || hash_password(&password)).await?
-}
-
-/// [`verify_password`] on a blocking thread, bounded by the hashing slots.
-pub async fn verify_password_async(password: String, stored: String) -> bool {
-    let Ok(_slot) = hashing_slots().acquire().await else { return false };
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false)
 }

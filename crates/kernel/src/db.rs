@@ -32,10 +32,9 @@ pub type TenantTx = Transaction<'static, Postgres>;
 impl Db {
     /// Connects both pools (lazily: the first query opens a connection).
     pub fn connect(config: &Config) -> anyhow::Result<Self> {
-        let owner_url = config
-            .database_url
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set and no embedded database was started"))?;
+        let owner_url = config.database_url.as_ref().ok_or_else(|| {
+            anyhow::anyhow!("DATABASE_URL is not set and no embedded database was started")
+        })?;
         let app_url = match &config.app_database_url {
             Some(url) => url.expose().to_string(),
             None => app_url_from_owner(owner_url.expose())?,
@@ -43,7 +42,10 @@ impl Db {
         let owner = PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with(PgConnectOptions::from_str(owner_url.expose())?.options([("search_path", "tenant,public")]));
+            .connect_lazy_with(
+                PgConnectOptions::from_str(owner_url.expose())?
+                    .options([("search_path", "tenant,public")]),
+            );
         let app = PgPoolOptions::new()
             .max_connections(config.db_max_connections)
             .min_connections(0)
@@ -67,14 +69,20 @@ impl Db {
 /// Begins a transaction on `pool` and sets the tenant in a statement of its own.
 pub async fn begin_tenant(pool: &PgPool, tenant: TenantId) -> AppResult<TenantTx> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT tenant.set_tenant($1)").bind(tenant.0).execute(&mut *tx).await?;
+    sqlx::query("SELECT tenant.set_tenant($1)")
+        .bind(tenant.0)
+        .execute(&mut *tx)
+        .await?;
     Ok(tx)
 }
 
 /// Switches an open transaction to another tenant (used when one operation creates a tenant and
 /// then writes its first rows, atomically).
 pub async fn set_tenant(tx: &mut TenantTx, tenant: TenantId) -> AppResult<()> {
-    sqlx::query("SELECT tenant.set_tenant($1)").bind(tenant.0).execute(&mut **tx).await?;
+    sqlx::query("SELECT tenant.set_tenant($1)")
+        .bind(tenant.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -82,8 +90,10 @@ pub async fn set_tenant(tx: &mut TenantTx, tenant: TenantId) -> AppResult<()> {
 /// `zorgklas_app`, no password (local trust/peer auth; set `ZK_APP_DATABASE_URL` otherwise).
 pub fn app_url_from_owner(owner: &str) -> anyhow::Result<String> {
     let mut url = url::Url::parse(owner)?;
-    url.set_username(APP_ROLE).map_err(|_| anyhow::anyhow!("DATABASE_URL cannot carry a user name"))?;
-    url.set_password(None).map_err(|_| anyhow::anyhow!("DATABASE_URL cannot carry a password"))?;
+    url.set_username(APP_ROLE)
+        .map_err(|_| anyhow::anyhow!("DATABASE_URL cannot carry a user name"))?;
+    url.set_password(None)
+        .map_err(|_| anyhow::anyhow!("DATABASE_URL cannot carry a password"))?;
     Ok(url.to_string())
 }
 
@@ -91,7 +101,12 @@ pub fn app_url_from_owner(owner: &str) -> anyhow::Result<String> {
 mod tests {
     #[test]
     fn app_url_swaps_user_and_drops_password() {
-        let url = super::app_url_from_owner("postgres://owner:secret@127.0.0.1:5432/zk?sslmode=disable").unwrap();
-        assert_eq!(url, "postgres://zorgklas_app@127.0.0.1:5432/zk?sslmode=disable");
+        let url =
+            super::app_url_from_owner("postgres://owner:secret@127.0.0.1:5432/zk?sslmode=disable")
+                .unwrap();
+        assert_eq!(
+            url,
+            "postgres://zorgklas_app@127.0.0.1:5432/zk?sslmode=disable"
+        );
     }
 }

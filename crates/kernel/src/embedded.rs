@@ -8,7 +8,10 @@ use std::{
 
 /// Port of the embedded cluster (`ZK_EMBEDDED_PG_PORT`, default 54329).
 fn port() -> u16 {
-    std::env::var("ZK_EMBEDDED_PG_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(54329)
+    std::env::var("ZK_EMBEDDED_PG_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(54329)
 }
 
 fn find_bin(name: &str) -> Option<PathBuf> {
@@ -36,13 +39,23 @@ fn find_bin(name: &str) -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout.trim_ascii() == b"0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.trim_ascii() == b"0")
+        .unwrap_or(false)
 }
 
 /// Runs a PostgreSQL tool; as root it runs as the `postgres` user (initdb refuses root).
 fn run(bin: &Path, args: &[&str], as_postgres: bool) -> anyhow::Result<std::process::Output> {
     let out = if as_postgres {
-        Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(bin).args(args).output()?
+        Command::new("runuser")
+            .arg("-u")
+            .arg("postgres")
+            .arg("--")
+            .arg(bin)
+            .args(args)
+            .output()?
     } else {
         Command::new(bin).args(args).output()?
     };
@@ -62,25 +75,56 @@ pub fn start(data_dir: &Path) -> anyhow::Result<String> {
     let as_postgres = is_root();
     std::fs::create_dir_all(&pg_dir)?;
     if as_postgres {
-        Command::new("chown").arg("-R").arg("postgres:postgres").arg(&pg_dir).status()?;
+        Command::new("chown")
+            .arg("-R")
+            .arg("postgres:postgres")
+            .arg(&pg_dir)
+            .status()?;
     }
     let cluster_s = cluster.to_string_lossy().to_string();
     if !cluster.join("PG_VERSION").exists() {
         tracing::info!(dir = %cluster.display(), "creating embedded PostgreSQL cluster");
-        let out = run(&initdb, &["-D", &cluster_s, "-U", "zorgklas", "--auth=trust", "-E", "UTF8", "--locale=C"], as_postgres)?;
+        let out = run(
+            &initdb,
+            &[
+                "-D",
+                &cluster_s,
+                "-U",
+                "zorgklas",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+            as_postgres,
+        )?;
         if !out.status.success() {
             anyhow::bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
         }
     }
-    let running = run(&pg_ctl, &["-D", &cluster_s, "status"], as_postgres)?.status.success();
+    let running = run(&pg_ctl, &["-D", &cluster_s, "status"], as_postgres)?
+        .status
+        .success();
     let port = port();
     if !running {
-        let opts = format!("-p {port} -c listen_addresses=127.0.0.1 -k {}", pg_dir.display());
+        let opts = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {}",
+            pg_dir.display()
+        );
         let log = pg_dir.join("server.log").to_string_lossy().to_string();
-        let out = run(&pg_ctl, &["-D", &cluster_s, "-o", &opts, "-l", &log, "-w", "start"], as_postgres)?;
+        let out = run(
+            &pg_ctl,
+            &["-D", &cluster_s, "-o", &opts, "-l", &log, "-w", "start"],
+            as_postgres,
+        )?;
         if !out.status.success() {
-            anyhow::bail!("pg_ctl start failed (see {log}): {}", String::from_utf8_lossy(&out.stderr));
+            anyhow::bail!(
+                "pg_ctl start failed (see {log}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
-    Ok(format!("postgres://zorgklas@127.0.0.1:{port}/postgres?sslmode=disable"))
+    Ok(format!(
+        "postgres://zorgklas@127.0.0.1:{port}/postgres?sslmode=disable"
+    ))
 }

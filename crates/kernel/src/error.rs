@@ -44,8 +44,18 @@ struct Envelope<'a> {
 
 impl AppError {
     /// Any error with a status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code, message: message.into(), field: None, source: None }
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            source: None,
+        }
     }
     /// Invalid input in one field (422).
     pub fn validation(
@@ -53,7 +63,10 @@ impl AppError {
         code: &'static str,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self { field: Some(field.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message) }
+        Self {
+            field: Some(field.into()),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        }
     }
     /// A unique value that is taken (409).
     pub fn conflict(
@@ -61,7 +74,10 @@ impl AppError {
         code: &'static str,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self { field: Some(field.into()), ..Self::new(StatusCode::CONFLICT, code, message) }
+        Self {
+            field: Some(field.into()),
+            ..Self::new(StatusCode::CONFLICT, code, message)
+        }
     }
     /// Nothing here, or nothing the caller may know exists (404).
     pub fn not_found() -> Self {
@@ -73,7 +89,11 @@ impl AppError {
     }
     /// Logged in but not allowed (403).
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "U heeft geen toegang tot deze functie.")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "U heeft geen toegang tot deze functie.",
+        )
     }
     /// The member is suspended (403).
     pub fn tenant_suspended() -> Self {
@@ -103,7 +123,11 @@ impl AppError {
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
-            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Er ging iets mis aan onze kant. Probeer het later opnieuw.")
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+            )
         }
     }
 
@@ -143,12 +167,19 @@ impl From<sqlx::Error> for AppError {
                 // check_violation, not_null_violation, foreign_key_violation, invalid text
                 Some("23514" | "23502" | "23503" | "22P02" | "22001") => Self {
                     source: Some(err.into()),
-                    ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "De invoer is ongeldig.")
+                    ..Self::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_input",
+                        "De invoer is ongeldig.",
+                    )
                 },
                 // insufficient_privilege / row-level security: treat as not found.
                 Some("42501") => {
                     tracing::warn!("row-level security refused a statement");
-                    Self { source: Some(err.into()), ..Self::not_found() }
+                    Self {
+                        source: Some(err.into()),
+                        ..Self::not_found()
+                    }
                 }
                 _ => Self::internal(err),
             },
@@ -195,7 +226,8 @@ mod tests {
 
     #[tokio::test]
     async fn internal_errors_hide_their_cause() {
-        let res = AppError::internal(anyhow::anyhow!("relation tenant.secret does not exist")).into_response();
+        let res = AppError::internal(anyhow::anyhow!("relation tenant.secret does not exist"))
+            .into_response();
         let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("relation"), "{text}");

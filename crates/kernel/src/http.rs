@@ -12,7 +12,10 @@ use crate::{
 };
 use axum::{
     body::Body,
-    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request, State},
+    extract::{
+        rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request,
+        State,
+    },
     http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
@@ -71,7 +74,10 @@ pub fn is_api(path: &str) -> bool {
 /// Applies the global layers once, around the whole router, like crates.io's middleware stack:
 /// the request context (tenant, principal, CSRF, error pages) inside the edge layers.
 pub fn apply_layers(router: Router, platform: &Platform) -> Router {
-    apply_edge_layers(router.layer(middleware::from_fn_with_state(platform.clone(), context)), platform)
+    apply_edge_layers(
+        router.layer(middleware::from_fn_with_state(platform.clone(), context)),
+        platform,
+    )
 }
 
 /// The layers without the request context: what the gateway puts around requests it forwards
@@ -81,12 +87,33 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
     router
         .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
-        .layer(security_headers())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(|m| m.as_str().to_owned());
                     let request_id = req
                         .headers()
                         .get("x-request-id")
@@ -102,41 +129,36 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
                     )
                 })
                 .on_request(())
-                .on_response(|res: &Response, latency: std::time::Duration, _span: &Span| {
-                    tracing::info!(http.status = res.status().as_u16(), duration_ms = latency.as_millis() as u64, "request done");
-                }),
+                .on_response(
+                    |res: &Response, latency: std::time::Duration, _span: &Span| {
+                        tracing::info!(
+                            http.status = res.status().as_u16(),
+                            duration_ms = latency.as_millis() as u64,
+                            "request done"
+                        );
+                    },
+                ),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::from_fn_with_state(platform.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state(
+            platform.clone(),
+            record_metrics,
+        ))
         .layer(CatchPanicLayer::new())
 }
 
-fn security_headers() -> tower::layer::util::Stack<
-    SetResponseHeaderLayer<HeaderValue>,
-    tower::layer::util::Stack<
-        SetResponseHeaderLayer<HeaderValue>,
-        tower::layer::util::Stack<SetResponseHeaderLayer<HeaderValue>, SetResponseHeaderLayer<HeaderValue>>,
-    >,
-> {
-    let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-               object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-    tower::layer::util::Stack::new(
-        SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)),
-        tower::layer::util::Stack::new(
-            SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            tower::layer::util::Stack::new(
-                SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
-                SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-            ),
-        ),
-    )
-}
+/// Content-Security-Policy of every response: our own scripts and styles only, no framing.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 async fn record_metrics(State(platform): State<Platform>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let res = next.run(req).await;
     platform.metrics.observe(
         method.as_str(),
@@ -155,7 +177,9 @@ async fn context(State(platform): State<Platform>, mut req: Request, next: Next)
         return next.run(req).await;
     }
     let headers = req.headers().clone();
-    let lang = cookie(&headers, LANG_COOKIE).map(Lang::parse).unwrap_or(Lang::Nl);
+    let lang = cookie(&headers, LANG_COOKIE)
+        .map(Lang::parse)
+        .unwrap_or(Lang::Nl);
     let request_id = req
         .extensions()
         .get::<RequestId>()
@@ -184,8 +208,21 @@ async fn context(State(platform): State<Platform>, mut req: Request, next: Next)
     let span = Span::current();
     span.record("tenant.id", tracing::field::display(tenant.id));
     if tenant.status == TenantStatus::Suspended {
-        let ctx = RequestContext { tenant, principal: None, lang, csrf: String::new(), path: path.clone(), request_id };
-        return error_page(&platform, Some(&ctx), &path, lang, AppError::tenant_suspended().into_response());
+        let ctx = RequestContext {
+            tenant,
+            principal: None,
+            lang,
+            csrf: String::new(),
+            path: path.clone(),
+            request_id,
+        };
+        return error_page(
+            &platform,
+            Some(&ctx),
+            &path,
+            lang,
+            AppError::tenant_suspended().into_response(),
+        );
     }
 
     // Bearer tokens for API clients, the session cookie for browsers. Both are looked up in the
@@ -199,7 +236,11 @@ async fn context(State(platform): State<Platform>, mut req: Request, next: Next)
         Some(token) => match platform.sessions.bearer(tenant.id, token).await {
             Ok(Some(p)) => Some(p),
             Ok(None) => {
-                let err = AppError::new(StatusCode::UNAUTHORIZED, "invalid_token", "Dit token is ongeldig voor dit adres.");
+                let err = AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "Dit token is ongeldig voor dit adres.",
+                );
                 return err.into_response();
             }
             Err(e) => return e.into_response(),
@@ -222,14 +263,26 @@ async fn context(State(platform): State<Platform>, mut req: Request, next: Next)
     };
     // A browser session calling a mutating API route must prove it read the CSRF cookie
     // (forms are checked by `CsrfForm`; bearer tokens are not sent by browsers on their own).
-    let via_session = principal.as_ref().is_some_and(|p| p.credential == crate::auth::Credential::Session);
+    let via_session = principal
+        .as_ref()
+        .is_some_and(|p| p.credential == crate::auth::Credential::Session);
     if via_session && is_api(&path) && is_mutating(req.method()) {
-        let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if new_csrf || !crypto::constant_time_eq(sent, &csrf) {
             return AppError::csrf().into_response();
         }
     }
-    let ctx = RequestContext { tenant, principal, lang, csrf: csrf.clone(), path: path.clone(), request_id };
+    let ctx = RequestContext {
+        tenant,
+        principal,
+        lang,
+        csrf: csrf.clone(),
+        path: path.clone(),
+        request_id,
+    };
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(platform.authz.clone());
 
@@ -243,7 +296,13 @@ async fn context(State(platform): State<Platform>, mut req: Request, next: Next)
 
 /// Gives error responses the JSON envelope (API) or an error page (browser), whatever produced
 /// them (handler, extractor, router fallback, body limit, timeout).
-fn error_page(platform: &Platform, ctx: Option<&RequestContext>, path: &str, lang: Lang, res: Response) -> Response {
+fn error_page(
+    platform: &Platform,
+    ctx: Option<&RequestContext>,
+    path: &str,
+    lang: Lang,
+    res: Response,
+) -> Response {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
@@ -261,12 +320,26 @@ fn error_page(platform: &Platform, ctx: Option<&RequestContext>, path: &str, lan
         Some(b) => b.clone(),
         None => {
             let err = match status {
-                StatusCode::PAYLOAD_TOO_LARGE => AppError::new(status, "payload_too_large", "Het verzoek is te groot."),
-                StatusCode::REQUEST_TIMEOUT => AppError::new(status, "timeout", "Het verzoek duurde te lang."),
-                StatusCode::METHOD_NOT_ALLOWED => AppError::new(status, "method_not_allowed", "Deze methode is hier niet toegestaan."),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::new(status, "unsupported_media_type", "Dit type inhoud wordt niet ondersteund."),
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    AppError::new(status, "payload_too_large", "Het verzoek is te groot.")
+                }
+                StatusCode::REQUEST_TIMEOUT => {
+                    AppError::new(status, "timeout", "Het verzoek duurde te lang.")
+                }
+                StatusCode::METHOD_NOT_ALLOWED => AppError::new(
+                    status,
+                    "method_not_allowed",
+                    "Deze methode is hier niet toegestaan.",
+                ),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::new(
+                    status,
+                    "unsupported_media_type",
+                    "Dit type inhoud wordt niet ondersteund.",
+                ),
                 StatusCode::NOT_FOUND => AppError::not_found(),
-                s if s.is_server_error() => AppError::internal(anyhow::anyhow!("status {s} without error body")),
+                s if s.is_server_error() => {
+                    AppError::internal(anyhow::anyhow!("status {s} without error body"))
+                }
                 s => AppError::new(s, "bad_request", "Het verzoek is ongeldig."),
             };
             if is_api(path) {
@@ -312,7 +385,8 @@ fn error_page(platform: &Platform, ctx: Option<&RequestContext>, path: &str, lan
         Err(_) => (status, body.message).into_response(),
     };
     for cookie in res.headers().get_all(header::SET_COOKIE) {
-        page.headers_mut().append(header::SET_COOKIE, cookie.clone());
+        page.headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
     }
     page
 }
@@ -321,7 +395,9 @@ fn error_page(platform: &Platform, ctx: Option<&RequestContext>, path: &str, lan
 pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -372,16 +448,19 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             "unsupported_media_type",
             "Stuur de gegevens als JSON (Content-Type: application/json).",
         ),
-        JsonRejection::JsonSyntaxError(_) => {
-            AppError::new(StatusCode::BAD_REQUEST, "malformed_json", "De JSON in het verzoek is niet geldig.")
-        }
+        JsonRejection::JsonSyntaxError(_) => AppError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "De JSON in het verzoek is niet geldig.",
+        ),
         JsonRejection::JsonDataError(e) => {
             let text = e.body_text();
-            let field = text
-                .split('`')
-                .nth(1)
-                .map(str::to_owned)
-                .or_else(|| text.split(": ").next().and_then(|p| p.rsplit('.').next()).map(str::to_owned));
+            let field = text.split('`').nth(1).map(str::to_owned).or_else(|| {
+                text.split(": ")
+                    .next()
+                    .and_then(|p| p.rsplit('.').next())
+                    .map(str::to_owned)
+            });
             let mut err = AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_field",
@@ -390,8 +469,16 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             err.field = field.map(Into::into);
             err
         }
-        JsonRejection::BytesRejection(_) => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Het verzoek is te groot."),
-        _ => AppError::new(StatusCode::BAD_REQUEST, "bad_request", "Het verzoek is ongeldig."),
+        JsonRejection::BytesRejection(_) => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Het verzoek is te groot.",
+        ),
+        _ => AppError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Het verzoek is ongeldig.",
+        ),
     }
 }
 
@@ -409,20 +496,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Dit type inhoud wordt niet ondersteund."));
+            return Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Dit type inhoud wordt niet ondersteund.",
+            ));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Het verzoek is te groot."))?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::new(StatusCode::BAD_REQUEST, "bad_request", "Het formulier is ongeldig."))?;
-        let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+            .map_err(|_| {
+                AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "Het verzoek is te groot.",
+                )
+            })?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "Het formulier is ongeldig.",
+            )
+        })?;
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
         match (expected, sent) {
             (Some(e), Some(s)) if crypto::constant_time_eq(&e, s) => {}
             _ => return Err(AppError::csrf()),
         }
-        let value = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "Een veld van het formulier ontbreekt of is ongeldig."))?;
+        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "Een veld van het formulier ontbreekt of is ongeldig.",
+            )
+        })?;
         Ok(Self(value))
     }
 }
@@ -434,7 +544,10 @@ pub struct ClientIp(pub String);
 impl FromRequestParts<Platform> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, platform: &Platform) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        platform: &Platform,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(client_ip(parts, platform.config.trust_forwarded)))
     }
 }
@@ -469,9 +582,12 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -481,7 +597,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -510,7 +627,10 @@ pub fn infra_routes(platform: Platform) -> Router {
 }
 
 async fn readyz(State(p): State<Platform>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&p.db.app).await {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&p.db.app)
+        .await
+    {
         Ok(_) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
@@ -520,5 +640,9 @@ async fn readyz(State(p): State<Platform>) -> Response {
 }
 
 async fn metrics(State(p): State<Platform>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], p.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        p.metrics.render(),
+    )
+        .into_response()
 }

@@ -16,8 +16,8 @@ pub mod mail;
 pub mod metrics;
 pub mod objects;
 pub mod platform;
-pub mod tenancy;
 pub mod telemetry;
+pub mod tenancy;
 pub mod web;
 
 pub use config::Config;

@@ -22,7 +22,9 @@ impl Mailer {
             Some(url) => {
                 // `smtp://host[:port]`: a plain relay (a local MTA that handles TLS onward).
                 let parsed = url::Url::parse(url.expose())?;
-                let host = parsed.host_str().ok_or_else(|| anyhow::anyhow!("ZK_SMTP_URL has no host"))?;
+                let host = parsed
+                    .host_str()
+                    .ok_or_else(|| anyhow::anyhow!("ZK_SMTP_URL has no host"))?;
                 Some(
                     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
                         .port(parsed.port().unwrap_or(25))
@@ -31,11 +33,20 @@ impl Mailer {
             }
             None => None,
         };
-        Ok(Self { smtp, from: config.mail_from.clone() })
+        Ok(Self {
+            smtp,
+            from: config.mail_from.clone(),
+        })
     }
 
     /// Queues a mail for `tenant` inside the caller's transaction.
-    pub async fn enqueue(tx: &mut TenantTx, tenant: TenantId, to: &str, subject: &str, body: &str) -> AppResult<()> {
+    pub async fn enqueue(
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        to: &str,
+        subject: &str,
+        body: &str,
+    ) -> AppResult<()> {
         sqlx::query("INSERT INTO tenant.outbox (tenant_id, id, recipient, subject, body) VALUES ($1, $2, $3, $4, $5)")
             .bind(tenant)
             .bind(Uuid::new_v4())
@@ -49,7 +60,9 @@ impl Mailer {
 
     /// Starts the SMTP delivery worker when SMTP is configured.
     pub fn spawn_delivery(&self, pool: PgPool) {
-        let Some(smtp) = self.smtp.clone() else { return };
+        let Some(smtp) = self.smtp.clone() else {
+            return;
+        };
         let from = self.from.clone();
         tokio::spawn(async move {
             loop {
@@ -62,7 +75,11 @@ impl Mailer {
     }
 }
 
-async fn deliver_batch(pool: &PgPool, smtp: &AsyncSmtpTransport<Tokio1Executor>, from: &str) -> anyhow::Result<()> {
+async fn deliver_batch(
+    pool: &PgPool,
+    smtp: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &str,
+) -> anyhow::Result<()> {
     // The platform tenant may read every outbox row (see the outbox policy).
     let mut tx = crate::db::begin_tenant(pool, TenantId::PLATFORM).await?;
     let rows: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(

@@ -44,18 +44,44 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP zk_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE zk_http_requests_total counter\n");
-        for ((method, route, status), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for ((method, route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             let _ = writeln!(out, "zk_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
         }
         out.push_str("# HELP zk_http_request_duration_seconds HTTP request latency by route.\n");
         out.push_str("# TYPE zk_http_request_duration_seconds histogram\n");
-        for (route, s) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for (route, s) in self
+            .latency
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
             }
-            let _ = writeln!(out, "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "zk_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", s.sum);
-            let _ = writeln!(out, "zk_http_request_duration_seconds_count{{route=\"{route}\"}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "zk_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "zk_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                s.count
+            );
         }
         out
     }
@@ -68,8 +94,14 @@ mod tests {
         let m = super::Metrics::default();
         m.observe("GET", "/healthz", 200, std::time::Duration::from_millis(3));
         let text = m.render();
-        assert!(text.contains("zk_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
-        assert!(text.contains("zk_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.005\"} 1"));
-        assert!(text.contains("zk_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.0025\"} 0"));
+        assert!(text.contains(
+            "zk_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ));
+        assert!(text.contains(
+            "zk_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains(
+            "zk_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.0025\"} 0"
+        ));
     }
 }

@@ -34,7 +34,10 @@ impl FsStore {
     }
 
     fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
-        if key.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        if key
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
             anyhow::bail!("invalid object key");
         }
         Ok(self.root.join(key))
@@ -63,7 +66,10 @@ impl ObjectStore for FsStore {
                 let content_type = tokio::fs::read_to_string(path.with_extension("content-type"))
                     .await
                     .unwrap_or_else(|_| "application/octet-stream".into());
-                Ok(Some(Object { bytes: bytes.into(), content_type }))
+                Ok(Some(Object {
+                    bytes: bytes.into(),
+                    content_type,
+                }))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -91,7 +97,10 @@ mod tests {
     async fn fs_store_round_trip_and_rejects_traversal() {
         let dir = std::env::temp_dir().join(format!("zk-objects-{}", uuid::Uuid::new_v4()));
         let store = FsStore::new(dir.clone());
-        store.put("t1/logo", Bytes::from_static(b"png"), "image/png").await.unwrap();
+        store
+            .put("t1/logo", Bytes::from_static(b"png"), "image/png")
+            .await
+            .unwrap();
         let o = store.get("t1/logo").await.unwrap().unwrap();
         assert_eq!(&o.bytes[..], b"png");
         assert_eq!(o.content_type, "image/png");

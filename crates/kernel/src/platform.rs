@@ -34,9 +34,10 @@ impl Platform {
     /// Migrations are not run here (`zorgklas migrate`, `demo` and tests do that).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let db = Db::connect(&config)?;
-        let migrated: Option<String> = sqlx::query_scalar("SELECT to_regclass('tenant.casbin_rule')::text")
-            .fetch_one(&db.owner)
-            .await?;
+        let migrated: Option<String> =
+            sqlx::query_scalar("SELECT to_regclass('tenant.casbin_rule')::text")
+                .fetch_one(&db.owner)
+                .await?;
         if migrated.is_none() {
             anyhow::bail!("the database has no Zorgklas schema yet: run `zorgklas migrate` first");
         }
@@ -103,7 +104,9 @@ impl Platform {
 
     async fn listen_once(&self) -> anyhow::Result<()> {
         let mut listener = PgListener::connect_with(&self.db.app).await?;
-        listener.listen_all(["zk_tenant_changed", "zk_authz", "zk_session_revoked"]).await?;
+        listener
+            .listen_all(["zk_tenant_changed", "zk_authz", "zk_session_revoked"])
+            .await?;
         // Anything that changed while we were not listening.
         self.directory.clear();
         self.authz.reload().await?;

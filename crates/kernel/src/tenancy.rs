@@ -109,7 +109,11 @@ impl From<TenantRow> for Tenant {
             slug: r.slug,
             name: r.name,
             is_platform: r.kind == "platform",
-            status: if r.status == "suspended" { TenantStatus::Suspended } else { TenantStatus::Active },
+            status: if r.status == "suspended" {
+                TenantStatus::Suspended
+            } else {
+                TenantStatus::Active
+            },
             employee_count: r.employee_count,
             branding: Branding {
                 primary_color: r.primary_color.unwrap_or_else(|| "#1d4f91".into()),
@@ -154,28 +158,37 @@ impl Directory {
     /// The tenant serving `host` (a `Host` header, port allowed), or `None` for an unknown host.
     pub async fn resolve(&self, host: &str) -> AppResult<Option<Arc<Tenant>>> {
         let host = normalise_host(host);
-        if let Some(t) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(&host) {
+        if let Some(t) = self
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&host)
+        {
             return Ok(Some(t.clone()));
         }
         let generation = self.generation.load(Ordering::Acquire);
         let id = match self.target(&host) {
             None => return Ok(None),
             Some(HostTarget::Platform) => Some(TenantId::PLATFORM),
-            Some(HostTarget::Slug(slug)) => {
-                sqlx::query_scalar::<_, Uuid>("SELECT id FROM tenant.tenants WHERE slug = $1 AND kind = 'member'")
-                    .bind(slug)
-                    .fetch_optional(&self.pool)
+            Some(HostTarget::Slug(slug)) => sqlx::query_scalar::<_, Uuid>(
+                "SELECT id FROM tenant.tenants WHERE slug = $1 AND kind = 'member'",
+            )
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TenantId),
+            Some(HostTarget::Custom(domain)) => {
+                sqlx::query_scalar::<_, Option<Uuid>>("SELECT tenant.resolve_domain($1)")
+                    .bind(domain)
+                    .fetch_one(&self.pool)
                     .await?
                     .map(TenantId)
             }
-            Some(HostTarget::Custom(domain)) => sqlx::query_scalar::<_, Option<Uuid>>("SELECT tenant.resolve_domain($1)")
-                .bind(domain)
-                .fetch_one(&self.pool)
-                .await?
-                .map(TenantId),
         };
         let Some(id) = id else { return Ok(None) };
-        let Some(tenant) = self.load(id).await? else { return Ok(None) };
+        let Some(tenant) = self.load(id).await? else {
+            return Ok(None);
+        };
         let tenant = Arc::new(tenant);
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         // An invalidation that raced with this load wins: don't cache what may be stale.
@@ -206,13 +219,19 @@ impl Directory {
     /// Drops every cached entry of one tenant.
     pub fn invalidate(&self, id: TenantId) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.cache.write().unwrap_or_else(|e| e.into_inner()).retain(|_, t| t.id != id);
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, t| t.id != id);
     }
 
     /// Drops the whole cache (after losing the notification connection).
     pub fn clear(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.cache.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Number of cached hosts.
@@ -224,7 +243,10 @@ impl Directory {
         if host == self.base_domain {
             return Some(HostTarget::Platform);
         }
-        if let Some(label) = host.strip_suffix(&self.base_domain).and_then(|h| h.strip_suffix('.')) {
+        if let Some(label) = host
+            .strip_suffix(&self.base_domain)
+            .and_then(|h| h.strip_suffix('.'))
+        {
             return (!label.contains('.') && !label.is_empty()).then_some(HostTarget::Slug(label));
         }
         (!host.is_empty()).then_some(HostTarget::Custom(host))

@@ -6,7 +6,9 @@ use crate::{
     http::RequestContext,
 };
 use axum::response::Html;
-use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde_json::{json, Map, Value};
 use std::{collections::HashMap, path::Path, sync::Arc};
@@ -44,15 +46,34 @@ macro_rules! theme_files {
 
 /// Templates of the default theme, built into the binary (overridable with `ZK_THEME_DIR`).
 const TEMPLATES: &[(&str, &str)] = theme_files!(
-    "layout", "error", "message", "landing", "login", "password_forgot", "password_reset",
-    "invite_accept", "learner_home", "console", "console_tenant", "console_outbox",
-    "admin_users", "admin_branding",
+    "layout",
+    "error",
+    "message",
+    "landing",
+    "login",
+    "password_forgot",
+    "password_reset",
+    "invite_accept",
+    "learner_home",
+    "console",
+    "console_tenant",
+    "console_outbox",
+    "admin_users",
+    "admin_branding",
 );
 
 /// Static files of the default theme.
 const STATIC: &[(&str, &str, &str)] = &[
-    ("app.css", "text/css; charset=utf-8", include_str!("../../../tenants/default/static/app.css")),
-    ("branding.js", "text/javascript; charset=utf-8", include_str!("../../../tenants/default/static/branding.js")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../tenants/default/static/app.css"),
+    ),
+    (
+        "branding.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/branding.js"),
+    ),
 ];
 
 const LOCALE_NL: &str = include_str!("../../../tenants/locales/nl.json");
@@ -77,8 +98,14 @@ impl Theme {
             }
         };
         let mut locales: Locales = HashMap::new();
-        locales.insert("nl", serde_json::from_str(&read("locales/nl.json", LOCALE_NL)?)?);
-        locales.insert("en", serde_json::from_str(&read("locales/en.json", LOCALE_EN)?)?);
+        locales.insert(
+            "nl",
+            serde_json::from_str(&read("locales/nl.json", LOCALE_NL)?)?,
+        );
+        locales.insert(
+            "en",
+            serde_json::from_str(&read("locales/en.json", LOCALE_EN)?)?,
+        );
         let locales = Arc::new(locales);
 
         let mut hbs = Handlebars::new();
@@ -90,32 +117,50 @@ impl Theme {
         let l = locales.clone();
         hbs.register_helper(
             "t",
-            Box::new(move |h: &Helper, _: &Handlebars, ctx: &Context, _: &mut RenderContext, out: &mut dyn Output| -> HelperResult {
-                let key = h
-                    .param(0)
-                    .and_then(|p| p.value().as_str())
-                    .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-                let lang = ctx.data().get("lang").and_then(Value::as_str).unwrap_or("nl");
-                let mut text = translate(&l, lang, key);
-                for (name, value) in h.hash() {
-                    let v = match value.value() {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    text = text.replace(&format!("{{{name}}}"), &v);
-                }
-                out.write(&handlebars::html_escape(&text))?;
-                Ok(())
-            }),
+            Box::new(
+                move |h: &Helper,
+                      _: &Handlebars,
+                      ctx: &Context,
+                      _: &mut RenderContext,
+                      out: &mut dyn Output|
+                      -> HelperResult {
+                    let key = h
+                        .param(0)
+                        .and_then(|p| p.value().as_str())
+                        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+                    let lang = ctx
+                        .data()
+                        .get("lang")
+                        .and_then(Value::as_str)
+                        .unwrap_or("nl");
+                    let mut text = translate(&l, lang, key);
+                    for (name, value) in h.hash() {
+                        let v = match value.value() {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        text = text.replace(&format!("{{{name}}}"), &v);
+                    }
+                    out.write(&handlebars::html_escape(&text))?;
+                    Ok(())
+                },
+            ),
         );
         hbs.register_helper("eq", Box::new(eq));
         hbs.register_helper("concat", Box::new(concat));
 
         let mut statics = HashMap::new();
         for (name, ct, builtin) in STATIC {
-            statics.insert(name.to_string(), (*ct, read(&format!("default/static/{name}"), builtin)?));
+            statics.insert(
+                name.to_string(),
+                (*ct, read(&format!("default/static/{name}"), builtin)?),
+            );
         }
-        Ok(Self { hbs, locales, statics })
+        Ok(Self {
+            hbs,
+            locales,
+            statics,
+        })
     }
 
     /// A message in the given language (falls back to Dutch, then to the key).
@@ -125,12 +170,19 @@ impl Theme {
 
     /// A static theme file and its content type.
     pub fn static_file(&self, name: &str) -> Option<(&'static str, &str)> {
-        self.statics.get(name).map(|(ct, body)| (*ct, body.as_str()))
+        self.statics
+            .get(name)
+            .map(|(ct, body)| (*ct, body.as_str()))
     }
 
     /// Renders a page with the request's tenant, user, language and CSRF token in scope;
     /// `data`'s keys are merged into the root.
-    pub fn render(&self, template: &str, ctx: &RequestContext, data: Value) -> AppResult<Html<String>> {
+    pub fn render(
+        &self,
+        template: &str,
+        ctx: &RequestContext,
+        data: Value,
+    ) -> AppResult<Html<String>> {
         let mut root = base_context(ctx);
         if let Value::Object(extra) = data {
             root.extend(extra);
@@ -159,7 +211,10 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
     let b = &t.branding;
     let mut m = Map::new();
     m.insert("lang".into(), json!(ctx.lang.code()));
-    m.insert("other_lang".into(), json!(if ctx.lang == Lang::Nl { "en" } else { "nl" }));
+    m.insert(
+        "other_lang".into(),
+        json!(if ctx.lang == Lang::Nl { "en" } else { "nl" }),
+    );
     m.insert("csrf".into(), json!(ctx.csrf));
     m.insert("path".into(), json!(ctx.path));
     m.insert(
@@ -189,21 +244,29 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
 /// Markdown → HTML that is safe to embed: raw HTML is shown as text, images are reduced to their
 /// alt text, and links keep only http(s), mailto and same-site targets.
 pub fn markdown_to_safe_html(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).filter_map(|event| match event {
-        Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
-        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-            let safe = ["http://", "https://", "mailto:"].iter().any(|p| dest_url.to_ascii_lowercase().starts_with(p))
-                || (dest_url.starts_with('/') && !dest_url.starts_with("//"));
-            Some(Event::Start(Tag::Link {
+    let parser =
+        Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).filter_map(|event| match event {
+            Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+            Event::Start(Tag::Link {
                 link_type,
-                dest_url: if safe { dest_url } else { "#".into() },
+                dest_url,
                 title,
                 id,
-            }))
-        }
-        other => Some(other),
-    });
+            }) => {
+                let safe = ["http://", "https://", "mailto:"]
+                    .iter()
+                    .any(|p| dest_url.to_ascii_lowercase().starts_with(p))
+                    || (dest_url.starts_with('/') && !dest_url.starts_with("//"));
+                Some(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: if safe { dest_url } else { "#".into() },
+                    title,
+                    id,
+                }))
+            }
+            other => Some(other),
+        });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     html

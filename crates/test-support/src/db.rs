@@ -16,7 +16,8 @@ pub fn server_url() -> String {
 fn url_for(db: &str, user: &str) -> anyhow::Result<String> {
     let mut url = url::Url::parse(&server_url())?;
     url.set_path(&format!("/{db}"));
-    url.set_username(user).map_err(|_| anyhow::anyhow!("bad url"))?;
+    url.set_username(user)
+        .map_err(|_| anyhow::anyhow!("bad url"))?;
     Ok(url.to_string())
 }
 
@@ -40,7 +41,10 @@ fn migrations_hash() -> String {
 }
 
 async fn admin_conn() -> anyhow::Result<PgConnection> {
-    Ok(PgConnectOptions::from_str(&server_url())?.log_statements(tracing::log::LevelFilter::Off).connect().await?)
+    Ok(PgConnectOptions::from_str(&server_url())?
+        .log_statements(tracing::log::LevelFilter::Off)
+        .connect()
+        .await?)
 }
 
 impl TestDb {
@@ -49,24 +53,34 @@ impl TestDb {
         let template = format!("zk_tpl_{}", migrations_hash());
         let mut admin = admin_conn().await?;
         admin.execute("SELECT pg_advisory_lock(727274)").await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&template)
-            .fetch_one(&mut admin)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&template)
+                .fetch_one(&mut admin)
+                .await?;
         if !exists {
             let building = format!("{template}_build");
-            admin.execute(format!("DROP DATABASE IF EXISTS {building}").as_str()).await?;
-            admin.execute(format!("CREATE DATABASE {building}").as_str()).await?;
+            admin
+                .execute(format!("DROP DATABASE IF EXISTS {building}").as_str())
+                .await?;
+            admin
+                .execute(format!("CREATE DATABASE {building}").as_str())
+                .await?;
             let mut conn = PgConnection::connect(&url_for(&building, "postgres")?).await?;
             MIGRATOR.run(&mut conn).await?;
             conn.close().await?;
-            admin.execute(format!("ALTER DATABASE {building} RENAME TO {template}").as_str()).await?;
+            admin
+                .execute(format!("ALTER DATABASE {building} RENAME TO {template}").as_str())
+                .await?;
         }
         admin.execute("SELECT pg_advisory_unlock(727274)").await?;
         let name = format!("zk_t_{}", uuid::Uuid::new_v4().simple());
         let mut attempts = 0;
         loop {
-            match admin.execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str()).await {
+            match admin
+                .execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str())
+                .await
+            {
                 Ok(_) => break,
                 // "source database is being accessed by other users": another test is cloning.
                 Err(e) if attempts < 20 => {
@@ -78,7 +92,11 @@ impl TestDb {
             }
         }
         admin.close().await?;
-        Ok(Self { owner_url: url_for(&name, "postgres")?, app_url: url_for(&name, "zorgklas_app")?, name })
+        Ok(Self {
+            owner_url: url_for(&name, "postgres")?,
+            app_url: url_for(&name, "zorgklas_app")?,
+            name,
+        })
     }
 
     /// A platform configuration pointing at this database; objects under a fresh temp dir.

@@ -90,17 +90,21 @@ impl TestRequest {
     }
     /// The session cookie of a browser session, with the CSRF cookie and header an XHR would send.
     pub fn session(self, token: &str) -> Self {
-        self.cookie(&format!("zk_session={token}")).cookie(&format!("zk_csrf={CSRF}")).header("x-csrf-token", CSRF)
+        self.cookie(&format!("zk_session={token}"))
+            .cookie(&format!("zk_csrf={CSRF}"))
+            .header("x-csrf-token", CSRF)
     }
     /// A JSON body.
     pub fn json(mut self, value: &Value) -> Self {
-        self.headers.push(("content-type".into(), "application/json".into()));
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
         self.body = Body::from(value.to_string());
         self
     }
     /// A raw body with a content type.
     pub fn body(mut self, content_type: &str, bytes: impl Into<Vec<u8>>) -> Self {
-        self.headers.push(("content-type".into(), content_type.to_owned()));
+        self.headers
+            .push(("content-type".into(), content_type.to_owned()));
         self.body = Body::from(bytes.into());
         self
     }
@@ -129,15 +133,26 @@ impl TestRequest {
         let res = self.router.oneshot(req).await.expect("infallible");
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.into_body().collect().await.expect("body").to_bytes().to_vec();
-        TestResponse { status, headers, body }
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 impl TestResponse {
     /// The body as JSON (panics with the body text if it is not JSON).
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
     }
     /// The body as text.
     pub fn text(&self) -> String {
@@ -145,7 +160,10 @@ impl TestResponse {
     }
     /// `error.code` of an error envelope.
     pub fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
     /// The value of a cookie this response sets.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
@@ -160,12 +178,20 @@ impl TestResponse {
     }
     /// The `Location` header.
     pub fn location(&self) -> Option<String> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
     /// Asserts the status, showing the body on failure.
     #[track_caller]
     pub fn assert_status(&self, expected: StatusCode) -> &Self {
-        assert_eq!(self.status, expected, "unexpected status; body: {}", self.text());
+        assert_eq!(
+            self.status,
+            expected,
+            "unexpected status; body: {}",
+            self.text()
+        );
         self
     }
 }

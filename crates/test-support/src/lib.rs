@@ -33,7 +33,9 @@ pub fn free_port() -> u16 {
 /// Where tests put screenshots and other artifacts (`test-artifacts/` at the workspace root,
 /// or `ZK_TEST_ARTIFACTS`).
 pub fn artifacts_dir() -> std::path::PathBuf {
-    std::env::var_os("ZK_TEST_ARTIFACTS").map(Into::into).unwrap_or_else(|| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts")
-    })
+    std::env::var_os("ZK_TEST_ARTIFACTS")
+        .map(Into::into)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts")
+        })
 }

@@ -18,7 +18,9 @@ zk_kernel::permission! {
 
 /// Billing routes with state applied.
 pub fn router(platform: Platform) -> Router {
-    Router::new().route("/api/v1/billing/plan", get(get_plan)).with_state(platform)
+    Router::new()
+        .route("/api/v1/billing/plan", get(get_plan))
+        .with_state(platform)
 }
 
 /// `GET /api/v1/billing/plan`: the member's tier and yearly price.

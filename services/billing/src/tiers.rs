@@ -14,10 +14,26 @@ pub const VAT_PERCENT: u64 = 21;
 
 /// The tiers, smallest first.
 pub const TIERS: [Tier; 4] = [
-    Tier { name: "0-49", from_employees: 0, monthly_cents: 4_900 },
-    Tier { name: "50-249", from_employees: 50, monthly_cents: 9_900 },
-    Tier { name: "250-499", from_employees: 250, monthly_cents: 26_000 },
-    Tier { name: "500+", from_employees: 500, monthly_cents: 39_000 },
+    Tier {
+        name: "0-49",
+        from_employees: 0,
+        monthly_cents: 4_900,
+    },
+    Tier {
+        name: "50-249",
+        from_employees: 50,
+        monthly_cents: 9_900,
+    },
+    Tier {
+        name: "250-499",
+        from_employees: 250,
+        monthly_cents: 26_000,
+    },
+    Tier {
+        name: "500+",
+        from_employees: 500,
+        monthly_cents: 39_000,
+    },
 ];
 
 impl Tier {
@@ -33,7 +49,12 @@ impl Tier {
 
 /// The tier for a number of employees.
 pub fn tier_for(employees: u32) -> Tier {
-    TIERS.iter().rev().find(|t| employees >= t.from_employees).copied().unwrap_or(TIERS[0])
+    TIERS
+        .iter()
+        .rev()
+        .find(|t| employees >= t.from_employees)
+        .copied()
+        .unwrap_or(TIERS[0])
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ zk_kernel::permission! {
 
 /// Content routes with state applied.
 pub fn router(platform: Platform) -> Router {
-    Router::new().route("/api/v1/catalog", get(list_catalog)).with_state(platform)
+    Router::new()
+        .route("/api/v1/catalog", get(list_catalog))
+        .with_state(platform)
 }
 
 /// `GET /api/v1/catalog`: the modules visible to this member. The catalog tables come with the

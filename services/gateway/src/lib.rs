@@ -30,7 +30,10 @@ pub struct GatewayState {
 
 /// The gateway's own routes; `fragments` are the services' OpenAPI documents.
 pub fn router(platform: Platform, fragments: &[&str]) -> Router {
-    let state = GatewayState { platform, openapi: std::sync::Arc::new(merge_openapi(fragments)) };
+    let state = GatewayState {
+        platform,
+        openapi: std::sync::Arc::new(merge_openapi(fragments)),
+    };
     Router::new()
         .route("/static/{file}", get(static_file))
         .route("/taal/{lang}", get(switch_language))
@@ -42,9 +45,13 @@ pub fn router(platform: Platform, fragments: &[&str]) -> Router {
 pub fn merge_openapi(fragments: &[&str]) -> Value {
     let mut doc: Value = serde_json::from_str(include_str!("openapi.json")).unwrap_or(Value::Null);
     for fragment in fragments {
-        let Ok(Value::Object(part)) = serde_json::from_str::<Value>(fragment) else { continue };
+        let Ok(Value::Object(part)) = serde_json::from_str::<Value>(fragment) else {
+            continue;
+        };
         for section in ["paths", "components"] {
-            if let (Some(Value::Object(src)), Some(Value::Object(dst))) = (part.get(section), doc.get_mut(section)) {
+            if let (Some(Value::Object(src)), Some(Value::Object(dst))) =
+                (part.get(section), doc.get_mut(section))
+            {
                 for (k, v) in src {
                     match (dst.get_mut(k), v) {
                         (Some(Value::Object(d)), Value::Object(s)) => d.extend(s.clone()),
@@ -60,17 +67,31 @@ pub fn merge_openapi(fragments: &[&str]) -> Value {
 }
 
 /// `GET /static/{file}`: CSS and scripts of the theme.
-async fn static_file(State(s): State<GatewayState>, Path(file): Path<String>) -> Result<Response, AppError> {
-    let (content_type, body) = s.platform.theme.static_file(&file).ok_or_else(AppError::not_found)?;
+async fn static_file(
+    State(s): State<GatewayState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let (content_type, body) = s
+        .platform
+        .theme
+        .static_file(&file)
+        .ok_or_else(AppError::not_found)?;
     Ok((
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body.to_owned(),
     )
         .into_response())
 }
 
 /// `GET /taal/{nl|en}`: remembers the language and goes back to where the user was.
-async fn switch_language(State(s): State<GatewayState>, Path(lang): Path<String>, headers: HeaderMap) -> Response {
+async fn switch_language(
+    State(s): State<GatewayState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let lang = Lang::parse(&lang);
     let back = headers
         .get(header::REFERER)
@@ -82,7 +103,12 @@ async fn switch_language(State(s): State<GatewayState>, Path(lang): Path<String>
     let mut res = see_other(&back);
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), s.platform.config.secure_cookies()),
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            Some(365 * 24 * 3600),
+            s.platform.config.secure_cookies(),
+        ),
     );
     res
 }

@@ -1,5 +1,6 @@
 //! Split mode: forwarding requests to the service that owns their path.
 
+use axum::http::StatusCode;
 use axum::{
     body::Body,
     extract::{ConnectInfo, Request, State},
@@ -12,7 +13,6 @@ use hyper_util::{
     rt::TokioExecutor,
 };
 use std::net::SocketAddr;
-use axum::http::StatusCode;
 use zk_kernel::AppError;
 
 /// A service behind the gateway.
@@ -29,9 +29,12 @@ pub fn service_for_path(path: &str) -> Upstream {
     const CONTENT: &[&str] = &["/api/v1/catalog", "/api/v1/content", "/leren"];
     const BILLING: &[&str] = &["/api/v1/billing", "/abonnement"];
     let owns = |prefixes: &[&str]| {
-        prefixes
-            .iter()
-            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+        prefixes.iter().any(|p| {
+            path == *p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
     };
     if owns(CONTENT) {
         Upstream::Content
@@ -53,7 +56,12 @@ struct ProxyState {
 /// A router that forwards every request to its service (base URLs like `http://127.0.0.1:8081`).
 pub fn proxy_router(tenant: String, content: String, billing: String) -> Router {
     let client = Client::builder(TokioExecutor::new()).build_http();
-    Router::new().fallback(forward).with_state(ProxyState { client, tenant, content, billing })
+    Router::new().fallback(forward).with_state(ProxyState {
+        client,
+        tenant,
+        content,
+        billing,
+    })
 }
 
 async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
@@ -62,7 +70,11 @@ async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
         Upstream::Content => &s.content,
         Upstream::Billing => &s.billing,
     };
-    let pq = req.uri().path_and_query().map(PathAndQuery::as_str).unwrap_or("/");
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map(PathAndQuery::as_str)
+        .unwrap_or("/");
     let Ok(uri) = format!("{base}{pq}").parse::<Uri>() else {
         return AppError::internal(anyhow::anyhow!("bad upstream uri")).into_response();
     };
@@ -76,8 +88,12 @@ async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
         Ok(res) => res.map(Body::new).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "upstream unavailable");
-            AppError::new(StatusCode::BAD_GATEWAY, "upstream_unavailable", "Een onderdeel van het platform is tijdelijk niet bereikbaar.")
-                .into_response()
+            AppError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unavailable",
+                "Een onderdeel van het platform is tijdelijk niet bereikbaar.",
+            )
+            .into_response()
         }
     }
 }

@@ -23,33 +23,69 @@ pub fn router(platform: Platform) -> Router {
         .route("/", get(pages::show_home))
         .route("/inloggen", get(auth::show_login).post(auth::login))
         .route("/uitloggen", post(auth::logout))
-        .route("/uitnodiging/{token}", get(auth::show_invite).post(auth::accept_invite))
-        .route("/wachtwoord-vergeten", get(auth::show_forgot).post(auth::request_reset))
-        .route("/wachtwoord-herstellen/{token}", get(auth::show_reset).post(auth::reset_password))
+        .route(
+            "/uitnodiging/{token}",
+            get(auth::show_invite).post(auth::accept_invite),
+        )
+        .route(
+            "/wachtwoord-vergeten",
+            get(auth::show_forgot).post(auth::request_reset),
+        )
+        .route(
+            "/wachtwoord-herstellen/{token}",
+            get(auth::show_reset).post(auth::reset_password),
+        )
         // Pages: operators' console (bare base domain)
-        .route("/console", get(console::show_members).post(console::create_member))
+        .route(
+            "/console",
+            get(console::show_members).post(console::create_member),
+        )
         .route("/console/leden/{slug}", get(console::show_member))
-        .route("/console/leden/{slug}/opschorten", post(console::suspend_member))
-        .route("/console/leden/{slug}/hervatten", post(console::resume_member))
+        .route(
+            "/console/leden/{slug}/opschorten",
+            post(console::suspend_member),
+        )
+        .route(
+            "/console/leden/{slug}/hervatten",
+            post(console::resume_member),
+        )
         .route("/console/outbox", get(console::show_outbox))
         // Pages: member admin
         .route("/beheer", get(admin::show_users).post(admin::invite_user))
         .route("/beheer/gebruikers/{id}/rollen", post(admin::update_roles))
-        .route("/beheer/huisstijl", get(admin::show_branding).post(admin::update_branding))
+        .route(
+            "/beheer/huisstijl",
+            get(admin::show_branding).post(admin::update_branding),
+        )
         .route("/beheer/huisstijl/logo", post(admin::upload_logo))
         .route("/logo", get(pages::show_logo))
         .route("/theme.css", get(pages::show_theme_css))
         // JSON API
-        .route("/api/v1/tenants", get(api_members::list_members).post(api_members::create_member))
+        .route(
+            "/api/v1/tenants",
+            get(api_members::list_members).post(api_members::create_member),
+        )
         .route("/api/v1/tenants/{slug}", get(api_members::get_member))
-        .route("/api/v1/tenants/{slug}/suspend", post(api_members::suspend_member))
-        .route("/api/v1/tenants/{slug}/resume", post(api_members::resume_member))
+        .route(
+            "/api/v1/tenants/{slug}/suspend",
+            post(api_members::suspend_member),
+        )
+        .route(
+            "/api/v1/tenants/{slug}/resume",
+            post(api_members::resume_member),
+        )
         .route("/api/v1/outbox", get(api_members::list_outbox))
         .route("/api/v1/me", get(api_users::get_me))
-        .route("/api/v1/users", get(api_users::list_users).post(api_users::invite_user))
+        .route(
+            "/api/v1/users",
+            get(api_users::list_users).post(api_users::invite_user),
+        )
         .route("/api/v1/users/{id}", get(api_users::get_user))
         .route("/api/v1/users/{id}/roles", put(api_users::set_roles))
-        .route("/api/v1/branding", get(api_branding::get_branding).put(api_branding::update_branding))
+        .route(
+            "/api/v1/branding",
+            get(api_branding::get_branding).put(api_branding::update_branding),
+        )
         .route("/api/v1/branding/logo", put(api_branding::upload_logo))
         .with_state(platform)
 }

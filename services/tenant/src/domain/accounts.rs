@@ -44,7 +44,11 @@ pub fn parse_roles(tenant: &Tenant, names: &[String]) -> AppResult<Vec<Role>> {
             None => false,
         };
         if !allowed {
-            return Err(AppError::validation("roles", "invalid_role", format!("Onbekende rol: '{}'.", name.trim())));
+            return Err(AppError::validation(
+                "roles",
+                "invalid_role",
+                format!("Onbekende rol: '{}'.", name.trim()),
+            ));
         }
         roles.extend(Role::parse(name.trim()));
     }
@@ -53,7 +57,11 @@ pub fn parse_roles(tenant: &Tenant, names: &[String]) -> AppResult<Vec<Role>> {
 
 /// The link a user follows for an invite or reset token.
 fn link(platform: &Platform, tenant: &Tenant, path: &str, token: &str) -> String {
-    let base = if tenant.is_platform { platform.config.platform_url() } else { platform.config.tenant_url(&tenant.slug) };
+    let base = if tenant.is_platform {
+        platform.config.platform_url()
+    } else {
+        platform.config.tenant_url(&tenant.slug)
+    };
     format!("{base}/{path}/{token}")
 }
 
@@ -65,33 +73,66 @@ pub struct Invited {
 }
 
 /// Invites a new user with roles and mails the link, in one transaction.
-pub async fn invite(platform: &Platform, tenant: &Tenant, email: &str, roles: &[String]) -> AppResult<Invited> {
+pub async fn invite(
+    platform: &Platform,
+    tenant: &Tenant,
+    email: &str,
+    roles: &[String],
+) -> AppResult<Invited> {
     let email = validate::email("email", email)?;
     let roles = parse_roles(tenant, roles)?;
     if roles.is_empty() {
-        return Err(AppError::validation("roles", "roles_required", "Kies ten minste één rol."));
+        return Err(AppError::validation(
+            "roles",
+            "roles_required",
+            "Kies ten minste één rol.",
+        ));
     }
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let user = repo::users::insert_invited(&mut tx, tenant.id, &email).await?;
     for role in &roles {
         authz::grant_role(&mut tx, tenant.id, user.id, *role).await?;
     }
-    let token = repo::invites::create(&mut tx, tenant.id, user.id, Purpose::Invite, super::members::INVITE_VALID_FOR).await?;
+    let token = repo::invites::create(
+        &mut tx,
+        tenant.id,
+        user.id,
+        Purpose::Invite,
+        super::members::INVITE_VALID_FOR,
+    )
+    .await?;
     let invite_url = link(platform, tenant, "uitnodiging", &token);
     let body = format!(
         "U bent uitgenodigd voor het leerportaal van {}.\n\nKies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
         tenant.name
     );
-    Mailer::enqueue(&mut tx, tenant.id, &email, &format!("Uitnodiging: {}", tenant.name), &body).await?;
+    Mailer::enqueue(
+        &mut tx,
+        tenant.id,
+        &email,
+        &format!("Uitnodiging: {}", tenant.name),
+        &body,
+    )
+    .await?;
     tx.commit().await?;
     platform.authz.reload().await?;
-    Ok(Invited { user, roles, invite_url })
+    Ok(Invited {
+        user,
+        roles,
+        invite_url,
+    })
 }
 
 /// Support task (`zorgklas user create`, `operator create`): creates the account or adds the role
 /// to an existing one. With a password the account is active at once; otherwise a one-time
 /// set-password link is returned.
-pub async fn ensure_user(platform: &Platform, tenant: &Tenant, email: &str, role: Role, password: Option<&str>) -> AppResult<(UserRow, Option<String>)> {
+pub async fn ensure_user(
+    platform: &Platform,
+    tenant: &Tenant,
+    email: &str,
+    role: Role,
+    password: Option<&str>,
+) -> AppResult<(UserRow, Option<String>)> {
     let email = validate::email("email", email)?;
     parse_roles(tenant, &[role.as_str().to_owned()])?;
     let hash = match password {
@@ -110,10 +151,22 @@ pub async fn ensure_user(platform: &Platform, tenant: &Tenant, email: &str, role
             None
         }
         None => {
-            let purpose = if user.status == "active" { Purpose::Reset } else { Purpose::Invite };
-            let valid = if purpose == Purpose::Reset { RESET_VALID_FOR } else { super::members::INVITE_VALID_FOR };
+            let purpose = if user.status == "active" {
+                Purpose::Reset
+            } else {
+                Purpose::Invite
+            };
+            let valid = if purpose == Purpose::Reset {
+                RESET_VALID_FOR
+            } else {
+                super::members::INVITE_VALID_FOR
+            };
             let token = repo::invites::create(&mut tx, tenant.id, user.id, purpose, valid).await?;
-            let path = if purpose == Purpose::Reset { "wachtwoord-herstellen" } else { "uitnodiging" };
+            let path = if purpose == Purpose::Reset {
+                "wachtwoord-herstellen"
+            } else {
+                "uitnodiging"
+            };
             Some(link(platform, tenant, path, &token))
         }
     };
@@ -124,7 +177,12 @@ pub async fn ensure_user(platform: &Platform, tenant: &Tenant, email: &str, role
 }
 
 /// Checks a one-time link without using it (to show the form or a clear error).
-pub async fn check_link(platform: &Platform, tenant: &Tenant, token: &str, purpose: Purpose) -> AppResult<UserRow> {
+pub async fn check_link(
+    platform: &Platform,
+    tenant: &Tenant,
+    token: &str,
+    purpose: Purpose,
+) -> AppResult<UserRow> {
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, purpose).await?;
     let user = repo::users::by_id(&mut tx, tenant.id, invite.user_id).await?;
@@ -132,32 +190,71 @@ pub async fn check_link(platform: &Platform, tenant: &Tenant, token: &str, purpo
     Ok(user)
 }
 
-async fn usable_link(conn: &mut sqlx::PgConnection, tenant: TenantId, token: &str, purpose: Purpose) -> AppResult<repo::invites::InviteRow> {
-    let invite = repo::invites::find(conn, tenant, token, purpose).await?.ok_or_else(|| {
-        AppError::new(StatusCode::NOT_FOUND, "invalid_link", "Deze link is ongeldig. Vraag een nieuwe aan.")
-    })?;
+async fn usable_link(
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    token: &str,
+    purpose: Purpose,
+) -> AppResult<repo::invites::InviteRow> {
+    let invite = repo::invites::find(conn, tenant, token, purpose)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_link",
+                "Deze link is ongeldig. Vraag een nieuwe aan.",
+            )
+        })?;
     if invite.used_at.is_some() {
-        return Err(AppError::new(StatusCode::GONE, "link_used", "Deze link is al gebruikt. Log in of vraag een nieuwe link aan."));
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "link_used",
+            "Deze link is al gebruikt. Log in of vraag een nieuwe link aan.",
+        ));
     }
     if invite.expires_at < OffsetDateTime::now_utc() {
-        return Err(AppError::new(StatusCode::GONE, "link_expired", "Deze link is verlopen. Vraag een nieuwe aan bij uw beheerder."));
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "link_expired",
+            "Deze link is verlopen. Vraag een nieuwe aan bij uw beheerder.",
+        ));
     }
     Ok(invite)
 }
 
 /// Accepts an invitation: sets the password, activates the account, uses the link, starts a
 /// session. Returns the session token.
-pub async fn accept_invite(platform: &Platform, tenant: &Tenant, token: &str, password: &str, display_name: &str) -> AppResult<String> {
+pub async fn accept_invite(
+    platform: &Platform,
+    tenant: &Tenant,
+    token: &str,
+    password: &str,
+    display_name: &str,
+) -> AppResult<String> {
     let password = validate::password(password)?;
     let display_name = display_name.trim();
-    let display_name = if display_name.is_empty() { None } else { Some(validate::name("display_name", display_name)?) };
+    let display_name = if display_name.is_empty() {
+        None
+    } else {
+        Some(validate::name("display_name", display_name)?)
+    };
     // Hash before the transaction, so no connection waits on the (deliberately slow) hash.
     let hash = crypto::hash_password_async(password.to_owned()).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Invite).await?;
-    repo::users::activate(&mut tx, tenant.id, invite.user_id, &hash, display_name.as_deref()).await?;
+    repo::users::activate(
+        &mut tx,
+        tenant.id,
+        invite.user_id,
+        &hash,
+        display_name.as_deref(),
+    )
+    .await?;
     repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
-    let session = platform.sessions.create(&mut tx, tenant.id, invite.user_id).await?;
+    let session = platform
+        .sessions
+        .create(&mut tx, tenant.id, invite.user_id)
+        .await?;
     tx.commit().await?;
     tracing::info!(user.id = %invite.user_id, "invitation accepted");
     Ok(session)
@@ -165,13 +262,21 @@ pub async fn accept_invite(platform: &Platform, tenant: &Tenant, token: &str, pa
 
 /// Logs in with e-mail and password; throttled per account and per client address.
 /// Returns the session token.
-pub async fn login(platform: &Platform, tenant: &Tenant, email: &str, password: &str, client_ip: &str) -> AppResult<String> {
+pub async fn login(
+    platform: &Platform,
+    tenant: &Tenant,
+    email: &str,
+    password: &str,
+    client_ip: &str,
+) -> AppResult<String> {
     let email = email.trim().to_lowercase();
     let account_key = format!("acct:{}:{email}", tenant.id);
     let ip_key = format!("ip:{client_ip}");
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    if repo::throttle::recent_failures(&mut tx, &account_key, THROTTLE_WINDOW_SECS).await? >= MAX_FAILURES_PER_ACCOUNT
-        || repo::throttle::recent_failures(&mut tx, &ip_key, THROTTLE_WINDOW_SECS).await? >= MAX_FAILURES_PER_IP
+    if repo::throttle::recent_failures(&mut tx, &account_key, THROTTLE_WINDOW_SECS).await?
+        >= MAX_FAILURES_PER_ACCOUNT
+        || repo::throttle::recent_failures(&mut tx, &ip_key, THROTTLE_WINDOW_SECS).await?
+            >= MAX_FAILURES_PER_IP
     {
         tracing::warn!("login throttled");
         return Err(AppError::too_many_attempts());
@@ -180,12 +285,14 @@ pub async fn login(platform: &Platform, tenant: &Tenant, email: &str, password: 
     tx.commit().await?;
     // The hash is checked outside any transaction: no connection waits on it.
     let (user_id, ok) = match &found {
-        Some((id, status, Some(hash))) if status == "active" => {
-            (Some(*id), crypto::verify_password_async(password.to_owned(), hash.clone()).await)
-        }
+        Some((id, status, Some(hash))) if status == "active" => (
+            Some(*id),
+            crypto::verify_password_async(password.to_owned(), hash.clone()).await,
+        ),
         _ => {
             // Same work whether or not the account exists.
-            crypto::verify_password_async(password.to_owned(), crypto::dummy_hash().to_owned()).await;
+            crypto::verify_password_async(password.to_owned(), crypto::dummy_hash().to_owned())
+                .await;
             (None, false)
         }
     };
@@ -193,10 +300,17 @@ pub async fn login(platform: &Platform, tenant: &Tenant, email: &str, password: 
     let Some(user_id) = user_id.filter(|_| ok) else {
         repo::throttle::record_failure(&mut tx, &[&account_key, &ip_key]).await?;
         tx.commit().await?;
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Het e-mailadres of het wachtwoord klopt niet."));
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "Het e-mailadres of het wachtwoord klopt niet.",
+        ));
     };
     repo::throttle::clear(&mut tx, &account_key).await?;
-    let session = platform.sessions.create(&mut tx, tenant.id, user_id).await?;
+    let session = platform
+        .sessions
+        .create(&mut tx, tenant.id, user_id)
+        .await?;
     tx.commit().await?;
     tracing::info!(user.id = %user_id, "logged in");
     Ok(session)
@@ -206,22 +320,39 @@ pub async fn login(platform: &Platform, tenant: &Tenant, email: &str, password: 
 pub async fn request_reset(platform: &Platform, tenant: &Tenant, email: &str) -> AppResult<()> {
     let email = validate::email("email", email)?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    if let Some(user) = repo::users::by_email(&mut tx, tenant.id, &email).await?.filter(|u| u.status == "active") {
-        let token = repo::invites::create(&mut tx, tenant.id, user.id, Purpose::Reset, RESET_VALID_FOR).await?;
+    if let Some(user) = repo::users::by_email(&mut tx, tenant.id, &email)
+        .await?
+        .filter(|u| u.status == "active")
+    {
+        let token =
+            repo::invites::create(&mut tx, tenant.id, user.id, Purpose::Reset, RESET_VALID_FOR)
+                .await?;
         let url = link(platform, tenant, "wachtwoord-herstellen", &token);
         let body = format!(
             "U heeft gevraagd uw wachtwoord voor {} opnieuw in te stellen.\n\nDat kan via deze link (1 uur geldig):\n{url}\n\n\
              Heeft u dit niet gevraagd? Dan kunt u dit bericht negeren.\n",
             tenant.name
         );
-        Mailer::enqueue(&mut tx, tenant.id, &email, "Wachtwoord opnieuw instellen", &body).await?;
+        Mailer::enqueue(
+            &mut tx,
+            tenant.id,
+            &email,
+            "Wachtwoord opnieuw instellen",
+            &body,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
 /// Sets a new password through a reset link and ends every session of the account.
-pub async fn reset_password(platform: &Platform, tenant: &Tenant, token: &str, password: &str) -> AppResult<()> {
+pub async fn reset_password(
+    platform: &Platform,
+    tenant: &Tenant,
+    token: &str,
+    password: &str,
+) -> AppResult<()> {
     let password = validate::password(password)?;
     let hash = crypto::hash_password_async(password.to_owned()).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
@@ -257,10 +388,20 @@ pub async fn get_user(platform: &Platform, tenant: &Tenant, id: Uuid) -> AppResu
 }
 
 /// Replaces a user's roles. An admin cannot take away their own admin role (no lock-out).
-pub async fn set_roles(platform: &Platform, tenant: &Tenant, actor: Uuid, id: Uuid, names: &[String]) -> AppResult<UserView> {
+pub async fn set_roles(
+    platform: &Platform,
+    tenant: &Tenant,
+    actor: Uuid,
+    id: Uuid,
+    names: &[String],
+) -> AppResult<UserView> {
     let roles = parse_roles(tenant, names)?;
     if actor == id && !roles.contains(&Role::Admin) && !tenant.is_platform {
-        return Err(AppError::validation("roles", "cannot_remove_own_admin", "U kunt uw eigen beheerdersrol niet intrekken."));
+        return Err(AppError::validation(
+            "roles",
+            "cannot_remove_own_admin",
+            "U kunt uw eigen beheerdersrol niet intrekken.",
+        ));
     }
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let user = repo::users::by_id(&mut tx, tenant.id, id).await?;
@@ -271,12 +412,23 @@ pub async fn set_roles(platform: &Platform, tenant: &Tenant, actor: Uuid, id: Uu
 }
 
 /// Issues an API bearer token for a user of the tenant (`zorgklas token create`).
-pub async fn create_token(platform: &Platform, tenant: &Tenant, email: &str, label: &str) -> AppResult<String> {
+pub async fn create_token(
+    platform: &Platform,
+    tenant: &Tenant,
+    email: &str,
+    label: &str,
+) -> AppResult<String> {
     let email = validate::email("email", email)?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    let user = repo::users::by_email(&mut tx, tenant.id, &email).await?.ok_or_else(AppError::not_found)?;
+    let user = repo::users::by_email(&mut tx, tenant.id, &email)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     if user.status != "active" {
-        return Err(AppError::validation("email", "account_inactive", "Dit account is nog niet geactiveerd."));
+        return Err(AppError::validation(
+            "email",
+            "account_inactive",
+            "Dit account is nog niet geactiveerd.",
+        ));
     }
     let token = SessionStore::create_token(&mut tx, tenant.id, user.id, label).await?;
     tx.commit().await?;

@@ -29,15 +29,32 @@ pub async fn update(platform: &Platform, tenant: &Tenant, input: &BrandingInput)
     let primary = brand_colour("primary_color", &input.primary_color)?.to_hex();
     let accent = brand_colour("accent_color", &input.accent_color)?.to_hex();
     if input.welcome_markdown.chars().count() > 5000 {
-        return Err(AppError::validation("welcome_markdown", "too_long", "De welkomsttekst mag maximaal 5000 tekens zijn."));
+        return Err(AppError::validation(
+            "welcome_markdown",
+            "too_long",
+            "De welkomsttekst mag maximaal 5000 tekens zijn.",
+        ));
     }
-    let support = match input.support_email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let support = match input
+        .support_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(e) => Some(validate::email("support_email", e)?),
         None => None,
     };
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     repo::tenants::rename(&mut tx, tenant.id, &name).await?;
-    repo::branding::update(&mut tx, tenant.id, &primary, &accent, input.welcome_markdown.trim(), support.as_deref()).await?;
+    repo::branding::update(
+        &mut tx,
+        tenant.id,
+        &primary,
+        &accent,
+        input.welcome_markdown.trim(),
+        support.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     platform.directory.invalidate(tenant.id);
     Ok(())
@@ -60,13 +77,25 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
 /// Stores a new logo through the object store and points the branding at it.
 pub async fn upload_logo(platform: &Platform, tenant: &Tenant, bytes: Bytes) -> AppResult<()> {
     if bytes.is_empty() {
-        return Err(AppError::validation("logo", "logo_missing", "Kies een afbeelding om te uploaden."));
+        return Err(AppError::validation(
+            "logo",
+            "logo_missing",
+            "Kies een afbeelding om te uploaden.",
+        ));
     }
     if bytes.len() > MAX_LOGO_BYTES {
-        return Err(AppError::validation("logo", "logo_too_large", "Het logo mag maximaal 512 kB zijn."));
+        return Err(AppError::validation(
+            "logo",
+            "logo_too_large",
+            "Het logo mag maximaal 512 kB zijn.",
+        ));
     }
     let content_type = sniff_image(&bytes).ok_or_else(|| {
-        AppError::validation("logo", "logo_type", "Upload het logo als PNG, JPEG of WebP.")
+        AppError::validation(
+            "logo",
+            "logo_type",
+            "Upload het logo als PNG, JPEG of WebP.",
+        )
     })?;
     let key = format!("{}/branding/logo-{}", tenant.id, Uuid::new_v4());
     platform.objects.put(&key, bytes, content_type).await?;
@@ -93,8 +122,14 @@ pub async fn upload_logo(platform: &Platform, tenant: &Tenant, bytes: Bytes) -> 
 mod tests {
     #[test]
     fn sniffs_images() {
-        assert_eq!(super::sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(super::sniff_image(&[0xff, 0xd8, 0xff, 0xe0]), Some("image/jpeg"));
+        assert_eq!(
+            super::sniff_image(b"\x89PNG\r\n\x1a\n...."),
+            Some("image/png")
+        );
+        assert_eq!(
+            super::sniff_image(&[0xff, 0xd8, 0xff, 0xe0]),
+            Some("image/jpeg")
+        );
         assert_eq!(super::sniff_image(b"<svg onload=alert(1)>"), None);
     }
 }

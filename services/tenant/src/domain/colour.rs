@@ -54,7 +54,11 @@ pub fn contrast(a: Rgb, b: Rgb) -> f64 {
 /// Parses a colour field and checks it against white text/background.
 pub fn brand_colour(field: &'static str, raw: &str) -> Result<Rgb, AppError> {
     let c = Rgb::parse(raw).ok_or_else(|| {
-        AppError::validation(field, "invalid_colour", "Gebruik een kleur in de vorm #rrggbb, bijvoorbeeld #1d4f91.")
+        AppError::validation(
+            field,
+            "invalid_colour",
+            "Gebruik een kleur in de vorm #rrggbb, bijvoorbeeld #1d4f91.",
+        )
     })?;
     let ratio = contrast(c, Rgb::WHITE);
     if ratio < AA_NORMAL_TEXT {
@@ -84,9 +88,18 @@ mod tests {
 
     #[test]
     fn brand_colours() {
-        assert_eq!(brand_colour("primary_color", "#1D4F91").unwrap().to_hex(), "#1d4f91");
-        assert_eq!(brand_colour("primary_color", "#000").unwrap().to_hex(), "#000000");
-        assert_eq!(brand_colour("primary_color", "geel").unwrap_err().code, "invalid_colour");
+        assert_eq!(
+            brand_colour("primary_color", "#1D4F91").unwrap().to_hex(),
+            "#1d4f91"
+        );
+        assert_eq!(
+            brand_colour("primary_color", "#000").unwrap().to_hex(),
+            "#000000"
+        );
+        assert_eq!(
+            brand_colour("primary_color", "geel").unwrap_err().code,
+            "invalid_colour"
+        );
         let e = brand_colour("accent_color", "#ffff00").unwrap_err();
         assert_eq!(e.code, "insufficient_contrast");
         assert_eq!(e.field.as_deref(), Some("accent_color"));

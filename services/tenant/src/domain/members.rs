@@ -57,28 +57,61 @@ pub const INVITE_VALID_FOR: Duration = Duration::days(7);
 pub async fn create(platform: &Platform, new: NewMember) -> AppResult<CreatedMember> {
     let id = TenantId(Uuid::new_v4());
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
-    let member = repo::tenants::insert(&mut tx, id, new.slug.as_str(), &new.name, new.employee_count).await?;
+    let member = repo::tenants::insert(
+        &mut tx,
+        id,
+        new.slug.as_str(),
+        &new.name,
+        new.employee_count,
+    )
+    .await?;
     db::set_tenant(&mut tx, id).await?;
     repo::branding::insert_default(&mut tx, id).await?;
     let admin = repo::users::insert_invited(&mut tx, id, &new.admin_email).await?;
     authz::grant_role(&mut tx, id, admin.id, Role::Admin).await?;
-    let token = repo::invites::create(&mut tx, id, admin.id, repo::invites::Purpose::Invite, INVITE_VALID_FOR).await?;
-    let invite_url = format!("{}/uitnodiging/{token}", platform.config.tenant_url(new.slug.as_str()));
+    let token = repo::invites::create(
+        &mut tx,
+        id,
+        admin.id,
+        repo::invites::Purpose::Invite,
+        INVITE_VALID_FOR,
+    )
+    .await?;
+    let invite_url = format!(
+        "{}/uitnodiging/{token}",
+        platform.config.tenant_url(new.slug.as_str())
+    );
     let body = format!(
         "Welkom bij de Nationale Zorgklas!\n\n{} is nu lid. U bent beheerder van het portaal {}.\n\n\
          Kies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
         new.name,
         platform.config.tenant_url(new.slug.as_str()),
     );
-    Mailer::enqueue(&mut tx, id, &new.admin_email, "Uw portaal bij de Nationale Zorgklas", &body).await?;
+    Mailer::enqueue(
+        &mut tx,
+        id,
+        &new.admin_email,
+        "Uw portaal bij de Nationale Zorgklas",
+        &body,
+    )
+    .await?;
     tx.commit().await?;
     platform.authz.reload().await?;
     tracing::info!(tenant.id = %id, "member created");
-    Ok(CreatedMember { member, admin_user_id: admin.id, invite_url })
+    Ok(CreatedMember {
+        member,
+        admin_user_id: admin.id,
+        invite_url,
+    })
 }
 
 /// Members, newest first; `query` matches slug or name.
-pub async fn list(platform: &Platform, query: Option<&str>, limit: i64, offset: i64) -> AppResult<Vec<MemberRow>> {
+pub async fn list(
+    platform: &Platform,
+    query: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<MemberRow>> {
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
     let rows = repo::tenants::list(&mut tx, query, limit.clamp(1, 500), offset.max(0)).await?;
@@ -97,7 +130,8 @@ pub async fn get(platform: &Platform, slug: &str) -> AppResult<MemberRow> {
 /// Suspends (`active = false`) or resumes a member. Nothing is deleted.
 pub async fn set_active(platform: &Platform, slug: &str, active: bool) -> AppResult<MemberRow> {
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
-    let row = repo::tenants::set_status(&mut tx, slug, if active { "active" } else { "suspended" }).await?;
+    let row = repo::tenants::set_status(&mut tx, slug, if active { "active" } else { "suspended" })
+        .await?;
     tx.commit().await?;
     platform.directory.invalidate(TenantId(row.id));
     tracing::info!(tenant.id = %row.id, active, "member status changed");

@@ -5,7 +5,8 @@ use zk_kernel::AppError;
 
 /// Slugs that can never be a member (contract: DESIGN.md), plus our own path words.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "www", "api", "admin", "static", "assets", "beheer", "platform", "console", "nzk", "mail", "status",
+    "www", "api", "admin", "static", "assets", "beheer", "platform", "console", "nzk", "mail",
+    "status",
 ];
 
 /// A valid, unreserved member slug.
@@ -17,7 +18,8 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let s = raw.trim();
         let valid = (2..=63).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-');
         if !valid {
             return Err(AppError::validation(
@@ -27,7 +29,11 @@ impl Slug {
             ));
         }
         if RESERVED_SLUGS.contains(&s) {
-            return Err(AppError::validation("slug", "reserved_slug", format!("De slug '{s}' is gereserveerd. Kies een andere.")));
+            return Err(AppError::validation(
+                "slug",
+                "reserved_slug",
+                format!("De slug '{s}' is gereserveerd. Kies een andere."),
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -53,7 +59,11 @@ pub fn email(field: &'static str, raw: &str) -> Result<String, AppError> {
     if ok {
         Ok(e)
     } else {
-        Err(AppError::validation(field, "invalid_email", "Vul een geldig e-mailadres in."))
+        Err(AppError::validation(
+            field,
+            "invalid_email",
+            "Vul een geldig e-mailadres in.",
+        ))
     }
 }
 
@@ -61,7 +71,11 @@ pub fn email(field: &'static str, raw: &str) -> Result<String, AppError> {
 pub fn name(field: &'static str, raw: &str) -> Result<String, AppError> {
     let n = raw.trim();
     if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
-        return Err(AppError::validation(field, "invalid_name", "Vul een naam in van 1 tot 200 tekens."));
+        return Err(AppError::validation(
+            field,
+            "invalid_name",
+            "Vul een naam in van 1 tot 200 tekens.",
+        ));
     }
     Ok(n.to_owned())
 }
@@ -83,7 +97,11 @@ pub fn employee_count(raw: i64) -> Result<i32, AppError> {
 pub fn password(raw: &str) -> Result<&str, AppError> {
     let len = raw.chars().count();
     if !(10..=200).contains(&len) {
-        return Err(AppError::validation("password", "weak_password", "Kies een wachtwoord van minimaal 10 tekens."));
+        return Err(AppError::validation(
+            "password",
+            "weak_password",
+            "Kies een wachtwoord van minimaal 10 tekens.",
+        ));
     }
     if raw.chars().all(char::is_alphabetic) || raw.chars().all(|c| c.is_ascii_digit()) {
         return Err(AppError::validation(
@@ -103,7 +121,15 @@ mod tests {
     fn slugs() {
         assert_eq!(Slug::parse("acme-zorg").unwrap().as_str(), "acme-zorg");
         assert_eq!(Slug::parse("a1").unwrap().as_str(), "a1");
-        for bad in ["a", "-acme", "Acme", "acme_zorg", "acme.zorg", "", &"a".repeat(64)] {
+        for bad in [
+            "a",
+            "-acme",
+            "Acme",
+            "acme_zorg",
+            "acme.zorg",
+            "",
+            &"a".repeat(64),
+        ] {
             assert_eq!(Slug::parse(bad).unwrap_err().code, "invalid_slug", "{bad}");
         }
         for reserved in ["www", "api", "admin", "static", "assets", "beheer"] {
@@ -114,7 +140,14 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email("email", " Jan@Zorg.NL ").unwrap(), "jan@zorg.nl");
-        for bad in ["jan", "jan@", "@zorg.nl", "jan@zorg", "jan@@zorg.nl", "jan zorg@x.nl"] {
+        for bad in [
+            "jan",
+            "jan@",
+            "@zorg.nl",
+            "jan@zorg",
+            "jan@@zorg.nl",
+            "jan zorg@x.nl",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

@@ -5,7 +5,10 @@ use zk_kernel::{AppResult, TenantId};
 
 /// Creates the default branding row of a new tenant.
 pub async fn insert_default(conn: &mut PgConnection, tenant: TenantId) -> AppResult<()> {
-    sqlx::query("INSERT INTO tenant.branding (tenant_id) VALUES ($1)").bind(tenant).execute(conn).await?;
+    sqlx::query("INSERT INTO tenant.branding (tenant_id) VALUES ($1)")
+        .bind(tenant)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -33,7 +36,12 @@ pub async fn update(
 }
 
 /// Points the branding at a new logo; returns the previous key so its object can be removed.
-pub async fn set_logo(conn: &mut PgConnection, tenant: TenantId, key: &str, content_type: &str) -> AppResult<Option<String>> {
+pub async fn set_logo(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: &str,
+    content_type: &str,
+) -> AppResult<Option<String>> {
     let old: Option<Option<String>> = sqlx::query_scalar(
         "WITH old AS (SELECT logo_key FROM tenant.branding WHERE tenant_id = $1 FOR UPDATE)
          UPDATE tenant.branding SET logo_key = $2, logo_content_type = $3 WHERE tenant_id = $1

@@ -30,7 +30,13 @@ pub struct InviteRow {
 }
 
 /// Creates a link valid for `valid_for`; returns the token (only its hash is stored).
-pub async fn create(conn: &mut PgConnection, tenant: TenantId, user_id: Uuid, purpose: Purpose, valid_for: Duration) -> AppResult<String> {
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user_id: Uuid,
+    purpose: Purpose,
+    valid_for: Duration,
+) -> AppResult<String> {
     let token = crypto::random_token();
     sqlx::query(
         "INSERT INTO tenant.invites (tenant_id, id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -47,7 +53,12 @@ pub async fn create(conn: &mut PgConnection, tenant: TenantId, user_id: Uuid, pu
 }
 
 /// Finds a link by token, locking it for the rest of the transaction.
-pub async fn find(conn: &mut PgConnection, tenant: TenantId, token: &str, purpose: Purpose) -> AppResult<Option<InviteRow>> {
+pub async fn find(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token: &str,
+    purpose: Purpose,
+) -> AppResult<Option<InviteRow>> {
     let row: Option<(Uuid, Uuid, OffsetDateTime, Option<OffsetDateTime>)> = sqlx::query_as(
         "SELECT id, user_id, expires_at, used_at FROM tenant.invites
          WHERE tenant_id = $1 AND token_hash = $2 AND purpose = $3 FOR UPDATE",
@@ -57,7 +68,12 @@ pub async fn find(conn: &mut PgConnection, tenant: TenantId, token: &str, purpos
     .bind(purpose.as_str())
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(id, user_id, expires_at, used_at)| InviteRow { id, user_id, expires_at, used_at }))
+    Ok(row.map(|(id, user_id, expires_at, used_at)| InviteRow {
+        id,
+        user_id,
+        expires_at,
+        used_at,
+    }))
 }
 
 /// Marks a link used.

@@ -21,7 +21,11 @@ pub struct OutboxRow {
 }
 
 /// The newest mails, optionally to one recipient.
-pub async fn latest(conn: &mut PgConnection, recipient: Option<&str>, limit: i64) -> AppResult<Vec<OutboxRow>> {
+pub async fn latest(
+    conn: &mut PgConnection,
+    recipient: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<OutboxRow>> {
     Ok(sqlx::query_as(
         "SELECT o.id, t.slug AS tenant_slug, o.recipient, o.subject, o.body, o.created_at, o.sent_at
          FROM tenant.outbox o JOIN tenant.tenants t ON t.id = o.tenant_id

@@ -21,7 +21,13 @@ pub struct MemberRow {
 const COLUMNS: &str = "id, slug, name, status, employee_count, created_at";
 
 /// Inserts a member; a taken slug is a 409 naming the field.
-pub async fn insert(conn: &mut PgConnection, id: TenantId, slug: &str, name: &str, employees: i32) -> AppResult<MemberRow> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: TenantId,
+    slug: &str,
+    name: &str,
+    employees: i32,
+) -> AppResult<MemberRow> {
     sqlx::query_as(&format!(
         "INSERT INTO tenant.tenants (id, kind, slug, name, employee_count) VALUES ($1, 'member', $2, $3, $4) RETURNING {COLUMNS}"
     ))
@@ -37,8 +43,20 @@ pub async fn insert(conn: &mut PgConnection, id: TenantId, slug: &str, name: &st
 }
 
 /// Members, newest first, optionally filtered on slug or name.
-pub async fn list(conn: &mut PgConnection, query: Option<&str>, limit: i64, offset: i64) -> AppResult<Vec<MemberRow>> {
-    let pattern = query.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+pub async fn list(
+    conn: &mut PgConnection,
+    query: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<MemberRow>> {
+    let pattern = query.map(|q| {
+        format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM tenant.tenants
          WHERE kind = 'member' AND ($1::text IS NULL OR slug ILIKE $1 OR name ILIKE $1)
@@ -53,10 +71,12 @@ pub async fn list(conn: &mut PgConnection, query: Option<&str>, limit: i64, offs
 
 /// One member by slug.
 pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> AppResult<MemberRow> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenant.tenants WHERE kind = 'member' AND slug = $1"))
-        .bind(slug)
-        .fetch_one(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.tenants WHERE kind = 'member' AND slug = $1"
+    ))
+    .bind(slug)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Sets a member's status; never deletes anything.

@@ -4,7 +4,11 @@ use sqlx::PgConnection;
 use zk_kernel::{crypto, AppResult};
 
 /// Failures under `key` within the last `window_secs`.
-pub async fn recent_failures(conn: &mut PgConnection, key: &str, window_secs: i64) -> AppResult<i64> {
+pub async fn recent_failures(
+    conn: &mut PgConnection,
+    key: &str,
+    window_secs: i64,
+) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM tenant.login_throttle WHERE key_hash = $1 AND failed_at > now() - make_interval(secs => $2)",
     )

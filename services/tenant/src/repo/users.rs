@@ -17,7 +17,11 @@ pub struct UserRow {
 const COLUMNS: &str = "id, email, display_name, status";
 
 /// Inserts an invited user; a taken e-mail address is a 409 on `email`.
-pub async fn insert_invited(conn: &mut PgConnection, tenant: TenantId, email: &str) -> AppResult<UserRow> {
+pub async fn insert_invited(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    email: &str,
+) -> AppResult<UserRow> {
     sqlx::query_as(&format!(
         "INSERT INTO tenant.users (tenant_id, id, email) VALUES ($1, $2, $3) RETURNING {COLUMNS}"
     ))
@@ -27,47 +31,73 @@ pub async fn insert_invited(conn: &mut PgConnection, tenant: TenantId, email: &s
     .fetch_one(conn)
     .await
     .on_constraint("users_email_key", || {
-        AppError::conflict("email", "email_taken", "Er bestaat al een account met dit e-mailadres.")
+        AppError::conflict(
+            "email",
+            "email_taken",
+            "Er bestaat al een account met dit e-mailadres.",
+        )
     })
 }
 
 /// All users of the tenant, by e-mail.
 pub async fn list(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 ORDER BY email"))
-        .bind(tenant)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 ORDER BY email"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// One user by id (404 when not in this tenant).
 pub async fn by_id(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<UserRow> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 AND id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_one(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// One user by e-mail, with the password hash (for login).
-pub async fn credentials(conn: &mut PgConnection, tenant: TenantId, email: &str) -> AppResult<Option<(Uuid, String, Option<String>)>> {
-    Ok(sqlx::query_as("SELECT id, status, password_hash FROM tenant.users WHERE tenant_id = $1 AND email = $2")
-        .bind(tenant)
-        .bind(email)
-        .fetch_optional(conn)
-        .await?)
+pub async fn credentials(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    email: &str,
+) -> AppResult<Option<(Uuid, String, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, status, password_hash FROM tenant.users WHERE tenant_id = $1 AND email = $2",
+    )
+    .bind(tenant)
+    .bind(email)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// One user by e-mail.
-pub async fn by_email(conn: &mut PgConnection, tenant: TenantId, email: &str) -> AppResult<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 AND email = $2"))
-        .bind(tenant)
-        .bind(email)
-        .fetch_optional(conn)
-        .await?)
+pub async fn by_email(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    email: &str,
+) -> AppResult<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 AND email = $2"
+    ))
+    .bind(tenant)
+    .bind(email)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Sets the password (and activates the account), optionally the display name.
-pub async fn activate(conn: &mut PgConnection, tenant: TenantId, id: Uuid, password_hash: &str, display_name: Option<&str>) -> AppResult<()> {
+pub async fn activate(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    password_hash: &str,
+    display_name: Option<&str>,
+) -> AppResult<()> {
     sqlx::query(
         "UPDATE tenant.users SET password_hash = $3, status = 'active', display_name = COALESCE($4, display_name)
          WHERE tenant_id = $1 AND id = $2",

@@ -42,7 +42,11 @@ async fn users_page(p: &Platform, ctx: &RequestContext, extra: Value) -> AppResu
 }
 
 /// `GET /beheer`
-pub async fn show_users(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::UsersRead>) -> AppResult<Response> {
+pub async fn show_users(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersRead>,
+) -> AppResult<Response> {
     member_site(&ctx)?;
     let data = users_page(&p, &ctx, json!({})).await?;
     Ok(p.theme.render("admin_users", &ctx, data)?.into_response())
@@ -50,13 +54,26 @@ pub async fn show_users(State(p): State<Platform>, ctx: RequestContext, _: Requi
 
 /// A form with a repeated `roles` field.
 fn roles_from_pairs(pairs: &[(String, String)]) -> Vec<String> {
-    pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 /// `POST /beheer`: invites a user.
-pub async fn invite_user(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::UsersWrite>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn invite_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersWrite>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
     member_site(&ctx)?;
-    let email = pairs.iter().find(|(k, _)| k == "email").map(|(_, v)| v.clone()).unwrap_or_default();
+    let email = pairs
+        .iter()
+        .find(|(k, _)| k == "email")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     match accounts::invite(&p, &ctx.tenant, &email, &roles_from_pairs(&pairs)).await {
         Ok(invited) => {
             let data = users_page(&p, &ctx, json!({ "invited": invited.user.email })).await?;
@@ -78,7 +95,15 @@ pub async fn update_roles(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
-    match accounts::set_roles(&p, &ctx.tenant, auth.principal.user_id, id, &roles_from_pairs(&pairs)).await {
+    match accounts::set_roles(
+        &p,
+        &ctx.tenant,
+        auth.principal.user_id,
+        id,
+        &roles_from_pairs(&pairs),
+    )
+    .await
+    {
         Ok(_) => Ok(see_other("/beheer")),
         Err(e) => {
             let data = users_page(&p, &ctx, json!({})).await?;
@@ -99,13 +124,24 @@ fn branding_data(ctx: &RequestContext) -> Value {
 }
 
 /// `GET /beheer/huisstijl`
-pub async fn show_branding(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::BrandingRead>) -> AppResult<Response> {
+pub async fn show_branding(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingRead>,
+) -> AppResult<Response> {
     member_site(&ctx)?;
-    Ok(p.theme.render("admin_branding", &ctx, branding_data(&ctx))?.into_response())
+    Ok(p.theme
+        .render("admin_branding", &ctx, branding_data(&ctx))?
+        .into_response())
 }
 
 /// `POST /beheer/huisstijl`
-pub async fn update_branding(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::BrandingWrite>, CsrfForm(form): CsrfForm<branding::BrandingInput>) -> AppResult<Response> {
+pub async fn update_branding(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingWrite>,
+    CsrfForm(form): CsrfForm<branding::BrandingInput>,
+) -> AppResult<Response> {
     member_site(&ctx)?;
     match branding::update(&p, &ctx.tenant, &form).await {
         Ok(()) => Ok(see_other("/beheer/huisstijl?opgeslagen=1")),
@@ -124,9 +160,20 @@ fn form_value(f: &branding::BrandingInput) -> Value {
 }
 
 /// `POST /beheer/huisstijl/logo` (multipart: `csrf`, `logo`)
-pub async fn upload_logo(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::BrandingWrite>, mut multipart: Multipart) -> AppResult<Response> {
+pub async fn upload_logo(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingWrite>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
     member_site(&ctx)?;
-    let bad_form = || AppError::validation("logo", "bad_upload", "Het formulier kon niet worden gelezen. Probeer het opnieuw.");
+    let bad_form = || {
+        AppError::validation(
+            "logo",
+            "bad_upload",
+            "Het formulier kon niet worden gelezen. Probeer het opnieuw.",
+        )
+    };
     let (mut csrf, mut logo) = (None, None);
     while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
         match field.name() {

@@ -17,7 +17,11 @@ use zk_kernel::{
 };
 
 /// `GET /api/v1/me`: any logged-in user of this host.
-pub async fn get_me(State(p): State<Platform>, ctx: RequestContext, Authenticated(me): Authenticated) -> AppResult<Json<Value>> {
+pub async fn get_me(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Authenticated(me): Authenticated,
+) -> AppResult<Json<Value>> {
     let user = accounts::get_user(&p, &ctx.tenant, me.user_id).await?;
     Ok(Json(json!({
         "user": user,
@@ -26,9 +30,15 @@ pub async fn get_me(State(p): State<Platform>, ctx: RequestContext, Authenticate
 }
 
 /// `GET /api/v1/users`
-pub async fn list_users(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::UsersRead>) -> AppResult<Json<Value>> {
+pub async fn list_users(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersRead>,
+) -> AppResult<Json<Value>> {
     member_site(&ctx)?;
-    Ok(Json(json!({ "items": accounts::list_users(&p, &ctx.tenant).await? })))
+    Ok(Json(
+        json!({ "items": accounts::list_users(&p, &ctx.tenant).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -38,17 +48,29 @@ pub struct InviteRequest {
 }
 
 /// `POST /api/v1/users`: invites a user with roles.
-pub async fn invite_user(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::UsersWrite>, ApiJson(req): ApiJson<InviteRequest>) -> AppResult<(StatusCode, Json<Value>)> {
+pub async fn invite_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersWrite>,
+    ApiJson(req): ApiJson<InviteRequest>,
+) -> AppResult<(StatusCode, Json<Value>)> {
     member_site(&ctx)?;
     let invited = accounts::invite(&p, &ctx.tenant, &req.email, &req.roles).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "user": invited.user, "roles": invited.roles, "invite_url": invited.invite_url })),
+        Json(
+            json!({ "user": invited.user, "roles": invited.roles, "invite_url": invited.invite_url }),
+        ),
     ))
 }
 
 /// `GET /api/v1/users/{id}`
-pub async fn get_user(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::UsersRead>, Path(id): Path<Uuid>) -> AppResult<Json<accounts::UserView>> {
+pub async fn get_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersRead>,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<accounts::UserView>> {
     member_site(&ctx)?;
     Ok(Json(accounts::get_user(&p, &ctx.tenant, id).await?))
 }
@@ -67,5 +89,7 @@ pub async fn set_roles(
     ApiJson(req): ApiJson<RolesRequest>,
 ) -> AppResult<Json<accounts::UserView>> {
     member_site(&ctx)?;
-    Ok(Json(accounts::set_roles(&p, &ctx.tenant, auth.principal.user_id, id, &req.roles).await?))
+    Ok(Json(
+        accounts::set_roles(&p, &ctx.tenant, auth.principal.user_id, id, &req.roles).await?,
+    ))
 }

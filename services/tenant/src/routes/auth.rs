@@ -30,8 +30,14 @@ pub struct LoginQuery {
 }
 
 /// `GET /inloggen`
-pub async fn show_login(State(p): State<Platform>, ctx: RequestContext, Query(q): Query<LoginQuery>) -> AppResult<Response> {
-    Ok(p.theme.render("login", &ctx, json!({ "terug": q.terug }))?.into_response())
+pub async fn show_login(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<Response> {
+    Ok(p.theme
+        .render("login", &ctx, json!({ "terug": q.terug }))?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -42,10 +48,25 @@ pub struct LoginForm {
 }
 
 /// `POST /inloggen`
-pub async fn login(State(p): State<Platform>, ctx: RequestContext, ClientIp(ip): ClientIp, CsrfForm(form): CsrfForm<LoginForm>) -> AppResult<Response> {
+pub async fn login(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    ClientIp(ip): ClientIp,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<Response> {
     match accounts::login(&p, &ctx.tenant, &form.email, &form.password, &ip).await {
-        Ok(token) => Ok(redirect_with_session(&p, &token, &safe_return(form.terug.as_deref(), &ctx))),
-        Err(e) => form_error(&p, &ctx, "login", json!({ "email": form.email, "terug": form.terug }), e),
+        Ok(token) => Ok(redirect_with_session(
+            &p,
+            &token,
+            &safe_return(form.terug.as_deref(), &ctx),
+        )),
+        Err(e) => form_error(
+            &p,
+            &ctx,
+            "login",
+            json!({ "email": form.email, "terug": form.terug }),
+            e,
+        ),
     }
 }
 
@@ -53,19 +74,37 @@ pub async fn login(State(p): State<Platform>, ctx: RequestContext, ClientIp(ip):
 pub struct EmptyForm {}
 
 /// `POST /uitloggen`
-pub async fn logout(State(p): State<Platform>, ctx: RequestContext, headers: axum::http::HeaderMap, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<Response> {
+pub async fn logout(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         p.sessions.revoke_session(ctx.tenant.id, token).await?;
     }
     let mut res = see_other("/inloggen");
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), p.config.secure_cookies()));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), p.config.secure_cookies()),
+    );
     Ok(res)
 }
 
 /// `GET /uitnodiging/{token}`: the set-password form, or a clear error for a bad link.
-pub async fn show_invite(State(p): State<Platform>, ctx: RequestContext, Path(token): Path<String>) -> AppResult<Response> {
+pub async fn show_invite(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     let user = accounts::check_link(&p, &ctx.tenant, &token, Purpose::Invite).await?;
-    Ok(p.theme.render("invite_accept", &ctx, json!({ "email": user.email, "token": token }))?.into_response())
+    Ok(p.theme
+        .render(
+            "invite_accept",
+            &ctx,
+            json!({ "email": user.email, "token": token }),
+        )?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -77,24 +116,40 @@ pub struct AcceptForm {
 }
 
 /// `POST /uitnodiging/{token}`: sets the password and logs the user in.
-pub async fn accept_invite(State(p): State<Platform>, ctx: RequestContext, Path(token): Path<String>, CsrfForm(form): CsrfForm<AcceptForm>) -> AppResult<Response> {
+pub async fn accept_invite(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<AcceptForm>,
+) -> AppResult<Response> {
     let data = json!({ "token": token, "display_name": form.display_name });
     if form.password != form.password_confirm {
         return form_error(&p, &ctx, "invite_accept", data, mismatch());
     }
-    match accounts::accept_invite(&p, &ctx.tenant, &token, &form.password, &form.display_name).await {
-        Ok(session) => Ok(redirect_with_session(&p, &session, &safe_return(None, &ctx))),
+    match accounts::accept_invite(&p, &ctx.tenant, &token, &form.password, &form.display_name).await
+    {
+        Ok(session) => Ok(redirect_with_session(
+            &p,
+            &session,
+            &safe_return(None, &ctx),
+        )),
         Err(e) => form_error(&p, &ctx, "invite_accept", data, e),
     }
 }
 
 fn mismatch() -> zk_kernel::AppError {
-    zk_kernel::AppError::validation("password_confirm", "password_mismatch", "De twee wachtwoorden zijn niet gelijk.")
+    zk_kernel::AppError::validation(
+        "password_confirm",
+        "password_mismatch",
+        "De twee wachtwoorden zijn niet gelijk.",
+    )
 }
 
 /// `GET /wachtwoord-vergeten`
 pub async fn show_forgot(State(p): State<Platform>, ctx: RequestContext) -> AppResult<Response> {
-    Ok(p.theme.render("password_forgot", &ctx, json!({}))?.into_response())
+    Ok(p.theme
+        .render("password_forgot", &ctx, json!({}))?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -103,20 +158,44 @@ pub struct ForgotForm {
 }
 
 /// `POST /wachtwoord-vergeten`: always the same answer, whether or not the account exists.
-pub async fn request_reset(State(p): State<Platform>, ctx: RequestContext, CsrfForm(form): CsrfForm<ForgotForm>) -> AppResult<Response> {
+pub async fn request_reset(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> AppResult<Response> {
     match accounts::request_reset(&p, &ctx.tenant, &form.email).await {
         Ok(()) => Ok(p
             .theme
-            .render("message", &ctx, json!({ "title_key": "reset.sent.title", "body_key": "reset.sent.body" }))?
+            .render(
+                "message",
+                &ctx,
+                json!({ "title_key": "reset.sent.title", "body_key": "reset.sent.body" }),
+            )?
             .into_response()),
-        Err(e) => form_error(&p, &ctx, "password_forgot", json!({ "email": form.email }), e),
+        Err(e) => form_error(
+            &p,
+            &ctx,
+            "password_forgot",
+            json!({ "email": form.email }),
+            e,
+        ),
     }
 }
 
 /// `GET /wachtwoord-herstellen/{token}`
-pub async fn show_reset(State(p): State<Platform>, ctx: RequestContext, Path(token): Path<String>) -> AppResult<Response> {
+pub async fn show_reset(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     let user = accounts::check_link(&p, &ctx.tenant, &token, Purpose::Reset).await?;
-    Ok(p.theme.render("password_reset", &ctx, json!({ "email": user.email, "token": token }))?.into_response())
+    Ok(p.theme
+        .render(
+            "password_reset",
+            &ctx,
+            json!({ "email": user.email, "token": token }),
+        )?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -126,7 +205,12 @@ pub struct ResetForm {
 }
 
 /// `POST /wachtwoord-herstellen/{token}`
-pub async fn reset_password(State(p): State<Platform>, ctx: RequestContext, Path(token): Path<String>, CsrfForm(form): CsrfForm<ResetForm>) -> AppResult<Response> {
+pub async fn reset_password(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> AppResult<Response> {
     let data = json!({ "token": token });
     if form.password != form.password_confirm {
         return form_error(&p, &ctx, "password_reset", data, mismatch());

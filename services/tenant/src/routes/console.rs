@@ -24,10 +24,21 @@ pub struct SearchQuery {
 }
 
 /// `GET /console`
-pub async fn show_members(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::MembersRead>, Query(q): Query<SearchQuery>) -> AppResult<Response> {
+pub async fn show_members(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::MembersRead>,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Response> {
     platform_site(&ctx)?;
     let items = members::list(&p, q.q.as_deref(), 200, 0).await?;
-    Ok(p.theme.render("console", &ctx, json!({ "members": items, "q": q.q, "form": {} }))?.into_response())
+    Ok(p.theme
+        .render(
+            "console",
+            &ctx,
+            json!({ "members": items, "q": q.q, "form": {} }),
+        )?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -40,21 +51,33 @@ pub struct CreateForm {
 }
 
 /// `POST /console`: creates a member and shows it.
-pub async fn create_member(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::MembersWrite>, CsrfForm(form): CsrfForm<CreateForm>) -> AppResult<Response> {
+pub async fn create_member(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::MembersWrite>,
+    CsrfForm(form): CsrfForm<CreateForm>,
+) -> AppResult<Response> {
     platform_site(&ctx)?;
     let employees = form.employee_count.trim();
     let input = NewMemberInput {
         slug: form.slug.clone(),
         name: form.name.clone(),
         admin_email: form.admin_email.clone(),
-        employee_count: if employees.is_empty() { Some(0) } else { Some(employees.parse().unwrap_or(-1)) },
+        employee_count: if employees.is_empty() {
+            Some(0)
+        } else {
+            Some(employees.parse().unwrap_or(-1))
+        },
     };
     let result = match NewMember::parse(&input) {
         Ok(new) => members::create(&p, new).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(created) => Ok(see_other(&format!("/console/leden/{}?nieuw=1", url_encode(&created.member.slug)))),
+        Ok(created) => Ok(see_other(&format!(
+            "/console/leden/{}?nieuw=1",
+            url_encode(&created.member.slug)
+        ))),
         Err(e) => {
             let items = members::list(&p, None, 200, 0).await?;
             let data = json!({ "members": items, "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
@@ -69,7 +92,13 @@ pub struct DetailQuery {
 }
 
 /// `GET /console/leden/{slug}`
-pub async fn show_member(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::MembersRead>, Path(slug): Path<String>, Query(q): Query<DetailQuery>) -> AppResult<Response> {
+pub async fn show_member(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::MembersRead>,
+    Path(slug): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> AppResult<Response> {
     platform_site(&ctx)?;
     let member = members::get(&p, &slug).await?;
     let url = p.config.tenant_url(&member.slug);
@@ -82,24 +111,48 @@ pub async fn show_member(State(p): State<Platform>, ctx: RequestContext, _: Requ
 pub struct EmptyForm {}
 
 /// `POST /console/leden/{slug}/opschorten`
-pub async fn suspend_member(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::MembersWrite>, Path(slug): Path<String>, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<Response> {
+pub async fn suspend_member(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::MembersWrite>,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
     platform_site(&ctx)?;
     let m = members::set_active(&p, &slug, false).await?;
-    Ok(see_other(&format!("/console/leden/{}", url_encode(&m.slug))))
+    Ok(see_other(&format!(
+        "/console/leden/{}",
+        url_encode(&m.slug)
+    )))
 }
 
 /// `POST /console/leden/{slug}/hervatten`
-pub async fn resume_member(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::MembersWrite>, Path(slug): Path<String>, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<Response> {
+pub async fn resume_member(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::MembersWrite>,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
     platform_site(&ctx)?;
     let m = members::set_active(&p, &slug, true).await?;
-    Ok(see_other(&format!("/console/leden/{}", url_encode(&m.slug))))
+    Ok(see_other(&format!(
+        "/console/leden/{}",
+        url_encode(&m.slug)
+    )))
 }
 
 /// `GET /console/outbox`
-pub async fn show_outbox(State(p): State<Platform>, ctx: RequestContext, _: Require<perm::OutboxRead>) -> AppResult<Response> {
+pub async fn show_outbox(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::OutboxRead>,
+) -> AppResult<Response> {
     platform_site(&ctx)?;
     let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
     let mails = repo::outbox::latest(&mut tx, None, 100).await?;
     tx.commit().await?;
-    Ok(p.theme.render("console_outbox", &ctx, json!({ "mails": mails }))?.into_response())
+    Ok(p.theme
+        .render("console_outbox", &ctx, json!({ "mails": mails }))?
+        .into_response())
 }

@@ -21,7 +21,13 @@ use zk_kernel::{
 
 /// Re-renders a form with the error of a failed submission (4xx), keeping what the user typed;
 /// server errors go on to the error page.
-pub(crate) fn form_error(platform: &Platform, ctx: &RequestContext, template: &str, mut data: Value, err: AppError) -> AppResult<Response> {
+pub(crate) fn form_error(
+    platform: &Platform,
+    ctx: &RequestContext,
+    template: &str,
+    mut data: Value,
+    err: AppError,
+) -> AppResult<Response> {
     if !err.status.is_client_error() {
         return Err(err);
     }
@@ -36,8 +42,15 @@ pub(crate) fn form_error(platform: &Platform, ctx: &RequestContext, template: &s
 pub(crate) fn redirect_with_session(platform: &Platform, token: &str, to: &str) -> Response {
     let mut res = see_other(to);
     let max_age = platform.sessions.ttl().as_secs();
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, Some(max_age), platform.config.secure_cookies()));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            token,
+            Some(max_age),
+            platform.config.secure_cookies(),
+        ),
+    );
     res
 }
 

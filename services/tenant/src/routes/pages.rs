@@ -23,13 +23,22 @@ pub async fn show_home(
     let me = accounts::get_user(&p, &ctx.tenant, principal.user_id).await?;
     let is_admin = me.roles.contains(&zk_kernel::authz::Role::Admin);
     Ok(p.theme
-        .render("learner_home", &ctx, json!({ "me": me, "is_admin": is_admin }))?
+        .render(
+            "learner_home",
+            &ctx,
+            json!({ "me": me, "is_admin": is_admin }),
+        )?
         .into_response())
 }
 
 /// `GET /logo`: the tenant's logo from the object store (public: the login page shows it).
 pub async fn show_logo(State(p): State<Platform>, ctx: RequestContext) -> AppResult<Response> {
-    let key = ctx.tenant.branding.logo_key.as_deref().ok_or_else(AppError::not_found)?;
+    let key = ctx
+        .tenant
+        .branding
+        .logo_key
+        .as_deref()
+        .ok_or_else(AppError::not_found)?;
     let object = p.objects.get(key).await?.ok_or_else(AppError::not_found)?;
     Ok((
         [
@@ -45,7 +54,10 @@ pub async fn show_logo(State(p): State<Platform>, ctx: RequestContext) -> AppRes
 /// `tenants/default/static/app.css` uses them; no inline styles, so the CSP stays strict).
 pub async fn show_theme_css(ctx: RequestContext) -> Response {
     let b = &ctx.tenant.branding;
-    let css = format!(":root {{ --zk-primary: {}; --zk-accent: {}; }}\n", b.primary_color, b.accent_color);
+    let css = format!(
+        ":root {{ --zk-primary: {}; --zk-accent: {}; }}\n",
+        b.primary_color, b.accent_color
+    );
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),

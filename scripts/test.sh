@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the
+# browser test peers (Debian chromium + chromium-driver) and the compose validator if missing,
+# checks formatting and lints, validates docker-compose.yml, then runs every test with nextest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zorgklas-target}"
+export ZK_TEST_DATABASE_URL="${ZK_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+export RUST_BACKTRACE=0
+start=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=
+apt_install() {
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+step "PostgreSQL on 127.0.0.1:5432"
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fi
+  version=$(ls /etc/postgresql | sort -n | tail -n 1)
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+step "browser test peers"
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then apt_install chromium chromium-driver; fi
+/usr/bin/chromium --version
+
+step "cargo-nextest"
+if ! cargo nextest --version >/dev/null 2>&1; then cargo install cargo-nextest --locked; fi
+
+step "docker-compose.yml"
+if docker compose version >/dev/null 2>&1; then
+  docker compose -f docker-compose.yml config -q
+else
+  command -v docker-compose >/dev/null || apt_install docker-compose
+  docker-compose -f docker-compose.yml config -q
+fi
+echo "docker-compose.yml is valid"
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "build and test"
+# Old per-test databases from earlier runs (the migrated template is kept and reused).
+psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE IF EXISTS ' || quote_ident(datname) || ';' FROM pg_database WHERE datname LIKE 'zk\_t\_%'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null
+status=0
+cargo nextest run --workspace --profile ci || status=$?
+psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE IF EXISTS ' || quote_ident(datname) || ';' FROM pg_database WHERE datname LIKE 'zk\_t\_%'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null || true
+step "done"
+exit $status
