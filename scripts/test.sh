@@ -51,8 +51,6 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "build and test"
 # Old per-test databases from earlier runs (the migrated template is kept and reused).
 psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE IF EXISTS ' || quote_ident(datname) || ';' FROM pg_database WHERE datname LIKE 'zk\_t\_%'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null
-status=0
-cargo nextest run --workspace --profile ci || status=$?
-psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE IF EXISTS ' || quote_ident(datname) || ';' FROM pg_database WHERE datname LIKE 'zk\_t\_%'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null || true
-step "done"
-exit $status
+# Per-test databases are dropped when the script exits; the runner's summary is the last line.
+trap 'psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT '"'"'DROP DATABASE IF EXISTS '"'"' || quote_ident(datname) || '"'"';'"'"' FROM pg_database WHERE datname LIKE '"'"'zk\_t\_%'"'"'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null 2>&1 || true' EXIT
+cargo nextest run --workspace --profile ci
