@@ -49,8 +49,13 @@ step "clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "build and test"
-# Old per-test databases from earlier runs (the migrated template is kept and reused).
-psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT 'DROP DATABASE IF EXISTS ' || quote_ident(datname) || ';' FROM pg_database WHERE datname LIKE 'zk\_t\_%'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null
-# Per-test databases are dropped when the script exits; the runner's summary is the last line.
-trap 'psql "$ZK_TEST_DATABASE_URL" -qAt -c "SELECT '"'"'DROP DATABASE IF EXISTS '"'"' || quote_ident(datname) || '"'"';'"'"' FROM pg_database WHERE datname LIKE '"'"'zk\_t\_%'"'"'" | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null 2>&1 || true' EXIT
+# Per-test databases: dropped before and after the run (the migrated template is kept and reused).
+drop_test_databases() {
+  psql "$ZK_TEST_DATABASE_URL" -qAt \
+    -c "SELECT 'DROP DATABASE IF EXISTS ' || quote_ident(datname) || ';' FROM pg_database WHERE datname LIKE 'zk\_t\_%'" \
+    | psql "$ZK_TEST_DATABASE_URL" -q >/dev/null 2>&1 || true
+}
+drop_test_databases
+trap drop_test_databases EXIT
+# The runner's summary is the last line this script prints.
 cargo nextest run --workspace --profile ci
