@@ -29,6 +29,10 @@ pg_isready -h 127.0.0.1 -p 5432
 step "browser test peers"
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then apt_install chromium chromium-driver; fi
 /usr/bin/chromium --version
+# axe-core runs WCAG 2.1 AA checks inside the browser test (pinned, kept out of git).
+if [ ! -f .test-peers/node_modules/axe-core/axe.min.js ]; then
+  npm install --prefix .test-peers --no-audit --no-fund --silent axe-core@4.14.1
+fi
 
 step "cargo-nextest"
 if ! cargo nextest --version >/dev/null 2>&1; then cargo install cargo-nextest --locked; fi

@@ -286,3 +286,113 @@ async fn suspension_closes_the_portal_and_loses_nothing() {
         .await
         .assert_status(StatusCode::OK);
 }
+
+#[tokio::test]
+async fn expired_sessions_are_refused() {
+    let app = App::new().await;
+    let m = app.member("verloop").await;
+    app.user(&m, "leerling@verloop.test", Role::Learner).await;
+    let session = app.login("verloop", "leerling@verloop.test").await;
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE tenant.sessions SET expires_at = now() - interval '1 second'")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    // A second process (empty cache) must refuse it at once; this one within its cache window,
+    // and immediately after a revocation notice. Use a fresh platform to see the database's word.
+    let other = app.db.platform().await.unwrap();
+    let client = crate::support::TestClient::new(zorgklas::app(&other, None).unwrap());
+    client
+        .get("verloop", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let page = client.get("verloop", "/").session(&session).send().await;
+    assert_eq!(page.location().as_deref(), Some("/inloggen?terug=/"));
+}
+
+#[tokio::test]
+async fn an_admin_cannot_remove_their_own_admin_role() {
+    let app = App::new().await;
+    let m = app.member("eigen-rol").await;
+    let me = app.user(&m, "admin@eigen-rol.test", Role::Admin).await;
+    let token = app.token(&m, "admin@eigen-rol.test").await;
+    let res = app
+        .client
+        .put("eigen-rol", &format!("/api/v1/users/{me}/roles"))
+        .bearer(&token)
+        .json(&json!({ "roles": ["learner"] }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "cannot_remove_own_admin");
+    assert_eq!(app.platform.authz.roles(m.id, me).await, vec![Role::Admin]);
+    // Adding a role to oneself is fine.
+    let res = app
+        .client
+        .put("eigen-rol", &format!("/api/v1/users/{me}/roles"))
+        .bearer(&token)
+        .json(&json!({ "roles": ["admin", "teacher"] }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["roles"], json!(["admin", "teacher"]));
+}
+
+#[tokio::test]
+async fn admin_invites_a_user_who_accepts_and_gets_exactly_those_roles() {
+    let app = App::new().await;
+    let m = app.member("uitnodig").await;
+    app.user(&m, "admin@uitnodig.test", Role::Admin).await;
+    let admin = app.login("uitnodig", "admin@uitnodig.test").await;
+    let res = app
+        .client
+        .post("uitnodig", "/beheer")
+        .cookie(&format!("zk_session={admin}"))
+        .form(&[
+            ("email", "Docent@Uitnodig.test"),
+            ("roles", "teacher"),
+            ("roles", "reviewer"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert!(res.text().contains("docent@uitnodig.test is uitgenodigd"));
+    let mut owner = app.db.owner().await.unwrap();
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM tenant.outbox WHERE recipient = 'docent@uitnodig.test'",
+    )
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    let token = link_from_mail(&body, "uitnodiging");
+    let res = app
+        .client
+        .post("uitnodig", &format!("/uitnodiging/{token}"))
+        .form(&[
+            ("password", "Docent-Wachtwoord-3"),
+            ("password_confirm", "Docent-Wachtwoord-3"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let session = res.set_cookie("zk_session").unwrap();
+    let me = app
+        .client
+        .get("uitnodig", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .json();
+    assert_eq!(me["user"]["roles"], json!(["teacher", "reviewer"]));
+    // The admin page lists the new user with the roles ticked.
+    let page = app
+        .client
+        .get("uitnodig", "/beheer")
+        .session(&admin)
+        .send()
+        .await
+        .text();
+    assert!(page.contains("docent@uitnodig.test"));
+}

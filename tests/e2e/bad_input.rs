@@ -386,3 +386,37 @@ async fn forms_without_the_csrf_token_are_refused() {
     res.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(res.error_code(), "csrf_failed");
 }
+
+#[tokio::test]
+async fn logins_are_throttled_per_client_address() {
+    let app = App::new().await;
+    let m = app.member("ip-rem").await;
+    app.user(&m, "leerling@ip-rem.test", Role::Learner).await;
+    // Thirty failures spread over many (non-existent) accounts from one address…
+    for i in 0..30 {
+        let email = format!("raden{i}@ip-rem.test");
+        let res = app
+            .client
+            .post("ip-rem", "/inloggen")
+            .form(&[("email", &email), ("password", "fout-fout-1")])
+            .send()
+            .await;
+        res.assert_status(StatusCode::UNAUTHORIZED);
+    }
+    // …and that address is refused, even for a real account with the right password.
+    let res = app
+        .client
+        .post("ip-rem", "/inloggen")
+        .form(&[
+            ("email", "leerling@ip-rem.test"),
+            ("password", crate::support::PASSWORD),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    let hashes = app.count("tenant.login_throttle").await;
+    assert_eq!(
+        hashes, 60,
+        "one row per failure per key, no e-mail addresses stored"
+    );
+}

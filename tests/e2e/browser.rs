@@ -146,3 +146,125 @@ async fn learners_of_two_members_see_their_own_portal_on_a_phone() {
     }
     browser.quit().await.unwrap();
 }
+
+/// axe-core (npm), installed by `scripts/test.sh` under `.test-peers/`.
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".test-peers/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(path).ok()
+}
+
+/// Runs axe-core's WCAG 2.0/2.1 A and AA rules on the current page; returns the violations.
+async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
+    browser.execute(axe, vec![]).await.unwrap();
+    let result = browser
+        .execute(
+            "return axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+               .then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_meet_wcag_aa_according_to_axe() {
+    if !browser_available() || axe_source().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium, chromium-driver and axe-core"
+        );
+        eprintln!("skipped: chromium or axe-core not installed");
+        return;
+    }
+    let axe = axe_source().unwrap();
+    let app = App::new().await;
+    let m = app.member("toegankelijk").await;
+    app.user(&m, "admin@toegankelijk.test", Role::Admin).await;
+    app.operator("op@nzk.test").await;
+    let port = serve(&app).await;
+    let browser = Browser::start().await.unwrap();
+    let mut failures = Vec::new();
+
+    async fn login(browser: &Browser, base: &str, email: &str) {
+        browser.goto(&format!("{base}/inloggen")).await.unwrap();
+        browser
+            .find("#email")
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        browser
+            .find("#password")
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .find("form[action='/inloggen'] button[type=submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser.find("main h1").await.unwrap();
+    }
+
+    let member = format!("http://toegankelijk.localhost:{port}");
+    browser.goto(&format!("{member}/inloggen")).await.unwrap();
+    browser.find("#email").await.unwrap();
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("/inloggen: {v}")),
+    );
+    login(&browser, &member, "admin@toegankelijk.test").await;
+    for path in ["/", "/beheer", "/beheer/huisstijl", "/wachtwoord-vergeten"] {
+        browser.goto(&format!("{member}{path}")).await.unwrap();
+        browser.find("main h1").await.unwrap();
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("{path}: {v}")),
+        );
+    }
+    let nzk = format!("http://localhost:{port}");
+    browser.goto(&nzk).await.unwrap();
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("landing: {v}")),
+    );
+    login(&browser, &nzk, "op@nzk.test").await;
+    for path in ["/console", "/console/leden/toegankelijk", "/console/outbox"] {
+        browser.goto(&format!("{nzk}{path}")).await.unwrap();
+        browser.find("main h1").await.unwrap();
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("{path}: {v}")),
+        );
+    }
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/console.png"))
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+    assert!(
+        failures.is_empty(),
+        "WCAG violations:\n{}",
+        failures.join("\n")
+    );
+}

@@ -32,11 +32,24 @@ pub enum Credential {
 }
 
 /// An authenticated user of one tenant (operators are users of the platform tenant).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Principal {
     pub tenant_id: TenantId,
     pub user_id: Uuid,
     pub credential: Credential,
+    /// The name the user chose (may be empty); kept so pages need no query to greet them.
+    pub display_name: String,
+}
+
+// Only ids in logs: the display name is personal data.
+impl std::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Principal")
+            .field("tenant_id", &self.tenant_id)
+            .field("user_id", &self.user_id)
+            .field("credential", &self.credential)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Principal {
@@ -132,14 +145,14 @@ impl SessionStore {
             }
         }
         let mut tx = db::begin_tenant(&self.pool, tenant).await?;
-        let row: Option<(Uuid, Option<OffsetDateTime>)> = match kind {
+        let row: Option<(Uuid, Option<OffsetDateTime>, String)> = match kind {
             Credential::Session => sqlx::query_as(
-                "SELECT s.user_id, s.expires_at FROM tenant.sessions s
+                "SELECT s.user_id, s.expires_at, u.display_name FROM tenant.sessions s
                  JOIN tenant.users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
                  WHERE s.tenant_id = $1 AND s.token_hash = $2 AND s.expires_at > now() AND u.status = 'active'",
             ),
             Credential::Token => sqlx::query_as(
-                "SELECT t.user_id, NULL::timestamptz FROM tenant.api_tokens t
+                "SELECT t.user_id, NULL::timestamptz, u.display_name FROM tenant.api_tokens t
                  JOIN tenant.users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
                  WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL AND u.status = 'active'",
             ),
@@ -149,13 +162,14 @@ impl SessionStore {
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        let Some((user_id, expires_at)) = row else {
+        let Some((user_id, expires_at, display_name)) = row else {
             return Ok(None);
         };
         let principal = Principal {
             tenant_id: tenant,
             user_id,
             credential: kind,
+            display_name,
         };
         let expires_at = expires_at.unwrap_or(now + CACHE_TTL);
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());

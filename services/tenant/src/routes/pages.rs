@@ -1,6 +1,6 @@
 //! The home page (NZK landing page or the member's learner home) and the tenant logo.
 
-use crate::{domain::accounts, perm};
+use crate::perm;
 use axum::{
     extract::State,
     http::header,
@@ -19,9 +19,11 @@ pub async fn show_home(
     if ctx.tenant.is_platform {
         return Ok(p.theme.render("landing", &ctx, json!({}))?.into_response());
     }
+    // The hot page: tenant, session and roles all come from memory, no query.
     let Require { principal, .. } = auth?;
-    let me = accounts::get_user(&p, &ctx.tenant, principal.user_id).await?;
-    let is_admin = me.roles.contains(&zk_kernel::authz::Role::Admin);
+    let roles = p.authz.roles(ctx.tenant.id, principal.user_id).await;
+    let is_admin = roles.contains(&zk_kernel::authz::Role::Admin);
+    let me = json!({ "display_name": principal.display_name, "roles": roles });
     Ok(p.theme
         .render(
             "learner_home",
