@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the
-# browser test peers (Debian chromium + chromium-driver) and the compose validator if missing,
+# The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the test
+# peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, the compose validator),
 # checks formatting and lints, validates docker-compose.yml, then runs every test with nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,13 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then apt_instal
 # axe-core runs WCAG 2.1 AA checks inside the browser test (pinned, kept out of git).
 if [ ! -f .test-peers/node_modules/axe-core/axe.min.js ]; then
   npm install --prefix .test-peers --no-audit --no-fund --silent axe-core@4.14.1
+fi
+
+step "S3 test peer (s3s-fs)"
+# A filesystem-backed S3 server that checks SigV4 signatures; ~4 minutes to build once, then
+# cached in ~/.cargo/bin.
+if ! command -v s3s-fs >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
+  cargo install s3s-fs@0.14.1 --features binary --locked
 fi
 
 step "cargo-nextest"

@@ -25,9 +25,16 @@ pub struct Member {
 impl App {
     /// A fresh database and platform.
     pub async fn new() -> App {
+        Self::with_config(|_| {}).await
+    }
+
+    /// A fresh database and a platform with an adjusted configuration.
+    pub async fn with_config(adjust: impl FnOnce(&mut zk_kernel::Config)) -> App {
         zk_test_support::init_tracing();
         let db = TestDb::new().await.expect("test database");
-        let platform = db.platform().await.expect("platform");
+        let mut config = db.config();
+        adjust(&mut config);
+        let platform = Platform::start(config).await.expect("platform");
         let router = zorgklas::app(&platform, None).expect("router");
         App {
             db,

@@ -17,7 +17,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use casbin::{CoreApi, DefaultModel, Enforcer, RbacApi};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use std::{marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
@@ -86,11 +86,20 @@ impl Role {
     }
 }
 
-/// The shared casbin enforcer of one process.
+type DecisionKey = (TenantId, Uuid, &'static str, &'static str);
+type Cache<K, V> = Arc<std::sync::RwLock<HashMap<K, V>>>;
+
+/// The shared casbin enforcer of one process, with a cache of its decisions and of users' roles
+/// (both emptied whenever the policies are reloaded).
 #[derive(Clone)]
 pub struct Authz {
     enforcer: Arc<RwLock<Enforcer>>,
+    decisions: Cache<DecisionKey, bool>,
+    roles: Cache<(TenantId, Uuid), Vec<Role>>,
 }
+
+/// Entries kept before a cache is emptied (bounds memory under many users).
+const CACHE_LIMIT: usize = 100_000;
 
 impl Authz {
     /// Loads the model and every policy through casbin's sqlx adapter (on the owner pool: the
@@ -102,29 +111,72 @@ impl Authz {
         enforcer.enable_auto_save(false);
         Ok(Self {
             enforcer: Arc::new(RwLock::new(enforcer)),
+            decisions: Arc::default(),
+            roles: Arc::default(),
         })
     }
 
     /// Re-reads every policy (on `zk_authz` notifications, and after our own grants).
     pub async fn reload(&self) -> anyhow::Result<()> {
-        self.enforcer.write().await.load_policy().await?;
+        let mut enforcer = self.enforcer.write().await;
+        enforcer.load_policy().await?;
+        // Cleared while the write lock is held, so no decision of the old policy can be cached
+        // after this point.
+        self.decisions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.roles
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 
     /// Whether `user` of `tenant` may do `action` on `object`.
-    pub async fn allowed(&self, tenant: TenantId, user: Uuid, object: &str, action: &str) -> bool {
+    pub async fn allowed(
+        &self,
+        tenant: TenantId,
+        user: Uuid,
+        object: &'static str,
+        action: &'static str,
+    ) -> bool {
+        let key = (tenant, user, object, action);
+        if let Some(allowed) = self
+            .decisions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return *allowed;
+        }
         let e = self.enforcer.read().await;
-        e.enforce((
-            user.to_string(),
-            tenant.authz_domain(),
-            object.to_string(),
-            action.to_string(),
-        ))
-        .unwrap_or(false)
+        let allowed = e
+            .enforce((
+                user.to_string(),
+                tenant.authz_domain(),
+                object.to_string(),
+                action.to_string(),
+            ))
+            .unwrap_or(false);
+        let mut cache = self.decisions.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, allowed);
+        allowed
     }
 
     /// The roles of a user in a tenant.
     pub async fn roles(&self, tenant: TenantId, user: Uuid) -> Vec<Role> {
+        if let Some(roles) = self
+            .roles
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(tenant, user))
+        {
+            return roles.clone();
+        }
         let e = self.enforcer.read().await;
         let mut roles: Vec<Role> = e
             .get_roles_for_user(&user.to_string(), Some(&tenant.authz_domain()))
@@ -132,6 +184,11 @@ impl Authz {
             .filter_map(|r| Role::parse(r))
             .collect();
         roles.sort();
+        let mut cache = self.roles.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert((tenant, user), roles.clone());
         roles
     }
 }

@@ -62,30 +62,65 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("no-such-account").unwrap_or_default())
 }
 
-/// At most this many password hashes run at once (each takes 19 MiB and a core for ~20 ms).
-fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| {
-        tokio::sync::Semaphore::new(
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
-        )
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The password-hashing threads: one per core, started on first use. Each argon2 run takes
+/// 19 MiB; on a fixed set of threads that memory is reused instead of piling up in the malloc
+/// arenas of many short-lived blocking threads, and no more hashes run at once than there are
+/// cores.
+fn hashing_queue() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<HashJob>> {
+    static QUEUE: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>> =
+        std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("zk-hash-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a hashing thread");
+            }
+        }
+        std::sync::Mutex::new(tx)
     })
 }
 
-/// [`hash_password`] on a blocking thread, bounded by the hashing slots.
-pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
-    let _slot = hashing_slots().acquire().await?;
-    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    hashing_queue()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("hashing queue poisoned"))?
+        .send(Box::new(move || {
+            let _ = tx.send(work());
+        }))
+        .map_err(|_| anyhow::anyhow!("hashing threads stopped"))?;
+    Ok(rx.await?)
 }
 
-/// [`verify_password`] on a blocking thread, bounded by the hashing slots.
+/// [`hash_password`] on a hashing thread.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    on_hashing_thread(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] on a hashing thread.
 pub async fn verify_password_async(password: String, stored: String) -> bool {
-    let Ok(_slot) = hashing_slots().acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+    on_hashing_thread(move || verify_password(&password, &stored))
         .await
         .unwrap_or(false)
 }
@@ -107,6 +142,13 @@ mod tests {
         assert_ne!(random_token(), random_token());
         assert_eq!(token_hash("a"), token_hash("a"));
         assert_ne!(token_hash("a"), token_hash("b"));
+    }
+
+    #[tokio::test]
+    async fn hashing_threads_hash_and_verify() {
+        let h = hash_password_async("zorg-klas-1".into()).await.unwrap();
+        assert!(verify_password_async("zorg-klas-1".into(), h.clone()).await);
+        assert!(!verify_password_async("zorg-klas-2".into(), h).await);
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
                     let route = req
                         .extensions()
                         .get::<MatchedPath>()
-                        .map(|m| m.as_str().to_owned());
+                        .map(MatchedPath::as_str);
                     let request_id = req
                         .headers()
                         .get("x-request-id")
@@ -122,7 +122,7 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
                     tracing::info_span!(
                         "request",
                         http.method = %req.method(),
-                        http.route = route.as_deref().unwrap_or("unmatched"),
+                        http.route = route.unwrap_or("unmatched"),
                         request.id = request_id,
                         tenant.id = Empty,
                         user.id = Empty,

@@ -5,61 +5,61 @@ use std::{collections::HashMap, fmt::Write, sync::Mutex, time::Duration};
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
 #[derive(Default)]
-struct Series {
-    count: u64,
-    sum: f64,
+struct RouteStats {
+    /// (method, status) → count; a handful of entries per route, scanned linearly.
+    counts: Vec<(String, u16, u64)>,
+    latency_count: u64,
+    latency_sum: f64,
     buckets: [u64; BUCKETS.len()],
 }
 
-/// Process-wide request metrics.
+/// Process-wide request metrics (one short lock per request, no allocation once a route and
+/// status have been seen).
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<HashMap<(String, String, u16), u64>>,
-    latency: Mutex<HashMap<String, Series>>,
+    routes: Mutex<HashMap<String, RouteStats>>,
 }
 
 impl Metrics {
     /// Records one request.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
-        *self
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default() += 1;
-        let mut latency = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        let s = latency.entry(route.to_owned()).or_default();
-        s.count += 1;
-        s.sum += secs;
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        let stats = match routes.get_mut(route) {
+            Some(s) => s,
+            None => routes.entry(route.to_owned()).or_default(),
+        };
+        match stats
+            .counts
+            .iter_mut()
+            .find(|(m, s, _)| m == method && *s == status)
+        {
+            Some(entry) => entry.2 += 1,
+            None => stats.counts.push((method.to_owned(), status, 1)),
+        }
+        stats.latency_count += 1;
+        stats.latency_sum += secs;
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
-                s.buckets[i] += 1;
+                stats.buckets[i] += 1;
             }
         }
     }
 
     /// The Prometheus exposition text.
     pub fn render(&self) -> String {
+        let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         out.push_str("# HELP zk_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE zk_http_requests_total counter\n");
-        for ((method, route, status), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let _ = writeln!(out, "zk_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
+        for (route, s) in routes.iter() {
+            for (method, status, n) in &s.counts {
+                let _ = writeln!(out, "zk_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
+            }
         }
         out.push_str("# HELP zk_http_request_duration_seconds HTTP request latency by route.\n");
         out.push_str("# TYPE zk_http_request_duration_seconds histogram\n");
-        for (route, s) in self
-            .latency
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
+        for (route, s) in routes.iter() {
             for (i, b) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -70,17 +70,17 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "zk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-                s.count
+                s.latency_count
             );
             let _ = writeln!(
                 out,
                 "zk_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                s.sum
+                s.latency_sum
             );
             let _ = writeln!(
                 out,
                 "zk_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                s.count
+                s.latency_count
             );
         }
         out

@@ -1,5 +1,6 @@
-//! The object store interface (logos now; content media later) and its file-system
-//! implementation. The S3 implementation (aws-sdk-s3) plugs in behind the same trait.
+//! The object store interface (logos now; content media later), with two implementations: the
+//! file system (embedded default) and any S3-compatible server (aws-sdk-s3, path-style), chosen
+//! by `ZK_S3_ENDPOINT`/`ZK_S3_BUCKET`.
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -85,6 +86,112 @@ impl ObjectStore for FsStore {
                 Err(e) => return Err(e.into()),
             }
         }
+        Ok(())
+    }
+}
+
+/// Objects in an S3-compatible bucket.
+pub struct S3Store {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3Store {
+    /// A store for the configured endpoint and bucket (static credentials, path-style URLs).
+    pub fn new(config: &crate::config::S3Config) -> Self {
+        use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+        use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let credentials = Credentials::new(
+            config.access_key.expose(),
+            config.secret_key.expose(),
+            None,
+            None,
+            "zorgklas",
+        );
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .endpoint_url(&config.endpoint)
+            .credentials_provider(credentials)
+            .force_path_style(true)
+            .http_client(http)
+            .build();
+        Self {
+            client: aws_sdk_s3::Client::from_conf(conf),
+            bucket: config.bucket.clone(),
+        }
+    }
+
+    /// Creates the bucket when it does not exist yet (start-up of embedded and test setups).
+    pub async fn ensure_bucket(&self) -> anyhow::Result<()> {
+        if self
+            .client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        self.client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> anyhow::Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Object>> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let content_type = out
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let bytes = out.body.collect().await?.into_bytes();
+                Ok(Some(Object {
+                    bytes,
+                    content_type,
+                }))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await?;
         Ok(())
     }
 }

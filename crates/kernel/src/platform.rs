@@ -8,16 +8,20 @@ use crate::{
     db::Db,
     mail::Mailer,
     metrics::Metrics,
-    objects::{FsStore, ObjectStore},
+    objects::{FsStore, ObjectStore, S3Store},
     tenancy::{Branding, Directory, Tenant, TenantId, TenantStatus},
     web::Theme,
 };
 use sqlx::postgres::PgListener;
 use std::{sync::Arc, time::Duration};
 
-/// Everything a service needs from the kernel.
+/// Everything a service needs from the kernel. Cloned per request (axum state), so it is one
+/// `Arc`; fields are reached through `Deref` (`platform.db`, `platform.config`, …).
 #[derive(Clone)]
-pub struct Platform {
+pub struct Platform(Arc<PlatformParts>);
+
+/// The shared parts behind [`Platform`].
+pub struct PlatformParts {
     pub config: Arc<Config>,
     pub db: Db,
     pub directory: Arc<Directory>,
@@ -27,6 +31,13 @@ pub struct Platform {
     pub mailer: Mailer,
     pub objects: Arc<dyn ObjectStore>,
     pub metrics: Arc<Metrics>,
+}
+
+impl std::ops::Deref for Platform {
+    type Target = PlatformParts;
+    fn deref(&self) -> &PlatformParts {
+        &self.0
+    }
 }
 
 impl Platform {
@@ -43,8 +54,15 @@ impl Platform {
         }
         let authz = Authz::load(db.owner.clone()).await?;
         let theme = Theme::load(config.theme_dir.as_deref())?;
-        let objects: Arc<dyn ObjectStore> = Arc::new(FsStore::new(config.data_dir.join("objects")));
-        let platform = Self {
+        let objects: Arc<dyn ObjectStore> = match &config.s3 {
+            Some(s3) => {
+                let store = S3Store::new(s3);
+                store.ensure_bucket().await?;
+                Arc::new(store)
+            }
+            None => Arc::new(FsStore::new(config.data_dir.join("objects"))),
+        };
+        let platform = Self(Arc::new(PlatformParts {
             directory: Arc::new(Directory::new(db.app.clone(), &config.base_domain)),
             sessions: Arc::new(SessionStore::new(db.app.clone(), config.session_ttl)),
             mailer: Mailer::new(&config)?,
@@ -54,7 +72,7 @@ impl Platform {
             metrics: Arc::new(Metrics::default()),
             db,
             config: Arc::new(config),
-        };
+        }));
         platform.spawn_listener();
         platform.mailer.spawn_delivery(platform.db.app.clone());
         Ok(platform)

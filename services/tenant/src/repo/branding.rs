@@ -42,15 +42,18 @@ pub async fn set_logo(
     key: &str,
     content_type: &str,
 ) -> AppResult<Option<String>> {
-    let old: Option<Option<String>> = sqlx::query_scalar(
-        "WITH old AS (SELECT logo_key FROM tenant.branding WHERE tenant_id = $1 FOR UPDATE)
-         UPDATE tenant.branding SET logo_key = $2, logo_content_type = $3 WHERE tenant_id = $1
-         RETURNING (SELECT logo_key FROM old)",
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT logo_key FROM tenant.branding WHERE tenant_id = $1 FOR UPDATE")
+            .bind(tenant)
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query(
+        "UPDATE tenant.branding SET logo_key = $2, logo_content_type = $3 WHERE tenant_id = $1",
     )
     .bind(tenant)
     .bind(key)
     .bind(content_type)
-    .fetch_optional(conn)
+    .execute(conn)
     .await?;
-    Ok(old.flatten())
+    Ok(old)
 }

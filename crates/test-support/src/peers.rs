@@ -1,0 +1,83 @@
+//! Real test peers started per test: an S3-compatible server (`s3s-fs`, which checks SigV4
+//! signatures) on a free port with its own data directory.
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+use tokio::process::{Child, Command};
+use zk_kernel::config::{S3Config, Secret};
+
+/// Where `s3s-fs` is: on PATH or in cargo's bin directory (`scripts/test.sh` installs it).
+pub fn s3s_fs_binary() -> Option<PathBuf> {
+    let from_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("s3s-fs"))
+            .find(|c| c.is_file())
+    });
+    from_path.or_else(|| {
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+        Some(home.join("bin/s3s-fs")).filter(|p| p.is_file())
+    })
+}
+
+/// A running `s3s-fs`; stopped when dropped.
+pub struct S3Peer {
+    _child: Child,
+    /// The directory holding the buckets (one folder each).
+    pub data_dir: PathBuf,
+    pub config: S3Config,
+}
+
+impl S3Peer {
+    /// Starts `s3s-fs` with fresh credentials and data directory; the bucket is created by the
+    /// platform at start-up.
+    pub async fn start(bucket: &str) -> anyhow::Result<Self> {
+        let bin = s3s_fs_binary()
+            .ok_or_else(|| anyhow::anyhow!("s3s-fs not installed (scripts/test.sh installs it)"))?;
+        let port = crate::free_port();
+        let data_dir =
+            std::env::temp_dir().join(format!("zk-s3-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir)?;
+        let (access, secret) = (
+            "zk-test-access",
+            format!("zk-test-secret-{}", uuid::Uuid::new_v4().simple()),
+        );
+        let child = Command::new(bin)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--access-key",
+                access,
+                "--secret-key",
+                &secret,
+            ])
+            .arg(&data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                let config = S3Config {
+                    endpoint: format!("http://127.0.0.1:{port}"),
+                    bucket: bucket.to_owned(),
+                    region: "us-east-1".into(),
+                    access_key: Secret::new(access),
+                    secret_key: Secret::new(secret),
+                };
+                return Ok(Self {
+                    _child: child,
+                    data_dir,
+                    config,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("s3s-fs did not start on port {port}")
+    }
+}
