@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the test
-# peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, the compose validator),
+# peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, aiosmtpd, the compose validator),
 # checks formatting and lints, validates docker-compose.yml, then runs every test with nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +39,12 @@ step "S3 test peer (s3s-fs)"
 # cached in ~/.cargo/bin.
 if ! command -v s3s-fs >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
   cargo install s3s-fs@0.14.1 --features binary --locked
+fi
+
+step "SMTP test peer (aiosmtpd in .venv-peers)"
+if ! .venv-peers/bin/python -c "import aiosmtpd" 2>/dev/null; then
+  python3 -m venv .venv-peers
+  .venv-peers/bin/pip install -q aiosmtpd==1.4.6
 fi
 
 step "cargo-nextest"

@@ -11,6 +11,7 @@ mod browser;
 mod console;
 mod http_basics;
 mod isolation;
+mod mail;
 mod objects;
 mod rls;
 mod roles;

@@ -52,6 +52,8 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// Sender address of mails.
     pub mail_from: String,
+    /// How often the SMTP worker looks for unsent mail.
+    pub mail_poll: Duration,
     /// S3 endpoint and bucket; `None` = file-system object store under `data_dir/objects`.
     pub s3: Option<S3Config>,
     /// Session lifetime.
@@ -133,6 +135,7 @@ impl Config {
             smtp_url: var("ZK_SMTP_URL").map(Secret::new),
             mail_from: var("ZK_MAIL_FROM")
                 .unwrap_or_else(|| "Nationale Zorgklas <noreply@zorgklas.localhost>".into()),
+            mail_poll: Duration::from_millis(parse("ZK_MAIL_POLL_MS", 5000)?),
             s3,
             session_ttl: Duration::from_secs(parse::<u64>("ZK_SESSION_TTL_HOURS", 12)? * 3600),
             body_limit: parse("ZK_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
@@ -161,6 +164,7 @@ impl Config {
             theme_dir: None,
             smtp_url: None,
             mail_from: "Nationale Zorgklas <noreply@zorgklas.localhost>".into(),
+            mail_poll: Duration::from_millis(200),
             s3: None,
             session_ttl: Duration::from_secs(12 * 3600),
             body_limit: 2 * 1024 * 1024,

@@ -13,6 +13,7 @@ use uuid::Uuid;
 pub struct Mailer {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: String,
+    poll: Duration,
 }
 
 impl Mailer {
@@ -36,6 +37,7 @@ impl Mailer {
         Ok(Self {
             smtp,
             from: config.mail_from.clone(),
+            poll: config.mail_poll,
         })
     }
 
@@ -64,12 +66,13 @@ impl Mailer {
             return;
         };
         let from = self.from.clone();
+        let poll = self.poll;
         tokio::spawn(async move {
             loop {
                 if let Err(e) = deliver_batch(&pool, &smtp, &from).await {
                     tracing::warn!(error = %e, "mail delivery failed; will retry");
                 }
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                tokio::time::sleep(poll).await;
             }
         });
     }

@@ -81,3 +81,75 @@ impl S3Peer {
         anyhow::bail!("s3s-fs did not start on port {port}")
     }
 }
+
+/// The Python of `.venv-peers` (created by `scripts/test.sh`), when `aiosmtpd` is installed there.
+pub fn peers_python() -> Option<PathBuf> {
+    let py = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-peers/bin/python");
+    let has_aiosmtpd = std::process::Command::new(&py)
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    has_aiosmtpd.then_some(py)
+}
+
+/// A running SMTP server (`aiosmtpd`) that stores every message in a maildir; stopped when
+/// dropped.
+pub struct SmtpPeer {
+    _child: Child,
+    pub port: u16,
+    /// The maildir; delivered messages appear under `new/`.
+    pub maildir: PathBuf,
+}
+
+impl SmtpPeer {
+    /// Starts `aiosmtpd` with the Mailbox handler on a free port.
+    pub async fn start() -> anyhow::Result<Self> {
+        let py = peers_python().ok_or_else(|| {
+            anyhow::anyhow!("aiosmtpd not installed (scripts/test.sh installs it)")
+        })?;
+        let port = crate::free_port();
+        let maildir =
+            std::env::temp_dir().join(format!("zk-mail-{}", uuid::Uuid::new_v4().simple()));
+        let child = Command::new(py)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Ok(Self {
+                    _child: child,
+                    port,
+                    maildir,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("aiosmtpd did not start on port {port}")
+    }
+
+    /// The raw messages delivered so far.
+    pub fn messages(&self) -> Vec<String> {
+        std::fs::read_dir(self.maildir.join("new"))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
