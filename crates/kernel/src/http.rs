@@ -23,9 +23,9 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Instant};
+use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -71,54 +71,20 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// Applies the global layers once, around the whole router, like crates.io's middleware stack:
-/// the request context (tenant, principal, CSRF, error pages) inside the edge layers.
-pub fn apply_layers(router: Router, platform: &Platform) -> Router {
-    apply_edge_layers(
-        router.layer(middleware::from_fn_with_state(platform.clone(), context)),
-        platform,
-    )
-}
-
-/// The layers without the request context: what the gateway puts around requests it forwards
-/// to another process (that process resolves tenant and principal itself).
-pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
-    let config = &platform.config;
-    router
-        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+/// The edge layers as one `ServiceBuilder` (outermost first). Composed into a single layer so
+/// axum boxes — and clones per request — one service per route instead of one per layer. A macro
+/// because the builder's type is unnameable.
+macro_rules! edge_layers {
+    ($platform:expr) => {
+    ServiceBuilder::new()
+        .layer(CatchPanicLayer::new())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    let route = req
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map(MatchedPath::as_str);
-                    let request_id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
+                    let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
                     tracing::info_span!(
                         "request",
                         http.method = %req.method(),
@@ -129,23 +95,37 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
                     )
                 })
                 .on_request(())
-                .on_response(
-                    |res: &Response, latency: std::time::Duration, _span: &Span| {
-                        tracing::info!(
-                            http.status = res.status().as_u16(),
-                            duration_ms = latency.as_millis() as u64,
-                            "request done"
-                        );
-                    },
-                ),
+                .on_response(|res: &Response, latency: std::time::Duration, _span: &Span| {
+                    tracing::info!(http.status = res.status().as_u16(), duration_ms = latency.as_millis() as u64, "request done");
+                }),
         )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::from_fn_with_state(
-            platform.clone(),
-            record_metrics,
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(CatchPanicLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, $platform.config.request_timeout))
+        // Every body extractor (JSON, forms, bytes, multipart) stops reading at this limit (413).
+        .layer(axum::extract::DefaultBodyLimit::max($platform.config.body_limit))
+        // axum middleware last: its inner service must answer with axum's own response type.
+        .layer(middleware::from_fn_with_state($platform.clone(), record_metrics))
+    };
+}
+
+/// Applies the global layers once, around the whole router, like crates.io's middleware stack:
+/// the request context (tenant, principal, CSRF, error pages) inside the edge layers.
+pub fn apply_layers(router: Router, platform: &Platform) -> Router {
+    router.layer(
+        edge_layers!(platform).layer(middleware::from_fn_with_state(platform.clone(), context)),
+    )
+}
+
+/// The layers without the request context: what the gateway puts around requests it forwards
+/// to another process (that process resolves tenant and principal itself).
+pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
+    router.layer(edge_layers!(platform))
 }
 
 /// Content-Security-Policy of every response: our own scripts and styles only, no framing.
