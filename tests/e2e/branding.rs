@@ -165,3 +165,66 @@ async fn a_second_process_sees_branding_and_role_changes_without_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn the_cached_learner_home_follows_branding_roles_and_csrf_tokens() {
+    let app = App::new().await;
+    let m = app.member("cache").await;
+    let learner = app.user(&m, "leerling@cache.test", Role::Learner).await;
+    let session = app.login("cache", "leerling@cache.test").await;
+    let home = |csrf: &'static str| {
+        app.client
+            .get("cache", "/")
+            .cookie(&format!("zk_session={session}"))
+            .cookie(&format!("zk_csrf={csrf}"))
+            .send()
+    };
+    let first = home("csrf-token-one-0123456789abcdefghijklmnopqrs")
+        .await
+        .text();
+    assert!(first.contains("Zorg cache") && first.contains("<li>Leerling</li>"));
+    assert!(first.contains("value=\"csrf-token-one-0123456789abcdefghijklmnopqrs\""));
+    // Same page from the cache, with the other request's own token.
+    let second = home("csrf-token-two-0123456789abcdefghijklmnopqrs")
+        .await
+        .text();
+    assert!(second.contains("value=\"csrf-token-two-0123456789abcdefghijklmnopqrs\""));
+    assert!(!second.contains("csrf-token-one"));
+
+    let t = app.tenant(m.id).await;
+    let input = zk_tenant::domain::branding::BrandingInput {
+        name: "Nieuwe Naam Zorg".into(),
+        primary_color: "#1d4f91".into(),
+        accent_color: "#8a3b12".into(),
+        welcome_markdown: "Vernieuwd welkom".into(),
+        support_email: None,
+    };
+    zk_tenant::domain::branding::update(&app.platform, &t, &input)
+        .await
+        .unwrap();
+    let after = home("csrf-token-one-0123456789abcdefghijklmnopqrs")
+        .await
+        .text();
+    assert!(
+        after.contains("Nieuwe Naam Zorg") && after.contains("Vernieuwd welkom"),
+        "{after}"
+    );
+
+    let t = app.tenant(m.id).await;
+    zk_tenant::domain::accounts::set_roles(
+        &app.platform,
+        &t,
+        uuid::Uuid::nil(),
+        learner,
+        &["teacher".into()],
+    )
+    .await
+    .unwrap();
+    let after = home("csrf-token-one-0123456789abcdefghijklmnopqrs")
+        .await
+        .text();
+    assert!(
+        after.contains("<li>Docent</li>") && !after.contains("<li>Leerling</li>"),
+        "{after}"
+    );
+}

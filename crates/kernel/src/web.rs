@@ -86,7 +86,13 @@ pub struct Theme {
     hbs: Handlebars<'static>,
     locales: Arc<Locales>,
     statics: HashMap<String, (&'static str, String)>,
+    pages: std::sync::RwLock<HashMap<String, Arc<str>>>,
 }
+
+/// Stands in for the CSRF token in cached pages; replaced by the request's own token.
+const CSRF_MARK: &str = "__zk_csrf_token__";
+/// Rendered pages kept before the cache is emptied (a few KB each).
+const PAGE_CACHE_LIMIT: usize = 2_000;
 
 impl Theme {
     /// Loads the built-in theme, or the files under `dir` (same layout as `tenants/`) when given.
@@ -160,6 +166,7 @@ impl Theme {
             hbs,
             locales,
             statics,
+            pages: Default::default(),
         })
     }
 
@@ -196,6 +203,53 @@ impl Theme {
 
 handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
 handlebars::handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
+
+impl Theme {
+    /// [`Theme::render`] through a cache of rendered pages, for hot pages. The cache key covers
+    /// the template, the tenant and its branding version, the language, the path and the user;
+    /// `key` must cover everything else `data` depends on. The CSRF token is put in per request.
+    pub fn render_cached(
+        &self,
+        template: &str,
+        ctx: &RequestContext,
+        key: &str,
+        data: impl FnOnce() -> Value,
+    ) -> AppResult<Html<String>> {
+        let user = ctx
+            .principal
+            .as_ref()
+            .map(|p| p.user_id.to_string())
+            .unwrap_or_default();
+        let full_key = format!(
+            "{template}|{}|{}|{}|{}|{user}|{key}",
+            ctx.tenant.id,
+            ctx.tenant.branding.version,
+            ctx.lang.code(),
+            ctx.path
+        );
+        let cached = self
+            .pages
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&full_key)
+            .cloned();
+        let page = match cached {
+            Some(page) => page,
+            None => {
+                let mut marked = ctx.clone();
+                marked.csrf = CSRF_MARK.to_owned();
+                let page: Arc<str> = self.render(template, &marked, data())?.0.into();
+                let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
+                if pages.len() >= PAGE_CACHE_LIMIT {
+                    pages.clear();
+                }
+                pages.insert(full_key, page.clone());
+                page
+            }
+        };
+        Ok(Html(page.replace(CSRF_MARK, &ctx.csrf)))
+    }
+}
 
 fn translate(locales: &Locales, lang: &str, key: &str) -> String {
     locales

@@ -19,18 +19,16 @@ pub async fn show_home(
     if ctx.tenant.is_platform {
         return Ok(p.theme.render("landing", &ctx, json!({}))?.into_response());
     }
-    // The hot page: tenant, session and roles all come from memory, no query.
+    // The hot page: tenant, session and roles come from memory (no query), and the rendered
+    // page from the theme's cache, keyed by everything it shows.
     let Require { principal, .. } = auth?;
     let roles = p.authz.roles(ctx.tenant.id, principal.user_id).await;
-    let is_admin = roles.contains(&zk_kernel::authz::Role::Admin);
-    let me = json!({ "display_name": principal.display_name, "roles": roles });
-    Ok(p.theme
-        .render(
-            "learner_home",
-            &ctx,
-            json!({ "me": me, "is_admin": is_admin }),
-        )?
-        .into_response())
+    let key = format!("{}|{roles:?}", principal.display_name);
+    let page = p.theme.render_cached("learner_home", &ctx, &key, || {
+        let is_admin = roles.contains(&zk_kernel::authz::Role::Admin);
+        json!({ "me": { "display_name": principal.display_name, "roles": roles }, "is_admin": is_admin })
+    })?;
+    Ok(page.into_response())
 }
 
 /// `GET /logo`: the tenant's logo from the object store (public: the login page shows it).
