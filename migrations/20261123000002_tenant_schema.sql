@@ -30,6 +30,14 @@ CREATE FUNCTION tenant.set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END $$;
 
+-- Every change of a tenant or its branding takes a new value from this sequence. Caches key
+-- rendered pages by it: unlike a timestamp, two changes can never share a value.
+CREATE SEQUENCE tenant.snapshot_version_seq;
+GRANT USAGE ON SEQUENCE tenant.snapshot_version_seq TO zorgklas_app;
+CREATE FUNCTION tenant.bump_version() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$ BEGIN NEW.version = nextval('tenant.snapshot_version_seq'); RETURN NEW; END $$;
+
 -- Caches of tenants (host -> tenant snapshot with branding) in every process listen on this
 -- channel; the payload is the tenant id.
 CREATE FUNCTION tenant.notify_tenant_changed() RETURNS trigger
@@ -52,6 +60,7 @@ CREATE TABLE tenant.tenants (
     name text NOT NULL,
     status text NOT NULL DEFAULT 'active',
     employee_count integer NOT NULL DEFAULT 0,
+    version bigint NOT NULL DEFAULT nextval('tenant.snapshot_version_seq'),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT tenants_slug_key UNIQUE (slug),
@@ -64,6 +73,8 @@ CREATE TABLE tenant.tenants (
 CREATE INDEX tenants_name_search ON tenant.tenants (lower(name));
 CREATE TRIGGER tenants_updated_at BEFORE UPDATE ON tenant.tenants
     FOR EACH ROW EXECUTE FUNCTION tenant.set_updated_at();
+CREATE TRIGGER tenants_version BEFORE UPDATE ON tenant.tenants
+    FOR EACH ROW EXECUTE FUNCTION tenant.bump_version();
 CREATE TRIGGER tenants_notify AFTER INSERT OR UPDATE OR DELETE ON tenant.tenants
     FOR EACH ROW EXECUTE FUNCTION tenant.notify_tenant_changed();
 GRANT SELECT, INSERT, UPDATE ON tenant.tenants TO zorgklas_app;
@@ -99,6 +110,7 @@ CREATE TABLE tenant.branding (
     logo_content_type text,
     welcome_markdown text NOT NULL DEFAULT '',
     support_email text,
+    version bigint NOT NULL DEFAULT nextval('tenant.snapshot_version_seq'),
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id),
     CONSTRAINT branding_primary_color_format CHECK (primary_color ~ '^#[0-9a-f]{6}$'),
@@ -107,6 +119,8 @@ CREATE TABLE tenant.branding (
 );
 CREATE TRIGGER branding_updated_at BEFORE UPDATE ON tenant.branding
     FOR EACH ROW EXECUTE FUNCTION tenant.set_updated_at();
+CREATE TRIGGER branding_version BEFORE UPDATE ON tenant.branding
+    FOR EACH ROW EXECUTE FUNCTION tenant.bump_version();
 CREATE TRIGGER branding_notify AFTER INSERT OR UPDATE OR DELETE ON tenant.branding
     FOR EACH ROW EXECUTE FUNCTION tenant.notify_tenant_changed();
 INSERT INTO tenant.branding (tenant_id) VALUES (tenant.platform_tenant());

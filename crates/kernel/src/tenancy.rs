@@ -61,7 +61,8 @@ pub struct Branding {
     /// Sanitised HTML of the welcome text.
     pub welcome_html: String,
     pub support_email: Option<String>,
-    /// Changes whenever branding changes; used to bust caches of logo and theme CSS.
+    /// A new value on every change of the tenant or its branding (a database sequence); keys the
+    /// page cache and busts browser caches of logo and theme CSS.
     pub version: i64,
 }
 
@@ -205,7 +206,7 @@ impl Directory {
             "SELECT t.id, t.kind, t.slug, t.name, t.status, t.employee_count,
                     b.primary_color, b.accent_color, b.logo_key, b.logo_content_type,
                     b.welcome_markdown, b.support_email,
-                    (extract(epoch from greatest(t.updated_at, b.updated_at)) * 1000)::bigint AS version
+                    greatest(t.version, b.version) AS version
              FROM tenant.tenants t LEFT JOIN tenant.branding b ON b.tenant_id = t.id
              WHERE t.id = $1",
         )
