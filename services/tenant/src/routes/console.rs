@@ -118,12 +118,7 @@ pub async fn suspend_member(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    platform_site(&ctx)?;
-    let m = members::set_active(&p, &slug, false).await?;
-    Ok(see_other(&format!(
-        "/console/leden/{}",
-        url_encode(&m.slug)
-    )))
+    set_active(&p, &ctx, &slug, false).await
 }
 
 /// `POST /console/leden/{slug}/hervatten`
@@ -134,8 +129,18 @@ pub async fn resume_member(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    platform_site(&ctx)?;
-    let m = members::set_active(&p, &slug, true).await?;
+    set_active(&p, &ctx, &slug, true).await
+}
+
+/// Suspends or resumes, then shows the member again.
+async fn set_active(
+    p: &Platform,
+    ctx: &RequestContext,
+    slug: &str,
+    active: bool,
+) -> AppResult<Response> {
+    platform_site(ctx)?;
+    let m = members::set_active(p, slug, active).await?;
     Ok(see_other(&format!(
         "/console/leden/{}",
         url_encode(&m.slug)
