@@ -12,6 +12,7 @@ mod console;
 mod http_basics;
 mod isolation;
 mod mail;
+mod migrations;
 mod objects;
 mod rls;
 mod roles;

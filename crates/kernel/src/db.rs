@@ -22,8 +22,12 @@ pub const APP_ROLE: &str = "zorgklas_app";
 pub struct Db {
     /// RLS-bound application pool: every request uses this one.
     pub app: PgPool,
-    /// Small owner pool: migrations and the casbin policy adapter only.
+    /// Small owner pool with the server's default `search_path`: migrations (sqlx keeps its
+    /// `_sqlx_migrations` table in `public`) and start-up checks.
     pub owner: PgPool,
+    /// One owner connection with `search_path = tenant` for casbin's sqlx adapter, which names
+    /// its table `casbin_rule` without a schema.
+    pub authz: PgPool,
 }
 
 /// A transaction with `app.tenant_id` set: the only way request code touches tenant tables.
@@ -39,19 +43,21 @@ impl Db {
             Some(url) => url.expose().to_string(),
             None => app_url_from_owner(owner_url.expose())?,
         };
+        let owner_options = PgConnectOptions::from_str(owner_url.expose())?;
         let owner = PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with(
-                PgConnectOptions::from_str(owner_url.expose())?
-                    .options([("search_path", "tenant,public")]),
-            );
+            .connect_lazy_with(owner_options.clone());
+        let authz = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(owner_options.options([("search_path", "tenant")]));
         let app = PgPoolOptions::new()
             .max_connections(config.db_max_connections)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(PgConnectOptions::from_str(&app_url)?.application_name("zorgklas"));
-        Ok(Self { app, owner })
+        Ok(Self { app, owner, authz })
     }
 
     /// Applies pending migrations as the owner.

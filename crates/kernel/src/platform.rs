@@ -52,7 +52,7 @@ impl Platform {
         if migrated.is_none() {
             anyhow::bail!("the database has no Zorgklas schema yet: run `zorgklas migrate` first");
         }
-        let authz = Authz::load(db.owner.clone()).await?;
+        let authz = Authz::load(db.authz.clone()).await?;
         let theme = Theme::load(config.theme_dir.as_deref())?;
         let objects: Arc<dyn ObjectStore> = match &config.s3 {
             Some(s3) => {

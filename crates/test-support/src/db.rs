@@ -99,6 +99,21 @@ impl TestDb {
         })
     }
 
+    /// An empty database (no migrations), for tests of `zorgklas migrate` itself.
+    pub async fn empty() -> anyhow::Result<Self> {
+        let mut admin = admin_conn().await?;
+        let name = format!("zk_t_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await?;
+        admin.close().await?;
+        Ok(Self {
+            owner_url: url_for(&name, "postgres")?,
+            app_url: url_for(&name, "zorgklas_app")?,
+            name,
+        })
+    }
+
     /// A platform configuration pointing at this database; objects under a fresh temp dir.
     pub fn config(&self) -> Config {
         let mut c = Config::for_tests(&self.owner_url, &self.app_url);
