@@ -111,6 +111,8 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         p.config.data_dir.display()
     );
     let router = app(&p, None)?;
-    http::serve(listener, router, http::shutdown_signal()).await?;
+    let served = http::serve(listener, router, http::shutdown_signal()).await;
+    zk_kernel::embedded::stop_if_started(&p.config.data_dir);
+    served?;
     Ok(())
 }

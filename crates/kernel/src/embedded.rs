@@ -4,7 +4,11 @@
 use std::{
     path::{Path, PathBuf},
     process::Command,
+    sync::atomic::{AtomicBool, Ordering},
 };
+
+/// Whether this process started the cluster (and so stops it on shutdown).
+static STARTED_HERE: AtomicBool = AtomicBool::new(false);
 
 /// Port of the embedded cluster (`ZK_EMBEDDED_PG_PORT`, default 54329).
 fn port() -> u16 {
@@ -119,12 +123,39 @@ pub fn start(data_dir: &Path) -> anyhow::Result<String> {
         )?;
         if !out.status.success() {
             anyhow::bail!(
-                "pg_ctl start failed (see {log}): {}",
+                "pg_ctl start failed (see {log}; is port {port} taken? set ZK_EMBEDDED_PG_PORT): {}",
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+        STARTED_HERE.store(true, Ordering::SeqCst);
     }
     Ok(format!(
         "postgres://zorgklas@127.0.0.1:{port}/postgres?sslmode=disable"
     ))
+}
+
+/// Stops the embedded cluster if this process started it (after the server has shut down).
+pub fn stop_if_started(data_dir: &Path) {
+    if !STARTED_HERE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let Some(pg_ctl) = find_bin("pg_ctl") else {
+        return;
+    };
+    let cluster = data_dir
+        .join("pg")
+        .join("data")
+        .to_string_lossy()
+        .to_string();
+    match run(
+        &pg_ctl,
+        &["-D", &cluster, "-m", "fast", "-w", "stop"],
+        is_root(),
+    ) {
+        Ok(out) if out.status.success() => tracing::info!("embedded PostgreSQL stopped"),
+        Ok(out) => {
+            tracing::warn!(stderr = %String::from_utf8_lossy(&out.stderr), "embedded PostgreSQL did not stop")
+        }
+        Err(e) => tracing::warn!(error = %e, "embedded PostgreSQL did not stop"),
+    }
 }
