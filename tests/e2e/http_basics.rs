@@ -44,6 +44,31 @@ async fn probes_and_metrics() {
 }
 
 #[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = App::with_config(|c| {
+        c.metrics_token = Some(zk_kernel::config::Secret::new("geheim-metrics-token"))
+    })
+    .await;
+    let c = &app.client;
+    c.get("", "/metrics")
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    c.get("", "/metrics")
+        .bearer("fout")
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let res = c
+        .get("", "/metrics")
+        .bearer("geheim-metrics-token")
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert!(res.text().contains("zk_http_requests_total"));
+}
+
+#[tokio::test]
 async fn openapi_documents_every_json_route_and_every_documented_route_exists() {
     let app = App::new().await;
     let doc = app

@@ -64,6 +64,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Trust `X-Forwarded-For` (set when behind our gateway or a proxy).
     pub trust_forwarded: bool,
+    /// Bearer token that `/metrics` requires; `None` = open (embedded/dev default).
+    pub metrics_token: Option<Secret>,
     /// Upstream services for the gateway in split mode.
     pub upstreams: Upstreams,
 }
@@ -141,6 +143,7 @@ impl Config {
             body_limit: parse("ZK_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
             request_timeout: Duration::from_secs(parse("ZK_REQUEST_TIMEOUT_SECS", 30)?),
             trust_forwarded: parse("ZK_TRUST_FORWARDED", false)?,
+            metrics_token: var("ZK_METRICS_TOKEN").map(Secret::new),
             upstreams: Upstreams {
                 tenant: var("ZK_TENANT_URL"),
                 content: var("ZK_CONTENT_URL"),
@@ -170,6 +173,7 @@ impl Config {
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             trust_forwarded: false,
+            metrics_token: None,
             upstreams: Upstreams::default(),
         }
     }

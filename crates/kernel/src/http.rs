@@ -619,7 +619,18 @@ async fn readyz(State(p): State<Platform>) -> Response {
     }
 }
 
-async fn metrics(State(p): State<Platform>) -> Response {
+/// `GET /metrics`; with `ZK_METRICS_TOKEN` set, only for `Authorization: Bearer <that token>`.
+async fn metrics(State(p): State<Platform>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &p.config.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crypto::constant_time_eq(sent, expected.expose()) {
+            return AppError::unauthenticated().into_response();
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         p.metrics.render(),
