@@ -1,0 +1,286 @@
+//! The request context: tenant from `Host`, principal from cookie or bearer token, language and
+//! CSRF token; unknown hosts and suspended members refused; errors of page requests rendered as
+//! pages.
+
+use super::{cookie, is_mutating, set_cookie, url_encode};
+use crate::{
+    auth::{Principal, SESSION_COOKIE},
+    crypto,
+    error::{AppError, ErrorBody},
+    platform::Platform,
+    tenancy::{Tenant, TenantStatus},
+    web::Lang,
+};
+use axum::{
+    extract::{FromRequestParts, Request, State},
+    http::{header, request::Parts, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use std::sync::Arc;
+use tower_http::request_id::RequestId;
+use tracing::Span;
+
+/// Name of the CSRF cookie (double-submit: forms carry the same value in `csrf`).
+pub const CSRF_COOKIE: &str = "zk_csrf";
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "zk_lang";
+
+/// What a handler knows about the request beyond its own parameters.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub tenant: Arc<Tenant>,
+    pub principal: Option<Principal>,
+    pub lang: Lang,
+    pub csrf: String,
+    pub path: String,
+    pub request_id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestContext>()
+            .cloned()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("request context missing")))
+    }
+}
+
+/// Paths that work without a tenant (probes and metrics).
+fn is_infrastructure(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// True for JSON API paths (errors as JSON, never as pages).
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Resolves tenant, principal, language and CSRF token; renders errors of page requests as
+/// pages; refuses unknown hosts and suspended members.
+pub(super) async fn context(
+    State(platform): State<Platform>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    if is_infrastructure(&path) {
+        return next.run(req).await;
+    }
+    let headers = req.headers().clone();
+    let lang = cookie(&headers, LANG_COOKIE)
+        .map(Lang::parse)
+        .unwrap_or(Lang::Nl);
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or_default()
+        .to_owned();
+
+    let tenant = match platform.directory.resolve(&host).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            let err = AppError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_host",
+                "Dit adres hoort niet bij een portaal van de Nationale Zorgklas.",
+            );
+            return error_page(&platform, None, &path, lang, err.into_response());
+        }
+        Err(e) => return error_page(&platform, None, &path, lang, e.into_response()),
+    };
+    let span = Span::current();
+    span.record("tenant.id", tracing::field::display(tenant.id));
+    if tenant.status == TenantStatus::Suspended {
+        let ctx = RequestContext {
+            tenant,
+            principal: None,
+            lang,
+            csrf: String::new(),
+            path: path.clone(),
+            request_id,
+        };
+        return error_page(
+            &platform,
+            Some(&ctx),
+            &path,
+            lang,
+            AppError::tenant_suspended().into_response(),
+        );
+    }
+
+    // Bearer tokens for API clients, the session cookie for browsers. Both are looked up in the
+    // host's tenant only, so a credential of another tenant is simply not found.
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let principal = match bearer {
+        Some(token) => match platform.sessions.bearer(tenant.id, token).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => {
+                let err = AppError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "Dit token is ongeldig voor dit adres.",
+                );
+                return err.into_response();
+            }
+            Err(e) => return e.into_response(),
+        },
+        None => match cookie(&headers, SESSION_COOKIE) {
+            Some(token) => match platform.sessions.session(tenant.id, token).await {
+                Ok(p) => p,
+                Err(e) => return e.into_response(),
+            },
+            None => None,
+        },
+    };
+    if let Some(p) = &principal {
+        span.record("user.id", tracing::field::display(p.user_id));
+    }
+
+    let (csrf, new_csrf) = match cookie(&headers, CSRF_COOKIE) {
+        Some(c) if c.len() >= 32 => (c.to_owned(), false),
+        _ => (crypto::random_token(), true),
+    };
+    // A browser session calling a mutating API route must prove it read the CSRF cookie
+    // (forms are checked by `CsrfForm`; bearer tokens are not sent by browsers on their own).
+    let via_session = principal
+        .as_ref()
+        .is_some_and(|p| p.credential == crate::auth::Credential::Session);
+    if via_session && is_api(&path) && is_mutating(req.method()) {
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if new_csrf || !crypto::constant_time_eq(sent, &csrf) {
+            return AppError::csrf().into_response();
+        }
+    }
+    let ctx = RequestContext {
+        tenant,
+        principal,
+        lang,
+        csrf: csrf.clone(),
+        path: path.clone(),
+        request_id,
+    };
+    req.extensions_mut().insert(ctx.clone());
+    req.extensions_mut().insert(platform.authz.clone());
+
+    let mut res = next.run(req).await;
+    if new_csrf {
+        let cookie = set_cookie(CSRF_COOKIE, &csrf, None, platform.config.secure_cookies());
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    error_page(&platform, Some(&ctx), &path, lang, res)
+}
+
+/// Gives error responses the JSON envelope (API) or an error page (browser), whatever produced
+/// them (handler, extractor, router fallback, body limit, timeout).
+fn error_page(
+    platform: &Platform,
+    ctx: Option<&RequestContext>,
+    path: &str,
+    lang: Lang,
+    res: Response,
+) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    // Already a page (a form shown again with its error): leave it as the handler made it.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && res.extensions().get::<ErrorBody>().is_none() {
+        return res;
+    }
+    let body = match res.extensions().get::<ErrorBody>() {
+        Some(b) => b.clone(),
+        None => {
+            let err = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    AppError::new(status, "payload_too_large", "Het verzoek is te groot.")
+                }
+                StatusCode::REQUEST_TIMEOUT => {
+                    AppError::new(status, "timeout", "Het verzoek duurde te lang.")
+                }
+                StatusCode::METHOD_NOT_ALLOWED => AppError::new(
+                    status,
+                    "method_not_allowed",
+                    "Deze methode is hier niet toegestaan.",
+                ),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::new(
+                    status,
+                    "unsupported_media_type",
+                    "Dit type inhoud wordt niet ondersteund.",
+                ),
+                StatusCode::NOT_FOUND => AppError::not_found(),
+                s if s.is_server_error() => {
+                    AppError::internal(anyhow::anyhow!("status {s} without error body"))
+                }
+                s => AppError::new(s, "bad_request", "Het verzoek is ongeldig."),
+            };
+            if is_api(path) {
+                return err.into_response();
+            }
+            err.body()
+        }
+    };
+    if is_api(path) {
+        return res;
+    }
+    // A page that needs a login sends the browser to the login page.
+    if status == StatusCode::UNAUTHORIZED {
+        let target = format!("/inloggen?terug={}", url_encode(path));
+        return Redirect::to(&target).into_response();
+    }
+    let fallback;
+    let ctx = match ctx {
+        Some(c) => c,
+        None => {
+            fallback = RequestContext {
+                tenant: Arc::new(platform.fallback_tenant()),
+                principal: None,
+                lang,
+                csrf: String::new(),
+                path: path.to_owned(),
+                request_id: String::new(),
+            };
+            &fallback
+        }
+    };
+    let title_key = format!("error.{}", body.code);
+    let title = platform.theme.t(lang, &title_key);
+    let data = serde_json::json!({
+        "status": status.as_u16(),
+        "code": body.code,
+        "title": if title == title_key { platform.theme.t(lang, "error.generic") } else { title },
+        "message": if lang == Lang::Nl { body.message.clone() } else { platform.theme.t(lang, &format!("error.{}.message", body.code)) },
+        "field": body.field,
+    });
+    let mut page = match platform.theme.render("error", ctx, data) {
+        Ok(html) => (status, html).into_response(),
+        Err(_) => (status, body.message).into_response(),
+    };
+    for cookie in res.headers().get_all(header::SET_COOKIE) {
+        page.headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
+    }
+    page
+}

@@ -1,0 +1,154 @@
+//! Extractors with the platform's error envelope: JSON bodies, CSRF-checked forms, client address.
+
+use super::{cookie, CSRF_COOKIE};
+use crate::{crypto, error::AppError, platform::Platform};
+use axum::{
+    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts, StatusCode},
+};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+/// JSON body extractor whose rejections use the platform's error envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Stuur de gegevens als JSON (Content-Type: application/json).",
+        ),
+        JsonRejection::JsonSyntaxError(_) => AppError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "De JSON in het verzoek is niet geldig.",
+        ),
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            let field = text.split('`').nth(1).map(str::to_owned).or_else(|| {
+                text.split(": ")
+                    .next()
+                    .and_then(|p| p.rsplit('.').next())
+                    .map(str::to_owned)
+            });
+            let mut err = AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "Een veld in het verzoek ontbreekt of heeft het verkeerde type.",
+            );
+            err.field = field.map(Into::into);
+            err
+        }
+        JsonRejection::BytesRejection(_) => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Het verzoek is te groot.",
+        ),
+        _ => AppError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Het verzoek is ongeldig.",
+        ),
+    }
+}
+
+/// A URL-encoded form whose `csrf` field must match the CSRF cookie.
+pub struct CsrfForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let expected = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Dit type inhoud wordt niet ondersteund.",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "Het verzoek is te groot.",
+                )
+            })?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "Het formulier is ongeldig.",
+            )
+        })?;
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
+        match (expected, sent) {
+            (Some(e), Some(s)) if crypto::constant_time_eq(&e, s) => {}
+            _ => return Err(AppError::csrf()),
+        }
+        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "Een veld van het formulier ontbreekt of is ongeldig.",
+            )
+        })?;
+        Ok(Self(value))
+    }
+}
+
+/// The client's address (from the connection, or `X-Forwarded-For` when trusted).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<Platform> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        platform: &Platform,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, platform.config.trust_forwarded)))
+    }
+}
+
+/// The client's address, as [`ClientIp`] does it, for any state.
+pub fn client_ip(parts: &Parts, trust_forwarded: bool) -> String {
+    if trust_forwarded {
+        if let Some(ip) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return ip.trim().to_owned();
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,142 @@
+//! The global layers (one `ServiceBuilder`), metrics recording, and the routes every process
+//! serves: `/healthz`, `/readyz`, `/metrics`.
+
+use super::context::context;
+use crate::{crypto, error::AppError, platform::Platform};
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use std::time::Instant;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+use tracing::{field::Empty, Span};
+
+/// The edge layers as one `ServiceBuilder` (outermost first). Composed into a single layer so
+/// axum boxes — and clones per request — one service per route instead of one per layer. A macro
+/// because the builder's type is unnameable.
+macro_rules! edge_layers {
+    ($platform:expr) => {
+    ServiceBuilder::new()
+        .layer(CatchPanicLayer::new())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        http.method = %req.method(),
+                        http.route = route.unwrap_or("unmatched"),
+                        request.id = request_id,
+                        tenant.id = Empty,
+                        user.id = Empty,
+                    )
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: std::time::Duration, _span: &Span| {
+                    tracing::info!(http.status = res.status().as_u16(), duration_ms = latency.as_millis() as u64, "request done");
+                }),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, $platform.config.request_timeout))
+        // Every body extractor (JSON, forms, bytes, multipart) stops reading at this limit (413).
+        .layer(axum::extract::DefaultBodyLimit::max($platform.config.body_limit))
+        // axum middleware last: its inner service must answer with axum's own response type.
+        .layer(middleware::from_fn_with_state($platform.clone(), record_metrics))
+    };
+}
+
+/// Applies the global layers once, around the whole router, like crates.io's middleware stack:
+/// the request context (tenant, principal, CSRF, error pages) inside the edge layers.
+pub fn apply_layers(router: Router, platform: &Platform) -> Router {
+    router.layer(
+        edge_layers!(platform).layer(middleware::from_fn_with_state(platform.clone(), context)),
+    )
+}
+
+/// The layers without the request context: what the gateway puts around requests it forwards
+/// to another process (that process resolves tenant and principal itself).
+pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
+    router.layer(edge_layers!(platform))
+}
+
+/// Content-Security-Policy of every response: our own scripts and styles only, no framing.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+async fn record_metrics(State(platform): State<Platform>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let res = next.run(req).await;
+    platform.metrics.observe(
+        method.as_str(),
+        route.as_deref().unwrap_or("unmatched"),
+        res.status().as_u16(),
+        started.elapsed(),
+    );
+    res
+}
+
+/// `/healthz`, `/readyz` and `/metrics`: every process serves these, whatever its service.
+pub fn infra_routes(platform: Platform) -> Router {
+    use axum::routing::get;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(platform)
+}
+
+async fn readyz(State(p): State<Platform>) -> Response {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&p.db.app)
+        .await
+    {
+        Ok(_) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// `GET /metrics`; with `ZK_METRICS_TOKEN` set, only for `Authorization: Bearer <that token>`.
+async fn metrics(State(p): State<Platform>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &p.config.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crypto::constant_time_eq(sent, expected.expose()) {
+            return AppError::unauthenticated().into_response();
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        p.metrics.render(),
+    )
+        .into_response()
+}
