@@ -396,3 +396,105 @@ async fn admin_invites_a_user_who_accepts_and_gets_exactly_those_roles() {
         .text();
     assert!(page.contains("docent@uitnodig.test"));
 }
+
+#[tokio::test]
+async fn a_blocked_user_loses_access_at_once_and_can_be_restored() {
+    let app = App::new().await;
+    let m = app.member("blok").await;
+    let admin = app.user(&m, "admin@blok.test", Role::Admin).await;
+    let learner = app.user(&m, "leerling@blok.test", Role::Learner).await;
+    let admin_token = app.token(&m, "admin@blok.test").await;
+    let session = app.login("blok", "leerling@blok.test").await;
+    let learner_token = app.token(&m, "leerling@blok.test").await;
+    app.client
+        .get("blok", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    let res = app
+        .client
+        .post("blok", &format!("/api/v1/users/{learner}/block"))
+        .bearer(&admin_token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["status"], "disabled");
+    app.client
+        .get("blok", "/api/v1/me")
+        .session(&session)
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.client
+        .get("blok", "/api/v1/me")
+        .bearer(&learner_token)
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let res = app
+        .client
+        .post("blok", "/inloggen")
+        .form(&[("email", "leerling@blok.test"), ("password", PASSWORD)])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNAUTHORIZED);
+
+    // Nobody blocks themselves.
+    let res = app
+        .client
+        .post("blok", &format!("/api/v1/users/{admin}/block"))
+        .bearer(&admin_token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "cannot_block_self");
+
+    // The admin page offers to restore access; doing so lets the learner in again.
+    let admin_session = app.login("blok", "admin@blok.test").await;
+    let page = app
+        .client
+        .get("blok", "/beheer")
+        .session(&admin_session)
+        .send()
+        .await
+        .text();
+    assert!(page.contains(&format!("/beheer/gebruikers/{learner}/deblokkeren")));
+    let res = app
+        .client
+        .post("blok", &format!("/beheer/gebruikers/{learner}/deblokkeren"))
+        .cookie(&format!("zk_session={admin_session}"))
+        .form(&[])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    app.login("blok", "leerling@blok.test").await;
+}
+
+#[tokio::test]
+async fn blocking_a_user_of_another_member_is_not_found_and_changes_nothing() {
+    let app = App::new().await;
+    let a = app.member("blok-a").await;
+    let b = app.member("blok-b").await;
+    app.user(&a, "admin@blok-a.test", Role::Admin).await;
+    let b_user = app.user(&b, "leerling@blok-b.test", Role::Learner).await;
+    let token = app.token(&a, "admin@blok-a.test").await;
+    let res = app
+        .client
+        .post("blok-a", &format!("/api/v1/users/{b_user}/block"))
+        .bearer(&token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::NOT_FOUND);
+    let session = app.login("blok-a", "admin@blok-a.test").await;
+    let res = app
+        .client
+        .post("blok-a", &format!("/beheer/gebruikers/{b_user}/blokkeren"))
+        .cookie(&format!("zk_session={session}"))
+        .form(&[])
+        .send()
+        .await;
+    res.assert_status(StatusCode::NOT_FOUND);
+    app.login("blok-b", "leerling@blok-b.test").await;
+}

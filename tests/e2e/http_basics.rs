@@ -17,6 +17,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/users"),
     ("get", "/api/v1/users/{id}"),
     ("put", "/api/v1/users/{id}/roles"),
+    ("post", "/api/v1/users/{id}/block"),
+    ("post", "/api/v1/users/{id}/unblock"),
     ("get", "/api/v1/branding"),
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),

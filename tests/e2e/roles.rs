@@ -64,6 +64,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             format!("/api/v1/users/{user_id}/roles"),
             vec![Admin],
         ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/users/{user_id}/unblock"),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/beheer/gebruikers/{user_id}/deblokkeren"),
+            vec![Admin],
+        ),
         (Method::GET, false, "/api/v1/branding".into(), vec![Admin]),
         (Method::PUT, false, "/api/v1/branding".into(), vec![Admin]),
         (

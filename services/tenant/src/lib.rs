@@ -53,6 +53,11 @@ pub fn router(platform: Platform) -> Router {
         // Pages: member admin
         .route("/beheer", get(admin::show_users).post(admin::invite_user))
         .route("/beheer/gebruikers/{id}/rollen", post(admin::update_roles))
+        .route("/beheer/gebruikers/{id}/blokkeren", post(admin::block_user))
+        .route(
+            "/beheer/gebruikers/{id}/deblokkeren",
+            post(admin::unblock_user),
+        )
         .route(
             "/beheer/huisstijl",
             get(admin::show_branding).post(admin::update_branding),
@@ -82,6 +87,8 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/api/v1/users/{id}", get(api_users::get_user))
         .route("/api/v1/users/{id}/roles", put(api_users::set_roles))
+        .route("/api/v1/users/{id}/block", post(api_users::block_user))
+        .route("/api/v1/users/{id}/unblock", post(api_users::unblock_user))
         .route(
             "/api/v1/branding",
             get(api_branding::get_branding).put(api_branding::update_branding),

@@ -434,3 +434,31 @@ pub async fn create_token(
     tx.commit().await?;
     Ok(token)
 }
+
+/// Blocks a user (every session and token stops working, in every process) or unblocks them.
+/// Nobody can block themselves.
+pub async fn set_blocked(
+    platform: &Platform,
+    tenant: &Tenant,
+    actor: Uuid,
+    id: Uuid,
+    blocked: bool,
+) -> AppResult<UserView> {
+    if blocked && actor == id {
+        return Err(AppError::validation(
+            "id",
+            "cannot_block_self",
+            "U kunt uw eigen account niet blokkeren.",
+        ));
+    }
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
+    let user = repo::users::set_blocked(&mut tx, tenant.id, id, blocked).await?;
+    if blocked {
+        SessionStore::revoke_user_sessions(&mut tx, tenant.id, id).await?;
+    }
+    tx.commit().await?;
+    platform.sessions.clear();
+    tracing::info!(user.id = %id, blocked, "user access changed");
+    let roles = platform.authz.roles(tenant.id, id).await;
+    Ok(UserView { user, roles })
+}

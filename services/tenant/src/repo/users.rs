@@ -110,3 +110,24 @@ pub async fn activate(
     .await?;
     Ok(())
 }
+
+/// Blocks (`disabled`) or unblocks a user; unblocking returns an account without a password to
+/// `invited`. Returns the user as it is now (404 for ids of other tenants).
+pub async fn set_blocked(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    blocked: bool,
+) -> AppResult<UserRow> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE tenant.users
+         SET status = CASE WHEN $3 THEN 'disabled' WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END
+         WHERE tenant_id = $1 AND id = $2
+         RETURNING {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(blocked)
+    .fetch_one(conn)
+    .await?)
+}

@@ -190,3 +190,42 @@ pub async fn upload_logo(
         Err(e) => form_error(&p, &ctx, "admin_branding", branding_data(&ctx), e),
     }
 }
+
+/// `POST /beheer/gebruikers/{id}/blokkeren`
+pub async fn block_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::UsersWrite>,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    set_blocked(&p, &ctx, auth.principal.user_id, id, true).await
+}
+
+/// `POST /beheer/gebruikers/{id}/deblokkeren`
+pub async fn unblock_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::UsersWrite>,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    set_blocked(&p, &ctx, auth.principal.user_id, id, false).await
+}
+
+async fn set_blocked(
+    p: &Platform,
+    ctx: &RequestContext,
+    actor: Uuid,
+    id: Uuid,
+    blocked: bool,
+) -> AppResult<Response> {
+    member_site(ctx)?;
+    match accounts::set_blocked(p, &ctx.tenant, actor, id, blocked).await {
+        Ok(_) => Ok(see_other("/beheer")),
+        Err(e) => {
+            let data = users_page(p, ctx, json!({})).await?;
+            form_error(p, ctx, "admin_users", data, e)
+        }
+    }
+}

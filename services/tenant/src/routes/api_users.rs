@@ -93,3 +93,29 @@ pub async fn set_roles(
         accounts::set_roles(&p, &ctx.tenant, auth.principal.user_id, id, &req.roles).await?,
     ))
 }
+
+/// `POST /api/v1/users/{id}/block`
+pub async fn block_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::UsersWrite>,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<accounts::UserView>> {
+    member_site(&ctx)?;
+    Ok(Json(
+        accounts::set_blocked(&p, &ctx.tenant, auth.principal.user_id, id, true).await?,
+    ))
+}
+
+/// `POST /api/v1/users/{id}/unblock`
+pub async fn unblock_user(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::UsersWrite>,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<accounts::UserView>> {
+    member_site(&ctx)?;
+    Ok(Json(
+        accounts::set_blocked(&p, &ctx.tenant, auth.principal.user_id, id, false).await?,
+    ))
+}
