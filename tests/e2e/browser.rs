@@ -238,6 +238,40 @@ async fn pages_meet_wcag_aa_according_to_axe() {
                 .map(|v| format!("{path}: {v}")),
         );
     }
+    // The branding page's live preview follows the colour inputs and reports the contrast.
+    browser
+        .goto(&format!("{member}/beheer/huisstijl"))
+        .await
+        .unwrap();
+    browser
+        .execute(
+            "const i = document.getElementById('primary_color'); i.value = '#ffee00';
+             i.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let header = browser.find("#preview-header").await.unwrap();
+    assert_eq!(
+        header.css_value("background-color").await.unwrap(),
+        "rgba(255, 238, 0, 1)"
+    );
+    let contrast = browser
+        .find("#preview-contrast")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        contrast.contains("te weinig"),
+        "preview warns about low contrast: {contrast}"
+    );
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/branding-preview.png"))
+        .await
+        .unwrap();
+
     let nzk = format!("http://localhost:{port}");
     browser.goto(&nzk).await.unwrap();
     failures.extend(
