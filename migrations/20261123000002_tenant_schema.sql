@@ -192,6 +192,9 @@ CREATE TABLE tenant.outbox (
     body text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     sent_at timestamptz,
+    -- Failed SMTP attempts; after MAX_ATTEMPTS (mail.rs) a row stays for operators to read.
+    attempts integer NOT NULL DEFAULT 0,
+    last_error text,
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX outbox_created ON tenant.outbox (created_at DESC);

@@ -8,6 +8,9 @@ use sqlx::PgPool;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// Failed SMTP attempts after which a mail is given up (it stays in the outbox, with its error).
+const MAX_ATTEMPTS: i32 = 5;
+
 /// Queues and delivers mail.
 #[derive(Clone)]
 pub struct Mailer {
@@ -87,23 +90,53 @@ async fn deliver_batch(
     let mut tx = crate::db::begin_tenant(pool, TenantId::PLATFORM).await?;
     let rows: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
         "SELECT tenant_id, id, recipient, subject, body FROM tenant.outbox
-         WHERE sent_at IS NULL ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED",
+         WHERE sent_at IS NULL AND attempts < $1 ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED",
     )
+    .bind(MAX_ATTEMPTS)
     .fetch_all(&mut *tx)
     .await?;
+    // Each message settles on its own: a failure is recorded on its row and the batch goes on,
+    // so one bad address neither blocks the queue nor rolls back the marks of mails already sent.
     for (tenant_id, id, to, subject, body) in rows {
-        let message = Message::builder()
-            .from(from.parse()?)
-            .to(to.parse()?)
-            .subject(subject)
-            .body(body)?;
-        smtp.send(message).await?;
-        sqlx::query("UPDATE tenant.outbox SET sent_at = now() WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        match send_one(smtp, from, &to, subject, body).await {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE tenant.outbox SET sent_at = now() WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Err(e) => {
+                tracing::warn!(outbox.id = %id, error = %e, "mail not delivered");
+                sqlx::query(
+                    "UPDATE tenant.outbox SET attempts = attempts + 1, last_error = $3 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant_id)
+                .bind(id)
+                .bind(e.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+async fn send_one(
+    smtp: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &str,
+    to: &str,
+    subject: String,
+    body: String,
+) -> anyhow::Result<()> {
+    let message = Message::builder()
+        .from(from.parse()?)
+        .to(to.parse()?)
+        .subject(subject)
+        .body(body)?;
+    smtp.send(message).await?;
     Ok(())
 }
