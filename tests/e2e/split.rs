@@ -25,7 +25,6 @@ fn spawn(
     .env("DATABASE_URL", &app.db.owner_url)
     .env("ZK_APP_DATABASE_URL", &app.db.app_url)
     .env("ZK_PUBLIC_PORT", gateway_port.to_string())
-    .env("ZK_SECRET_KEY", "split-test-secret-0123456789abcdefghij")
     .env(
         "ZK_DATA_DIR",
         std::env::temp_dir().join(format!("zk-split-{}", app.db.name)),

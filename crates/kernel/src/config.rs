@@ -42,8 +42,6 @@ pub struct Config {
     pub public_scheme: String,
     /// Port used in links; `None` = the listen port.
     pub public_port: Option<u16>,
-    /// Key for CSRF tokens and other HMACs.
-    pub secret_key: Secret,
     /// Directory for embedded state (database cluster, objects).
     pub data_dir: PathBuf,
     /// Theme and locales directory (`tenants/`); `None` = the copy built into the binary.
@@ -114,11 +112,6 @@ impl Config {
             }),
             _ => None,
         };
-        let secret_key = match var("ZK_SECRET_KEY") {
-            Some(k) if k.len() >= 32 => k,
-            Some(_) => anyhow::bail!("ZK_SECRET_KEY must be at least 32 characters"),
-            None => crate::crypto::random_token(),
-        };
         Ok(Self {
             database_url: var("DATABASE_URL").map(Secret::new),
             app_database_url: var("ZK_APP_DATABASE_URL").map(Secret::new),
@@ -129,7 +122,6 @@ impl Config {
             listen: parse("ZK_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             public_scheme: var("ZK_PUBLIC_SCHEME").unwrap_or_else(|| "http".into()),
             public_port: var("ZK_PUBLIC_PORT").map(|p| p.parse()).transpose()?,
-            secret_key: Secret::new(secret_key),
             data_dir: var("ZK_DATA_DIR")
                 .unwrap_or_else(|| ".zorgklas".into())
                 .into(),
@@ -162,7 +154,6 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_scheme: "http".into(),
             public_port: Some(8080),
-            secret_key: Secret::new("test-secret-key-test-secret-key-0123456789"),
             data_dir: std::env::temp_dir().join("zorgklas-test"),
             theme_dir: None,
             smtp_url: None,
