@@ -46,6 +46,41 @@ async fn probes_and_metrics() {
 }
 
 #[tokio::test]
+async fn english_error_pages_never_show_a_raw_message_key() {
+    let app = App::new().await;
+    // 405 has no English text of its own: the page falls back to the Dutch message.
+    let res = app
+        .client
+        .get("", "/uitloggen")
+        .cookie("zk_lang=en")
+        .send()
+        .await;
+    res.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+    let page = res.text();
+    assert!(!page.contains("error.method_not_allowed"), "{page}");
+    assert!(
+        page.contains("Deze methode is hier niet toegestaan."),
+        "{page}"
+    );
+    assert!(
+        page.contains("Something went wrong"),
+        "generic English title: {page}"
+    );
+    // A code with an English text uses it.
+    let page = app
+        .client
+        .get("nergens", "/")
+        .cookie("zk_lang=en")
+        .send()
+        .await
+        .text();
+    assert!(
+        page.contains("This address does not belong to a portal"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn metrics_can_require_a_token() {
     let app = App::with_config(|c| {
         c.metrics_token = Some(zk_kernel::config::Secret::new("geheim-metrics-token"))

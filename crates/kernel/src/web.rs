@@ -175,6 +175,14 @@ impl Theme {
         translate(&self.locales, lang.code(), key)
     }
 
+    /// A message in exactly this language, if the locale has it (no fallback).
+    pub fn t_exact(&self, lang: Lang, key: &str) -> Option<&str> {
+        self.locales
+            .get(lang.code())
+            .and_then(|m| m.get(key))
+            .map(String::as_str)
+    }
+
     /// A static theme file and its content type.
     pub fn static_file(&self, name: &str) -> Option<(&'static str, &str)> {
         self.statics

@@ -70,8 +70,9 @@ pub(super) async fn context(
     if is_infrastructure(&path) {
         return next.run(req).await;
     }
-    let headers = req.headers().clone();
-    let lang = cookie(&headers, LANG_COOKIE)
+    // Borrowed, not cloned: every use ends before the request is handed on.
+    let headers = req.headers();
+    let lang = cookie(headers, LANG_COOKIE)
         .map(Lang::parse)
         .unwrap_or(Lang::Nl);
     let request_id = req
@@ -139,7 +140,7 @@ pub(super) async fn context(
             }
             Err(e) => return e.into_response(),
         },
-        None => match cookie(&headers, SESSION_COOKIE) {
+        None => match cookie(headers, SESSION_COOKIE) {
             Some(token) => match platform.sessions.session(tenant.id, token).await {
                 Ok(p) => p,
                 Err(e) => return e.into_response(),
@@ -151,7 +152,7 @@ pub(super) async fn context(
         span.record("user.id", tracing::field::display(p.user_id));
     }
 
-    let (csrf, new_csrf) = match cookie(&headers, CSRF_COOKIE) {
+    let (csrf, new_csrf) = match cookie(headers, CSRF_COOKIE) {
         Some(c) if c.len() >= 32 => (c.to_owned(), false),
         _ => (crypto::random_token(), true),
     };
@@ -265,13 +266,27 @@ fn error_page(
             &fallback
         }
     };
-    let title_key = format!("error.{}", body.code);
-    let title = platform.theme.t(lang, &title_key);
+    let theme = &platform.theme;
+    let title = theme
+        .t_exact(lang, &format!("error.{}", body.code))
+        .unwrap_or_else(|| {
+            theme
+                .t_exact(lang, "error.generic")
+                .unwrap_or("Er ging iets mis")
+        })
+        .to_owned();
+    // The English text when the locale has one; otherwise the message as the error carries it.
+    let message = match lang {
+        Lang::Nl => body.message.clone(),
+        Lang::En => theme
+            .t_exact(lang, &format!("error.{}.message", body.code))
+            .map_or_else(|| body.message.clone(), str::to_owned),
+    };
     let data = serde_json::json!({
         "status": status.as_u16(),
         "code": body.code,
-        "title": if title == title_key { platform.theme.t(lang, "error.generic") } else { title },
-        "message": if lang == Lang::Nl { body.message.clone() } else { platform.theme.t(lang, &format!("error.{}.message", body.code)) },
+        "title": title,
+        "message": message,
         "field": body.field,
     });
     let mut page = match platform.theme.render("error", ctx, data) {
