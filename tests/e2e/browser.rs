@@ -23,6 +23,31 @@ fn rgb(hex: &str) -> String {
     format!("rgba({}, {}, {}, 1)", v >> 16, (v >> 8) & 255, v & 255)
 }
 
+/// Fills in the login form on the current page with `email` and the fixture password, and submits.
+async fn submit_login(browser: &Browser, email: &str) {
+    browser
+        .find("#email")
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    browser
+        .find("#password")
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find("form[action='/inloggen'] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn learners_of_two_members_see_their_own_portal_on_a_phone() {
     if !browser_available() {
@@ -80,27 +105,7 @@ async fn learners_of_two_members_see_their_own_portal_on_a_phone() {
             .screenshot(&dir.join(format!("{slug}-login.png")))
             .await
             .unwrap();
-        browser
-            .find("#email")
-            .await
-            .unwrap()
-            .send_keys(&format!("leerling@{slug}.test"))
-            .await
-            .unwrap();
-        browser
-            .find("#password")
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .find("form[action='/inloggen'] button[type=submit]")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(&browser, &format!("leerling@{slug}.test")).await;
         let welcome = browser.find("[data-testid=welcome]").await.unwrap();
         assert!(welcome.text().await.unwrap().contains(name));
         assert_eq!(
@@ -194,27 +199,7 @@ async fn pages_meet_wcag_aa_according_to_axe() {
 
     async fn login(browser: &Browser, base: &str, email: &str) {
         browser.goto(&format!("{base}/inloggen")).await.unwrap();
-        browser
-            .find("#email")
-            .await
-            .unwrap()
-            .send_keys(email)
-            .await
-            .unwrap();
-        browser
-            .find("#password")
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .find("form[action='/inloggen'] button[type=submit]")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit_login(browser, email).await;
         browser.find("main h1").await.unwrap();
     }
 
