@@ -19,6 +19,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/users/{id}/roles"),
     ("post", "/api/v1/users/{id}/block"),
     ("post", "/api/v1/users/{id}/unblock"),
+    ("delete", "/api/v1/users/{id}/invitation"),
     ("get", "/api/v1/branding"),
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod account_security;
 mod accounts;
 mod bad_input;
 mod branding;

@@ -152,3 +152,105 @@ async fn the_app_role_cannot_bypass_rls_and_owns_nothing() {
     );
     conn.execute("SELECT 1").await.unwrap();
 }
+
+/// Runs one statement as the application role in a transaction of `tenant`; the database's error
+/// code if it fails.
+async fn as_app_in(app: &App, tenant: uuid::Uuid, sql: &str) -> Result<u64, String> {
+    let mut conn = app.db.app().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT tenant.set_tenant($1)")
+        .bind(tenant)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let result = sqlx::query(sql).execute(&mut *tx).await;
+    match result {
+        Ok(done) => {
+            tx.commit().await.unwrap();
+            Ok(done.rows_affected())
+        }
+        Err(sqlx::Error::Database(e)) => Err(e.code().unwrap_or_default().into_owned()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn the_app_role_has_no_direct_write_on_the_platform_tables() {
+    let app = App::new().await;
+    let a = app.member("lock-a").await;
+    let b = app.member("lock-b").await;
+    let a_user = app.user(&a, "leerling@lock-a.test", Role::Learner).await;
+    let b_user = app.user(&b, "leerling@lock-b.test", Role::Learner).await;
+    let (a_id, b_id) = (a.id.0, b.id.0);
+    let denied = Err("42501".to_owned());
+
+    // Direct writes to the member registry, the role grants and the throttle are refused.
+    for sql in [
+        format!("UPDATE tenant.tenants SET name = 'Overgenomen' WHERE id = '{b_id}'"),
+        format!("UPDATE tenant.tenants SET status = 'suspended' WHERE id = '{b_id}'"),
+        "INSERT INTO tenant.tenants (id, slug, name) VALUES (gen_random_uuid(), 'nep', 'Nep')".to_owned(),
+        format!("INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', '{a_user}', 'operator', 'platform', '', '', '')"),
+        format!("INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', '{a_user}', 'admin', '{a_id}', '', '', '')"),
+        format!("DELETE FROM tenant.casbin_rule WHERE v0 = '{b_user}'"),
+        "DELETE FROM tenant.throttle".to_owned(),
+    ] {
+        assert_eq!(as_app_in(&app, a_id, &sql).await, denied, "{sql}");
+    }
+    // The functions take the tenant from the transaction: no operator role from a member, no
+    // grant to another member's user, no operator task from a member's transaction.
+    for sql in [
+        format!("SELECT tenant.grant_role('{a_user}', 'operator')"),
+        format!("SELECT tenant.grant_role('{b_user}', 'admin')"),
+        "SELECT tenant.set_member_status('lock-b', 'suspended')".to_owned(),
+        "SELECT * FROM tenant.create_member(gen_random_uuid(), 'nep', 'Nep', 0)".to_owned(),
+    ] {
+        assert_eq!(as_app_in(&app, a_id, &sql).await, denied, "{sql}");
+    }
+    // Renaming touches only the transaction's own tenant; revoking roles only its own grants.
+    as_app_in(
+        &app,
+        a_id,
+        "SELECT tenant.rename_current_tenant('Nieuwe naam')",
+    )
+    .await
+    .unwrap();
+    as_app_in(
+        &app,
+        a_id,
+        &format!("SELECT tenant.revoke_roles('{b_user}')"),
+    )
+    .await
+    .unwrap();
+    let mut owner = app.db.owner().await.unwrap();
+    let names: Vec<(String, String)> = sqlx::query_as(
+        "SELECT slug, name FROM tenant.tenants WHERE slug LIKE 'lock-%' ORDER BY slug",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        names,
+        vec![
+            ("lock-a".to_owned(), "Nieuwe naam".to_owned()),
+            ("lock-b".to_owned(), "Zorg lock-b".to_owned())
+        ]
+    );
+    let operators: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tenant.casbin_rule WHERE v1 = 'operator'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(operators, 0);
+    assert_eq!(
+        app.platform.authz.roles(b.id, b_user).await,
+        vec![Role::Learner]
+    );
+    // The platform tenant may run the operator tasks.
+    let suspended = as_app_in(
+        &app,
+        zk_kernel::TenantId::PLATFORM.0,
+        "SELECT * FROM tenant.set_member_status('lock-b', 'suspended')",
+    )
+    .await;
+    assert_eq!(suspended, Ok(1));
+}

@@ -76,6 +76,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             format!("/beheer/gebruikers/{user_id}/deblokkeren"),
             vec![Admin],
         ),
+        (
+            Method::DELETE,
+            false,
+            format!("/api/v1/users/{user_id}/invitation"),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/beheer/gebruikers/{user_id}/uitnodiging-intrekken"),
+            vec![Admin],
+        ),
         (Method::GET, false, "/api/v1/branding".into(), vec![Admin]),
         (Method::PUT, false, "/api/v1/branding".into(), vec![Admin]),
         (

@@ -29,7 +29,7 @@ fn spawn(
         "ZK_DATA_DIR",
         std::env::temp_dir().join(format!("zk-split-{}", app.db.name)),
     )
-    .env("ZK_TRUST_FORWARDED", "true")
+    .env("ZK_TRUSTED_PROXY_HOPS", "1")
     .env("RUST_LOG", "warn")
     .stdout(Stdio::null())
     .kill_on_drop(true);

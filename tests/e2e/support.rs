@@ -115,6 +115,40 @@ impl App {
         res.set_cookie("zk_session").expect("session cookie")
     }
 
+    /// The one-time link token in the newest mail to `recipient` (`path` = `uitnodiging` or
+    /// `wachtwoord-herstellen`), read from the outbox table as the owner.
+    pub async fn mailed_token(&self, recipient: &str, path: &str) -> String {
+        let mut conn = self.db.owner().await.expect("owner connection");
+        let body: String = sqlx::query_scalar(
+            "SELECT body FROM tenant.outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(recipient)
+        .fetch_one(&mut conn)
+        .await
+        .expect("a mail to the recipient");
+        body.split(&format!("/{path}/"))
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("a link in the mail")
+            .to_owned()
+    }
+
+    /// Posts the login form on `host` as a client at `ip` (needs `trusted_proxy_hops = 1`).
+    pub async fn login_from(
+        &self,
+        host: &str,
+        email: &str,
+        password: &str,
+        ip: &str,
+    ) -> zk_test_support::TestResponse {
+        self.client
+            .post(host, "/inloggen")
+            .header("x-forwarded-for", ip)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+    }
+
     /// Counts rows of a table as the owner (sees every tenant).
     pub async fn count(&self, table: &str) -> i64 {
         let mut conn = self.db.owner().await.expect("owner connection");

@@ -193,41 +193,45 @@ impl Authz {
     }
 }
 
-/// Replaces the roles of a user in a tenant, inside the caller's transaction.
+/// Replaces the roles of a user in a tenant, inside the caller's transaction. Grants go through
+/// `tenant.grant_role`/`tenant.revoke_roles`, which take the domain from the transaction's tenant:
+/// the app role cannot write `casbin_rule` directly.
 pub async fn set_roles(
     tx: &mut TenantTx,
     tenant: TenantId,
     user: Uuid,
     roles: &[Role],
 ) -> AppResult<()> {
-    let domain = tenant.authz_domain();
-    sqlx::query("DELETE FROM tenant.casbin_rule WHERE ptype = 'g' AND v0 = $1 AND v2 = $2")
-        .bind(user.to_string())
-        .bind(&domain)
-        .execute(&mut **tx)
-        .await?;
+    revoke_roles(tx, user).await?;
     for role in roles {
         grant_role(tx, tenant, user, *role).await?;
     }
     Ok(())
 }
 
-/// Grants a role, inside the caller's transaction (a no-op when already granted).
+/// Removes every role of a user in the transaction's tenant.
+pub async fn revoke_roles(tx: &mut TenantTx, user: Uuid) -> AppResult<()> {
+    sqlx::query("SELECT tenant.revoke_roles($1)")
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Grants a role, inside the caller's transaction (a no-op when already granted). `tenant` must
+/// be the transaction's tenant; the database refuses anything else.
 pub async fn grant_role(
     tx: &mut TenantTx,
     tenant: TenantId,
     user: Uuid,
     role: Role,
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', $1, $2, $3, '', '', '')
-         ON CONFLICT ON CONSTRAINT unique_key_sqlx_adapter DO NOTHING",
-    )
-    .bind(user.to_string())
-    .bind(role.as_str())
-    .bind(tenant.authz_domain())
-    .execute(&mut **tx)
-    .await?;
+    debug_assert_eq!(tenant == TenantId::PLATFORM, role == Role::Operator);
+    sqlx::query("SELECT tenant.grant_role($1, $2)")
+        .bind(user)
+        .bind(role.as_str())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

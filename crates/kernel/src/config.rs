@@ -60,8 +60,10 @@ pub struct Config {
     pub body_limit: usize,
     /// Request timeout.
     pub request_timeout: Duration,
-    /// Trust `X-Forwarded-For` (set when behind our gateway or a proxy).
-    pub trust_forwarded: bool,
+    /// Proxies in front of this process that append to `X-Forwarded-For` (the gateway in split
+    /// mode counts as one). The client address is taken this many entries from the right;
+    /// 0 = the header is ignored and the connection's address is used.
+    pub trusted_proxy_hops: usize,
     /// Bearer token that `/metrics` requires; `None` = open (embedded/dev default).
     pub metrics_token: Option<Secret>,
     /// Upstream services for the gateway in split mode.
@@ -99,6 +101,18 @@ fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
     }
 }
 
+/// `ZK_TRUSTED_PROXY_HOPS`; the old yes/no `ZK_TRUST_FORWARDED` (which trusted the leftmost,
+/// client-controlled entry) is refused with a pointer to its replacement.
+fn trusted_proxy_hops() -> anyhow::Result<usize> {
+    if var("ZK_TRUST_FORWARDED").is_some_and(|v| !matches!(v.trim(), "false" | "0")) {
+        anyhow::bail!(
+            "ZK_TRUST_FORWARDED is replaced by ZK_TRUSTED_PROXY_HOPS: the number of proxies in front \
+             of this process that append to X-Forwarded-For (1 behind the gateway; see .env.example)"
+        );
+    }
+    parse("ZK_TRUSTED_PROXY_HOPS", 0)
+}
+
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -134,7 +148,7 @@ impl Config {
             session_ttl: Duration::from_secs(parse::<u64>("ZK_SESSION_TTL_HOURS", 12)? * 3600),
             body_limit: parse("ZK_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
             request_timeout: Duration::from_secs(parse("ZK_REQUEST_TIMEOUT_SECS", 30)?),
-            trust_forwarded: parse("ZK_TRUST_FORWARDED", false)?,
+            trusted_proxy_hops: trusted_proxy_hops()?,
             metrics_token: var("ZK_METRICS_TOKEN").map(Secret::new),
             upstreams: Upstreams {
                 tenant: var("ZK_TENANT_URL"),
@@ -163,7 +177,7 @@ impl Config {
             session_ttl: Duration::from_secs(12 * 3600),
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            trust_forwarded: false,
+            trusted_proxy_hops: 0,
             metrics_token: None,
             upstreams: Upstreams::default(),
         }

@@ -1,6 +1,14 @@
 //! Request metrics in the Prometheus text format: counts and latency histograms per route.
 
-use std::{collections::HashMap, fmt::Write, sync::Mutex, time::Duration};
+use std::{
+    collections::HashMap,
+    fmt::Write,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Mutex,
+    },
+    time::Duration,
+};
 
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
@@ -18,6 +26,7 @@ struct RouteStats {
 #[derive(Default)]
 pub struct Metrics {
     routes: Mutex<HashMap<String, RouteStats>>,
+    password_hashes: AtomicU64,
 }
 
 impl Metrics {
@@ -46,10 +55,23 @@ impl Metrics {
         }
     }
 
+    /// Counts one argon2id run (hash or verification).
+    pub fn count_password_hash(&self) {
+        self.password_hashes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// argon2id runs since start: the expensive work that throttling must keep from strangers.
+    pub fn password_hashes(&self) -> u64 {
+        self.password_hashes.load(Ordering::Relaxed)
+    }
+
     /// The Prometheus exposition text.
     pub fn render(&self) -> String {
         let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
+        out.push_str("# HELP zk_password_hashes_total argon2id runs (hashes and verifications).\n");
+        out.push_str("# TYPE zk_password_hashes_total counter\n");
+        let _ = writeln!(out, "zk_password_hashes_total {}", self.password_hashes());
         out.push_str("# HELP zk_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE zk_http_requests_total counter\n");
         for (route, s) in routes.iter() {

@@ -78,6 +78,18 @@ impl Platform {
         Ok(platform)
     }
 
+    /// argon2id hash of a password, on the hashing threads, counted in the metrics.
+    pub async fn hash_password(&self, password: &str) -> anyhow::Result<String> {
+        self.metrics.count_password_hash();
+        crate::crypto::hash_password_async(password.to_owned()).await
+    }
+
+    /// Checks a password against a stored hash, on the hashing threads, counted in the metrics.
+    pub async fn verify_password(&self, password: &str, stored: &str) -> bool {
+        self.metrics.count_password_hash();
+        crate::crypto::verify_password_async(password.to_owned(), stored.to_owned()).await
+    }
+
     /// A stand-in tenant for pages rendered before any tenant is known (unknown host).
     pub fn fallback_tenant(&self) -> Tenant {
         Tenant {

@@ -78,8 +78,21 @@ async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
     let Ok(uri) = format!("{base}{pq}").parse::<Uri>() else {
         return AppError::internal(anyhow::anyhow!("bad upstream uri")).into_response();
     };
+    // Appends the address this request came from, as every proxy does; the service counts the
+    // gateway as one trusted hop (`ZK_TRUSTED_PROXY_HOPS`).
     if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        if let Ok(v) = HeaderValue::from_str(&addr.ip().to_string()) {
+        let prior: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let mut list = prior.join(", ");
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(&addr.ip().to_string());
+        if let Ok(v) = HeaderValue::from_str(&list) {
             req.headers_mut().insert("x-forwarded-for", v);
         }
     }

@@ -7,7 +7,7 @@ pub mod repo;
 mod routes;
 
 use axum::{
-    routing::{get, post, put},
+    routing::{delete, get, post, put},
     Router,
 };
 use zk_kernel::Platform;
@@ -59,6 +59,10 @@ pub fn router(platform: Platform) -> Router {
             post(admin::unblock_user),
         )
         .route(
+            "/beheer/gebruikers/{id}/uitnodiging-intrekken",
+            post(admin::revoke_invitation),
+        )
+        .route(
             "/beheer/huisstijl",
             get(admin::show_branding).post(admin::update_branding),
         )
@@ -89,6 +93,10 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/users/{id}/roles", put(api_users::set_roles))
         .route("/api/v1/users/{id}/block", post(api_users::block_user))
         .route("/api/v1/users/{id}/unblock", post(api_users::unblock_user))
+        .route(
+            "/api/v1/users/{id}/invitation",
+            delete(api_users::revoke_invitation),
+        )
         .route(
             "/api/v1/branding",
             get(api_branding::get_branding).put(api_branding::update_branding),

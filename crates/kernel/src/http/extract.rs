@@ -119,7 +119,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
-/// The client's address (from the connection, or `X-Forwarded-For` when trusted).
+/// The client's address (from the connection, or from `X-Forwarded-For` behind trusted proxies).
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 
@@ -130,25 +130,92 @@ impl FromRequestParts<Platform> for ClientIp {
         parts: &mut Parts,
         platform: &Platform,
     ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts, platform.config.trust_forwarded)))
+        Ok(ClientIp(client_ip(
+            parts,
+            platform.config.trusted_proxy_hops,
+        )))
     }
 }
 
 /// The client's address, as [`ClientIp`] does it, for any state.
-pub fn client_ip(parts: &Parts, trust_forwarded: bool) -> String {
-    if trust_forwarded {
-        if let Some(ip) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return ip.trim().to_owned();
-        }
+///
+/// Each trusted proxy appends the address it received the request from, so with `trusted_hops`
+/// proxies the client is that many entries from the right; everything further left was sent by
+/// the client and proves nothing. With fewer entries than hops (a request that skipped an outer
+/// proxy) the leftmost entry is the furthest address a trusted proxy saw. Anything that is not an
+/// IP address falls back to the connection's address.
+pub fn client_ip(parts: &Parts, trusted_hops: usize) -> String {
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    if trusted_hops == 0 {
+        return peer();
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let entries: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let Some(entry) = entries.get(entries.len().saturating_sub(trusted_hops)) else {
+        return peer();
+    };
+    match entry.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => peer(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use axum::{extract::ConnectInfo, http::Request};
+    use std::net::SocketAddr;
+
+    fn parts(forwarded: &[&str]) -> axum::http::request::Parts {
+        let mut req = Request::builder().uri("/");
+        for v in forwarded {
+            req = req.header("x-forwarded-for", *v);
+        }
+        let (mut parts, ()) = req.body(()).unwrap().into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 9], 4000))));
+        parts
+    }
+
+    #[test]
+    fn the_client_cannot_choose_its_address() {
+        // One proxy that appends: the rightmost entry is what it saw; the rest is the client's.
+        let p = parts(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(client_ip(&p, 1), "203.0.113.7");
+        // Two proxies: one further left.
+        let p = parts(&["6.6.6.6, 203.0.113.7, 10.0.0.2"]);
+        assert_eq!(client_ip(&p, 2), "203.0.113.7");
+        // Several header lines count as one list, in order.
+        let p = parts(&["6.6.6.6", "203.0.113.7"]);
+        assert_eq!(client_ip(&p, 1), "203.0.113.7");
+        // Fewer entries than hops: the furthest address a trusted proxy saw.
+        let p = parts(&["203.0.113.7"]);
+        assert_eq!(client_ip(&p, 2), "203.0.113.7");
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_header_is_ignored() {
+        let p = parts(&["6.6.6.6"]);
+        assert_eq!(client_ip(&p, 0), "10.0.0.9");
+        let p = parts(&[]);
+        assert_eq!(client_ip(&p, 1), "10.0.0.9");
+        let p = parts(&["6.6.6.6, not-an-address"]);
+        assert_eq!(client_ip(&p, 1), "10.0.0.9");
+        let p = parts(&["6.6.6.6, 2001:db8::1"]);
+        assert_eq!(client_ip(&p, 1), "2001:db8::1");
+    }
 }

@@ -2,8 +2,8 @@
 //! reset, roles, API tokens. Operators are the accounts of the platform tenant, so the same code
 //! serves them.
 
-use super::validate;
-use crate::repo::{self, invites::Purpose, users::UserRow};
+use super::{throttle, validate};
+use crate::repo::{self, invites::Purpose, throttle::Key, users::UserRow};
 use axum::http::StatusCode;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -12,17 +12,10 @@ use uuid::Uuid;
 use zk_kernel::{
     auth::SessionStore,
     authz::{self, Role},
-    crypto,
     mail::Mailer,
     AppError, AppResult, Platform, Tenant, TenantId,
 };
 
-/// Failed logins allowed per account within [`THROTTLE_WINDOW_SECS`].
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed logins allowed per client address within [`THROTTLE_WINDOW_SECS`].
-pub const MAX_FAILURES_PER_IP: i64 = 30;
-/// The throttling window.
-pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
 /// How long a password-reset link stays valid.
 pub const RESET_VALID_FOR: Duration = Duration::hours(1);
 
@@ -136,18 +129,21 @@ pub async fn ensure_user(
     let email = validate::email("email", email)?;
     parse_roles(tenant, &[role.as_str().to_owned()])?;
     let hash = match password {
-        Some(p) => Some(crypto::hash_password_async(validate::password(p)?.to_owned()).await?),
+        Some(p) => Some(platform.hash_password(validate::password(p)?).await?),
         None => None,
     };
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let user = match repo::users::by_email(&mut tx, tenant.id, &email).await? {
+        Some(u) if u.status == "disabled" => return Err(account_blocked()),
         Some(u) => u,
         None => repo::users::insert_invited(&mut tx, tenant.id, &email).await?,
     };
     authz::grant_role(&mut tx, tenant.id, user.id, role).await?;
     let link_url = match &hash {
         Some(h) => {
-            repo::users::activate(&mut tx, tenant.id, user.id, h, None).await?;
+            if !repo::users::activate(&mut tx, tenant.id, user.id, h, None).await? {
+                return Err(account_blocked());
+            }
             None
         }
         None => {
@@ -176,6 +172,32 @@ pub async fn ensure_user(
     Ok((user, link_url))
 }
 
+fn account_blocked() -> AppError {
+    AppError::validation(
+        "email",
+        "account_blocked",
+        "Dit account is geblokkeerd. Deblokkeer het eerst.",
+    )
+}
+
+/// Takes one attempt under `keys`; 429 (and nothing counted) when a limit is reached.
+async fn take_attempt(platform: &Platform, keys: &[Key], err: fn() -> AppError) -> AppResult<()> {
+    if repo::throttle::take(&platform.db.app, keys, throttle::WINDOW_SECS).await? {
+        Ok(())
+    } else {
+        tracing::warn!("attempt throttled");
+        Err(err())
+    }
+}
+
+fn too_many_requests() -> AppError {
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        "Te veel verzoeken achter elkaar. Wacht een kwartier en probeer het opnieuw.",
+    )
+}
+
 /// Checks a one-time link without using it (to show the form or a clear error).
 pub async fn check_link(
     platform: &Platform,
@@ -190,6 +212,8 @@ pub async fn check_link(
     Ok(user)
 }
 
+/// The link behind `token` if it can still be used: not used, not revoked, not expired, and its
+/// account not blocked. Locks the link and the account until the transaction ends.
 async fn usable_link(
     conn: &mut sqlx::PgConnection,
     tenant: TenantId,
@@ -212,6 +236,9 @@ async fn usable_link(
             "Deze link is al gebruikt. Log in of vraag een nieuwe link aan.",
         ));
     }
+    if invite.revoked_at.is_some() || invite.user_status == "disabled" {
+        return Err(link_revoked());
+    }
     if invite.expires_at < OffsetDateTime::now_utc() {
         return Err(AppError::new(
             StatusCode::GONE,
@@ -222,6 +249,30 @@ async fn usable_link(
     Ok(invite)
 }
 
+fn link_revoked() -> AppError {
+    AppError::new(
+        StatusCode::GONE,
+        "link_revoked",
+        "Deze link is ingetrokken. Neem contact op met de beheerder van uw organisatie.",
+    )
+}
+
+/// Checks the token of a posted link form before any hashing: a wrong token costs one attempt of
+/// the client address and one indexed lookup, never an argon2 run. A usable link gives the
+/// attempt back (a whole team may accept their invitations from one office address).
+async fn check_link_form(
+    platform: &Platform,
+    tenant: &Tenant,
+    token: &str,
+    purpose: Purpose,
+    client_ip: &str,
+) -> AppResult<()> {
+    let keys = throttle::link_form(client_ip);
+    take_attempt(platform, &keys, too_many_requests).await?;
+    check_link(platform, tenant, token, purpose).await?;
+    repo::throttle::release(&platform.db.app, &keys).await
+}
+
 /// Accepts an invitation: sets the password, activates the account, uses the link, starts a
 /// session. Returns the session token.
 pub async fn accept_invite(
@@ -230,6 +281,7 @@ pub async fn accept_invite(
     token: &str,
     password: &str,
     display_name: &str,
+    client_ip: &str,
 ) -> AppResult<String> {
     let password = validate::password(password)?;
     let display_name = display_name.trim();
@@ -238,18 +290,23 @@ pub async fn accept_invite(
     } else {
         Some(validate::name("display_name", display_name)?)
     };
-    // Hash before the transaction, so no connection waits on the (deliberately slow) hash.
-    let hash = crypto::hash_password_async(password.to_owned()).await?;
+    check_link_form(platform, tenant, token, Purpose::Invite, client_ip).await?;
+    // Hashed outside the transaction, so no connection waits on the (deliberately slow) hash; the
+    // link is checked again under lock below, as it may have been used or revoked meanwhile.
+    let hash = platform.hash_password(password).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Invite).await?;
-    repo::users::activate(
+    if !repo::users::activate(
         &mut tx,
         tenant.id,
         invite.user_id,
         &hash,
         display_name.as_deref(),
     )
-    .await?;
+    .await?
+    {
+        return Err(link_revoked());
+    }
     repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
     let session = platform
         .sessions
@@ -260,7 +317,8 @@ pub async fn accept_invite(
     Ok(session)
 }
 
-/// Logs in with e-mail and password; throttled per account and per client address.
+/// Logs in with e-mail and password. The attempt is counted before the hash runs (per account
+/// and address, per account, per address); over a limit the answer is 429 without hashing.
 /// Returns the session token.
 pub async fn login(
     platform: &Platform,
@@ -270,43 +328,36 @@ pub async fn login(
     client_ip: &str,
 ) -> AppResult<String> {
     let email = email.trim().to_lowercase();
-    let account_key = format!("acct:{}:{email}", tenant.id);
-    let ip_key = format!("ip:{client_ip}");
+    let keys = throttle::login(tenant.id, &email, client_ip);
+    take_attempt(platform, &keys, AppError::too_many_attempts).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    if repo::throttle::recent_failures(&mut tx, &account_key, THROTTLE_WINDOW_SECS).await?
-        >= MAX_FAILURES_PER_ACCOUNT
-        || repo::throttle::recent_failures(&mut tx, &ip_key, THROTTLE_WINDOW_SECS).await?
-            >= MAX_FAILURES_PER_IP
-    {
-        tracing::warn!("login throttled");
-        return Err(AppError::too_many_attempts());
-    }
     let found = repo::users::credentials(&mut tx, tenant.id, &email).await?;
     tx.commit().await?;
     // The hash is checked outside any transaction: no connection waits on it.
     let (user_id, ok) = match &found {
-        Some((id, status, Some(hash))) if status == "active" => (
-            Some(*id),
-            crypto::verify_password_async(password.to_owned(), hash.clone()).await,
-        ),
+        Some((id, status, Some(hash))) if status == "active" => {
+            (Some(*id), platform.verify_password(password, hash).await)
+        }
         _ => {
             // Same work whether or not the account exists.
-            crypto::verify_password_async(password.to_owned(), crypto::dummy_hash().to_owned())
+            platform
+                .verify_password(password, zk_kernel::crypto::dummy_hash())
                 .await;
             (None, false)
         }
     };
-    let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let Some(user_id) = user_id.filter(|_| ok) else {
-        repo::throttle::record_failure(&mut tx, &[&account_key, &ip_key]).await?;
-        tx.commit().await?;
+        // The attempt stays counted.
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             "Het e-mailadres of het wachtwoord klopt niet.",
         ));
     };
-    repo::throttle::clear(&mut tx, &account_key).await?;
+    // A success is no failure: the account's counters go, the address gets its attempt back.
+    repo::throttle::clear_account(&platform.db.app, &throttle::account(tenant.id, &email)).await?;
+    repo::throttle::release(&platform.db.app, &keys[2..]).await?;
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let session = platform
         .sessions
         .create(&mut tx, tenant.id, user_id)
@@ -317,8 +368,17 @@ pub async fn login(
 }
 
 /// Sends a reset link when an active account has this address; answers the same either way.
-pub async fn request_reset(platform: &Platform, tenant: &Tenant, email: &str) -> AppResult<()> {
+/// Throttled per address and per account (whether or not it exists), so nobody can flood a
+/// mailbox.
+pub async fn request_reset(
+    platform: &Platform,
+    tenant: &Tenant,
+    email: &str,
+    client_ip: &str,
+) -> AppResult<()> {
     let email = validate::email("email", email)?;
+    let keys = throttle::reset_request(tenant.id, &email, client_ip);
+    take_attempt(platform, &keys, too_many_requests).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     if let Some(user) = repo::users::by_email(&mut tx, tenant.id, &email)
         .await?
@@ -346,22 +406,30 @@ pub async fn request_reset(platform: &Platform, tenant: &Tenant, email: &str) ->
     Ok(())
 }
 
-/// Sets a new password through a reset link and ends every session of the account.
+/// Sets a new password through a reset link, ends every session of the account and lifts a
+/// login lock on it (the reset link is the way back in for a locked-out user).
 pub async fn reset_password(
     platform: &Platform,
     tenant: &Tenant,
     token: &str,
     password: &str,
+    client_ip: &str,
 ) -> AppResult<()> {
     let password = validate::password(password)?;
-    let hash = crypto::hash_password_async(password.to_owned()).await?;
+    check_link_form(platform, tenant, token, Purpose::Reset, client_ip).await?;
+    let hash = platform.hash_password(password).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Reset).await?;
-    repo::users::activate(&mut tx, tenant.id, invite.user_id, &hash, None).await?;
+    if !repo::users::activate(&mut tx, tenant.id, invite.user_id, &hash, None).await? {
+        return Err(link_revoked());
+    }
     repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
     SessionStore::revoke_user_sessions(&mut tx, tenant.id, invite.user_id).await?;
+    let user = repo::users::by_id(&mut tx, tenant.id, invite.user_id).await?;
     tx.commit().await?;
     platform.sessions.clear();
+    repo::throttle::clear_account(&platform.db.app, &throttle::account(tenant.id, &user.email))
+        .await?;
     Ok(())
 }
 
@@ -454,6 +522,8 @@ pub async fn set_blocked(
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let user = repo::users::set_blocked(&mut tx, tenant.id, id, blocked).await?;
     if blocked {
+        // Open invitations and reset links die with the access: unblocking does not revive them.
+        repo::invites::revoke_open(&mut tx, tenant.id, id).await?;
         SessionStore::revoke_user_sessions(&mut tx, tenant.id, id).await?;
     }
     tx.commit().await?;
@@ -461,4 +531,30 @@ pub async fn set_blocked(
     tracing::info!(user.id = %id, blocked, "user access changed");
     let roles = platform.authz.roles(tenant.id, id).await;
     Ok(UserView { user, roles })
+}
+
+/// Withdraws the invitation of an account that never set a password: its links stop working and
+/// the pending account is removed with its roles (so the address can be invited again later).
+/// An account in use is blocked instead (409).
+pub async fn revoke_invitation(
+    platform: &Platform,
+    tenant: &Tenant,
+    id: Uuid,
+) -> AppResult<UserRow> {
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
+    if !repo::users::lock_is_pending(&mut tx, tenant.id, id).await? {
+        return Err(AppError::conflict(
+            "id",
+            "not_pending",
+            "Dit account is al in gebruik. Blokkeer het als deze persoon geen toegang meer mag hebben.",
+        ));
+    }
+    let user = repo::users::by_id(&mut tx, tenant.id, id).await?;
+    repo::invites::delete_for_user(&mut tx, tenant.id, id).await?;
+    authz::revoke_roles(&mut tx, id).await?;
+    repo::users::delete_pending(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    platform.authz.reload().await?;
+    tracing::info!(user.id = %id, "invitation revoked");
+    Ok(user)
 }

@@ -45,7 +45,7 @@ pub async fn update(platform: &Platform, tenant: &Tenant, input: &BrandingInput)
         None => None,
     };
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    repo::tenants::rename(&mut tx, tenant.id, &name).await?;
+    repo::tenants::rename_current(&mut tx, &name).await?;
     repo::branding::update(
         &mut tx,
         tenant.id,

@@ -6,4 +6,5 @@ pub mod accounts;
 pub mod branding;
 pub mod colour;
 pub mod members;
+pub mod throttle;
 pub mod validate;

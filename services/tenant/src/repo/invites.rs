@@ -21,12 +21,15 @@ impl Purpose {
     }
 }
 
-/// A link's state when it is presented.
+/// A link's state when it is presented, with the status of its account.
+#[derive(sqlx::FromRow)]
 pub struct InviteRow {
     pub id: Uuid,
     pub user_id: Uuid,
     pub expires_at: OffsetDateTime,
     pub used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub user_status: String,
 }
 
 /// Creates a link valid for `valid_for`; returns the token (only its hash is stored).
@@ -52,28 +55,56 @@ pub async fn create(
     Ok(token)
 }
 
-/// Finds a link by token, locking it for the rest of the transaction.
+/// Finds a link by token, locking it and its account for the rest of the transaction (so a
+/// concurrent block or revocation waits for, or is seen by, whoever uses the link).
 pub async fn find(
     conn: &mut PgConnection,
     tenant: TenantId,
     token: &str,
     purpose: Purpose,
 ) -> AppResult<Option<InviteRow>> {
-    let row: Option<(Uuid, Uuid, OffsetDateTime, Option<OffsetDateTime>)> = sqlx::query_as(
-        "SELECT id, user_id, expires_at, used_at FROM tenant.invites
-         WHERE tenant_id = $1 AND token_hash = $2 AND purpose = $3 FOR UPDATE",
+    Ok(sqlx::query_as(
+        "SELECT i.id, i.user_id, i.expires_at, i.used_at, i.revoked_at, u.status AS user_status
+         FROM tenant.invites i JOIN tenant.users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
+         WHERE i.tenant_id = $1 AND i.token_hash = $2 AND i.purpose = $3
+         FOR UPDATE",
     )
     .bind(tenant)
     .bind(crypto::token_hash(token))
     .bind(purpose.as_str())
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(id, user_id, expires_at, used_at)| InviteRow {
-        id,
-        user_id,
-        expires_at,
-        used_at,
-    }))
+    .await?)
+}
+
+/// Revokes every open link (invitation or reset) of a user; returns how many.
+pub async fn revoke_open(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user_id: Uuid,
+) -> AppResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE tenant.invites SET revoked_at = now()
+         WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// Deletes every link of a user (before the never-activated account itself is removed).
+pub async fn delete_for_user(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user_id: Uuid,
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM tenant.invites WHERE tenant_id = $1 AND user_id = $2")
+        .bind(tenant)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Marks a link used.

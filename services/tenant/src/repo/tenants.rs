@@ -1,4 +1,6 @@
-//! The member registry (`tenant.tenants`, a platform table).
+//! The member registry (`tenant.tenants`, a platform table without RLS). Reads are direct; every
+//! write goes through a SECURITY DEFINER function that checks the transaction's tenant (the app
+//! role holds no INSERT or UPDATE on the table).
 
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection};
@@ -29,7 +31,7 @@ pub async fn insert(
     employees: i32,
 ) -> AppResult<MemberRow> {
     sqlx::query_as(&format!(
-        "INSERT INTO tenant.tenants (id, kind, slug, name, employee_count) VALUES ($1, 'member', $2, $3, $4) RETURNING {COLUMNS}"
+        "SELECT {COLUMNS} FROM tenant.create_member($1, $2, $3, $4)"
     ))
     .bind(id)
     .bind(slug)
@@ -38,7 +40,11 @@ pub async fn insert(
     .fetch_one(conn)
     .await
     .on_constraint("tenants_slug_key", || {
-        AppError::conflict("slug", "slug_taken", format!("De slug '{slug}' is al in gebruik door een ander lid."))
+        AppError::conflict(
+            "slug",
+            "slug_taken",
+            format!("De slug '{slug}' is al in gebruik door een ander lid."),
+        )
     })
 }
 
@@ -79,10 +85,10 @@ pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> AppResult<MemberRow
     .await?)
 }
 
-/// Sets a member's status; never deletes anything.
+/// Sets a member's status (platform tenant only); never deletes anything.
 pub async fn set_status(conn: &mut PgConnection, slug: &str, status: &str) -> AppResult<MemberRow> {
     Ok(sqlx::query_as(&format!(
-        "UPDATE tenant.tenants SET status = $2 WHERE kind = 'member' AND slug = $1 RETURNING {COLUMNS}"
+        "SELECT {COLUMNS} FROM tenant.set_member_status($1, $2)"
     ))
     .bind(slug)
     .bind(status)
@@ -90,10 +96,9 @@ pub async fn set_status(conn: &mut PgConnection, slug: &str, status: &str) -> Ap
     .await?)
 }
 
-/// Renames a tenant (its admins do this on the branding page).
-pub async fn rename(conn: &mut PgConnection, id: TenantId, name: &str) -> AppResult<()> {
-    sqlx::query("UPDATE tenant.tenants SET name = $2 WHERE id = $1")
-        .bind(id)
+/// Renames the tenant of the transaction (its admins do this on the branding page).
+pub async fn rename_current(conn: &mut PgConnection, name: &str) -> AppResult<()> {
+    sqlx::query("SELECT tenant.rename_current_tenant($1)")
         .bind(name)
         .execute(conn)
         .await?;

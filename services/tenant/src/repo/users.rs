@@ -90,22 +90,50 @@ pub async fn by_email(
     .await?)
 }
 
-/// Sets the password (and activates the account), optionally the display name.
+/// Sets the password (and activates the account), optionally the display name. A blocked
+/// account is never activated: `false` when the account is blocked (or not of this tenant).
 pub async fn activate(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: Uuid,
     password_hash: &str,
     display_name: Option<&str>,
-) -> AppResult<()> {
-    sqlx::query(
+) -> AppResult<bool> {
+    let done = sqlx::query(
         "UPDATE tenant.users SET password_hash = $3, status = 'active', display_name = COALESCE($4, display_name)
-         WHERE tenant_id = $1 AND id = $2",
+         WHERE tenant_id = $1 AND id = $2 AND status <> 'disabled'",
     )
     .bind(tenant)
     .bind(id)
     .bind(password_hash)
     .bind(display_name)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the user has never set a password, locking their row (404 for other tenants' ids).
+pub async fn lock_is_pending(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT password_hash IS NULL FROM tenant.users WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Removes an account that never set a password (its links and roles must be gone first).
+pub async fn delete_pending(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM tenant.users WHERE tenant_id = $1 AND id = $2 AND password_hash IS NULL",
+    )
+    .bind(tenant)
+    .bind(id)
     .execute(conn)
     .await?;
     Ok(())

@@ -229,3 +229,24 @@ async fn set_blocked(
         }
     }
 }
+
+/// `POST /beheer/gebruikers/{id}/uitnodiging-intrekken`
+pub async fn revoke_invitation(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersWrite>,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    match accounts::revoke_invitation(&p, &ctx.tenant, id).await {
+        Ok(user) => {
+            let data = users_page(&p, &ctx, json!({ "revoked": user.email })).await?;
+            Ok(p.theme.render("admin_users", &ctx, data)?.into_response())
+        }
+        Err(e) => {
+            let data = users_page(&p, &ctx, json!({})).await?;
+            form_error(&p, &ctx, "admin_users", data, e)
+        }
+    }
+}

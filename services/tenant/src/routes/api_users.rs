@@ -119,3 +119,16 @@ pub async fn unblock_user(
         accounts::set_blocked(&p, &ctx.tenant, auth.principal.user_id, id, false).await?,
     ))
 }
+
+/// `DELETE /api/v1/users/{id}/invitation`: withdraws a pending invitation (204); the account,
+/// never activated, is removed. 409 `not_pending` for an account in use.
+pub async fn revoke_invitation(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersWrite>,
+    Path(id): Path<Uuid>,
+) -> AppResult<StatusCode> {
+    member_site(&ctx)?;
+    accounts::revoke_invitation(&p, &ctx.tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -119,6 +119,7 @@ pub struct AcceptForm {
 pub async fn accept_invite(
     State(p): State<Platform>,
     ctx: RequestContext,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<AcceptForm>,
 ) -> AppResult<Response> {
@@ -126,7 +127,15 @@ pub async fn accept_invite(
     if form.password != form.password_confirm {
         return form_error(&p, &ctx, "invite_accept", data, mismatch());
     }
-    match accounts::accept_invite(&p, &ctx.tenant, &token, &form.password, &form.display_name).await
+    match accounts::accept_invite(
+        &p,
+        &ctx.tenant,
+        &token,
+        &form.password,
+        &form.display_name,
+        &ip,
+    )
+    .await
     {
         Ok(session) => Ok(redirect_with_session(
             &p,
@@ -161,9 +170,10 @@ pub struct ForgotForm {
 pub async fn request_reset(
     State(p): State<Platform>,
     ctx: RequestContext,
+    ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> AppResult<Response> {
-    match accounts::request_reset(&p, &ctx.tenant, &form.email).await {
+    match accounts::request_reset(&p, &ctx.tenant, &form.email, &ip).await {
         Ok(()) => Ok(p
             .theme
             .render(
@@ -208,6 +218,7 @@ pub struct ResetForm {
 pub async fn reset_password(
     State(p): State<Platform>,
     ctx: RequestContext,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> AppResult<Response> {
@@ -215,7 +226,7 @@ pub async fn reset_password(
     if form.password != form.password_confirm {
         return form_error(&p, &ctx, "password_reset", data, mismatch());
     }
-    match accounts::reset_password(&p, &ctx.tenant, &token, &form.password).await {
+    match accounts::reset_password(&p, &ctx.tenant, &token, &form.password, &ip).await {
         Ok(()) => Ok(p
             .theme
             .render("message", &ctx, json!({ "title_key": "reset.done.title", "body_key": "reset.done.body", "login_link": true }))?

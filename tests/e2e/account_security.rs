@@ -1,0 +1,523 @@
+//! Regression tests of the account-security review (issue 10): links after blocking, withdrawn
+//! invitations, throttling that cannot be raced, forwarded addresses and unauthenticated hashing.
+
+use crate::support::{App, PASSWORD};
+use http::StatusCode;
+use serde_json::json;
+use zk_kernel::authz::Role;
+use zk_tenant::domain::throttle;
+
+/// An app that trusts one proxy hop, so tests can speak from several client addresses.
+async fn behind_one_proxy() -> App {
+    App::with_config(|c| c.trusted_proxy_hops = 1).await
+}
+
+const NEW_PASSWORD: &str = "Nieuw-Wachtwoord-7";
+
+async fn status_of(app: &App, email: &str) -> (String, Option<String>) {
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query_as("SELECT status, password_hash FROM tenant.users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&mut owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_invitation_accepted_after_blocking_is_refused() {
+    let app = App::new().await;
+    let m = app.member("blok-uitn").await;
+    app.user(&m, "admin@blok-uitn.test", Role::Admin).await;
+    let admin = app.token(&m, "admin@blok-uitn.test").await;
+    let res = app
+        .client
+        .post("blok-uitn", "/api/v1/users")
+        .bearer(&admin)
+        .json(&json!({ "email": "verkeerd@blok-uitn.test", "roles": ["admin"] }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let id = res.json()["user"]["id"].as_str().unwrap().to_owned();
+    let token = app
+        .mailed_token("verkeerd@blok-uitn.test", "uitnodiging")
+        .await;
+
+    app.client
+        .post("blok-uitn", &format!("/api/v1/users/{id}/block"))
+        .bearer(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    let page = app
+        .client
+        .get("blok-uitn", &format!("/uitnodiging/{token}"))
+        .send()
+        .await;
+    page.assert_status(StatusCode::GONE);
+    assert!(page.text().contains("ingetrokken"), "{}", page.text());
+    let res = app
+        .client
+        .post("blok-uitn", &format!("/uitnodiging/{token}"))
+        .form(&[
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::GONE);
+    assert!(res.set_cookie("zk_session").is_none());
+    assert_eq!(
+        status_of(&app, "verkeerd@blok-uitn.test").await,
+        ("disabled".to_owned(), None)
+    );
+
+    // Unblocking does not revive the old link: the admin has to invite again.
+    app.client
+        .post("blok-uitn", &format!("/api/v1/users/{id}/unblock"))
+        .bearer(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    app.client
+        .post("blok-uitn", &format!("/uitnodiging/{token}"))
+        .form(&[
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .assert_status(StatusCode::GONE);
+    assert_eq!(
+        status_of(&app, "verkeerd@blok-uitn.test").await.0,
+        "invited"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_after_blocking_is_refused() {
+    let app = App::new().await;
+    let m = app.member("blok-herstel").await;
+    app.user(&m, "admin@blok-herstel.test", Role::Admin).await;
+    let learner = app
+        .user(&m, "leerling@blok-herstel.test", Role::Learner)
+        .await;
+    let admin = app.token(&m, "admin@blok-herstel.test").await;
+    app.client
+        .post("blok-herstel", "/wachtwoord-vergeten")
+        .form(&[("email", "leerling@blok-herstel.test")])
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let token = app
+        .mailed_token("leerling@blok-herstel.test", "wachtwoord-herstellen")
+        .await;
+    let (_, hash_before) = status_of(&app, "leerling@blok-herstel.test").await;
+
+    app.client
+        .post("blok-herstel", &format!("/api/v1/users/{learner}/block"))
+        .bearer(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let res = app
+        .client
+        .post("blok-herstel", &format!("/wachtwoord-herstellen/{token}"))
+        .form(&[
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::GONE);
+    assert_eq!(
+        status_of(&app, "leerling@blok-herstel.test").await,
+        ("disabled".to_owned(), hash_before)
+    );
+    app.client
+        .post("blok-herstel", "/inloggen")
+        .form(&[
+            ("email", "leerling@blok-herstel.test"),
+            ("password", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn no_link_activates_a_blocked_account_even_if_it_was_not_revoked() {
+    // Defence in depth: a link that somehow stayed open still cannot reactivate the account.
+    let app = App::new().await;
+    let m = app.member("diep").await;
+    app.user(&m, "admin@diep.test", Role::Admin).await;
+    let admin = app.token(&m, "admin@diep.test").await;
+    app.client
+        .post("diep", "/api/v1/users")
+        .bearer(&admin)
+        .json(&json!({ "email": "nieuw@diep.test", "roles": ["learner"] }))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let token = app.mailed_token("nieuw@diep.test", "uitnodiging").await;
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE tenant.users SET status = 'disabled' WHERE email = 'nieuw@diep.test'")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    app.client
+        .post("diep", &format!("/uitnodiging/{token}"))
+        .form(&[
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .assert_status(StatusCode::GONE);
+    assert_eq!(status_of(&app, "nieuw@diep.test").await.0, "disabled");
+}
+
+#[tokio::test]
+async fn an_admin_withdraws_a_pending_invitation() {
+    let app = App::new().await;
+    let m = app.member("intrek").await;
+    let other = app.member("intrek-ander").await;
+    app.user(&m, "admin@intrek.test", Role::Admin).await;
+    let active = app.user(&m, "actief@intrek.test", Role::Learner).await;
+    let admin = app.login("intrek", "admin@intrek.test").await;
+    let res = app
+        .client
+        .post("intrek", "/beheer")
+        .cookie(&format!("zk_session={admin}"))
+        .form(&[("email", "per-ongeluk@intrek.test"), ("roles", "admin")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let token = app
+        .mailed_token("per-ongeluk@intrek.test", "uitnodiging")
+        .await;
+    let id: uuid::Uuid = {
+        let mut owner = app.db.owner().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM tenant.users WHERE email = 'per-ongeluk@intrek.test'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap()
+    };
+    let page = app
+        .client
+        .get("intrek", "/beheer")
+        .cookie(&format!("zk_session={admin}"))
+        .send()
+        .await
+        .text();
+    let action = format!("/beheer/gebruikers/{id}/uitnodiging-intrekken");
+    assert!(page.contains(&action), "the pending row offers to withdraw");
+    assert!(!page.contains(&format!(
+        "/beheer/gebruikers/{active}/uitnodiging-intrekken"
+    )));
+
+    // Another member's admin cannot withdraw it.
+    app.user(&other, "admin@intrek-ander.test", Role::Admin)
+        .await;
+    let foreign = app.token(&other, "admin@intrek-ander.test").await;
+    app.client
+        .request(
+            http::Method::DELETE,
+            "intrek-ander",
+            &format!("/api/v1/users/{id}/invitation"),
+        )
+        .bearer(&foreign)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    let res = app
+        .client
+        .post("intrek", &action)
+        .cookie(&format!("zk_session={admin}"))
+        .form(&[])
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert!(res
+        .text()
+        .contains("De uitnodiging van per-ongeluk@intrek.test is ingetrokken"));
+    app.client
+        .post("intrek", &format!("/uitnodiging/{token}"))
+        .form(&[
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let mut owner = app.db.owner().await.unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM tenant.users WHERE id = $1)
+              + (SELECT count(*) FROM tenant.invites WHERE user_id = $1)
+              + (SELECT count(*) FROM tenant.casbin_rule WHERE v0 = $1::text)",
+    )
+    .bind(id)
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the pending account, its links and roles are gone");
+
+    // The address can be invited again; an account in use is blocked, not withdrawn.
+    let admin_token = app.token(&m, "admin@intrek.test").await;
+    app.client
+        .post("intrek", "/api/v1/users")
+        .bearer(&admin_token)
+        .json(&json!({ "email": "per-ongeluk@intrek.test", "roles": ["learner"] }))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let res = app
+        .client
+        .request(
+            http::Method::DELETE,
+            "intrek",
+            &format!("/api/v1/users/{active}/invitation"),
+        )
+        .bearer(&admin_token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(res.error_code(), "not_pending");
+    app.login("intrek", "actief@intrek.test").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_are_counted_before_hashing() {
+    let app = behind_one_proxy().await;
+    let m = app.member("race").await;
+    app.user(&m, "leerling@race.test", Role::Learner).await;
+    let before = app.platform.metrics.password_hashes();
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..25 {
+        let client = app.client.clone();
+        attempts.spawn(async move {
+            client
+                .post("race", "/inloggen")
+                .header("x-forwarded-for", "203.0.113.66")
+                .form(&[("email", "leerling@race.test"), ("password", "fout-fout-1")])
+                .send()
+                .await
+                .status
+        });
+    }
+    let mut statuses = vec![];
+    while let Some(status) = attempts.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let limit = throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS as usize;
+    assert_eq!((wrong, refused), (limit, 25 - limit), "{statuses:?}");
+    assert_eq!(
+        app.platform.metrics.password_hashes() - before,
+        limit as u64,
+        "only the attempts within the limit were hashed"
+    );
+
+    // The stranger's address is locked out of this account, without hashing…
+    let res = app
+        .login_from("race", "leerling@race.test", PASSWORD, "203.0.113.66")
+        .await;
+    res.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.platform.metrics.password_hashes() - before,
+        limit as u64
+    );
+    // …but the learner, elsewhere, logs in; that success lifts the account's counters.
+    app.login_from("race", "leerling@race.test", PASSWORD, "198.51.100.4")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    app.login_from("race", "leerling@race.test", PASSWORD, "203.0.113.66")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_locked_out_account_gets_back_in_through_a_reset_link() {
+    let app = App::new().await;
+    let m = app.member("slot").await;
+    app.user(&m, "leerling@slot.test", Role::Learner).await;
+    for _ in 0..throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS {
+        app.client
+            .post("slot", "/inloggen")
+            .form(&[("email", "leerling@slot.test"), ("password", "fout-fout-1")])
+            .send()
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+    }
+    app.client
+        .post("slot", "/inloggen")
+        .form(&[("email", "leerling@slot.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
+    app.client
+        .post("slot", "/wachtwoord-vergeten")
+        .form(&[("email", "leerling@slot.test")])
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let token = app
+        .mailed_token("leerling@slot.test", "wachtwoord-herstellen")
+        .await;
+    app.client
+        .post("slot", &format!("/wachtwoord-herstellen/{token}"))
+        .form(&[
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    app.client
+        .post("slot", "/inloggen")
+        .form(&[("email", "leerling@slot.test"), ("password", NEW_PASSWORD)])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_address_does_not_escape_the_address_limit() {
+    let app = behind_one_proxy().await;
+    let m = app.member("spoof").await;
+    app.user(&m, "leerling@spoof.test", Role::Learner).await;
+    // The client writes a new address in front each time; the proxy appends the real one.
+    for i in 0..throttle::LOGIN_PER_ADDRESS {
+        let res = app
+            .login_from(
+                "spoof",
+                &format!("raden{i}@spoof.test"),
+                "fout-fout-1",
+                &format!("10.66.{}.{}, 203.0.113.9", i / 250, i % 250),
+            )
+            .await;
+        res.assert_status(StatusCode::UNAUTHORIZED);
+    }
+    let res = app
+        .login_from(
+            "spoof",
+            "leerling@spoof.test",
+            PASSWORD,
+            "192.0.2.1, 203.0.113.9",
+        )
+        .await;
+    res.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    // Another real address is not affected.
+    app.login_from(
+        "spoof",
+        "leerling@spoof.test",
+        PASSWORD,
+        "203.0.113.9, 198.51.100.7",
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_bogus_link_tokens_costs_no_hashing() {
+    let app = behind_one_proxy().await;
+    let m = app.member("vloed").await;
+    app.user(&m, "leerling@vloed.test", Role::Learner).await;
+    let before = app.platform.metrics.password_hashes();
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let client = app.client.clone();
+        let path = if i % 2 == 0 {
+            format!("/uitnodiging/bogus-token-{i}")
+        } else {
+            format!("/wachtwoord-herstellen/bogus-token-{i}")
+        };
+        posts.spawn(async move {
+            client
+                .post("vloed", &path)
+                .header("x-forwarded-for", "203.0.113.50")
+                .form(&[
+                    ("password", NEW_PASSWORD),
+                    ("password_confirm", NEW_PASSWORD),
+                ])
+                .send()
+                .await
+                .status
+        });
+    }
+    let mut statuses = vec![];
+    while let Some(status) = posts.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    assert_eq!(
+        app.platform.metrics.password_hashes(),
+        before,
+        "no bogus token was hashed for"
+    );
+    let limit = throttle::LINK_FORMS_PER_ADDRESS as usize;
+    let not_found = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::NOT_FOUND)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((not_found, refused), (limit, 40 - limit), "{statuses:?}");
+    // Logins go on as usual.
+    app.login_from("vloed", "leerling@vloed.test", PASSWORD, "198.51.100.8")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn reset_mails_are_throttled_per_account_and_per_address() {
+    let app = behind_one_proxy().await;
+    let m = app.member("postbus").await;
+    app.user(&m, "leerling@postbus.test", Role::Learner).await;
+    async fn request(app: &App, email: &str, ip: &str) -> zk_test_support::TestResponse {
+        app.client
+            .post("postbus", "/wachtwoord-vergeten")
+            .header("x-forwarded-for", ip)
+            .form(&[("email", email)])
+            .send()
+            .await
+    }
+    let mut statuses = vec![];
+    for i in 0..20 {
+        // From several addresses: the per-account limit holds across them.
+        let ip = ["203.0.113.1", "203.0.113.2", "203.0.113.3"][i % 3];
+        statuses.push(request(&app, "leerling@postbus.test", ip).await.status);
+    }
+    let sent = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(sent, throttle::RESET_MAILS_PER_ACCOUNT as usize);
+    let mut owner = app.db.owner().await.unwrap();
+    let mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tenant.outbox WHERE recipient = 'leerling@postbus.test'",
+    )
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(mails, throttle::RESET_MAILS_PER_ACCOUNT as i64);
+    let res = request(&app, "leerling@postbus.test", "203.0.113.1").await;
+    res.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().contains("Te veel verzoeken"));
+
+    // Per address, whatever the account (existing or not: the answer never tells).
+    for i in 0..throttle::RESET_MAILS_PER_ADDRESS {
+        request(&app, &format!("niemand{i}@postbus.test"), "198.51.100.20")
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    request(&app, "iemand-anders@postbus.test", "198.51.100.20")
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
+}
