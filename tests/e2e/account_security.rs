@@ -521,3 +521,56 @@ async fn reset_mails_are_throttled_per_account_and_per_address() {
         .await
         .assert_status(StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn the_return_address_after_login_stays_on_the_portal() {
+    let app = App::new().await;
+    let m = app.member("terug").await;
+    app.user(&m, "leerling@terug.test", Role::Learner).await;
+    let login = |terug: &'static str| {
+        app.client
+            .post("terug", "/inloggen")
+            .form(&[
+                ("email", "leerling@terug.test"),
+                ("password", PASSWORD),
+                ("terug", terug),
+            ])
+            .send()
+    };
+    for evil in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%2F%2Fevil.example",
+        "/%5C%5Cevil.example",
+        "/%09/evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/@evil.example/../..//evil.example",
+    ] {
+        let res = login(evil).await;
+        res.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(res.location().as_deref(), Some("/"), "{evil:?}");
+    }
+    let res = login("/beheer?tab=2").await;
+    assert_eq!(res.location().as_deref(), Some("/beheer?tab=2"));
+    // The language switch goes back only to a path of this portal as well.
+    let res = app
+        .client
+        .get("terug", "/taal/en")
+        .header("referer", "http://evil.example//evil.example/")
+        .send()
+        .await;
+    assert_eq!(res.location().as_deref(), Some("/"));
+    let res = app
+        .client
+        .get("terug", "/taal/en")
+        .header(
+            "referer",
+            "http://terug.localhost:8080/inloggen?terug=/beheer",
+        )
+        .send()
+        .await;
+    assert_eq!(res.location().as_deref(), Some("/inloggen?terug=/beheer"));
+}

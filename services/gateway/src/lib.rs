@@ -15,7 +15,7 @@ use axum::{
 };
 use serde_json::Value;
 use zk_kernel::{
-    http::{see_other, set_cookie, LANG_COOKIE},
+    http::{local_path, see_other, set_cookie, LANG_COOKIE},
     web::Lang,
     AppError, Platform,
 };
@@ -97,9 +97,11 @@ async fn switch_language(
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/taal/"))
-        .unwrap_or_else(|| "/".into());
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .and_then(local_path)
+        .filter(|p| !p.starts_with("/taal/"))
+        .unwrap_or("/")
+        .to_owned();
     let mut res = see_other(&back);
     res.headers_mut().append(
         header::SET_COOKIE,

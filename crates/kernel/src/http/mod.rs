@@ -30,6 +30,62 @@ pub fn url_encode(s: &str) -> String {
         .collect()
 }
 
+/// `target` if it is safe to redirect to: a path on the requesting origin, never anything a
+/// browser could read as another host. Only URL characters are allowed (no whitespace, control
+/// characters or backslashes, which browsers strip or turn into slashes); after decoding percent
+/// escapes (repeatedly) the path must start with one slash, hold no `//` and no backslash; and
+/// resolved against an origin it must stay on that origin. Anything else is `None`.
+pub fn local_path(target: &str) -> Option<&str> {
+    const ALLOWED: &[u8] = b"-._~/?=&%+,;:@!*'()#";
+    if target.len() > 2048
+        || !target.starts_with('/')
+        || !target
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || ALLOWED.contains(&b))
+    {
+        return None;
+    }
+    let mut decoded = target.to_owned();
+    for _ in 0..4 {
+        let path = decoded.split(['?', '#']).next().unwrap_or_default();
+        if !path.starts_with('/')
+            || path.contains("//")
+            || path.contains('\\')
+            || path.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return None;
+        }
+        let next = percent_decode(&decoded);
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    let base = url::Url::parse("http://zorgklas.invalid/").ok()?;
+    let joined = base.join(target).ok()?;
+    (joined.host_str() == Some("zorgklas.invalid") && joined.scheme() == "http").then_some(target)
+}
+
+/// Decodes `%XX` escapes (invalid ones are left as they are); bytes that are no UTF-8 become U+FFFD.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The value of a cookie.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -97,4 +153,48 @@ pub fn see_other(to: &str) -> Response {
         .header(header::LOCATION, to)
         .body(Body::empty())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn return_targets_stay_on_the_origin() {
+        for ok in [
+            "/",
+            "/beheer",
+            "/beheer/huisstijl?opgeslagen=1",
+            "/leren/module-1#blok-3",
+            "/zoeken?q=wond%20zorg",
+        ] {
+            assert_eq!(local_path(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%5c%5cevil.example",
+            "/%252F%252Fevil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/.//evil.example",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "@evil.example",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 }

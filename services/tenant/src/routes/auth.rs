@@ -11,16 +11,16 @@ use serde::Deserialize;
 use serde_json::json;
 use zk_kernel::{
     auth::SESSION_COOKIE,
-    http::{cookie, see_other, set_cookie, ClientIp, CsrfForm, RequestContext},
+    http::{cookie, local_path, see_other, set_cookie, ClientIp, CsrfForm, RequestContext},
     AppResult, Platform,
 };
 
-/// Where to go after login: a local path only (no open redirects).
+/// Where to go after login: a path on this portal only (no open redirects).
 fn safe_return(terug: Option<&str>, ctx: &RequestContext) -> String {
-    match terug {
-        Some(t) if t.starts_with('/') && !t.starts_with("//") && !t.contains('\\') => t.to_owned(),
-        _ if ctx.tenant.is_platform => "/console".to_owned(),
-        _ => "/".to_owned(),
+    match terug.and_then(local_path) {
+        Some(t) => t.to_owned(),
+        None if ctx.tenant.is_platform => "/console".to_owned(),
+        None => "/".to_owned(),
     }
 }
 
