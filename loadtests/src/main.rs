@@ -123,7 +123,8 @@ struct BenchArgs {
     /// Concurrent workers (one keep-alive connection each).
     #[arg(short, long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
     concurrency: u32,
-    /// Concurrent workers for the login scenario (default: --concurrency).
+    /// Concurrent workers for the login scenario (default: --concurrency, at most 4: the server
+    /// throttles in-flight logins of one account from one address at 5).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     login_concurrency: Option<u32>,
     /// Measured seconds per run.
@@ -376,11 +377,12 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     .zip(host.as_deref())
                     .context("no server target")?;
                 let (email, password) = args.credentials.get()?;
-                let template =
-                    scenario::login_template(host, email, password, &scenario::csrf_token())?;
-                let c = args
-                    .login_concurrency
-                    .map_or(shape.concurrency, |c| c as usize);
+                let form = scenario::obtain_login_form(target, host, timeout).await?;
+                let template = scenario::login_template(host, email, password, &form)?;
+                let c = args.login_concurrency.map_or(
+                    shape.concurrency.min(scenario::MAX_LOGIN_CONCURRENCY),
+                    |c| c as usize,
+                );
                 (target, template, c)
             }
         };
@@ -413,7 +415,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             "cpus": cpus,
             "rounds": args.alternate,
             "concurrency": args.concurrency,
-            "login_concurrency": args.login_concurrency.unwrap_or(args.concurrency),
+            "login_concurrency": args.login_concurrency.map_or(
+                (args.concurrency as usize).min(scenario::MAX_LOGIN_CONCURRENCY),
+                |c| c as usize
+            ),
             "duration_s": args.duration,
             "warmup_s": args.warmup,
             "scenarios": scenarios.iter().map(|s| s.name()).collect::<Vec<_>>(),

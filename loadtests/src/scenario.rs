@@ -3,20 +3,23 @@
 //! * `trivial` — `GET /` on the in-process axum handler (the baseline).
 //! * `home` — `GET /` on a member's subdomain of a running Zorgklas server, logged in as a
 //!   learner (`Cookie: zk_session=…`); only `200` counts.
-//! * `login` — `POST /inloggen` with a double-submit CSRF token; only `303` with a
-//!   `Set-Cookie: zk_session=…` counts.
+//! * `login` — `POST /inloggen` with the CSRF cookie and token of one login page fetched up front
+//!   (the token is an HMAC of the cookie); only `303` with a `Set-Cookie: zk_session=…` counts.
 
 use crate::client::{cookie_from_set_cookie, send_once, Expect, Template};
 use crate::target::Target;
 use anyhow::{bail, Context};
 use http::{header, Method};
-use rand::{distributions::Alphanumeric, Rng};
 use std::time::Duration;
 
 /// Name of the session cookie the Zorgklas server sets.
 pub const SESSION_COOKIE: &str = "zk_session";
-/// Name of the CSRF cookie (its value must equal the form's `csrf` field).
+/// Name of the anonymous CSRF cookie (the form's `csrf` field is the server's HMAC of it).
 pub const CSRF_COOKIE: &str = "zk_csrf";
+/// The most login workers that make sense against one account from one address: the server lets
+/// at most 5 logins of an account from one address be in flight (it counts them before hashing)
+/// and answers the rest 429 at once.
+pub const MAX_LOGIN_CONCURRENCY: usize = 4;
 /// The login form's path.
 pub const LOGIN_PATH: &str = "/inloggen";
 
@@ -47,16 +50,6 @@ impl Scenario {
     }
 }
 
-/// A random 43-character token (the length of 32 random bytes in unpadded base64url), made once
-/// per process and used both as the `zk_csrf` cookie and the form's `csrf` field.
-pub fn csrf_token() -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(43)
-        .map(char::from)
-        .collect()
-}
-
 /// `GET /` on the trivial server.
 pub fn trivial_template(target: Target) -> anyhow::Result<Template> {
     Template::new(Method::GET, "/", &target.to_string(), Expect::TwoOrThree)
@@ -68,24 +61,59 @@ pub fn home_template(host: &str, path: &str, session: &str) -> anyhow::Result<Te
         .header(header::COOKIE, &format!("{SESSION_COOKIE}={session}"))
 }
 
-/// `POST /inloggen` with `email`, `password` and the double-submit CSRF token.
+/// A login page's CSRF cookie and the form token that goes with it.
+#[derive(Clone, Debug)]
+pub struct LoginForm {
+    pub cookie: String,
+    pub token: String,
+}
+
+/// `POST /inloggen` with `email`, `password` and a login page's CSRF cookie and token.
 pub fn login_template(
     host: &str,
     email: &str,
     password: &str,
-    csrf: &str,
+    form: &LoginForm,
 ) -> anyhow::Result<Template> {
-    let form =
-        serde_urlencoded::to_string([("email", email), ("password", password), ("csrf", csrf)])
-            .context("encoding the login form")?;
+    let body = serde_urlencoded::to_string([
+        ("email", email),
+        ("password", password),
+        ("csrf", form.token.as_str()),
+    ])
+    .context("encoding the login form")?;
     Ok(Template::new(
         Method::POST,
         LOGIN_PATH,
         host,
         Expect::SeeOtherWithCookie(SESSION_COOKIE),
     )?
-    .header(header::COOKIE, &format!("{CSRF_COOKIE}={csrf}"))?
-    .body("application/x-www-form-urlencoded", form))
+    .header(header::COOKIE, &format!("{CSRF_COOKIE}={}", form.cookie))?
+    .body("application/x-www-form-urlencoded", body))
+}
+
+/// The `csrf` field of a page.
+fn form_token(html: &str) -> Option<String> {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+}
+
+/// Fetches the login page once for its CSRF cookie and token.
+pub async fn obtain_login_form(
+    target: Target,
+    host: &str,
+    timeout: Duration,
+) -> anyhow::Result<LoginForm> {
+    let page = Template::new(Method::GET, LOGIN_PATH, host, Expect::Ok200)?;
+    let res = send_once(target, &page, timeout)
+        .await
+        .with_context(|| format!("fetching the login page at {target} (Host: {host})"))?;
+    let cookie = cookie_from_set_cookie(res.headers(), CSRF_COOKIE)
+        .with_context(|| format!("the login page set no {CSRF_COOKIE} cookie"))?;
+    let token = form_token(&String::from_utf8_lossy(res.body()))
+        .context("the login page has no csrf field")?;
+    Ok(LoginForm { cookie, token })
 }
 
 /// Logs in once and returns the value of the `zk_session` cookie.
@@ -96,7 +124,8 @@ pub async fn obtain_session(
     password: &str,
     timeout: Duration,
 ) -> anyhow::Result<String> {
-    let template = login_template(host, email, password, &csrf_token())?;
+    let form = obtain_login_form(target, host, timeout).await?;
+    let template = login_template(host, email, password, &form)?;
     let res = send_once(target, &template, timeout)
         .await
         .with_context(|| format!("logging in as {email} at {target} (Host: {host})"))?;
@@ -121,21 +150,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csrf_token_shape() {
-        let t = csrf_token();
-        assert_eq!(t.len(), 43);
-        assert!(t.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_ne!(t, csrf_token());
+    fn the_csrf_field_is_read_from_the_page() {
+        let html = r#"<form><input type="hidden" name="csrf" value="abc-_12"><input name="x">"#;
+        assert_eq!(form_token(html).as_deref(), Some("abc-_12"));
+        assert_eq!(form_token("<form></form>"), None);
     }
 
     #[test]
-    fn login_request_is_double_submit() {
-        let t =
-            login_template("bench.localhost:18080", "a+b@x.test", "p&q=r", "T").expect("template");
+    fn login_request_carries_the_cookie_and_its_token() {
+        let form = LoginForm {
+            cookie: "C".into(),
+            token: "T".into(),
+        };
+        let t = login_template("bench.localhost:18080", "a+b@x.test", "p&q=r", &form)
+            .expect("template");
         assert_eq!(t.method, Method::POST);
         assert_eq!(t.uri.path(), "/inloggen");
         assert_eq!(t.headers[header::HOST], "bench.localhost:18080");
-        assert_eq!(t.headers[header::COOKIE], "zk_csrf=T");
+        assert_eq!(t.headers[header::COOKIE], "zk_csrf=C");
         assert_eq!(
             t.headers[header::CONTENT_TYPE],
             "application/x-www-form-urlencoded"

@@ -172,24 +172,22 @@ async fn the_cached_learner_home_follows_branding_roles_and_csrf_tokens() {
     let m = app.member("cache").await;
     let learner = app.user(&m, "leerling@cache.test", Role::Learner).await;
     let session = app.login("cache", "leerling@cache.test").await;
-    let home = |csrf: &'static str| {
+    let home = |session: String| {
         app.client
             .get("cache", "/")
             .cookie(&format!("zk_session={session}"))
-            .cookie(&format!("zk_csrf={csrf}"))
             .send()
     };
-    let first = home("csrf-token-one-0123456789abcdefghijklmnopqrs")
-        .await
-        .text();
+    let first = home(session.clone()).await.text();
     assert!(first.contains("Zorg cache") && first.contains("<li>Leerling</li>"));
-    assert!(first.contains("value=\"csrf-token-one-0123456789abcdefghijklmnopqrs\""));
-    // Same page from the cache, with the other request's own token.
-    let second = home("csrf-token-two-0123456789abcdefghijklmnopqrs")
-        .await
-        .text();
-    assert!(second.contains("value=\"csrf-token-two-0123456789abcdefghijklmnopqrs\""));
-    assert!(!second.contains("csrf-token-one"));
+    let token = zk_test_support::csrf_for_session(&session);
+    assert!(first.contains(&format!("value=\"{token}\"")));
+    // Same page from the cache (same user), with the other session's own token.
+    let other = app.login("cache", "leerling@cache.test").await;
+    let second = home(other.clone()).await.text();
+    let other_token = zk_test_support::csrf_for_session(&other);
+    assert!(second.contains(&format!("value=\"{other_token}\"")));
+    assert!(!second.contains(&token));
 
     let t = app.tenant(m.id).await;
     let input = zk_tenant::domain::branding::BrandingInput {
@@ -202,9 +200,7 @@ async fn the_cached_learner_home_follows_branding_roles_and_csrf_tokens() {
     zk_tenant::domain::branding::update(&app.platform, &t, &input)
         .await
         .unwrap();
-    let after = home("csrf-token-one-0123456789abcdefghijklmnopqrs")
-        .await
-        .text();
+    let after = home(session.clone()).await.text();
     assert!(
         after.contains("Nieuwe Naam Zorg") && after.contains("Vernieuwd welkom"),
         "{after}"
@@ -220,9 +216,7 @@ async fn the_cached_learner_home_follows_branding_roles_and_csrf_tokens() {
     )
     .await
     .unwrap();
-    let after = home("csrf-token-one-0123456789abcdefghijklmnopqrs")
-        .await
-        .text();
+    let after = home(session.clone()).await.text();
     assert!(
         after.contains("<li>Docent</li>") && !after.contains("<li>Leerling</li>"),
         "{after}"

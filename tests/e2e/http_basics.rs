@@ -32,7 +32,19 @@ async fn probes_and_metrics() {
     let app = App::new().await;
     let c = &app.client;
     assert_eq!(c.get("", "/healthz").send().await.text(), "ok");
-    assert_eq!(c.get("nergens", "/readyz").send().await.text(), "ready");
+    assert_eq!(c.get("nergens", "/healthz").send().await.text(), "ok");
+    assert_eq!(c.get("", "/readyz").send().await.text(), "ready");
+    assert_eq!(c.get("127.0.0.1", "/readyz").send().await.text(), "ready");
+    // Readiness and metrics are no business of a member's portal (nor of an unknown host).
+    let m = app.member("metriek").await;
+    let _ = m;
+    for host in ["metriek", "nergens"] {
+        for path in ["/readyz", "/metrics"] {
+            let res = c.get(host, path).send().await;
+            res.assert_status(StatusCode::NOT_FOUND);
+            assert!(!res.text().contains("zk_http_requests_total"));
+        }
+    }
     c.get("", "/inloggen")
         .send()
         .await

@@ -119,13 +119,21 @@ async fn core_flow_through_separate_processes() {
         .await
         .unwrap();
     assert_eq!(form.status(), 200);
-    let csrf = cookie(&form, "zk_csrf").expect("csrf cookie from the tenant process");
-    assert!(form.text().await.unwrap().contains("beheer@split.test"));
+    let anonymous = cookie(&form, "zk_csrf").expect("csrf cookie from the tenant process");
+    let html = form.text().await.unwrap();
+    assert!(html.contains("beheer@split.test"));
+    // The form's token is bound to that cookie by the tenant process's key.
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf field")
+        .to_owned();
 
     let res = client
         .post(url(&path))
         .header("host", &member_host)
-        .header("cookie", format!("zk_csrf={csrf}"))
+        .header("cookie", format!("zk_csrf={anonymous}"))
         .form(&[
             ("csrf", csrf.as_str()),
             ("password", "Split-Zorg-2026"),
@@ -140,7 +148,7 @@ async fn core_flow_through_separate_processes() {
     let res = client
         .post(url("/inloggen"))
         .header("host", &member_host)
-        .header("cookie", format!("zk_csrf={csrf}"))
+        .header("cookie", format!("zk_csrf={anonymous}"))
         .form(&[
             ("csrf", csrf.as_str()),
             ("email", "beheer@split.test"),

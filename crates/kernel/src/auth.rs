@@ -20,9 +20,6 @@ use std::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "zk_session";
-
 /// How the principal proved who it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

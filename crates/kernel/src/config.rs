@@ -64,6 +64,11 @@ pub struct Config {
     /// mode counts as one). The client address is taken this many entries from the right;
     /// 0 = the header is ignored and the connection's address is used.
     pub trusted_proxy_hops: usize,
+    /// Server key for CSRF tokens (HMAC). Every process of one deployment needs the same key;
+    /// unset, each process makes a random one at start (fine for one process).
+    pub secret_key: Secret,
+    /// True when `secret_key` was made at start because `ZK_SECRET_KEY` is unset.
+    pub secret_key_generated: bool,
     /// Bearer token that `/metrics` requires; `None` = open (embedded/dev default).
     pub metrics_token: Option<Secret>,
     /// Upstream services for the gateway in split mode.
@@ -98,6 +103,20 @@ fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
         Some(v) => v
             .parse()
             .map_err(|_| anyhow::anyhow!("{name} has an invalid value: {v:?}")),
+    }
+}
+
+/// The key test configurations use (test clients make CSRF tokens with it).
+pub const TEST_SECRET_KEY: &str = "zorgklas-test-secret-key-0123456789abcdef";
+
+/// `ZK_SECRET_KEY` (at least 32 characters), or a random key for this process.
+fn secret_key() -> anyhow::Result<Secret> {
+    match var("ZK_SECRET_KEY") {
+        Some(k) if k.trim().len() >= 32 => Ok(Secret::new(k.trim())),
+        Some(_) => anyhow::bail!(
+            "ZK_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+        ),
+        None => Ok(Secret::new(crate::crypto::random_token())),
     }
 }
 
@@ -149,6 +168,8 @@ impl Config {
             body_limit: parse("ZK_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
             request_timeout: Duration::from_secs(parse("ZK_REQUEST_TIMEOUT_SECS", 30)?),
             trusted_proxy_hops: trusted_proxy_hops()?,
+            secret_key_generated: var("ZK_SECRET_KEY").is_none(),
+            secret_key: secret_key()?,
             metrics_token: var("ZK_METRICS_TOKEN").map(Secret::new),
             upstreams: Upstreams {
                 tenant: var("ZK_TENANT_URL"),
@@ -178,6 +199,8 @@ impl Config {
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             trusted_proxy_hops: 0,
+            secret_key: Secret::new(TEST_SECRET_KEY),
+            secret_key_generated: false,
             metrics_token: None,
             upstreams: Upstreams::default(),
         }
@@ -212,8 +235,27 @@ impl Config {
         self.url_for_host(&self.base_domain)
     }
 
-    /// Whether cookies must carry `Secure` (everything but plain-http localhost).
+    /// Whether the platform is served over https: cookies then carry `Secure` and the `__Host-`
+    /// prefix (so no sibling subdomain can set them), and responses carry HSTS.
     pub fn secure_cookies(&self) -> bool {
         self.public_scheme == "https"
+    }
+
+    /// Name of the session cookie (`__Host-zk_session` over https).
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-zk_session"
+        } else {
+            "zk_session"
+        }
+    }
+
+    /// Name of the anonymous CSRF cookie (`__Host-zk_csrf` over https).
+    pub fn csrf_cookie(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-zk_csrf"
+        } else {
+            "zk_csrf"
+        }
     }
 }

@@ -4,6 +4,7 @@ use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, SaltString},
     Argon2,
 };
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -18,6 +19,24 @@ pub fn random_token() -> String {
 /// SHA-256 of a token: what the database stores instead of the token.
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// HMAC-SHA256 of `message` under `key`.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// The CSRF token of a browser: an HMAC under the server key of what the token is bound to (the
+/// session cookie, or before login an anonymous cookie), URL-safe base64. Nobody without the key
+/// can make a token for a cookie, and a token is worth nothing with another cookie.
+pub fn csrf_token(key: &[u8], bound_to: &str) -> String {
+    use base64::Engine;
+    let mac = hmac_sha256(key, format!("zk-csrf-v1:{bound_to}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac)
 }
 
 /// Constant-time equality of two strings.
@@ -215,6 +234,20 @@ mod tests {
         let h = hash_password_async("zorg-klas-1".into()).await.unwrap();
         assert!(verify_password_async("zorg-klas-1".into(), h.clone()).await);
         assert!(!verify_password_async("zorg-klas-2".into(), h).await);
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_and_csrf_tokens_are_bound() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        let t = csrf_token(b"k", "s:session-a");
+        assert_eq!(t.len(), 43);
+        assert_eq!(t, csrf_token(b"k", "s:session-a"));
+        assert_ne!(t, csrf_token(b"k", "s:session-b"));
+        assert_ne!(t, csrf_token(b"other-key", "s:session-a"));
     }
 
     #[test]

@@ -44,6 +44,12 @@ impl Platform {
     /// Connects, loads policies and the theme, and starts the notification listener.
     /// Migrations are not run here (`zorgklas migrate`, `demo` and tests do that).
     pub async fn start(config: Config) -> anyhow::Result<Self> {
+        if config.secret_key_generated && config.secure_cookies() {
+            tracing::warn!(
+                "ZK_SECRET_KEY is not set: this process made its own key, so forms only work on \
+                 this process and until it restarts; set one key for every process"
+            );
+        }
         let db = Db::connect(&config)?;
         let migrated: Option<String> =
             sqlx::query_scalar("SELECT to_regclass('tenant.casbin_rule')::text")

@@ -87,10 +87,12 @@ pub struct Theme {
     locales: Arc<Locales>,
     statics: HashMap<String, (&'static str, String)>,
     pages: std::sync::RwLock<HashMap<String, Arc<str>>>,
+    /// Stands in for the CSRF token in cached pages and is replaced by the request's own token.
+    /// Random per process and never sent, so no text a member writes (a welcome text, say) can
+    /// contain it and carry a visitor's token out.
+    csrf_mark: String,
 }
 
-/// Stands in for the CSRF token in cached pages; replaced by the request's own token.
-const CSRF_MARK: &str = "__zk_csrf_token__";
 /// Rendered pages kept before the cache is emptied (a few KB each).
 const PAGE_CACHE_LIMIT: usize = 2_000;
 
@@ -167,6 +169,7 @@ impl Theme {
             locales,
             statics,
             pages: Default::default(),
+            csrf_mark: format!("zkcsrf{}", crate::crypto::random_token()),
         })
     }
 
@@ -245,7 +248,7 @@ impl Theme {
             Some(page) => page,
             None => {
                 let mut marked = ctx.clone();
-                marked.csrf = CSRF_MARK.to_owned();
+                marked.csrf = self.csrf_mark.clone();
                 let page: Arc<str> = self.render(template, &marked, data())?.0.into();
                 let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
                 if pages.len() >= PAGE_CACHE_LIMIT {
@@ -255,7 +258,7 @@ impl Theme {
                 page
             }
         };
-        Ok(Html(page.replace(CSRF_MARK, &ctx.csrf)))
+        Ok(Html(page.replace(&self.csrf_mark, &ctx.csrf)))
     }
 }
 

@@ -7,8 +7,24 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// The test CSRF token (double-submit: cookie and form field carry the same value).
-pub const CSRF: &str = "test-csrf-token-0123456789abcdefghijklmnopq";
+/// The anonymous CSRF cookie test requests send when they have no session.
+pub const CSRF_COOKIE_VALUE: &str = "test-csrf-token-0123456789abcdefghijklmnopq";
+
+/// The CSRF token the platform expects with a session cookie (tests run with the test key).
+pub fn csrf_for_session(session: &str) -> String {
+    zk_kernel::crypto::csrf_token(
+        zk_kernel::config::TEST_SECRET_KEY.as_bytes(),
+        &format!("s:{session}"),
+    )
+}
+
+/// The CSRF token the platform expects with an anonymous CSRF cookie.
+pub fn csrf_for_anonymous(cookie: &str) -> String {
+    zk_kernel::crypto::csrf_token(
+        zk_kernel::config::TEST_SECRET_KEY.as_bytes(),
+        &format!("a:{cookie}"),
+    )
+}
 
 /// A client for one router.
 #[derive(Clone)]
@@ -25,6 +41,8 @@ pub struct TestRequest {
     headers: Vec<(String, String)>,
     cookies: Vec<String>,
     body: Body,
+    /// Form fields, encoded at `send` with the CSRF token that fits the request's cookies.
+    form: Option<Vec<(String, String)>>,
 }
 
 /// A response, fully read.
@@ -59,6 +77,7 @@ impl TestClient {
             headers: vec![],
             cookies: vec![],
             body: Body::empty(),
+            form: None,
         }
     }
 
@@ -88,11 +107,10 @@ impl TestRequest {
         self.cookies.push(pair.to_owned());
         self
     }
-    /// The session cookie of a browser session, with the CSRF cookie and header an XHR would send.
+    /// The session cookie of a browser session, with the CSRF header a script would send.
     pub fn session(self, token: &str) -> Self {
         self.cookie(&format!("zk_session={token}"))
-            .cookie(&format!("zk_csrf={CSRF}"))
-            .header("x-csrf-token", CSRF)
+            .header("x-csrf-token", &csrf_for_session(token))
     }
     /// A JSON body.
     pub fn json(mut self, value: &Value) -> Self {
@@ -108,17 +126,38 @@ impl TestRequest {
         self.body = Body::from(bytes.into());
         self
     }
-    /// A form post with the test CSRF token in cookie and field.
+    /// A form post with the CSRF token a browser would have: bound to the session cookie when
+    /// the request has one (added before or after this call), else to the anonymous cookie.
     pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
-        let mut all: Vec<(&str, &str)> = vec![("csrf", CSRF)];
-        all.extend_from_slice(fields);
-        let encoded = serde_urlencoded::to_string(&all).unwrap_or_default();
-        self.cookies.push(format!("zk_csrf={CSRF}"));
-        self.body("application/x-www-form-urlencoded", encoded)
+        self.form = Some(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        self
     }
 
     /// Sends the request through the router.
-    pub async fn send(self) -> TestResponse {
+    pub async fn send(mut self) -> TestResponse {
+        if let Some(fields) = self.form.take() {
+            let session = self
+                .cookies
+                .iter()
+                .find_map(|c| c.strip_prefix("zk_session="))
+                .map(str::to_owned);
+            let token = match session {
+                Some(s) => csrf_for_session(&s),
+                None => {
+                    self.cookies.push(format!("zk_csrf={CSRF_COOKIE_VALUE}"));
+                    csrf_for_anonymous(CSRF_COOKIE_VALUE)
+                }
+            };
+            let mut all = vec![("csrf".to_owned(), token)];
+            all.extend(fields);
+            let encoded = serde_urlencoded::to_string(&all).unwrap_or_default();
+            self = self.body("application/x-www-form-urlencoded", encoded);
+        }
         let mut builder = Request::builder()
             .method(self.method)
             .uri(&self.path)

@@ -4,7 +4,8 @@
 
 use super::{cookie, is_mutating, set_cookie, url_encode};
 use crate::{
-    auth::{Principal, SESSION_COOKIE},
+    auth::Principal,
+    config::Config,
     crypto,
     error::{AppError, ErrorBody},
     platform::Platform,
@@ -21,8 +22,6 @@ use std::sync::Arc;
 use tower_http::request_id::RequestId;
 use tracing::Span;
 
-/// Name of the CSRF cookie (double-submit: forms carry the same value in `csrf`).
-pub const CSRF_COOKIE: &str = "zk_csrf";
 /// Name of the language cookie.
 pub const LANG_COOKIE: &str = "zk_lang";
 
@@ -32,6 +31,7 @@ pub struct RequestContext {
     pub tenant: Arc<Tenant>,
     pub principal: Option<Principal>,
     pub lang: Lang,
+    /// The CSRF token forms and session API calls must carry (see [`csrf_token`]).
     pub csrf: String,
     pub path: String,
     pub request_id: String,
@@ -49,9 +49,18 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     }
 }
 
-/// Paths that work without a tenant (probes and metrics).
-fn is_infrastructure(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/metrics")
+/// Operational paths that need no tenant: `/healthz` on every host; `/readyz` and `/metrics`
+/// only on the bare base domain or an address literal (probes and scrapers inside the
+/// deployment), never on a member's portal. `None` for every other path.
+fn infrastructure(path: &str, host: &str, config: &Config) -> Option<bool> {
+    match path {
+        "/healthz" => Some(true),
+        "/readyz" | "/metrics" => {
+            let host = crate::tenancy::normalise_host(host);
+            Some(host == config.base_domain || host.parse::<std::net::IpAddr>().is_ok())
+        }
+        _ => None,
+    }
 }
 
 /// True for JSON API paths (errors as JSON, never as pages).
@@ -67,26 +76,36 @@ pub(super) async fn context(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    if is_infrastructure(&path) {
-        return next.run(req).await;
-    }
     // Borrowed, not cloned: every use ends before the request is handed on.
     let headers = req.headers();
+    let host_header = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or_default();
     let lang = cookie(headers, LANG_COOKIE)
         .map(Lang::parse)
         .unwrap_or(Lang::Nl);
+    match infrastructure(&path, host_header, &platform.config) {
+        Some(true) => return next.run(req).await,
+        Some(false) => {
+            return error_page(
+                &platform,
+                None,
+                &path,
+                lang,
+                AppError::not_found().into_response(),
+            )
+        }
+        None => {}
+    }
     let request_id = req
         .extensions()
         .get::<RequestId>()
         .and_then(|id| id.header_value().to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().host())
-        .unwrap_or_default()
-        .to_owned();
+    let host = host_header.to_owned();
 
     let tenant = match platform.directory.resolve(&host).await {
         Ok(Some(t)) => t,
@@ -140,7 +159,7 @@ pub(super) async fn context(
             }
             Err(e) => return e.into_response(),
         },
-        None => match cookie(headers, SESSION_COOKIE) {
+        None => match cookie(headers, platform.config.session_cookie()) {
             Some(token) => match platform.sessions.session(tenant.id, token).await {
                 Ok(p) => p,
                 Err(e) => return e.into_response(),
@@ -152,22 +171,27 @@ pub(super) async fn context(
         span.record("user.id", tracing::field::display(p.user_id));
     }
 
-    let (csrf, new_csrf) = match cookie(headers, CSRF_COOKIE) {
-        Some(c) if c.len() >= 32 => (c.to_owned(), false),
-        _ => (crypto::random_token(), true),
-    };
-    // A browser session calling a mutating API route must prove it read the CSRF cookie
-    // (forms are checked by `CsrfForm`; bearer tokens are not sent by browsers on their own).
-    let via_session = principal
-        .as_ref()
-        .is_some_and(|p| p.credential == crate::auth::Credential::Session);
-    if via_session && is_api(&path) && is_mutating(req.method()) {
-        let sent = headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if new_csrf || !crypto::constant_time_eq(sent, &csrf) {
+    let (csrf, new_anonymous) = csrf_token(&platform.config, headers);
+    if is_mutating(req.method()) && bearer.is_none() {
+        // Browsers say where a form post comes from: another site, or a sibling subdomain (same
+        // site, other origin), is refused whatever token it carries.
+        if !same_origin(&platform.config, headers) {
+            tracing::warn!("cross-origin form post refused");
             return AppError::csrf().into_response();
+        }
+        // A browser session calling a mutating API route must send the page's token in a header
+        // (forms are checked by `CsrfForm`; bearer tokens are not sent by browsers on their own).
+        let via_session = principal
+            .as_ref()
+            .is_some_and(|p| p.credential == crate::auth::Credential::Session);
+        if via_session && is_api(&path) {
+            let sent = headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !csrf_matches(&csrf, sent) {
+                return AppError::csrf().into_response();
+            }
         }
     }
     let ctx = RequestContext {
@@ -182,11 +206,63 @@ pub(super) async fn context(
     req.extensions_mut().insert(platform.authz.clone());
 
     let mut res = next.run(req).await;
-    if new_csrf {
-        let cookie = set_cookie(CSRF_COOKIE, &csrf, None, platform.config.secure_cookies());
-        res.headers_mut().append(header::SET_COOKIE, cookie);
+    if let Some(value) = new_anonymous {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            anonymous_csrf_cookie(&platform.config, &value),
+        );
     }
     error_page(&platform, Some(&ctx), &path, lang, res)
+}
+
+/// The request's CSRF token: bound to the session cookie when the browser sends one, otherwise
+/// to an anonymous random cookie (made now when missing: its value is returned to be set).
+/// A login or logout changes the session cookie, and with it the token; both also set a new
+/// anonymous cookie ([`anonymous_csrf_cookie`]).
+fn csrf_token(config: &Config, headers: &axum::http::HeaderMap) -> (String, Option<String>) {
+    let key = config.secret_key.expose().as_bytes();
+    if let Some(session) = cookie(headers, config.session_cookie()).filter(|s| !s.is_empty()) {
+        return (crypto::csrf_token(key, &format!("s:{session}")), None);
+    }
+    match cookie(headers, config.csrf_cookie()).filter(|c| c.len() >= 32) {
+        Some(anonymous) => (crypto::csrf_token(key, &format!("a:{anonymous}")), None),
+        None => {
+            let anonymous = crypto::random_token();
+            let token = crypto::csrf_token(key, &format!("a:{anonymous}"));
+            (token, Some(anonymous))
+        }
+    }
+}
+
+/// A `Set-Cookie` for a fresh anonymous CSRF cookie.
+pub fn anonymous_csrf_cookie(config: &Config, value: &str) -> axum::http::HeaderValue {
+    set_cookie(config.csrf_cookie(), value, None, config.secure_cookies())
+}
+
+/// Whether a sent token is the expected one (never empty, compared in constant time).
+pub fn csrf_matches(expected: &str, sent: &str) -> bool {
+    !expected.is_empty() && crypto::constant_time_eq(expected, sent)
+}
+
+/// False when the browser marks the request as coming from another origin: `Sec-Fetch-Site` of
+/// `cross-site` or `same-site` (a sibling subdomain is same-site), or an `Origin` other than this
+/// host's (including `null`). Clients that send neither header are judged by the token alone.
+fn same_origin(config: &Config, headers: &axum::http::HeaderMap) -> bool {
+    let get = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+    };
+    if matches!(get("sec-fetch-site"), Some("cross-site" | "same-site")) {
+        return false;
+    }
+    match (get("origin"), get("host")) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => {
+            origin.eq_ignore_ascii_case(&format!("{}://{host}", config.public_scheme))
+        }
+        (Some(_), None) => false,
+    }
 }
 
 /// Gives error responses the JSON envelope (API) or an error page (browser), whatever produced

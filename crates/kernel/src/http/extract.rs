@@ -1,7 +1,7 @@
 //! Extractors with the platform's error envelope: JSON bodies, CSRF-checked forms, client address.
 
-use super::{cookie, CSRF_COOKIE};
-use crate::{crypto, error::AppError, platform::Platform};
+use super::{csrf_matches, RequestContext};
+use crate::{error::AppError, platform::Platform};
 use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
     http::{header, request::Parts, StatusCode},
@@ -64,14 +64,19 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     }
 }
 
-/// A URL-encoded form whose `csrf` field must match the CSRF cookie.
+/// A URL-encoded form whose `csrf` field must be the request's CSRF token (bound to the session
+/// cookie, or before login to the anonymous cookie; see `RequestContext::csrf`).
 pub struct CsrfForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let expected = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+        let expected = req
+            .extensions()
+            .get::<RequestContext>()
+            .map(|ctx| ctx.csrf.clone())
+            .unwrap_or_default();
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -104,9 +109,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .iter()
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str());
-        match (expected, sent) {
-            (Some(e), Some(s)) if crypto::constant_time_eq(&e, s) => {}
-            _ => return Err(AppError::csrf()),
+        if !sent.is_some_and(|s| csrf_matches(&expected, s)) {
+            return Err(AppError::csrf());
         }
         let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
             AppError::new(

@@ -61,6 +61,7 @@ macro_rules! edge_layers {
         .layer(axum::extract::DefaultBodyLimit::max($platform.config.body_limit))
         // axum middleware last: its inner service must answer with axum's own response type.
         .layer(middleware::from_fn_with_state($platform.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state($platform.clone(), strict_transport))
     };
 }
 
@@ -81,6 +82,19 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
 /// Content-Security-Policy of every response: our own scripts and styles only, no framing.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// HSTS whenever the platform is served over https: browsers then refuse plain http for the
+/// base domain and every member subdomain for two years.
+async fn strict_transport(State(platform): State<Platform>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if platform.config.secure_cookies() {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    res
+}
 
 async fn record_metrics(State(platform): State<Platform>, req: Request, next: Next) -> Response {
     let started = Instant::now();

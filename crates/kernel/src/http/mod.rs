@@ -6,7 +6,7 @@ mod context;
 mod extract;
 mod layers;
 
-pub use context::{is_api, RequestContext, CSRF_COOKIE, LANG_COOKIE};
+pub use context::{anonymous_csrf_cookie, csrf_matches, is_api, RequestContext, LANG_COOKIE};
 pub use extract::{client_ip, ApiJson, ClientIp, CsrfForm};
 pub use layers::{apply_edge_layers, apply_layers, infra_routes};
 
@@ -86,16 +86,20 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The value of a cookie.
+/// The value of a cookie. A name sent twice with different values is ambiguous and reads as
+/// absent: a cookie planted for the whole base domain by a sibling subdomain then never wins
+/// over (or passes for) the host's own.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let mut values = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v);
+    let first = values.next()?;
+    values.all(|v| v == first).then_some(first)
 }
 
 /// A `Set-Cookie` value: host-only, `HttpOnly; SameSite=Lax; Path=/`, `Secure` outside plain http.

@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 use zk_kernel::{
     authz::{Require, Role},
-    crypto,
-    http::{see_other, CsrfForm, RequestContext},
+    http::{csrf_matches, see_other, CsrfForm, RequestContext},
     AppError, AppResult, Platform,
 };
 
@@ -182,7 +181,7 @@ pub async fn upload_logo(
             _ => {}
         }
     }
-    if !csrf.is_some_and(|c| crypto::constant_time_eq(&c, &ctx.csrf)) {
+    if !csrf.is_some_and(|c| csrf_matches(&ctx.csrf, &c)) {
         return Err(AppError::csrf());
     }
     match branding::upload_logo(&p, &ctx.tenant, logo.unwrap_or_default()).await {

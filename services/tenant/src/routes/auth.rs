@@ -10,8 +10,11 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 use zk_kernel::{
-    auth::SESSION_COOKIE,
-    http::{cookie, local_path, see_other, set_cookie, ClientIp, CsrfForm, RequestContext},
+    crypto,
+    http::{
+        anonymous_csrf_cookie, cookie, local_path, see_other, set_cookie, ClientIp, CsrfForm,
+        RequestContext,
+    },
     AppResult, Platform,
 };
 
@@ -80,13 +83,25 @@ pub async fn logout(
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    let config = &p.config;
+    if let Some(token) = cookie(&headers, config.session_cookie()) {
         p.sessions.revoke_session(ctx.tenant.id, token).await?;
     }
     let mut res = see_other("/inloggen");
-    res.headers_mut().append(
+    let out = res.headers_mut();
+    out.append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", Some(0), p.config.secure_cookies()),
+        set_cookie(
+            config.session_cookie(),
+            "",
+            Some(0),
+            config.secure_cookies(),
+        ),
+    );
+    // A new anonymous cookie: the token of the next form differs from any before logout.
+    out.append(
+        header::SET_COOKIE,
+        anonymous_csrf_cookie(config, &crypto::random_token()),
     );
     Ok(res)
 }

@@ -14,8 +14,8 @@ use axum::{
 };
 use serde_json::{json, Value};
 use zk_kernel::{
-    auth::SESSION_COOKIE,
-    http::{see_other, set_cookie, RequestContext},
+    crypto,
+    http::{anonymous_csrf_cookie, see_other, set_cookie, RequestContext},
     AppError, AppResult, Platform,
 };
 
@@ -38,18 +38,25 @@ pub(crate) fn form_error(
     Ok((err.status, page).into_response())
 }
 
-/// Redirects after a successful login, setting the session cookie.
+/// Redirects after a successful login, setting the session cookie (and with it a new CSRF
+/// token) and a new anonymous CSRF cookie.
 pub(crate) fn redirect_with_session(platform: &Platform, token: &str, to: &str) -> Response {
     let mut res = see_other(to);
+    let config = &platform.config;
     let max_age = platform.sessions.ttl().as_secs();
-    res.headers_mut().append(
+    let headers = res.headers_mut();
+    headers.append(
         header::SET_COOKIE,
         set_cookie(
-            SESSION_COOKIE,
+            config.session_cookie(),
             token,
             Some(max_age),
-            platform.config.secure_cookies(),
+            config.secure_cookies(),
         ),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        anonymous_csrf_cookie(config, &crypto::random_token()),
     );
     res
 }
