@@ -171,3 +171,7 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- 4. Mail bodies hold one-time links. With a mail server they are cleared once delivered (see
+--    kernel mail.rs); clear those of mails delivered before this change as well.
+UPDATE tenant.outbox SET body = '' WHERE sent_at IS NOT NULL;

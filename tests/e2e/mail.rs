@@ -61,13 +61,16 @@ async fn an_undeliverable_mail_neither_blocks_the_queue_nor_resends_the_others()
     }
     let smtp = SmtpPeer::start().await.unwrap();
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
-    // A poison row first in the queue (an address lettre refuses), then a real invitation.
+    // A poison row first in the queue (an address lettre refuses) on its last attempt, then a
+    // real invitation.
     let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
     let mut owner = app.db.owner().await.unwrap();
     sqlx::query(
-        "INSERT INTO tenant.outbox (tenant_id, id, recipient, subject, body, created_at)
-         VALUES (tenant.platform_tenant(), gen_random_uuid(), 'geen adres', 'Kapot', 'x', now() - interval '1 hour')",
+        "INSERT INTO tenant.outbox (tenant_id, id, recipient, subject, body, created_at, attempts)
+         VALUES (tenant.platform_tenant(), gen_random_uuid(), 'geen adres', 'Kapot',
+                 'http://localhost:8080/uitnodiging/geheim', now() - interval '1 hour', $1 - 1)",
     )
+    .bind(zk_kernel::mail::MAX_ATTEMPTS)
     .execute(&mut owner)
     .await
     .unwrap();
@@ -88,16 +91,17 @@ async fn an_undeliverable_mail_neither_blocks_the_queue_nor_resends_the_others()
         1,
         "a mail already sent must not be sent again"
     );
-    let (attempts, error): (i32, Option<String>) = sqlx::query_as(
-        "SELECT attempts, last_error FROM tenant.outbox WHERE recipient = 'geen adres'",
+    let (attempts, error, body): (i32, Option<String>, String) = sqlx::query_as(
+        "SELECT attempts, last_error, body FROM tenant.outbox WHERE recipient = 'geen adres'",
     )
     .fetch_one(&mut owner)
     .await
     .unwrap();
     assert!(
-        attempts >= 1 && error.is_some(),
+        attempts == zk_kernel::mail::MAX_ATTEMPTS && error.is_some(),
         "attempts {attempts}, error {error:?}"
     );
+    assert_eq!(body, "", "a mail given up keeps no link");
     let unsent_good: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM tenant.outbox WHERE recipient <> 'geen adres' AND sent_at IS NULL",
     )
@@ -105,4 +109,154 @@ async fn an_undeliverable_mail_neither_blocks_the_queue_nor_resends_the_others()
     .await
     .unwrap();
     assert_eq!(unsent_good, 0);
+}
+
+#[tokio::test]
+async fn with_a_mail_server_operators_never_see_a_live_link() {
+    if peers_python().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install aiosmtpd in .venv-peers"
+        );
+        eprintln!("skipped: aiosmtpd not installed");
+        return;
+    }
+    let smtp = SmtpPeer::start().await.unwrap();
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let op_session = app.login("", "op@nzk.test").await;
+
+    // Creating a member gives the operator no link to the admin's account.
+    let res = app
+        .client
+        .post("", "/api/v1/tenants")
+        .bearer(&op)
+        .json(&serde_json::json!({ "slug": "geen-kaping", "name": "Geen Kaping", "admin_email": "beheer@geen-kaping.test" }))
+        .send()
+        .await;
+    res.assert_status(http::StatusCode::CREATED);
+    assert!(res.json()["invite_url"].is_null(), "{}", res.text());
+    // The operator asks for a reset of an active admin's password…
+    let m = crate::support::Member {
+        id: zk_kernel::TenantId(
+            res.json()["tenant"]["id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+        ),
+    };
+    app.user(
+        &m,
+        "directeur@geen-kaping.test",
+        zk_kernel::authz::Role::Admin,
+    )
+    .await;
+    app.client
+        .post("geen-kaping", "/wachtwoord-vergeten")
+        .form(&[("email", "directeur@geen-kaping.test")])
+        .send()
+        .await
+        .assert_status(http::StatusCode::OK);
+    // …and reads the outbox, before and after delivery: recipient, subject and status, no link.
+    let readings = |label: &'static str| {
+        let app = &app;
+        let op = op.clone();
+        let op_session = op_session.clone();
+        async move {
+            let api = app
+                .client
+                .get("", "/api/v1/outbox")
+                .bearer(&op)
+                .send()
+                .await;
+            let json = api.json();
+            assert_eq!(json["mode"], "smtp");
+            assert!(json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m.get("body").is_none() && m["status"].is_string()));
+            let page = app
+                .client
+                .get("", "/console/outbox")
+                .cookie(&format!("zk_session={op_session}"))
+                .send()
+                .await
+                .text();
+            assert!(page.contains("Wachtwoord opnieuw instellen"), "{page}");
+            assert!(!page.contains("outbox-demo-banner"));
+            for text in [api.text(), page] {
+                assert!(
+                    !text.contains("/wachtwoord-herstellen/") && !text.contains("/uitnodiging/"),
+                    "{label}: a link is visible"
+                );
+            }
+        }
+    };
+    readings("queued").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let reset = loop {
+        if let Some(m) = smtp
+            .messages()
+            .into_iter()
+            .find(|m| m.contains("/wachtwoord-herstellen/"))
+        {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "the reset mail did not arrive");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Delivered: the stored bodies are gone, so no backup keeps a usable token.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut owner = app.db.owner().await.unwrap();
+        let with_body: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM tenant.outbox WHERE body <> '' OR sent_at IS NULL",
+        )
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+        if with_body == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "bodies kept after delivery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    readings("sent").await;
+    // The admin, who got the mail, can still use the link (quoted-printable soft breaks undone).
+    let reset = reset.replace("=\r\n", "").replace("=\n", "");
+    let token = reset
+        .split("/wachtwoord-herstellen/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    app.client
+        .post("geen-kaping", &format!("/wachtwoord-herstellen/{token}"))
+        .form(&[
+            ("password", "Nieuw-Wachtwoord-7"),
+            ("password_confirm", "Nieuw-Wachtwoord-7"),
+        ])
+        .send()
+        .await
+        .assert_status(http::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_mail_server_the_console_shows_full_mails_under_a_demo_banner() {
+    let app = App::new().await;
+    app.operator("op@nzk.test").await;
+    let op = app.login("", "op@nzk.test").await;
+    app.member("demo-post").await;
+    let page = app
+        .client
+        .get("", "/console/outbox")
+        .cookie(&format!("zk_session={op}"))
+        .send()
+        .await
+        .text();
+    assert!(page.contains("outbox-demo-banner") && page.contains("Demo- en ontwikkelmodus"));
+    assert!(page.contains("/uitnodiging/") && page.contains("alleen bewaard"));
 }

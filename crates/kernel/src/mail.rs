@@ -1,6 +1,8 @@
 //! Mail: every message is written to the outbox table inside the caller's transaction (so a
 //! failed request sends nothing). With `ZK_SMTP_URL` set, a worker delivers unsent rows over SMTP
-//! (lettre); without it, operators read the outbox in the console.
+//! (lettre) and then clears their bodies (they hold one-time links); operators see only whether
+//! and how a mail went out. Without it (demo and development), mails stay in the outbox in full
+//! and operators read them in the console, which says so.
 
 use crate::{config::Config, db::TenantTx, error::AppResult, tenancy::TenantId};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -8,8 +10,9 @@ use sqlx::PgPool;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Failed SMTP attempts after which a mail is given up (it stays in the outbox, with its error).
-const MAX_ATTEMPTS: i32 = 5;
+/// Failed SMTP attempts after which a mail is given up (it stays in the outbox, with its error,
+/// and without its body).
+pub const MAX_ATTEMPTS: i32 = 5;
 
 /// Queues and delivers mail.
 #[derive(Clone)]
@@ -42,6 +45,11 @@ impl Mailer {
             from: config.mail_from.clone(),
             poll: config.mail_poll,
         })
+    }
+
+    /// True when mail goes out over SMTP; false in the outbox-only (demo, development) mode.
+    pub fn delivers(&self) -> bool {
+        self.smtp.is_some()
     }
 
     /// Queues a mail for `tenant` inside the caller's transaction.
@@ -100,8 +108,9 @@ async fn deliver_batch(
     for (tenant_id, id, to, subject, body) in rows {
         match send_one(smtp, from, &to, subject, body).await {
             Ok(()) => {
+                // The body (with its one-time link) has done its work: keep no copy of it.
                 sqlx::query(
-                    "UPDATE tenant.outbox SET sent_at = now() WHERE tenant_id = $1 AND id = $2",
+                    "UPDATE tenant.outbox SET sent_at = now(), body = '' WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(tenant_id)
                 .bind(id)
@@ -109,13 +118,18 @@ async fn deliver_batch(
                 .await?;
             }
             Err(e) => {
-                tracing::warn!(outbox.id = %id, error = %e, "mail not delivered");
+                // The error text can name the address: it goes to the row, not to the log.
+                tracing::warn!(outbox.id = %id, "mail not delivered (see the outbox row)");
+                // A mail given up is never sent: its body goes too.
                 sqlx::query(
-                    "UPDATE tenant.outbox SET attempts = attempts + 1, last_error = $3 WHERE tenant_id = $1 AND id = $2",
+                    "UPDATE tenant.outbox SET attempts = attempts + 1, last_error = $3,
+                         body = CASE WHEN attempts + 1 >= $4 THEN '' ELSE body END
+                     WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(tenant_id)
                 .bind(id)
                 .bind(e.to_string())
+                .bind(MAX_ATTEMPTS)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -52,10 +52,12 @@ pub async fn create_member(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     platform_site(&ctx)?;
     let created = members::create(&p, NewMember::parse(&input)?).await?;
+    // With a mail server the link reaches only the admin's mailbox, never the operator.
+    let invite_url = (!p.mailer.delivers()).then_some(created.invite_url);
     Ok((
         StatusCode::CREATED,
         Json(
-            json!({ "tenant": created.member, "admin_user_id": created.admin_user_id, "invite_url": created.invite_url }),
+            json!({ "tenant": created.member, "admin_user_id": created.admin_user_id, "invite_url": invite_url }),
         ),
     ))
 }
@@ -98,7 +100,7 @@ pub struct OutboxQuery {
     recipient: Option<String>,
 }
 
-/// `GET /api/v1/outbox`
+/// `GET /api/v1/outbox`: bodies (with their links) only in the outbox-only mode.
 pub async fn list_outbox(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -107,7 +109,9 @@ pub async fn list_outbox(
 ) -> AppResult<Json<Value>> {
     platform_site(&ctx)?;
     let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
-    let items = repo::outbox::latest(&mut tx, q.recipient.as_deref(), 100).await?;
+    let kept = !p.mailer.delivers();
+    let items = repo::outbox::latest(&mut tx, q.recipient.as_deref(), 100, kept).await?;
     tx.commit().await?;
-    Ok(Json(json!({ "items": items })))
+    let mode = if kept { "outbox" } else { "smtp" };
+    Ok(Json(json!({ "mode": mode, "items": items })))
 }

@@ -56,11 +56,11 @@ pub async fn invite_user(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     member_site(&ctx)?;
     let invited = accounts::invite(&p, &ctx.tenant, &req.email, &req.roles).await?;
+    // With a mail server the link reaches only the invitee's mailbox: nobody else can accept it.
+    let invite_url = (!p.mailer.delivers()).then_some(invited.invite_url);
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "user": invited.user, "roles": invited.roles, "invite_url": invited.invite_url }),
-        ),
+        Json(json!({ "user": invited.user, "roles": invited.roles, "invite_url": invite_url })),
     ))
 }
 

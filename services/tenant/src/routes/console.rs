@@ -155,9 +155,14 @@ pub async fn show_outbox(
 ) -> AppResult<Response> {
     platform_site(&ctx)?;
     let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
-    let mails = repo::outbox::latest(&mut tx, None, 100).await?;
+    let kept = !p.mailer.delivers();
+    let mails = repo::outbox::latest(&mut tx, None, 100, kept).await?;
     tx.commit().await?;
     Ok(p.theme
-        .render("console_outbox", &ctx, json!({ "mails": mails }))?
+        .render(
+            "console_outbox",
+            &ctx,
+            json!({ "mails": mails, "outbox_only": kept }),
+        )?
         .into_response())
 }
