@@ -915,3 +915,51 @@ async fn a_welcome_text_cannot_carry_a_visitors_token_out() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_link_posted_many_times_at_once_is_used_once_and_hashed_boundedly() {
+    let app = behind_one_proxy().await;
+    let m = app.member("dubbel").await;
+    app.user(&m, "admin@dubbel.test", Role::Admin).await;
+    let admin = app.token(&m, "admin@dubbel.test").await;
+    app.client
+        .post("dubbel", "/api/v1/users")
+        .bearer(&admin)
+        .json(&json!({ "email": "nieuw@dubbel.test", "roles": ["learner"] }))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let token = app.mailed_token("nieuw@dubbel.test", "uitnodiging").await;
+    let before = app.platform.metrics.password_hashes();
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let client = app.client.clone();
+        let path = format!("/uitnodiging/{token}");
+        posts.spawn(async move {
+            client
+                .post("dubbel", &path)
+                .header("x-forwarded-for", "203.0.113.77")
+                .form(&[
+                    ("password", NEW_PASSWORD),
+                    ("password_confirm", NEW_PASSWORD),
+                ])
+                .send()
+                .await
+                .status
+        });
+    }
+    let mut statuses = vec![];
+    while let Some(status) = posts.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(accepted, 1, "{statuses:?}");
+    let hashed = app.platform.metrics.password_hashes() - before;
+    assert!(
+        hashed <= throttle::LINK_FORMS_PER_ADDRESS as u64,
+        "{hashed} hashes for one link"
+    );
+}

@@ -258,19 +258,20 @@ fn link_revoked() -> AppError {
 }
 
 /// Checks the token of a posted link form before any hashing: a wrong token costs one attempt of
-/// the client address and one indexed lookup, never an argon2 run. A usable link gives the
-/// attempt back (a whole team may accept their invitations from one office address).
+/// the client address and one indexed lookup, never an argon2 run. Returns the keys the attempt
+/// was taken under; the caller gives it back once the link has been used (a whole team may accept
+/// their invitations from one office address), so parallel posts of one link are bounded too.
 async fn check_link_form(
     platform: &Platform,
     tenant: &Tenant,
     token: &str,
     purpose: Purpose,
     client_ip: &str,
-) -> AppResult<()> {
+) -> AppResult<Vec<Key>> {
     let keys = throttle::link_form(client_ip);
     take_attempt(platform, &keys, too_many_requests).await?;
     check_link(platform, tenant, token, purpose).await?;
-    repo::throttle::release(&platform.db.app, &keys).await
+    Ok(keys)
 }
 
 /// Accepts an invitation: sets the password, activates the account, uses the link, starts a
@@ -290,7 +291,7 @@ pub async fn accept_invite(
     } else {
         Some(validate::name("display_name", display_name)?)
     };
-    check_link_form(platform, tenant, token, Purpose::Invite, client_ip).await?;
+    let keys = check_link_form(platform, tenant, token, Purpose::Invite, client_ip).await?;
     // Hashed outside the transaction, so no connection waits on the (deliberately slow) hash; the
     // link is checked again under lock below, as it may have been used or revoked meanwhile.
     let hash = platform.hash_password(password).await?;
@@ -313,6 +314,7 @@ pub async fn accept_invite(
         .create(&mut tx, tenant.id, invite.user_id)
         .await?;
     tx.commit().await?;
+    repo::throttle::release(&platform.db.app, &keys).await?;
     tracing::info!(user.id = %invite.user_id, "invitation accepted");
     Ok(session)
 }
@@ -416,7 +418,7 @@ pub async fn reset_password(
     client_ip: &str,
 ) -> AppResult<()> {
     let password = validate::password(password)?;
-    check_link_form(platform, tenant, token, Purpose::Reset, client_ip).await?;
+    let keys = check_link_form(platform, tenant, token, Purpose::Reset, client_ip).await?;
     let hash = platform.hash_password(password).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Reset).await?;
@@ -428,6 +430,7 @@ pub async fn reset_password(
     let user = repo::users::by_id(&mut tx, tenant.id, invite.user_id).await?;
     tx.commit().await?;
     platform.sessions.clear();
+    repo::throttle::release(&platform.db.app, &keys).await?;
     repo::throttle::clear_account(&platform.db.app, &throttle::account(tenant.id, &user.email))
         .await?;
     Ok(())
