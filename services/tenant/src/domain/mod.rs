@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod branding;
 pub mod colour;
 pub mod members;
+pub mod signin;
 pub mod throttle;
 pub mod validate;

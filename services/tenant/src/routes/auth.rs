@@ -1,7 +1,7 @@
 //! Login, logout, accepting an invitation and resetting a password (pages, both sides).
 
 use super::{form_error, redirect_with_session};
-use crate::{domain::accounts, repo::invites::Purpose};
+use crate::{domain::signin, repo::invites::Purpose};
 use axum::{
     extract::{Path, Query, State},
     http::header,
@@ -57,7 +57,7 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
-    match accounts::login(&p, &ctx.tenant, &form.email, &form.password, &ip).await {
+    match signin::login(&p, &ctx.tenant, &form.email, &form.password, &ip).await {
         Ok(token) => Ok(redirect_with_session(
             &p,
             &token,
@@ -112,7 +112,7 @@ pub async fn show_invite(
     ctx: RequestContext,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let user = accounts::check_link(&p, &ctx.tenant, &token, Purpose::Invite).await?;
+    let user = signin::check_link(&p, &ctx.tenant, &token, Purpose::Invite).await?;
     Ok(p.theme
         .render(
             "invite_accept",
@@ -142,7 +142,7 @@ pub async fn accept_invite(
     if form.password != form.password_confirm {
         return form_error(&p, &ctx, "invite_accept", data, mismatch());
     }
-    match accounts::accept_invite(
+    match signin::accept_invite(
         &p,
         &ctx.tenant,
         &token,
@@ -188,7 +188,7 @@ pub async fn request_reset(
     ClientIp(ip): ClientIp,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> AppResult<Response> {
-    match accounts::request_reset(&p, &ctx.tenant, &form.email, &ip).await {
+    match signin::request_reset(&p, &ctx.tenant, &form.email, &ip).await {
         Ok(()) => Ok(p
             .theme
             .render(
@@ -213,7 +213,7 @@ pub async fn show_reset(
     ctx: RequestContext,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let user = accounts::check_link(&p, &ctx.tenant, &token, Purpose::Reset).await?;
+    let user = signin::check_link(&p, &ctx.tenant, &token, Purpose::Reset).await?;
     Ok(p.theme
         .render(
             "password_reset",
@@ -241,7 +241,7 @@ pub async fn reset_password(
     if form.password != form.password_confirm {
         return form_error(&p, &ctx, "password_reset", data, mismatch());
     }
-    match accounts::reset_password(&p, &ctx.tenant, &token, &form.password, &ip).await {
+    match signin::reset_password(&p, &ctx.tenant, &token, &form.password, &ip).await {
         Ok(()) => Ok(p
             .theme
             .render("message", &ctx, json!({ "title_key": "reset.done.title", "body_key": "reset.done.body", "login_link": true }))?
