@@ -14,6 +14,28 @@ async fn behind_one_proxy() -> App {
 
 const NEW_PASSWORD: &str = "Nieuw-Wachtwoord-7";
 
+/// Sends `n` requests at once (`make(i)` builds the i-th) and returns their statuses.
+async fn at_once(
+    n: usize,
+    make: impl Fn(usize) -> zk_test_support::http::TestRequest,
+) -> Vec<StatusCode> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let req = make(i);
+        set.spawn(async move { req.send().await.status });
+    }
+    let mut statuses = vec![];
+    while let Some(status) = set.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    statuses
+}
+
+/// How many of `statuses` are `code`.
+fn count(statuses: &[StatusCode], code: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == code).count()
+}
+
 async fn status_of(app: &App, email: &str) -> (String, Option<String>) {
     let mut owner = app.db.owner().await.unwrap();
     sqlx::query_as("SELECT status, password_hash FROM tenant.users WHERE email = $1")
@@ -293,31 +315,15 @@ async fn parallel_wrong_passwords_are_counted_before_hashing() {
     let m = app.member("race").await;
     app.user(&m, "leerling@race.test", Role::Learner).await;
     let before = app.platform.metrics.password_hashes();
-    let mut attempts = tokio::task::JoinSet::new();
-    for _ in 0..25 {
-        let client = app.client.clone();
-        attempts.spawn(async move {
-            client
-                .post("race", "/inloggen")
-                .header("x-forwarded-for", "203.0.113.66")
-                .form(&[("email", "leerling@race.test"), ("password", "fout-fout-1")])
-                .send()
-                .await
-                .status
-        });
-    }
-    let mut statuses = vec![];
-    while let Some(status) = attempts.join_next().await {
-        statuses.push(status.unwrap());
-    }
-    let refused = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
-    let wrong = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
-        .count();
+    let statuses = at_once(25, |_| {
+        app.client
+            .post("race", "/inloggen")
+            .header("x-forwarded-for", "203.0.113.66")
+            .form(&[("email", "leerling@race.test"), ("password", "fout-fout-1")])
+    })
+    .await;
+    let refused = count(&statuses, StatusCode::TOO_MANY_REQUESTS);
+    let wrong = count(&statuses, StatusCode::UNAUTHORIZED);
     let limit = throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS as usize;
     assert_eq!((wrong, refused), (limit, 25 - limit), "{statuses:?}");
     assert_eq!(
@@ -432,45 +438,29 @@ async fn a_flood_of_bogus_link_tokens_costs_no_hashing() {
     let m = app.member("vloed").await;
     app.user(&m, "leerling@vloed.test", Role::Learner).await;
     let before = app.platform.metrics.password_hashes();
-    let mut posts = tokio::task::JoinSet::new();
-    for i in 0..40 {
-        let client = app.client.clone();
+    let statuses = at_once(40, |i| {
         let path = if i % 2 == 0 {
             format!("/uitnodiging/bogus-token-{i}")
         } else {
             format!("/wachtwoord-herstellen/bogus-token-{i}")
         };
-        posts.spawn(async move {
-            client
-                .post("vloed", &path)
-                .header("x-forwarded-for", "203.0.113.50")
-                .form(&[
-                    ("password", NEW_PASSWORD),
-                    ("password_confirm", NEW_PASSWORD),
-                ])
-                .send()
-                .await
-                .status
-        });
-    }
-    let mut statuses = vec![];
-    while let Some(status) = posts.join_next().await {
-        statuses.push(status.unwrap());
-    }
+        app.client
+            .post("vloed", &path)
+            .header("x-forwarded-for", "203.0.113.50")
+            .form(&[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ])
+    })
+    .await;
     assert_eq!(
         app.platform.metrics.password_hashes(),
         before,
         "no bogus token was hashed for"
     );
     let limit = throttle::LINK_FORMS_PER_ADDRESS as usize;
-    let not_found = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::NOT_FOUND)
-        .count();
-    let refused = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
+    let not_found = count(&statuses, StatusCode::NOT_FOUND);
+    let refused = count(&statuses, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!((not_found, refused), (limit, 40 - limit), "{statuses:?}");
     // Logins go on as usual.
     app.login_from("vloed", "leerling@vloed.test", PASSWORD, "198.51.100.8")
@@ -497,7 +487,7 @@ async fn reset_mails_are_throttled_per_account_and_per_address() {
         let ip = ["203.0.113.1", "203.0.113.2", "203.0.113.3"][i % 3];
         statuses.push(request(&app, "leerling@postbus.test", ip).await.status);
     }
-    let sent = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let sent = count(&statuses, StatusCode::OK);
     assert_eq!(sent, throttle::RESET_MAILS_PER_ACCOUNT as usize);
     let mut owner = app.db.owner().await.unwrap();
     let mails: i64 = sqlx::query_scalar(
@@ -931,31 +921,18 @@ async fn one_link_posted_many_times_at_once_is_used_once_and_hashed_boundedly() 
         .assert_status(StatusCode::CREATED);
     let token = app.mailed_token("nieuw@dubbel.test", "uitnodiging").await;
     let before = app.platform.metrics.password_hashes();
-    let mut posts = tokio::task::JoinSet::new();
-    for _ in 0..30 {
-        let client = app.client.clone();
-        let path = format!("/uitnodiging/{token}");
-        posts.spawn(async move {
-            client
-                .post("dubbel", &path)
-                .header("x-forwarded-for", "203.0.113.77")
-                .form(&[
-                    ("password", NEW_PASSWORD),
-                    ("password_confirm", NEW_PASSWORD),
-                ])
-                .send()
-                .await
-                .status
-        });
-    }
-    let mut statuses = vec![];
-    while let Some(status) = posts.join_next().await {
-        statuses.push(status.unwrap());
-    }
-    let accepted = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::SEE_OTHER)
-        .count();
+    let path = format!("/uitnodiging/{token}");
+    let statuses = at_once(30, |_| {
+        app.client
+            .post("dubbel", &path)
+            .header("x-forwarded-for", "203.0.113.77")
+            .form(&[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ])
+    })
+    .await;
+    let accepted = count(&statuses, StatusCode::SEE_OTHER);
     assert_eq!(accepted, 1, "{statuses:?}");
     let hashed = app.platform.metrics.password_hashes() - before;
     assert!(

@@ -4,18 +4,26 @@ use crate::support::App;
 use std::time::{Duration, Instant};
 use zk_test_support::peers::{peers_python, SmtpPeer};
 
-#[tokio::test]
-async fn invitations_are_delivered_over_smtp_and_marked_sent() {
+/// A real SMTP server and its URL; `None` (the test is skipped) only outside CI without aiosmtpd.
+async fn smtp_peer() -> Option<(SmtpPeer, String)> {
     if peers_python().is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must install aiosmtpd in .venv-peers"
         );
         eprintln!("skipped: aiosmtpd not installed");
-        return;
+        return None;
     }
     let smtp = SmtpPeer::start().await.unwrap();
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    Some((smtp, url))
+}
+
+#[tokio::test]
+async fn invitations_are_delivered_over_smtp_and_marked_sent() {
+    let Some((smtp, url)) = smtp_peer().await else {
+        return;
+    };
     let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
     app.member("post").await;
 
@@ -51,16 +59,9 @@ async fn invitations_are_delivered_over_smtp_and_marked_sent() {
 
 #[tokio::test]
 async fn an_undeliverable_mail_neither_blocks_the_queue_nor_resends_the_others() {
-    if peers_python().is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install aiosmtpd in .venv-peers"
-        );
-        eprintln!("skipped: aiosmtpd not installed");
+    let Some((smtp, url)) = smtp_peer().await else {
         return;
-    }
-    let smtp = SmtpPeer::start().await.unwrap();
-    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    };
     // A poison row first in the queue (an address lettre refuses) on its last attempt, then a
     // real invitation.
     let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
@@ -113,16 +114,9 @@ async fn an_undeliverable_mail_neither_blocks_the_queue_nor_resends_the_others()
 
 #[tokio::test]
 async fn with_a_mail_server_operators_never_see_a_live_link() {
-    if peers_python().is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install aiosmtpd in .venv-peers"
-        );
-        eprintln!("skipped: aiosmtpd not installed");
+    let Some((smtp, url)) = smtp_peer().await else {
         return;
-    }
-    let smtp = SmtpPeer::start().await.unwrap();
-    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    };
     let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
     let (_, op) = app.operator("op@nzk.test").await;
     let op_session = app.login("", "op@nzk.test").await;
