@@ -733,13 +733,7 @@ async fn the_csrf_token_changes_at_login_and_logout() {
     let app = App::new().await;
     let m = app.member("wissel").await;
     app.user(&m, "leerling@wissel.test", Role::Learner).await;
-    let form_token = |html: &str| {
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap()
-            .to_owned()
-    };
+    let form_token = |html: &str| zk_test_support::csrf_field(html).unwrap();
     let page = app.client.get("wissel", "/inloggen").send().await;
     let anonymous = page.set_cookie("zk_csrf").unwrap();
     let before = form_token(&page.text());

@@ -123,12 +123,7 @@ async fn core_flow_through_separate_processes() {
     let html = form.text().await.unwrap();
     assert!(html.contains("beheer@split.test"));
     // The form's token is bound to that cookie by the tenant process's key.
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf field")
-        .to_owned();
+    let csrf = zk_test_support::csrf_field(&html).expect("csrf field");
 
     let res = client
         .post(url(&path))

@@ -26,6 +26,14 @@ pub fn csrf_for_anonymous(cookie: &str) -> String {
     )
 }
 
+/// The value of a page's `csrf` form field, as a browser would submit it.
+pub fn csrf_field(html: &str) -> Option<String> {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+}
+
 /// A client for one router.
 #[derive(Clone)]
 pub struct TestClient {

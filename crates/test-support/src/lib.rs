@@ -11,7 +11,9 @@ pub mod peers;
 pub mod webdriver;
 
 pub use db::TestDb;
-pub use http::{csrf_for_anonymous, csrf_for_session, TestClient, TestResponse, CSRF_COOKIE_VALUE};
+pub use http::{
+    csrf_field, csrf_for_anonymous, csrf_for_session, TestClient, TestResponse, CSRF_COOKIE_VALUE,
+};
 
 /// Installs tracing output for tests when `TEST_LOG` is set (once per process).
 pub fn init_tracing() {
