@@ -109,14 +109,15 @@ fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
 /// The key test configurations use (test clients make CSRF tokens with it).
 pub const TEST_SECRET_KEY: &str = "zorgklas-test-secret-key-0123456789abcdef";
 
-/// `ZK_SECRET_KEY` (at least 32 characters), or a random key for this process.
-fn secret_key() -> anyhow::Result<Secret> {
+/// `ZK_SECRET_KEY` (at least 32 characters), or a random key for this process; the flag says
+/// whether the key was made here.
+fn secret_key() -> anyhow::Result<(Secret, bool)> {
     match var("ZK_SECRET_KEY") {
-        Some(k) if k.trim().len() >= 32 => Ok(Secret::new(k.trim())),
+        Some(k) if k.trim().len() >= 32 => Ok((Secret::new(k.trim()), false)),
         Some(_) => anyhow::bail!(
             "ZK_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)"
         ),
-        None => Ok(Secret::new(crate::crypto::random_token())),
+        None => Ok((Secret::new(crate::crypto::random_token()), true)),
     }
 }
 
@@ -135,6 +136,7 @@ fn trusted_proxy_hops() -> anyhow::Result<usize> {
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
+        let (secret_key, secret_key_generated) = secret_key()?;
         let s3 = match (var("ZK_S3_ENDPOINT"), var("ZK_S3_BUCKET")) {
             (Some(endpoint), Some(bucket)) => Some(S3Config {
                 endpoint,
@@ -168,8 +170,8 @@ impl Config {
             body_limit: parse("ZK_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
             request_timeout: Duration::from_secs(parse("ZK_REQUEST_TIMEOUT_SECS", 30)?),
             trusted_proxy_hops: trusted_proxy_hops()?,
-            secret_key_generated: var("ZK_SECRET_KEY").is_none(),
-            secret_key: secret_key()?,
+            secret_key,
+            secret_key_generated,
             metrics_token: var("ZK_METRICS_TOKEN").map(Secret::new),
             upstreams: Upstreams {
                 tenant: var("ZK_TENANT_URL"),

@@ -192,7 +192,8 @@ pub async fn login(
     };
     // A success is no failure: the account's counters go, the address gets its attempt back.
     repo::throttle::clear_account(&platform.db.app, &throttle::account(tenant.id, &email)).await?;
-    repo::throttle::release(&platform.db.app, &keys[2..]).await?;
+    let address_keys: Vec<Key> = keys.into_iter().filter(|k| k.account.is_none()).collect();
+    repo::throttle::release(&platform.db.app, &address_keys).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let session = platform
         .sessions
