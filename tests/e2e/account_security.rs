@@ -14,21 +14,16 @@ async fn behind_one_proxy() -> App {
 
 const NEW_PASSWORD: &str = "Nieuw-Wachtwoord-7";
 
-/// Sends `n` requests at once (`make(i)` builds the i-th) and returns their statuses.
+/// Sends `n` requests at once and returns their statuses.
 async fn at_once(
     n: usize,
     make: impl Fn(usize) -> zk_test_support::http::TestRequest,
 ) -> Vec<StatusCode> {
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..n {
-        let req = make(i);
-        set.spawn(async move { req.send().await.status });
-    }
-    let mut statuses = vec![];
-    while let Some(status) = set.join_next().await {
-        statuses.push(status.unwrap());
-    }
-    statuses
+    crate::support::at_once(n, make)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect()
 }
 
 /// How many of `statuses` are `code`.

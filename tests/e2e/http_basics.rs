@@ -24,6 +24,12 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),
     ("get", "/api/v1/catalog"),
+    ("get", "/api/v1/catalog/{id}"),
+    ("get", "/api/v1/content/modules"),
+    ("post", "/api/v1/content/modules"),
+    ("get", "/api/v1/content/modules/{id}"),
+    ("put", "/api/v1/content/modules/{id}"),
+    ("post", "/api/v1/content/modules/{id}/publish"),
     ("get", "/api/v1/billing/plan"),
 ];
 

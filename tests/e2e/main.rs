@@ -10,6 +10,7 @@ mod bad_input;
 mod branding;
 mod browser;
 mod console;
+mod content;
 mod http_basics;
 mod isolation;
 mod mail;

@@ -30,6 +30,9 @@ const ALL: [Who; 7] = [
     Who::Operator,
 ];
 
+/// A module id nobody has: allowed callers get 404, the others 401/403.
+const MODULE: &str = "6f1c2b9e-0000-4000-8000-000000000001";
+
 /// (method, on the NZK side?, path, who may) — one row per route of the tenant, content and
 /// billing services that needs a permission.
 fn matrix(user_id: &str) -> Vec<Row> {
@@ -44,6 +47,73 @@ fn matrix(user_id: &str) -> Vec<Row> {
             false,
             "/api/v1/catalog".into(),
             members.clone(),
+        ),
+        (Method::GET, false, "/leren".into(), members.clone()),
+        (
+            Method::GET,
+            false,
+            format!("/leren/modules/{MODULE}"),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/api/v1/catalog/{MODULE}"),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/content/modules".into(),
+            vec![Author],
+        ),
+        (
+            Method::POST,
+            false,
+            "/api/v1/content/modules".into(),
+            vec![Author],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/api/v1/content/modules/{MODULE}"),
+            vec![Author],
+        ),
+        (
+            Method::PUT,
+            false,
+            format!("/api/v1/content/modules/{MODULE}"),
+            vec![Author],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/content/modules/{MODULE}/publish"),
+            vec![Author],
+        ),
+        (
+            Method::GET,
+            true,
+            "/api/v1/content/modules".into(),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            "/api/v1/content/modules".into(),
+            vec![Operator],
+        ),
+        (
+            Method::PUT,
+            true,
+            format!("/api/v1/content/modules/{MODULE}"),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            format!("/api/v1/content/modules/{MODULE}/publish"),
+            vec![Operator],
         ),
         (
             Method::GET,

@@ -158,3 +158,20 @@ impl App {
             .expect("count")
     }
 }
+
+/// Sends `n` requests at once (`make(i)` builds the i-th) and returns the responses.
+pub async fn at_once(
+    n: usize,
+    make: impl Fn(usize) -> zk_test_support::http::TestRequest,
+) -> Vec<zk_test_support::http::TestResponse> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let req = make(i);
+        set.spawn(async move { req.send().await });
+    }
+    let mut responses = vec![];
+    while let Some(res) = set.join_next().await {
+        responses.push(res.expect("request task"));
+    }
+    responses
+}

@@ -60,6 +60,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "console_outbox",
     "admin_users",
     "admin_branding",
+    "catalog",
+    "module",
 );
 
 /// Static files of the default theme.

@@ -1,0 +1,153 @@
+//! The catalogue a member's users see: the NZK portfolio and the member's own modules, searched
+//! in Dutch and filtered.
+
+use super::module::{self, ModuleDoc};
+use crate::repo::modules::{self as repo, CatalogFilter, CatalogRow};
+use serde::Deserialize;
+use uuid::Uuid;
+use zk_kernel::{AppError, AppResult, Platform, TenantId};
+
+/// Query parameters of a catalogue search, as the page and the API send them.
+#[derive(Debug, Default, Deserialize)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub level: Option<String>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub max_minutes: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub page: Option<String>,
+    #[serde(default)]
+    pub per_page: Option<String>,
+}
+
+/// One page of results.
+pub struct CatalogPage {
+    pub items: Vec<CatalogRow>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn number<T: std::str::FromStr>(
+    field: &'static str,
+    v: &Option<String>,
+    ok: impl Fn(&T) -> bool,
+    message: &'static str,
+) -> AppResult<Option<T>> {
+    match blank(v) {
+        None => Ok(None),
+        Some(s) => match s.parse::<T>() {
+            Ok(n) if ok(&n) => Ok(Some(n)),
+            _ => Err(AppError::validation(field, "invalid_filter", message)),
+        },
+    }
+}
+
+/// Searches the catalogue of `tenant`.
+pub async fn search(
+    p: &Platform,
+    tenant: TenantId,
+    query: &CatalogQuery,
+) -> AppResult<CatalogPage> {
+    let level = number(
+        "level",
+        &query.level,
+        |n: &i16| (2..=4).contains(n),
+        "Kies mbo-niveau 2, 3 of 4.",
+    )?;
+    let max_minutes = number(
+        "max_minutes",
+        &query.max_minutes,
+        |n: &i32| *n > 0,
+        "Geef een aantal minuten groter dan 0.",
+    )?;
+    let page = number(
+        "page",
+        &query.page,
+        |n: &i64| (1..=10_000).contains(n),
+        "Geef een paginanummer vanaf 1.",
+    )?
+    .unwrap_or(1);
+    let per_page = number(
+        "per_page",
+        &query.per_page,
+        |n: &i64| (1..=100).contains(n),
+        "Geef 1 tot 100 resultaten per pagina.",
+    )?
+    .unwrap_or(20);
+    let source = match blank(&query.source) {
+        None => None,
+        Some(s @ ("nzk" | "own")) => Some(s),
+        Some(_) => {
+            return Err(AppError::validation(
+                "source",
+                "invalid_filter",
+                "Kies als bron nzk (Nationale Zorgklas) of own (eigen modules).",
+            ))
+        }
+    };
+    let q = blank(&query.q);
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(AppError::validation(
+            "q",
+            "invalid_filter",
+            "Zoek met hoogstens 200 tekens.",
+        ));
+    }
+    let filter = CatalogFilter {
+        q,
+        level,
+        tag: blank(&query.tag),
+        max_minutes,
+        source,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let items = repo::catalog(&mut tx, tenant, &filter).await?;
+    tx.commit().await?;
+    let total = items.first().map_or(0, |r| r.total);
+    Ok(CatalogPage {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// A published module as a learner may see it (no quiz answers).
+pub struct PublishedModule {
+    pub source: String,
+    pub id: Uuid,
+    pub version: i32,
+    pub doc: ModuleDoc,
+    pub change_note: String,
+    pub published_at: time::OffsetDateTime,
+}
+
+/// The latest published version of a module this tenant may see (shared or its own).
+pub async fn published(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<PublishedModule> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let row = repo::published(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(PublishedModule {
+        source: row.source,
+        id: row.module_id,
+        version: row.version,
+        doc: module::learner_view(&row.doc.0),
+        change_note: row.change_note,
+        published_at: row.published_at,
+    })
+}

@@ -1,0 +1,647 @@
+//! A module (leereenheid): metadata and an ordered list of blocks, each with an id that stays the
+//! same across versions. Pure types and checks; storage is in `repo::modules`.
+//!
+//! Two levels of checks: [`check_draft`] runs on every save (the document must be well formed and
+//! safe), [`check_publishable`] adds what a learner needs before a version is frozen (at least one
+//! block, captions on every video: WCAG 1.2.2).
+
+use pulldown_cmark::{Event, Options, Parser, Tag};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use uuid::Uuid;
+use zk_kernel::{AppError, AppResult};
+
+/// The document of a module, as drafted and as frozen in a version.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleDoc {
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub target_group: String,
+    /// mbo level 2, 3 or 4; `None` when the module is not tied to a level.
+    #[serde(default)]
+    pub mbo_level: Option<i16>,
+    /// Estimated study time.
+    pub minutes: i32,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub blocks: Vec<Block>,
+}
+
+fn default_language() -> String {
+    "nl".into()
+}
+
+/// One block. `id` is absent for a block the author adds; the server gives it one.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Block {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// NZK marks blocks of a shared module that members may hide in their overlay.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    #[serde(flatten)]
+    pub body: BlockBody,
+}
+
+/// What a block holds. Media blocks refer to an uploaded object by its key.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BlockBody {
+    Text {
+        markdown: String,
+    },
+    Video {
+        media: String,
+        #[serde(default)]
+        poster: Option<String>,
+        /// WebVTT captions; required before publishing.
+        #[serde(default)]
+        captions: Option<String>,
+        #[serde(default)]
+        title: String,
+    },
+    Document {
+        media: String,
+        #[serde(default)]
+        title: String,
+    },
+    Image {
+        media: String,
+        #[serde(default)]
+        alt: String,
+    },
+    Quiz {
+        questions: Vec<Question>,
+        /// Percentage of questions answered correctly needed to pass.
+        pass_mark: u8,
+    },
+    Link {
+        url: String,
+        label: String,
+    },
+}
+
+/// A quiz question: single choice (exactly one correct option) or multiple choice.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub prompt: String,
+    #[serde(default)]
+    pub multiple: bool,
+    pub options: Vec<QuizOption>,
+}
+
+/// An answer option with its feedback.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QuizOption {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub correct: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub feedback: String,
+}
+
+impl BlockBody {
+    /// The machine name of the block type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Text { .. } => "text",
+            Self::Video { .. } => "video",
+            Self::Document { .. } => "document",
+            Self::Image { .. } => "image",
+            Self::Quiz { .. } => "quiz",
+            Self::Link { .. } => "link",
+        }
+    }
+}
+
+const MAX_BLOCKS: usize = 200;
+const MAX_MARKDOWN: usize = 50_000;
+
+fn invalid(field: String, code: &'static str, message: &'static str) -> AppError {
+    AppError::validation(field, code, message)
+}
+
+fn check_len(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    message: &'static str,
+) -> AppResult<()> {
+    let n = value.trim().chars().count();
+    if n < min || value.chars().count() > max {
+        return Err(invalid(field.into(), "invalid_length", message));
+    }
+    Ok(())
+}
+
+/// Checks a draft as saved: metadata in range, every block well formed and safe, ids unique.
+/// `known_ids` are the block ids the module already has (in its draft or any version): a block
+/// that names an id outside them is refused, so a reorder cannot smuggle in another module's
+/// blocks.
+pub fn check_draft(doc: &ModuleDoc, known_ids: &HashSet<Uuid>) -> AppResult<()> {
+    check_len(
+        "title",
+        &doc.title,
+        1,
+        200,
+        "Geef een titel van 1 tot 200 tekens.",
+    )?;
+    check_len(
+        "summary",
+        &doc.summary,
+        0,
+        2000,
+        "De samenvatting mag hoogstens 2000 tekens hebben.",
+    )?;
+    check_len(
+        "target_group",
+        &doc.target_group,
+        0,
+        200,
+        "De doelgroep mag hoogstens 200 tekens hebben.",
+    )?;
+    if let Some(level) = doc.mbo_level {
+        if !(2..=4).contains(&level) {
+            return Err(invalid(
+                "mbo_level".into(),
+                "invalid_level",
+                "Kies mbo-niveau 2, 3 of 4, of geen niveau.",
+            ));
+        }
+    }
+    if !(1..=6000).contains(&doc.minutes) {
+        return Err(invalid(
+            "minutes".into(),
+            "invalid_minutes",
+            "Geef de studieduur in minuten (1 tot 6000).",
+        ));
+    }
+    if doc.tags.len() > 20 {
+        return Err(invalid(
+            "tags".into(),
+            "too_many_tags",
+            "Geef hoogstens 20 competenties of trefwoorden.",
+        ));
+    }
+    for (i, tag) in doc.tags.iter().enumerate() {
+        check_len(
+            &format!("tags[{i}]"),
+            tag,
+            1,
+            60,
+            "Een trefwoord heeft 1 tot 60 tekens.",
+        )?;
+    }
+    if !["nl", "en"].contains(&doc.language.as_str()) {
+        return Err(invalid(
+            "language".into(),
+            "invalid_language",
+            "Kies Nederlands (nl) of Engels (en).",
+        ));
+    }
+    if doc.blocks.len() > MAX_BLOCKS {
+        return Err(invalid(
+            "blocks".into(),
+            "too_many_blocks",
+            "Een module heeft hoogstens 200 blokken.",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, block) in doc.blocks.iter().enumerate() {
+        if let Some(id) = block.id {
+            if !known_ids.contains(&id) {
+                return Err(invalid(
+                    format!("blocks[{i}].id"),
+                    "unknown_block",
+                    "Dit blok hoort niet bij deze module. Laat het id weg voor een nieuw blok.",
+                ));
+            }
+            if !seen.insert(id) {
+                return Err(invalid(
+                    format!("blocks[{i}].id"),
+                    "duplicate_block",
+                    "Dit blok staat twee keer in de module.",
+                ));
+            }
+        }
+        check_block(i, &block.body)?;
+    }
+    Ok(())
+}
+
+fn check_block(i: usize, body: &BlockBody) -> AppResult<()> {
+    let f = |name: &str| format!("blocks[{i}].{name}");
+    match body {
+        BlockBody::Text { markdown } => {
+            if markdown.trim().is_empty() || markdown.len() > MAX_MARKDOWN {
+                return Err(invalid(
+                    f("markdown"),
+                    "invalid_length",
+                    "Een tekstblok heeft 1 tot 50.000 tekens.",
+                ));
+            }
+            check_markdown(markdown)
+                .map_err(|message| invalid(f("markdown"), "unsafe_markdown", message))
+        }
+        BlockBody::Video {
+            media,
+            poster,
+            captions,
+            title,
+        } => {
+            check_media_key(&f("media"), media)?;
+            if let Some(p) = poster {
+                check_media_key(&f("poster"), p)?;
+            }
+            if let Some(c) = captions {
+                check_media_key(&f("captions"), c)?;
+            }
+            check_len(
+                &f("title"),
+                title,
+                0,
+                200,
+                "Een titel heeft hoogstens 200 tekens.",
+            )
+        }
+        BlockBody::Document { media, title } => {
+            check_media_key(&f("media"), media)?;
+            check_len(
+                &f("title"),
+                title,
+                0,
+                200,
+                "Een titel heeft hoogstens 200 tekens.",
+            )
+        }
+        BlockBody::Image { media, alt } => {
+            check_media_key(&f("media"), media)?;
+            if alt.trim().is_empty() {
+                return Err(invalid(
+                    f("alt"),
+                    "missing_alt",
+                    "Beschrijf wat de afbeelding laat zien (alternatieve tekst); dat is verplicht voor wie niet kan zien.",
+                ));
+            }
+            check_len(
+                &f("alt"),
+                alt,
+                1,
+                500,
+                "De alternatieve tekst heeft hoogstens 500 tekens.",
+            )
+        }
+        BlockBody::Quiz {
+            questions,
+            pass_mark,
+        } => {
+            if questions.is_empty() || questions.len() > 100 {
+                return Err(invalid(
+                    f("questions"),
+                    "invalid_quiz",
+                    "Een toets heeft 1 tot 100 vragen.",
+                ));
+            }
+            if *pass_mark > 100 {
+                return Err(invalid(
+                    f("pass_mark"),
+                    "invalid_pass_mark",
+                    "De cesuur is een percentage van 0 tot 100.",
+                ));
+            }
+            for (q, question) in questions.iter().enumerate() {
+                let qf = |name: &str| format!("blocks[{i}].questions[{q}].{name}");
+                check_len(
+                    &qf("prompt"),
+                    &question.prompt,
+                    1,
+                    1000,
+                    "Een vraag heeft 1 tot 1000 tekens.",
+                )?;
+                if question.options.len() < 2 || question.options.len() > 10 {
+                    return Err(invalid(
+                        qf("options"),
+                        "invalid_quiz",
+                        "Een vraag heeft 2 tot 10 antwoordmogelijkheden.",
+                    ));
+                }
+                for (o, option) in question.options.iter().enumerate() {
+                    let of = format!("blocks[{i}].questions[{q}].options[{o}]");
+                    check_len(
+                        &format!("{of}.text"),
+                        &option.text,
+                        1,
+                        500,
+                        "Een antwoord heeft 1 tot 500 tekens.",
+                    )?;
+                    check_len(
+                        &format!("{of}.feedback"),
+                        &option.feedback,
+                        0,
+                        1000,
+                        "Feedback heeft hoogstens 1000 tekens.",
+                    )?;
+                }
+                let correct = question.options.iter().filter(|o| o.correct).count();
+                if correct == 0 {
+                    return Err(invalid(
+                        qf("options"),
+                        "quiz_no_correct",
+                        "Markeer minstens één goed antwoord.",
+                    ));
+                }
+                if !question.multiple && correct > 1 {
+                    return Err(invalid(
+                        qf("options"),
+                        "quiz_single_choice",
+                        "Bij een vraag met één antwoord is precies één antwoord goed. Kies 'meerdere antwoorden' als er meer goed zijn.",
+                    ));
+                }
+            }
+            Ok(())
+        }
+        BlockBody::Link { url, label } => {
+            check_len(
+                &f("label"),
+                label,
+                1,
+                200,
+                "Geef de link een omschrijving van 1 tot 200 tekens.",
+            )?;
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("https://") || lower.starts_with("http://"))
+                || url.len() > 2000
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(invalid(
+                    f("url"),
+                    "invalid_url",
+                    "Geef een volledig webadres dat begint met https://.",
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A media key: the object an upload created (`shared/…` or `t/{tenant}/…`, checked against the
+/// owner when media uploads are confirmed). Here only its shape.
+fn check_media_key(field: &str, key: &str) -> AppResult<()> {
+    let ok = !key.is_empty()
+        && key.len() <= 300
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c))
+        && !key.contains("..")
+        && !key.starts_with('/');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field.into(),
+            "invalid_media",
+            "Kies een bestand dat u hebt geüpload.",
+        ))
+    }
+}
+
+/// Markdown an author may save: no raw HTML (it could run script or break the page), no images
+/// (they need an image block with alternative text), links only to http(s), mailto or the site.
+pub fn check_markdown(markdown: &str) -> Result<(), &'static str> {
+    for event in Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) => {
+                return Err("HTML is niet toegestaan in tekst. Gebruik Markdown voor opmaak.")
+            }
+            Event::Start(Tag::Image { .. }) => {
+                return Err(
+                    "Zet een afbeelding in een eigen afbeeldingsblok, met een beschrijving.",
+                )
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let lower = dest_url.to_ascii_lowercase();
+                let safe = ["http://", "https://", "mailto:"]
+                    .iter()
+                    .any(|p| lower.starts_with(p))
+                    || (dest_url.starts_with('/') && !dest_url.starts_with("//"));
+                if !safe {
+                    return Err("Een link in de tekst moet beginnen met https://, mailto: of /.");
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks what publishing needs beyond a valid draft.
+pub fn check_publishable(doc: &ModuleDoc) -> AppResult<()> {
+    if doc.blocks.is_empty() {
+        return Err(invalid(
+            "blocks".into(),
+            "empty_module",
+            "Voeg minstens één blok toe voordat u publiceert.",
+        ));
+    }
+    for (i, block) in doc.blocks.iter().enumerate() {
+        if let BlockBody::Video { captions: None, .. } = block.body {
+            return Err(invalid(
+                format!("blocks[{i}].captions"),
+                "captions_required",
+                "Voeg ondertiteling (WebVTT) toe aan deze video voordat u publiceert (WCAG 1.2.2).",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Gives every new block, question and option an id, so ids stay stable from the first save on.
+pub fn assign_ids(doc: &mut ModuleDoc) {
+    for block in &mut doc.blocks {
+        block.id.get_or_insert_with(Uuid::new_v4);
+        if let BlockBody::Quiz { questions, .. } = &mut block.body {
+            for q in questions {
+                q.id.get_or_insert_with(Uuid::new_v4);
+                for o in &mut q.options {
+                    o.id.get_or_insert_with(Uuid::new_v4);
+                }
+            }
+        }
+    }
+}
+
+/// Trims tags and drops duplicates, keeping the author's order.
+pub fn normalise(doc: &mut ModuleDoc) {
+    doc.title = doc.title.trim().to_owned();
+    doc.summary = doc.summary.trim().to_owned();
+    doc.target_group = doc.target_group.trim().to_owned();
+    let mut seen = HashSet::new();
+    doc.tags = doc
+        .tags
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| seen.insert(t.clone()))
+        .collect();
+}
+
+/// The block ids of a document.
+pub fn block_ids(doc: &ModuleDoc) -> impl Iterator<Item = Uuid> + '_ {
+    doc.blocks.iter().filter_map(|b| b.id)
+}
+
+/// The document as a learner sees it: quiz answers are scored on the server, so which option is
+/// correct and the feedback per option stay out of what is sent (both are skipped when unset).
+pub fn learner_view(doc: &ModuleDoc) -> ModuleDoc {
+    let mut out = doc.clone();
+    for block in &mut out.blocks {
+        if let BlockBody::Quiz { questions, .. } = &mut block.body {
+            for q in questions {
+                for o in &mut q.options {
+                    o.correct = false;
+                    o.feedback.clear();
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(blocks: serde_json::Value) -> ModuleDoc {
+        serde_json::from_value(json!({
+            "title": "Medicatie veilig toedienen", "minutes": 30, "mbo_level": 3,
+            "tags": [" Medicatie ", "medicatie", "veiligheid"], "blocks": blocks
+        }))
+        .unwrap()
+    }
+
+    fn err(d: &ModuleDoc) -> AppError {
+        check_draft(d, &HashSet::new()).unwrap_err()
+    }
+
+    #[test]
+    fn a_good_draft_passes_and_gets_ids() {
+        let mut d = doc(json!([
+            {"type": "text", "markdown": "# Inleiding\n\nLees [de richtlijn](https://example.org)."},
+            {"type": "quiz", "pass_mark": 50, "questions": [{"prompt": "Wie?", "options": [
+                {"text": "Ik", "correct": true, "feedback": "Goed"}, {"text": "Jij"}]}]},
+            {"type": "link", "url": "https://example.org/a", "label": "Richtlijn"}
+        ]));
+        normalise(&mut d);
+        assert_eq!(d.tags, vec!["medicatie", "veiligheid"]);
+        check_draft(&d, &HashSet::new()).unwrap();
+        assign_ids(&mut d);
+        assert_eq!(block_ids(&d).count(), 3);
+        check_publishable(&d).unwrap();
+    }
+
+    #[test]
+    fn unsafe_markdown_is_refused() {
+        for md in [
+            "<script>alert(1)</script>",
+            "hallo <img src=x onerror=alert(1)>",
+            "[klik](javascript:alert(1))",
+            "![foto](https://example.org/x.png)",
+        ] {
+            let e = err(&doc(json!([{"type": "text", "markdown": md}])));
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                ("unsafe_markdown", Some("blocks[0].markdown")),
+                "{md}"
+            );
+        }
+    }
+
+    #[test]
+    fn image_needs_alt_and_quiz_a_correct_answer() {
+        let e = err(&doc(
+            json!([{"type": "image", "media": "t/x/a.png", "alt": "  "}]),
+        ));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("missing_alt", Some("blocks[0].alt"))
+        );
+        let e = err(&doc(
+            json!([{"type": "quiz", "pass_mark": 60, "questions": [
+            {"prompt": "?", "options": [{"text": "a"}, {"text": "b"}]}]}]),
+        ));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("quiz_no_correct", Some("blocks[0].questions[0].options"))
+        );
+        let e = err(&doc(
+            json!([{"type": "quiz", "pass_mark": 60, "questions": [
+            {"prompt": "?", "options": [{"text": "a", "correct": true}, {"text": "b", "correct": true}]}]}]),
+        ));
+        assert_eq!(e.code, "quiz_single_choice");
+    }
+
+    #[test]
+    fn foreign_and_duplicate_block_ids_are_refused() {
+        let id = Uuid::new_v4();
+        let d = doc(json!([{"id": id, "type": "text", "markdown": "a"}]));
+        assert_eq!(err(&d).code, "unknown_block");
+        let known = HashSet::from([id]);
+        check_draft(&d, &known).unwrap();
+        let d = doc(
+            json!([{"id": id, "type": "text", "markdown": "a"}, {"id": id, "type": "text", "markdown": "b"}]),
+        );
+        assert_eq!(check_draft(&d, &known).unwrap_err().code, "duplicate_block");
+    }
+
+    #[test]
+    fn video_needs_captions_to_publish_but_not_to_save() {
+        let d = doc(json!([{"type": "video", "media": "t/x/film.mp4"}]));
+        check_draft(&d, &HashSet::new()).unwrap();
+        let e = check_publishable(&d).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("captions_required", Some("blocks[0].captions"))
+        );
+        assert_eq!(
+            check_publishable(&doc(json!([]))).unwrap_err().code,
+            "empty_module"
+        );
+    }
+
+    #[test]
+    fn metadata_bounds_and_links() {
+        let mut d = doc(json!([]));
+        d.mbo_level = Some(5);
+        assert_eq!(err(&d).field.as_deref(), Some("mbo_level"));
+        let mut d = doc(json!([]));
+        d.minutes = 0;
+        assert_eq!(err(&d).field.as_deref(), Some("minutes"));
+        let d = doc(json!([{"type": "link", "url": "javascript:alert(1)", "label": "x"}]));
+        assert_eq!(err(&d).code, "invalid_url");
+        let d = doc(json!([{"type": "document", "media": "../etc/passwd"}]));
+        assert_eq!(err(&d).code, "invalid_media");
+    }
+
+    #[test]
+    fn learners_never_get_the_answers() {
+        let d = doc(
+            json!([{"type": "quiz", "pass_mark": 50, "questions": [{"prompt": "?", "options": [
+            {"text": "a", "correct": true, "feedback": "ja"}, {"text": "b"}]}]}]),
+        );
+        let v = serde_json::to_string(&learner_view(&d)).unwrap();
+        assert!(!v.contains("\"correct\":true") && !v.contains("ja"), "{v}");
+    }
+}

@@ -1,0 +1,3 @@
+//! SQL of the content service, one module per table group.
+
+pub mod modules;

@@ -1,0 +1,46 @@
+//! HTTP routes of the content service: thin handlers over `domain`.
+
+mod api;
+mod pages;
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+use zk_kernel::{http::RequestContext, AppError, AppResult, Platform};
+
+/// Content routes with state applied.
+pub fn router(platform: Platform) -> Router {
+    Router::new()
+        .route("/api/v1/catalog", get(api::list_catalog))
+        .route("/api/v1/catalog/{id}", get(api::show_published))
+        .route(
+            "/api/v1/content/modules",
+            get(api::list_modules).post(api::create_module),
+        )
+        .route(
+            "/api/v1/content/modules/{id}",
+            get(api::show_module).put(api::save_module),
+        )
+        .route(
+            "/api/v1/content/modules/{id}/publish",
+            post(api::publish_module),
+        )
+        .route("/leren", get(pages::show_catalog))
+        .route("/leren/modules/{id}", get(pages::show_module))
+        .with_state(platform)
+}
+
+/// Routes that exist only on a member's portal (the catalogue is what a member sees).
+fn member_site(ctx: &RequestContext) -> AppResult<()> {
+    if ctx.tenant.is_platform {
+        Err(AppError::not_found())
+    } else {
+        Ok(())
+    }
+}
+
+/// A path id that is not a UUID is a module nobody has: 404, like an unknown one.
+fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {
+    raw.parse().map_err(|_| AppError::not_found())
+}

@@ -1,0 +1,116 @@
+//! Pages: the catalogue (search and filters) and a module as a learner sees it.
+
+use super::{api::query_error, member_site, parse_id};
+use crate::{
+    domain::{
+        catalog::{self, CatalogQuery},
+        module::BlockBody,
+    },
+    CatalogRead,
+};
+use axum::{
+    extract::{Path, Query, State},
+    response::Html,
+};
+use serde_json::{json, Value};
+use zk_kernel::{
+    authz::Require, http::RequestContext, web::markdown_to_safe_html, AppResult, Platform,
+};
+
+/// `GET /leren`: the member's catalogue.
+pub async fn show_catalog(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogRead>,
+    query: Result<Query<CatalogQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Html<String>> {
+    member_site(&ctx)?;
+    let Query(query) = query.map_err(query_error)?;
+    let page = catalog::search(&p, ctx.tenant.id, &query).await?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.module_id, "title": r.title, "summary": r.summary, "minutes": r.minutes,
+                "mbo_level": r.mbo_level, "tags": r.tags, "is_nzk": r.source == "nzk",
+            })
+        })
+        .collect();
+    let pages = (page.total + page.per_page - 1) / page.per_page;
+    let link = |n: i64| {
+        let mut params = vec![("page", n.to_string())];
+        for (k, v) in [
+            ("q", &query.q),
+            ("level", &query.level),
+            ("source", &query.source),
+            ("max_minutes", &query.max_minutes),
+            ("tag", &query.tag),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                params.push((k, v.to_owned()));
+            }
+        }
+        format!(
+            "/leren?{}",
+            serde_urlencoded::to_string(params).unwrap_or_default()
+        )
+    };
+    let data = json!({
+        "items": items,
+        "total": page.total,
+        "q": query.q, "level": query.level, "source": query.source, "max_minutes": query.max_minutes,
+        "searched": query.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
+        "prev": (page.page > 1).then(|| link(page.page - 1)),
+        "next": (page.page < pages).then(|| link(page.page + 1)),
+        "page": page.page, "pages": pages.max(1),
+    });
+    p.theme.render("catalog", &ctx, data)
+}
+
+/// `GET /leren/modules/{id}`: a published module, blocks in order.
+pub async fn show_module(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogRead>,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    member_site(&ctx)?;
+    let m = catalog::published(&p, ctx.tenant.id, parse_id(&id)?).await?;
+    let blocks: Vec<Value> = m
+        .doc
+        .blocks
+        .iter()
+        .map(|b| {
+            let mut v = match &b.body {
+                BlockBody::Text { markdown } => json!({"html": markdown_to_safe_html(markdown)}),
+                BlockBody::Video { title, .. } => json!({"title": title}),
+                BlockBody::Document { title, .. } => json!({"title": title}),
+                BlockBody::Image { alt, .. } => json!({"alt": alt}),
+                BlockBody::Quiz {
+                    questions,
+                    pass_mark,
+                } => json!({
+                    "questions": questions.iter().map(|q| json!({
+                        "prompt": q.prompt, "multiple": q.multiple,
+                        "options": q.options.iter().map(|o| o.text.clone()).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                    "pass_mark": pass_mark,
+                }),
+                BlockBody::Link { url, label } => json!({"url": url, "label": label}),
+            };
+            v["id"] = json!(b.id);
+            v["kind"] = json!(b.body.kind());
+            v
+        })
+        .collect();
+    let data = json!({
+        "module": {
+            "title": m.doc.title, "summary": m.doc.summary, "target_group": m.doc.target_group,
+            "mbo_level": m.doc.mbo_level, "minutes": m.doc.minutes, "tags": m.doc.tags,
+            "version": m.version, "is_nzk": m.source == "nzk", "lang": m.doc.language,
+        },
+        "blocks": blocks,
+    });
+    p.theme.render("module", &ctx, data)
+}
