@@ -4,6 +4,7 @@
 use crate::{app, config};
 use serde::Deserialize;
 use std::net::SocketAddr;
+use zk_content::domain::{authoring, module::ModuleDoc};
 use zk_kernel::{authz::Role, db::Db, http, Platform, TenantId};
 use zk_tenant::domain::{accounts, branding, members};
 
@@ -22,6 +23,39 @@ struct DemoMember {
 }
 
 const MEMBERS: &str = include_str!("../tenants/demo/members.json");
+
+/// Demo content: shared NZK modules and each member's own.
+#[derive(Deserialize)]
+struct DemoModules {
+    shared: Vec<ModuleDoc>,
+    own: std::collections::HashMap<String, Vec<ModuleDoc>>,
+}
+
+const MODULES: &str = include_str!("../tenants/demo/modules.json");
+
+/// Creates and publishes `docs` for `tenant` (the portfolio when it is the platform), skipping
+/// titles that are there already so a second run changes nothing.
+async fn seed_modules(
+    p: &Platform,
+    tenant: &zk_kernel::Tenant,
+    author: uuid::Uuid,
+    docs: &[ModuleDoc],
+) -> Result<(), zk_kernel::AppError> {
+    let owner = authoring::owner_of(tenant.id, tenant.is_platform);
+    let existing: Vec<String> = authoring::list(p, tenant.id, owner)
+        .await?
+        .into_iter()
+        .map(|d| d.draft.0.title)
+        .collect();
+    for doc in docs.iter().filter(|d| !existing.contains(&d.title)) {
+        let draft = authoring::create(p, tenant.id, owner, author, doc.clone()).await?;
+        let note = authoring::PublishInput {
+            change_note: "Eerste versie".into(),
+        };
+        authoring::publish(p, tenant.id, owner, draft.id, author, &note).await?;
+    }
+    Ok(())
+}
 
 const ROLE_USERS: [(&str, Role); 5] = [
     ("beheerder", Role::Admin),
@@ -47,7 +81,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         .await
         .map_err(err)?
         .ok_or_else(|| anyhow::anyhow!("platform tenant missing"))?;
-    accounts::ensure_user(
+    let (operator, _) = accounts::ensure_user(
         &p,
         &nzk,
         "operator@zorgklas.demo",
@@ -56,6 +90,10 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     )
     .await
     .map_err(err)?;
+    let content: DemoModules = serde_json::from_str(MODULES)?;
+    seed_modules(&p, &nzk, operator.id, &content.shared)
+        .await
+        .map_err(err)?;
 
     let demo: Vec<DemoMember> = serde_json::from_str(MEMBERS)?;
     let listener = tokio::net::TcpListener::bind(p.config.listen).await?;
@@ -100,10 +138,14 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         println!("\n{} — {}", m.name, p.config.tenant_url(&m.slug));
         for (local, role) in ROLE_USERS {
             let email = format!("{local}@{}.demo", m.slug);
-            accounts::ensure_user(&p, &tenant, &email, role, Some(DEMO_PASSWORD))
+            let (user, _) = accounts::ensure_user(&p, &tenant, &email, role, Some(DEMO_PASSWORD))
                 .await
                 .map_err(err)?;
             println!("  {:<12} {email}", role.as_str());
+            if role == Role::Author {
+                let own = content.own.get(&m.slug).map_or(&[][..], Vec::as_slice);
+                seed_modules(&p, &tenant, user.id, own).await.map_err(err)?;
+            }
         }
     }
     println!(
@@ -115,4 +157,27 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     zk_kernel::embedded::stop_if_started(&p.config.data_dir);
     served?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_content::domain::module;
+
+    #[test]
+    fn demo_modules_are_publishable() {
+        let content: DemoModules = serde_json::from_str(MODULES).expect("modules.json");
+        let members: Vec<DemoMember> = serde_json::from_str(MEMBERS).expect("members.json");
+        assert!(content.shared.len() >= 3);
+        for doc in content.shared.iter().chain(content.own.values().flatten()) {
+            module::check_draft(doc, &Default::default()).expect(&doc.title);
+            module::check_publishable(doc).expect(&doc.title);
+        }
+        for slug in content.own.keys() {
+            assert!(
+                members.iter().any(|m| &m.slug == slug),
+                "{slug} is a demo member"
+            );
+        }
+    }
 }
