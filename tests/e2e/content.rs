@@ -699,3 +699,384 @@ async fn search_stems_dutch_words_and_filters() {
     );
     assert!(html.contains("Aantal modules: 1"), "{html}");
 }
+
+/// The block ids of a module as a member's learners get it, with origin and orphan flag.
+async fn shown(
+    app: &App,
+    host: &str,
+    token: &str,
+    id: &str,
+) -> (i64, String, Vec<(String, String, bool)>) {
+    let res = app
+        .client
+        .get(host, &format!("/api/v1/catalog/{id}"))
+        .bearer(token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let m = res.json();
+    let blocks = m["module"]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["id"].as_str().unwrap().to_owned(),
+                b["origin"].as_str().unwrap().to_owned(),
+                b["orphaned"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    (
+        m["version"].as_i64().unwrap(),
+        m["source"].as_str().unwrap().to_owned(),
+        blocks,
+    )
+}
+
+fn text(markdown: &str) -> Value {
+    json!({"type": "text", "markdown": markdown})
+}
+
+#[tokio::test]
+async fn overlays_follow_new_versions_flag_orphans_and_lose_nothing() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.b, "beheer2@zorg-b.test", Role::Admin).await;
+    let b_admin = app.token(&s.b, "beheer2@zorg-b.test").await;
+    // NZK v1: A, B (optional), C (quiz, pass mark 60), D.
+    let (shared, v1) = publish(
+        app,
+        "",
+        &s.operator,
+        &json!({"title": "Decubitus voorkomen", "minutes": 25, "blocks": [
+            text("A: wat is decubitus"),
+            {"type": "text", "markdown": "B: achtergrond", "optional": true},
+            {"type": "quiz", "pass_mark": 60, "questions": [{"prompt": "Hoe vaak wisselen?", "options": [
+                {"text": "Elke 2 uur", "correct": true}, {"text": "Nooit"}]}]},
+            text("D: afsluiting")
+        ]}),
+    )
+    .await;
+    let id = |i: usize| v1["draft"]["blocks"][i]["id"].as_str().unwrap().to_owned();
+    let (a, b, q, d) = (id(0), id(1), id(2), id(3));
+
+    // Member A follows NZK automatically: hides B, is stricter on the quiz, adds three accents.
+    let res = c
+        .put("zorg-a", &format!("/api/v1/content/adoptions/{shared}"))
+        .bearer(&s.a_author)
+        .json(&json!({
+            "follow": "auto",
+            "intro_markdown": "Bij ons werkt u met **wisselligging-schema's**.",
+            "hidden": [b],
+            "pass_marks": {q.clone(): 80},
+            "accents": [
+                {"anchor": q, "position": "before", "block": text("X: ons schema")},
+                {"anchor": d, "position": "after", "block": text("Y: onze contactpersoon")},
+                {"anchor": a, "position": "after", "block": text("Z: onze matrassen")}
+            ]
+        }))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let adoption = res.json();
+    let accent = |i: usize| {
+        adoption["overlay"]["accents"][i]["block"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (x, y, z) = (accent(0), accent(1), accent(2));
+    // Member B reviews new versions first, and adds one accent after D.
+    let res = c
+        .put("zorg-b", &format!("/api/v1/content/adoptions/{shared}"))
+        .bearer(&b_admin)
+        .json(&json!({"follow": "review", "accents": [
+            {"anchor": d, "position": "after", "block": text("W: alleen bij B")}]}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let w = res.json()["overlay"]["accents"][0]["block"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let nzk = |i: &str| (i.to_owned(), "nzk".to_owned(), false);
+    let own = |i: &str, orphan: bool| (i.to_owned(), "own".to_owned(), orphan);
+    let (version, source, blocks) = shown(app, "zorg-a", &s.a_learner, &shared).await;
+    assert_eq!((version, source.as_str()), (1, "adopted"));
+    assert_eq!(
+        blocks,
+        vec![
+            nzk(&a),
+            own(&z, false),
+            own(&x, false),
+            nzk(&q),
+            nzk(&d),
+            own(&y, false)
+        ]
+    );
+    let m = c
+        .get("zorg-a", &format!("/api/v1/catalog/{shared}"))
+        .bearer(&s.a_learner)
+        .send()
+        .await
+        .json();
+    assert_eq!(m["module"]["blocks"][3]["pass_mark"], 80);
+    assert!(m["intro_markdown"]
+        .as_str()
+        .unwrap()
+        .contains("wisselligging"));
+
+    // NZK v2: the quiz moves to the front, A changes, D is removed, E is new.
+    let mut draft = v1["draft"].clone();
+    let blocks_v1 = draft["blocks"].as_array().unwrap().clone();
+    let mut changed_a = blocks_v1[0].clone();
+    changed_a["markdown"] = json!("A: wat is decubitus (herzien)");
+    draft["blocks"] = json!([
+        blocks_v1[2].clone(),
+        changed_a,
+        blocks_v1[1].clone(),
+        text("E: nieuw")
+    ]);
+    let res = c
+        .put("", &format!("/api/v1/content/modules/{shared}"))
+        .bearer(&s.operator)
+        .json(&draft)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let e = res.json()["draft"]["blocks"][3]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.post("", &format!("/api/v1/content/modules/{shared}/publish"))
+        .bearer(&s.operator)
+        .json(&json!({"change_note": "Herzien na nieuwe richtlijn"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    // A follows at once: accents moved with their blocks, Y (after the removed D) at the end.
+    let (version, _, blocks) = shown(app, "zorg-a", &s.a_learner, &shared).await;
+    assert_eq!(version, 2);
+    assert_eq!(
+        blocks,
+        vec![
+            own(&x, false),
+            nzk(&q),
+            nzk(&a),
+            own(&z, false),
+            nzk(&e),
+            own(&y, true)
+        ]
+    );
+    let list = c
+        .get("zorg-a", "/api/v1/content/adoptions")
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(list["items"][0]["orphaned"], 1);
+    assert_eq!(list["items"][0]["update_waiting"], false);
+
+    // B still shows v1 until its admin accepts v2; then W is the orphan. A's accents never show.
+    let (version, source, blocks) = shown(app, "zorg-b", &s.b_author, &shared).await;
+    assert_eq!((version, source.as_str()), (1, "adopted"));
+    assert_eq!(
+        blocks,
+        vec![nzk(&a), nzk(&b), nzk(&q), nzk(&d), own(&w, false)]
+    );
+    let list = c
+        .get("zorg-b", "/api/v1/content/adoptions")
+        .bearer(&b_admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        (
+            list["items"][0]["shown_version"].as_i64(),
+            list["items"][0]["latest_version"].as_i64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(list["items"][0]["update_waiting"], true);
+    let catalog_b = catalog(app, "zorg-b", &s.b_author, "?source=adopted").await;
+    assert_eq!(
+        (
+            catalog_b["items"][0]["version"].as_i64(),
+            catalog_b["items"][0]["source"].as_str()
+        ),
+        (Some(1), Some("adopted"))
+    );
+    c.post(
+        "zorg-b",
+        &format!("/api/v1/content/adoptions/{shared}/accept"),
+    )
+    .bearer(&b_admin)
+    .send()
+    .await
+    .assert_status(StatusCode::OK);
+    let (version, _, blocks) = shown(app, "zorg-b", &s.b_author, &shared).await;
+    assert_eq!(version, 2);
+    assert_eq!(
+        blocks,
+        vec![nzk(&q), nzk(&a), nzk(&b), nzk(&e), own(&w, true)]
+    );
+    let text_b = c
+        .get("zorg-b", &format!("/api/v1/catalog/{shared}"))
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .text();
+    assert!(!text_b.contains("onze matrassen") && !text_b.contains("wisselligging"));
+
+    // The module page shows A's intro and marks A's own blocks.
+    let session = app.login("zorg-a", "leerling@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", &format!("/leren/modules/{shared}"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("data-testid=\"module-intro\"")
+            && html.contains("Aanvulling van Zorg zorg-a"),
+        "{html}"
+    );
+    assert!(html.contains("met eigen accenten"));
+
+    // Ending the adoption removes the accents; the shared module stays.
+    c.request(
+        http::Method::DELETE,
+        "zorg-a",
+        &format!("/api/v1/content/adoptions/{shared}"),
+    )
+    .bearer(&s.a_author)
+    .send()
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let (_, source, blocks) = shown(app, "zorg-a", &s.a_learner, &shared).await;
+    assert_eq!((source.as_str(), blocks.len()), ("nzk", 4));
+}
+
+#[tokio::test]
+async fn bad_overlays_are_refused_and_only_shared_modules_can_be_adopted() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let (shared, v1) = publish(app, "", &s.operator, &module("Gedeeld", "Tekst.")).await;
+    let (own_a, _) = publish(app, "zorg-a", &s.a_author, &module("Van A", "A.")).await;
+    let (own_b, _) = publish(app, "zorg-b", &s.b_author, &module("Van B", "B.")).await;
+    let text_id = v1["draft"]["blocks"][0]["id"].as_str().unwrap().to_owned();
+    let quiz_id = v1["draft"]["blocks"][1]["id"].as_str().unwrap().to_owned();
+    let put = |module: &str, body: Value| {
+        c.put("zorg-a", &format!("/api/v1/content/adoptions/{module}"))
+            .bearer(&s.a_author)
+            .json(&body)
+    };
+    for (body, code, field) in [
+        (json!({"hidden": [text_id]}), "not_optional", "hidden[0]"),
+        (
+            json!({"pass_marks": {quiz_id.clone(): 40}}),
+            "pass_mark_out_of_bounds",
+            &*format!("pass_marks.{quiz_id}"),
+        ),
+        (
+            json!({"accents": [{"anchor": uuid::Uuid::new_v4(), "position": "after", "block": text("x")}]}),
+            "unknown_block",
+            "accents[0].anchor",
+        ),
+        (
+            json!({"accents": [{"anchor": text_id, "position": "after", "block": {"type": "image", "media": "t/x/a.png", "alt": ""}}]}),
+            "missing_alt",
+            "accents[0].block.alt",
+        ),
+        (
+            json!({"accents": [{"anchor": text_id, "position": "after", "block": {"type": "video", "media": "t/x/a.mp4"}}]}),
+            "captions_required",
+            "accents[0].block.captions",
+        ),
+        (
+            json!({"intro_markdown": "<iframe src=x>"}),
+            "unsafe_markdown",
+            "intro_markdown",
+        ),
+        (json!({"follow": "soms"}), "invalid_field", "follow"),
+    ] {
+        let res = put(&shared, body.clone()).send().await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            (
+                res.json()["error"]["code"].as_str(),
+                res.json()["error"]["field"].as_str()
+            ),
+            (Some(code), Some(field)),
+            "{body}"
+        );
+    }
+    // Own modules (A's or B's) and unknown ids are not shared modules.
+    for module in [
+        own_a.clone(),
+        own_b.clone(),
+        uuid::Uuid::new_v4().to_string(),
+    ] {
+        put(&module, json!({}))
+            .send()
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+    assert_eq!(app.count("content.adoptions").await, 0);
+
+    // B's accent ids can't be pulled into A's overlay.
+    let res = c
+        .put("zorg-b", &format!("/api/v1/content/adoptions/{shared}"))
+        .bearer(&s.b_author)
+        .json(
+            &json!({"accents": [{"anchor": text_id, "position": "after", "block": text("van B")}]}),
+        )
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let b_accent = res.json()["overlay"]["accents"][0]["block"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = put(&shared, json!({"accents": [{"anchor": text_id, "position": "after", "block": {"id": b_accent, "type": "text", "markdown": "gekaapt"}}]})).send().await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["code"], "unknown_block");
+    // A can't accept or end B's adoption: A has none.
+    c.post(
+        "zorg-a",
+        &format!("/api/v1/content/adoptions/{shared}/accept"),
+    )
+    .bearer(&s.a_author)
+    .send()
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    c.request(
+        http::Method::DELETE,
+        "zorg-a",
+        &format!("/api/v1/content/adoptions/{shared}"),
+    )
+    .bearer(&s.a_author)
+    .send()
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(app.count("content.adoptions").await, 1);
+    let list = c
+        .get("zorg-a", "/api/v1/content/adoptions")
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    // Learners don't adopt.
+    c.put("zorg-a", &format!("/api/v1/content/adoptions/{shared}"))
+        .bearer(&s.a_learner)
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

@@ -30,6 +30,10 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/content/modules/{id}"),
     ("put", "/api/v1/content/modules/{id}"),
     ("post", "/api/v1/content/modules/{id}/publish"),
+    ("get", "/api/v1/content/adoptions"),
+    ("put", "/api/v1/content/adoptions/{id}"),
+    ("delete", "/api/v1/content/adoptions/{id}"),
+    ("post", "/api/v1/content/adoptions/{id}/accept"),
     ("get", "/api/v1/billing/plan"),
 ];
 

@@ -36,13 +36,7 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             "De JSON in het verzoek is niet geldig.",
         ),
         JsonRejection::JsonDataError(e) => {
-            let text = e.body_text();
-            let field = text.split('`').nth(1).map(str::to_owned).or_else(|| {
-                text.split(": ")
-                    .next()
-                    .and_then(|p| p.rsplit('.').next())
-                    .map(str::to_owned)
-            });
+            let field = json_error_field(&e.body_text());
             let mut err = AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_field",
@@ -61,6 +55,24 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             "bad_request",
             "Het verzoek is ongeldig.",
         ),
+    }
+}
+
+/// The field a serde data error is about, from axum's text
+/// (`…target type: blocks[0]: missing field `markdown` at line 1 column 9`): the path before the
+/// message, with the missing field's name added, or for an error at the top level the name in
+/// backticks.
+fn json_error_field(text: &str) -> Option<String> {
+    let rest = text.split_once("target type: ").map_or(text, |(_, r)| r);
+    let (path, message) = match rest.split_once(": ") {
+        Some((p, m)) if !p.is_empty() && !p.contains(' ') => (Some(p), m),
+        _ => (None, rest),
+    };
+    let quoted = message.split('`').nth(1);
+    match (path, message.starts_with("missing field"), quoted) {
+        (Some(p), true, Some(name)) => Some(format!("{p}.{name}")),
+        (Some(p), _, _) => Some(p.to_owned()),
+        (None, _, name) => name.map(str::to_owned),
     }
 }
 
@@ -174,6 +186,38 @@ pub fn client_ip(parts: &Parts, trusted_hops: usize) -> String {
     match entry.parse::<std::net::IpAddr>() {
         Ok(ip) => ip.to_string(),
         Err(_) => peer(),
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::json_error_field;
+
+    #[test]
+    fn the_field_of_a_json_data_error() {
+        let f = |t: &str| {
+            json_error_field(&format!(
+                "Failed to deserialize the JSON body into the target type: {t}"
+            ))
+        };
+        assert_eq!(
+            f("missing field `title` at line 1 column 2").as_deref(),
+            Some("title")
+        );
+        assert_eq!(
+            f("blocks[0]: missing field `markdown` at line 1 column 9").as_deref(),
+            Some("blocks[0].markdown")
+        );
+        assert_eq!(
+            f("follow: unknown variant `soms`, expected `auto` or `review` at line 1 column 9")
+                .as_deref(),
+            Some("follow")
+        );
+        assert_eq!(
+            f("employee_count: invalid type: string \"x\", expected i64 at line 1 column 5")
+                .as_deref(),
+            Some("employee_count")
+        );
     }
 }
 

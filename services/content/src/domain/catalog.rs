@@ -1,7 +1,10 @@
 //! The catalogue a member's users see: the NZK portfolio and the member's own modules, searched
 //! in Dutch and filtered.
 
-use super::module::{self, ModuleDoc};
+use super::{
+    module::{self, ModuleDoc},
+    overlay::{self, Origin, ShownBlock},
+};
 use crate::repo::modules::{self as repo, CatalogFilter, CatalogRow};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -87,12 +90,12 @@ pub async fn search(
     .unwrap_or(20);
     let source = match blank(&query.source) {
         None => None,
-        Some(s @ ("nzk" | "own")) => Some(s),
+        Some(s @ ("nzk" | "adopted" | "own")) => Some(s),
         Some(_) => {
             return Err(AppError::validation(
                 "source",
                 "invalid_filter",
-                "Kies als bron nzk (Nationale Zorgklas) of own (eigen modules).",
+                "Kies als bron nzk (Nationale Zorgklas), adopted (met eigen accenten) of own (eigen modules).",
             ))
         }
     };
@@ -125,28 +128,58 @@ pub async fn search(
     })
 }
 
-/// A published module as a learner may see it (no quiz answers).
+/// A published module as a learner may see it: the member's overlay applied, no quiz answers.
 pub struct PublishedModule {
+    /// `nzk`, `adopted` or `own`.
     pub source: String,
     pub id: Uuid,
     pub version: i32,
+    /// Metadata of the version (its `blocks` are left empty: see `blocks`).
     pub doc: ModuleDoc,
+    pub blocks: Vec<ShownBlock>,
+    /// The member's own introduction of an adopted module.
+    pub intro_markdown: String,
     pub change_note: String,
     pub published_at: time::OffsetDateTime,
 }
 
-/// The latest published version of a module this tenant may see (shared or its own).
+/// The version of a module this tenant shows (shared, adopted with accents, or its own).
 pub async fn published(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<PublishedModule> {
     let mut tx = p.db.begin_tenant(tenant).await?;
     let row = repo::published(&mut tx, tenant, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
+    let mut doc = row.doc.0;
+    let overlay = row.overlay.map(|o| o.0).unwrap_or_default();
+    let origin = if row.source == "own" {
+        Origin::Own
+    } else {
+        Origin::Nzk
+    };
+    let mut blocks = if row.source == "adopted" {
+        overlay::apply(&doc, &overlay)
+    } else {
+        doc.blocks
+            .iter()
+            .map(|b| ShownBlock {
+                origin,
+                orphaned: false,
+                block: b.clone(),
+            })
+            .collect()
+    };
+    for b in &mut blocks {
+        module::hide_answers(&mut b.block);
+    }
+    doc.blocks.clear();
     Ok(PublishedModule {
         source: row.source,
         id: row.module_id,
         version: row.version,
-        doc: module::learner_view(&row.doc.0),
+        doc,
+        blocks,
+        intro_markdown: overlay.intro_markdown,
         change_note: row.change_note,
         published_at: row.published_at,
     })

@@ -33,6 +33,22 @@ pub struct ModuleDoc {
     pub blocks: Vec<Block>,
 }
 
+impl ModuleDoc {
+    /// A document without content (a holder for blocks).
+    pub fn empty() -> Self {
+        Self {
+            title: String::new(),
+            summary: String::new(),
+            target_group: String::new(),
+            mbo_level: None,
+            minutes: 0,
+            tags: vec![],
+            language: default_language(),
+            blocks: vec![],
+        }
+    }
+}
+
 fn default_language() -> String {
     "nl".into()
 }
@@ -237,13 +253,14 @@ pub fn check_draft(doc: &ModuleDoc, known_ids: &HashSet<Uuid>) -> AppResult<()> 
                 ));
             }
         }
-        check_block(i, &block.body)?;
+        check_block(&format!("blocks[{i}]"), &block.body)?;
     }
     Ok(())
 }
 
-fn check_block(i: usize, body: &BlockBody) -> AppResult<()> {
-    let f = |name: &str| format!("blocks[{i}].{name}");
+/// Checks one block's content; `prefix` names it in errors (`blocks[3]`, `accents[0].block`).
+pub fn check_block(prefix: &str, body: &BlockBody) -> AppResult<()> {
+    let f = |name: &str| format!("{prefix}.{name}");
     match body {
         BlockBody::Text { markdown } => {
             if markdown.trim().is_empty() || markdown.len() > MAX_MARKDOWN {
@@ -323,7 +340,7 @@ fn check_block(i: usize, body: &BlockBody) -> AppResult<()> {
                 ));
             }
             for (q, question) in questions.iter().enumerate() {
-                let qf = |name: &str| format!("blocks[{i}].questions[{q}].{name}");
+                let qf = |name: &str| format!("{prefix}.questions[{q}].{name}");
                 check_len(
                     &qf("prompt"),
                     &question.prompt,
@@ -339,7 +356,7 @@ fn check_block(i: usize, body: &BlockBody) -> AppResult<()> {
                     ));
                 }
                 for (o, option) in question.options.iter().enumerate() {
-                    let of = format!("blocks[{i}].questions[{q}].options[{o}]");
+                    let of = format!("{prefix}.questions[{q}].options[{o}]");
                     check_len(
                         &format!("{of}.text"),
                         &option.text,
@@ -457,13 +474,19 @@ pub fn check_publishable(doc: &ModuleDoc) -> AppResult<()> {
         ));
     }
     for (i, block) in doc.blocks.iter().enumerate() {
-        if let BlockBody::Video { captions: None, .. } = block.body {
-            return Err(invalid(
-                format!("blocks[{i}].captions"),
-                "captions_required",
-                "Voeg ondertiteling (WebVTT) toe aan deze video voordat u publiceert (WCAG 1.2.2).",
-            ));
-        }
+        check_block_publishable(&format!("blocks[{i}]"), &block.body)?;
+    }
+    Ok(())
+}
+
+/// What one block needs before learners see it: captions on a video.
+pub fn check_block_publishable(prefix: &str, body: &BlockBody) -> AppResult<()> {
+    if let BlockBody::Video { captions: None, .. } = body {
+        return Err(invalid(
+            format!("{prefix}.captions"),
+            "captions_required",
+            "Voeg ondertiteling (WebVTT) toe aan deze video voordat u publiceert (WCAG 1.2.2).",
+        ));
     }
     Ok(())
 }
@@ -506,17 +529,20 @@ pub fn block_ids(doc: &ModuleDoc) -> impl Iterator<Item = Uuid> + '_ {
 /// correct and the feedback per option stay out of what is sent (both are skipped when unset).
 pub fn learner_view(doc: &ModuleDoc) -> ModuleDoc {
     let mut out = doc.clone();
-    for block in &mut out.blocks {
-        if let BlockBody::Quiz { questions, .. } = &mut block.body {
-            for q in questions {
-                for o in &mut q.options {
-                    o.correct = false;
-                    o.feedback.clear();
-                }
+    out.blocks.iter_mut().for_each(hide_answers);
+    out
+}
+
+/// Takes the answers and feedback out of a quiz block.
+pub fn hide_answers(block: &mut Block) {
+    if let BlockBody::Quiz { questions, .. } = &mut block.body {
+        for q in questions {
+            for o in &mut q.options {
+                o.correct = false;
+                o.feedback.clear();
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
 //! SQL of the content service, one module per table group.
 
+pub mod adoptions;
 pub mod modules;

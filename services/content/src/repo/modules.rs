@@ -237,7 +237,7 @@ pub struct CatalogFilter<'a> {
     pub level: Option<i16>,
     pub tag: Option<&'a str>,
     pub max_minutes: Option<i32>,
-    /// `nzk` or `own`.
+    /// `nzk`, `adopted` or `own`.
     pub source: Option<&'a str>,
     pub limit: i64,
     pub offset: i64,
@@ -269,22 +269,26 @@ pub async fn catalog(
     const SQL: &str = "
         WITH q AS (SELECT CASE WHEN $2::text IS NULL THEN NULL ELSE websearch_to_tsquery('dutch', $2) END AS query),
         latest AS (
-            (SELECT DISTINCT ON (module_id) 'nzk'::text AS source, module_id, version, title, summary,
-                    mbo_level, minutes, tags, published_at, search
-             FROM content.shared_module_versions
-             WHERE $6::text IS NULL OR $6 = 'nzk'
-             ORDER BY module_id, version DESC)
+            (SELECT DISTINCT ON (v.module_id)
+                    CASE WHEN a.module_id IS NULL THEN 'nzk' ELSE 'adopted' END AS source,
+                    v.module_id, v.version, v.title, v.summary, v.mbo_level, v.minutes, v.tags,
+                    v.published_at, v.search
+             FROM content.shared_module_versions v
+             LEFT JOIN content.adoptions a ON a.tenant_id = $1 AND a.module_id = v.module_id
+             WHERE a.follow IS DISTINCT FROM 'review' OR v.version <= a.pinned_version
+             ORDER BY v.module_id, v.version DESC)
             UNION ALL
             (SELECT DISTINCT ON (module_id) 'own'::text, module_id, version, title, summary,
                     mbo_level, minutes, tags, published_at, search
              FROM content.module_versions
-             WHERE tenant_id = $1 AND ($6::text IS NULL OR $6 = 'own')
+             WHERE tenant_id = $1
              ORDER BY module_id, version DESC)
         )
         SELECT source, module_id, version, title, summary, mbo_level, minutes, tags, published_at,
                count(*) OVER () AS total
         FROM latest, q
         WHERE (q.query IS NULL OR search @@ q.query)
+          AND ($6::text IS NULL OR source = $6)
           AND ($3::smallint IS NULL OR mbo_level = $3)
           AND ($4::text IS NULL OR $4 = ANY (tags))
           AND ($5::integer IS NULL OR minutes <= $5)
@@ -303,7 +307,7 @@ pub async fn catalog(
         .await?)
 }
 
-/// A published module as the catalogue shows it.
+/// A published module as the catalogue shows it, with the member's overlay if it adopted it.
 #[derive(Debug, FromRow)]
 pub struct PublishedRow {
     pub source: String,
@@ -312,19 +316,26 @@ pub struct PublishedRow {
     pub doc: Json<ModuleDoc>,
     pub change_note: String,
     pub published_at: OffsetDateTime,
+    pub overlay: Option<Json<crate::domain::overlay::Overlay>>,
 }
 
-/// The latest published version of a module the tenant may see: shared, or its own.
+/// The version of a module this tenant shows: its own module's latest, or a shared module's
+/// latest (or, when its admin reviews new versions first, the one last accepted) with the
+/// member's overlay. One statement: the module page's only query.
 pub async fn published(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: Uuid,
 ) -> AppResult<Option<PublishedRow>> {
     const SQL: &str = "
-        (SELECT 'nzk'::text AS source, module_id, version, doc, change_note, published_at
-         FROM content.shared_module_versions WHERE module_id = $2 ORDER BY version DESC LIMIT 1)
+        (SELECT CASE WHEN a.module_id IS NULL THEN 'nzk' ELSE 'adopted' END AS source,
+                v.module_id, v.version, v.doc, v.change_note, v.published_at, a.overlay
+         FROM content.shared_module_versions v
+         LEFT JOIN content.adoptions a ON a.tenant_id = $1 AND a.module_id = v.module_id
+         WHERE v.module_id = $2 AND (a.follow IS DISTINCT FROM 'review' OR v.version <= a.pinned_version)
+         ORDER BY v.version DESC LIMIT 1)
         UNION ALL
-        (SELECT 'own'::text, module_id, version, doc, change_note, published_at
+        (SELECT 'own'::text, module_id, version, doc, change_note, published_at, NULL::jsonb
          FROM content.module_versions WHERE tenant_id = $1 AND module_id = $2 ORDER BY version DESC LIMIT 1)
         LIMIT 1";
     Ok(sqlx::query_as(SQL)
@@ -332,4 +343,32 @@ pub async fn published(
         .bind(id)
         .fetch_optional(conn)
         .await?)
+}
+
+/// The latest published version of a shared module (number and document).
+pub async fn latest_shared(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> AppResult<Option<(i32, Json<ModuleDoc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT version, doc FROM content.shared_module_versions WHERE module_id = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// One published version of a shared module.
+pub async fn shared_version(
+    conn: &mut PgConnection,
+    id: Uuid,
+    version: i32,
+) -> AppResult<Option<Json<ModuleDoc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT doc FROM content.shared_module_versions WHERE module_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_optional(conn)
+    .await?)
 }

@@ -4,6 +4,7 @@
 use super::{member_site, parse_id};
 use crate::{
     domain::{
+        adoption,
         authoring::{self, PublishInput},
         catalog::{self, CatalogQuery},
         module::ModuleDoc,
@@ -73,9 +74,11 @@ pub async fn show_published(
 ) -> AppResult<Json<Value>> {
     member_site(&ctx)?;
     let m = catalog::published(&p, ctx.tenant.id, parse_id(&id)?).await?;
+    let mut module = json!(m.doc);
+    module["blocks"] = json!(m.blocks);
     Ok(Json(json!({
         "id": m.id, "source": m.source, "version": m.version, "change_note": m.change_note,
-        "published_at": ts(m.published_at), "module": m.doc,
+        "published_at": ts(m.published_at), "intro_markdown": m.intro_markdown, "module": module,
     })))
 }
 
@@ -168,4 +171,72 @@ pub async fn publish_module(
         StatusCode::CREATED,
         Json(json!({ "id": id, "version": version })),
     ))
+}
+
+fn adoption_json(a: &adoption::AdoptionState) -> Value {
+    json!({
+        "module_id": a.module_id, "title": a.title, "follow": a.follow,
+        "shown_version": a.shown_version, "latest_version": a.latest_version,
+        "update_waiting": a.update_waiting(), "orphaned": a.orphaned, "overlay": a.overlay,
+    })
+}
+
+/// `GET /api/v1/content/adoptions`: the member's adopted modules, with orphaned accents and
+/// NZK versions waiting for review.
+pub async fn list_adoptions(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+) -> AppResult<Json<Value>> {
+    member_site(&ctx)?;
+    let items: Vec<Value> = adoption::list(&p, ctx.tenant.id)
+        .await?
+        .iter()
+        .map(adoption_json)
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `PUT /api/v1/content/adoptions/{module_id}`: adopts a shared module or replaces its accents.
+pub async fn save_adoption(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<adoption::AdoptionInput>,
+) -> AppResult<Json<Value>> {
+    member_site(&ctx)?;
+    let state = adoption::save(
+        &p,
+        ctx.tenant.id,
+        auth.principal.user_id,
+        parse_id(&id)?,
+        input,
+    )
+    .await?;
+    Ok(Json(adoption_json(&state)))
+}
+
+/// `POST /api/v1/content/adoptions/{module_id}/accept`: show the latest NZK version.
+pub async fn accept_adoption(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    member_site(&ctx)?;
+    let version = adoption::accept_latest(&p, ctx.tenant.id, parse_id(&id)?).await?;
+    Ok(Json(json!({ "module_id": id, "shown_version": version })))
+}
+
+/// `DELETE /api/v1/content/adoptions/{module_id}`: ends the adoption; its accents go with it.
+pub async fn delete_adoption(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    member_site(&ctx)?;
+    adoption::remove(&p, ctx.tenant.id, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

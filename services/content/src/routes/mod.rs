@@ -26,6 +26,15 @@ pub fn router(platform: Platform) -> Router {
             "/api/v1/content/modules/{id}/publish",
             post(api::publish_module),
         )
+        .route("/api/v1/content/adoptions", get(api::list_adoptions))
+        .route(
+            "/api/v1/content/adoptions/{id}",
+            axum::routing::put(api::save_adoption).delete(api::delete_adoption),
+        )
+        .route(
+            "/api/v1/content/adoptions/{id}/accept",
+            post(api::accept_adoption),
+        )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))
         .with_state(platform)

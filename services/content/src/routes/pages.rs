@@ -5,6 +5,7 @@ use crate::{
     domain::{
         catalog::{self, CatalogQuery},
         module::BlockBody,
+        overlay::Origin,
     },
     CatalogRead,
 };
@@ -33,7 +34,8 @@ pub async fn show_catalog(
         .map(|r| {
             json!({
                 "id": r.module_id, "title": r.title, "summary": r.summary, "minutes": r.minutes,
-                "mbo_level": r.mbo_level, "tags": r.tags, "is_nzk": r.source == "nzk",
+                "mbo_level": r.mbo_level, "tags": r.tags, "is_nzk": r.source != "own",
+                "adopted": r.source == "adopted",
             })
         })
         .collect();
@@ -78,10 +80,10 @@ pub async fn show_module(
     member_site(&ctx)?;
     let m = catalog::published(&p, ctx.tenant.id, parse_id(&id)?).await?;
     let blocks: Vec<Value> = m
-        .doc
         .blocks
         .iter()
-        .map(|b| {
+        .map(|shown| {
+            let b = &shown.block;
             let mut v = match &b.body {
                 BlockBody::Text { markdown } => json!({"html": markdown_to_safe_html(markdown)}),
                 BlockBody::Video { title, .. } => json!({"title": title}),
@@ -101,6 +103,8 @@ pub async fn show_module(
             };
             v["id"] = json!(b.id);
             v["kind"] = json!(b.body.kind());
+            v["own"] = json!(shown.origin == Origin::Own && m.source == "adopted");
+            v["orphaned"] = json!(shown.orphaned);
             v
         })
         .collect();
@@ -108,8 +112,10 @@ pub async fn show_module(
         "module": {
             "title": m.doc.title, "summary": m.doc.summary, "target_group": m.doc.target_group,
             "mbo_level": m.doc.mbo_level, "minutes": m.doc.minutes, "tags": m.doc.tags,
-            "version": m.version, "is_nzk": m.source == "nzk", "lang": m.doc.language,
+            "version": m.version, "is_nzk": m.source != "own", "adopted": m.source == "adopted",
+            "lang": m.doc.language,
         },
+        "intro_html": (!m.intro_markdown.trim().is_empty()).then(|| markdown_to_safe_html(&m.intro_markdown)),
         "blocks": blocks,
     });
     p.theme.render("module", &ctx, data)
