@@ -4,7 +4,11 @@
 use crate::{app, config};
 use serde::Deserialize;
 use std::net::SocketAddr;
-use zk_content::domain::{authoring, module::ModuleDoc};
+use zk_content::domain::{
+    adoption, authoring, catalog,
+    module::{self, ModuleDoc},
+    overlay,
+};
 use zk_kernel::{authz::Role, db::Db, http, Platform, TenantId};
 use zk_tenant::domain::{accounts, branding, members};
 
@@ -29,6 +33,78 @@ const MEMBERS: &str = include_str!("../tenants/demo/members.json");
 struct DemoModules {
     shared: Vec<ModuleDoc>,
     own: std::collections::HashMap<String, Vec<ModuleDoc>>,
+    adopt: std::collections::HashMap<String, Vec<DemoAdoption>>,
+}
+
+/// A member's adoption of a shared module (by title), with accents after blocks by position.
+#[derive(Deserialize)]
+struct DemoAdoption {
+    title: String,
+    follow: adoption::Follow,
+    intro_markdown: String,
+    hide_optional: bool,
+    accents: Vec<DemoAccent>,
+}
+
+#[derive(Deserialize)]
+struct DemoAccent {
+    after_block: usize,
+    block: module::Block,
+}
+
+/// Adopts the shared modules a demo member adopts (once: adopted titles are skipped).
+async fn seed_adoptions(
+    p: &Platform,
+    tenant: &zk_kernel::Tenant,
+    by: uuid::Uuid,
+    adoptions: &[DemoAdoption],
+) -> Result<(), zk_kernel::AppError> {
+    let adopted: Vec<String> = adoption::list(p, tenant.id)
+        .await?
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    for a in adoptions.iter().filter(|a| !adopted.contains(&a.title)) {
+        let query = catalog::CatalogQuery {
+            q: Some(a.title.clone()),
+            source: Some("nzk".into()),
+            ..Default::default()
+        };
+        let found = catalog::search(p, tenant.id, &query).await?;
+        let Some(item) = found.items.iter().find(|i| i.title == a.title) else {
+            continue;
+        };
+        let shared = catalog::published(p, tenant.id, item.module_id).await?;
+        let ids: Vec<uuid::Uuid> = shared.blocks.iter().filter_map(|b| b.block.id).collect();
+        let optional: Vec<uuid::Uuid> = shared
+            .blocks
+            .iter()
+            .filter(|b| b.block.optional)
+            .filter_map(|b| b.block.id)
+            .collect();
+        let overlay = overlay::Overlay {
+            intro_markdown: a.intro_markdown.clone(),
+            hidden: if a.hide_optional { optional } else { vec![] },
+            pass_marks: Default::default(),
+            accents: a
+                .accents
+                .iter()
+                .filter_map(|acc| {
+                    Some(overlay::Accent {
+                        anchor: *ids.get(acc.after_block)?,
+                        position: overlay::Position::After,
+                        block: acc.block.clone(),
+                    })
+                })
+                .collect(),
+        };
+        let input = adoption::AdoptionInput {
+            follow: a.follow,
+            overlay,
+        };
+        adoption::save(p, tenant.id, by, item.module_id, input).await?;
+    }
+    Ok(())
 }
 
 const MODULES: &str = include_str!("../tenants/demo/modules.json");
@@ -145,6 +221,10 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
             if role == Role::Author {
                 let own = content.own.get(&m.slug).map_or(&[][..], Vec::as_slice);
                 seed_modules(&p, &tenant, user.id, own).await.map_err(err)?;
+                let adopt = content.adopt.get(&m.slug).map_or(&[][..], Vec::as_slice);
+                seed_adoptions(&p, &tenant, user.id, adopt)
+                    .await
+                    .map_err(err)?;
             }
         }
     }
@@ -162,7 +242,6 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zk_content::domain::module;
 
     #[test]
     fn demo_modules_are_publishable() {
