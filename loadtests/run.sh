@@ -3,8 +3,9 @@
 #
 # Builds zorgklas and zk-load (release), creates a fresh `zk_bench` database on the local
 # PostgreSQL, migrates it, provisions 1,000 members (`bench` plus m0001..m0999) and a learner,
-# starts `zorgklas serve` on 127.0.0.1:18080, runs `zk-load --alternate 3` (trivial handler,
-# learner home, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
+# provisions 500 shared modules, 50 own modules per member and one adoption with accents for
+# `bench`, starts `zorgklas serve` on 127.0.0.1:18080, runs `zk-load --alternate 3` (trivial handler,
+# learner home, catalogue page, module page with an overlay, catalogue search, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR   build directory (default: $HOME/.cache/zorgklas-target)
@@ -114,6 +115,57 @@ if [[ "$members" != "?" ]] && (( members < 1000 )); then
     echo "warning: only $members members provisioned (expected 1000)" >&2
 fi
 
+# --- Content: 500 shared modules, 50 own modules per member, one adoption ----------------------
+# Written as the owner in SQL (the app's own publish path is tested end to end; here only the
+# volume matters). Every tenth shared module mentions "medicijn", which the search scenario finds.
+log "Provisioning content (500 shared modules, 50 own modules per member)"
+content_start=$SECONDS
+psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q <<'SQL' >>"$work/provision.log" 2>&1 || die "content provisioning failed (see $work/provision.log)"
+CREATE TEMP TABLE shared_docs AS
+SELECT md5('s' || i)::uuid AS id, jsonb_build_object(
+    'title', 'Gedeelde module ' || i,
+    'summary', 'Veilig en hygiënisch werken in de zorg, deel ' || i,
+    'target_group', 'Verzorgenden', 'minutes', 10 + i % 50, 'mbo_level', 2 + i % 3,
+    'tags', jsonb_build_array('thema' || (i % 20)), 'language', 'nl',
+    'blocks', jsonb_build_array(
+        jsonb_build_object('id', md5('sb1-' || i)::uuid, 'type', 'text', 'markdown',
+            CASE WHEN i % 10 = 0 THEN 'Controleer elk medicijn twee keer.' ELSE 'Werk volgens het zorgplan, cliënt ' || i END),
+        jsonb_build_object('id', md5('sb2-' || i)::uuid, 'type', 'text', 'optional', true, 'markdown', 'Achtergrond bij deel ' || i),
+        jsonb_build_object('id', md5('sb3-' || i)::uuid, 'type', 'quiz', 'pass_mark', 50, 'questions', jsonb_build_array(
+            jsonb_build_object('id', md5('sq-' || i)::uuid, 'prompt', 'Wat doet u eerst?', 'options', jsonb_build_array(
+                jsonb_build_object('id', md5('so1-' || i)::uuid, 'text', 'Controleren', 'correct', true),
+                jsonb_build_object('id', md5('so2-' || i)::uuid, 'text', 'Beginnen'))))))) AS doc
+FROM generate_series(1, 500) i;
+INSERT INTO content.shared_modules (id, draft, latest_version, created_by)
+SELECT id, doc, 1, '00000000-0000-0000-0000-000000000000' FROM shared_docs;
+INSERT INTO content.shared_module_versions (module_id, version, title, summary, mbo_level, minutes, tags, language, doc, change_note, published_by)
+SELECT id, 1, doc->>'title', doc->>'summary', (doc->>'mbo_level')::smallint, (doc->>'minutes')::int,
+       ARRAY[doc->'tags'->>0], 'nl', doc, 'Eerste versie', '00000000-0000-0000-0000-000000000000' FROM shared_docs;
+INSERT INTO content.modules (tenant_id, id, draft, latest_version, created_by)
+SELECT t.id, md5(t.id::text || '-' || i)::uuid, jsonb_build_object(
+    'title', 'Eigen module ' || i, 'summary', 'Werkafspraken van ' || t.name, 'minutes', 5 + i,
+    'tags', jsonb_build_array('eigen'), 'language', 'nl',
+    'blocks', jsonb_build_array(jsonb_build_object('id', md5(t.id::text || '-b-' || i)::uuid, 'type', 'text', 'markdown', 'Zo werken wij, afspraak ' || i))),
+    1, '00000000-0000-0000-0000-000000000000'
+FROM tenant.tenants t, generate_series(1, 50) i WHERE t.kind = 'member';
+INSERT INTO content.module_versions (tenant_id, module_id, version, title, summary, mbo_level, minutes, tags, language, doc, change_note, published_by)
+SELECT tenant_id, id, 1, draft->>'title', draft->>'summary', NULL, (draft->>'minutes')::int, ARRAY['eigen'], 'nl', draft, 'Eerste versie', created_by
+FROM content.modules;
+INSERT INTO content.adoptions (tenant_id, module_id, follow, pinned_version, overlay, created_by)
+SELECT id, md5('s1')::uuid, 'auto', 1, jsonb_build_object(
+    'intro_markdown', 'Bij ons werkt u met **het eigen protocol**.',
+    'hidden', jsonb_build_array(md5('sb2-1')::uuid), 'pass_marks', jsonb_build_object(md5('sb3-1')::uuid, 80),
+    'accents', jsonb_build_array(jsonb_build_object('anchor', md5('sb1-1')::uuid, 'position', 'after',
+        'block', jsonb_build_object('id', md5('accent-1')::uuid, 'type', 'text', 'markdown', 'Onze aanvulling')))),
+    '00000000-0000-0000-0000-000000000000'
+FROM tenant.tenants WHERE slug = 'bench';
+ANALYZE;
+SQL
+module_path="/leren/modules/$(psql "$DATABASE_URL" -Atqc "SELECT md5('s1')::uuid")"
+shared_modules="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM content.shared_module_versions')"
+own_modules="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM content.module_versions')"
+echo "content: $shared_modules shared, $own_modules own modules in $(( SECONDS - content_start ))s" >&2
+
 # --- Server ----------------------------------------------------------------------------------
 log "Starting zorgklas serve on 127.0.0.1:$port"
 ZK_BASE_DOMAIN=localhost "$zk" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
@@ -147,6 +199,7 @@ echo "server PID $server_pid ready; idle RSS ${rss_idle} MB" >&2
 log "Running zk-load --alternate $rounds"
 load_status=0
 "$load" --alternate "$rounds" --port "$port" --email "$learner_email" --password "$learner_password" \
+    --module-path "$module_path" \
     --server-pid "$server_pid" --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
     | tee "$work/zk-load.txt" || load_status=$?
 
@@ -175,6 +228,10 @@ table_cell() { # table_cell <scenario> <field number>
         "$work/table.md" 2>/dev/null || true
 }
 home_ratio="$(table_cell home 7)"
+catalog_ratio="$(table_cell catalog 7)"
+catalog_p99="$(table_cell catalog 6)"
+module_ratio="$(table_cell module 7)"
+search_p99="$(table_cell search 6)"
 home_p99="$(table_cell home 6)"
 # The first home run comes before any login, so its peak is the page-serving footprint alone.
 home_rss_peak="$(grep '"type":"round"' "$work/results.jsonl" 2>/dev/null | grep '"scenario":"home"' \
@@ -188,6 +245,10 @@ verdict() { # verdict <awk condition on x> <value>
     else echo "FAIL"; fi
 }
 v_ratio="$(verdict 'x >= 30' "$home_ratio")"
+v_catalog_ratio="$(verdict 'x >= 20' "$catalog_ratio")"
+v_catalog_p99="$(verdict 'x < 25' "$catalog_p99")"
+v_module_ratio="$(verdict 'x >= 25' "$module_ratio")"
+v_search_p99="$(verdict 'x < 50' "$search_p99")"
 v_p99="$(verdict 'x < 25' "$home_p99")"
 v_rss="$(verdict 'x < 150' "$rss_after")"
 v_rss_idle="$(verdict 'x < 150' "$rss_idle")"
@@ -250,6 +311,10 @@ once; the home runs show the footprint of serving pages.
 |---|---:|---|
 | Learner home ≥ 30% of the trivial handler's req/s | ${home_ratio:-?}% | $v_ratio |
 | Learner home p99 < 25 ms | ${home_p99:-?} ms | $v_p99 |
+| Catalogue page ($shared_modules shared + 50 own modules) ≥ 20% of trivial | ${catalog_ratio:-?}% | $v_catalog_ratio |
+| Catalogue page p99 < 25 ms | ${catalog_p99:-?} ms | $v_catalog_p99 |
+| Module page with an overlay ≥ 25% of trivial | ${module_ratio:-?}% | $v_module_ratio |
+| Catalogue search p99 < 50 ms | ${search_p99:-?} ms | $v_search_p99 |
 | Server RSS < 150 MB with 1,000 members: idle after start-up | $rss_idle MB | $v_rss_idle |
 | Server RSS < 150 MB with 1,000 members: peak serving home pages | ${home_rss_peak:-?} MB | $v_rss_home |
 | Server RSS < 150 MB with 1,000 members: after the whole run | $rss_after MB | $v_rss |

@@ -47,7 +47,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run scenarios (the default when no subcommand is given).
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
     /// Log in once and print the zk_session cookie value.
     Session(SessionArgs),
     /// GET a path until it answers 2xx (for scripts waiting on a server).
@@ -148,6 +148,15 @@ struct BenchArgs {
     /// Path of the learner home page.
     #[arg(long, default_value = "/")]
     home_path: String,
+    /// Path of the catalogue page.
+    #[arg(long, default_value = "/leren")]
+    catalog_path: String,
+    /// Path of a module page (the module scenario runs only when this is given).
+    #[arg(long)]
+    module_path: Option<String>,
+    /// Path of a catalogue search.
+    #[arg(long, default_value = "/api/v1/catalog?q=medicijnen")]
+    search_path: String,
     /// Also write every round and the summary as JSON lines to this file.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -219,7 +228,7 @@ fn main() -> anyhow::Result<()> {
     let rt = builder.build().context("building the tokio runtime")?;
     match cli.command {
         None => rt.block_on(bench(cli.bench)),
-        Some(Command::Bench(b)) => rt.block_on(bench(b)),
+        Some(Command::Bench(b)) => rt.block_on(bench(*b)),
         Some(Command::Session(s)) => rt.block_on(session(s)),
         Some(Command::Probe(p)) => rt.block_on(probe(p)),
     }
@@ -278,7 +287,12 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let mut scenarios = args.scenarios.clone();
     if scenarios.is_empty() {
         scenarios = if args.server.port.is_some() {
-            vec![Scenario::Trivial, Scenario::Home, Scenario::Login]
+            let mut v = vec![Scenario::Trivial, Scenario::Home, Scenario::Catalog];
+            if args.module_path.is_some() {
+                v.push(Scenario::Module);
+            }
+            v.extend([Scenario::Search, Scenario::Login]);
+            v
         } else {
             vec![Scenario::Trivial]
         };
@@ -304,8 +318,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    if scenarios.contains(&Scenario::Module) && args.module_path.is_none() {
+        bail!("the module scenario needs --module-path");
+    }
     if scenarios.contains(&Scenario::Login)
-        || (scenarios.contains(&Scenario::Home) && args.session.is_none())
+        || (scenarios.iter().any(|s| s.needs_session()) && args.session.is_none())
     {
         args.credentials.get()?;
     }
@@ -331,6 +348,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     };
 
     let mut prepared = Vec::new();
+    // One login serves every scenario with a session.
+    let mut session: Option<String> = None;
     for &s in &scenarios {
         let (target, template, concurrency) = match s {
             Scenario::Trivial => {
@@ -345,27 +364,34 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     shape.concurrency,
                 )
             }
-            Scenario::Home => {
+            Scenario::Home | Scenario::Catalog | Scenario::Module | Scenario::Search => {
                 let (target, host) = server_target
                     .zip(host.as_deref())
                     .context("no server target")?;
-                let session = match &args.session {
-                    Some(s) => s.clone(),
-                    None => {
+                let session = match (&args.session, &session) {
+                    (Some(given), _) => given.clone(),
+                    (None, Some(got)) => got.clone(),
+                    (None, None) => {
                         let (email, password) = args.credentials.get()?;
-                        let s = scenario::obtain_session(target, host, email, password, timeout)
+                        let got = scenario::obtain_session(target, host, email, password, timeout)
                             .await?;
                         eprintln!("logged in as {email} on {host}");
-                        s
+                        session = Some(got.clone());
+                        got
                     }
                 };
-                let template = scenario::home_template(host, &args.home_path, &session)?;
+                let path = match s {
+                    Scenario::Catalog => args.catalog_path.clone(),
+                    Scenario::Module => args.module_path.clone().unwrap_or_default(),
+                    Scenario::Search => args.search_path.clone(),
+                    _ => args.home_path.clone(),
+                };
+                let template = scenario::home_template(host, &path, &session)?;
                 // One request up front, so a wrong setup fails loudly instead of as 100% errors.
                 let res = client::send_once(target, &template, timeout).await?;
                 if !template.expect.is_success(res.status(), res.headers()) {
                     bail!(
-                        "GET {} on {host} with the session answered {} (location {:?}), expected 200",
-                        args.home_path,
+                        "GET {path} on {host} with the session answered {} (location {:?}), expected 200",
                         res.status(),
                         res.headers().get(http::header::LOCATION)
                     );

@@ -3,6 +3,10 @@
 //! * `trivial` — `GET /` on the in-process axum handler (the baseline).
 //! * `home` — `GET /` on a member's subdomain of a running Zorgklas server, logged in as a
 //!   learner (`Cookie: zk_session=…`); only `200` counts.
+//! * `catalog` — `GET /leren` (the member's catalogue page: 500 shared and 50 own modules in the
+//!   benchmark data), logged in as the learner.
+//! * `module` — `GET /leren/modules/{id}` of a shared module the member adopted with accents.
+//! * `search` — `GET /api/v1/catalog?q=…` (Dutch full-text search), with the learner's session.
 //! * `login` — `POST /inloggen` with the CSRF cookie and token of one login page fetched up front
 //!   (the token is an HMAC of the cookie); only `303` with a `Set-Cookie: zk_session=…` counts.
 
@@ -30,6 +34,12 @@ pub enum Scenario {
     Trivial,
     /// Learner home page on a member subdomain.
     Home,
+    /// Catalogue page on a member subdomain.
+    Catalog,
+    /// Module page with the member's overlay.
+    Module,
+    /// Catalogue search through the JSON API.
+    Search,
     /// Login form POST (password hashing included).
     Login,
 }
@@ -40,6 +50,9 @@ impl Scenario {
         match self {
             Scenario::Trivial => "trivial",
             Scenario::Home => "home",
+            Scenario::Catalog => "catalog",
+            Scenario::Module => "module",
+            Scenario::Search => "search",
             Scenario::Login => "login",
         }
     }
@@ -47,6 +60,14 @@ impl Scenario {
     /// True when the scenario needs a running Zorgklas server.
     pub fn needs_server(self) -> bool {
         !matches!(self, Scenario::Trivial)
+    }
+
+    /// True when the scenario is a page or API call with the learner's session.
+    pub fn needs_session(self) -> bool {
+        matches!(
+            self,
+            Scenario::Home | Scenario::Catalog | Scenario::Module | Scenario::Search
+        )
     }
 }
 
