@@ -1080,3 +1080,82 @@ async fn bad_overlays_are_refused_and_only_shared_modules_can_be_adopted() {
         .await
         .assert_status(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn cached_pages_follow_publishes_in_this_and_other_processes() {
+    let s = setup().await;
+    let app = &s.app;
+    // A second process on the same database, with its own caches.
+    let other = zk_kernel::Platform::start(app.db.config())
+        .await
+        .expect("second platform");
+    let other = zk_test_support::http::TestClient::new(zorgklas::app(&other, None).unwrap());
+    let session = app.login("zorg-a", "leerling@zorg-a.test").await;
+    let page = |client: &zk_test_support::http::TestClient, path: &str| {
+        client.get("zorg-a", path).session(&session).send()
+    };
+    let (id, _) = publish(
+        app,
+        "zorg-a",
+        &s.a_author,
+        &module("Eerste titel", "Tekst."),
+    )
+    .await;
+    let module_path = format!("/leren/modules/{id}");
+    for client in [&app.client, &other] {
+        assert!(page(client, "/leren").await.text().contains("Eerste titel"));
+        assert!(page(client, &module_path)
+            .await
+            .text()
+            .contains("Eerste titel"));
+    }
+    // A new version and a new shared module: this process sees them at once, the other as soon
+    // as the notification arrives; both serve the old page until then at most.
+    let draft = app
+        .client
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    let mut doc = draft["draft"].clone();
+    doc["title"] = json!("Tweede titel");
+    app.client
+        .put("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .json(&doc)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    app.client
+        .post("zorg-a", &format!("/api/v1/content/modules/{id}/publish"))
+        .bearer(&s.a_author)
+        .json(&json!({"change_note": "Nieuwe titel"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    publish(app, "", &s.operator, &module("Nieuw van NZK", "Tekst.")).await;
+    let fresh = |html: String| html.contains("Tweede titel") && html.contains("Nieuw van NZK");
+    assert!(fresh(page(&app.client, "/leren").await.text()));
+    assert!(page(&app.client, &module_path)
+        .await
+        .text()
+        .contains("Tweede titel"));
+    let mut seen = false;
+    for _ in 0..50 {
+        if fresh(page(&other, "/leren").await.text())
+            && page(&other, &module_path)
+                .await
+                .text()
+                .contains("Tweede titel")
+        {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen,
+        "the other process's cached pages were never refreshed"
+    );
+}

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod embedded;
 pub mod error;
+pub mod generations;
 pub mod http;
 pub mod mail;
 pub mod metrics;

@@ -31,6 +31,8 @@ pub struct PlatformParts {
     pub mailer: Mailer,
     pub objects: Arc<dyn ObjectStore>,
     pub metrics: Arc<Metrics>,
+    /// Change counters that caches put in their keys (`zk_changed` notifications).
+    pub generations: Arc<crate::generations::Generations>,
 }
 
 impl std::ops::Deref for Platform {
@@ -76,6 +78,7 @@ impl Platform {
             theme: Arc::new(theme),
             objects,
             metrics: Arc::new(Metrics::default()),
+            generations: Default::default(),
             db,
             config: Arc::new(config),
         }));
@@ -118,7 +121,7 @@ impl Platform {
         }
     }
 
-    /// Listens on `zk_tenant_changed`, `zk_authz` and `zk_session_revoked` and invalidates the
+    /// Listens on `zk_tenant_changed`, `zk_authz`, `zk_session_revoked` and `zk_changed` and invalidates the
     /// matching in-memory state; after a lost connection everything is dropped and reloaded.
     fn spawn_listener(&self) {
         let platform = self.clone();
@@ -130,6 +133,7 @@ impl Platform {
                 }
                 platform.directory.clear();
                 platform.sessions.clear();
+                platform.generations.bump_all();
                 if let Err(e) = platform.authz.reload().await {
                     tracing::warn!(error = %e, "policy reload failed");
                 }
@@ -141,10 +145,16 @@ impl Platform {
     async fn listen_once(&self) -> anyhow::Result<()> {
         let mut listener = PgListener::connect_with(&self.db.app).await?;
         listener
-            .listen_all(["zk_tenant_changed", "zk_authz", "zk_session_revoked"])
+            .listen_all([
+                "zk_tenant_changed",
+                "zk_authz",
+                "zk_session_revoked",
+                crate::generations::CHANNEL,
+            ])
             .await?;
         // Anything that changed while we were not listening.
         self.directory.clear();
+        self.generations.bump_all();
         self.authz.reload().await?;
         loop {
             let n = listener.recv().await?;
@@ -155,6 +165,7 @@ impl Platform {
                 },
                 "zk_authz" => self.authz.reload().await?,
                 "zk_session_revoked" => self.sessions.clear(),
+                crate::generations::CHANNEL => self.generations.apply_payload(n.payload()),
                 _ => {}
             }
         }

@@ -218,6 +218,34 @@ handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
 handlebars::handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
 
 impl Theme {
+    /// The page [`Theme::render_cached`] stored under the same template, request and key, if
+    /// any: for pages whose data needs a query, which then runs only on a miss.
+    pub fn cached(&self, template: &str, ctx: &RequestContext, key: &str) -> Option<Html<String>> {
+        let full_key = Self::cache_key(template, ctx, key);
+        let page = self
+            .pages
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&full_key)
+            .cloned()?;
+        Some(Html(page.replace(&self.csrf_mark, &ctx.csrf)))
+    }
+
+    fn cache_key(template: &str, ctx: &RequestContext, key: &str) -> String {
+        let user = ctx
+            .principal
+            .as_ref()
+            .map(|p| p.user_id.to_string())
+            .unwrap_or_default();
+        format!(
+            "{template}|{}|{}|{}|{}|{user}|{key}",
+            ctx.tenant.id,
+            ctx.tenant.branding.version,
+            ctx.lang.code(),
+            ctx.path
+        )
+    }
+
     /// [`Theme::render`] through a cache of rendered pages, for hot pages. The cache key covers
     /// the template, the tenant and its branding version, the language, the path and the user;
     /// `key` must cover everything else `data` depends on. The CSRF token is put in per request.
@@ -228,18 +256,7 @@ impl Theme {
         key: &str,
         data: impl FnOnce() -> Value,
     ) -> AppResult<Html<String>> {
-        let user = ctx
-            .principal
-            .as_ref()
-            .map(|p| p.user_id.to_string())
-            .unwrap_or_default();
-        let full_key = format!(
-            "{template}|{}|{}|{}|{}|{user}|{key}",
-            ctx.tenant.id,
-            ctx.tenant.branding.version,
-            ctx.lang.code(),
-            ctx.path
-        );
+        let full_key = Self::cache_key(template, ctx, key);
         let cached = self
             .pages
             .read()

@@ -2,7 +2,7 @@
 //! how new NZK versions arrive, and the overview the member's admin works from.
 
 use super::overlay::{self, Overlay};
-use crate::repo::{adoptions, modules};
+use crate::repo::{adoptions, modules, modules::Owner};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
@@ -83,6 +83,7 @@ pub async fn save(
     )
     .await?;
     tx.commit().await?;
+    super::changed(p, Owner::Member(tenant));
     tracing::info!(module.id = %module, follow = follow.as_str(), "adoption saved");
     Ok(AdoptionState {
         module_id: module,
@@ -105,6 +106,7 @@ pub async fn accept_latest(p: &Platform, tenant: TenantId, module: Uuid) -> AppR
         return Err(AppError::not_found());
     }
     tx.commit().await?;
+    super::changed(p, Owner::Member(tenant));
     Ok(latest)
 }
 
@@ -115,6 +117,7 @@ pub async fn remove(p: &Platform, tenant: TenantId, module: Uuid) -> AppResult<(
         return Err(AppError::not_found());
     }
     tx.commit().await?;
+    super::changed(p, Owner::Member(tenant));
     Ok(())
 }
 

@@ -122,6 +122,7 @@ pub async fn publish(
     let version = draft.latest_version + 1;
     repo::insert_version(&mut tx, owner, id, version, &draft.draft.0, note, by).await?;
     tx.commit().await?;
+    super::changed(p, owner);
     tracing::info!(module.id = %id, version, owner = ?owner, "module published");
     Ok(version)
 }

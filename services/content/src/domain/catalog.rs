@@ -29,6 +29,23 @@ pub struct CatalogQuery {
     pub per_page: Option<String>,
 }
 
+impl CatalogQuery {
+    /// Everything the results depend on, for cache keys.
+    pub fn cache_key(&self) -> String {
+        let f = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        serde_json::json!([
+            f(&self.q),
+            f(&self.level),
+            f(&self.tag),
+            f(&self.max_minutes),
+            f(&self.source),
+            f(&self.page),
+            f(&self.per_page)
+        ])
+        .to_string()
+    }
+}
+
 /// One page of results.
 pub struct CatalogPage {
     pub items: Vec<CatalogRow>,

@@ -6,3 +6,18 @@ pub mod authoring;
 pub mod catalog;
 pub mod module;
 pub mod overlay;
+
+use crate::repo::modules::Owner;
+use zk_kernel::Platform;
+
+/// The cache topic of content pages (see `zk_kernel::generations`).
+pub const TOPIC: &str = "content";
+
+/// Moves this process's cache generation after a committed change (other processes follow the
+/// `zk_changed` notification the tables' triggers send).
+pub fn changed(p: &Platform, owner: Owner) {
+    match owner {
+        Owner::Shared => p.generations.bump(TOPIC, None),
+        Owner::Member(t) => p.generations.bump(TOPIC, Some(t)),
+    }
+}

@@ -6,6 +6,7 @@ use crate::{
         catalog::{self, CatalogQuery},
         module::BlockBody,
         overlay::Origin,
+        TOPIC,
     },
     CatalogRead,
 };
@@ -27,6 +28,16 @@ pub async fn show_catalog(
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
     let Query(query) = query.map_err(query_error)?;
+    // Hot page: rendered once per member, user, query and content generation (taken before the
+    // query, so a page built from data older than a change can't be stored under its new key).
+    let key = format!(
+        "{}|{}",
+        p.generations.of(TOPIC, ctx.tenant.id),
+        query.cache_key()
+    );
+    if let Some(page) = p.theme.cached("catalog", &ctx, &key) {
+        return Ok(page);
+    }
     let page = catalog::search(&p, ctx.tenant.id, &query).await?;
     let items: Vec<Value> = page
         .items
@@ -67,7 +78,7 @@ pub async fn show_catalog(
         "next": (page.page < pages).then(|| link(page.page + 1)),
         "page": page.page, "pages": pages.max(1),
     });
-    p.theme.render("catalog", &ctx, data)
+    p.theme.render_cached("catalog", &ctx, &key, || data)
 }
 
 /// `GET /leren/modules/{id}`: a published module, blocks in order.
@@ -78,7 +89,12 @@ pub async fn show_module(
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
-    let m = catalog::published(&p, ctx.tenant.id, parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
+    let key = format!("{}|{id}", p.generations.of(TOPIC, ctx.tenant.id));
+    if let Some(page) = p.theme.cached("module", &ctx, &key) {
+        return Ok(page);
+    }
+    let m = catalog::published(&p, ctx.tenant.id, id).await?;
     let blocks: Vec<Value> = m
         .blocks
         .iter()
@@ -118,5 +134,5 @@ pub async fn show_module(
         "intro_html": (!m.intro_markdown.trim().is_empty()).then(|| markdown_to_safe_html(&m.intro_markdown)),
         "blocks": blocks,
     });
-    p.theme.render("module", &ctx, data)
+    p.theme.render_cached("module", &ctx, &key, || data)
 }
