@@ -1159,3 +1159,341 @@ async fn cached_pages_follow_publishes_in_this_and_other_processes() {
         "the other process's cached pages were never refreshed"
     );
 }
+
+#[tokio::test]
+async fn one_rating_and_one_vote_per_member_even_when_sent_at_once() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let a_admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    let (shared, _) = publish(app, "", &s.operator, &module("Hygiëne", "Handen wassen.")).await;
+    let (other, _) = publish(
+        app,
+        "",
+        &s.operator,
+        &module("Valpreventie", "Let op drempels."),
+    )
+    .await;
+
+    // Ten ratings of A at once: all accepted, one row, the last one wins.
+    let path = format!("/api/v1/content/ratings/{shared}");
+    let results = crate::support::at_once(10, |i| {
+        c.put("zorg-a", &path)
+            .bearer(&a_admin)
+            .json(&json!({"stars": 1 + (i % 5), "comment": format!("poging {i}")}))
+    })
+    .await;
+    assert!(results.iter().all(|r| r.status == StatusCode::OK));
+    c.put("zorg-a", &path)
+        .bearer(&a_admin)
+        .json(&json!({"stars": 4, "comment": "Helder en kort."}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    c.put("zorg-b", &path)
+        .bearer(&b_admin)
+        .json(&json!({"stars": 5}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(app.count("content.ratings").await, 2);
+    // Everyone sees who rated what.
+    let r = c
+        .get("zorg-b", &path)
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        (r["count"].as_i64(), r["average"].as_f64()),
+        (Some(2), Some(4.5))
+    );
+    let by_a = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["member"] == "Zorg zorg-a")
+        .unwrap();
+    assert_eq!(
+        (by_a["stars"].as_i64(), by_a["comment"].as_str()),
+        (Some(4), Some("Helder en kort."))
+    );
+    // Learners and authors don't rate for their member; own or unknown modules can't be rated.
+    for token in [&s.a_learner, &s.a_author] {
+        c.put("zorg-a", &path)
+            .bearer(token)
+            .json(&json!({"stars": 1}))
+            .send()
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    let (own, _) = publish(app, "zorg-a", &s.a_author, &module("Eigen", "x")).await;
+    c.put("zorg-a", &format!("/api/v1/content/ratings/{own}"))
+        .bearer(&a_admin)
+        .json(&json!({"stars": 5}))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let res = c
+        .put("zorg-a", &path)
+        .bearer(&a_admin)
+        .json(&json!({"stars": 6}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "stars");
+    // The catalogue shows the average and filters on it.
+    let page = catalog(app, "zorg-a", &s.a_learner, "?min_rating=4").await;
+    assert_eq!(titles(&page), vec!["Hygiëne"]);
+    assert_eq!(page["items"][0]["rating"], 4.5);
+    let _ = other;
+
+    // Proposals: filed by an author, voted by admins, once per member however often sent.
+    let res = c
+        .post("zorg-a", "/api/v1/content/proposals")
+        .bearer(&s.a_author)
+        .json(&json!({"title": "Module over palliatieve zorg thuis", "description": "Veel vraag in de wijk."}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let proposal = res.json()["id"].as_str().unwrap().to_owned();
+    let vote_path = format!("/api/v1/content/proposals/{proposal}/vote");
+    let results =
+        crate::support::at_once(10, |_| c.post("zorg-a", &vote_path).bearer(&a_admin)).await;
+    let created = results
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let repeated = results
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!((created, repeated), (1, 9));
+    for token in [&s.a_learner, &s.a_author] {
+        c.post("zorg-a", &vote_path)
+            .bearer(token)
+            .send()
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    c.post("zorg-b", &vote_path)
+        .bearer(&b_admin)
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    assert_eq!(app.count("content.votes").await, 2);
+    let list = c
+        .get("zorg-b", "/api/v1/content/proposals")
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .json();
+    let p = &list["items"][0];
+    assert_eq!(p["votes"], 2);
+    assert_eq!(p["voters"], json!(["Zorg zorg-a", "Zorg zorg-b"]));
+    assert_eq!(
+        (p["voted"].as_bool(), p["member"].as_str()),
+        (Some(true), Some("Zorg zorg-a"))
+    );
+    c.request(http::Method::DELETE, "zorg-b", &vote_path)
+        .bearer(&b_admin)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(app.count("content.votes").await, 1);
+
+    // Operators decide, with a reason; a member can't; a closed proposal takes no votes.
+    let status_path = format!("/api/v1/content/proposals/{proposal}/status");
+    c.post("zorg-a", &status_path)
+        .bearer(&a_admin)
+        .json(&json!({"status": "done", "reason": "x"}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = c
+        .post("", &status_path)
+        .bearer(&s.operator)
+        .json(&json!({"status": "declined", "reason": ""}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "reason");
+    c.post("", &status_path)
+        .bearer(&s.operator)
+        .json(&json!({"status": "declined", "reason": "Valt onder de module Thuiszorg die in maart komt."}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let res = c.post("zorg-b", &vote_path).bearer(&b_admin).send().await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(res.error_code(), "proposal_closed");
+    let list = c
+        .get("zorg-a", "/api/v1/content/proposals")
+        .bearer(&s.a_learner)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        (
+            list["items"][0]["status"].as_str(),
+            list["items"][0]["status_reason"].as_str()
+        ),
+        (
+            Some("declined"),
+            Some("Valt onder de module Thuiszorg die in maart komt.")
+        )
+    );
+}
+
+#[tokio::test]
+async fn error_reports_reach_the_operators_queue_and_members_cannot_moderate() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let (shared, v1) = publish(app, "", &s.operator, &module("Wondzorg", "Spoel de wond.")).await;
+    let block = v1["draft"]["blocks"][0]["id"].as_str().unwrap().to_owned();
+    let res = c
+        .post("zorg-a", "/api/v1/content/reports")
+        .bearer(&s.a_learner)
+        .json(&json!({"module_id": shared, "block_id": block, "message": "De link in dit blok werkt niet meer."}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let report = res.json()["id"].as_str().unwrap().to_owned();
+    let res = c
+        .post("zorg-a", "/api/v1/content/reports")
+        .bearer(&s.a_learner)
+        .json(&json!({"module_id": shared, "block_id": uuid::Uuid::new_v4(), "message": "x"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "block_id");
+    assert_eq!(app.count("content.block_reports").await, 1);
+
+    // Visible to every member and in the operators' queue.
+    let seen_by_b = c
+        .get("zorg-b", "/api/v1/content/reports")
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(seen_by_b["items"][0]["member"], "Zorg zorg-a");
+    let queue = c
+        .get("", "/api/v1/content/reports?status=open")
+        .bearer(&s.operator)
+        .send()
+        .await
+        .json();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    assert_eq!(queue["items"][0]["module_title"], "Wondzorg");
+    // Members can't resolve (no permission; the route is the NZK side's).
+    let resolve = format!("/api/v1/content/reports/{report}/resolve");
+    c.post("zorg-b", &resolve)
+        .bearer(&s.b_author)
+        .json(&json!({"resolution": "x"}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    c.post("", &resolve)
+        .bearer(&s.operator)
+        .json(&json!({"resolution": "Link vervangen in versie 2."}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    c.post("", &resolve)
+        .bearer(&s.operator)
+        .json(&json!({"resolution": "nog eens"}))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let queue = c
+        .get("", "/api/v1/content/reports?status=open")
+        .bearer(&s.operator)
+        .send()
+        .await
+        .json();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 0);
+
+    // At SQL level, as the app role: B can't change A's report; A can't moderate its own rows.
+    let proposal = c
+        .post("zorg-a", "/api/v1/content/proposals")
+        .bearer(&s.a_author)
+        .json(&json!({"title": "Meer over wondzorg"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut conn = app.db.app().await.unwrap();
+    assert_eq!(
+        as_tenant(
+            &mut conn,
+            s.b.id.0,
+            "UPDATE content.block_reports SET message = 'gewijzigd' WHERE id = $1",
+            report.clone()
+        )
+        .await,
+        Ok(0)
+    );
+    assert_eq!(
+        as_tenant(
+            &mut conn,
+            s.b.id.0,
+            "DELETE FROM content.proposals WHERE id = $1",
+            proposal.clone()
+        )
+        .await,
+        Err(Some("42501".into()))
+    );
+    assert_eq!(
+        as_tenant(
+            &mut conn,
+            s.a.id.0,
+            "UPDATE content.proposals SET status = 'planned' WHERE id = $1",
+            proposal.clone()
+        )
+        .await,
+        Err(Some("42501".into()))
+    );
+    assert_eq!(
+        as_tenant(
+            &mut conn,
+            s.a.id.0,
+            "UPDATE content.proposals SET title = 'Beter geformuleerd' WHERE id = $1",
+            proposal.clone()
+        )
+        .await,
+        Ok(1)
+    );
+    assert_eq!(as_tenant(&mut conn, s.b.id.0, "INSERT INTO content.votes (proposal_id, tenant_id, voted_by) SELECT $1, tenant.platform_tenant(), gen_random_uuid()", proposal.clone()).await, Err(Some("42501".into())));
+}
+
+/// Runs `sql` (with `$1` = `id`) as the app role in a rolled-back transaction of tenant `t`:
+/// rows affected, or the database's error code.
+async fn as_tenant(
+    conn: &mut sqlx::PgConnection,
+    t: uuid::Uuid,
+    sql: &'static str,
+    id: String,
+) -> Result<u64, Option<String>> {
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT tenant.set_tenant($1)")
+        .bind(t)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let r = sqlx::query(sql)
+        .bind(uuid::Uuid::parse_str(&id).unwrap())
+        .execute(&mut *tx)
+        .await;
+    tx.rollback().await.unwrap();
+    r.map(|r| r.rows_affected()).map_err(|e| {
+        e.as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.to_string())
+    })
+}

@@ -34,6 +34,16 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/content/adoptions/{id}"),
     ("delete", "/api/v1/content/adoptions/{id}"),
     ("post", "/api/v1/content/adoptions/{id}/accept"),
+    ("get", "/api/v1/content/ratings/{id}"),
+    ("put", "/api/v1/content/ratings/{id}"),
+    ("get", "/api/v1/content/reports"),
+    ("post", "/api/v1/content/reports"),
+    ("post", "/api/v1/content/reports/{id}/resolve"),
+    ("get", "/api/v1/content/proposals"),
+    ("post", "/api/v1/content/proposals"),
+    ("post", "/api/v1/content/proposals/{id}/vote"),
+    ("delete", "/api/v1/content/proposals/{id}/vote"),
+    ("post", "/api/v1/content/proposals/{id}/status"),
     ("get", "/api/v1/billing/plan"),
 ];
 

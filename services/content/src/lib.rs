@@ -16,4 +16,14 @@ zk_kernel::permission! {
     CatalogRead = "catalog", "read";
     /// Authors (own modules) and operators (the shared portfolio): write drafts and publish.
     CatalogWrite = "catalog", "write";
+    /// Admins and reviewers: rate shared modules for their member.
+    QualityWrite = "quality", "write";
+    /// Every member role: report an error on a block.
+    ReportsWrite = "reports", "write";
+    /// Admins and authors: file portfolio proposals.
+    ProposalsWrite = "proposals", "write";
+    /// Admins: cast the member's vote.
+    VotesWrite = "votes", "write";
+    /// Operators: resolve reports, set a proposal's status.
+    PortfolioModerate = "portfolio", "moderate";
 }

@@ -24,6 +24,8 @@ pub struct CatalogQuery {
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
+    pub min_rating: Option<String>,
+    #[serde(default)]
     pub page: Option<String>,
     #[serde(default)]
     pub per_page: Option<String>,
@@ -39,6 +41,7 @@ impl CatalogQuery {
             f(&self.tag),
             f(&self.max_minutes),
             f(&self.source),
+            f(&self.min_rating),
             f(&self.page),
             f(&self.per_page)
         ])
@@ -124,7 +127,14 @@ pub async fn search(
             "Zoek met hoogstens 200 tekens.",
         ));
     }
+    let min_rating = number(
+        "min_rating",
+        &query.min_rating,
+        |n: &f64| (1.0..=5.0).contains(n),
+        "Kies een waardering van 1 tot 5.",
+    )?;
     let filter = CatalogFilter {
+        min_rating,
         q,
         level,
         tag: blank(&query.tag),

@@ -6,6 +6,7 @@ pub mod authoring;
 pub mod catalog;
 pub mod module;
 pub mod overlay;
+pub mod quality;
 
 use crate::repo::modules::Owner;
 use zk_kernel::Platform;

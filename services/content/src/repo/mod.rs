@@ -2,3 +2,4 @@
 
 pub mod adoptions;
 pub mod modules;
+pub mod quality;

@@ -239,6 +239,8 @@ pub struct CatalogFilter<'a> {
     pub max_minutes: Option<i32>,
     /// `nzk`, `adopted` or `own`.
     pub source: Option<&'a str>,
+    /// Shared modules rated at least this on average.
+    pub min_rating: Option<f64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -255,6 +257,9 @@ pub struct CatalogRow {
     pub minutes: i32,
     pub tags: Vec<String>,
     pub published_at: OffsetDateTime,
+    /// Average stars over the members' ratings (shared modules).
+    pub rating: Option<f64>,
+    pub ratings: i64,
     pub total: i64,
 }
 
@@ -285,9 +290,13 @@ pub async fn catalog(
              ORDER BY module_id, version DESC)
         )
         SELECT source, module_id, version, title, summary, mbo_level, minutes, tags, published_at,
-               count(*) OVER () AS total
-        FROM latest, q
+               r.rating, coalesce(r.ratings, 0) AS ratings, count(*) OVER () AS total
+        FROM latest
+        CROSS JOIN q
+        LEFT JOIN (SELECT module_id AS rated_id, avg(stars)::float8 AS rating, count(*) AS ratings
+                   FROM content.ratings GROUP BY module_id) r ON r.rated_id = latest.module_id
         WHERE (q.query IS NULL OR search @@ q.query)
+          AND ($9::float8 IS NULL OR r.rating >= $9)
           AND ($6::text IS NULL OR source = $6)
           AND ($3::smallint IS NULL OR mbo_level = $3)
           AND ($4::text IS NULL OR $4 = ANY (tags))
@@ -303,6 +312,7 @@ pub async fn catalog(
         .bind(f.source)
         .bind(f.limit)
         .bind(f.offset)
+        .bind(f.min_rating)
         .fetch_all(conn)
         .await?)
 }

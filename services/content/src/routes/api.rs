@@ -25,7 +25,7 @@ use zk_kernel::{
     AppError, AppResult, Platform,
 };
 
-fn ts(t: time::OffsetDateTime) -> String {
+pub(super) fn ts(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -57,6 +57,7 @@ pub async fn list_catalog(
                 "id": r.module_id, "source": r.source, "version": r.version, "title": r.title,
                 "summary": r.summary, "mbo_level": r.mbo_level, "minutes": r.minutes,
                 "tags": r.tags, "published_at": ts(r.published_at),
+                "rating": r.rating, "ratings": r.ratings,
             })
         })
         .collect();

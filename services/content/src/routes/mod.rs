@@ -1,6 +1,7 @@
 //! HTTP routes of the content service: thin handlers over `domain`.
 
 mod api;
+mod api_quality;
 mod pages;
 
 use axum::{
@@ -34,6 +35,30 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/content/adoptions/{id}/accept",
             post(api::accept_adoption),
+        )
+        .route(
+            "/api/v1/content/ratings/{id}",
+            get(api_quality::ratings).put(api_quality::rate),
+        )
+        .route(
+            "/api/v1/content/reports",
+            get(api_quality::reports).post(api_quality::report),
+        )
+        .route(
+            "/api/v1/content/reports/{id}/resolve",
+            post(api_quality::resolve),
+        )
+        .route(
+            "/api/v1/content/proposals",
+            get(api_quality::proposals).post(api_quality::propose),
+        )
+        .route(
+            "/api/v1/content/proposals/{id}/vote",
+            post(api_quality::vote).delete(api_quality::unvote),
+        )
+        .route(
+            "/api/v1/content/proposals/{id}/status",
+            post(api_quality::set_status),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

@@ -47,6 +47,7 @@ pub async fn show_catalog(
                 "id": r.module_id, "title": r.title, "summary": r.summary, "minutes": r.minutes,
                 "mbo_level": r.mbo_level, "tags": r.tags, "is_nzk": r.source != "own",
                 "adopted": r.source == "adopted",
+                "rating": r.rating.map(|x| format!("{x:.1}").replace('.', ",")), "ratings": r.ratings,
             })
         })
         .collect();
@@ -72,7 +73,7 @@ pub async fn show_catalog(
     let data = json!({
         "items": items,
         "total": page.total,
-        "q": query.q, "level": query.level, "source": query.source, "max_minutes": query.max_minutes,
+        "q": query.q, "level": query.level, "source": query.source, "max_minutes": query.max_minutes, "min_rating": query.min_rating,
         "searched": query.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
         "prev": (page.page > 1).then(|| link(page.page - 1)),
         "next": (page.page < pages).then(|| link(page.page + 1)),
