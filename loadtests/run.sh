@@ -279,8 +279,9 @@ for what is measured.
   handler) all share the same $cpus cores**, so the absolute numbers are lower than on a
   dedicated server; the ratio to the trivial handler is the figure to compare.
 - Data: $members members provisioned (\`bench\` plus m0001..m0999; $users users) via
-  $provision_method, in ${provision_secs}s.
-- Load: $rounds alternating round(s) of trivial / home / login; each run is a ${warmup_s} s warm-up
+  $provision_method, in ${provision_secs}s; content: $shared_modules shared module versions and
+  $own_modules own module versions, one adoption with an overlay (\`$module_path\`).
+- Load: $rounds alternating round(s) of trivial / home / catalog / module / search / login; each run is a ${warmup_s} s warm-up
   plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
   (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
   successful requests only.

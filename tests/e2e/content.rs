@@ -1497,3 +1497,287 @@ async fn as_tenant(
             .map(|c| c.to_string())
     })
 }
+
+/// Subjects of the mails queued for `email`, oldest first.
+async fn subjects(app: &App, email: &str) -> Vec<String> {
+    let mut conn = app.db.owner().await.unwrap();
+    sqlx::query_scalar(
+        "SELECT subject FROM tenant.outbox WHERE recipient = $1 ORDER BY created_at, id",
+    )
+    .bind(email)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_member_contributes_a_module_and_it_joins_the_portfolio_with_attribution() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beoordelaar@zorg-a.test", Role::Reviewer)
+        .await;
+    app.user(&s.b, "beoordelaar@zorg-b.test", Role::Reviewer)
+        .await;
+    let a_reviewer = app.token(&s.a, "beoordelaar@zorg-a.test").await;
+    let b_reviewer = app.token(&s.b, "beoordelaar@zorg-b.test").await;
+    let (own, draft) = publish(
+        app,
+        "zorg-a",
+        &s.a_author,
+        &module("Mondzorg bij ouderen", "Poets twee keer per dag."),
+    )
+    .await;
+    let contribute = format!("/api/v1/content/modules/{own}/contribute");
+
+    // Only the member's authors and admins submit, only own published modules, with a licence.
+    c.post("zorg-a", &contribute)
+        .bearer(&s.a_learner)
+        .json(&json!({"licence": "CC-BY-4.0"}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = c
+        .post("zorg-a", &contribute)
+        .bearer(&s.a_author)
+        .json(&json!({"licence": "alle rechten voorbehouden"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "licence");
+    c.post("zorg-b", &contribute)
+        .bearer(&s.b_author)
+        .json(&json!({"licence": "CC-BY-4.0"}))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(app.count("content.candidates").await, 0);
+    let res = c
+        .post("zorg-a", &contribute)
+        .bearer(&s.a_author)
+        .json(&json!({"licence": "CC-BY-SA-4.0", "note": "Gemaakt met onze mondhygiënist."}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let candidate = res.json()["id"].as_str().unwrap().to_owned();
+    let cpath = |rest: &str| format!("/api/v1/content/candidates/{candidate}{rest}");
+
+    // Reviewers of another member read the copy (with quiz answers) and comment per block.
+    let seen = c
+        .get("zorg-b", &cpath(""))
+        .bearer(&b_reviewer)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        (seen["member"].as_str(), seen["status"].as_str()),
+        (Some("Zorg zorg-a"), Some("submitted"))
+    );
+    assert!(seen["module"].to_string().contains("\"correct\":true"));
+    let learner_view = c
+        .get("zorg-b", &cpath(""))
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .json();
+    assert!(
+        !learner_view["module"].to_string().contains("\"correct\""),
+        "non-reviewers get no answers"
+    );
+    let block = draft["draft"]["blocks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.post("zorg-b", &cpath("/comments"))
+        .bearer(&b_reviewer)
+        .json(&json!({"block_id": block, "body": "Noem ook de gebitsprothese."}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    c.post("zorg-b", &cpath("/comments"))
+        .bearer(&s.b_author)
+        .json(&json!({"body": "x"}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // A's own reviewer may not decide; B's reviewer asks for changes.
+    let res = c
+        .post("zorg-a", &cpath("/review"))
+        .bearer(&a_reviewer)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(res.error_code(), "own_candidate");
+    let res = c
+        .post("zorg-b", &cpath("/review"))
+        .bearer(&b_reviewer)
+        .json(&json!({"decision": "request_changes"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "note");
+    c.post("zorg-b", &cpath("/review"))
+        .bearer(&b_reviewer)
+        .json(&json!({"decision": "request_changes", "note": "Voeg de prothese toe."}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    // Not waiting any more: a second decision is refused; an operator can't publish it yet.
+    c.post("", &cpath("/review"))
+        .bearer(&s.operator)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    c.post("", &cpath("/publish"))
+        .bearer(&s.operator)
+        .send()
+        .await
+        .assert_status(StatusCode::CONFLICT);
+
+    // The author publishes version 2 and submits again: the same candidate, now version 2.
+    let mut doc = draft["draft"].clone();
+    doc["blocks"][0]["markdown"] = json!("Poets twee keer per dag, ook de gebitsprothese.");
+    c.put("zorg-a", &format!("/api/v1/content/modules/{own}"))
+        .bearer(&s.a_author)
+        .json(&doc)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    c.post("zorg-a", &format!("/api/v1/content/modules/{own}/publish"))
+        .bearer(&s.a_author)
+        .json(&json!({"change_note": "Prothese"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let res = c
+        .post("zorg-a", &contribute)
+        .bearer(&s.a_author)
+        .json(&json!({"licence": "CC-BY-SA-4.0"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    assert_eq!(res.json()["id"].as_str(), Some(candidate.as_str()));
+    c.post("", &cpath("/review"))
+        .bearer(&s.operator)
+        .json(&json!({"decision": "approve", "note": "Helder."}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    // Members can't publish; an operator can, once.
+    c.post("zorg-b", &cpath("/publish"))
+        .bearer(&b_reviewer)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = c
+        .post("", &cpath("/publish"))
+        .bearer(&s.operator)
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let shared = res.json()["shared_module_id"].as_str().unwrap().to_owned();
+    c.post("", &cpath("/publish"))
+        .bearer(&s.operator)
+        .send()
+        .await
+        .assert_status(StatusCode::CONFLICT);
+
+    // Every member finds it in the catalogue with attribution; the text is version 2.
+    let m = c
+        .get("zorg-b", &format!("/api/v1/catalog/{shared}"))
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(m["source"], "nzk");
+    assert_eq!(m["module"]["attribution"]["member"], "Zorg zorg-a");
+    assert_eq!(m["module"]["attribution"]["licence"], "CC-BY-SA-4.0");
+    assert!(m["module"].to_string().contains("gebitsprothese"));
+    let session = app.login("zorg-b", "beoordelaar@zorg-b.test").await;
+    let html = c
+        .get("zorg-b", &format!("/leren/modules/{shared}"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Bijdrage van Zorg zorg-a aan het gedeelde aanbod · licentie CC-BY-SA-4.0"),
+        "{html}"
+    );
+
+    // The history names every step with who; the author got a mail at each one.
+    let detail = c
+        .get("zorg-a", &cpath(""))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    let steps: Vec<(String, String)> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["member"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let step = |a: &str, m: &str| (a.to_owned(), m.to_owned());
+    assert_eq!(
+        steps,
+        vec![
+            step("submitted", "Zorg zorg-a"),
+            step("commented", "Zorg zorg-b"),
+            step("changes_requested", "Zorg zorg-b"),
+            step("resubmitted", "Zorg zorg-a"),
+            step("approved", "Nationale Zorgklas"),
+            step("published", "Nationale Zorgklas"),
+        ]
+    );
+    assert_eq!(
+        detail["comments"][0]["block_id"].as_str(),
+        Some(block.as_str())
+    );
+    let mails = subjects(app, "auteur@zorg-a.test").await;
+    assert_eq!(
+        mails,
+        vec![
+            "Ingediend voor de Nationale Zorgklas: Mondzorg bij ouderen",
+            "Wijzigingen gevraagd: Mondzorg bij ouderen",
+            "Ingediend voor de Nationale Zorgklas: Mondzorg bij ouderen",
+            "Goedgekeurd: Mondzorg bij ouderen",
+            "Opgenomen in het gedeelde aanbod: Mondzorg bij ouderen",
+        ]
+    );
+    // The mails are A's: B's outbox holds none of them.
+    let mut conn = app.db.owner().await.unwrap();
+    let b_mails: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tenant.outbox WHERE tenant_id = $1 AND subject LIKE '%Mondzorg%'",
+    )
+    .bind(s.b.id.0)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(b_mails, 0);
+    // Members can't write candidates directly, only through the submit function.
+    let mut app_conn = app.db.app().await.unwrap();
+    assert_eq!(
+        as_tenant(
+            &mut app_conn,
+            s.b.id.0,
+            "UPDATE content.candidates SET status = 'approved' WHERE id = $1",
+            candidate.clone()
+        )
+        .await,
+        Ok(0)
+    );
+    assert_eq!(
+        as_tenant(&mut app_conn, s.b.id.0, "INSERT INTO content.candidates (id, source_tenant, source_module, source_version, doc, licence, submitted_by) VALUES ($1, gen_random_uuid(), gen_random_uuid(), 1, '{}', 'CC-BY-4.0', gen_random_uuid())", uuid::Uuid::new_v4().to_string()).await,
+        Err(Some("42501".into()))
+    );
+}

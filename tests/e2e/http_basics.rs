@@ -44,6 +44,12 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/content/proposals/{id}/vote"),
     ("delete", "/api/v1/content/proposals/{id}/vote"),
     ("post", "/api/v1/content/proposals/{id}/status"),
+    ("post", "/api/v1/content/modules/{id}/contribute"),
+    ("get", "/api/v1/content/candidates"),
+    ("get", "/api/v1/content/candidates/{id}"),
+    ("post", "/api/v1/content/candidates/{id}/comments"),
+    ("post", "/api/v1/content/candidates/{id}/review"),
+    ("post", "/api/v1/content/candidates/{id}/publish"),
     ("get", "/api/v1/billing/plan"),
 ];
 

@@ -182,6 +182,48 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Operator],
         ),
         (
+            Method::POST,
+            false,
+            format!("/api/v1/content/modules/{MODULE}/contribute"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/content/candidates".into(),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/api/v1/content/candidates/{MODULE}"),
+            members.clone(),
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/content/candidates/{MODULE}/comments"),
+            vec![Reviewer],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/content/candidates/{MODULE}/review"),
+            vec![Reviewer],
+        ),
+        (
+            Method::POST,
+            true,
+            format!("/api/v1/content/candidates/{MODULE}/review"),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            format!("/api/v1/content/candidates/{MODULE}/publish"),
+            vec![Operator],
+        ),
+        (
             Method::GET,
             true,
             "/api/v1/content/modules".into(),

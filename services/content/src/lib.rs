@@ -24,6 +24,8 @@ zk_kernel::permission! {
     ProposalsWrite = "proposals", "write";
     /// Admins: cast the member's vote.
     VotesWrite = "votes", "write";
-    /// Operators: resolve reports, set a proposal's status.
+    /// Reviewers (of other members) and operators: comment on and decide about contributions.
+    CandidatesReview = "candidates", "review";
+    /// Operators: resolve reports, set a proposal's status, publish contributions.
     PortfolioModerate = "portfolio", "moderate";
 }

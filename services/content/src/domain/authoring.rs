@@ -27,6 +27,7 @@ pub async fn create(
     mut doc: ModuleDoc,
 ) -> AppResult<DraftRow> {
     module::normalise(&mut doc);
+    doc.attribution = None;
     module::check_draft(&doc, &HashSet::new())?;
     module::assign_ids(&mut doc);
     let id = Uuid::new_v4();
@@ -80,6 +81,8 @@ pub async fn save(
         .ok_or_else(AppError::not_found)?;
     let mut known = repo::version_block_ids(&mut tx, owner, id).await?;
     known.extend(module::block_ids(&current.draft.0));
+    // Credit for a contributed module stays as the publishing operator set it.
+    doc.attribution = current.draft.0.attribution.clone();
     module::check_draft(&doc, &known)?;
     module::assign_ids(&mut doc);
     repo::save_draft(&mut tx, owner, id, &doc).await?;

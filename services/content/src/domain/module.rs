@@ -31,6 +31,21 @@ pub struct ModuleDoc {
     pub language: String,
     #[serde(default)]
     pub blocks: Vec<Block>,
+    /// A module contributed by a member: who, under which licence. Set only when an operator
+    /// publishes a candidate; never taken from what an author sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
+}
+
+/// Credit for a contributed module.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Attribution {
+    pub member_id: Uuid,
+    pub member: String,
+    /// `CC-BY-4.0` or `CC-BY-SA-4.0`.
+    pub licence: String,
+    pub candidate_id: Uuid,
 }
 
 impl ModuleDoc {
@@ -45,6 +60,7 @@ impl ModuleDoc {
             tags: vec![],
             language: default_language(),
             blocks: vec![],
+            attribution: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! SQL of the content service, one module per table group.
 
 pub mod adoptions;
+pub mod candidates;
 pub mod modules;
 pub mod quality;

@@ -1,6 +1,7 @@
 //! HTTP routes of the content service: thin handlers over `domain`.
 
 mod api;
+mod api_contrib;
 mod api_quality;
 mod pages;
 
@@ -59,6 +60,24 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/content/proposals/{id}/status",
             post(api_quality::set_status),
+        )
+        .route(
+            "/api/v1/content/modules/{id}/contribute",
+            post(api_contrib::submit),
+        )
+        .route("/api/v1/content/candidates", get(api_contrib::list))
+        .route("/api/v1/content/candidates/{id}", get(api_contrib::show))
+        .route(
+            "/api/v1/content/candidates/{id}/comments",
+            post(api_contrib::comment),
+        )
+        .route(
+            "/api/v1/content/candidates/{id}/review",
+            post(api_contrib::review),
+        )
+        .route(
+            "/api/v1/content/candidates/{id}/publish",
+            post(api_contrib::publish),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

@@ -131,6 +131,7 @@ pub async fn show_module(
             "mbo_level": m.doc.mbo_level, "minutes": m.doc.minutes, "tags": m.doc.tags,
             "version": m.version, "is_nzk": m.source != "own", "adopted": m.source == "adopted",
             "lang": m.doc.language,
+            "attribution": m.doc.attribution,
         },
         "intro_html": (!m.intro_markdown.trim().is_empty()).then(|| markdown_to_safe_html(&m.intro_markdown)),
         "blocks": blocks,
