@@ -287,3 +287,201 @@ async fn pages_meet_wcag_aa_according_to_axe() {
         failures.join("\n")
     );
 }
+
+/// Sends `body` as JSON with a bearer token and returns the response body (asserting `status`).
+async fn api(
+    app: &App,
+    method: http::Method,
+    host: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+    status: http::StatusCode,
+) -> serde_json::Value {
+    let res = app
+        .client
+        .request(method, host, path)
+        .bearer(token)
+        .json(&body)
+        .send()
+        .await;
+    res.assert_status(status);
+    serde_json::from_slice(&res.body).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
+    use http::{Method, StatusCode};
+    use serde_json::json;
+    if !browser_available() || axe_source().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium, chromium-driver and axe-core"
+        );
+        eprintln!("skipped: chromium or axe-core not installed");
+        return;
+    }
+    let axe = axe_source().unwrap();
+    let app = App::new().await;
+    let m = app.member("leeraanbod").await;
+    app.user(&m, "admin@leeraanbod.test", Role::Admin).await;
+    let admin = app.token(&m, "admin@leeraanbod.test").await;
+    let (_, operator) = app.operator("redactie@nzk.test").await;
+    let post = Method::POST;
+    let created = StatusCode::CREATED;
+    // A shared module in two versions (the second drops a block the member anchored to), adopted
+    // in review mode; and an own module with a quiz.
+    let v1 = api(&app, post.clone(), "", "/api/v1/content/modules", &operator, json!({
+        "title": "Medicatie veilig toedienen", "summary": "De vijf juistheden.", "minutes": 30, "mbo_level": 3,
+        "tags": ["medicatie"], "blocks": [
+            {"type": "text", "markdown": "## De vijf juistheden\n\nControleer **elke keer** cliënt, medicijn, dosis, tijdstip en toedieningsweg."},
+            {"type": "text", "markdown": "Dubbele controle bij risicovolle medicatie."},
+            {"type": "link", "url": "https://www.zorgvoorbeter.nl", "label": "Zorg voor Beter"}]}), created).await;
+    let shared = v1["id"].as_str().unwrap().to_owned();
+    let publish = format!("/api/v1/content/modules/{shared}/publish");
+    api(
+        &app,
+        post.clone(),
+        "",
+        &publish,
+        &operator,
+        json!({"change_note": "Eerste versie"}),
+        created,
+    )
+    .await;
+    let blocks = v1["draft"]["blocks"].clone();
+    api(&app, Method::PUT, "leeraanbod", &format!("/api/v1/content/adoptions/{shared}"), &admin, json!({
+        "follow": "review", "intro_markdown": "Bij ons tekent u af in het **eHealth-dossier**.",
+        "accents": [{"anchor": blocks[1]["id"], "position": "after", "block": {"type": "text", "markdown": "Bel bij twijfel toestel 2100."}}]}), StatusCode::OK).await;
+    let mut doc = v1["draft"].clone();
+    doc["blocks"] = json!([blocks[0], blocks[2]]);
+    api(
+        &app,
+        Method::PUT,
+        "",
+        &format!("/api/v1/content/modules/{shared}"),
+        &operator,
+        doc,
+        StatusCode::OK,
+    )
+    .await;
+    api(
+        &app,
+        post.clone(),
+        "",
+        &publish,
+        &operator,
+        json!({"change_note": "Korter"}),
+        created,
+    )
+    .await;
+    let own = api(&app, post.clone(), "leeraanbod", "/api/v1/content/modules", &admin, json!({
+        "title": "Welkom bij Leeraanbod", "minutes": 10, "blocks": [
+            {"type": "text", "markdown": "Welkom! Zo werken wij."},
+            {"type": "quiz", "pass_mark": 100, "questions": [{"prompt": "Wie belt u bij twijfel?", "options": [
+                {"text": "De dienstdoende verpleegkundige", "correct": true}, {"text": "Niemand"}]}]}]}), created).await;
+    let own = own["id"].as_str().unwrap().to_owned();
+    api(
+        &app,
+        post,
+        "leeraanbod",
+        &format!("/api/v1/content/modules/{own}/publish"),
+        &admin,
+        json!({"change_note": "Eerste versie"}),
+        created,
+    )
+    .await;
+
+    let port = serve(&app).await;
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let base = format!("http://leeraanbod.localhost:{port}");
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    submit_login(&browser, "admin@leeraanbod.test").await;
+    browser.find("main h1").await.unwrap();
+    let dir = zk_test_support::artifacts_dir().join("browser");
+    let mut failures = Vec::new();
+    for (name, path) in [
+        ("catalogue", "/leren".to_owned()),
+        ("search", "/leren?q=medicijnen&level=3".to_owned()),
+        ("module-adopted", format!("/leren/modules/{shared}")),
+        ("module-own", format!("/leren/modules/{own}")),
+        ("content-dashboard", "/leren/beheer".to_owned()),
+    ] {
+        browser.goto(&format!("{base}{path}")).await.unwrap();
+        browser.find("main h1").await.unwrap();
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("{path}: {v}")),
+        );
+        let overflow = browser
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if overflow.as_i64().unwrap_or(0) > 0 {
+            failures.push(format!("{path}: wider than the phone by {overflow} px"));
+        }
+        browser
+            .screenshot(&dir.join(format!("{name}-360.png")))
+            .await
+            .unwrap();
+    }
+    // The search found the module, in Dutch.
+    browser
+        .goto(&format!("{base}/leren?q=medicijnen"))
+        .await
+        .unwrap();
+    let results = browser
+        .find("[data-testid=catalog]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(results.contains("Medicatie veilig toedienen"), "{results}");
+    // The dashboard shows the split and the orphan, and accepting the waiting version works.
+    browser.goto(&format!("{base}/leren/beheer")).await.unwrap();
+    let share = browser
+        .find("[data-testid=own-share]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(share.contains("50% eigen"), "{share}");
+    browser
+        .find("form[action$='/accepteren'] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = browser
+        .find("[data-testid=flash]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(flash.contains("Versie 2"), "{flash}");
+    let orphans = browser
+        .find("[data-testid=orphans]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(orphans.contains("1 eigen blokken"), "{orphans}");
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("/leren/beheer (after accepting): {v}")),
+    );
+    browser.quit().await.unwrap();
+    assert!(failures.is_empty(), "problems:\n{}", failures.join("\n"));
+}

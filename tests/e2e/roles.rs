@@ -52,6 +52,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
         (
             Method::GET,
             false,
+            "/leren/beheer".into(),
+            vec![Author, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/beheer/overnames/{MODULE}/accepteren"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::GET,
+            false,
             format!("/leren/modules/{MODULE}"),
             members.clone(),
         ),

@@ -62,6 +62,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "admin_branding",
     "catalog",
     "module",
+    "content_dashboard",
 );
 
 /// Static files of the default theme.

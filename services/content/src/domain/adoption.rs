@@ -164,3 +164,32 @@ pub async fn list(p: &Platform, tenant: TenantId) -> AppResult<Vec<AdoptionState
         })
         .collect())
 }
+
+/// The member's catalogue in figures, with its adoptions (for the admin's dashboard).
+pub struct Dashboard {
+    pub share: adoptions::CatalogShare,
+    pub adoptions: Vec<AdoptionState>,
+}
+
+impl Dashboard {
+    /// The member's own modules as a share of everything in its catalogue, in whole percent.
+    pub fn own_percent(&self) -> i64 {
+        let total = self.share.own + self.share.shared;
+        if total == 0 {
+            0
+        } else {
+            (self.share.own * 100 + total / 2) / total
+        }
+    }
+}
+
+/// Figures and adoptions of the member, for its admin.
+pub async fn dashboard(p: &Platform, tenant: TenantId) -> AppResult<Dashboard> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let share = adoptions::share(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(Dashboard {
+        share,
+        adoptions: list(p, tenant).await?,
+    })
+}

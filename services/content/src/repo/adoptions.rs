@@ -124,3 +124,33 @@ pub async fn overview(
     .fetch_all(conn)
     .await?)
 }
+
+/// What the member's catalogue holds, for its admin's dashboard.
+#[derive(Debug, FromRow)]
+pub struct CatalogShare {
+    /// Shared modules in the portfolio (every member sees them).
+    pub shared: i64,
+    /// Of those, adopted with the member's accents.
+    pub adopted: i64,
+    /// The member's own published modules.
+    pub own: i64,
+    /// The member's own modules not yet published.
+    pub drafts: i64,
+    /// Own blocks added to adopted modules.
+    pub accents: i64,
+}
+
+/// Counts for the dashboard, in one statement.
+pub async fn share(conn: &mut PgConnection, tenant: TenantId) -> AppResult<CatalogShare> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT count(DISTINCT module_id) FROM content.shared_module_versions) AS shared,
+                (SELECT count(*) FROM content.adoptions WHERE tenant_id = $1) AS adopted,
+                (SELECT count(*) FROM content.modules WHERE tenant_id = $1 AND latest_version > 0) AS own,
+                (SELECT count(*) FROM content.modules WHERE tenant_id = $1 AND latest_version = 0) AS drafts,
+                (SELECT coalesce(sum(jsonb_array_length(overlay->'accents')), 0)
+                 FROM content.adoptions WHERE tenant_id = $1)::bigint AS accents",
+    )
+    .bind(tenant.0)
+    .fetch_one(conn)
+    .await?)
+}

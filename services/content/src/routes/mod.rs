@@ -81,6 +81,11 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))
+        .route("/leren/beheer", get(pages::show_dashboard))
+        .route(
+            "/leren/beheer/overnames/{id}/accepteren",
+            post(pages::accept_version),
+        )
         .with_state(platform)
 }
 

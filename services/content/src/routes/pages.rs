@@ -3,27 +3,31 @@
 use super::{api::query_error, member_site, parse_id};
 use crate::{
     domain::{
+        adoption,
         catalog::{self, CatalogQuery},
         module::BlockBody,
         overlay::Origin,
         TOPIC,
     },
-    CatalogRead,
+    CatalogRead, CatalogWrite,
 };
 use axum::{
     extract::{Path, Query, State},
-    response::Html,
+    response::{Html, Response},
 };
 use serde_json::{json, Value};
 use zk_kernel::{
-    authz::Require, http::RequestContext, web::markdown_to_safe_html, AppResult, Platform,
+    authz::Require,
+    http::{see_other, CsrfForm, RequestContext},
+    web::markdown_to_safe_html,
+    AppResult, Platform,
 };
 
 /// `GET /leren`: the member's catalogue.
 pub async fn show_catalog(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<CatalogRead>,
+    auth: Require<CatalogRead>,
     query: Result<Query<CatalogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
@@ -78,6 +82,7 @@ pub async fn show_catalog(
         "prev": (page.page > 1).then(|| link(page.page - 1)),
         "next": (page.page < pages).then(|| link(page.page + 1)),
         "page": page.page, "pages": pages.max(1),
+        "is_admin": is_admin(&p, &ctx, &auth).await,
     });
     p.theme.render_cached("catalog", &ctx, &key, || data)
 }
@@ -86,7 +91,7 @@ pub async fn show_catalog(
 pub async fn show_module(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<CatalogRead>,
+    auth: Require<CatalogRead>,
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
@@ -135,6 +140,84 @@ pub async fn show_module(
         },
         "intro_html": (!m.intro_markdown.trim().is_empty()).then(|| markdown_to_safe_html(&m.intro_markdown)),
         "blocks": blocks,
+        "is_admin": is_admin(&p, &ctx, &auth).await,
     });
     p.theme.render_cached("module", &ctx, &key, || data)
+}
+
+/// `GET /leren/beheer`: the member's catalogue in figures (own versus shared, with a chart), its
+/// adoptions with new NZK versions waiting and own blocks that lost their place.
+pub async fn show_dashboard(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    flash: Result<Query<Flash>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Html<String>> {
+    member_site(&ctx)?;
+    let Query(flash) = flash.map_err(query_error)?;
+
+    let d = adoption::dashboard(&p, ctx.tenant.id).await?;
+    let own = d.own_percent();
+    let adoptions: Vec<Value> = d
+        .adoptions
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.module_id, "title": a.title, "review": a.follow == adoption::Follow::Review,
+                "shown_version": a.shown_version, "latest_version": a.latest_version,
+                "waiting": a.update_waiting(), "orphaned": a.orphaned,
+                "accents": a.overlay.accents.len(), "hidden": a.overlay.hidden.len(),
+            })
+        })
+        .collect();
+    let orphaned: usize = d.adoptions.iter().map(|a| a.orphaned).sum();
+    let waiting = d.adoptions.iter().filter(|a| a.update_waiting()).count();
+    let data = json!({
+        "share": {
+            "shared": d.share.shared, "adopted": d.share.adopted, "own": d.share.own,
+            "drafts": d.share.drafts, "accents": d.share.accents,
+            "own_percent": own, "shared_percent": 100 - own,
+            // The chart: a 100-wide bar, own part first.
+            "own_width": own, "shared_x": own, "shared_width": 100 - own,
+        },
+        "adoptions": adoptions,
+        "orphaned": orphaned,
+        "waiting": waiting,
+        "accepted": flash.geaccepteerd,
+        "is_admin": is_admin(&p, &ctx, &auth).await,
+    });
+    p.theme.render("content_dashboard", &ctx, data)
+}
+
+/// The message a redirect after a form carries.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    geaccepteerd: Option<String>,
+}
+
+/// `POST /leren/beheer/overnames/{id}/accepteren`: show the latest NZK version (review mode).
+pub async fn accept_version(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let version = adoption::accept_latest(&p, ctx.tenant.id, parse_id(&id)?).await?;
+    Ok(see_other(&format!("/leren/beheer?geaccepteerd={version}")))
+}
+
+/// Whether the caller is the member's admin (the header then links to the admin pages). From the
+/// in-memory policy: no query.
+async fn is_admin<P: zk_kernel::authz::Permission>(
+    p: &Platform,
+    ctx: &RequestContext,
+    auth: &Require<P>,
+) -> bool {
+    p.authz
+        .roles(ctx.tenant.id, auth.principal.user_id)
+        .await
+        .contains(&zk_kernel::authz::Role::Admin)
 }
