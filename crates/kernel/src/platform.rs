@@ -68,7 +68,10 @@ impl Platform {
                 store.ensure_bucket().await?;
                 Arc::new(store)
             }
-            None => Arc::new(FsStore::new(config.data_dir.join("objects"))),
+            None => Arc::new(FsStore::new(
+                config.data_dir.join("objects"),
+                config.secret_key.expose().as_bytes(),
+            )),
         };
         let platform = Self(Arc::new(PlatformParts {
             directory: Arc::new(Directory::new(db.app.clone(), &config.base_domain)),
