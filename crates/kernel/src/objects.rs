@@ -510,12 +510,10 @@ impl ObjectStore for FsStore {
         let target = self.path(key)?;
         let tmp = target.with_extension("part");
         let mut out = tokio::fs::File::create(&tmp).await?;
-        let mut expected = 1;
-        for (number, etag) in parts {
+        for (expected, (number, etag)) in (1..).zip(parts) {
             if *number != expected {
                 anyhow::bail!("parts must be numbered 1, 2, … in order");
             }
-            expected += 1;
             let bytes = tokio::fs::read(self.part_path(upload_id, *number)?).await?;
             if hex::encode(sha2::Sha256::digest(&bytes)) != *etag {
                 anyhow::bail!("part {number} does not match its ETag");
