@@ -511,7 +511,7 @@ async fn bad_modules_are_refused_with_the_field_and_nothing_is_written() {
             "blocks[0].markdown",
         ),
         (
-            json!({"type": "image", "media": "t/x/foto.png", "alt": ""}),
+            json!({"type": "image", "media": uuid::Uuid::new_v4(), "alt": ""}),
             "missing_alt",
             "blocks[0].alt",
         ),
@@ -570,10 +570,20 @@ async fn bad_modules_are_refused_with_the_field_and_nothing_is_written() {
     assert_eq!(now["draft"], a_draft["draft"]);
 
     // A video may be drafted without captions, not published.
+    let video = crate::support::upload(
+        app,
+        "zorg-a",
+        &s.a_author,
+        "video",
+        "tillen.mp4",
+        "video/mp4",
+        crate::support::MP4,
+    )
+    .await;
     let res = c
         .post("zorg-a", "/api/v1/content/modules")
         .bearer(&s.a_author)
-        .json(&json!({"title": "Film", "minutes": 5, "blocks": [{"type": "video", "media": "t/x/film.mp4", "title": "Tillen"}]}))
+        .json(&json!({"title": "Film", "minutes": 5, "blocks": [{"type": "video", "media": video, "title": "Tillen"}]}))
         .send()
         .await;
     res.assert_status(StatusCode::CREATED);
@@ -989,12 +999,12 @@ async fn bad_overlays_are_refused_and_only_shared_modules_can_be_adopted() {
             "accents[0].anchor",
         ),
         (
-            json!({"accents": [{"anchor": text_id, "position": "after", "block": {"type": "image", "media": "t/x/a.png", "alt": ""}}]}),
+            json!({"accents": [{"anchor": text_id, "position": "after", "block": {"type": "image", "media": uuid::Uuid::new_v4(), "alt": ""}}]}),
             "missing_alt",
             "accents[0].block.alt",
         ),
         (
-            json!({"accents": [{"anchor": text_id, "position": "after", "block": {"type": "video", "media": "t/x/a.mp4"}}]}),
+            json!({"accents": [{"anchor": text_id, "position": "after", "block": {"type": "video", "media": uuid::Uuid::new_v4()}}]}),
             "captions_required",
             "accents[0].block.captions",
         ),

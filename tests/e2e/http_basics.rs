@@ -50,6 +50,9 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/content/candidates/{id}/comments"),
     ("post", "/api/v1/content/candidates/{id}/review"),
     ("post", "/api/v1/content/candidates/{id}/publish"),
+    ("post", "/api/v1/content/media"),
+    ("post", "/api/v1/content/media/{id}/confirm"),
+    ("delete", "/api/v1/content/media/{id}"),
     ("get", "/api/v1/billing/plan"),
 ];
 

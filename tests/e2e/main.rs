@@ -14,6 +14,7 @@ mod content;
 mod http_basics;
 mod isolation;
 mod mail;
+mod media;
 mod migrations;
 mod objects;
 mod rls;

@@ -236,6 +236,36 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Operator],
         ),
         (
+            Method::POST,
+            false,
+            "/api/v1/content/media".into(),
+            vec![Author, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/content/media/{MODULE}/confirm"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::DELETE,
+            false,
+            format!("/api/v1/content/media/{MODULE}"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/media/{MODULE}"),
+            members.clone(),
+        ),
+        (
+            Method::POST,
+            true,
+            "/api/v1/content/media".into(),
+            vec![Operator],
+        ),
+        (
             Method::GET,
             true,
             "/api/v1/content/modules".into(),

@@ -175,3 +175,51 @@ pub async fn at_once(
     }
     responses
 }
+
+/// Uploads a file through the media API in the file-system mode (announce, PUT to the signed
+/// URL, confirm) and returns its id.
+pub async fn upload(
+    app: &App,
+    host: &str,
+    token: &str,
+    kind: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> String {
+    let res = app
+        .client
+        .post(host, "/api/v1/content/media")
+        .bearer(token)
+        .json(&serde_json::json!({"kind": kind, "filename": filename, "content_type": content_type, "size": bytes.len()}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let ticket = res.json();
+    let id = ticket["id"].as_str().expect("media id").to_owned();
+    let url = ticket["upload"]["request"]["url"]
+        .as_str()
+        .expect("single upload")
+        .to_owned();
+    app.client
+        .put(host, &url)
+        .body(content_type, bytes.to_vec())
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    app.client
+        .post(host, &format!("/api/v1/content/media/{id}/confirm"))
+        .bearer(token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    id
+}
+
+/// A small valid PNG header followed by filler (type checks read the first bytes only).
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-test-image-bytes";
+/// The start of an MP4 file.
+pub const MP4: &[u8] = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom-test-video";
+/// WebVTT captions.
+pub const VTT: &[u8] = b"WEBVTT\n\n00:00.000 --> 00:02.000\nWelkom bij de module.\n";

@@ -73,6 +73,12 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// Upstream services for the gateway in split mode.
     pub upstreams: Upstreams,
+    /// Media uploads larger than this use multipart upload (bytes).
+    pub media_multipart_threshold: u64,
+    /// Size of each part of a multipart upload (bytes; S3 needs at least 5 MiB).
+    pub media_part_size: u64,
+    /// How long an unconfirmed upload may stay before the sweeper removes it.
+    pub media_upload_ttl: Duration,
 }
 
 /// S3 settings.
@@ -178,6 +184,11 @@ impl Config {
                 content: var("ZK_CONTENT_URL"),
                 billing: var("ZK_BILLING_URL"),
             },
+            media_multipart_threshold: parse("ZK_MEDIA_MULTIPART_BYTES", 64 * 1024 * 1024)?,
+            media_part_size: parse("ZK_MEDIA_PART_BYTES", 64 * 1024 * 1024)?,
+            media_upload_ttl: Duration::from_secs(
+                parse::<u64>("ZK_MEDIA_UPLOAD_TTL_HOURS", 24)? * 3600,
+            ),
         })
     }
 
@@ -205,6 +216,9 @@ impl Config {
             secret_key_generated: false,
             metrics_token: None,
             upstreams: Upstreams::default(),
+            media_multipart_threshold: 64 * 1024 * 1024,
+            media_part_size: 64 * 1024 * 1024,
+            media_upload_ttl: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -26,7 +26,7 @@ pub enum Upstream {
 /// Which service owns a path. Everything not claimed by content or billing is the tenant
 /// service's (portal shell pages, accounts, console).
 pub fn service_for_path(path: &str) -> Upstream {
-    const CONTENT: &[&str] = &["/api/v1/catalog", "/api/v1/content", "/leren"];
+    const CONTENT: &[&str] = &["/api/v1/catalog", "/api/v1/content", "/leren", "/media"];
     const BILLING: &[&str] = &["/api/v1/billing", "/abonnement"];
     let owns = |prefixes: &[&str]| {
         prefixes.iter().any(|p| {

@@ -49,7 +49,7 @@ macro_rules! edge_layers {
                     tracing::info!(http.status = res.status().as_u16(), duration_ms = latency.as_millis() as u64, "request done");
                 }),
         )
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp(&$platform.config)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
@@ -80,8 +80,23 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
 }
 
 /// Content-Security-Policy of every response: our own scripts and styles only, no framing.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/// Media (images, video, uploads) may also come from and go to the S3 endpoint, whose presigned
+/// URLs the browser uses directly.
+pub fn csp(config: &crate::config::Config) -> HeaderValue {
+    let store = config
+        .s3
+        .as_ref()
+        .and_then(|s3| url::Url::parse(&s3.endpoint).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data:{store}; media-src 'self'{store}; \
+         connect-src 'self'{store}; style-src 'self'; script-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
 
 /// HSTS whenever the platform is served over https: browsers then refuse plain http for the
 /// base domain and every member subdomain for two years.

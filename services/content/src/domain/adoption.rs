@@ -72,6 +72,12 @@ pub async fn save(
         .map(|a| overlay::accent_ids(&a.overlay.0))
         .unwrap_or_default();
     overlay::check(&mut overlay, &shown_doc, &known)?;
+    let accents: Vec<_> = overlay.accents.iter().map(|a| a.block.clone()).collect();
+    let refs = super::module::media_refs("accents", &accents)
+        .into_iter()
+        .map(|(f, id, k)| (f.replacen("].", "].block.", 1), id, k))
+        .collect::<Vec<_>>();
+    super::media::check_refs(&mut tx, &refs).await?;
     adoptions::upsert(
         &mut tx,
         tenant,

@@ -32,6 +32,7 @@ pub async fn create(
     module::assign_ids(&mut doc);
     let id = Uuid::new_v4();
     let mut tx = p.db.begin_tenant(tenant).await?;
+    super::media::check_refs(&mut tx, &module::media_refs("blocks", &doc.blocks)).await?;
     repo::insert(&mut tx, owner, id, &doc, by).await?;
     let row = repo::draft(&mut tx, owner, id, false)
         .await?
@@ -84,6 +85,7 @@ pub async fn save(
     // Credit for a contributed module stays as the publishing operator set it.
     doc.attribution = current.draft.0.attribution.clone();
     module::check_draft(&doc, &known)?;
+    super::media::check_refs(&mut tx, &module::media_refs("blocks", &doc.blocks)).await?;
     module::assign_ids(&mut doc);
     repo::save_draft(&mut tx, owner, id, &doc).await?;
     let row = repo::draft(&mut tx, owner, id, false)

@@ -274,6 +274,40 @@ pub async fn review(
     Ok(decision.to_owned())
 }
 
+/// Copies the files a contribution uses from the member's prefix to the portfolio's (server-side
+/// in S3) and points the blocks at the copies: members read portfolio files, not each other's.
+async fn copy_media(
+    p: &Platform,
+    tx: &mut TenantTx,
+    candidate: Uuid,
+    by: Uuid,
+    blocks: &mut [super::module::Block],
+) -> AppResult<()> {
+    let ids: Vec<Uuid> = module::media_refs("blocks", blocks)
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut map = std::collections::HashMap::new();
+    for row in crate::repo::media::of_candidate(tx, candidate, &ids).await? {
+        let id = Uuid::new_v4();
+        let key = format!("shared/media/{id}/{}", row.filename);
+        p.objects.copy(&row.object_key, &key).await?;
+        let copy = crate::repo::media::MediaRow {
+            tenant_id: TenantId::PLATFORM.0,
+            id,
+            object_key: key,
+            ..row.clone()
+        };
+        crate::repo::media::insert_ready(tx, &copy, by).await?;
+        map.insert(row.id, id);
+    }
+    module::remap_media(blocks, &map);
+    Ok(())
+}
+
 async fn reviewer_name(tx: &mut TenantTx, tenant: TenantId) -> AppResult<String> {
     Ok(
         sqlx::query_scalar("SELECT name FROM tenant.tenants WHERE id = $1")
@@ -297,7 +331,10 @@ pub async fn publish(p: &Platform, by: Uuid, id: Uuid) -> AppResult<Uuid> {
         ));
     }
     let module_id = Uuid::new_v4();
+    let mut blocks = c.doc.0.blocks.clone();
+    copy_media(p, &mut tx, c.id, by, &mut blocks).await?;
     let doc = ModuleDoc {
+        blocks,
         attribution: Some(Attribution {
             member_id: c.source_tenant,
             member: c.member.clone(),

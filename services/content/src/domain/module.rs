@@ -430,17 +430,11 @@ pub fn check_block(prefix: &str, body: &BlockBody) -> AppResult<()> {
     }
 }
 
-/// A media key: the object an upload created (`shared/…` or `t/{tenant}/…`, checked against the
-/// owner when media uploads are confirmed). Here only its shape.
+/// A media reference: the id of an uploaded file (`POST /api/v1/content/media`). Here only its
+/// shape; that it exists, is the owner's (or the portfolio's), is confirmed and of the right kind
+/// is checked against the database by [`media_refs`]' callers.
 fn check_media_key(field: &str, key: &str) -> AppResult<()> {
-    let ok = !key.is_empty()
-        && key.len() <= 300
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c))
-        && !key.contains("..")
-        && !key.starts_with('/');
-    if ok {
+    if key.parse::<Uuid>().is_ok() {
         Ok(())
     } else {
         Err(invalid(
@@ -448,6 +442,68 @@ fn check_media_key(field: &str, key: &str) -> AppResult<()> {
             "invalid_media",
             "Kies een bestand dat u hebt geüpload.",
         ))
+    }
+}
+
+/// Every media file a list of blocks refers to: (field, id, kind it must be).
+pub fn media_refs(prefix: &str, blocks: &[Block]) -> Vec<(String, Uuid, &'static str)> {
+    let mut out = Vec::new();
+    let mut add = |field: String, v: &str, kind: &'static str| {
+        if let Ok(id) = v.parse() {
+            out.push((field, id, kind));
+        }
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        let f = |name: &str| format!("{prefix}[{i}].{name}");
+        match &b.body {
+            BlockBody::Video {
+                media,
+                poster,
+                captions,
+                ..
+            } => {
+                add(f("media"), media, "video");
+                if let Some(p) = poster {
+                    add(f("poster"), p, "image");
+                }
+                if let Some(c) = captions {
+                    add(f("captions"), c, "captions");
+                }
+            }
+            BlockBody::Document { media, .. } => add(f("media"), media, "document"),
+            BlockBody::Image { media, .. } => add(f("media"), media, "image"),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Points every media reference of `blocks` through `map` (old id → new id).
+pub fn remap_media(blocks: &mut [Block], map: &std::collections::HashMap<Uuid, Uuid>) {
+    let swap = |v: &mut String| {
+        if let Some(new) = v.parse().ok().and_then(|id: Uuid| map.get(&id)) {
+            *v = new.to_string();
+        }
+    };
+    for b in blocks {
+        match &mut b.body {
+            BlockBody::Video {
+                media,
+                poster,
+                captions,
+                ..
+            } => {
+                swap(media);
+                if let Some(p) = poster {
+                    swap(p);
+                }
+                if let Some(c) = captions {
+                    swap(c);
+                }
+            }
+            BlockBody::Document { media, .. } | BlockBody::Image { media, .. } => swap(media),
+            _ => {}
+        }
     }
 }
 
@@ -614,7 +670,7 @@ mod tests {
     #[test]
     fn image_needs_alt_and_quiz_a_correct_answer() {
         let e = err(&doc(
-            json!([{"type": "image", "media": "t/x/a.png", "alt": "  "}]),
+            json!([{"type": "image", "media": Uuid::new_v4(), "alt": "  "}]),
         ));
         assert_eq!(
             (e.code, e.field.as_deref()),
@@ -650,7 +706,7 @@ mod tests {
 
     #[test]
     fn video_needs_captions_to_publish_but_not_to_save() {
-        let d = doc(json!([{"type": "video", "media": "t/x/film.mp4"}]));
+        let d = doc(json!([{"type": "video", "media": Uuid::new_v4()}]));
         check_draft(&d, &HashSet::new()).unwrap();
         let e = check_publishable(&d).unwrap_err();
         assert_eq!(
@@ -675,6 +731,18 @@ mod tests {
         assert_eq!(err(&d).code, "invalid_url");
         let d = doc(json!([{"type": "document", "media": "../etc/passwd"}]));
         assert_eq!(err(&d).code, "invalid_media");
+        let (v, c) = (Uuid::new_v4(), Uuid::new_v4());
+        let d = doc(
+            json!([{"type": "video", "media": v, "captions": c}, {"type": "text", "markdown": "x"}]),
+        );
+        let refs = media_refs("blocks", &d.blocks);
+        assert_eq!(
+            refs,
+            vec![
+                ("blocks[0].media".to_owned(), v, "video"),
+                ("blocks[0].captions".to_owned(), c, "captions")
+            ]
+        );
     }
 
     #[test]

@@ -2,5 +2,6 @@
 
 pub mod adoptions;
 pub mod candidates;
+pub mod media;
 pub mod modules;
 pub mod quality;

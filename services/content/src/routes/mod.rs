@@ -2,6 +2,7 @@
 
 mod api;
 mod api_contrib;
+mod api_media;
 mod api_quality;
 mod pages;
 
@@ -11,8 +12,9 @@ use axum::{
 };
 use zk_kernel::{http::RequestContext, AppError, AppResult, Platform};
 
-/// Content routes with state applied.
+/// Content routes with state applied; starts the sweeper of abandoned uploads.
 pub fn router(platform: Platform) -> Router {
+    crate::domain::media::spawn_sweeper(platform.clone());
     Router::new()
         .route("/api/v1/catalog", get(api::list_catalog))
         .route("/api/v1/catalog/{id}", get(api::show_published))
@@ -78,6 +80,20 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/content/candidates/{id}/publish",
             post(api_contrib::publish),
+        )
+        .route("/api/v1/content/media", post(api_media::create))
+        .route(
+            "/api/v1/content/media/{id}/confirm",
+            post(api_media::confirm),
+        )
+        .route(
+            "/api/v1/content/media/{id}",
+            axum::routing::delete(api_media::cancel),
+        )
+        .route("/leren/media/{id}", get(api_media::download))
+        .route(
+            "/media/o/{*key}",
+            get(api_media::fs_get).put(api_media::fs_put),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

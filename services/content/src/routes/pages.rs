@@ -108,9 +108,16 @@ pub async fn show_module(
             let b = &shown.block;
             let mut v = match &b.body {
                 BlockBody::Text { markdown } => json!({"html": markdown_to_safe_html(markdown)}),
-                BlockBody::Video { title, .. } => json!({"title": title}),
-                BlockBody::Document { title, .. } => json!({"title": title}),
-                BlockBody::Image { alt, .. } => json!({"alt": alt}),
+                BlockBody::Video {
+                    title,
+                    media,
+                    poster,
+                    captions,
+                } => {
+                    json!({"title": title, "media": media, "poster": poster, "captions": captions})
+                }
+                BlockBody::Document { title, media } => json!({"title": title, "media": media}),
+                BlockBody::Image { alt, media } => json!({"alt": alt, "media": media}),
                 BlockBody::Quiz {
                     questions,
                     pass_mark,

@@ -1,0 +1,491 @@
+//! Media uploads: the browser sends the bytes straight to the object store with presigned
+//! requests (one PUT up to the multipart threshold, else a multipart upload with a presigned URL
+//! per part); the server only hands out those requests, then checks the result when the upload
+//! is confirmed: the size, and the type by the file's first bytes (not its name). A refused,
+//! cancelled or abandoned upload leaves nothing behind (the sweeper removes unconfirmed ones).
+
+use crate::repo::media::{self as repo, MediaRow};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use uuid::Uuid;
+use zk_kernel::{objects::Presigned, AppError, AppResult, Platform, TenantId};
+
+/// How long a presigned upload request stays valid.
+const UPLOAD_TTL: Duration = Duration::from_secs(3600);
+/// How long a presigned download stays valid (pages link to `/leren/media/{id}`, which hands out
+/// a fresh one each time).
+pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
+
+/// What a media object is for.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Image,
+    Video,
+    Document,
+    Captions,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Document => "document",
+            Self::Captions => "captions",
+        }
+    }
+
+    /// Largest file accepted.
+    pub fn max_size(self) -> u64 {
+        match self {
+            Self::Image => 20 << 20,
+            Self::Video => 4 << 30,
+            Self::Document => 200 << 20,
+            Self::Captions => 2 << 20,
+        }
+    }
+
+    /// The content types accepted, as sniffed from the bytes.
+    pub fn types(self) -> &'static [&'static str] {
+        match self {
+            Self::Image => &["image/png", "image/jpeg", "image/webp"],
+            Self::Video => &["video/mp4", "video/webm"],
+            Self::Document => &["application/pdf"],
+            Self::Captions => &["text/vtt"],
+        }
+    }
+
+    fn wrong_type(self) -> &'static str {
+        match self {
+            Self::Image => "Dit bestand is geen PNG-, JPEG- of WebP-afbeelding.",
+            Self::Video => "Dit bestand is geen MP4- of WebM-video.",
+            Self::Document => "Dit bestand is geen PDF.",
+            Self::Captions => {
+                "Dit bestand is geen WebVTT-ondertiteling (het begint niet met WEBVTT)."
+            }
+        }
+    }
+}
+
+/// The content type of a file by its first bytes, if it is one we accept anywhere.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.len() >= 8 && &bytes[4..8] == b"ftyp" {
+        Some("video/mp4")
+    } else if bytes.starts_with(b"\x1A\x45\xDF\xA3") {
+        Some("video/webm")
+    } else if text.starts_with(b"WEBVTT")
+        && text
+            .get(6)
+            .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        Some("text/vtt")
+    } else {
+        None
+    }
+}
+
+/// An upload as the browser announces it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInput {
+    pub kind: Kind,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// One part of a multipart upload.
+#[derive(Debug, Serialize)]
+pub struct PartUpload {
+    pub number: i32,
+    #[serde(flatten)]
+    pub request: Presigned,
+}
+
+/// How the browser uploads the file.
+#[derive(Debug, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Upload {
+    /// One PUT of the whole file.
+    Single { request: Presigned },
+    /// A PUT per part (in order; each answers an ETag header to send back on confirm).
+    Multipart {
+        part_size: u64,
+        parts: Vec<PartUpload>,
+    },
+}
+
+/// A media object with the way to upload it.
+#[derive(Debug, Serialize)]
+pub struct Ticket {
+    pub id: Uuid,
+    pub upload: Upload,
+}
+
+fn safe_filename(name: &str) -> AppResult<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(100)
+        .collect();
+    let cleaned = cleaned.trim_matches(['-', '.']).to_owned();
+    if base.is_empty() || cleaned.is_empty() || base.chars().count() > 200 {
+        return Err(AppError::validation(
+            "filename",
+            "invalid_filename",
+            "Geef de naam van het bestand (hoogstens 200 tekens).",
+        ));
+    }
+    Ok(cleaned)
+}
+
+/// Prefix of the owner's objects: the portfolio's or the member's.
+fn owner_prefix(tenant: TenantId) -> String {
+    if tenant == TenantId::PLATFORM {
+        "shared/media".into()
+    } else {
+        format!("t/{}/media", tenant.0)
+    }
+}
+
+/// Announces an upload: records it as pending and hands out the presigned request(s).
+pub async fn create(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    input: &CreateInput,
+) -> AppResult<Ticket> {
+    let kind = input.kind;
+    let filename = safe_filename(&input.filename)?;
+    if !kind.types().contains(&input.content_type.as_str()) {
+        return Err(AppError::validation(
+            "content_type",
+            "wrong_type",
+            kind.wrong_type(),
+        ));
+    }
+    if input.size == 0 || input.size > kind.max_size() {
+        return Err(AppError::validation(
+            "size",
+            "too_large",
+            format!(
+                "Dit bestand is te groot: hoogstens {} MB voor dit soort bestand.",
+                kind.max_size() >> 20
+            ),
+        ));
+    }
+    let id = Uuid::new_v4();
+    let key = format!("{}/{id}/{filename}", owner_prefix(tenant));
+    let cfg = &p.config;
+    let multipart = input.size > cfg.media_multipart_threshold;
+    let upload_id = if multipart {
+        Some(
+            p.objects
+                .create_multipart(&key, &input.content_type)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let row = MediaRow {
+        tenant_id: tenant.0,
+        id,
+        kind: kind.as_str().into(),
+        object_key: key.clone(),
+        filename,
+        content_type: input.content_type.clone(),
+        size: i64::try_from(input.size)
+            .map_err(|_| AppError::validation("size", "too_large", "Te groot."))?,
+        status: "pending".into(),
+        upload_id: upload_id.clone(),
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    repo::insert(&mut tx, &row, by).await?;
+    tx.commit().await?;
+    let upload = match upload_id {
+        None => Upload::Single {
+            request: p
+                .objects
+                .presign_put(&key, &input.content_type, input.size, UPLOAD_TTL)
+                .await?,
+        },
+        Some(upload_id) => {
+            let part_size = cfg.media_part_size.max(5 << 20);
+            let count = input.size.div_ceil(part_size);
+            let mut parts = Vec::new();
+            for n in 1..=count {
+                let number = i32::try_from(n)
+                    .map_err(|_| AppError::validation("size", "too_large", "Te groot."))?;
+                let max = part_size.min(input.size - (n - 1) * part_size);
+                parts.push(PartUpload {
+                    number,
+                    request: p
+                        .objects
+                        .presign_part(&key, &upload_id, number, max, UPLOAD_TTL)
+                        .await?,
+                });
+            }
+            Upload::Multipart { part_size, parts }
+        }
+    };
+    tracing::info!(media.id = %id, kind = kind.as_str(), size = input.size, "upload announced");
+    Ok(Ticket { id, upload })
+}
+
+/// The parts a browser uploaded (multipart only).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    #[serde(default)]
+    pub parts: Vec<ConfirmedPart>,
+}
+
+/// A part's number and the ETag the store answered.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmedPart {
+    pub number: i32,
+    pub etag: String,
+}
+
+/// Removes the object of a refused upload and its row, and says why.
+async fn refuse(
+    p: &Platform,
+    tenant: TenantId,
+    row: &MediaRow,
+    err: AppError,
+) -> AppResult<MediaRow> {
+    p.objects.delete(&row.object_key).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    repo::delete(&mut tx, tenant, row.id).await?;
+    tx.commit().await?;
+    tracing::info!(media.id = %row.id, code = err.code, "upload refused");
+    Err(err)
+}
+
+/// Confirms an upload: joins the parts, checks size and type, and marks it ready. A refused
+/// file is removed at once. Confirming a ready upload again changes nothing.
+pub async fn confirm(
+    p: &Platform,
+    tenant: TenantId,
+    id: Uuid,
+    input: &ConfirmInput,
+) -> AppResult<MediaRow> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let row = repo::own_for_update(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    if row.status == "ready" {
+        return Ok(row);
+    }
+    if let Some(upload_id) = &row.upload_id {
+        let parts: Vec<(i32, String)> = input
+            .parts
+            .iter()
+            .map(|p| (p.number, p.etag.trim_matches('"').to_owned()))
+            .collect();
+        if parts.is_empty() {
+            return Err(AppError::validation(
+                "parts",
+                "upload_incomplete",
+                "Stuur de nummers en ETags van alle geüploade delen mee.",
+            ));
+        }
+        if let Err(e) = p
+            .objects
+            .complete_multipart(&row.object_key, upload_id, &parts)
+            .await
+        {
+            tracing::info!(media.id = %id, error = %e, "multipart upload not completed");
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "upload_incomplete",
+                "Nog niet alle delen van het bestand zijn (goed) geüpload. Probeer het opnieuw.",
+            ));
+        }
+    }
+    let Some(head) = p.objects.head(&row.object_key).await? else {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "upload_missing",
+            "Het bestand is nog niet (helemaal) geüpload. Probeer het opnieuw.",
+        ));
+    };
+    let kind = match row.kind.as_str() {
+        "image" => Kind::Image,
+        "video" => Kind::Video,
+        "document" => Kind::Document,
+        _ => Kind::Captions,
+    };
+    if i64::try_from(head.size).ok() != Some(row.size) {
+        let err = AppError::validation(
+            "size",
+            "size_mismatch",
+            "Het geüploade bestand is niet zo groot als aangekondigd; het is niet bewaard.",
+        );
+        return refuse(p, tenant, &row, err).await;
+    }
+    let prefix = p.objects.read_prefix(&row.object_key, 64).await?;
+    if sniff(&prefix) != Some(row.content_type.as_str()) {
+        let err = AppError::validation("content_type", "wrong_type", kind.wrong_type());
+        return refuse(p, tenant, &row, err).await;
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    repo::mark_ready(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    tracing::info!(media.id = %id, "upload confirmed");
+    Ok(MediaRow {
+        status: "ready".into(),
+        upload_id: None,
+        ..row
+    })
+}
+
+/// Cancels an upload that is not confirmed yet: its parts, object and row go.
+pub async fn cancel(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<()> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let row = repo::own_for_update(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if row.status != "pending" {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "already_confirmed",
+            "Dit bestand is al bevestigd en kan niet meer worden geannuleerd.",
+        ));
+    }
+    if let Some(upload_id) = &row.upload_id {
+        p.objects
+            .abort_multipart(&row.object_key, upload_id)
+            .await?;
+    }
+    p.objects.delete(&row.object_key).await?;
+    repo::delete(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks that every referenced file exists for this tenant (its own or the portfolio's), is
+/// confirmed and is of the kind its place needs.
+pub async fn check_refs(
+    conn: &mut sqlx::PgConnection,
+    refs: &[(String, Uuid, &'static str)],
+) -> AppResult<()> {
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = refs.iter().map(|r| r.1).collect();
+    let found = repo::kinds(conn, &ids).await?;
+    for (field, id, kind) in refs {
+        match found.get(id) {
+            Some((k, status, _)) if status == "ready" && k == kind => {}
+            Some((_, status, _)) if status == "ready" => return Err(AppError::validation(
+                field.clone(),
+                "wrong_media_kind",
+                "Dit bestand past niet op deze plek (bijvoorbeeld een PDF waar een video hoort).",
+            )),
+            _ => {
+                return Err(AppError::validation(
+                    field.clone(),
+                    "invalid_media",
+                    "Dit bestand bestaat niet of is nog niet helemaal geüpload.",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A short-lived download URL of a ready media object the tenant may read (own or portfolio).
+pub async fn download_url(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<String> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let row = repo::visible(&mut tx, id)
+        .await?
+        .filter(|r| r.status == "ready")
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(p.objects.presign_get(&row.object_key, DOWNLOAD_TTL).await?)
+}
+
+/// Removes uploads left unconfirmed longer than the configured time, with their objects and
+/// parts; returns how many. Safe to run in several processes at once.
+pub async fn sweep(p: &Platform) -> AppResult<usize> {
+    let older = i64::try_from(p.config.media_upload_ttl.as_secs()).unwrap_or(i64::MAX);
+    let mut conn = p.db.app.acquire().await?;
+    let rows = repo::abandoned(&mut conn, older, 200).await?;
+    for r in &rows {
+        if let Some(upload_id) = &r.upload_id {
+            p.objects.abort_multipart(&r.object_key, upload_id).await?;
+        }
+        p.objects.delete(&r.object_key).await?;
+        repo::forget(&mut conn, r.tenant_id, r.id).await?;
+    }
+    if !rows.is_empty() {
+        tracing::info!(count = rows.len(), "abandoned uploads removed");
+    }
+    Ok(rows.len())
+}
+
+/// Runs [`sweep`] every ten minutes.
+pub fn spawn_sweeper(p: Platform) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = sweep(&p).await {
+                tracing::warn!(error.code = e.code, "media sweep failed; will retry");
+            }
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_come_from_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), Some("image/jpeg"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(sniff(b"\0\0\0\x18ftypmp42"), Some("video/mp4"));
+        assert_eq!(sniff(b"\x1A\x45\xDF\xA3"), Some("video/webm"));
+        assert_eq!(
+            sniff(b"WEBVTT\n\n00:00.000 --> 00:01.000\nHallo"),
+            Some("text/vtt")
+        );
+        assert_eq!(sniff(b"\xEF\xBB\xBFWEBVTT - titel\n"), Some("text/vtt"));
+        assert_eq!(sniff(b"WEBVTTX"), None);
+        assert_eq!(sniff(b"<svg onload=alert(1)>"), None);
+        assert_eq!(sniff(b"MZ\x90\0"), None);
+    }
+
+    #[test]
+    fn filenames_are_cleaned() {
+        assert_eq!(
+            safe_filename("C:\\Users\\x\\Mijn film (1).mp4").unwrap(),
+            "Mijn-film--1-.mp4"
+        );
+        assert_eq!(safe_filename("../../etc/passwd").unwrap(), "passwd");
+        assert!(safe_filename("  ").is_err());
+    }
+}
