@@ -485,3 +485,265 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "problems:\n{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn an_author_builds_a_module_with_an_uploaded_image_on_a_phone() {
+    if !browser_available() || axe_source().is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium, chromium-driver and axe-core"
+        );
+        eprintln!("skipped: chromium or axe-core not installed");
+        return;
+    }
+    let axe = axe_source().unwrap();
+    // Small multipart threshold, so the 12 MB picture goes up in three parts and the bar moves.
+    let app = App::with_config(|c| {
+        c.media_multipart_threshold = 1 << 20;
+        c.media_part_size = 5 << 20;
+    })
+    .await;
+    let m = app.member("schrijvers").await;
+    app.user(&m, "auteur@schrijvers.test", Role::Author).await;
+    let port = serve(&app).await;
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let base = format!("http://schrijvers.localhost:{port}");
+    let mut failures = Vec::new();
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    submit_login(&browser, "auteur@schrijvers.test").await;
+    browser.find("main h1").await.unwrap();
+
+    browser.goto(&format!("{base}/leren/auteur")).await.unwrap();
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("/leren/auteur: {v}")),
+    );
+    browser
+        .find("#title")
+        .await
+        .unwrap()
+        .send_keys("Valpreventie thuis")
+        .await
+        .unwrap();
+    browser
+        .find("form[action='/leren/auteur'] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let editor = browser
+        .wait_for_url_contains("/leren/auteur/", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let open_all = "document.querySelectorAll('details').forEach(function (d) { d.open = true; });";
+
+    // A text block.
+    browser
+        .find("#nieuw-tekst")
+        .await
+        .unwrap()
+        .send_keys("Ruim **losse kleden** op.")
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=add-text] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("opgeslagen=1", Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // An image, uploaded straight to the store with a progress bar.
+    let mut picture = b"\x89PNG\r\n\x1a\n".to_vec();
+    picture.resize(12 << 20, 0x55);
+    let path = std::env::temp_dir().join(format!("zk-trap-{}.png", uuid::Uuid::new_v4()));
+    std::fs::write(&path, &picture).unwrap();
+    browser.execute(open_all, vec![]).await.unwrap();
+    browser
+        .execute("sessionStorage.removeItem('zkUploadLog');", vec![])
+        .await
+        .unwrap();
+    browser
+        .find("#image-file")
+        .await
+        .unwrap()
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .find("#image-alt")
+        .await
+        .unwrap()
+        .send_keys("Een trap met een leuning aan beide kanten")
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=add-image] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut shown = false;
+    for _ in 0..100 {
+        if browser.find_all("img.block-image").await.unwrap().len() == 1 {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the image block appears after the upload");
+    let log = browser
+        .execute(
+            "return JSON.parse(sessionStorage.getItem('zkUploadLog') || '[]');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<i64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_i64())
+        .collect();
+    assert!(
+        seen.iter().any(|p| *p > 0 && *p < 100),
+        "the bar showed progress in between: {seen:?}"
+    );
+    assert_eq!(seen.last(), Some(&100), "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "it only moves forward: {seen:?}"
+    );
+    let _ = std::fs::remove_file(&path);
+
+    // A quiz question.
+    browser.execute(open_all, vec![]).await.unwrap();
+    browser
+        .find("#quiz-prompt")
+        .await
+        .unwrap()
+        .send_keys("Wat voorkomt vallen?")
+        .await
+        .unwrap();
+    browser
+        .find("#option1")
+        .await
+        .unwrap()
+        .send_keys("Goed licht op de trap")
+        .await
+        .unwrap();
+    browser
+        .find("#option2")
+        .await
+        .unwrap()
+        .send_keys("Losse kleden")
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=add-quiz] input[name=correct][value='1']")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=add-quiz] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("opgeslagen=1", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser
+            .find_all("[data-testid=editor-blocks] > li")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("editor: {v}")),
+    );
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/author-editor-360.png"))
+        .await
+        .unwrap();
+
+    // Publish; the catalogue shows it and the module page has the picture.
+    browser
+        .find("#change-note")
+        .await
+        .unwrap()
+        .send_keys("Eerste versie")
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=publish] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("gepubliceerd=1", Duration::from_secs(10))
+        .await
+        .unwrap();
+    browser.goto(&format!("{base}/leren")).await.unwrap();
+    let list = browser
+        .find("[data-testid=catalog]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Valpreventie thuis"), "{list}");
+    let id = editor
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    browser
+        .goto(&format!("{base}/leren/modules/{id}"))
+        .await
+        .unwrap();
+    let img = browser.find("img.block-image").await.unwrap();
+    assert_eq!(
+        img.attr("alt").await.unwrap().as_deref(),
+        Some("Een trap met een leuning aan beide kanten")
+    );
+    // The picture comes from the store through the page's redirect (12 MB, as uploaded).
+    let fetched = browser
+        .execute(
+            "return fetch(document.querySelector('img.block-image').src).then(function (r) { return r.status + ':' + r.headers.get('content-length'); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched, serde_json::json!(format!("200:{}", 12 << 20)));
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("module: {v}")),
+    );
+    browser.quit().await.unwrap();
+    assert!(failures.is_empty(), "problems:\n{}", failures.join("\n"));
+}

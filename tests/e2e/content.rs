@@ -1791,3 +1791,219 @@ async fn a_member_contributes_a_module_and_it_joins_the_portfolio_with_attributi
         Err(Some("42501".into()))
     );
 }
+
+#[tokio::test]
+async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let session = app.login("zorg-a", "auteur@zorg-a.test").await;
+    let learner = app.login("zorg-a", "leerling@zorg-a.test").await;
+    c.get("zorg-a", "/leren/auteur")
+        .session(&learner)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let form =
+        |path: &str, fields: &[(&str, &str)]| c.post("zorg-a", path).session(&session).form(fields);
+
+    // A title is needed; the form says so and nothing is made.
+    let res = form("/leren/auteur", &[("title", ""), ("minutes", "20")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("Geef een titel"), "{}", res.text());
+    assert_eq!(app.count("content.modules").await, 0);
+    let res = form(
+        "/leren/auteur",
+        &[("title", "Valpreventie thuis"), ("minutes", "20")],
+    )
+    .send()
+    .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let editor = res.location().unwrap();
+    let id = editor.trim_start_matches("/leren/auteur/").to_owned();
+
+    for (fields, _) in [
+        (
+            vec![("type", "text"), ("markdown", "Ruim **losse kleden** op.")],
+            (),
+        ),
+        (
+            vec![
+                ("type", "link"),
+                ("url", "https://www.veiligheid.nl/valpreventie"),
+                ("label", "VeiligheidNL"),
+            ],
+            (),
+        ),
+        (
+            vec![
+                ("type", "quiz"),
+                ("prompt", "Wat helpt?"),
+                ("option1", "Goed licht"),
+                ("option2", "Losse kleden"),
+                ("correct", "1"),
+                ("pass_mark", "100"),
+            ],
+            (),
+        ),
+    ] {
+        let res = form(&format!("{editor}/blokken"), &fields).send().await;
+        res.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(res.location().unwrap(), format!("{editor}?opgeslagen=1"));
+    }
+    let draft = c
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    let blocks = draft["draft"]["blocks"].as_array().unwrap().clone();
+    assert_eq!(
+        blocks
+            .iter()
+            .map(|b| b["type"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["text", "link", "quiz"]
+    );
+
+    // Bad blocks: the editor shows the message, the draft is unchanged.
+    for (fields, message) in [
+        (
+            vec![
+                ("type", "quiz"),
+                ("prompt", "Wat?"),
+                ("option1", "a"),
+                ("option2", "b"),
+                ("pass_mark", "50"),
+            ],
+            "Markeer minstens één goed antwoord",
+        ),
+        (
+            vec![("type", "text"), ("markdown", "<script>alert(1)</script>")],
+            "HTML is niet toegestaan",
+        ),
+        (
+            vec![("type", "image"), ("media", ""), ("alt", "Een trap")],
+            "Kies een bestand",
+        ),
+    ] {
+        let res = form(&format!("{editor}/blokken"), &fields).send().await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().contains(message), "{message}: {}", res.text());
+    }
+    let again = c
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(again["draft"], draft["draft"]);
+
+    // Move the quiz up, remove the link, edit the text, set the details.
+    let quiz = blocks[2]["id"].as_str().unwrap();
+    let link = blocks[1]["id"].as_str().unwrap();
+    let text = blocks[0]["id"].as_str().unwrap();
+    form(&format!("{editor}/blokken/{quiz}/omhoog"), &[])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    form(&format!("{editor}/blokken/{link}/verwijderen"), &[])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    form(
+        &format!("{editor}/blokken/{text}/tekst"),
+        &[("markdown", "Ruim losse kleden en snoeren op.")],
+    )
+    .send()
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    form(
+        &format!("{editor}/gegevens"),
+        &[
+            ("title", "Valpreventie thuis"),
+            ("summary", "Vallen voorkomen bij cliënten thuis."),
+            ("mbo_level", "2"),
+            ("minutes", "25"),
+            ("tags", "valpreventie, veiligheid"),
+            ("language", "nl"),
+        ],
+    )
+    .send()
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    // Someone else's block id: not found, nothing changes.
+    form(
+        &format!("{editor}/blokken/{}/verwijderen", uuid::Uuid::new_v4()),
+        &[],
+    )
+    .send()
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    let after = c
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    let d = &after["draft"];
+    assert_eq!(
+        d["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec![text, quiz]
+    );
+    assert_eq!(
+        (d["mbo_level"].as_i64(), d["minutes"].as_i64()),
+        (Some(2), Some(25))
+    );
+    assert_eq!(d["tags"], json!(["valpreventie", "veiligheid"]));
+    assert_eq!(
+        d["blocks"][0]["markdown"],
+        "Ruim losse kleden en snoeren op."
+    );
+
+    // Publishing needs a change note; then the catalogue has it.
+    let res = form(&format!("{editor}/publiceren"), &[("change_note", "")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("content.module_versions").await, 0);
+    let res = form(
+        &format!("{editor}/publiceren"),
+        &[("change_note", "Eerste versie")],
+    )
+    .send()
+    .await;
+    assert_eq!(res.location().unwrap(), format!("{editor}?gepubliceerd=1"));
+    let page = c
+        .get("zorg-a", &format!("{editor}?gepubliceerd=1"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(page.contains("Versie 1 is gepubliceerd."), "{page}");
+    assert_eq!(
+        titles(&catalog(app, "zorg-a", &s.a_learner, "?q=valpreventie").await),
+        vec!["Valpreventie thuis"]
+    );
+    // B's author can't open A's editor.
+    let b_session = app.login("zorg-b", "auteur@zorg-b.test").await;
+    c.get("zorg-b", &format!("/leren/auteur/{id}"))
+        .session(&b_session)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    c.post("zorg-b", &format!("/leren/auteur/{id}/publiceren"))
+        .session(&b_session)
+        .form(&[("change_note", "x")])
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let _ = &s.b_author;
+}

@@ -52,6 +52,37 @@ fn matrix(user_id: &str) -> Vec<Row> {
         (
             Method::GET,
             false,
+            "/leren/auteur".into(),
+            vec![Author, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/leren/auteur".into(),
+            vec![Author, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/auteur/{MODULE}"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/auteur/{MODULE}/blokken"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/auteur/{MODULE}/publiceren"),
+            vec![Author, Admin],
+        ),
+        (Method::GET, true, "/leren/auteur".into(), vec![Operator]),
+        (
+            Method::GET,
+            false,
             "/leren/beheer".into(),
             vec![Author, Admin],
         ),

@@ -63,6 +63,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "catalog",
     "module",
     "content_dashboard",
+    "author_list",
+    "author_edit",
 );
 
 /// Static files of the default theme.
@@ -76,6 +78,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "branding.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/branding.js"),
+    ),
+    (
+        "upload.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/upload.js"),
     ),
 ];
 

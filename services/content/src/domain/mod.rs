@@ -5,6 +5,7 @@ pub mod adoption;
 pub mod authoring;
 pub mod catalog;
 pub mod contribution;
+pub mod editor;
 pub mod media;
 pub mod module;
 pub mod overlay;

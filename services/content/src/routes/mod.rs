@@ -4,6 +4,7 @@ mod api;
 mod api_contrib;
 mod api_media;
 mod api_quality;
+mod authoring_pages;
 mod pages;
 
 use axum::{
@@ -94,6 +95,27 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/media/o/{*key}",
             get(api_media::fs_get).put(api_media::fs_put),
+        )
+        .route(
+            "/leren/auteur",
+            get(authoring_pages::list).post(authoring_pages::create),
+        )
+        .route("/leren/auteur/{id}", get(authoring_pages::edit))
+        .route(
+            "/leren/auteur/{id}/gegevens",
+            post(authoring_pages::save_meta),
+        )
+        .route(
+            "/leren/auteur/{id}/blokken",
+            post(authoring_pages::add_block),
+        )
+        .route(
+            "/leren/auteur/{id}/blokken/{block}/{action}",
+            post(authoring_pages::block_action),
+        )
+        .route(
+            "/leren/auteur/{id}/publiceren",
+            post(authoring_pages::publish),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

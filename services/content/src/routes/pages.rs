@@ -83,6 +83,7 @@ pub async fn show_catalog(
         "next": (page.page < pages).then(|| link(page.page + 1)),
         "page": page.page, "pages": pages.max(1),
         "is_admin": is_admin(&p, &ctx, &auth).await,
+        "can_author": can_author(&p, &ctx, &auth).await,
     });
     p.theme.render_cached("catalog", &ctx, &key, || data)
 }
@@ -218,7 +219,7 @@ pub async fn accept_version(
 
 /// Whether the caller is the member's admin (the header then links to the admin pages). From the
 /// in-memory policy: no query.
-async fn is_admin<P: zk_kernel::authz::Permission>(
+pub(super) async fn is_admin<P: zk_kernel::authz::Permission>(
     p: &Platform,
     ctx: &RequestContext,
     auth: &Require<P>,
@@ -227,4 +228,19 @@ async fn is_admin<P: zk_kernel::authz::Permission>(
         .roles(ctx.tenant.id, auth.principal.user_id)
         .await
         .contains(&zk_kernel::authz::Role::Admin)
+}
+
+/// Whether the caller writes the member's modules (authors and admins): the catalogue then links
+/// to the authoring pages.
+async fn can_author<P: zk_kernel::authz::Permission>(
+    p: &Platform,
+    ctx: &RequestContext,
+    auth: &Require<P>,
+) -> bool {
+    use zk_kernel::authz::Role;
+    p.authz
+        .roles(ctx.tenant.id, auth.principal.user_id)
+        .await
+        .iter()
+        .any(|r| matches!(r, Role::Author | Role::Admin))
 }

@@ -1,0 +1,241 @@
+//! What the authoring pages do to a draft, as plain functions over the document: set the
+//! metadata, add a block from a form, move or remove one, change a text block. The result is
+//! saved (and checked) by `authoring::save`.
+
+use super::module::{Block, BlockBody, ModuleDoc, Question, QuizOption};
+use uuid::Uuid;
+use zk_kernel::{AppError, AppResult};
+
+/// The fields of the editor's forms, by name.
+pub struct Fields<'a>(pub &'a [(String, String)]);
+
+impl Fields<'_> {
+    /// The first value of `name`, trimmed ("" when absent).
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    fn opt(&self, name: &str) -> Option<String> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    f: &Fields,
+    name: &'static str,
+    message: &'static str,
+) -> AppResult<T> {
+    f.get(name)
+        .parse()
+        .map_err(|_| AppError::validation(name, "invalid_number", message))
+}
+
+/// Sets title, summary, target group, level, minutes, tags (comma-separated) and language.
+pub fn set_meta(doc: &mut ModuleDoc, f: &Fields) -> AppResult<()> {
+    doc.title = f.get("title");
+    doc.summary = f.get("summary");
+    doc.target_group = f.get("target_group");
+    doc.mbo_level = match f.get("mbo_level").as_str() {
+        "" => None,
+        v => Some(v.parse().map_err(|_| {
+            AppError::validation(
+                "mbo_level",
+                "invalid_level",
+                "Kies mbo-niveau 2, 3 of 4, of geen niveau.",
+            )
+        })?),
+    };
+    doc.minutes = number(f, "minutes", "Geef de studieduur in hele minuten.")?;
+    doc.tags = f
+        .get("tags")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(lang) = f.opt("language") {
+        doc.language = lang;
+    }
+    Ok(())
+}
+
+/// A new block from the add-block form (`type` and that type's fields).
+pub fn block_from(f: &Fields) -> AppResult<Block> {
+    let body = match f.get("type").as_str() {
+        "text" => BlockBody::Text {
+            markdown: f.get("markdown"),
+        },
+        "image" => BlockBody::Image {
+            media: f.get("media"),
+            alt: f.get("alt"),
+        },
+        "video" => BlockBody::Video {
+            media: f.get("media"),
+            poster: f.opt("poster"),
+            captions: f.opt("captions"),
+            title: f.get("title"),
+        },
+        "document" => BlockBody::Document {
+            media: f.get("media"),
+            title: f.get("title"),
+        },
+        "link" => BlockBody::Link {
+            url: f.get("url"),
+            label: f.get("label"),
+        },
+        "quiz" => {
+            let correct = f.all("correct");
+            let options: Vec<QuizOption> = (1..=6)
+                .filter_map(|i| {
+                    let text = f.get(&format!("option{i}"));
+                    (!text.is_empty()).then(|| QuizOption {
+                        id: None,
+                        text,
+                        correct: correct.contains(&i.to_string().as_str()),
+                        feedback: f.get(&format!("feedback{i}")),
+                    })
+                })
+                .collect();
+            BlockBody::Quiz {
+                questions: vec![Question {
+                    id: None,
+                    prompt: f.get("prompt"),
+                    multiple: !f.get("multiple").is_empty(),
+                    options,
+                }],
+                pass_mark: number(f, "pass_mark", "Geef de cesuur als percentage (0 tot 100).")?,
+            }
+        }
+        _ => {
+            return Err(AppError::validation(
+                "type",
+                "invalid_block_type",
+                "Kies een soort blok: tekst, afbeelding, video, document, link of toets.",
+            ))
+        }
+    };
+    Ok(Block {
+        id: None,
+        optional: !f.get("optional").is_empty(),
+        body,
+    })
+}
+
+fn position(doc: &ModuleDoc, block: Uuid) -> AppResult<usize> {
+    doc.blocks
+        .iter()
+        .position(|b| b.id == Some(block))
+        .ok_or_else(AppError::not_found)
+}
+
+/// Moves a block one place up or down (at the edge nothing changes).
+pub fn move_block(doc: &mut ModuleDoc, block: Uuid, up: bool) -> AppResult<()> {
+    let i = position(doc, block)?;
+    let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+    if let Some(j) = j.filter(|j| *j < doc.blocks.len()) {
+        doc.blocks.swap(i, j);
+    }
+    Ok(())
+}
+
+/// Removes a block.
+pub fn remove_block(doc: &mut ModuleDoc, block: Uuid) -> AppResult<()> {
+    let i = position(doc, block)?;
+    doc.blocks.remove(i);
+    Ok(())
+}
+
+/// Replaces the text of a text block.
+pub fn set_text(doc: &mut ModuleDoc, block: Uuid, markdown: String) -> AppResult<()> {
+    let i = position(doc, block)?;
+    match &mut doc.blocks[i].body {
+        BlockBody::Text { markdown: m } => {
+            *m = markdown;
+            Ok(())
+        }
+        _ => Err(AppError::validation(
+            "markdown",
+            "not_a_text_block",
+            "Alleen de tekst van een tekstblok kan hier worden aangepast.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_quiz_from_the_form() {
+        let f = fields(&[
+            ("type", "quiz"),
+            ("prompt", "Wat eerst?"),
+            ("option1", "Controleren"),
+            ("option2", "Geven"),
+            ("option3", ""),
+            ("correct", "1"),
+            ("feedback2", "Nee"),
+            ("pass_mark", "80"),
+        ]);
+        let b = block_from(&Fields(&f)).unwrap();
+        let BlockBody::Quiz {
+            questions,
+            pass_mark,
+        } = b.body
+        else {
+            panic!("quiz")
+        };
+        assert_eq!(pass_mark, 80);
+        assert_eq!(questions[0].options.len(), 2);
+        assert!(questions[0].options[0].correct && !questions[0].options[1].correct);
+        assert_eq!(questions[0].options[1].feedback, "Nee");
+    }
+
+    #[test]
+    fn moving_and_removing() {
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut doc = ModuleDoc::empty();
+        for id in [a, b] {
+            doc.blocks.push(Block {
+                id: Some(id),
+                optional: false,
+                body: BlockBody::Text {
+                    markdown: "x".into(),
+                },
+            });
+        }
+        move_block(&mut doc, a, true).unwrap();
+        assert_eq!(doc.blocks[0].id, Some(a), "the first stays first");
+        move_block(&mut doc, a, false).unwrap();
+        assert_eq!(doc.blocks[1].id, Some(a));
+        remove_block(&mut doc, b).unwrap();
+        assert_eq!(doc.blocks.len(), 1);
+        assert!(remove_block(&mut doc, b).is_err());
+        let f = fields(&[("title", " Nieuw "), ("minutes", "abc")]);
+        assert_eq!(
+            set_meta(&mut doc, &Fields(&f))
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("minutes")
+        );
+    }
+}
