@@ -52,6 +52,102 @@ struct DemoAccent {
     block: module::Block,
 }
 
+/// Ratings, proposals with votes and a contribution waiting for review, so the demo shows the
+/// members' say. Only when no proposal exists yet (a second run changes nothing).
+async fn seed_say(
+    p: &Platform,
+    operator: uuid::Uuid,
+    users: &[(TenantId, Role, uuid::Uuid)],
+) -> Result<(), zk_kernel::AppError> {
+    use zk_content::domain::{contribution, quality};
+    let [noord, zuid] = match users.iter().map(|u| u.0).fold(Vec::new(), |mut v, t| {
+        if !v.contains(&t) {
+            v.push(t);
+        }
+        v
+    })[..]
+    {
+        [a, b] => [a, b],
+        _ => return Ok(()),
+    };
+    if !quality::proposals(p, noord).await?.is_empty() {
+        return Ok(());
+    }
+    let user = |t: TenantId, r: Role| {
+        users
+            .iter()
+            .find(|u| u.0 == t && u.1 == r)
+            .map(|u| u.2)
+            .unwrap_or_default()
+    };
+    let shared = catalog::search(p, noord, &catalog::CatalogQuery::default()).await?;
+    for (tenant, stars, comment) in [
+        (noord, 5, "Duidelijk en meteen toepasbaar op de afdeling."),
+        (
+            zuid,
+            4,
+            "Goed; een video over de dubbele controle zou helpen.",
+        ),
+    ] {
+        if let Some(m) = shared
+            .items
+            .iter()
+            .find(|i| i.title == "Medicatie veilig toedienen")
+        {
+            let input = quality::RatingInput {
+                stars,
+                comment: comment.into(),
+            };
+            quality::rate(p, tenant, user(tenant, Role::Admin), m.module_id, &input).await?;
+        }
+    }
+    let palliatief = quality::propose(
+        p,
+        zuid,
+        user(zuid, Role::Author),
+        &quality::ProposalInput {
+            title: "Palliatieve zorg thuis".into(),
+            description: "Onze wijkteams vragen om een module over de laatste levensfase thuis."
+                .into(),
+        },
+    )
+    .await?;
+    for tenant in [zuid, noord] {
+        quality::vote(p, tenant, user(tenant, Role::Admin), palliatief).await?;
+    }
+    let tillift = quality::propose(
+        p,
+        noord,
+        user(noord, Role::Author),
+        &quality::ProposalInput {
+            title: "Korte video's over de tillift".into(),
+            description: String::new(),
+        },
+    )
+    .await?;
+    quality::vote(p, noord, user(noord, Role::Admin), tillift).await?;
+    quality::set_status(
+        p,
+        operator,
+        tillift,
+        &quality::StatusInput {
+            status: "planned".into(),
+            reason: "Opgenomen in de planning voor het voorjaar.".into(),
+        },
+    )
+    .await?;
+    // Thuiszorg Zuid shares its own module; Zorggroep Noord's reviewer can review it.
+    let own = authoring::list(p, zuid, authoring::owner_of(zuid, false)).await?;
+    if let Some(m) = own.first() {
+        let input = contribution::SubmitInput {
+            licence: "CC-BY-4.0".into(),
+            note: "Misschien nuttig voor alle thuiszorgorganisaties.".into(),
+        };
+        contribution::submit(p, zuid, user(zuid, Role::Author), m.id, &input).await?;
+    }
+    Ok(())
+}
+
 /// Adopts the shared modules a demo member adopts (once: adopted titles are skipped).
 async fn seed_adoptions(
     p: &Platform,
@@ -178,6 +274,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         "NZK-console:   {}/console   login operator@zorgklas.demo",
         p.config.platform_url()
     );
+    let mut seeded = Vec::new();
     for m in &demo {
         let id = match members::get(&p, &m.slug).await {
             Ok(row) => TenantId(row.id),
@@ -218,6 +315,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
                 .await
                 .map_err(err)?;
             println!("  {:<12} {email}", role.as_str());
+            seeded.push((tenant.id, role, user.id));
             if role == Role::Author {
                 let own = content.own.get(&m.slug).map_or(&[][..], Vec::as_slice);
                 seed_modules(&p, &tenant, user.id, own).await.map_err(err)?;
@@ -228,6 +326,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
             }
         }
     }
+    seed_say(&p, operator.id, &seeded).await.map_err(err)?;
     println!(
         "\nStop met Ctrl-C. Gegevens staan in {}.\n",
         p.config.data_dir.display()

@@ -266,7 +266,14 @@ async fn pages_meet_wcag_aa_according_to_axe() {
             .map(|v| format!("landing: {v}")),
     );
     login(&browser, &nzk, "op@nzk.test").await;
-    for path in ["/console", "/console/leden/toegankelijk", "/console/outbox"] {
+    for path in [
+        "/console",
+        "/console/leden/toegankelijk",
+        "/console/outbox",
+        "/leren/redactie",
+        "/leren/auteur",
+        "/leren/voorstellen",
+    ] {
         browser.goto(&format!("{nzk}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();
         failures.extend(
@@ -406,6 +413,14 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
         ("module-adopted", format!("/leren/modules/{shared}")),
         ("module-own", format!("/leren/modules/{own}")),
         ("content-dashboard", "/leren/beheer".to_owned()),
+        (
+            "overlay-editor",
+            format!("/leren/beheer/overnames/{shared}"),
+        ),
+        ("proposals", "/leren/voorstellen".to_owned()),
+        ("candidates", "/leren/inzendingen".to_owned()),
+        ("author-list", "/leren/auteur".to_owned()),
+        ("author-editor", format!("/leren/auteur/{own}")),
     ] {
         browser.goto(&format!("{base}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();

@@ -2007,3 +2007,307 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         .assert_status(StatusCode::NOT_FOUND);
     let _ = &s.b_author;
 }
+
+#[tokio::test]
+async fn members_rate_report_vote_adopt_and_review_through_the_pages() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.b, "beoordelaar@zorg-b.test", Role::Reviewer)
+        .await;
+    let admin = app.login("zorg-a", "beheer@zorg-a.test").await;
+    let learner = app.login("zorg-a", "leerling@zorg-a.test").await;
+    let author = app.login("zorg-a", "auteur@zorg-a.test").await;
+    let b_reviewer = app.login("zorg-b", "beoordelaar@zorg-b.test").await;
+    let operator = {
+        app.client.get("", "/").send().await;
+        app.login("", "redactie@nzk.test").await
+    };
+    let mut doc = module("Mobiliseren", "Help de cliënt opstaan.");
+    doc["blocks"][2]["optional"] = json!(true);
+    let (shared, v1) = publish(app, "", &s.operator, &doc).await;
+    let first = v1["draft"]["blocks"][0]["id"].as_str().unwrap().to_owned();
+    let link = v1["draft"]["blocks"][2]["id"].as_str().unwrap().to_owned();
+    let page = format!("/leren/modules/{shared}");
+
+    // Rating (admin) and an error report (learner) from the module page.
+    let res = c
+        .post("zorg-a", &format!("{page}/waardering"))
+        .session(&admin)
+        .form(&[("stars", "4"), ("comment", "Praktisch.")])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), format!("{page}?klaar=waardering"));
+    let html = c
+        .get("zorg-a", &format!("{page}?klaar=waardering"))
+        .session(&admin)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Uw waardering is opgeslagen.")
+            && html.contains("4,0 van 5 sterren (1 leden)")
+            && html.contains("Praktisch."),
+        "{html}"
+    );
+    c.post("zorg-a", &format!("{page}/waardering"))
+        .session(&learner)
+        .form(&[("stars", "1")])
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = c
+        .post("zorg-a", &format!("{page}/melding"))
+        .session(&learner)
+        .form(&[
+            ("block_id", first.as_str()),
+            ("message", "Tikfout in de eerste zin."),
+        ])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), format!("{page}?klaar=melding"));
+    let queue = c
+        .get("", "/leren/redactie")
+        .session(&operator)
+        .send()
+        .await
+        .text();
+    assert!(
+        queue.contains("Tikfout in de eerste zin.") && queue.contains("Zorg zorg-a"),
+        "{queue}"
+    );
+    let report: String = {
+        let mut owner = app.db.owner().await.unwrap();
+        sqlx::query_scalar("SELECT id::text FROM content.block_reports")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap()
+    };
+    let res = c
+        .post("", &format!("/leren/redactie/meldingen/{report}/oplossen"))
+        .session(&operator)
+        .form(&[("resolution", "Verbeterd.")])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), "/leren/redactie?klaar=opgelost");
+    assert!(!c
+        .get("", "/leren/redactie")
+        .session(&operator)
+        .send()
+        .await
+        .text()
+        .contains("Tikfout"));
+    c.get("zorg-a", "/leren/redactie")
+        .session(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // Proposals: an author files one, the admin votes and withdraws, the operator decides.
+    let res = c
+        .post("zorg-a", "/leren/voorstellen")
+        .session(&author)
+        .form(&[("title", "Module dementie en muziek"), ("description", "")])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), "/leren/voorstellen?klaar=voorstel");
+    let proposal: String = {
+        let mut owner = app.db.owner().await.unwrap();
+        sqlx::query_scalar("SELECT id::text FROM content.proposals")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap()
+    };
+    c.post("zorg-a", &format!("/leren/voorstellen/{proposal}/stem"))
+        .session(&author)
+        .form(&[])
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    c.post("zorg-a", &format!("/leren/voorstellen/{proposal}/stem"))
+        .session(&admin)
+        .form(&[])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let html = c
+        .get("zorg-b", "/leren/voorstellen")
+        .session(&b_reviewer)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("<strong>1 stemmen</strong> — Zorg zorg-a"),
+        "{html}"
+    );
+    c.post("zorg-a", &format!("/leren/voorstellen/{proposal}/stem"))
+        .session(&admin)
+        .form(&[("intrekken", "1")])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(app.count("content.votes").await, 0);
+    let res = c
+        .post("", &format!("/leren/voorstellen/{proposal}/status"))
+        .session(&operator)
+        .form(&[("status", "planned"), ("reason", "Komt in het voorjaar.")])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), "/leren/voorstellen?klaar=status");
+    assert!(c
+        .get("zorg-a", "/leren/voorstellen")
+        .session(&learner)
+        .send()
+        .await
+        .text()
+        .contains("gepland: Komt in het voorjaar."));
+
+    // Adopt from the module page, then add accents in the overlay editor.
+    let res = c
+        .post("zorg-a", &format!("{page}/overnemen"))
+        .session(&author)
+        .form(&[("follow", "review")])
+        .send()
+        .await;
+    assert_eq!(
+        res.location().unwrap(),
+        format!("/leren/beheer/overnames/{shared}?klaar=1")
+    );
+    let editor = format!("/leren/beheer/overnames/{shared}");
+    let html = c
+        .get("zorg-a", &editor)
+        .session(&author)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("name=\"hide_{link}\"")),
+        "optional blocks can be hidden: {html}"
+    );
+    let after = format!("after_{first}");
+    let hide = format!("hide_{link}");
+    let res = c
+        .post("zorg-a", &editor)
+        .session(&author)
+        .form(&[
+            ("follow", "review"),
+            ("intro", "Bij ons met de **tillift**."),
+            (after.as_str(), "Vraag hulp van een collega."),
+            (hide.as_str(), "1"),
+        ])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), page);
+    let (_, source, blocks) = shown(app, "zorg-a", &s.a_learner, &shared).await;
+    assert_eq!(source, "adopted");
+    assert_eq!(
+        blocks.len(),
+        3,
+        "three shared blocks, one of them hidden, plus one own: {blocks:?}"
+    );
+    assert_eq!(blocks[1].1, "own");
+    let html = c.get("zorg-a", &page).session(&learner).send().await.text();
+    assert!(
+        html.contains("Vraag hulp van een collega.") && html.contains("<strong>tillift</strong>"),
+        "{html}"
+    );
+    // A stricter pass mark below NZK's is refused with the message, nothing saved.
+    let pass = format!("pass_{}", v1["draft"]["blocks"][1]["id"].as_str().unwrap());
+    let res = c
+        .post("zorg-a", &editor)
+        .session(&author)
+        .form(&[("follow", "review"), (pass.as_str(), "10")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("soepeler niet"), "{}", res.text());
+    assert!(c
+        .get("zorg-a", &page)
+        .session(&learner)
+        .send()
+        .await
+        .text()
+        .contains("Vraag hulp van een collega."));
+
+    // Contribution through the pages: submit from the editor, B's reviewer approves, NZK publishes.
+    let (own, _) = publish(
+        app,
+        "zorg-a",
+        &s.a_author,
+        &module("Onze mondzorg", "Twee keer per dag."),
+    )
+    .await;
+    let res = c
+        .post("zorg-a", &format!("/leren/auteur/{own}/indienen"))
+        .session(&author)
+        .form(&[("licence", "CC-BY-4.0"), ("note", "Graag feedback.")])
+        .send()
+        .await;
+    let to = res.location().unwrap();
+    assert!(
+        to.starts_with("/leren/inzendingen/") && to.ends_with("?klaar=ingediend"),
+        "{to}"
+    );
+    let candidate = to
+        .trim_start_matches("/leren/inzendingen/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = c
+        .get("zorg-b", &format!("/leren/inzendingen/{candidate}"))
+        .session(&b_reviewer)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Onze mondzorg") && html.contains("/besluit"),
+        "B's reviewer may decide: {html}"
+    );
+    let own_view = c
+        .get("zorg-a", &format!("/leren/inzendingen/{candidate}"))
+        .session(&admin)
+        .send()
+        .await
+        .text();
+    assert!(
+        !own_view.contains("/besluit"),
+        "the own member may not decide"
+    );
+    c.post(
+        "zorg-b",
+        &format!("/leren/inzendingen/{candidate}/opmerking"),
+    )
+    .session(&b_reviewer)
+    .form(&[("block_id", ""), ("body", "Mooi kort.")])
+    .send()
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    c.post("zorg-b", &format!("/leren/inzendingen/{candidate}/besluit"))
+        .session(&b_reviewer)
+        .form(&[("decision", "approve"), ("note", "")])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let res = c
+        .post("", &format!("/leren/inzendingen/{candidate}/publiceren"))
+        .session(&operator)
+        .form(&[])
+        .send()
+        .await;
+    assert_eq!(
+        res.location().unwrap(),
+        format!("/leren/inzendingen/{candidate}?klaar=gepubliceerd")
+    );
+    let html = c
+        .get("zorg-b", &format!("/leren/inzendingen/{candidate}"))
+        .session(&b_reviewer)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("opgenomen in het aanbod") && html.contains("Mooi kort."),
+        "{html}"
+    );
+}

@@ -65,6 +65,11 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "content_dashboard",
     "author_list",
     "author_edit",
+    "proposals",
+    "candidates",
+    "candidate",
+    "editorial",
+    "overlay_edit",
 );
 
 /// Static files of the default theme.

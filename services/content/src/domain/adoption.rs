@@ -199,3 +199,22 @@ pub async fn dashboard(p: &Platform, tenant: TenantId) -> AppResult<Dashboard> {
         adoptions: list(p, tenant).await?,
     })
 }
+
+/// One adoption with the shared version it shows (for the overlay editor).
+pub async fn get(
+    p: &Platform,
+    tenant: TenantId,
+    module: Uuid,
+) -> AppResult<(AdoptionState, super::module::ModuleDoc)> {
+    let state = list(p, tenant)
+        .await?
+        .into_iter()
+        .find(|a| a.module_id == module)
+        .ok_or_else(AppError::not_found)?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let doc = modules::shared_version(&mut tx, module, state.shown_version)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok((state, doc.0))
+}

@@ -5,7 +5,9 @@ mod api_contrib;
 mod api_media;
 mod api_quality;
 mod authoring_pages;
+mod overlay_pages;
 mod pages;
+mod say_pages;
 
 use axum::{
     routing::{get, post},
@@ -116,6 +118,36 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/leren/auteur/{id}/publiceren",
             post(authoring_pages::publish),
+        )
+        .route(
+            "/leren/voorstellen",
+            get(say_pages::proposals).post(say_pages::propose),
+        )
+        .route("/leren/voorstellen/{id}/stem", post(say_pages::vote))
+        .route("/leren/voorstellen/{id}/status", post(say_pages::decide))
+        .route("/leren/inzendingen", get(say_pages::candidates))
+        .route("/leren/inzendingen/{id}", get(say_pages::candidate))
+        .route(
+            "/leren/inzendingen/{id}/opmerking",
+            post(say_pages::comment),
+        )
+        .route("/leren/inzendingen/{id}/besluit", post(say_pages::review))
+        .route(
+            "/leren/inzendingen/{id}/publiceren",
+            post(say_pages::publish),
+        )
+        .route("/leren/auteur/{id}/indienen", post(say_pages::submit))
+        .route("/leren/redactie", get(say_pages::editorial))
+        .route(
+            "/leren/redactie/meldingen/{id}/oplossen",
+            post(say_pages::resolve),
+        )
+        .route("/leren/modules/{id}/waardering", post(say_pages::rate))
+        .route("/leren/modules/{id}/melding", post(say_pages::report))
+        .route("/leren/modules/{id}/overnemen", post(overlay_pages::adopt))
+        .route(
+            "/leren/beheer/overnames/{id}",
+            get(overlay_pages::edit).post(overlay_pages::save),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

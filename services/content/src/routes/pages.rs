@@ -7,7 +7,7 @@ use crate::{
         catalog::{self, CatalogQuery},
         module::BlockBody,
         overlay::Origin,
-        TOPIC,
+        quality, TOPIC,
     },
     CatalogRead, CatalogWrite,
 };
@@ -17,7 +17,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 use zk_kernel::{
-    authz::Require,
+    authz::{Require, Role},
     http::{see_other, CsrfForm, RequestContext},
     web::markdown_to_safe_html,
     AppResult, Platform,
@@ -94,18 +94,43 @@ pub async fn show_module(
     ctx: RequestContext,
     auth: Require<CatalogRead>,
     Path(id): Path<String>,
+    flash: Result<Query<ModuleFlash>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
+    let Query(flash) = flash.map_err(query_error)?;
     let id = parse_id(&id)?;
-    let key = format!("{}|{id}", p.generations.of(TOPIC, ctx.tenant.id));
+    let flash = match flash.klaar.as_deref() {
+        Some("waardering") => Some("module.flash_rated"),
+        Some("melding") => Some("module.flash_reported"),
+        _ => None,
+    };
+    let key = format!(
+        "{}|{id}|{}",
+        p.generations.of(TOPIC, ctx.tenant.id),
+        flash.unwrap_or_default()
+    );
     if let Some(page) = p.theme.cached("module", &ctx, &key) {
         return Ok(page);
     }
     let m = catalog::published(&p, ctx.tenant.id, id).await?;
+    let shared = m.source != "own";
+    let ratings = if shared {
+        quality::ratings(&p, ctx.tenant.id, id).await?
+    } else {
+        vec![]
+    };
+    let roles = p.authz.roles(ctx.tenant.id, auth.principal.user_id).await;
+    let has = |r: Role| roles.contains(&r);
+    let average = (!ratings.is_empty()).then(|| {
+        let avg = ratings.iter().map(|r| f64::from(r.stars)).sum::<f64>() / ratings.len() as f64;
+        format!("{avg:.1}").replace('.', ",")
+    });
+    let mine = ratings.iter().find(|r| r.tenant_id == ctx.tenant.id.0);
     let blocks: Vec<Value> = m
         .blocks
         .iter()
-        .map(|shown| {
+        .enumerate()
+        .map(|(i, shown)| {
             let b = &shown.block;
             let mut v = match &b.body {
                 BlockBody::Text { markdown } => json!({"html": markdown_to_safe_html(markdown)}),
@@ -135,6 +160,7 @@ pub async fn show_module(
             v["kind"] = json!(b.body.kind());
             v["own"] = json!(shown.origin == Origin::Own && m.source == "adopted");
             v["orphaned"] = json!(shown.orphaned);
+            v["number"] = json!(i + 1);
             v
         })
         .collect();
@@ -148,9 +174,27 @@ pub async fn show_module(
         },
         "intro_html": (!m.intro_markdown.trim().is_empty()).then(|| markdown_to_safe_html(&m.intro_markdown)),
         "blocks": blocks,
-        "is_admin": is_admin(&p, &ctx, &auth).await,
+        "is_admin": has(Role::Admin),
+        "shared": shared,
+        "ratings": ratings.iter().map(|r| json!({"member": r.member, "stars": r.stars, "comment": r.comment})).collect::<Vec<_>>(),
+        "average": average,
+        "rating_count": ratings.len(),
+        "my_stars": mine.map(|r| r.stars.to_string()),
+        "my_comment": mine.map(|r| r.comment.clone()),
+        "can_rate": shared && (has(Role::Admin) || has(Role::Reviewer)),
+        "can_adopt": m.source == "nzk" && (has(Role::Admin) || has(Role::Author)),
+        "can_edit_overlay": m.source == "adopted" && (has(Role::Admin) || has(Role::Author)),
+        "flash": flash,
+        "module_id": id,
     });
     p.theme.render_cached("module", &ctx, &key, || data)
+}
+
+/// The message after a form on the module page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ModuleFlash {
+    #[serde(default)]
+    klaar: Option<String>,
 }
 
 /// `GET /leren/beheer`: the member's catalogue in figures (own versus shared, with a chart), its
