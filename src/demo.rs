@@ -52,6 +52,42 @@ struct DemoAccent {
     block: module::Block,
 }
 
+/// A shared learning path of the demo's shared modules, once.
+async fn seed_path(p: &Platform, operator: uuid::Uuid) -> Result<(), zk_kernel::AppError> {
+    use zk_content::{domain::path, repo::modules::Owner};
+    if !path::list(p, TenantId::PLATFORM, Owner::Shared)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let mut modules = authoring::list(p, TenantId::PLATFORM, Owner::Shared).await?;
+    modules.sort_by_key(|m| m.draft.0.title.clone());
+    let doc = path::PathDoc {
+        title: "Veilig werken in de zorg".into(),
+        summary: "Drie modules voor nieuwe collega's: medicatie, tillen en signaleren.".into(),
+        modules: modules
+            .iter()
+            .filter(|m| m.latest_version > 0)
+            .map(|m| m.id)
+            .collect(),
+    };
+    let row = path::create(p, TenantId::PLATFORM, Owner::Shared, operator, doc).await?;
+    let note = authoring::PublishInput {
+        change_note: "Eerste versie".into(),
+    };
+    path::publish(
+        p,
+        TenantId::PLATFORM,
+        Owner::Shared,
+        row.id,
+        operator,
+        &note,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Ratings, proposals with votes and a contribution waiting for review, so the demo shows the
 /// members' say. Only when no proposal exists yet (a second run changes nothing).
 async fn seed_say(
@@ -266,6 +302,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     seed_modules(&p, &nzk, operator.id, &content.shared)
         .await
         .map_err(err)?;
+    seed_path(&p, operator.id).await.map_err(err)?;
 
     let demo: Vec<DemoMember> = serde_json::from_str(MEMBERS)?;
     let listener = tokio::net::TcpListener::bind(p.config.listen).await?;

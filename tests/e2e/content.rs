@@ -2311,3 +2311,216 @@ async fn members_rate_report_vote_adopt_and_review_through_the_pages() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn learning_paths_order_modules_and_stay_within_what_the_owner_may_use() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let (m1, _) = publish(
+        app,
+        "",
+        &s.operator,
+        &module("Basis hygiëne", "Handen wassen."),
+    )
+    .await;
+    let (m2, _) = publish(
+        app,
+        "",
+        &s.operator,
+        &module("Infectiepreventie", "Mondkapjes."),
+    )
+    .await;
+    let (own_a, _) = publish(
+        app,
+        "zorg-a",
+        &s.a_author,
+        &module("Ons protocol", "Bij ons."),
+    )
+    .await;
+    let (own_b, _) = publish(
+        app,
+        "zorg-b",
+        &s.b_author,
+        &module("Protocol van B", "Bij B."),
+    )
+    .await;
+
+    // A shared path holds shared modules only.
+    let res = c
+        .post("", "/api/v1/content/paths")
+        .bearer(&s.operator)
+        .json(&json!({"title": "Hygiëne", "modules": [m1, own_a]}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (
+            res.json()["error"]["code"].as_str(),
+            res.json()["error"]["field"].as_str()
+        ),
+        (Some("unknown_module"), Some("modules[1]"))
+    );
+    let res = c
+        .post("", "/api/v1/content/paths")
+        .bearer(&s.operator)
+        .json(&json!({"title": "Hygiëne", "summary": "In twee stappen.", "modules": [m2, m1]}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let shared_path = res.json()["id"].as_str().unwrap().to_owned();
+    c.post("", &format!("/api/v1/content/paths/{shared_path}/publish"))
+        .bearer(&s.operator)
+        .json(&json!({"change_note": "Eerste versie"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    // A member's path mixes its own and shared modules, never another member's; no doubles.
+    for (modules, code, field) in [
+        (json!([own_a, own_b]), "unknown_module", "modules[1]"),
+        (json!([m1, m1]), "duplicate_module", "modules[1]"),
+        (json!([]), "invalid_path", "modules"),
+    ] {
+        let res = c
+            .post("zorg-a", "/api/v1/content/paths")
+            .bearer(&s.a_author)
+            .json(&json!({"title": "Intern", "modules": modules}))
+            .send()
+            .await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            (
+                res.json()["error"]["code"].as_str(),
+                res.json()["error"]["field"].as_str()
+            ),
+            (Some(code), Some(field))
+        );
+    }
+    assert_eq!(app.count("content.paths").await, 0);
+    let res = c
+        .post("zorg-a", "/api/v1/content/paths")
+        .bearer(&s.a_author)
+        .json(&json!({"title": "Inwerken", "modules": [own_a, m1]}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let own_path = res.json()["id"].as_str().unwrap().to_owned();
+    c.post(
+        "zorg-a",
+        &format!("/api/v1/content/paths/{own_path}/publish"),
+    )
+    .bearer(&s.a_author)
+    .json(&json!({"change_note": "v1"}))
+    .send()
+    .await
+    .assert_status(StatusCode::CREATED);
+
+    // Catalogues: A sees both paths, B only the shared one; the order is kept.
+    let list = |host: &'static str, token: String| async move {
+        let mut t: Vec<String> = c
+            .get(host, "/api/v1/catalog/paths")
+            .bearer(&token)
+            .send()
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(
+        list("zorg-a", s.a_learner.clone()).await,
+        vec!["Hygiëne", "Inwerken"]
+    );
+    assert_eq!(list("zorg-b", s.b_author.clone()).await, vec!["Hygiëne"]);
+    let p = c
+        .get("zorg-a", &format!("/api/v1/catalog/paths/{own_path}"))
+        .bearer(&s.a_learner)
+        .send()
+        .await
+        .json();
+    let order: Vec<&str> = p["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, vec!["Ons protocol", "Basis hygiëne"]);
+    assert_eq!(p["minutes"], 40);
+    c.get("zorg-b", &format!("/api/v1/catalog/paths/{own_path}"))
+        .bearer(&s.b_author)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    c.put("zorg-b", &format!("/api/v1/content/paths/{own_path}"))
+        .bearer(&s.b_author)
+        .json(&json!({"title": "Gekaapt", "modules": [m1]}))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // Pages: the catalogue lists the paths; the path page shows the modules in order; the
+    // authoring page orders modules by the places given.
+    let session = app.login("zorg-a", "auteur@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", "/leren")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("/leren/trajecten/{shared_path}")) && html.contains("Inwerken"),
+        "{html}"
+    );
+    let html = c
+        .get("zorg-a", &format!("/leren/trajecten/{shared_path}"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    let (i2, i1) = (
+        html.find("Infectiepreventie").unwrap(),
+        html.find("Basis hygiëne").unwrap(),
+    );
+    assert!(i2 < i1, "the path's order");
+    let place_m1 = format!("place_{m1}");
+    let place_m2 = format!("place_{m2}");
+    let place_own = format!("place_{own_a}");
+    let res = c
+        .post("zorg-a", "/leren/auteur/trajecten")
+        .session(&session)
+        .form(&[
+            ("title", "Eerste week"),
+            ("summary", ""),
+            (place_m1.as_str(), "2"),
+            (place_own.as_str(), "1"),
+            (place_m2.as_str(), ""),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let id = res
+        .location()
+        .unwrap()
+        .trim_start_matches("/leren/auteur/trajecten/")
+        .to_owned();
+    let draft = c
+        .get("zorg-a", &format!("/api/v1/content/paths/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(draft["draft"]["modules"], json!([own_a, m1]));
+    let res = c
+        .post("zorg-a", "/leren/auteur/trajecten")
+        .session(&session)
+        .form(&[("title", "Leeg")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("1 tot 50 modules"));
+}

@@ -53,6 +53,13 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/content/media"),
     ("post", "/api/v1/content/media/{id}/confirm"),
     ("delete", "/api/v1/content/media/{id}"),
+    ("get", "/api/v1/content/paths"),
+    ("post", "/api/v1/content/paths"),
+    ("get", "/api/v1/content/paths/{id}"),
+    ("put", "/api/v1/content/paths/{id}"),
+    ("post", "/api/v1/content/paths/{id}/publish"),
+    ("get", "/api/v1/catalog/paths"),
+    ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),
 ];
 

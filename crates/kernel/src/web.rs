@@ -70,6 +70,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "candidate",
     "editorial",
     "overlay_edit",
+    "path",
+    "author_paths",
 );
 
 /// Static files of the default theme.

@@ -9,6 +9,7 @@ pub mod editor;
 pub mod media;
 pub mod module;
 pub mod overlay;
+pub mod path;
 pub mod quality;
 
 use crate::repo::modules::Owner;

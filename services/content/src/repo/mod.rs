@@ -4,4 +4,5 @@ pub mod adoptions;
 pub mod candidates;
 pub mod media;
 pub mod modules;
+pub mod paths;
 pub mod quality;

@@ -7,6 +7,7 @@ mod api_quality;
 mod authoring_pages;
 mod overlay_pages;
 mod pages;
+mod paths;
 mod say_pages;
 
 use axum::{
@@ -148,6 +149,30 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/leren/beheer/overnames/{id}",
             get(overlay_pages::edit).post(overlay_pages::save),
+        )
+        .route(
+            "/api/v1/content/paths",
+            get(paths::list).post(paths::create),
+        )
+        .route(
+            "/api/v1/content/paths/{id}",
+            get(paths::show).put(paths::save),
+        )
+        .route("/api/v1/content/paths/{id}/publish", post(paths::publish))
+        .route("/api/v1/catalog/paths", get(paths::catalogue))
+        .route("/api/v1/catalog/paths/{id}", get(paths::catalogue_item))
+        .route("/leren/trajecten/{id}", get(paths::page))
+        .route(
+            "/leren/auteur/trajecten",
+            get(paths::author_list).post(paths::author_save),
+        )
+        .route(
+            "/leren/auteur/trajecten/{id}",
+            get(paths::author_edit).post(paths::author_save),
+        )
+        .route(
+            "/leren/auteur/trajecten/{id}/publiceren",
+            post(paths::author_publish),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

@@ -43,6 +43,17 @@ pub async fn show_catalog(
         return Ok(page);
     }
     let page = catalog::search(&p, ctx.tenant.id, &query).await?;
+    // Paths on the catalogue's first page when nothing is searched or filtered.
+    let unfiltered = query.cache_key() == CatalogQuery::default().cache_key();
+    let paths: Vec<Value> = if unfiltered {
+        crate::domain::path::catalogue(&p, ctx.tenant.id)
+            .await?
+            .iter()
+            .map(|r| json!({"id": r.id, "title": r.title, "summary": r.summary, "is_nzk": r.source == "nzk"}))
+            .collect()
+    } else {
+        vec![]
+    };
     let items: Vec<Value> = page
         .items
         .iter()
@@ -76,6 +87,7 @@ pub async fn show_catalog(
     };
     let data = json!({
         "items": items,
+        "paths": paths,
         "total": page.total,
         "q": query.q, "level": query.level, "source": query.source, "max_minutes": query.max_minutes, "min_rating": query.min_rating,
         "searched": query.q.as_deref().is_some_and(|q| !q.trim().is_empty()),

@@ -1,0 +1,311 @@
+//! Learning paths: JSON API (authoring and catalogue), the path page, and the authoring page
+//! where the modules are chosen and ordered.
+
+use super::{api::ts, member_site, pages::is_admin, parse_id};
+use crate::{
+    domain::{
+        authoring::{owner_of, PublishInput},
+        catalog::{self, CatalogQuery},
+        editor::Fields,
+        path::{self, PathDoc},
+        TOPIC,
+    },
+    repo::paths::PathDraft,
+    CatalogRead, CatalogWrite,
+};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+use zk_kernel::{
+    authz::Require,
+    http::{see_other, ApiJson, CsrfForm, RequestContext},
+    AppError, AppResult, Platform,
+};
+
+fn draft_json(d: &PathDraft) -> Value {
+    json!({"id": d.id, "latest_version": d.latest_version, "updated_at": ts(d.updated_at), "draft": d.draft.0})
+}
+
+/// `GET /api/v1/content/paths`
+pub async fn list(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+) -> AppResult<Json<Value>> {
+    let rows = path::list(
+        &p,
+        ctx.tenant.id,
+        owner_of(ctx.tenant.id, ctx.tenant.is_platform),
+    )
+    .await?;
+    Ok(Json(
+        json!({"items": rows.iter().map(draft_json).collect::<Vec<_>>()}),
+    ))
+}
+
+/// `POST /api/v1/content/paths`
+pub async fn create(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    ApiJson(doc): ApiJson<PathDoc>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    let row = path::create(&p, ctx.tenant.id, owner, auth.principal.user_id, doc).await?;
+    Ok((StatusCode::CREATED, Json(draft_json(&row))))
+}
+
+/// `GET /api/v1/content/paths/{id}`
+pub async fn show(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    Ok(Json(draft_json(
+        &path::get(&p, ctx.tenant.id, owner, parse_id(&id)?).await?,
+    )))
+}
+
+/// `PUT /api/v1/content/paths/{id}`
+pub async fn save(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+    Path(id): Path<String>,
+    ApiJson(doc): ApiJson<PathDoc>,
+) -> AppResult<Json<Value>> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    Ok(Json(draft_json(
+        &path::save(&p, ctx.tenant.id, owner, parse_id(&id)?, doc).await?,
+    )))
+}
+
+/// `POST /api/v1/content/paths/{id}/publish`
+pub async fn publish(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PublishInput>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    let v = path::publish(
+        &p,
+        ctx.tenant.id,
+        owner,
+        parse_id(&id)?,
+        auth.principal.user_id,
+        &input,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id, "version": v}))))
+}
+
+/// `GET /api/v1/catalog/paths`: the published paths the member sees.
+pub async fn catalogue(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogRead>,
+) -> AppResult<Json<Value>> {
+    member_site(&ctx)?;
+    let rows = path::catalogue(&p, ctx.tenant.id).await?;
+    Ok(Json(
+        json!({"items": rows.iter().map(|r| json!({"id": r.id, "source": r.source, "version": r.version, "title": r.title, "summary": r.summary})).collect::<Vec<_>>()}),
+    ))
+}
+
+fn shown_json(s: &path::ShownPath) -> Value {
+    json!({"id": s.id, "source": s.source, "version": s.version, "title": s.title, "summary": s.summary, "modules": s.modules,
+           "minutes": s.modules.iter().map(|m| m.minutes).sum::<i32>()})
+}
+
+/// `GET /api/v1/catalog/paths/{id}`: a path with its modules in order.
+pub async fn catalogue_item(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogRead>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    member_site(&ctx)?;
+    Ok(Json(shown_json(
+        &path::shown(&p, ctx.tenant.id, parse_id(&id)?).await?,
+    )))
+}
+
+/// `GET /leren/trajecten/{id}`: the path page (cached like module pages).
+pub async fn page(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogRead>,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    member_site(&ctx)?;
+    let id = parse_id(&id)?;
+    let key = format!("{}|{id}", p.generations.of(TOPIC, ctx.tenant.id));
+    if let Some(page) = p.theme.cached("path", &ctx, &key) {
+        return Ok(page);
+    }
+    let shown = path::shown(&p, ctx.tenant.id, id).await?;
+    let mut data = json!({"path": shown_json(&shown), "is_nzk": shown.source == "nzk"});
+    data["is_admin"] = json!(is_admin(&p, &ctx, &auth).await);
+    p.theme.render_cached("path", &ctx, &key, || data)
+}
+
+/// `GET /leren/auteur/trajecten`: the author's paths and a form for a new one.
+pub async fn author_list(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+) -> AppResult<Response> {
+    editor_page(&p, &ctx, &auth, None, None).await
+}
+
+/// `GET /leren/auteur/trajecten/{id}`
+pub async fn author_edit(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    editor_page(&p, &ctx, &auth, Some(parse_id(&id)?), None).await
+}
+
+/// One page for both: the list of paths, and (with an id) the path's form with every module
+/// it may hold, each with its place.
+async fn editor_page(
+    p: &Platform,
+    ctx: &RequestContext,
+    auth: &Require<CatalogWrite>,
+    id: Option<uuid::Uuid>,
+    error: Option<&AppError>,
+) -> AppResult<Response> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    let paths = path::list(p, ctx.tenant.id, owner).await?;
+    let current = match id {
+        Some(id) => Some(path::get(p, ctx.tenant.id, owner, id).await?),
+        None => None,
+    };
+    // The modules a path may hold: the catalogue's (shared, plus own for a member).
+    let query = CatalogQuery {
+        per_page: Some("100".into()),
+        source: ctx.tenant.is_platform.then(|| "nzk".into()),
+        ..Default::default()
+    };
+    let available = if ctx.tenant.is_platform {
+        shared_modules(p).await?
+    } else {
+        catalog::search(p, ctx.tenant.id, &query)
+            .await?
+            .items
+            .iter()
+            .map(|m| (m.module_id, m.title.clone()))
+            .collect()
+    };
+    let places: Vec<uuid::Uuid> = current
+        .as_ref()
+        .map(|c| c.draft.0.modules.clone())
+        .unwrap_or_default();
+    let modules: Vec<Value> = available
+        .iter()
+        .map(|(mid, title)| json!({"id": mid, "title": title, "place": places.iter().position(|x| x == mid).map(|i| i + 1)}))
+        .collect();
+    let data = json!({
+        "paths": paths.iter().map(|d| json!({"id": d.id, "title": d.draft.0.title, "version": d.latest_version, "count": d.draft.0.modules.len()})).collect::<Vec<_>>(),
+        "current": current.as_ref().map(|c| json!({"id": c.id, "title": c.draft.0.title, "summary": c.draft.0.summary, "version": c.latest_version})),
+        "modules": modules,
+        "error": error.map(|e| e.body()),
+        "shared": ctx.tenant.is_platform,
+        "is_admin": is_admin(p, ctx, auth).await,
+    });
+    let mut res = p.theme.render("author_paths", ctx, data)?.into_response();
+    if let Some(e) = error {
+        *res.status_mut() = e.status;
+    }
+    Ok(res)
+}
+
+async fn shared_modules(p: &Platform) -> AppResult<Vec<(uuid::Uuid, String)>> {
+    let mut tx = p.db.begin_tenant(zk_kernel::TenantId::PLATFORM).await?;
+    let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (module_id) module_id, title FROM content.shared_module_versions ORDER BY module_id, version DESC",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.1.to_lowercase());
+    Ok(rows)
+}
+
+/// The path from the form: title, summary and the modules given a place, in that order.
+fn doc_from(f: &Fields) -> PathDoc {
+    let mut placed: Vec<(u32, uuid::Uuid)> =
+        f.0.iter()
+            .filter_map(|(k, v)| {
+                let id = k.strip_prefix("place_")?.parse().ok()?;
+                let place = v.trim().parse().ok()?;
+                Some((place, id))
+            })
+            .collect();
+    placed.sort();
+    PathDoc {
+        title: f.get("title"),
+        summary: f.get("summary"),
+        modules: placed.into_iter().map(|(_, id)| id).collect(),
+    }
+}
+
+/// `POST /leren/auteur/trajecten` (new) and `POST /leren/auteur/trajecten/{id}` (save).
+pub async fn author_save(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    id: Option<Path<String>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    let doc = doc_from(&Fields(&pairs));
+    let id = match id {
+        Some(Path(id)) => Some(parse_id(&id)?),
+        None => None,
+    };
+    let result = match id {
+        Some(id) => path::save(&p, ctx.tenant.id, owner, id, doc).await,
+        None => path::create(&p, ctx.tenant.id, owner, auth.principal.user_id, doc).await,
+    };
+    match result {
+        Ok(row) => Ok(see_other(&format!("/leren/auteur/trajecten/{}", row.id))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            editor_page(&p, &ctx, &auth, id, Some(&e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /leren/auteur/trajecten/{id}/publiceren`
+pub async fn author_publish(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    let id = parse_id(&id)?;
+    let input = PublishInput {
+        change_note: Fields(&pairs).get("change_note"),
+    };
+    match path::publish(&p, ctx.tenant.id, owner, id, auth.principal.user_id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/leren/auteur/trajecten/{id}"))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            editor_page(&p, &ctx, &auth, Some(id), Some(&e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
