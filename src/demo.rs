@@ -28,12 +28,128 @@ struct DemoMember {
 
 const MEMBERS: &str = include_str!("../tenants/demo/members.json");
 
-/// Demo content: shared NZK modules and each member's own.
+/// Demo content: shared NZK modules and paths, each member's own modules and adoptions, and the
+/// NZK versions published after the members adopted (so an accent loses its anchor and a new
+/// version waits for review).
 #[derive(Deserialize)]
 struct DemoModules {
     shared: Vec<ModuleDoc>,
+    paths: Vec<DemoPath>,
     own: std::collections::HashMap<String, Vec<ModuleDoc>>,
     adopt: std::collections::HashMap<String, Vec<DemoAdoption>>,
+    updates: Vec<DemoUpdate>,
+}
+
+#[derive(Deserialize)]
+struct DemoPath {
+    title: String,
+    summary: String,
+    /// Module titles, in order.
+    modules: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoUpdate {
+    title: String,
+    #[serde(default)]
+    remove_block: Option<usize>,
+    #[serde(default)]
+    append_text: Option<String>,
+    change_note: String,
+}
+
+/// The demo's media files; blocks name them as `@file`.
+const MEDIA: &[(&str, &[u8])] = &[
+    (
+        "handen-wassen.png",
+        include_bytes!("../tenants/demo/media/handen-wassen.png"),
+    ),
+    (
+        "trap-met-leuning.png",
+        include_bytes!("../tenants/demo/media/trap-met-leuning.png"),
+    ),
+    (
+        "veilige-kamer.png",
+        include_bytes!("../tenants/demo/media/veilige-kamer.png"),
+    ),
+    (
+        "richtlijn-handhygiene.pdf",
+        include_bytes!("../tenants/demo/media/richtlijn-handhygiene.pdf"),
+    ),
+    (
+        "tillen.mp4",
+        include_bytes!("../tenants/demo/media/tillen.mp4"),
+    ),
+    (
+        "tillen.vtt",
+        include_bytes!("../tenants/demo/media/tillen.vtt"),
+    ),
+];
+
+/// Replaces `@file` media references of `doc` by `name(file)`.
+fn map_media(doc: &mut ModuleDoc, mut name: impl FnMut(&str) -> String) {
+    use module::BlockBody;
+    let mut swap = |v: &mut String| {
+        if let Some(file) = v.strip_prefix('@') {
+            *v = name(file);
+        }
+    };
+    for b in &mut doc.blocks {
+        match &mut b.body {
+            BlockBody::Video {
+                media,
+                poster,
+                captions,
+                ..
+            } => {
+                swap(media);
+                if let Some(p) = poster {
+                    swap(p);
+                }
+                if let Some(c) = captions {
+                    swap(c);
+                }
+            }
+            BlockBody::Image { media, .. } | BlockBody::Document { media, .. } => swap(media),
+            _ => {}
+        }
+    }
+}
+
+/// Stores the demo's media files for `tenant` (once per run and file) and points `doc` at them.
+async fn import_media(
+    p: &Platform,
+    tenant: TenantId,
+    by: uuid::Uuid,
+    doc: &mut ModuleDoc,
+    done: &mut std::collections::HashMap<String, String>,
+) -> Result<(), zk_kernel::AppError> {
+    use zk_content::domain::media::{self, Kind};
+    let mut wanted = Vec::new();
+    map_media(doc, |f| {
+        wanted.push(f.to_owned());
+        format!("@{f}")
+    });
+    for file in &wanted {
+        if done.contains_key(file) {
+            continue;
+        }
+        let bytes = MEDIA
+            .iter()
+            .find(|(n, _)| n == file)
+            .map(|(_, b)| *b)
+            .ok_or_else(|| zk_kernel::AppError::not_found())?;
+        let kind = match file.rsplit('.').next() {
+            Some("png") => Kind::Image,
+            Some("mp4") => Kind::Video,
+            Some("vtt") => Kind::Captions,
+            _ => Kind::Document,
+        };
+        let id = media::import(p, tenant, by, kind, file, bytes::Bytes::from_static(bytes)).await?;
+        done.insert(file.clone(), id.to_string());
+    }
+    map_media(doc, |f| done.get(f).cloned().unwrap_or_default());
+    Ok(())
 }
 
 /// A member's adoption of a shared module (by title), with accents after blocks by position.
@@ -52,8 +168,12 @@ struct DemoAccent {
     block: module::Block,
 }
 
-/// A shared learning path of the demo's shared modules, once.
-async fn seed_path(p: &Platform, operator: uuid::Uuid) -> Result<(), zk_kernel::AppError> {
+/// The shared learning paths (modules by title), once.
+async fn seed_paths(
+    p: &Platform,
+    operator: uuid::Uuid,
+    paths: &[DemoPath],
+) -> Result<(), zk_kernel::AppError> {
     use zk_content::{domain::path, repo::modules::Owner};
     if !path::list(p, TenantId::PLATFORM, Owner::Shared)
         .await?
@@ -61,30 +181,68 @@ async fn seed_path(p: &Platform, operator: uuid::Uuid) -> Result<(), zk_kernel::
     {
         return Ok(());
     }
-    let mut modules = authoring::list(p, TenantId::PLATFORM, Owner::Shared).await?;
-    modules.sort_by_key(|m| m.draft.0.title.clone());
-    let doc = path::PathDoc {
-        title: "Veilig werken in de zorg".into(),
-        summary: "Drie modules voor nieuwe collega's: medicatie, tillen en signaleren.".into(),
-        modules: modules
+    let modules = authoring::list(p, TenantId::PLATFORM, Owner::Shared).await?;
+    for demo in paths {
+        let doc = path::PathDoc {
+            title: demo.title.clone(),
+            summary: demo.summary.clone(),
+            modules: demo
+                .modules
+                .iter()
+                .filter_map(|t| modules.iter().find(|m| &m.draft.0.title == t).map(|m| m.id))
+                .collect(),
+        };
+        let row = path::create(p, TenantId::PLATFORM, Owner::Shared, operator, doc).await?;
+        let note = authoring::PublishInput {
+            change_note: "Eerste versie".into(),
+        };
+        path::publish(
+            p,
+            TenantId::PLATFORM,
+            Owner::Shared,
+            row.id,
+            operator,
+            &note,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// New NZK versions after the members adopted, once (while a module is at version 1).
+async fn seed_updates(
+    p: &Platform,
+    operator: uuid::Uuid,
+    updates: &[DemoUpdate],
+) -> Result<(), zk_kernel::AppError> {
+    use zk_content::repo::modules::Owner;
+    let modules = authoring::list(p, TenantId::PLATFORM, Owner::Shared).await?;
+    for u in updates {
+        let Some(m) = modules
             .iter()
-            .filter(|m| m.latest_version > 0)
-            .map(|m| m.id)
-            .collect(),
-    };
-    let row = path::create(p, TenantId::PLATFORM, Owner::Shared, operator, doc).await?;
-    let note = authoring::PublishInput {
-        change_note: "Eerste versie".into(),
-    };
-    path::publish(
-        p,
-        TenantId::PLATFORM,
-        Owner::Shared,
-        row.id,
-        operator,
-        &note,
-    )
-    .await?;
+            .find(|m| m.draft.0.title == u.title && m.latest_version == 1)
+        else {
+            continue;
+        };
+        let mut doc = m.draft.0.clone();
+        if let Some(i) = u.remove_block.filter(|i| *i < doc.blocks.len()) {
+            doc.blocks.remove(i);
+        }
+        if let Some(text) = &u.append_text {
+            doc.blocks.push(module::Block {
+                id: None,
+                optional: false,
+                body: module::BlockBody::Text {
+                    markdown: text.clone(),
+                },
+            });
+        }
+        authoring::save(p, TenantId::PLATFORM, Owner::Shared, m.id, doc).await?;
+        let note = authoring::PublishInput {
+            change_note: u.change_note.clone(),
+        };
+        authoring::publish(p, TenantId::PLATFORM, Owner::Shared, m.id, operator, &note).await?;
+    }
     Ok(())
 }
 
@@ -255,8 +413,11 @@ async fn seed_modules(
         .into_iter()
         .map(|d| d.draft.0.title)
         .collect();
+    let mut media = std::collections::HashMap::new();
     for doc in docs.iter().filter(|d| !existing.contains(&d.title)) {
-        let draft = authoring::create(p, tenant.id, owner, author, doc.clone()).await?;
+        let mut doc = doc.clone();
+        import_media(p, tenant.id, author, &mut doc, &mut media).await?;
+        let draft = authoring::create(p, tenant.id, owner, author, doc).await?;
         let note = authoring::PublishInput {
             change_note: "Eerste versie".into(),
         };
@@ -302,7 +463,9 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     seed_modules(&p, &nzk, operator.id, &content.shared)
         .await
         .map_err(err)?;
-    seed_path(&p, operator.id).await.map_err(err)?;
+    seed_paths(&p, operator.id, &content.paths)
+        .await
+        .map_err(err)?;
 
     let demo: Vec<DemoMember> = serde_json::from_str(MEMBERS)?;
     let listener = tokio::net::TcpListener::bind(p.config.listen).await?;
@@ -363,6 +526,9 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
             }
         }
     }
+    seed_updates(&p, operator.id, &content.updates)
+        .await
+        .map_err(err)?;
     seed_say(&p, operator.id, &seeded).await.map_err(err)?;
     println!(
         "\nStop met Ctrl-C. Gegevens staan in {}.\n",
@@ -384,9 +550,32 @@ mod tests {
         let content: DemoModules = serde_json::from_str(MODULES).expect("modules.json");
         let members: Vec<DemoMember> = serde_json::from_str(MEMBERS).expect("members.json");
         assert!(content.shared.len() >= 3);
+        assert!(content.shared.len() >= 12, "a dozen care modules");
         for doc in content.shared.iter().chain(content.own.values().flatten()) {
-            module::check_draft(doc, &Default::default()).expect(&doc.title);
-            module::check_publishable(doc).expect(&doc.title);
+            let mut doc = doc.clone();
+            map_media(&mut doc, |file| {
+                assert!(
+                    MEDIA.iter().any(|(n, _)| *n == file),
+                    "{file} is a demo file"
+                );
+                uuid::Uuid::new_v4().to_string()
+            });
+            module::check_draft(&doc, &Default::default()).expect(&doc.title);
+            module::check_publishable(&doc).expect(&doc.title);
+        }
+        for p in &content.paths {
+            for t in &p.modules {
+                assert!(
+                    content.shared.iter().any(|m| &m.title == t),
+                    "{t} is a shared module"
+                );
+            }
+        }
+        for (file, bytes) in MEDIA {
+            assert!(
+                zk_content::domain::media::sniff(bytes).is_some(),
+                "{file} has a type we accept"
+            );
         }
         for slug in content.own.keys() {
             assert!(

@@ -250,6 +250,48 @@ pub async fn create(
     Ok(Ticket { id, upload })
 }
 
+/// Stores a file the server has in hand (the demo's pictures, video and PDF) as a confirmed
+/// media object of `tenant`, with the same type and size checks as an upload.
+pub async fn import(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    kind: Kind,
+    filename: &str,
+    bytes: bytes::Bytes,
+) -> AppResult<Uuid> {
+    let content_type = sniff(&bytes)
+        .filter(|t| kind.types().contains(t))
+        .ok_or_else(|| AppError::validation("content_type", "wrong_type", kind.wrong_type()))?;
+    if bytes.is_empty() || bytes.len() as u64 > kind.max_size() {
+        return Err(AppError::validation(
+            "size",
+            "too_large",
+            "Dit bestand is te groot.",
+        ));
+    }
+    let id = Uuid::new_v4();
+    let filename = safe_filename(filename)?;
+    let key = format!("{}/{id}/{filename}", owner_prefix(tenant));
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    p.objects.put(&key, bytes, content_type).await?;
+    let row = MediaRow {
+        tenant_id: tenant.0,
+        id,
+        kind: kind.as_str().into(),
+        object_key: key,
+        filename,
+        content_type: content_type.into(),
+        size,
+        status: "ready".into(),
+        upload_id: None,
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    repo::insert_ready(&mut tx, &row, by).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// The parts a browser uploaded (multipart only).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
