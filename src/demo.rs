@@ -138,7 +138,7 @@ async fn import_media(
             .iter()
             .find(|(n, _)| n == file)
             .map(|(_, b)| *b)
-            .ok_or_else(|| zk_kernel::AppError::not_found())?;
+            .ok_or_else(zk_kernel::AppError::not_found)?;
         let kind = match file.rsplit('.').next() {
             Some("png") => Kind::Image,
             Some("mp4") => Kind::Video,
