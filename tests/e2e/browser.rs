@@ -691,6 +691,35 @@ async fn an_author_builds_a_module_with_an_uploaded_image_on_a_phone() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(blocks, 3, "text, picture and quiz");
+    // Dragging the quiz to the top (HTML5 drag events, as the browser sends them) reorders.
+    let quiz_id = browser
+        .execute("return document.querySelectorAll('[data-testid=editor-blocks] > li')[2].dataset.block;", vec![])
+        .await
+        .unwrap();
+    browser
+        .execute(
+            "var items = document.querySelectorAll('[data-testid=editor-blocks] > li');
+             var dt = new DataTransfer();
+             var first = items[0].getBoundingClientRect();
+             items[2].dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: dt }));
+             items[0].dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt, clientY: first.top + 1 }));
+             items[0].dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut first = serde_json::Value::Null;
+    for _ in 0..100 {
+        first = browser
+            .execute("var li = document.querySelector('[data-testid=editor-blocks] > li'); return li && li.dataset.block;", vec![])
+            .await
+            .unwrap_or_default();
+        if first == quiz_id {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(first, quiz_id, "the dragged quiz is first after the reload");
     failures.extend(
         axe_violations(&browser, &axe)
             .await

@@ -1968,6 +1968,42 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         "Ruim losse kleden en snoeren op."
     );
 
+    // Dragging sends the whole order; it must name every block once.
+    let order = format!("{editor}/volgorde");
+    c.post("zorg-a", &order)
+        .session(&session)
+        .form(&[("order", quiz), ("order", text)])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let res = c
+        .post("zorg-a", &order)
+        .session(&session)
+        .form(&[("order", quiz)])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("precies één keer"));
+    let now = c
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(now["draft"]["blocks"][0]["id"].as_str(), Some(quiz));
+    // The preview shows the draft as a learner will see it: no answers marked.
+    let html = c
+        .get("zorg-a", &format!("{editor}/voorbeeld"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Voorbeeld van het concept")
+            && html.contains("Goed licht")
+            && !html.contains("(goed)"),
+        "{html}"
+    );
     // Publishing needs a change note; then the catalogue has it.
     let res = form(&format!("{editor}/publiceren"), &[("change_note", "")])
         .send()

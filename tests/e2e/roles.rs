@@ -79,6 +79,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             format!("/leren/auteur/{MODULE}/publiceren"),
             vec![Author, Admin],
         ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/auteur/{MODULE}/voorbeeld"),
+            vec![Author, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/auteur/{MODULE}/volgorde"),
+            vec![Author, Admin],
+        ),
         (Method::GET, true, "/leren/auteur".into(), vec![Operator]),
         (
             Method::GET,

@@ -87,6 +87,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../tenants/default/static/branding.js"),
     ),
     (
+        "editor.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/editor.js"),
+    ),
+    (
         "upload.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/upload.js"),

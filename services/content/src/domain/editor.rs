@@ -149,6 +149,24 @@ pub fn move_block(doc: &mut ModuleDoc, block: Uuid, up: bool) -> AppResult<()> {
     Ok(())
 }
 
+/// Puts the blocks in `order`, which must name every block of the draft exactly once.
+pub fn reorder(doc: &mut ModuleDoc, order: &[Uuid]) -> AppResult<()> {
+    let mut current: Vec<Uuid> = doc.blocks.iter().filter_map(|b| b.id).collect();
+    let mut wanted = order.to_vec();
+    current.sort();
+    wanted.sort();
+    if current != wanted || order.len() != doc.blocks.len() {
+        return Err(AppError::validation(
+            "order",
+            "invalid_order",
+            "De nieuwe volgorde moet elk blok van deze module precies één keer noemen.",
+        ));
+    }
+    doc.blocks
+        .sort_by_key(|b| b.id.and_then(|id| order.iter().position(|o| *o == id)));
+    Ok(())
+}
+
 /// Removes a block.
 pub fn remove_block(doc: &mut ModuleDoc, block: Uuid) -> AppResult<()> {
     let i = position(doc, block)?;
@@ -226,6 +244,13 @@ mod tests {
         assert_eq!(doc.blocks[0].id, Some(a), "the first stays first");
         move_block(&mut doc, a, false).unwrap();
         assert_eq!(doc.blocks[1].id, Some(a));
+        reorder(&mut doc, &[a, b]).unwrap();
+        assert_eq!(doc.blocks[0].id, Some(a));
+        assert_eq!(reorder(&mut doc, &[a]).unwrap_err().code, "invalid_order");
+        assert_eq!(
+            reorder(&mut doc, &[a, Uuid::new_v4()]).unwrap_err().code,
+            "invalid_order"
+        );
         remove_block(&mut doc, b).unwrap();
         assert_eq!(doc.blocks.len(), 1);
         assert!(remove_block(&mut doc, b).is_err());

@@ -280,3 +280,56 @@ pub async fn publish(
         Err(e) => Err(e),
     }
 }
+
+/// `GET /leren/auteur/{id}/voorbeeld`: the draft as a learner will see it (no answers).
+pub async fn preview(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    use crate::domain::{
+        module::learner_view,
+        overlay::{Origin, ShownBlock},
+    };
+    let id = parse_id(&id)?;
+    let (draft, _) = authoring::get(&p, ctx.tenant.id, owner(&ctx), id).await?;
+    let doc = learner_view(&draft.draft.0);
+    let shown: Vec<ShownBlock> = doc
+        .blocks
+        .iter()
+        .map(|b| ShownBlock {
+            origin: Origin::Own,
+            orphaned: false,
+            block: b.clone(),
+        })
+        .collect();
+    let data = json!({
+        "module": {
+            "title": doc.title, "summary": doc.summary, "target_group": doc.target_group,
+            "mbo_level": doc.mbo_level, "minutes": doc.minutes, "tags": doc.tags,
+            "version": draft.latest_version, "is_nzk": ctx.tenant.is_platform, "lang": doc.language,
+        },
+        "blocks": super::pages::blocks_json(&shown, false),
+        "preview_of": draft.id,
+        "is_admin": is_admin(&p, &ctx, &auth).await,
+    });
+    Ok(p.theme.render("module", &ctx, data)?.into_response())
+}
+
+/// `POST /leren/auteur/{id}/volgorde`: the blocks in a new order (`order` = every block id once;
+/// sent by dragging in the editor).
+pub async fn reorder(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<CatalogWrite>,
+    Path(id): Path<String>,
+    CsrfForm(pairs): Form,
+) -> AppResult<Response> {
+    let order: Vec<Uuid> = Fields(&pairs)
+        .all("order")
+        .iter()
+        .map(|v| parse_id(v))
+        .collect::<AppResult<_>>()?;
+    change(&p, &ctx, &auth, &id, |doc| editor::reorder(doc, &order)).await
+}

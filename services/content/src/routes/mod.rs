@@ -121,6 +121,14 @@ pub fn router(platform: Platform) -> Router {
             post(authoring_pages::publish),
         )
         .route(
+            "/leren/auteur/{id}/voorbeeld",
+            get(authoring_pages::preview),
+        )
+        .route(
+            "/leren/auteur/{id}/volgorde",
+            post(authoring_pages::reorder),
+        )
+        .route(
             "/leren/voorstellen",
             get(say_pages::proposals).post(say_pages::propose),
         )

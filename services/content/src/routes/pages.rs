@@ -138,44 +138,7 @@ pub async fn show_module(
         format!("{avg:.1}").replace('.', ",")
     });
     let mine = ratings.iter().find(|r| r.tenant_id == ctx.tenant.id.0);
-    let blocks: Vec<Value> = m
-        .blocks
-        .iter()
-        .enumerate()
-        .map(|(i, shown)| {
-            let b = &shown.block;
-            let mut v = match &b.body {
-                BlockBody::Text { markdown } => json!({"html": markdown_to_safe_html(markdown)}),
-                BlockBody::Video {
-                    title,
-                    media,
-                    poster,
-                    captions,
-                } => {
-                    json!({"title": title, "media": media, "poster": poster, "captions": captions})
-                }
-                BlockBody::Document { title, media } => json!({"title": title, "media": media}),
-                BlockBody::Image { alt, media } => json!({"alt": alt, "media": media}),
-                BlockBody::Quiz {
-                    questions,
-                    pass_mark,
-                } => json!({
-                    "questions": questions.iter().map(|q| json!({
-                        "prompt": q.prompt, "multiple": q.multiple,
-                        "options": q.options.iter().map(|o| o.text.clone()).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
-                    "pass_mark": pass_mark,
-                }),
-                BlockBody::Link { url, label } => json!({"url": url, "label": label}),
-            };
-            v["id"] = json!(b.id);
-            v["kind"] = json!(b.body.kind());
-            v["own"] = json!(shown.origin == Origin::Own && m.source == "adopted");
-            v["orphaned"] = json!(shown.orphaned);
-            v["number"] = json!(i + 1);
-            v
-        })
-        .collect();
+    let blocks = blocks_json(&m.blocks, m.source == "adopted");
     let data = json!({
         "module": {
             "title": m.doc.title, "summary": m.doc.summary, "target_group": m.doc.target_group,
@@ -299,4 +262,49 @@ async fn can_author<P: zk_kernel::authz::Permission>(
         .await
         .iter()
         .any(|r| matches!(r, Role::Author | Role::Admin))
+}
+
+/// The blocks of a module page as the template shows them (media through `/leren/media/{id}`,
+/// quiz questions without answers, the member's own blocks marked when adopted).
+pub(super) fn blocks_json(
+    shown: &[crate::domain::overlay::ShownBlock],
+    adopted: bool,
+) -> Vec<Value> {
+    shown
+        .iter()
+        .enumerate()
+        .map(|(i, shown)| {
+            let b = &shown.block;
+            let mut v = match &b.body {
+                BlockBody::Text { markdown } => json!({"html": markdown_to_safe_html(markdown)}),
+                BlockBody::Video {
+                    title,
+                    media,
+                    poster,
+                    captions,
+                } => {
+                    json!({"title": title, "media": media, "poster": poster, "captions": captions})
+                }
+                BlockBody::Document { title, media } => json!({"title": title, "media": media}),
+                BlockBody::Image { alt, media } => json!({"alt": alt, "media": media}),
+                BlockBody::Quiz {
+                    questions,
+                    pass_mark,
+                } => json!({
+                    "questions": questions.iter().map(|q| json!({
+                        "prompt": q.prompt, "multiple": q.multiple,
+                        "options": q.options.iter().map(|o| o.text.clone()).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                    "pass_mark": pass_mark,
+                }),
+                BlockBody::Link { url, label } => json!({"url": url, "label": label}),
+            };
+            v["id"] = json!(b.id);
+            v["kind"] = json!(b.body.kind());
+            v["own"] = json!(shown.origin == Origin::Own && adopted);
+            v["orphaned"] = json!(shown.orphaned);
+            v["number"] = json!(i + 1);
+            v
+        })
+        .collect()
 }
