@@ -282,6 +282,7 @@ async fn copy_media(
     candidate: Uuid,
     by: Uuid,
     blocks: &mut [super::module::Block],
+    copies: &mut Vec<String>,
 ) -> AppResult<()> {
     let ids: Vec<Uuid> = module::media_refs("blocks", blocks)
         .into_iter()
@@ -295,6 +296,7 @@ async fn copy_media(
         let id = Uuid::new_v4();
         let key = format!("shared/media/{id}/{}", row.filename);
         p.objects.copy(&row.object_key, &key).await?;
+        copies.push(key.clone());
         let copy = crate::repo::media::MediaRow {
             tenant_id: TenantId::PLATFORM.0,
             id,
@@ -332,35 +334,50 @@ pub async fn publish(p: &Platform, by: Uuid, id: Uuid) -> AppResult<Uuid> {
     }
     let module_id = Uuid::new_v4();
     let mut blocks = c.doc.0.blocks.clone();
-    copy_media(p, &mut tx, c.id, by, &mut blocks).await?;
-    let doc = ModuleDoc {
-        blocks,
-        attribution: Some(Attribution {
-            member_id: c.source_tenant,
-            member: c.member.clone(),
-            licence: c.licence.clone(),
-            candidate_id: c.id,
-        }),
-        ..c.doc.0.clone()
-    };
-    modules::insert(&mut tx, Owner::Shared, module_id, &doc, by).await?;
-    let change_note = format!("Bijdrage van {} ({})", c.member, c.licence);
-    modules::insert_version(&mut tx, Owner::Shared, module_id, 1, &doc, &change_note, by).await?;
-    if repo::mark_published(&mut tx, id, module_id).await? == 0 {
-        return Err(AppError::not_found());
+    let mut copies = Vec::new();
+    let result = async {
+        copy_media(p, &mut tx, c.id, by, &mut blocks, &mut copies).await?;
+        let doc = ModuleDoc {
+            blocks,
+            attribution: Some(Attribution {
+                member_id: c.source_tenant,
+                member: c.member.clone(),
+                licence: c.licence.clone(),
+                candidate_id: c.id,
+            }),
+            ..c.doc.0.clone()
+        };
+        modules::insert(&mut tx, Owner::Shared, module_id, &doc, by).await?;
+        let change_note = format!("Bijdrage van {} ({})", c.member, c.licence);
+        modules::insert_version(&mut tx, Owner::Shared, module_id, 1, &doc, &change_note, by)
+            .await?;
+        if repo::mark_published(&mut tx, id, module_id).await? == 0 {
+            return Err(AppError::not_found());
+        }
+        repo::add_event(&mut tx, id, TenantId::PLATFORM, by, "published", "").await?;
+        tell_author(
+            &mut tx,
+            &c,
+            &format!("Opgenomen in het gedeelde aanbod: {}", c.doc.0.title),
+            &format!(
+                "Uw module \"{}\" staat nu in het aanbod van de Nationale Zorgklas, met vermelding van {} en licentie {}. Alle leden kunnen hem gebruiken. Dank voor uw bijdrage!",
+                c.doc.0.title, c.member, c.licence
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
-    repo::add_event(&mut tx, id, TenantId::PLATFORM, by, "published", "").await?;
-    tell_author(
-        &mut tx,
-        &c,
-        &format!("Opgenomen in het gedeelde aanbod: {}", c.doc.0.title),
-        &format!(
-            "Uw module \"{}\" staat nu in het aanbod van de Nationale Zorgklas, met vermelding van {} en licentie {}. Alle leden kunnen hem gebruiken. Dank voor uw bijdrage!",
-            c.doc.0.title, c.member, c.licence
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    .await;
+    if let Err(e) = result {
+        // Nothing of the portfolio refers to the copies: remove them (best effort, logged).
+        for key in &copies {
+            if let Err(err) = p.objects.delete(key).await {
+                tracing::warn!(error = %err, "copy of a contribution's file not removed");
+            }
+        }
+        return Err(e);
+    }
     super::changed(p, Owner::Shared);
     tracing::info!(candidate.id = %id, module.id = %module_id, "candidate published");
     Ok(module_id)
