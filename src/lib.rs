@@ -18,7 +18,8 @@ pub enum ServiceName {
 
 /// Builds the router of one process: everything (`None`) or one service.
 pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<axum::Router> {
-    let fragments = [zk_tenant::OPENAPI, zk_content::OPENAPI, zk_billing::OPENAPI];
+    let billing = zk_billing::openapi();
+    let fragments = [zk_tenant::OPENAPI, zk_content::OPENAPI, billing.as_str()];
     let gateway = || zk_gateway::router(platform.clone(), &fragments);
     let infra = http::infra_routes(platform.clone());
     Ok(match service {

@@ -29,17 +29,23 @@ pub struct AppError {
 }
 
 /// The serialisable part of an error, also attached to the response for HTML rendering.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    /// Stable machine code.
+    #[schema(value_type = String)]
     pub code: &'static str,
+    /// Dutch message for people.
     pub message: String,
+    /// The input field at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    error: &'a ErrorBody,
+/// Every error response: `{"error": {"code", "message", "field"}}` (documented as `Error`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
 }
 
 impl AppError {
@@ -147,7 +153,13 @@ impl IntoResponse for AppError {
             tracing::error!(error.code = self.code, error.cause = ?self.source, "request failed");
         }
         let body = self.body();
-        let mut res = (self.status, Json(Envelope { error: &body })).into_response();
+        let mut res = (
+            self.status,
+            Json(ErrorEnvelope {
+                error: body.clone(),
+            }),
+        )
+            .into_response();
         res.extensions_mut().insert(body);
         res
     }
