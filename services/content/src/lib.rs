@@ -8,8 +8,32 @@ mod routes;
 
 pub use routes::router;
 
-/// The OpenAPI paths of this service (merged by the gateway).
+/// The OpenAPI paths of this service still described by hand (merged by the gateway); they move
+/// into [`ContentApi`] route group by route group.
 pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The part of this service's API description generated from its handlers and their types.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    routes::api_quality::rate,
+    routes::api_quality::ratings,
+    routes::api_quality::report,
+    routes::api_quality::reports,
+    routes::api_quality::resolve,
+    routes::api_quality::proposals,
+    routes::api_quality::propose,
+    routes::api_quality::vote,
+    routes::api_quality::unvote,
+    routes::api_quality::set_status,
+))]
+pub struct ContentApi;
+
+/// The generated OpenAPI fragment as JSON.
+pub fn openapi() -> String {
+    <ContentApi as utoipa::OpenApi>::openapi()
+        .to_json()
+        .unwrap_or_default()
+}
 
 zk_kernel::permission! {
     /// Every member role (and operators): browse the catalogue.
@@ -28,4 +52,31 @@ zk_kernel::permission! {
     CandidatesReview = "candidates", "review";
     /// Operators: resolve reports, set a proposal's status, publish contributions.
     PortfolioModerate = "portfolio", "moderate";
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_generated_part_describes_the_quality_routes_with_their_types() {
+        let doc: serde_json::Value = serde_json::from_str(&super::openapi()).unwrap();
+        let ops: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum();
+        assert_eq!(ops, 10);
+        let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];
+        assert_eq!(put["operationId"], "rate_module");
+        assert_eq!(
+            put["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/RatingInput"
+        );
+        assert!(doc["components"]["schemas"]["RatingInput"]["properties"]["stars"].is_object());
+        assert!(doc["components"]["schemas"]["Proposal"]["properties"]["voters"].is_object());
+        assert!(put["description"]
+            .as_str()
+            .unwrap()
+            .contains("quality:write"));
+    }
 }

@@ -24,7 +24,7 @@ fn text(
 }
 
 /// A rating as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingInput {
     pub stars: i16,
@@ -80,7 +80,7 @@ pub async fn ratings(
 }
 
 /// An error report as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
     pub module_id: Uuid,
@@ -152,7 +152,7 @@ pub async fn reports(
 }
 
 /// How an operator closes a report.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveInput {
     pub resolution: String,
@@ -176,7 +176,7 @@ pub async fn resolve(p: &Platform, by: Uuid, id: Uuid, input: &ResolveInput) -> 
 }
 
 /// A proposal as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalInput {
     pub title: String,
@@ -260,7 +260,7 @@ pub async fn unvote(p: &Platform, tenant: TenantId, proposal: Uuid) -> AppResult
 }
 
 /// A status decision as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
     pub status: String,

@@ -3,7 +3,7 @@
 mod api;
 mod api_contrib;
 mod api_media;
-mod api_quality;
+pub(crate) mod api_quality;
 mod authoring_pages;
 mod overlay_pages;
 mod pages;
