@@ -25,6 +25,12 @@ pub const OPENAPI: &str = include_str!("openapi.json");
     routes::api_quality::vote,
     routes::api_quality::unvote,
     routes::api_quality::set_status,
+    routes::api_contrib::submit,
+    routes::api_contrib::list,
+    routes::api_contrib::show,
+    routes::api_contrib::comment,
+    routes::api_contrib::review,
+    routes::api_contrib::publish,
 ))]
 pub struct ContentApi;
 
@@ -57,7 +63,7 @@ zk_kernel::permission! {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_generated_part_describes_the_quality_routes_with_their_types() {
+    fn the_generated_part_describes_its_routes_with_their_types() {
         let doc: serde_json::Value = serde_json::from_str(&super::openapi()).unwrap();
         let ops: usize = doc["paths"]
             .as_object()
@@ -65,7 +71,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 10);
+        assert_eq!(ops, 16);
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];
         assert_eq!(put["operationId"], "rate_module");
         assert_eq!(

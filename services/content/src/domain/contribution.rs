@@ -17,7 +17,7 @@ use zk_kernel::{db::TenantTx, mail::Mailer, AppError, AppResult, Platform, Tenan
 pub const LICENCES: [&str; 2] = ["CC-BY-4.0", "CC-BY-SA-4.0"];
 
 /// A submission as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitInput {
     pub licence: String,
@@ -157,7 +157,7 @@ pub async fn get(
 }
 
 /// A reviewer's comment as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
     #[serde(default)]
@@ -201,7 +201,7 @@ pub async fn comment(
 }
 
 /// A review decision as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     /// `approve` or `request_changes`.

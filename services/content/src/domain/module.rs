@@ -12,7 +12,7 @@ use uuid::Uuid;
 use zk_kernel::{AppError, AppResult};
 
 /// The document of a module, as drafted and as frozen in a version.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModuleDoc {
     pub title: String,
@@ -38,7 +38,7 @@ pub struct ModuleDoc {
 }
 
 /// Credit for a contributed module.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attribution {
     pub member_id: Uuid,
@@ -70,7 +70,7 @@ fn default_language() -> String {
 }
 
 /// One block. `id` is absent for a block the author adds; the server gives it one.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Block {
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -82,7 +82,7 @@ pub struct Block {
 }
 
 /// What a block holds. Media blocks refer to an uploaded object by its key.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BlockBody {
     Text {
@@ -120,7 +120,7 @@ pub enum BlockBody {
 }
 
 /// A quiz question: single choice (exactly one correct option) or multiple choice.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     #[serde(default)]
@@ -132,7 +132,7 @@ pub struct Question {
 }
 
 /// An answer option with its feedback.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuizOption {
     #[serde(default)]

@@ -1,7 +1,7 @@
 //! HTTP routes of the content service: thin handlers over `domain`.
 
 mod api;
-mod api_contrib;
+pub(crate) mod api_contrib;
 mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
