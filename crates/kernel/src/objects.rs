@@ -23,11 +23,14 @@ pub struct Object {
 }
 
 /// A request the browser sends to the store itself.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Presigned {
+    /// `PUT` for uploads.
     pub method: String,
+    /// Absolute (S3) or relative to the portal (file-system mode).
     pub url: String,
-    /// Headers the request must carry (they are part of the signature).
+    /// Headers the request must carry (they are part of the signature), as `[name, value]`.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub headers: Vec<(String, String)>,
 }
 

@@ -31,6 +31,9 @@ pub const OPENAPI: &str = include_str!("openapi.json");
     routes::api_contrib::comment,
     routes::api_contrib::review,
     routes::api_contrib::publish,
+    routes::api_media::create,
+    routes::api_media::confirm,
+    routes::api_media::cancel,
 ))]
 pub struct ContentApi;
 
@@ -71,7 +74,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 16);
+        assert_eq!(ops, 19);
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];
         assert_eq!(put["operationId"], "rate_module");
         assert_eq!(

@@ -18,7 +18,7 @@ const UPLOAD_TTL: Duration = Duration::from_secs(3600);
 pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
 
 /// What a media object is for.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Image,
@@ -96,7 +96,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// An upload as the browser announces it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInput {
     pub kind: Kind,
@@ -106,7 +106,7 @@ pub struct CreateInput {
 }
 
 /// One part of a multipart upload.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PartUpload {
     pub number: i32,
     #[serde(flatten)]
@@ -114,7 +114,7 @@ pub struct PartUpload {
 }
 
 /// How the browser uploads the file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Upload {
     /// One PUT of the whole file.
@@ -127,7 +127,7 @@ pub enum Upload {
 }
 
 /// A media object with the way to upload it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Ticket {
     pub id: Uuid,
     pub upload: Upload,
@@ -293,7 +293,7 @@ pub async fn import(
 }
 
 /// The parts a browser uploaded (multipart only).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmInput {
     #[serde(default)]
@@ -301,7 +301,7 @@ pub struct ConfirmInput {
 }
 
 /// A part's number and the ETag the store answered.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmedPart {
     pub number: i32,

@@ -13,15 +13,43 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
+    error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
     objects::{ReceiveError, SignedOp, SignedQuery},
     AppError, AppResult, Platform,
 };
 
-/// `POST /api/v1/content/media`: announce an upload; answers how to send the bytes.
+/// A confirmed media file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaFile {
+    pub id: Uuid,
+    /// `image`, `video`, `document` or `captions`.
+    pub kind: String,
+    pub filename: String,
+    /// As checked from the file's first bytes.
+    pub content_type: String,
+    pub size: i64,
+    /// `ready`.
+    pub status: String,
+    /// Where pages load it (a redirect to a short-lived URL).
+    pub url: String,
+}
+
+/// Announce an upload; answers the presigned request(s) to send the file with
+///
+/// Permission catalog:write. Files up to the multipart threshold (`ZK_MEDIA_MULTIPART_BYTES`,
+/// 64 MiB) go up in one PUT; larger ones in parts (a presigned PUT per part; keep each answer's
+/// ETag). The bytes never pass through the application in S3 mode. Limits: image (PNG, JPEG,
+/// WebP) 20 MiB, video (MP4, WebM) 4 GiB, document (PDF) 200 MiB, captions (WebVTT) 2 MiB.
+#[utoipa::path(post, path = "/api/v1/content/media", tag = "media", operation_id = "announce_media",
+    request_body = CreateInput,
+    responses((status = 201, description = "Announced", body = media::Ticket),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -32,24 +60,46 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
-/// `POST /api/v1/content/media/{id}/confirm`: check and keep the uploaded file (body `{}` for a
-/// single upload, `{"parts": [{"number", "etag"}, …]}` for a multipart one).
+/// Check and keep an uploaded file
+///
+/// Permission catalog:write. Body `{}` for a single upload, `{"parts": [{"number", "etag"}, …]}`
+/// for a multipart one. Joins the parts, then checks the size and the type by the file's first
+/// bytes; a refused file is removed at once (422 `size_mismatch` or `wrong_type`). 409
+/// `upload_missing` or `upload_incomplete` while bytes are missing. Confirming again changes
+/// nothing.
+#[utoipa::path(post, path = "/api/v1/content/media/{id}/confirm", tag = "media", operation_id = "confirm_media",
+    params(("id" = Uuid, Path, description = "Media")),
+    request_body = ConfirmInput,
+    responses((status = 200, description = "Ready", body = MediaFile),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn confirm(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ConfirmInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<MediaFile>> {
     let row = media::confirm(&p, ctx.tenant.id, parse_id(&id)?, &input).await?;
-    Ok(Json(json!({
-        "id": row.id, "kind": row.kind, "filename": row.filename,
-        "content_type": row.content_type, "size": row.size, "status": row.status,
-        "url": format!("/leren/media/{}", row.id),
-    })))
+    Ok(Json(MediaFile {
+        id: row.id,
+        url: format!("/leren/media/{}", row.id),
+        kind: row.kind,
+        filename: row.filename,
+        content_type: row.content_type,
+        size: row.size,
+        status: row.status,
+    }))
 }
 
-/// `DELETE /api/v1/content/media/{id}`: cancel an unconfirmed upload.
+/// Cancel an unconfirmed upload (its object and parts are removed)
+///
+/// Permission catalog:write. 409 `already_confirmed` for a confirmed file.
+#[utoipa::path(delete, path = "/api/v1/content/media/{id}", tag = "media", operation_id = "cancel_media",
+    params(("id" = Uuid, Path, description = "Media")),
+    responses((status = 204, description = "Cancelled"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
 pub async fn cancel(
     State(p): State<Platform>,
     ctx: RequestContext,

@@ -2,7 +2,7 @@
 
 mod api;
 pub(crate) mod api_contrib;
-mod api_media;
+pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
 mod overlay_pages;
