@@ -15,6 +15,17 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// The part of this service's API description generated from its handlers and their types.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
+    routes::api::list_catalog,
+    routes::api::show_published,
+    routes::api::list_modules,
+    routes::api::create_module,
+    routes::api::show_module,
+    routes::api::save_module,
+    routes::api::publish_module,
+    routes::api::list_adoptions,
+    routes::api::save_adoption,
+    routes::api::accept_adoption,
+    routes::api::delete_adoption,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -74,7 +85,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 19);
+        assert_eq!(ops, 30);
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];
         assert_eq!(put["operationId"], "rate_module");
         assert_eq!(

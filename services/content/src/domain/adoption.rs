@@ -8,7 +8,7 @@ use uuid::Uuid;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
 /// How a member takes new versions of an adopted module.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Follow {
     /// Learners see every new NZK version at once.
@@ -28,7 +28,7 @@ impl Follow {
 }
 
 /// What the member sends to adopt a module or change its accents.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptionInput {
     #[serde(default)]

@@ -96,7 +96,7 @@ pub async fn save(
 }
 
 /// What publishing asks for.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PublishInput {
     pub change_note: String,
 }

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
 /// Query parameters of a catalogue search, as the page and the API send them.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     #[serde(default)]
     pub q: Option<String>,

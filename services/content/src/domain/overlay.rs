@@ -17,7 +17,7 @@ use uuid::Uuid;
 use zk_kernel::{AppError, AppResult};
 
 /// Where an accent sits relative to its anchor block.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
     Before,
@@ -25,7 +25,7 @@ pub enum Position {
 }
 
 /// One of the member's own blocks, anchored to a shared block.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Accent {
     pub anchor: Uuid,
@@ -34,7 +34,7 @@ pub struct Accent {
 }
 
 /// The member's accents on one shared module.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Overlay {
     /// The member's own introduction, shown above the module.
@@ -51,7 +51,7 @@ pub struct Overlay {
 }
 
 /// Who a shown block comes from.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     Nzk,
@@ -59,7 +59,7 @@ pub enum Origin {
 }
 
 /// A block as shown, with where it came from.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ShownBlock {
     pub origin: Origin,
     /// An accent whose anchor is gone from this version (shown at the end).

@@ -1,13 +1,15 @@
-//! JSON API: catalogue (every member role) and authoring (authors on a member host, operators on
-//! the NZK side for the shared portfolio).
+//! JSON API: catalogue (every member role), authoring (authors on a member host, operators on
+//! the NZK side for the shared portfolio) and adoptions. Typed responses; described by utoipa
+//! (`ContentApi`).
 
 use super::{member_site, parse_id};
 use crate::{
     domain::{
-        adoption,
+        adoption::{self, AdoptionInput, Follow},
         authoring::{self, PublishInput},
         catalog::{self, CatalogQuery},
-        module::ModuleDoc,
+        module::{Attribution, ModuleDoc},
+        overlay::{Overlay, ShownBlock},
     },
     repo::modules::{DraftRow, VersionRow},
     CatalogRead, CatalogWrite,
@@ -17,10 +19,13 @@ use axum::{
     http::StatusCode,
     Json,
 };
-use serde_json::{json, Value};
+use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
+    error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
     AppError, AppResult, Platform,
 };
@@ -39,173 +44,401 @@ pub(super) fn query_error(e: axum::extract::rejection::QueryRejection) -> AppErr
     )
 }
 
-/// `GET /api/v1/catalog`: shared and own published modules, searched and filtered.
+/// A module in the catalogue (its latest published version, or the one the member shows).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogItem {
+    pub id: Uuid,
+    /// `nzk`, `adopted` or `own`.
+    pub source: String,
+    pub version: i32,
+    pub title: String,
+    pub summary: String,
+    pub mbo_level: Option<i16>,
+    pub minutes: i32,
+    pub tags: Vec<String>,
+    #[schema(format = DateTime)]
+    pub published_at: String,
+    /// Average stars of the members' ratings.
+    pub rating: Option<f64>,
+    pub ratings: i64,
+}
+
+/// One page of catalogue results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogPage {
+    pub items: Vec<CatalogItem>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Catalogue: the NZK portfolio and the member's own published modules
+///
+/// Member host. Permission catalog:read (every member role). Full-text search in Dutch
+/// (stemming; title weighs most, then summary and tags, then block text), best match first.
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "catalogue", operation_id = "list_catalog",
+    params(CatalogQuery),
+    responses((status = 200, description = "Catalogue page", body = CatalogPage),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn list_catalog(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
     query: Result<Query<CatalogQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CatalogPage>> {
     member_site(&ctx)?;
     let Query(query) = query.map_err(query_error)?;
     let page = catalog::search(&p, ctx.tenant.id, &query).await?;
-    let items: Vec<Value> = page
+    let items = page
         .items
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.module_id, "source": r.source, "version": r.version, "title": r.title,
-                "summary": r.summary, "mbo_level": r.mbo_level, "minutes": r.minutes,
-                "tags": r.tags, "published_at": ts(r.published_at),
-                "rating": r.rating, "ratings": r.ratings,
-            })
+        .into_iter()
+        .map(|r| CatalogItem {
+            id: r.module_id,
+            source: r.source,
+            version: r.version,
+            title: r.title,
+            summary: r.summary,
+            mbo_level: r.mbo_level,
+            minutes: r.minutes,
+            tags: r.tags,
+            published_at: ts(r.published_at),
+            rating: r.rating,
+            ratings: r.ratings,
         })
         .collect();
-    Ok(Json(json!({
-        "items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
-    })))
+    Ok(Json(CatalogPage {
+        items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
 }
 
-/// `GET /api/v1/catalog/{id}`: the latest published version, as a learner sees it.
+/// A module as a learner gets it: the member's overlay applied, no quiz answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShownModule {
+    pub title: String,
+    pub summary: String,
+    pub target_group: String,
+    pub mbo_level: Option<i16>,
+    pub minutes: i32,
+    pub tags: Vec<String>,
+    pub language: String,
+    pub attribution: Option<Attribution>,
+    /// In order; each says whether it is NZK's or the member's own, and whether it lost its
+    /// anchor.
+    pub blocks: Vec<ShownBlock>,
+}
+
+/// The published version a member shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedModule {
+    pub id: Uuid,
+    /// `nzk`, `adopted` or `own`.
+    pub source: String,
+    pub version: i32,
+    pub change_note: String,
+    #[schema(format = DateTime)]
+    pub published_at: String,
+    /// The member's own introduction of an adopted module.
+    pub intro_markdown: String,
+    pub module: ShownModule,
+}
+
+/// The latest published version of a module (shared or own), as a learner sees it
+///
+/// Member host. Permission catalog:read. An adopted module comes with the member's overlay
+/// applied. Quiz answers and feedback are left out. Another member's module is 404.
+#[utoipa::path(get, path = "/api/v1/catalog/{id}", tag = "catalogue", operation_id = "show_published",
+    params(("id" = Uuid, Path, description = "Module")),
+    responses((status = 200, description = "Published module", body = PublishedModule),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn show_published(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<PublishedModule>> {
     member_site(&ctx)?;
     let m = catalog::published(&p, ctx.tenant.id, parse_id(&id)?).await?;
-    let mut module = json!(m.doc);
-    module["blocks"] = json!(m.blocks);
-    Ok(Json(json!({
-        "id": m.id, "source": m.source, "version": m.version, "change_note": m.change_note,
-        "published_at": ts(m.published_at), "intro_markdown": m.intro_markdown, "module": module,
-    })))
+    let d = m.doc;
+    Ok(Json(PublishedModule {
+        id: m.id,
+        source: m.source,
+        version: m.version,
+        change_note: m.change_note,
+        published_at: ts(m.published_at),
+        intro_markdown: m.intro_markdown,
+        module: ShownModule {
+            title: d.title,
+            summary: d.summary,
+            target_group: d.target_group,
+            mbo_level: d.mbo_level,
+            minutes: d.minutes,
+            tags: d.tags,
+            language: d.language,
+            attribution: d.attribution,
+            blocks: m.blocks,
+        },
+    }))
 }
 
-fn draft_json(d: &DraftRow, versions: Option<&[VersionRow]>) -> Value {
-    let mut v = json!({
-        "id": d.id, "latest_version": d.latest_version, "updated_at": ts(d.updated_at),
-        "draft": d.draft.0,
-    });
-    if let Some(versions) = versions {
-        v["versions"] = versions
-            .iter()
-            .map(|r| json!({"version": r.version, "change_note": r.change_note, "published_at": ts(r.published_at), "published_by": r.published_by}))
-            .collect();
+/// A published version in a module's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionInfo {
+    pub version: i32,
+    pub change_note: String,
+    #[schema(format = DateTime)]
+    pub published_at: String,
+    pub published_by: Uuid,
+}
+
+/// A module's draft (with quiz answers) and, where asked, its versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Draft {
+    pub id: Uuid,
+    /// 0 before the first publish.
+    pub latest_version: i32,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    pub draft: ModuleDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<VersionInfo>>,
+}
+
+fn draft_of(d: DraftRow, versions: Option<Vec<VersionRow>>) -> Draft {
+    Draft {
+        id: d.id,
+        latest_version: d.latest_version,
+        updated_at: ts(d.updated_at),
+        draft: d.draft.0,
+        versions: versions.map(|v| {
+            v.into_iter()
+                .map(|r| VersionInfo {
+                    version: r.version,
+                    change_note: r.change_note,
+                    published_at: ts(r.published_at),
+                    published_by: r.published_by,
+                })
+                .collect()
+        }),
     }
-    v
 }
 
-/// `GET /api/v1/content/modules`: the drafts this author may edit (the member's own modules; on
-/// the NZK side the shared portfolio).
+/// A draft in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftSummary {
+    pub id: Uuid,
+    pub title: String,
+    pub latest_version: i32,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// Drafts the caller may edit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftList {
+    pub items: Vec<DraftSummary>,
+}
+
+/// Drafts the caller may edit
+///
+/// Permission catalog:write: authors and admins on a member host (the member's own modules),
+/// operators on the base domain (the shared NZK portfolio).
+#[utoipa::path(get, path = "/api/v1/content/modules", tag = "authoring", operation_id = "list_modules",
+    responses((status = 200, description = "Drafts", body = DraftList),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_modules(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<DraftList>> {
     let owner = authoring::owner_of(ctx.tenant.id, ctx.tenant.is_platform);
     let rows = authoring::list(&p, ctx.tenant.id, owner).await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|d| json!({"id": d.id, "title": d.draft.0.title, "latest_version": d.latest_version, "updated_at": ts(d.updated_at)}))
-        .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(DraftList {
+        items: rows
+            .into_iter()
+            .map(|d| DraftSummary {
+                id: d.id,
+                title: d.draft.0.title,
+                latest_version: d.latest_version,
+                updated_at: ts(d.updated_at),
+            })
+            .collect(),
+    }))
 }
 
-/// `POST /api/v1/content/modules`: a new module with its first draft.
+/// Create a module with its first draft
+///
+/// Permission catalog:write. Blocks without an id get one; ids stay stable across versions.
+#[utoipa::path(post, path = "/api/v1/content/modules", tag = "authoring", operation_id = "create_module",
+    request_body = ModuleDoc,
+    responses((status = 201, description = "Created", body = Draft),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create_module(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<CatalogWrite>,
     ApiJson(doc): ApiJson<ModuleDoc>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<Draft>)> {
     let owner = authoring::owner_of(ctx.tenant.id, ctx.tenant.is_platform);
     let row = authoring::create(&p, ctx.tenant.id, owner, auth.principal.user_id, doc).await?;
-    Ok((StatusCode::CREATED, Json(draft_json(&row, Some(&[])))))
+    Ok((StatusCode::CREATED, Json(draft_of(row, Some(vec![])))))
 }
 
-/// `GET /api/v1/content/modules/{id}`: the draft (with quiz answers) and the versions.
+/// A draft with its published versions
+///
+/// Permission catalog:write; only the caller's own side (member or NZK).
+#[utoipa::path(get, path = "/api/v1/content/modules/{id}", tag = "authoring", operation_id = "show_module",
+    params(("id" = Uuid, Path, description = "Module")),
+    responses((status = 200, description = "Draft", body = Draft),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn show_module(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Draft>> {
     let owner = authoring::owner_of(ctx.tenant.id, ctx.tenant.is_platform);
     let (draft, versions) = authoring::get(&p, ctx.tenant.id, owner, parse_id(&id)?).await?;
-    Ok(Json(draft_json(&draft, Some(&versions))))
+    Ok(Json(draft_of(draft, Some(versions))))
 }
 
-/// `PUT /api/v1/content/modules/{id}`: replaces the draft.
+/// Replace the draft
+///
+/// Permission catalog:write. A block id must be one this module has used (reorder, edit); omit
+/// the id for a new block. Refused: raw HTML or script links in Markdown (`unsafe_markdown`),
+/// an image without alt text (`missing_alt`), a question without a correct answer
+/// (`quiz_no_correct`), a foreign block id (`unknown_block`), a file that isn't the owner's,
+/// confirmed and of the right kind (`invalid_media`, `wrong_media_kind`).
+#[utoipa::path(put, path = "/api/v1/content/modules/{id}", tag = "authoring", operation_id = "save_module",
+    params(("id" = Uuid, Path, description = "Module")),
+    request_body = ModuleDoc,
+    responses((status = 200, description = "Saved draft", body = Draft),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn save_module(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
     Path(id): Path<String>,
     ApiJson(doc): ApiJson<ModuleDoc>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Draft>> {
     let owner = authoring::owner_of(ctx.tenant.id, ctx.tenant.is_platform);
     let row = authoring::save(&p, ctx.tenant.id, owner, parse_id(&id)?, doc).await?;
-    Ok(Json(draft_json(&row, None)))
+    Ok(Json(draft_of(row, None)))
 }
 
-/// `POST /api/v1/content/modules/{id}/publish`: freezes the draft as the next version.
+/// A new version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewVersion {
+    pub id: Uuid,
+    pub version: i32,
+}
+
+/// Freeze the draft as the next numbered, immutable version
+///
+/// Permission catalog:write. Needs at least one block and captions on every video
+/// (`captions_required`, WCAG 1.2.2).
+#[utoipa::path(post, path = "/api/v1/content/modules/{id}/publish", tag = "authoring", operation_id = "publish_module",
+    params(("id" = Uuid, Path, description = "Module")),
+    request_body = PublishInput,
+    responses((status = 201, description = "Published", body = NewVersion),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn publish_module(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<CatalogWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PublishInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<NewVersion>)> {
     let owner = authoring::owner_of(ctx.tenant.id, ctx.tenant.is_platform);
-    let version = authoring::publish(
-        &p,
-        ctx.tenant.id,
-        owner,
-        parse_id(&id)?,
-        auth.principal.user_id,
-        &input,
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "id": id, "version": version })),
-    ))
+    let id = parse_id(&id)?;
+    let version =
+        authoring::publish(&p, ctx.tenant.id, owner, id, auth.principal.user_id, &input).await?;
+    Ok((StatusCode::CREATED, Json(NewVersion { id, version })))
 }
 
-fn adoption_json(a: &adoption::AdoptionState) -> Value {
-    json!({
-        "module_id": a.module_id, "title": a.title, "follow": a.follow,
-        "shown_version": a.shown_version, "latest_version": a.latest_version,
-        "update_waiting": a.update_waiting(), "orphaned": a.orphaned, "overlay": a.overlay,
-    })
+/// An adoption as the admin sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adoption {
+    pub module_id: Uuid,
+    pub title: String,
+    pub follow: Follow,
+    /// The NZK version learners see now.
+    pub shown_version: i32,
+    pub latest_version: i32,
+    /// A newer NZK version waits for the admin (review mode).
+    pub update_waiting: bool,
+    /// Own blocks whose anchor is gone from the shown version (shown at the end).
+    pub orphaned: usize,
+    pub overlay: Overlay,
 }
 
-/// `GET /api/v1/content/adoptions`: the member's adopted modules, with orphaned accents and
-/// NZK versions waiting for review.
+fn adoption_of(a: adoption::AdoptionState) -> Adoption {
+    Adoption {
+        update_waiting: a.update_waiting(),
+        module_id: a.module_id,
+        title: a.title,
+        follow: a.follow,
+        shown_version: a.shown_version,
+        latest_version: a.latest_version,
+        orphaned: a.orphaned,
+        overlay: a.overlay,
+    }
+}
+
+/// The member's adoptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adoptions {
+    pub items: Vec<Adoption>,
+}
+
+/// The member's adopted NZK modules (80/20 overlays)
+///
+/// Member host. Permission catalog:write (authors, admins). Per adoption: the NZK version
+/// learners see, the latest, whether a new version waits for review, and how many own blocks
+/// lost their anchor (shown at the end, never dropped).
+#[utoipa::path(get, path = "/api/v1/content/adoptions", tag = "adoptions", operation_id = "list_adoptions",
+    responses((status = 200, description = "Adoptions", body = Adoptions),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_adoptions(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Adoptions>> {
     member_site(&ctx)?;
-    let items: Vec<Value> = adoption::list(&p, ctx.tenant.id)
+    let items = adoption::list(&p, ctx.tenant.id)
         .await?
-        .iter()
-        .map(adoption_json)
+        .into_iter()
+        .map(adoption_of)
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Adoptions { items }))
 }
 
-/// `PUT /api/v1/content/adoptions/{module_id}`: adopts a shared module or replaces its accents.
+/// Adopt a shared module or replace its accents
+///
+/// Member host. Permission catalog:write. Not a copy: accents are own blocks anchored before or
+/// after shared block ids; hidden blocks must be marked optional by NZK (`not_optional`); a pass
+/// mark may be stricter than NZK's, not more lenient (`pass_mark_out_of_bounds`). `follow=auto`
+/// shows every new NZK version at once; `follow=review` keeps the accepted version until
+/// `POST …/accept`. An own or unknown module is 404.
+#[utoipa::path(put, path = "/api/v1/content/adoptions/{id}", tag = "adoptions", operation_id = "save_adoption",
+    params(("id" = Uuid, Path, description = "The shared module's id")),
+    request_body = AdoptionInput,
+    responses((status = 200, description = "Saved", body = Adoption),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn save_adoption(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<CatalogWrite>,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<adoption::AdoptionInput>,
-) -> AppResult<Json<Value>> {
+    ApiJson(input): ApiJson<AdoptionInput>,
+) -> AppResult<Json<Adoption>> {
     member_site(&ctx)?;
     let state = adoption::save(
         &p,
@@ -215,22 +448,45 @@ pub async fn save_adoption(
         input,
     )
     .await?;
-    Ok(Json(adoption_json(&state)))
+    Ok(Json(adoption_of(state)))
 }
 
-/// `POST /api/v1/content/adoptions/{module_id}/accept`: show the latest NZK version.
+/// The version an adoption shows now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    pub module_id: Uuid,
+    pub shown_version: i32,
+}
+
+/// Show the latest NZK version (review mode)
+///
+/// Member host. Permission catalog:write.
+#[utoipa::path(post, path = "/api/v1/content/adoptions/{id}/accept", tag = "adoptions", operation_id = "accept_adoption",
+    params(("id" = Uuid, Path, description = "The shared module's id")),
+    responses((status = 200, description = "Accepted", body = Accepted),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn accept_adoption(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Accepted>> {
     member_site(&ctx)?;
-    let version = adoption::accept_latest(&p, ctx.tenant.id, parse_id(&id)?).await?;
-    Ok(Json(json!({ "module_id": id, "shown_version": version })))
+    let module_id = parse_id(&id)?;
+    let shown_version = adoption::accept_latest(&p, ctx.tenant.id, module_id).await?;
+    Ok(Json(Accepted {
+        module_id,
+        shown_version,
+    }))
 }
 
-/// `DELETE /api/v1/content/adoptions/{module_id}`: ends the adoption; its accents go with it.
+/// End an adoption (its accents go; the shared module stays)
+///
+/// Member host. Permission catalog:write.
+#[utoipa::path(delete, path = "/api/v1/content/adoptions/{id}", tag = "adoptions", operation_id = "delete_adoption",
+    params(("id" = Uuid, Path, description = "The shared module's id")),
+    responses((status = 204, description = "Ended"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn delete_adoption(
     State(p): State<Platform>,
     ctx: RequestContext,

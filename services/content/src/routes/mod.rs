@@ -1,6 +1,6 @@
 //! HTTP routes of the content service: thin handlers over `domain`.
 
-mod api;
+pub(crate) mod api;
 pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
