@@ -8,11 +8,8 @@ mod routes;
 
 pub use routes::router;
 
-/// The OpenAPI paths of this service still described by hand (merged by the gateway); they move
-/// into [`ContentApi`] route group by route group.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-/// The part of this service's API description generated from its handlers and their types.
+/// This service's part of the API description, generated from its handlers and their types
+/// (merged by the gateway into `/api/v1/openapi.json`).
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     routes::api::list_catalog,
@@ -26,6 +23,13 @@ pub const OPENAPI: &str = include_str!("openapi.json");
     routes::api::save_adoption,
     routes::api::accept_adoption,
     routes::api::delete_adoption,
+    routes::paths::list,
+    routes::paths::create,
+    routes::paths::show,
+    routes::paths::save,
+    routes::paths::publish,
+    routes::paths::catalogue,
+    routes::paths::catalogue_item,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -85,7 +89,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 30);
+        assert_eq!(ops, 37);
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];
         assert_eq!(put["operationId"], "rate_module");
         assert_eq!(

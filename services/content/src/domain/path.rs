@@ -10,7 +10,7 @@ use uuid::Uuid;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
 /// The document of a path.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathDoc {
     pub title: String,
@@ -21,7 +21,7 @@ pub struct PathDoc {
 }
 
 /// A module as a path shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PathModule {
     pub id: Uuid,
     pub title: String,

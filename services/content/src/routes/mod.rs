@@ -7,7 +7,7 @@ pub(crate) mod api_quality;
 mod authoring_pages;
 mod overlay_pages;
 mod pages;
-mod paths;
+pub(crate) mod paths;
 mod say_pages;
 
 use axum::{

@@ -1,7 +1,12 @@
 //! Learning paths: JSON API (authoring and catalogue), the path page, and the authoring page
 //! where the modules are chosen and ordered.
 
-use super::{api::ts, member_site, pages::is_admin, parse_id};
+use super::{
+    api::{ts, NewVersion},
+    member_site,
+    pages::is_admin,
+    parse_id,
+};
 use crate::{
     domain::{
         authoring::{owner_of, PublishInput},
@@ -19,122 +24,235 @@ use axum::{
     response::{Html, IntoResponse, Response},
     Json,
 };
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
+    error::ErrorEnvelope,
     http::{see_other, ApiJson, CsrfForm, RequestContext},
     AppError, AppResult, Platform,
 };
 
-fn draft_json(d: &PathDraft) -> Value {
-    json!({"id": d.id, "latest_version": d.latest_version, "updated_at": ts(d.updated_at), "draft": d.draft.0})
+/// A learning path's draft.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathDraftView {
+    pub id: Uuid,
+    /// 0 before the first publish.
+    pub latest_version: i32,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    pub draft: PathDoc,
 }
 
-/// `GET /api/v1/content/paths`
+fn draft_of(d: PathDraft) -> PathDraftView {
+    PathDraftView {
+        id: d.id,
+        latest_version: d.latest_version,
+        updated_at: ts(d.updated_at),
+        draft: d.draft.0,
+    }
+}
+
+/// Learning paths the caller may edit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathDrafts {
+    pub items: Vec<PathDraftView>,
+}
+
+/// Learning paths the caller may edit
+///
+/// Permission catalog:write: a member's own paths on its host, the shared paths on the base
+/// domain (operators).
+#[utoipa::path(get, path = "/api/v1/content/paths", tag = "paths", operation_id = "list_paths",
+    responses((status = 200, description = "Paths", body = PathDrafts),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
-) -> AppResult<Json<Value>> {
-    let rows = path::list(
-        &p,
-        ctx.tenant.id,
-        owner_of(ctx.tenant.id, ctx.tenant.is_platform),
-    )
-    .await?;
-    Ok(Json(
-        json!({"items": rows.iter().map(draft_json).collect::<Vec<_>>()}),
-    ))
+) -> AppResult<Json<PathDrafts>> {
+    let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
+    let rows = path::list(&p, ctx.tenant.id, owner).await?;
+    Ok(Json(PathDrafts {
+        items: rows.into_iter().map(draft_of).collect(),
+    }))
 }
 
-/// `POST /api/v1/content/paths`
+/// Create a learning path
+///
+/// Permission catalog:write. 1–50 published modules, none twice; a shared path holds shared
+/// modules only, a member's path its own and shared ones (`unknown_module` names the position).
+#[utoipa::path(post, path = "/api/v1/content/paths", tag = "paths", operation_id = "create_path",
+    request_body = PathDoc,
+    responses((status = 201, description = "Created", body = PathDraftView),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<CatalogWrite>,
     ApiJson(doc): ApiJson<PathDoc>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<PathDraftView>)> {
     let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
     let row = path::create(&p, ctx.tenant.id, owner, auth.principal.user_id, doc).await?;
-    Ok((StatusCode::CREATED, Json(draft_json(&row))))
+    Ok((StatusCode::CREATED, Json(draft_of(row))))
 }
 
-/// `GET /api/v1/content/paths/{id}`
+/// A learning path's draft
+///
+/// Permission catalog:write.
+#[utoipa::path(get, path = "/api/v1/content/paths/{id}", tag = "paths", operation_id = "show_path",
+    params(("id" = Uuid, Path, description = "Path")),
+    responses((status = 200, description = "Draft", body = PathDraftView),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn show(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<PathDraftView>> {
     let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
-    Ok(Json(draft_json(
-        &path::get(&p, ctx.tenant.id, owner, parse_id(&id)?).await?,
+    Ok(Json(draft_of(
+        path::get(&p, ctx.tenant.id, owner, parse_id(&id)?).await?,
     )))
 }
 
-/// `PUT /api/v1/content/paths/{id}`
+/// Replace a learning path's draft
+///
+/// Permission catalog:write.
+#[utoipa::path(put, path = "/api/v1/content/paths/{id}", tag = "paths", operation_id = "save_path",
+    params(("id" = Uuid, Path, description = "Path")),
+    request_body = PathDoc,
+    responses((status = 200, description = "Saved", body = PathDraftView),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn save(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogWrite>,
     Path(id): Path<String>,
     ApiJson(doc): ApiJson<PathDoc>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<PathDraftView>> {
     let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
-    Ok(Json(draft_json(
-        &path::save(&p, ctx.tenant.id, owner, parse_id(&id)?, doc).await?,
+    Ok(Json(draft_of(
+        path::save(&p, ctx.tenant.id, owner, parse_id(&id)?, doc).await?,
     )))
 }
 
-/// `POST /api/v1/content/paths/{id}/publish`
+/// Freeze the path's draft as the next numbered version
+///
+/// Permission catalog:write.
+#[utoipa::path(post, path = "/api/v1/content/paths/{id}/publish", tag = "paths", operation_id = "publish_path",
+    params(("id" = Uuid, Path, description = "Path")),
+    request_body = PublishInput,
+    responses((status = 201, description = "Published", body = NewVersion),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn publish(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<CatalogWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PublishInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<NewVersion>)> {
     let owner = owner_of(ctx.tenant.id, ctx.tenant.is_platform);
-    let v = path::publish(
-        &p,
-        ctx.tenant.id,
-        owner,
-        parse_id(&id)?,
-        auth.principal.user_id,
-        &input,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "version": v}))))
+    let id = parse_id(&id)?;
+    let version =
+        path::publish(&p, ctx.tenant.id, owner, id, auth.principal.user_id, &input).await?;
+    Ok((StatusCode::CREATED, Json(NewVersion { id, version })))
 }
 
-/// `GET /api/v1/catalog/paths`: the published paths the member sees.
+/// A path in the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathItem {
+    pub id: Uuid,
+    /// `nzk` or `own`.
+    pub source: String,
+    pub version: i32,
+    pub title: String,
+    pub summary: String,
+}
+
+/// The paths of the member's catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathList {
+    pub items: Vec<PathItem>,
+}
+
+/// Published learning paths of the member's catalogue (shared and own)
+///
+/// Member host. Permission catalog:read.
+#[utoipa::path(get, path = "/api/v1/catalog/paths", tag = "paths", operation_id = "list_catalog_paths",
+    responses((status = 200, description = "Paths", body = PathList),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn catalogue(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<PathList>> {
     member_site(&ctx)?;
     let rows = path::catalogue(&p, ctx.tenant.id).await?;
-    Ok(Json(
-        json!({"items": rows.iter().map(|r| json!({"id": r.id, "source": r.source, "version": r.version, "title": r.title, "summary": r.summary})).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(PathList {
+        items: rows
+            .into_iter()
+            .map(|r| PathItem {
+                id: r.id,
+                source: r.source,
+                version: r.version,
+                title: r.title,
+                summary: r.summary,
+            })
+            .collect(),
+    }))
 }
 
-fn shown_json(s: &path::ShownPath) -> Value {
-    json!({"id": s.id, "source": s.source, "version": s.version, "title": s.title, "summary": s.summary, "modules": s.modules,
-           "minutes": s.modules.iter().map(|m| m.minutes).sum::<i32>()})
+/// A published path with its modules in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShownPathView {
+    pub id: Uuid,
+    pub source: String,
+    pub version: i32,
+    pub title: String,
+    pub summary: String,
+    /// Total study time of the modules.
+    pub minutes: i32,
+    pub modules: Vec<path::PathModule>,
 }
 
-/// `GET /api/v1/catalog/paths/{id}`: a path with its modules in order.
+fn shown_of(s: path::ShownPath) -> ShownPathView {
+    ShownPathView {
+        minutes: s.modules.iter().map(|m| m.minutes).sum(),
+        id: s.id,
+        source: s.source,
+        version: s.version,
+        title: s.title,
+        summary: s.summary,
+        modules: s.modules,
+    }
+}
+
+fn shown_json(s: path::ShownPath) -> Value {
+    json!(shown_of(s))
+}
+
+/// A published learning path with its modules in order
+///
+/// Member host. Permission catalog:read. Another member's path is 404.
+#[utoipa::path(get, path = "/api/v1/catalog/paths/{id}", tag = "paths", operation_id = "show_catalog_path",
+    params(("id" = Uuid, Path, description = "Path")),
+    responses((status = 200, description = "Path", body = ShownPathView),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn catalogue_item(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ShownPathView>> {
     member_site(&ctx)?;
-    Ok(Json(shown_json(
-        &path::shown(&p, ctx.tenant.id, parse_id(&id)?).await?,
+    Ok(Json(shown_of(
+        path::shown(&p, ctx.tenant.id, parse_id(&id)?).await?,
     )))
 }
 
@@ -152,7 +270,8 @@ pub async fn page(
         return Ok(page);
     }
     let shown = path::shown(&p, ctx.tenant.id, id).await?;
-    let mut data = json!({"path": shown_json(&shown), "is_nzk": shown.source == "nzk"});
+    let is_nzk = shown.source == "nzk";
+    let mut data = json!({"path": shown_json(shown), "is_nzk": is_nzk});
     data["is_admin"] = json!(is_admin(&p, &ctx, &auth).await);
     p.theme.render_cached("path", &ctx, &key, || data)
 }
