@@ -18,8 +18,12 @@ pub enum ServiceName {
 
 /// Builds the router of one process: everything (`None`) or one service.
 pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<axum::Router> {
-    let (content, billing) = (zk_content::openapi(), zk_billing::openapi());
-    let fragments = [zk_tenant::OPENAPI, content.as_str(), billing.as_str()];
+    let (tenant, content, billing) = (
+        zk_tenant::openapi(),
+        zk_content::openapi(),
+        zk_billing::openapi(),
+    );
+    let fragments = [tenant.as_str(), content.as_str(), billing.as_str()];
     let gateway = || zk_gateway::router(platform.clone(), &fragments);
     let infra = http::infra_routes(platform.clone());
     Ok(match service {

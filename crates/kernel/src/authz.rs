@@ -39,7 +39,19 @@ m = g(r.sub, p.sub, r.dom) && ((p.dom == "*" && r.dom != "platform") || r.dom ==
 "#;
 
 /// The roles of the platform.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Operator,

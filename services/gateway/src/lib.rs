@@ -41,8 +41,24 @@ pub fn router(platform: Platform, fragments: &[&str]) -> Router {
         .with_state(state)
 }
 
-/// The OpenAPI 3.1 document: the gateway's own header and the services' paths and schemas.
+/// The gateway's own route, described like the services' (merged first).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(openapi))]
+pub struct GatewayApi;
+
+/// The OpenAPI 3.1 document: the gateway's frame (`openapi.json`: info, servers, security
+/// schemes) with its own and the services' generated paths and schemas.
 pub fn merge_openapi(fragments: &[&str]) -> Value {
+    let own = <GatewayApi as utoipa::OpenApi>::openapi()
+        .to_json()
+        .unwrap_or_default();
+    let fragments: Vec<&str> = std::iter::once(own.as_str())
+        .chain(fragments.iter().copied())
+        .collect();
+    merge_frame(&fragments)
+}
+
+fn merge_frame(fragments: &[&str]) -> Value {
     let mut doc: Value = serde_json::from_str(include_str!("openapi.json")).unwrap_or(Value::Null);
     for fragment in fragments {
         let Ok(Value::Object(part)) = serde_json::from_str::<Value>(fragment) else {
@@ -115,7 +131,13 @@ async fn switch_language(
     res
 }
 
-/// `GET /api/v1/openapi.json`
+/// This document
+///
+/// The OpenAPI 3.1 description of the whole platform: the gateway's frame and every service's
+/// part, each generated from its handlers and their types. Public.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "platform", operation_id = "get_openapi",
+    security(()),
+    responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 async fn openapi(State(s): State<GatewayState>) -> Json<Value> {
     Json((*s.openapi).clone())
 }

@@ -12,8 +12,36 @@ use axum::{
 };
 use zk_kernel::Platform;
 
-/// The OpenAPI paths of this service (merged by the gateway).
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// This service's part of the API description, generated from its handlers and their types
+/// (merged by the gateway into `/api/v1/openapi.json`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    routes::api_users::get_me,
+    routes::api_users::list_users,
+    routes::api_users::invite_user,
+    routes::api_users::get_user,
+    routes::api_users::set_roles,
+    routes::api_users::block_user,
+    routes::api_users::unblock_user,
+    routes::api_users::revoke_invitation,
+    routes::api_members::list_members,
+    routes::api_members::create_member,
+    routes::api_members::get_member,
+    routes::api_members::suspend_member,
+    routes::api_members::resume_member,
+    routes::api_members::list_outbox,
+    routes::api_branding::get_branding,
+    routes::api_branding::update_branding,
+    routes::api_branding::upload_logo,
+))]
+pub struct TenantApi;
+
+/// The generated OpenAPI fragment as JSON.
+pub fn openapi() -> String {
+    <TenantApi as utoipa::OpenApi>::openapi()
+        .to_json()
+        .unwrap_or_default()
+}
 
 /// Tenant routes with state applied; global layers are added by whoever owns the listener.
 pub fn router(platform: Platform) -> Router {

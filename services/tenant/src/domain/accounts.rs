@@ -19,7 +19,7 @@ use zk_kernel::{
 pub const RESET_VALID_FOR: Duration = Duration::hours(1);
 
 /// A user with their roles.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     #[serde(flatten)]
     pub user: UserRow,

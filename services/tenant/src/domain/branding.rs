@@ -12,7 +12,7 @@ use zk_kernel::{AppError, AppResult, Platform, Tenant};
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
 
 /// Branding as the form and the API send it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 pub struct BrandingInput {
     pub name: String,
     pub primary_color: String,

@@ -13,7 +13,8 @@ use zk_kernel::{
 };
 
 /// Input for a new member, as the API, the console form and the command line send it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewMember)]
 pub struct NewMemberInput {
     pub slug: String,
     pub name: String,

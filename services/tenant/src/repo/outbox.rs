@@ -8,7 +8,8 @@ use zk_kernel::{mail::MAX_ATTEMPTS, AppResult};
 
 /// A queued, sent or failed mail. `body` is only read in the outbox-only (demo) mode: with a mail
 /// server, bodies hold live links until delivery and are cleared after it.
-#[derive(Clone, Debug, Serialize, FromRow)]
+#[derive(Clone, Debug, Serialize, FromRow, utoipa::ToSchema)]
+#[schema(as = Mail)]
 pub struct OutboxRow {
     pub id: Uuid,
     pub tenant_slug: String,
@@ -21,8 +22,10 @@ pub struct OutboxRow {
     pub attempts: i32,
     pub last_error: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub sent_at: Option<OffsetDateTime>,
 }
 

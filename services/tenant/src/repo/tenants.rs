@@ -9,7 +9,8 @@ use uuid::Uuid;
 use zk_kernel::{error::ResultExt, AppError, AppResult, TenantId};
 
 /// A member as operators see it.
-#[derive(Clone, Debug, Serialize, FromRow)]
+#[derive(Clone, Debug, Serialize, FromRow, utoipa::ToSchema)]
+#[schema(as = Member)]
 pub struct MemberRow {
     pub id: Uuid,
     pub slug: String,
@@ -17,6 +18,7 @@ pub struct MemberRow {
     pub status: String,
     pub employee_count: i32,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use zk_kernel::{error::ResultExt, AppError, AppResult, TenantId};
 
 /// A user row without its password hash.
-#[derive(Clone, Debug, Serialize, FromRow)]
+#[derive(Clone, Debug, Serialize, FromRow, utoipa::ToSchema)]
 pub struct UserRow {
     pub id: Uuid,
     pub email: String,

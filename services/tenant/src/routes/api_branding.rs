@@ -1,45 +1,80 @@
-//! Member API: branding and logo.
+//! Member API: branding and logo. Typed responses; described by utoipa (`TenantApi`).
 
 use super::member_site;
 use crate::{domain::branding, perm};
 use axum::{body::Bytes, extract::State, http::StatusCode, Json};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 use zk_kernel::{
     authz::Require,
+    error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
     AppResult, Platform,
 };
 
-fn branding_json(p: &Platform, ctx: &RequestContext, tenant: &zk_kernel::Tenant) -> Value {
-    let b = &tenant.branding;
-    json!({
-        "name": tenant.name,
-        "primary_color": b.primary_color,
-        "accent_color": b.accent_color,
-        "welcome_markdown": b.welcome_markdown,
-        "welcome_html": b.welcome_html,
-        "support_email": b.support_email,
-        "logo_url": b.logo_key.as_ref().map(|_| format!("{}/logo?v={}", p.config.tenant_url(&ctx.tenant.slug), b.version)),
-    })
+/// A member portal's branding.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Branding {
+    pub name: String,
+    pub primary_color: String,
+    pub accent_color: String,
+    pub welcome_markdown: String,
+    /// The welcome text rendered (sanitised).
+    pub welcome_html: String,
+    pub support_email: Option<String>,
+    /// Where the logo is served; absent without a logo.
+    pub logo_url: Option<String>,
 }
 
-/// `GET /api/v1/branding`
+fn branding_of(p: &Platform, ctx: &RequestContext, tenant: &zk_kernel::Tenant) -> Branding {
+    let b = &tenant.branding;
+    Branding {
+        name: tenant.name.clone(),
+        primary_color: b.primary_color.clone(),
+        accent_color: b.accent_color.clone(),
+        welcome_markdown: b.welcome_markdown.clone(),
+        welcome_html: b.welcome_html.clone(),
+        support_email: b.support_email.clone(),
+        logo_url: b.logo_key.as_ref().map(|_| {
+            format!(
+                "{}/logo?v={}",
+                p.config.tenant_url(&ctx.tenant.slug),
+                b.version
+            )
+        }),
+    }
+}
+
+/// The portal's branding
+///
+/// Member host. Permission branding:read (admins).
+#[utoipa::path(get, path = "/api/v1/branding", tag = "branding", operation_id = "get_branding",
+    responses((status = 200, description = "Branding", body = Branding),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn get_branding(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::BrandingRead>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Branding>> {
     member_site(&ctx)?;
-    Ok(Json(branding_json(&p, &ctx, &ctx.tenant)))
+    Ok(Json(branding_of(&p, &ctx, &ctx.tenant)))
 }
 
-/// `PUT /api/v1/branding`
+/// Change name, colours, welcome text and support address
+///
+/// Member host. Permission branding:write (admins). Both colours need at least 4.5:1 contrast
+/// with white (WCAG AA); refused otherwise with the field named.
+#[utoipa::path(put, path = "/api/v1/branding", tag = "branding", operation_id = "update_branding",
+    request_body = branding::BrandingInput,
+    responses((status = 200, description = "Branding", body = Branding),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn update_branding(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::BrandingWrite>,
     ApiJson(input): ApiJson<branding::BrandingInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Branding>> {
     member_site(&ctx)?;
     branding::update(&p, &ctx.tenant, &input).await?;
     let fresh = p
@@ -47,10 +82,18 @@ pub async fn update_branding(
         .load(ctx.tenant.id)
         .await?
         .ok_or_else(zk_kernel::AppError::not_found)?;
-    Ok(Json(branding_json(&p, &ctx, &fresh)))
+    Ok(Json(branding_of(&p, &ctx, &fresh)))
 }
 
-/// `PUT /api/v1/branding/logo` (body: the PNG, JPEG or WebP image)
+/// Upload the logo (the body is the PNG, JPEG or WebP image)
+///
+/// Member host. Permission branding:write. At most 512 KB; the type is checked by content
+/// (an SVG is refused).
+#[utoipa::path(put, path = "/api/v1/branding/logo", tag = "branding", operation_id = "upload_logo",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204, description = "Saved"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn upload_logo(
     State(p): State<Platform>,
     ctx: RequestContext,

@@ -10,28 +10,63 @@ use axum::{
     http::StatusCode,
     Json,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
+    error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
     AppResult, Platform, TenantId,
 };
 
-#[derive(Deserialize)]
+/// Search and paging of the member list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Part of the name or slug.
     q: Option<String>,
+    /// At most this many (default 100).
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
-/// `GET /api/v1/tenants`
+/// Members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Members {
+    pub items: Vec<repo::tenants::MemberRow>,
+}
+
+/// A new member with its admin's invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedMember {
+    pub tenant: repo::tenants::MemberRow,
+    pub admin_user_id: Uuid,
+    /// The admin's set-password link; only without a mail server (demo and development).
+    pub invite_url: Option<String>,
+}
+
+/// The outbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Outbox {
+    /// `outbox` (no mail server: mails stay here, bodies shown) or `smtp`.
+    pub mode: String,
+    pub items: Vec<repo::outbox::OutboxRow>,
+}
+
+/// Members, searchable
+///
+/// Operators only, on the bare base domain (permission members:read).
+#[utoipa::path(get, path = "/api/v1/tenants", tag = "members", operation_id = "list_members",
+    params(ListQuery),
+    responses((status = 200, description = "Members", body = Members),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_members(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::MembersRead>,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Members>> {
     platform_site(&ctx)?;
     let items = members::list(
         &p,
@@ -40,29 +75,45 @@ pub async fn list_members(
         q.offset.unwrap_or(0),
     )
     .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Members { items }))
 }
 
-/// `POST /api/v1/tenants`
+/// Create a member with its admin (invited by mail)
+///
+/// Operators only, on the bare base domain (permission members:write). The slug becomes the
+/// member's subdomain.
+#[utoipa::path(post, path = "/api/v1/tenants", tag = "members", operation_id = "create_member",
+    request_body = NewMemberInput,
+    responses((status = 201, description = "Created", body = CreatedMember),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create_member(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::MembersWrite>,
     ApiJson(input): ApiJson<NewMemberInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<CreatedMember>)> {
     platform_site(&ctx)?;
     let created = members::create(&p, NewMember::parse(&input)?).await?;
     // With a mail server the link reaches only the admin's mailbox, never the operator.
     let invite_url = (!p.mailer.delivers()).then_some(created.invite_url);
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "tenant": created.member, "admin_user_id": created.admin_user_id, "invite_url": invite_url }),
-        ),
+        Json(CreatedMember {
+            tenant: created.member,
+            admin_user_id: created.admin_user_id,
+            invite_url,
+        }),
     ))
 }
 
-/// `GET /api/v1/tenants/{slug}`
+/// One member
+///
+/// Operators only, on the bare base domain (permission members:read).
+#[utoipa::path(get, path = "/api/v1/tenants/{slug}", tag = "members", operation_id = "get_member",
+    params(("slug" = String, Path, description = "The member's slug")),
+    responses((status = 200, description = "Member", body = repo::tenants::MemberRow),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_member(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -73,7 +124,13 @@ pub async fn get_member(
     Ok(Json(members::get(&p, &slug).await?))
 }
 
-/// `POST /api/v1/tenants/{slug}/suspend`
+/// Suspend a member: its portal closes, nothing is deleted
+///
+/// Operators only, on the bare base domain (permission members:write).
+#[utoipa::path(post, path = "/api/v1/tenants/{slug}/suspend", tag = "members", operation_id = "suspend_member",
+    params(("slug" = String, Path, description = "The member's slug")),
+    responses((status = 200, description = "Member", body = repo::tenants::MemberRow),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn suspend_member(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -84,7 +141,13 @@ pub async fn suspend_member(
     Ok(Json(members::set_active(&p, &slug, false).await?))
 }
 
-/// `POST /api/v1/tenants/{slug}/resume`
+/// Resume a member
+///
+/// Operators only, on the bare base domain (permission members:write).
+#[utoipa::path(post, path = "/api/v1/tenants/{slug}/resume", tag = "members", operation_id = "resume_member",
+    params(("slug" = String, Path, description = "The member's slug")),
+    responses((status = 200, description = "Member", body = repo::tenants::MemberRow),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn resume_member(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -95,23 +158,36 @@ pub async fn resume_member(
     Ok(Json(members::set_active(&p, &slug, true).await?))
 }
 
-#[derive(Deserialize)]
+/// Filter of the outbox.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
+    /// Only mails to this address.
     recipient: Option<String>,
 }
 
-/// `GET /api/v1/outbox`: bodies (with their links) only in the outbox-only mode.
+/// The newest mails with their delivery status
+///
+/// Operators only, on the bare base domain (permission outbox:read). Bodies (with their links)
+/// only in the outbox-only mode, without a mail server.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "members", operation_id = "list_outbox",
+    params(OutboxQuery),
+    responses((status = 200, description = "Mails", body = Outbox),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_outbox(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::OutboxRead>,
     Query(q): Query<OutboxQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Outbox>> {
     platform_site(&ctx)?;
     let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
     let kept = !p.mailer.delivers();
     let items = repo::outbox::latest(&mut tx, q.recipient.as_deref(), 100, kept).await?;
     tx.commit().await?;
     let mode = if kept { "outbox" } else { "smtp" };
-    Ok(Json(json!({ "mode": mode, "items": items })))
+    Ok(Json(Outbox {
+        mode: mode.into(),
+        items,
+    }))
 }
