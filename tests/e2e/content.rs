@@ -1991,6 +1991,56 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         .await
         .json();
     assert_eq!(now["draft"]["blocks"][0]["id"].as_str(), Some(quiz));
+    // Blocks are edited in place and keep their id; a bad change is refused, nothing saved.
+    let res = c
+        .post("zorg-a", &format!("{editor}/blokken/{quiz}/bewerken"))
+        .session(&session)
+        .form(&[
+            ("prompt", "Wat helpt het meest?"),
+            ("option1", "Goed licht"),
+            ("option2", "Losse kleden"),
+            ("option3", "Een leuning"),
+            ("correct", "1"),
+            ("correct", "3"),
+            ("multiple", "1"),
+            ("pass_mark", "80"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let edited = c
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    let q = &edited["draft"]["blocks"][0];
+    assert_eq!(
+        (q["id"].as_str(), q["pass_mark"].as_i64()),
+        (Some(quiz), Some(80))
+    );
+    assert_eq!(q["questions"][0]["prompt"], "Wat helpt het meest?");
+    assert_eq!(q["questions"][0]["options"].as_array().unwrap().len(), 3);
+    let res = c
+        .post("zorg-a", &format!("{editor}/blokken/{quiz}/bewerken"))
+        .session(&session)
+        .form(&[
+            ("prompt", "Wat?"),
+            ("option1", "a"),
+            ("option2", "b"),
+            ("pass_mark", "80"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("Markeer minstens één goed antwoord"));
+    let unchanged = c
+        .get("zorg-a", &format!("/api/v1/content/modules/{id}"))
+        .bearer(&s.a_author)
+        .send()
+        .await
+        .json();
+    assert_eq!(unchanged["draft"], edited["draft"]);
     // The preview shows the draft as a learner will see it: no answers marked.
     let html = c
         .get("zorg-a", &format!("{editor}/voorbeeld"))

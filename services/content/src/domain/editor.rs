@@ -190,6 +190,55 @@ pub fn set_text(doc: &mut ModuleDoc, block: Uuid, markdown: String) -> AppResult
     }
 }
 
+/// Changes a block in place from the editor's form for its kind: the text; a link's address and
+/// label; a picture's description (and file); a video's title, file and captions; a document's
+/// title and file; a quiz's question, answers and pass mark. The block keeps its id, so
+/// progress and accents that refer to it stay valid. Fields left empty keep files as they are.
+pub fn edit_block(doc: &mut ModuleDoc, block: Uuid, f: &Fields) -> AppResult<()> {
+    let i = position(doc, block)?;
+    let keep = |current: &mut String, new: String| {
+        if !new.is_empty() {
+            *current = new;
+        }
+    };
+    match &mut doc.blocks[i].body {
+        BlockBody::Text { markdown } => *markdown = f.get("markdown"),
+        BlockBody::Link { url, label } => {
+            *url = f.get("url");
+            *label = f.get("label");
+        }
+        BlockBody::Image { media, alt } => {
+            keep(media, f.get("media"));
+            *alt = f.get("alt");
+        }
+        BlockBody::Video {
+            media,
+            captions,
+            title,
+            ..
+        } => {
+            keep(media, f.get("media"));
+            if let Some(c) = f.opt("captions") {
+                *captions = Some(c);
+            }
+            *title = f.get("title");
+        }
+        BlockBody::Document { media, title } => {
+            keep(media, f.get("media"));
+            *title = f.get("title");
+        }
+        BlockBody::Quiz { .. } => {
+            let mut fresh = block_from(&Fields(
+                &[vec![("type".to_owned(), "quiz".to_owned())], f.0.to_vec()].concat(),
+            ))?;
+            fresh.id = Some(block);
+            fresh.optional = doc.blocks[i].optional;
+            doc.blocks[i] = fresh;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +299,32 @@ mod tests {
         assert_eq!(
             reorder(&mut doc, &[a, Uuid::new_v4()]).unwrap_err().code,
             "invalid_order"
+        );
+        let f = fields(&[("markdown", "Nieuw")]);
+        edit_block(&mut doc, a, &Fields(&f)).unwrap();
+        assert!(matches!(&doc.blocks[0].body, BlockBody::Text { markdown } if markdown == "Nieuw"));
+        // A quiz replaced in place keeps its id and optional flag.
+        doc.blocks[1] = block_from(&Fields(&fields(&[
+            ("type", "quiz"),
+            ("prompt", "?"),
+            ("option1", "a"),
+            ("option2", "b"),
+            ("correct", "1"),
+            ("pass_mark", "50"),
+        ])))
+        .unwrap();
+        doc.blocks[1].id = Some(b);
+        let f = fields(&[
+            ("prompt", "Wat?"),
+            ("option1", "Ja"),
+            ("option2", "Nee"),
+            ("correct", "2"),
+            ("pass_mark", "60"),
+        ]);
+        edit_block(&mut doc, b, &Fields(&f)).unwrap();
+        assert_eq!(doc.blocks[1].id, Some(b), "the quiz keeps its id");
+        assert!(
+            matches!(&doc.blocks[1].body, BlockBody::Quiz { pass_mark: 60, questions } if questions[0].options[1].correct)
         );
         remove_block(&mut doc, b).unwrap();
         assert_eq!(doc.blocks.len(), 1);

@@ -140,6 +140,15 @@ async fn editor_page(
                         "prompt": q.prompt,
                         "options": q.options.iter().map(|o| json!({"text": o.text, "correct": o.correct})).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
+                    // The edit form: the first question with four answer slots (or more).
+                    "edit": questions.first().map(|q| json!({
+                        "prompt": q.prompt,
+                        "multiple": q.multiple,
+                        "slots": (0..q.options.len().max(4)).map(|j| {
+                            let o = q.options.get(j);
+                            json!({"n": j + 1, "text": o.map(|o| o.text.clone()), "correct": o.is_some_and(|o| o.correct), "feedback": o.map(|o| o.feedback.clone())})
+                        }).collect::<Vec<_>>(),
+                    })),
                 }),
             };
             v["id"] = json!(b.id);
@@ -229,8 +238,8 @@ pub async fn add_block(
     .await
 }
 
-/// `POST /leren/auteur/{id}/blokken/{block}/{action}`: `omhoog`, `omlaag`, `verwijderen` or
-/// `tekst` (new Markdown of a text block).
+/// `POST /leren/auteur/{id}/blokken/{block}/{action}`: `omhoog`, `omlaag`, `verwijderen`,
+/// `tekst` (new Markdown of a text block) or `bewerken` (the block's own form).
 pub async fn block_action(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -244,6 +253,7 @@ pub async fn block_action(
         "omlaag" => editor::move_block(doc, block, false),
         "verwijderen" => editor::remove_block(doc, block),
         "tekst" => editor::set_text(doc, block, Fields(&pairs).get("markdown")),
+        "bewerken" => editor::edit_block(doc, block, &Fields(&pairs)),
         _ => Err(AppError::not_found()),
     })
     .await
