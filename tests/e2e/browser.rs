@@ -152,6 +152,22 @@ async fn learners_of_two_members_see_their_own_portal_on_a_phone() {
     browser.quit().await.unwrap();
 }
 
+/// axe-core's source when Chromium and axe-core are installed; `None` (the test is skipped)
+/// outside CI without them. In CI both must be there.
+fn browser_and_axe() -> Option<String> {
+    if browser_available() {
+        if let Some(axe) = axe_source() {
+            return Some(axe);
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install chromium, chromium-driver and axe-core"
+    );
+    eprintln!("skipped: chromium or axe-core not installed");
+    None
+}
+
 /// axe-core (npm), installed by `scripts/test.sh` under `.test-peers/`.
 fn axe_source() -> Option<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -180,15 +196,9 @@ async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn pages_meet_wcag_aa_according_to_axe() {
-    if !browser_available() || axe_source().is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium, chromium-driver and axe-core"
-        );
-        eprintln!("skipped: chromium or axe-core not installed");
+    let Some(axe) = browser_and_axe() else {
         return;
-    }
-    let axe = axe_source().unwrap();
+    };
     let app = App::new().await;
     let m = app.member("toegankelijk").await;
     app.user(&m, "admin@toegankelijk.test", Role::Admin).await;
@@ -320,15 +330,9 @@ async fn api(
 async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
     use http::{Method, StatusCode};
     use serde_json::json;
-    if !browser_available() || axe_source().is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium, chromium-driver and axe-core"
-        );
-        eprintln!("skipped: chromium or axe-core not installed");
+    let Some(axe) = browser_and_axe() else {
         return;
-    }
-    let axe = axe_source().unwrap();
+    };
     let app = App::new().await;
     let m = app.member("leeraanbod").await;
     app.user(&m, "admin@leeraanbod.test", Role::Admin).await;
@@ -504,15 +508,9 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
 
 #[tokio::test]
 async fn an_author_builds_a_module_with_an_uploaded_image_on_a_phone() {
-    if !browser_available() || axe_source().is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium, chromium-driver and axe-core"
-        );
-        eprintln!("skipped: chromium or axe-core not installed");
+    let Some(axe) = browser_and_axe() else {
         return;
-    }
-    let axe = axe_source().unwrap();
+    };
     // Small multipart threshold, so the 12 MB picture goes up in three parts and the bar moves.
     let app = App::with_config(|c| {
         c.media_multipart_threshold = 1 << 20;
