@@ -202,9 +202,7 @@ async fn change(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/leren/auteur/{id}?opgeslagen=1"))),
-        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND => {
-            editor_page(p, ctx, auth, id, json!({}), Some(&e)).await
-        }
+        Err(e) if super::refused(&e) => editor_page(p, ctx, auth, id, json!({}), Some(&e)).await,
         Err(e) => Err(e),
     }
 }
@@ -284,7 +282,7 @@ pub async fn publish(
         Ok(v) => Ok(see_other(&format!(
             "/leren/auteur/{module}?gepubliceerd={v}"
         ))),
-        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND => {
+        Err(e) if super::refused(&e) => {
             editor_page(&p, &ctx, &auth, module, json!({}), Some(&e)).await
         }
         Err(e) => Err(e),

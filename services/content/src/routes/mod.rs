@@ -201,6 +201,12 @@ fn member_site(ctx: &RequestContext) -> AppResult<()> {
     }
 }
 
+/// A refusal a form page shows again with its message (bad input, conflicts), as opposed to a
+/// missing thing (404) or a failure, which get the error page.
+fn refused(e: &AppError) -> bool {
+    e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND
+}
+
 /// A path id that is not a UUID is a module nobody has: 404, like an unknown one.
 fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {
     raw.parse().map_err(|_| AppError::not_found())

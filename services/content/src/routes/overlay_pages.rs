@@ -14,7 +14,6 @@ use crate::{
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Value};
@@ -246,9 +245,7 @@ pub async fn save(
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/leren/modules/{module}"))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            page(&p, &ctx, &auth, module, Some(&e)).await
-        }
+        Err(e) if super::refused(&e) => page(&p, &ctx, &auth, module, Some(&e)).await,
         Err(e) => Err(e),
     }
 }

@@ -400,9 +400,7 @@ pub async fn author_save(
     };
     match result {
         Ok(row) => Ok(see_other(&format!("/leren/auteur/trajecten/{}", row.id))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            editor_page(&p, &ctx, &auth, id, Some(&e)).await
-        }
+        Err(e) if super::refused(&e) => editor_page(&p, &ctx, &auth, id, Some(&e)).await,
         Err(e) => Err(e),
     }
 }
@@ -422,9 +420,7 @@ pub async fn author_publish(
     };
     match path::publish(&p, ctx.tenant.id, owner, id, auth.principal.user_id, &input).await {
         Ok(_) => Ok(see_other(&format!("/leren/auteur/trajecten/{id}"))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            editor_page(&p, &ctx, &auth, Some(id), Some(&e)).await
-        }
+        Err(e) if super::refused(&e) => editor_page(&p, &ctx, &auth, Some(id), Some(&e)).await,
         Err(e) => Err(e),
     }
 }

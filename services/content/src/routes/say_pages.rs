@@ -2,7 +2,7 @@
 //! operators' editorial page (reports to resolve, proposal decisions, contributions to publish).
 //! Each form posts to a handler that calls the same domain function as the JSON API.
 
-use super::{api::query_error, parse_id};
+use super::{api::query_error, parse_id, refused};
 use crate::{
     domain::{
         contribution::{self, CommentInput, ReviewInput, SubmitInput},
@@ -14,7 +14,6 @@ use crate::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Value};
@@ -71,10 +70,6 @@ fn render(
         *res.status_mut() = e.status;
     }
     Ok(res)
-}
-
-fn refused(e: &AppError) -> bool {
-    e.status.is_client_error() && e.status != StatusCode::NOT_FOUND
 }
 
 /// `GET /leren/voorstellen`: every proposal with its votes and who cast them.
