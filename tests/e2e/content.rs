@@ -1914,7 +1914,7 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         .await
         .assert_status(StatusCode::SEE_OTHER);
     form(
-        &format!("{editor}/blokken/{text}/tekst"),
+        &format!("{editor}/blokken/{text}/bewerken"),
         &[("markdown", "Ruim losse kleden en snoeren op.")],
     )
     .send()

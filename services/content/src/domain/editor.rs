@@ -174,22 +174,6 @@ pub fn remove_block(doc: &mut ModuleDoc, block: Uuid) -> AppResult<()> {
     Ok(())
 }
 
-/// Replaces the text of a text block.
-pub fn set_text(doc: &mut ModuleDoc, block: Uuid, markdown: String) -> AppResult<()> {
-    let i = position(doc, block)?;
-    match &mut doc.blocks[i].body {
-        BlockBody::Text { markdown: m } => {
-            *m = markdown;
-            Ok(())
-        }
-        _ => Err(AppError::validation(
-            "markdown",
-            "not_a_text_block",
-            "Alleen de tekst van een tekstblok kan hier worden aangepast.",
-        )),
-    }
-}
-
 /// Changes a block in place from the editor's form for its kind: the text; a link's address and
 /// label; a picture's description (and file); a video's title, file and captions; a document's
 /// title and file; a quiz's question, answers and pass mark. The block keeps its id, so

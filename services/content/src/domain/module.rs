@@ -565,14 +565,17 @@ pub fn check_block_publishable(prefix: &str, body: &BlockBody) -> AppResult<()> 
 
 /// Gives every new block, question and option an id, so ids stay stable from the first save on.
 pub fn assign_ids(doc: &mut ModuleDoc) {
-    for block in &mut doc.blocks {
-        block.id.get_or_insert_with(Uuid::new_v4);
-        if let BlockBody::Quiz { questions, .. } = &mut block.body {
-            for q in questions {
-                q.id.get_or_insert_with(Uuid::new_v4);
-                for o in &mut q.options {
-                    o.id.get_or_insert_with(Uuid::new_v4);
-                }
+    doc.blocks.iter_mut().for_each(assign_block_ids);
+}
+
+/// Gives a block, and a quiz's questions and options, an id where they have none.
+pub fn assign_block_ids(block: &mut Block) {
+    block.id.get_or_insert_with(Uuid::new_v4);
+    if let BlockBody::Quiz { questions, .. } = &mut block.body {
+        for q in questions {
+            q.id.get_or_insert_with(Uuid::new_v4);
+            for o in &mut q.options {
+                o.id.get_or_insert_with(Uuid::new_v4);
             }
         }
     }

@@ -165,12 +165,7 @@ pub fn check(
     }
     for accent in &mut overlay.accents {
         accent.block.optional = false;
-        let mut doc = ModuleDoc {
-            blocks: vec![accent.block.clone()],
-            ..ModuleDoc::empty()
-        };
-        module::assign_ids(&mut doc);
-        accent.block = doc.blocks.remove(0);
+        module::assign_block_ids(&mut accent.block);
     }
     Ok(())
 }

@@ -236,8 +236,8 @@ pub async fn add_block(
     .await
 }
 
-/// `POST /leren/auteur/{id}/blokken/{block}/{action}`: `omhoog`, `omlaag`, `verwijderen`,
-/// `tekst` (new Markdown of a text block) or `bewerken` (the block's own form).
+/// `POST /leren/auteur/{id}/blokken/{block}/{action}`: `omhoog`, `omlaag`, `verwijderen` or
+/// `bewerken` (the block's own form: a text block's Markdown, a link's address, …).
 pub async fn block_action(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -250,7 +250,6 @@ pub async fn block_action(
         "omhoog" => editor::move_block(doc, block, true),
         "omlaag" => editor::move_block(doc, block, false),
         "verwijderen" => editor::remove_block(doc, block),
-        "tekst" => editor::set_text(doc, block, Fields(&pairs).get("markdown")),
         "bewerken" => editor::edit_block(doc, block, &Fields(&pairs)),
         _ => Err(AppError::not_found()),
     })

@@ -43,6 +43,7 @@ pub async fn show_catalog(
         return Ok(page);
     }
     let page = catalog::search(&p, ctx.tenant.id, &query).await?;
+    let roles = p.authz.roles(ctx.tenant.id, auth.principal.user_id).await;
     // Paths on the catalogue's first page when nothing is searched or filtered.
     let unfiltered = query.cache_key() == CatalogQuery::default().cache_key();
     let paths: Vec<Value> = if unfiltered {
@@ -94,8 +95,8 @@ pub async fn show_catalog(
         "prev": (page.page > 1).then(|| link(page.page - 1)),
         "next": (page.page < pages).then(|| link(page.page + 1)),
         "page": page.page, "pages": pages.max(1),
-        "is_admin": is_admin(&p, &ctx, &auth).await,
-        "can_author": can_author(&p, &ctx, &auth).await,
+        "is_admin": roles.contains(&Role::Admin),
+        "can_author": roles.iter().any(|r| matches!(r, Role::Author | Role::Admin)),
     });
     p.theme.render_cached("catalog", &ctx, &key, || data)
 }
@@ -247,21 +248,6 @@ pub(super) async fn is_admin<P: zk_kernel::authz::Permission>(
         .roles(ctx.tenant.id, auth.principal.user_id)
         .await
         .contains(&zk_kernel::authz::Role::Admin)
-}
-
-/// Whether the caller writes the member's modules (authors and admins): the catalogue then links
-/// to the authoring pages.
-async fn can_author<P: zk_kernel::authz::Permission>(
-    p: &Platform,
-    ctx: &RequestContext,
-    auth: &Require<P>,
-) -> bool {
-    use zk_kernel::authz::Role;
-    p.authz
-        .roles(ctx.tenant.id, auth.principal.user_id)
-        .await
-        .iter()
-        .any(|r| matches!(r, Role::Author | Role::Admin))
 }
 
 /// The blocks of a module page as the template shows them (media through `/leren/media/{id}`,
