@@ -37,6 +37,7 @@ struct DemoModules {
     paths: Vec<DemoPath>,
     own: std::collections::HashMap<String, Vec<ModuleDoc>>,
     adopt: std::collections::HashMap<String, Vec<DemoAdoption>>,
+    adopt_paths: std::collections::HashMap<String, Vec<DemoPathAdoption>>,
     updates: Vec<DemoUpdate>,
 }
 
@@ -46,6 +47,27 @@ struct DemoPath {
     summary: String,
     /// Module titles, in order.
     modules: Vec<String>,
+    /// Titles of the modules a member may leave out.
+    #[serde(default)]
+    optional: Vec<String>,
+}
+
+/// A member's adoption of a shared path (by title), with modules added by title next to
+/// modules of the path by position.
+#[derive(Deserialize)]
+struct DemoPathAdoption {
+    title: String,
+    follow: adoption::Follow,
+    intro_markdown: String,
+    hide_optional: bool,
+    accents: Vec<DemoPathAccent>,
+}
+
+#[derive(Deserialize)]
+struct DemoPathAccent {
+    anchor: usize,
+    position: overlay::Position,
+    module: String,
 }
 
 #[derive(Deserialize)]
@@ -183,14 +205,17 @@ async fn seed_paths(
     }
     let modules = authoring::list(p, TenantId::PLATFORM, Owner::Shared).await?;
     for demo in paths {
+        let ids = |titles: &[String]| {
+            titles
+                .iter()
+                .filter_map(|t| modules.iter().find(|m| &m.draft.0.title == t).map(|m| m.id))
+                .collect()
+        };
         let doc = path::PathDoc {
             title: demo.title.clone(),
             summary: demo.summary.clone(),
-            modules: demo
-                .modules
-                .iter()
-                .filter_map(|t| modules.iter().find(|m| &m.draft.0.title == t).map(|m| m.id))
-                .collect(),
+            modules: ids(&demo.modules),
+            optional: ids(&demo.optional),
         };
         let row = path::create(p, TenantId::PLATFORM, Owner::Shared, operator, doc).await?;
         let note = authoring::PublishInput {
@@ -397,6 +422,68 @@ async fn seed_adoptions(
     Ok(())
 }
 
+/// Adopts the shared paths a demo member adopts (once: adopted paths are skipped).
+async fn seed_path_adoptions(
+    p: &Platform,
+    tenant: &zk_kernel::Tenant,
+    by: uuid::Uuid,
+    adoptions: &[DemoPathAdoption],
+) -> Result<(), zk_kernel::AppError> {
+    use zk_content::{
+        domain::{path, path_adoption},
+        repo::paths,
+    };
+    let listed = path::catalogue(p, tenant.id).await?;
+    let query = catalog::CatalogQuery {
+        per_page: Some("100".into()),
+        ..Default::default()
+    };
+    let modules = catalog::search(p, tenant.id, &query).await?.items;
+    let module = |title: &str| {
+        modules
+            .iter()
+            .find(|m| m.title == title)
+            .map(|m| m.module_id)
+    };
+    for a in adoptions {
+        let Some(shared) = listed
+            .iter()
+            .find(|l| l.title == a.title && l.source == "nzk")
+        else {
+            continue;
+        };
+        let mut tx = p.db.begin_tenant(tenant.id).await?;
+        let doc = paths::latest_shared(&mut tx, shared.id).await?;
+        tx.commit().await?;
+        let Some((_, doc)) = doc else { continue };
+        let overlay = path_adoption::PathOverlay {
+            intro_markdown: a.intro_markdown.clone(),
+            hidden: if a.hide_optional {
+                doc.0.optional.clone()
+            } else {
+                vec![]
+            },
+            accents: a
+                .accents
+                .iter()
+                .filter_map(|acc| {
+                    Some(path_adoption::PathAccent {
+                        anchor: *doc.0.modules.get(acc.anchor)?,
+                        position: acc.position,
+                        module: module(&acc.module)?,
+                    })
+                })
+                .collect(),
+        };
+        let input = path_adoption::PathAdoptionInput {
+            follow: a.follow,
+            overlay,
+        };
+        path_adoption::save(p, tenant.id, by, shared.id, input).await?;
+    }
+    Ok(())
+}
+
 const MODULES: &str = include_str!("../tenants/demo/modules.json");
 
 /// Creates and publishes `docs` for `tenant` (the portfolio when it is the platform), skipping
@@ -523,6 +610,13 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
                 seed_adoptions(&p, &tenant, user.id, adopt)
                     .await
                     .map_err(err)?;
+                let adopt = content
+                    .adopt_paths
+                    .get(&m.slug)
+                    .map_or(&[][..], Vec::as_slice);
+                seed_path_adoptions(&p, &tenant, user.id, adopt)
+                    .await
+                    .map_err(err)?;
             }
         }
     }
@@ -569,6 +663,24 @@ mod tests {
                     content.shared.iter().any(|m| &m.title == t),
                     "{t} is a shared module"
                 );
+            }
+            for t in &p.optional {
+                assert!(p.modules.contains(t), "{t} is in the path {}", p.title);
+            }
+        }
+        for (slug, adoptions) in &content.adopt_paths {
+            for a in adoptions {
+                let path = content.paths.iter().find(|p| p.title == a.title);
+                let path = path.unwrap_or_else(|| panic!("{} is a shared path", a.title));
+                for acc in &a.accents {
+                    assert!(acc.anchor < path.modules.len(), "anchor in {}", a.title);
+                    let own = content.own.get(slug).into_iter().flatten();
+                    assert!(
+                        own.chain(&content.shared).any(|m| m.title == acc.module),
+                        "{} is a module {slug} may add",
+                        acc.module
+                    );
+                }
             }
         }
         for (file, bytes) in MEDIA {

@@ -403,6 +403,39 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
     )
     .await;
 
+    // Two shared paths: one adopted with the own module added after the shared one, one not.
+    let mut paths = Vec::new();
+    for title in ["Veilig werken", "Dementiezorg"] {
+        let path = api(&app, Method::POST, "", "/api/v1/content/paths", &operator,
+            json!({"title": title, "summary": "De basis.", "modules": [shared], "optional": [shared]}), created).await;
+        let path = path["id"].as_str().unwrap().to_owned();
+        let publish = format!("/api/v1/content/paths/{path}/publish");
+        api(
+            &app,
+            Method::POST,
+            "",
+            &publish,
+            &operator,
+            json!({"change_note": "Eerste versie"}),
+            created,
+        )
+        .await;
+        paths.push(path);
+    }
+    let (adopted_path, other_path) = (paths[0].clone(), paths[1].clone());
+    api(
+        &app,
+        Method::PUT,
+        "leeraanbod",
+        &format!("/api/v1/content/path-adoptions/{adopted_path}"),
+        &admin,
+        json!({
+        "intro_markdown": "Begin met **onze** welkomstmodule.",
+        "accents": [{"anchor": shared, "position": "before", "module": own}]}),
+        StatusCode::OK,
+    )
+    .await;
+
     let port = serve(&app).await;
     let browser = Browser::start_with_size(360, 740).await.unwrap();
     let base = format!("http://leeraanbod.localhost:{port}");
@@ -426,6 +459,12 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
         ("author-list", "/leren/auteur".to_owned()),
         ("author-editor", format!("/leren/auteur/{own}")),
         ("author-paths", "/leren/auteur/trajecten".to_owned()),
+        ("path-adopted", format!("/leren/trajecten/{adopted_path}")),
+        ("path-to-adopt", format!("/leren/trajecten/{other_path}")),
+        (
+            "path-overlay-editor",
+            format!("/leren/beheer/trajecten/{adopted_path}"),
+        ),
     ] {
         browser.goto(&format!("{base}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();

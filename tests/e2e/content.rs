@@ -8,7 +8,7 @@ use sqlx::{Connection, Row};
 use zk_kernel::authz::Role;
 
 /// A module document with a text block, a quiz and a link.
-fn module(title: &str, text: &str) -> Value {
+pub(crate) fn module(title: &str, text: &str) -> Value {
     json!({
         "title": title,
         "summary": "Korte module voor de praktijk.",
@@ -26,17 +26,17 @@ fn module(title: &str, text: &str) -> Value {
     })
 }
 
-struct Setup {
-    app: App,
-    a: crate::support::Member,
-    b: crate::support::Member,
-    a_author: String,
-    a_learner: String,
-    b_author: String,
-    operator: String,
+pub(crate) struct Setup {
+    pub app: App,
+    pub a: crate::support::Member,
+    pub b: crate::support::Member,
+    pub a_author: String,
+    pub a_learner: String,
+    pub b_author: String,
+    pub operator: String,
 }
 
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let app = App::new().await;
     let a = app.member("zorg-a").await;
     let b = app.member("zorg-b").await;
@@ -59,7 +59,7 @@ async fn setup() -> Setup {
 }
 
 /// Creates and publishes a module; returns its id and the created draft.
-async fn publish(app: &App, host: &str, token: &str, doc: &Value) -> (String, Value) {
+pub(crate) async fn publish(app: &App, host: &str, token: &str, doc: &Value) -> (String, Value) {
     let res = app
         .client
         .post(host, "/api/v1/content/modules")

@@ -17,6 +17,7 @@ mod mail;
 mod media;
 mod migrations;
 mod objects;
+mod path_adoption;
 mod rls;
 mod roles;
 mod split;

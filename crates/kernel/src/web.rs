@@ -70,6 +70,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "candidate",
     "editorial",
     "overlay_edit",
+    "path_overlay_edit",
     "path",
     "author_paths",
 );

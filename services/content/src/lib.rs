@@ -30,6 +30,10 @@ pub use routes::router;
     routes::paths::publish,
     routes::paths::catalogue,
     routes::paths::catalogue_item,
+    routes::path_adoptions::list,
+    routes::path_adoptions::save,
+    routes::path_adoptions::accept,
+    routes::path_adoptions::remove,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -89,7 +93,9 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 37);
+        assert_eq!(ops, 41);
+        let path = &doc["components"]["schemas"]["PathAdoptionInput"];
+        assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];
         assert_eq!(put["operationId"], "rate_module");
         assert_eq!(

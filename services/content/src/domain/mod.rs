@@ -10,6 +10,7 @@ pub mod media;
 pub mod module;
 pub mod overlay;
 pub mod path;
+pub mod path_adoption;
 pub mod quality;
 
 use crate::repo::modules::Owner;

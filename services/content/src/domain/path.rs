@@ -18,6 +18,9 @@ pub struct PathDoc {
     pub summary: String,
     /// Module ids, in the order a learner takes them.
     pub modules: Vec<Uuid>,
+    /// Modules of the path a member who adopts it may leave out (NZK's marking).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional: Vec<Uuid>,
 }
 
 /// A module as a path shows it.
@@ -26,7 +29,14 @@ pub struct PathModule {
     pub id: Uuid,
     pub title: String,
     pub minutes: i32,
+    /// Where the module comes from: `nzk` or `own`.
     pub source: String,
+    /// Added by the member to a path it adopted (an accent), not part of NZK's path.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub accent: bool,
+    /// An accent whose anchor module is gone from the version shown (moved to the end).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub orphaned: bool,
 }
 
 /// Checks a draft: title, 1–50 modules, no module twice.
@@ -63,6 +73,15 @@ pub fn check(doc: &PathDoc) -> AppResult<()> {
             ));
         }
     }
+    for (i, m) in doc.optional.iter().enumerate() {
+        if !seen.contains(m) {
+            return Err(AppError::validation(
+                format!("optional[{i}]"),
+                "unknown_module",
+                "Alleen een module van dit leertraject kan optioneel zijn.",
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -80,7 +99,7 @@ async fn resolve(
             found
                 .iter()
                 .find(|f| f.0 == *id)
-                .map(|f| PathModule { id: f.0, title: f.1.clone(), minutes: f.2, source: f.3.clone() })
+                .map(|f| PathModule { id: f.0, title: f.1.clone(), minutes: f.2, source: f.3.clone(), accent: false, orphaned: false })
                 .ok_or_else(|| {
                     AppError::validation(
                         format!("modules[{i}]"),
@@ -95,6 +114,8 @@ async fn resolve(
 fn normalise(doc: &mut PathDoc) {
     doc.title = doc.title.trim().to_owned();
     doc.summary = doc.summary.trim().to_owned();
+    let mut seen = HashSet::new();
+    doc.optional.retain(|m| seen.insert(*m));
 }
 
 /// Creates a path.
@@ -196,14 +217,17 @@ pub async fn publish(
 /// A published path with its modules, as the member sees them.
 pub struct ShownPath {
     pub id: Uuid,
+    /// `nzk`, `adopted` or `own`.
     pub source: String,
     pub version: i32,
     pub title: String,
     pub summary: String,
+    /// The member's own introduction of an adopted path (Markdown, checked when saved).
+    pub intro_markdown: String,
     pub modules: Vec<PathModule>,
 }
 
-/// The published paths of the tenant's catalogue (shared and own).
+/// The published paths of the tenant's catalogue (shared, adopted and own).
 pub async fn catalogue(p: &Platform, tenant: TenantId) -> AppResult<Vec<ShownPath>> {
     let mut tx = p.db.begin_tenant(tenant).await?;
     let rows = repo::published_list(&mut tx, tenant).await?;
@@ -216,6 +240,7 @@ pub async fn catalogue(p: &Platform, tenant: TenantId) -> AppResult<Vec<ShownPat
             version: r.version,
             title: r.doc.0.title.clone(),
             summary: r.doc.0.summary.clone(),
+            intro_markdown: String::new(),
             modules: vec![],
         })
         .collect();
@@ -223,33 +248,56 @@ pub async fn catalogue(p: &Platform, tenant: TenantId) -> AppResult<Vec<ShownPat
     Ok(out)
 }
 
-/// One published path with its modules (modules no longer published are left out).
+/// One published path with its modules in the order a learner takes them: an adopted path with
+/// the member's accents laid over the version it shows. Modules no longer published are left
+/// out.
 pub async fn shown(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<ShownPath> {
+    use super::path_adoption::{apply, Step};
     let mut tx = p.db.begin_tenant(tenant).await?;
     let row = repo::published(&mut tx, tenant, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let found = repo::modules(&mut tx, Owner::Member(tenant), &row.doc.0.modules).await?;
+    let doc = &row.doc.0;
+    let steps: Vec<Step> = match &row.overlay {
+        Some(o) => apply(doc, &o.0),
+        None => doc
+            .modules
+            .iter()
+            .map(|m| Step {
+                module: *m,
+                accent: false,
+                orphaned: false,
+            })
+            .collect(),
+    };
+    let ids: Vec<Uuid> = steps.iter().map(|s| s.module).collect();
+    let found = repo::modules(&mut tx, Owner::Member(tenant), &ids).await?;
     tx.commit().await?;
-    let modules = row
-        .doc
-        .0
-        .modules
+    let modules = steps
         .iter()
-        .filter_map(|m| found.iter().find(|f| f.0 == *m))
-        .map(|f| PathModule {
-            id: f.0,
-            title: f.1.clone(),
-            minutes: f.2,
-            source: f.3.clone(),
+        .filter_map(|s| {
+            let f = found.iter().find(|f| f.0 == s.module)?;
+            Some(PathModule {
+                id: f.0,
+                title: f.1.clone(),
+                minutes: f.2,
+                source: f.3.clone(),
+                accent: s.accent,
+                orphaned: s.orphaned,
+            })
         })
         .collect();
     Ok(ShownPath {
         id: row.path_id,
         source: row.source,
         version: row.version,
-        title: row.doc.0.title.clone(),
-        summary: row.doc.0.summary.clone(),
+        title: doc.title.clone(),
+        summary: doc.summary.clone(),
+        intro_markdown: row
+            .overlay
+            .as_ref()
+            .map(|o| o.0.intro_markdown.clone())
+            .unwrap_or_default(),
         modules,
     })
 }

@@ -4,5 +4,6 @@ pub mod adoptions;
 pub mod candidates;
 pub mod media;
 pub mod modules;
+pub mod path_adoptions;
 pub mod paths;
 pub mod quality;

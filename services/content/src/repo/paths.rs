@@ -1,7 +1,7 @@
 //! Learning paths and their versions, on both sides (`content.shared_paths*`, `content.paths*`).
 
 use super::modules::Owner;
-use crate::domain::path::PathDoc;
+use crate::domain::{path::PathDoc, path_adoption::PathOverlay};
 use sqlx::{types::Json, FromRow, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -142,25 +142,31 @@ pub async fn insert_version(
     Ok(())
 }
 
-/// A published path as the catalogue lists it.
+/// A published path as the catalogue lists it: `nzk`, `adopted` (with the member's accents and,
+/// in review mode, the version its admin accepted) or `own`.
 #[derive(Debug, FromRow)]
 pub struct PublishedPath {
     pub source: String,
     pub path_id: Uuid,
     pub version: i32,
     pub doc: Json<PathDoc>,
+    pub overlay: Option<Json<PathOverlay>>,
 }
 
-/// The latest version of every shared path and of the tenant's own paths.
+/// The version of every shared path the member shows and the latest of its own paths.
 pub async fn published_list(
     conn: &mut PgConnection,
     tenant: TenantId,
 ) -> AppResult<Vec<PublishedPath>> {
     Ok(sqlx::query_as(
-        "(SELECT DISTINCT ON (path_id) 'nzk'::text AS source, path_id, version, doc
-          FROM content.shared_path_versions ORDER BY path_id, version DESC)
+        "(SELECT DISTINCT ON (v.path_id) CASE WHEN a.path_id IS NULL THEN 'nzk' ELSE 'adopted' END AS source,
+                 v.path_id, v.version, v.doc, a.overlay
+          FROM content.shared_path_versions v
+          LEFT JOIN content.path_adoptions a ON a.tenant_id = $1 AND a.path_id = v.path_id
+          WHERE a.path_id IS NULL OR a.follow = 'auto' OR v.version <= a.pinned_version
+          ORDER BY v.path_id, v.version DESC)
          UNION ALL
-         (SELECT DISTINCT ON (path_id) 'own'::text, path_id, version, doc
+         (SELECT DISTINCT ON (path_id) 'own'::text, path_id, version, doc, NULL::jsonb
           FROM content.path_versions WHERE tenant_id = $1 ORDER BY path_id, version DESC)",
     )
     .bind(tenant.0)
@@ -168,22 +174,54 @@ pub async fn published_list(
     .await?)
 }
 
-/// The latest version of one path the tenant may see.
+/// The version of one path the member shows, with its accents if adopted.
 pub async fn published(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: Uuid,
 ) -> AppResult<Option<PublishedPath>> {
     Ok(sqlx::query_as(
-        "(SELECT 'nzk'::text AS source, path_id, version, doc FROM content.shared_path_versions
-          WHERE path_id = $2 ORDER BY version DESC LIMIT 1)
+        "(SELECT CASE WHEN a.path_id IS NULL THEN 'nzk' ELSE 'adopted' END AS source,
+                 v.path_id, v.version, v.doc, a.overlay
+          FROM content.shared_path_versions v
+          LEFT JOIN content.path_adoptions a ON a.tenant_id = $1 AND a.path_id = v.path_id
+          WHERE v.path_id = $2 AND (a.path_id IS NULL OR a.follow = 'auto' OR v.version <= a.pinned_version)
+          ORDER BY v.version DESC LIMIT 1)
          UNION ALL
-         (SELECT 'own'::text, path_id, version, doc FROM content.path_versions
+         (SELECT 'own'::text, path_id, version, doc, NULL::jsonb FROM content.path_versions
           WHERE tenant_id = $1 AND path_id = $2 ORDER BY version DESC LIMIT 1)
          LIMIT 1",
     )
     .bind(tenant.0)
     .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The latest version of a shared path.
+pub async fn latest_shared(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> AppResult<Option<(i32, Json<PathDoc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT version, doc FROM content.shared_path_versions WHERE path_id = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// One published version of a shared path.
+pub async fn shared_version(
+    conn: &mut PgConnection,
+    id: Uuid,
+    version: i32,
+) -> AppResult<Option<Json<PathDoc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT doc FROM content.shared_path_versions WHERE path_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
     .fetch_optional(conn)
     .await?)
 }

@@ -7,6 +7,7 @@ pub(crate) mod api_quality;
 mod authoring_pages;
 mod overlay_pages;
 mod pages;
+pub(crate) mod path_adoptions;
 pub(crate) mod paths;
 mod say_pages;
 
@@ -170,6 +171,27 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/catalog/paths", get(paths::catalogue))
         .route("/api/v1/catalog/paths/{id}", get(paths::catalogue_item))
         .route("/leren/trajecten/{id}", get(paths::page))
+        .route(
+            "/leren/trajecten/{id}/overnemen",
+            post(path_adoptions::adopt),
+        )
+        .route(
+            "/leren/beheer/trajecten/{id}",
+            get(path_adoptions::edit).post(path_adoptions::save_form),
+        )
+        .route(
+            "/leren/beheer/trajecten/{id}/accepteren",
+            post(path_adoptions::accept_form),
+        )
+        .route("/api/v1/content/path-adoptions", get(path_adoptions::list))
+        .route(
+            "/api/v1/content/path-adoptions/{id}",
+            axum::routing::put(path_adoptions::save).delete(path_adoptions::remove),
+        )
+        .route(
+            "/api/v1/content/path-adoptions/{id}/accept",
+            post(path_adoptions::accept),
+        )
         .route(
             "/leren/auteur/trajecten",
             get(paths::author_list).post(paths::author_save),

@@ -50,7 +50,7 @@ pub async fn show_catalog(
         crate::domain::path::catalogue(&p, ctx.tenant.id)
             .await?
             .iter()
-            .map(|r| json!({"id": r.id, "title": r.title, "summary": r.summary, "is_nzk": r.source == "nzk"}))
+            .map(|r| json!({"id": r.id, "title": r.title, "summary": r.summary, "is_nzk": r.source != "own", "adopted": r.source == "adopted"}))
             .collect()
     } else {
         vec![]
@@ -198,8 +198,22 @@ pub async fn show_dashboard(
             })
         })
         .collect();
+    let paths = crate::domain::path_adoption::list(&p, ctx.tenant.id).await?;
+    let path_adoptions: Vec<Value> = paths
+        .iter()
+        .map(|(a, _)| {
+            json!({
+                "id": a.path_id, "title": a.title, "review": a.follow == adoption::Follow::Review,
+                "shown_version": a.shown_version, "latest_version": a.latest_version,
+                "waiting": a.update_waiting(), "orphaned": a.orphaned,
+                "accents": a.overlay.accents.len(),
+            })
+        })
+        .collect();
     let orphaned: usize = d.adoptions.iter().map(|a| a.orphaned).sum();
     let waiting = d.adoptions.iter().filter(|a| a.update_waiting()).count();
+    let path_orphaned: usize = paths.iter().map(|(a, _)| a.orphaned).sum();
+    let path_waiting = paths.iter().filter(|(a, _)| a.update_waiting()).count();
     let data = json!({
         "share": {
             "shared": d.share.shared, "adopted": d.share.adopted, "own": d.share.own,
@@ -211,6 +225,9 @@ pub async fn show_dashboard(
         "adoptions": adoptions,
         "orphaned": orphaned,
         "waiting": waiting,
+        "path_adoptions": path_adoptions,
+        "path_orphaned": path_orphaned,
+        "path_waiting": path_waiting,
         "accepted": flash.geaccepteerd,
         "is_admin": is_admin(&p, &ctx, &auth).await,
     });

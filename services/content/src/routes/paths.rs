@@ -29,9 +29,10 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use zk_kernel::{
-    authz::Require,
+    authz::{Require, Role},
     error::ErrorEnvelope,
     http::{see_other, ApiJson, CsrfForm, RequestContext},
+    web::markdown_to_safe_html,
     AppError, AppResult, Platform,
 };
 
@@ -212,12 +213,17 @@ pub async fn catalogue(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShownPathView {
     pub id: Uuid,
+    /// `nzk`, `adopted` (with the member's accents) or `own`.
     pub source: String,
     pub version: i32,
     pub title: String,
     pub summary: String,
+    /// The member's own introduction of an adopted path (Markdown).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub intro_markdown: String,
     /// Total study time of the modules.
     pub minutes: i32,
+    /// In the order a learner takes them, the member's added modules included.
     pub modules: Vec<path::PathModule>,
 }
 
@@ -229,6 +235,7 @@ fn shown_of(s: path::ShownPath) -> ShownPathView {
         version: s.version,
         title: s.title,
         summary: s.summary,
+        intro_markdown: s.intro_markdown,
         modules: s.modules,
     }
 }
@@ -270,9 +277,17 @@ pub async fn page(
         return Ok(page);
     }
     let shown = path::shown(&p, ctx.tenant.id, id).await?;
-    let is_nzk = shown.source == "nzk";
-    let mut data = json!({"path": shown_json(shown), "is_nzk": is_nzk});
-    data["is_admin"] = json!(is_admin(&p, &ctx, &auth).await);
+    let source = shown.source.clone();
+    let intro = markdown_to_safe_html(&shown.intro_markdown);
+    let orphaned = shown.modules.iter().filter(|m| m.orphaned).count();
+    let roles = p.authz.roles(ctx.tenant.id, auth.principal.user_id).await;
+    let may_adopt = roles.contains(&Role::Admin) || roles.contains(&Role::Author);
+    let mut data = json!({
+        "path": shown_json(shown), "intro_html": intro, "orphaned": orphaned,
+        "is_nzk": source != "own", "adopted": source == "adopted",
+        "can_adopt": may_adopt && source == "nzk", "can_edit_overlay": may_adopt && source == "adopted",
+    });
+    data["is_admin"] = json!(roles.contains(&Role::Admin));
     p.theme.render_cached("path", &ctx, &key, || data)
 }
 
@@ -326,13 +341,13 @@ async fn editor_page(
             .map(|m| (m.module_id, m.title.clone()))
             .collect()
     };
-    let places: Vec<uuid::Uuid> = current
+    let (places, optional) = current
         .as_ref()
-        .map(|c| c.draft.0.modules.clone())
+        .map(|c| (c.draft.0.modules.clone(), c.draft.0.optional.clone()))
         .unwrap_or_default();
     let modules: Vec<Value> = available
         .iter()
-        .map(|(mid, title)| json!({"id": mid, "title": title, "place": places.iter().position(|x| x == mid).map(|i| i + 1)}))
+        .map(|(mid, title)| json!({"id": mid, "title": title, "place": places.iter().position(|x| x == mid).map(|i| i + 1), "optional": optional.contains(mid)}))
         .collect();
     let data = json!({
         "paths": paths.iter().map(|d| json!({"id": d.id, "title": d.draft.0.title, "version": d.latest_version, "count": d.draft.0.modules.len()})).collect::<Vec<_>>(),
@@ -373,10 +388,17 @@ fn doc_from(f: &Fields) -> PathDoc {
             })
             .collect();
     placed.sort();
+    let modules: Vec<uuid::Uuid> = placed.into_iter().map(|(_, id)| id).collect();
+    let optional = modules
+        .iter()
+        .copied()
+        .filter(|id| !f.get(&format!("optional_{id}")).is_empty())
+        .collect();
     PathDoc {
         title: f.get("title"),
         summary: f.get("summary"),
-        modules: placed.into_iter().map(|(_, id)| id).collect(),
+        modules,
+        optional,
     }
 }
 
