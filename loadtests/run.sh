@@ -3,9 +3,9 @@
 #
 # Builds zorgklas and zk-load (release), creates a fresh `zk_bench` database on the local
 # PostgreSQL, migrates it, provisions 1,000 members (`bench` plus m0001..m0999) and a learner,
-# provisions 500 shared modules, 50 own modules per member and one adoption with accents for
+# provisions 500 shared modules, 50 own modules per member, one adoption with accents and one adopted learning path for
 # `bench`, starts `zorgklas serve` on 127.0.0.1:18080, runs `zk-load --alternate 3` (trivial handler,
-# learner home, catalogue page, module page with an overlay, catalogue search, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
+# learner home, catalogue page, module page with an overlay, adopted path page, catalogue search, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR   build directory (default: $HOME/.cache/zorgklas-target)
@@ -159,9 +159,26 @@ SELECT id, md5('s1')::uuid, 'auto', 1, jsonb_build_object(
         'block', jsonb_build_object('id', md5('accent-1')::uuid, 'type', 'text', 'markdown', 'Onze aanvulling')))),
     '00000000-0000-0000-0000-000000000000'
 FROM tenant.tenants WHERE slug = 'bench';
+-- One shared learning path of ten shared modules (the second optional), adopted by the bench
+-- member with its own first module in front and the optional one left out.
+INSERT INTO content.shared_paths (id, draft, latest_version, created_by)
+SELECT md5('p1')::uuid, jsonb_build_object('title', 'Gedeeld leertraject', 'summary', 'Tien modules.',
+    'modules', (SELECT jsonb_agg(md5('s' || i)::uuid ORDER BY i) FROM generate_series(1, 10) i),
+    'optional', jsonb_build_array(md5('s2')::uuid)), 1, '00000000-0000-0000-0000-000000000000';
+INSERT INTO content.shared_path_versions (path_id, version, title, doc, change_note, published_by)
+SELECT id, 1, draft->>'title', draft, 'Eerste versie', created_by FROM content.shared_paths;
+INSERT INTO content.path_adoptions (tenant_id, path_id, follow, pinned_version, overlay, created_by)
+SELECT id, md5('p1')::uuid, 'auto', 1, jsonb_build_object(
+    'intro_markdown', 'Begin met **onze** welkomstmodule.',
+    'hidden', jsonb_build_array(md5('s2')::uuid),
+    'accents', jsonb_build_array(jsonb_build_object('anchor', md5('s1')::uuid, 'position', 'before',
+        'module', md5(id::text || '-1')::uuid))),
+    '00000000-0000-0000-0000-000000000000'
+FROM tenant.tenants WHERE slug = 'bench';
 ANALYZE;
 SQL
 module_path="/leren/modules/$(psql "$DATABASE_URL" -Atqc "SELECT md5('s1')::uuid")"
+learning_path="/leren/trajecten/$(psql "$DATABASE_URL" -Atqc "SELECT md5('p1')::uuid")"
 shared_modules="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM content.shared_module_versions')"
 own_modules="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM content.module_versions')"
 echo "content: $shared_modules shared, $own_modules own modules in $(( SECONDS - content_start ))s" >&2
@@ -199,7 +216,7 @@ echo "server PID $server_pid ready; idle RSS ${rss_idle} MB" >&2
 log "Running zk-load --alternate $rounds"
 load_status=0
 "$load" --alternate "$rounds" --port "$port" --email "$learner_email" --password "$learner_password" \
-    --module-path "$module_path" \
+    --module-path "$module_path" --learning-path "$learning_path" \
     --server-pid "$server_pid" --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
     | tee "$work/zk-load.txt" || load_status=$?
 
@@ -231,6 +248,8 @@ home_ratio="$(table_cell home 7)"
 catalog_ratio="$(table_cell catalog 7)"
 catalog_p99="$(table_cell catalog 6)"
 module_ratio="$(table_cell module 7)"
+path_ratio="$(table_cell path 7)"
+path_p99="$(table_cell path 6)"
 search_p99="$(table_cell search 6)"
 home_p99="$(table_cell home 6)"
 # The first home run comes before any login, so its peak is the page-serving footprint alone.
@@ -248,6 +267,7 @@ v_ratio="$(verdict 'x >= 30' "$home_ratio")"
 v_catalog_ratio="$(verdict 'x >= 20' "$catalog_ratio")"
 v_catalog_p99="$(verdict 'x < 25' "$catalog_p99")"
 v_module_ratio="$(verdict 'x >= 25' "$module_ratio")"
+v_path_ratio="$(verdict 'x >= 25' "$path_ratio")"
 v_search_p99="$(verdict 'x < 50' "$search_p99")"
 v_p99="$(verdict 'x < 25' "$home_p99")"
 v_rss="$(verdict 'x < 150' "$rss_after")"
@@ -280,8 +300,9 @@ for what is measured.
   dedicated server; the ratio to the trivial handler is the figure to compare.
 - Data: $members members provisioned (\`bench\` plus m0001..m0999; $users users) via
   $provision_method, in ${provision_secs}s; content: $shared_modules shared module versions and
-  $own_modules own module versions, one adoption with an overlay (\`$module_path\`).
-- Load: $rounds alternating round(s) of trivial / home / catalog / module / search / login; each run is a ${warmup_s} s warm-up
+  $own_modules own module versions, one adoption with an overlay (\`$module_path\`), one
+  adopted learning path of ten modules with an own module added (\`$learning_path\`).
+- Load: $rounds alternating round(s) of trivial / home / catalog / module / path / search / login; each run is a ${warmup_s} s warm-up
   plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
   (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
   successful requests only.
@@ -315,6 +336,7 @@ once; the home runs show the footprint of serving pages.
 | Catalogue page ($shared_modules shared + 50 own modules) ≥ 20% of trivial | ${catalog_ratio:-?}% | $v_catalog_ratio |
 | Catalogue page p99 < 25 ms | ${catalog_p99:-?} ms | $v_catalog_p99 |
 | Module page with an overlay ≥ 25% of trivial | ${module_ratio:-?}% | $v_module_ratio |
+| Adopted learning path page ≥ 25% of trivial (our own bar, as for module pages; p99 ${path_p99:-?} ms) | ${path_ratio:-?}% | $v_path_ratio |
 | Catalogue search p99 < 50 ms | ${search_p99:-?} ms | $v_search_p99 |
 | Server RSS < 150 MB with 1,000 members: idle after start-up | $rss_idle MB | $v_rss_idle |
 | Server RSS < 150 MB with 1,000 members: peak serving home pages | ${home_rss_peak:-?} MB | $v_rss_home |

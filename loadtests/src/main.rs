@@ -154,6 +154,9 @@ struct BenchArgs {
     /// Path of a module page (the module scenario runs only when this is given).
     #[arg(long)]
     module_path: Option<String>,
+    /// Path of a learning path page (the path scenario runs only when this is given).
+    #[arg(long)]
+    learning_path: Option<String>,
     /// Path of a catalogue search.
     #[arg(long, default_value = "/api/v1/catalog?q=medicijnen")]
     search_path: String,
@@ -291,6 +294,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             if args.module_path.is_some() {
                 v.push(Scenario::Module);
             }
+            if args.learning_path.is_some() {
+                v.push(Scenario::Path);
+            }
             v.extend([Scenario::Search, Scenario::Login]);
             v
         } else {
@@ -320,6 +326,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     };
     if scenarios.contains(&Scenario::Module) && args.module_path.is_none() {
         bail!("the module scenario needs --module-path");
+    }
+    if scenarios.contains(&Scenario::Path) && args.learning_path.is_none() {
+        bail!("the path scenario needs --learning-path");
     }
     if scenarios.contains(&Scenario::Login)
         || (scenarios.iter().any(|s| s.needs_session()) && args.session.is_none())
@@ -364,7 +373,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     shape.concurrency,
                 )
             }
-            Scenario::Home | Scenario::Catalog | Scenario::Module | Scenario::Search => {
+            Scenario::Home
+            | Scenario::Catalog
+            | Scenario::Module
+            | Scenario::Path
+            | Scenario::Search => {
                 let (target, host) = server_target
                     .zip(host.as_deref())
                     .context("no server target")?;
@@ -383,6 +396,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 let path = match s {
                     Scenario::Catalog => args.catalog_path.clone(),
                     Scenario::Module => args.module_path.clone().unwrap_or_default(),
+                    Scenario::Path => args.learning_path.clone().unwrap_or_default(),
                     Scenario::Search => args.search_path.clone(),
                     _ => args.home_path.clone(),
                 };

@@ -6,6 +6,8 @@
 //! * `catalog` — `GET /leren` (the member's catalogue page: 500 shared and 50 own modules in the
 //!   benchmark data), logged in as the learner.
 //! * `module` — `GET /leren/modules/{id}` of a shared module the member adopted with accents.
+//! * `path` — `GET /leren/trajecten/{id}` of a shared learning path (10 modules) the member
+//!   adopted with an own module added.
 //! * `search` — `GET /api/v1/catalog?q=…` (Dutch full-text search), with the learner's session.
 //! * `login` — `POST /inloggen` with the CSRF cookie and token of one login page fetched up front
 //!   (the token is an HMAC of the cookie); only `303` with a `Set-Cookie: zk_session=…` counts.
@@ -38,6 +40,8 @@ pub enum Scenario {
     Catalog,
     /// Module page with the member's overlay.
     Module,
+    /// Learning path page with the member's accents.
+    Path,
     /// Catalogue search through the JSON API.
     Search,
     /// Login form POST (password hashing included).
@@ -52,6 +56,7 @@ impl Scenario {
             Scenario::Home => "home",
             Scenario::Catalog => "catalog",
             Scenario::Module => "module",
+            Scenario::Path => "path",
             Scenario::Search => "search",
             Scenario::Login => "login",
         }
@@ -66,7 +71,11 @@ impl Scenario {
     pub fn needs_session(self) -> bool {
         matches!(
             self,
-            Scenario::Home | Scenario::Catalog | Scenario::Module | Scenario::Search
+            Scenario::Home
+                | Scenario::Catalog
+                | Scenario::Module
+                | Scenario::Path
+                | Scenario::Search
         )
     }
 }

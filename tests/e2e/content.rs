@@ -1991,18 +1991,35 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         .await
         .json();
     assert_eq!(now["draft"]["blocks"][0]["id"].as_str(), Some(quiz));
-    // Blocks are edited in place and keep their id; a bad change is refused, nothing saved.
+    // Blocks are edited in place and keep their id (a quiz's questions and answers too; the
+    // empty question at the end adds one); a bad change is refused, nothing saved.
+    let question_id = now["draft"]["blocks"][0]["questions"][0]["id"].clone();
+    let html = c
+        .get("zorg-a", &editor)
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("name=\"q1_prompt\"") && html.contains("name=\"q2_prompt\""),
+        "every question and one new one in the form"
+    );
     let res = c
         .post("zorg-a", &format!("{editor}/blokken/{quiz}/bewerken"))
         .session(&session)
         .form(&[
-            ("prompt", "Wat helpt het meest?"),
-            ("option1", "Goed licht"),
-            ("option2", "Losse kleden"),
-            ("option3", "Een leuning"),
-            ("correct", "1"),
-            ("correct", "3"),
-            ("multiple", "1"),
+            ("q1_prompt", "Wat helpt het meest?"),
+            ("q1_option1", "Goed licht"),
+            ("q1_option2", "Losse kleden"),
+            ("q1_option3", "Een leuning"),
+            ("q1_correct", "1"),
+            ("q1_correct", "3"),
+            ("q1_multiple", "1"),
+            ("q1_feedback2", "Nee: daar struikelt u over."),
+            ("q2_prompt", "Wie controleert de leuning?"),
+            ("q2_option1", "De huismeester"),
+            ("q2_option2", "Niemand"),
+            ("q2_correct", "1"),
             ("pass_mark", "80"),
         ])
         .send()
@@ -2020,14 +2037,24 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         (Some(quiz), Some(80))
     );
     assert_eq!(q["questions"][0]["prompt"], "Wat helpt het meest?");
+    assert_eq!(q["questions"][0]["id"], question_id);
     assert_eq!(q["questions"][0]["options"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        q["questions"][0]["options"][1]["feedback"],
+        "Nee: daar struikelt u over."
+    );
+    assert_eq!(q["questions"][1]["prompt"], "Wie controleert de leuning?");
+    assert!(
+        q["questions"][1]["id"].is_string(),
+        "the new question got an id"
+    );
     let res = c
         .post("zorg-a", &format!("{editor}/blokken/{quiz}/bewerken"))
         .session(&session)
         .form(&[
-            ("prompt", "Wat?"),
-            ("option1", "a"),
-            ("option2", "b"),
+            ("q1_prompt", "Wat?"),
+            ("q1_option1", "a"),
+            ("q1_option2", "b"),
             ("pass_mark", "80"),
         ])
         .send()

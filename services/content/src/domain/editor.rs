@@ -211,16 +211,52 @@ pub fn edit_block(doc: &mut ModuleDoc, block: Uuid, f: &Fields) -> AppResult<()>
             keep(media, f.get("media"));
             *title = f.get("title");
         }
-        BlockBody::Quiz { .. } => {
-            let mut fresh = block_from(&Fields(
-                &[vec![("type".to_owned(), "quiz".to_owned())], f.0.to_vec()].concat(),
-            ))?;
-            fresh.id = Some(block);
-            fresh.optional = doc.blocks[i].optional;
-            doc.blocks[i] = fresh;
+        BlockBody::Quiz {
+            questions,
+            pass_mark,
+        } => {
+            *pass_mark = number(f, "pass_mark", "Geef de cesuur als percentage (0 tot 100).")?;
+            *questions = quiz_questions(f, questions);
         }
     }
     Ok(())
+}
+
+/// Answer slots per question in the editor's form (more when a question already has more).
+pub const OPTION_SLOTS: usize = 6;
+
+/// A quiz's questions from the editor's form: `q{n}_prompt`, `q{n}_multiple`, `q{n}_option{m}`,
+/// `q{n}_correct` (the numbers of the right answers) and `q{n}_feedback{m}`, numbered as the
+/// current questions are, plus one more for a new question. A question or answer keeps its id
+/// (learners' answers refer to it); one left empty is removed. The result is checked like any
+/// block when the draft is saved.
+fn quiz_questions(f: &Fields, current: &[Question]) -> Vec<Question> {
+    (1..=current.len() + 1)
+        .filter_map(|q| {
+            let name = |field: &str| format!("q{q}_{field}");
+            let old = current.get(q - 1);
+            let correct = f.all(&name("correct"));
+            let slots = OPTION_SLOTS.max(old.map_or(0, |o| o.options.len()));
+            let options: Vec<QuizOption> = (1..=slots)
+                .filter_map(|n| {
+                    let text = f.get(&name(&format!("option{n}")));
+                    (!text.is_empty()).then(|| QuizOption {
+                        id: old.and_then(|o| o.options.get(n - 1)).and_then(|o| o.id),
+                        text,
+                        correct: correct.contains(&n.to_string().as_str()),
+                        feedback: f.get(&name(&format!("feedback{n}"))),
+                    })
+                })
+                .collect();
+            let prompt = f.get(&name("prompt"));
+            (!prompt.is_empty() || !options.is_empty()).then(|| Question {
+                id: old.and_then(|o| o.id),
+                prompt,
+                multiple: !f.get(&name("multiple")).is_empty(),
+                options,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -298,18 +334,66 @@ mod tests {
         ])))
         .unwrap();
         doc.blocks[1].id = Some(b);
+        let mut ids = doc.clone();
+        super::super::module::assign_ids(&mut ids);
+        doc.blocks[1] = ids.blocks[1].clone();
+        let quiz = |doc: &ModuleDoc| match &doc.blocks[1].body {
+            BlockBody::Quiz {
+                questions,
+                pass_mark,
+            } => (questions.clone(), *pass_mark),
+            _ => panic!("quiz"),
+        };
+        let (before, _) = quiz(&doc);
+        // The first question changes, a second one is added with feedback.
         let f = fields(&[
-            ("prompt", "Wat?"),
-            ("option1", "Ja"),
-            ("option2", "Nee"),
-            ("correct", "2"),
+            ("q1_prompt", "Wat?"),
+            ("q1_option1", "Ja"),
+            ("q1_option2", "Nee"),
+            ("q1_correct", "2"),
+            ("q2_prompt", "En nu?"),
+            ("q2_multiple", "1"),
+            ("q2_option1", "Dit"),
+            ("q2_option2", "Dat"),
+            ("q2_option3", "Zus"),
+            ("q2_correct", "1"),
+            ("q2_correct", "3"),
+            ("q2_feedback2", "Nee, niet dat."),
             ("pass_mark", "60"),
         ]);
         edit_block(&mut doc, b, &Fields(&f)).unwrap();
         assert_eq!(doc.blocks[1].id, Some(b), "the quiz keeps its id");
-        assert!(
-            matches!(&doc.blocks[1].body, BlockBody::Quiz { pass_mark: 60, questions } if questions[0].options[1].correct)
+        let (after, mark) = quiz(&doc);
+        assert_eq!((mark, after.len()), (60, 2));
+        assert_eq!(after[0].id, before[0].id, "the question keeps its id");
+        assert_eq!(
+            after[0].options.iter().map(|o| o.id).collect::<Vec<_>>(),
+            before[0].options.iter().map(|o| o.id).collect::<Vec<_>>(),
+            "the answers keep theirs"
         );
+        assert!(after[0].options[1].correct && !after[0].options[0].correct);
+        assert!(after[1].id.is_none() && after[1].multiple);
+        assert_eq!(
+            after[1]
+                .options
+                .iter()
+                .map(|o| o.correct)
+                .collect::<Vec<_>>(),
+            vec![true, false, true]
+        );
+        assert_eq!(after[1].options[1].feedback, "Nee, niet dat.");
+        // Emptying the first question removes it; the second keeps its place in the form.
+        let f = fields(&[
+            ("q1_prompt", ""),
+            ("q2_prompt", "En nu?"),
+            ("q2_option1", "Dit"),
+            ("q2_correct", "1"),
+            ("pass_mark", "60"),
+        ]);
+        edit_block(&mut doc, b, &Fields(&f)).unwrap();
+        let (after, _) = quiz(&doc);
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].prompt, "En nu?");
         remove_block(&mut doc, b).unwrap();
         assert_eq!(doc.blocks.len(), 1);
         assert!(remove_block(&mut doc, b).is_err());

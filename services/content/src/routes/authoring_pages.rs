@@ -6,7 +6,7 @@ use super::{pages::is_admin, parse_id};
 use crate::{
     domain::{
         authoring::{self, PublishInput},
-        editor::{self, Fields},
+        editor::{self, Fields, OPTION_SLOTS},
         module::{BlockBody, ModuleDoc},
     },
     repo::modules::Owner,
@@ -140,15 +140,21 @@ async fn editor_page(
                         "prompt": q.prompt,
                         "options": q.options.iter().map(|o| json!({"text": o.text, "correct": o.correct})).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
-                    // The edit form: the first question with four answer slots (or more).
-                    "edit": questions.first().map(|q| json!({
-                        "prompt": q.prompt,
-                        "multiple": q.multiple,
-                        "slots": (0..q.options.len().max(4)).map(|j| {
-                            let o = q.options.get(j);
-                            json!({"n": j + 1, "text": o.map(|o| o.text.clone()), "correct": o.is_some_and(|o| o.correct), "feedback": o.map(|o| o.feedback.clone())})
-                        }).collect::<Vec<_>>(),
-                    })),
+                    // The edit form: every question with its answer slots, and one empty
+                    // question to add.
+                    "edit": questions.iter().map(Some).chain([None]).enumerate().map(|(i, q)| {
+                        let slots = q.map_or(0, |q| q.options.len()).max(OPTION_SLOTS);
+                        json!({
+                            "q": i + 1,
+                            "new": q.is_none(),
+                            "prompt": q.map(|q| q.prompt.clone()),
+                            "multiple": q.is_some_and(|q| q.multiple),
+                            "slots": (0..slots).map(|j| {
+                                let o = q.and_then(|q| q.options.get(j));
+                                json!({"n": j + 1, "text": o.map(|o| o.text.clone()), "correct": o.is_some_and(|o| o.correct), "feedback": o.map(|o| o.feedback.clone())})
+                            }).collect::<Vec<_>>(),
+                        })
+                    }).collect::<Vec<_>>(),
                 }),
             };
             v["id"] = json!(b.id);
