@@ -907,3 +907,87 @@ async fn a_contributed_module_takes_copies_of_its_files_into_the_portfolio() {
         .join(&key)
         .is_file());
 }
+
+#[tokio::test]
+async fn an_author_swaps_a_pictures_file_in_place_and_only_for_its_own() {
+    let s = setup_with(|_| {}).await;
+    let c = &s.app.client;
+    let image = |host: &'static str, token: String, name: &'static str| {
+        let app = &s.app;
+        async move { upload(app, host, &token, "image", name, "image/png", PNG).await }
+    };
+    let first = image("media-a", s.a_author.clone(), "oud.png").await;
+    let second = image("media-a", s.a_author.clone(), "nieuw.png").await;
+    let foreign = image("media-b", s.b_author.clone(), "b.png").await;
+    let res = c
+        .post("media-a", "/api/v1/content/modules")
+        .bearer(&s.a_author)
+        .json(&json!({"title": "Trap", "minutes": 5, "blocks": [
+            {"type": "image", "media": first, "alt": "De oude trap"}]}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let module = res.json()["id"].as_str().unwrap().to_owned();
+    let block = res.json()["draft"]["blocks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = s.app.login("media-a", "auteur@media-a.test").await;
+    let editor = format!("/leren/auteur/{module}");
+    let html = c
+        .get("media-a", &editor)
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("data-target=\"media-{block}\"")),
+        "the picture's edit form offers another file: {html}"
+    );
+    let draft = || async {
+        c.get("media-a", &format!("/api/v1/content/modules/{module}"))
+            .bearer(&s.a_author)
+            .send()
+            .await
+            .json()["draft"]["blocks"][0]
+            .clone()
+    };
+    // Another member's file is refused by name, and nothing changes.
+    let edit = format!("{editor}/blokken/{block}/bewerken");
+    let res = c
+        .post("media-a", &edit)
+        .session(&session)
+        .form(&[("media", foreign.as_str()), ("alt", "Gekaapt")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(draft().await["media"], first.as_str());
+    assert_eq!(draft().await["alt"], "De oude trap");
+    // Its own new file replaces the old one; the block keeps its id. Empty keeps the file.
+    c.post("media-a", &edit)
+        .session(&session)
+        .form(&[("media", second.as_str()), ("alt", "De nieuwe trap")])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let now = draft().await;
+    assert_eq!(
+        (
+            now["id"].as_str(),
+            now["media"].as_str(),
+            now["alt"].as_str()
+        ),
+        (
+            Some(block.as_str()),
+            Some(second.as_str()),
+            Some("De nieuwe trap")
+        )
+    );
+    c.post("media-a", &edit)
+        .session(&session)
+        .form(&[("media", ""), ("alt", "Trap")])
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(draft().await["media"], second.as_str());
+}
