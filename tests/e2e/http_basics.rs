@@ -62,6 +62,13 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/content/path-adoptions/{id}"),
     ("delete", "/api/v1/content/path-adoptions/{id}"),
     ("post", "/api/v1/content/path-adoptions/{id}/accept"),
+    ("post", "/api/v1/learning/enrolments"),
+    ("get", "/api/v1/learning/enrolments/mine"),
+    (
+        "post",
+        "/api/v1/learning/enrolments/{id}/blocks/{block}/done",
+    ),
+    ("post", "/api/v1/learning/enrolments/{id}/attempts"),
     ("get", "/api/v1/catalog/paths"),
     ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),

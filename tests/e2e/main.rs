@@ -13,6 +13,7 @@ mod console;
 mod content;
 mod http_basics;
 mod isolation;
+mod learning;
 mod mail;
 mod media;
 mod migrations;

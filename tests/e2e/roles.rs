@@ -381,6 +381,36 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Author, Admin],
         ),
         (
+            Method::POST,
+            false,
+            "/api/v1/learning/enrolments".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/learning/enrolments/mine".into(),
+            members.clone(),
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/learning/enrolments/{MODULE}/blocks/{MODULE}/done"),
+            members.clone(),
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/learning/enrolments/{MODULE}/attempts"),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            true,
+            "/api/v1/learning/enrolments/mine".into(),
+            vec![],
+        ),
+        (
             Method::PUT,
             false,
             format!("/api/v1/content/path-adoptions/{MODULE}"),

@@ -34,6 +34,10 @@ pub use routes::router;
     routes::path_adoptions::save,
     routes::path_adoptions::accept,
     routes::path_adoptions::remove,
+    routes::learning::enrol,
+    routes::learning::mine,
+    routes::learning::block_done,
+    routes::learning::attempt,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -80,6 +84,10 @@ zk_kernel::permission! {
     CandidatesReview = "candidates", "review";
     /// Operators: resolve reports, set a proposal's status, publish contributions.
     PortfolioModerate = "portfolio", "moderate";
+    /// Admins and teachers: enrol the member's users in modules.
+    LearningEnrol = "learning", "enrol";
+    /// Every member role: follow its own enrolments (blocks done, quiz attempts).
+    LearningLearn = "learning", "learn";
 }
 
 #[cfg(test)]
@@ -93,7 +101,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 41);
+        assert_eq!(ops, 45);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

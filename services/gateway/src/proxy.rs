@@ -26,7 +26,13 @@ pub enum Upstream {
 /// Which service owns a path. Everything not claimed by content or billing is the tenant
 /// service's (portal shell pages, accounts, console).
 pub fn service_for_path(path: &str) -> Upstream {
-    const CONTENT: &[&str] = &["/api/v1/catalog", "/api/v1/content", "/leren", "/media"];
+    const CONTENT: &[&str] = &[
+        "/api/v1/catalog",
+        "/api/v1/content",
+        "/api/v1/learning",
+        "/leren",
+        "/media",
+    ];
     const BILLING: &[&str] = &["/api/v1/billing", "/abonnement"];
     let owns = |prefixes: &[&str]| {
         prefixes.iter().any(|p| {
@@ -119,6 +125,10 @@ mod tests {
     fn paths_map_to_services() {
         assert_eq!(service_for_path("/api/v1/catalog"), Upstream::Content);
         assert_eq!(service_for_path("/api/v1/catalog/x"), Upstream::Content);
+        assert_eq!(
+            service_for_path("/api/v1/learning/enrolments/mine"),
+            Upstream::Content
+        );
         assert_eq!(service_for_path("/api/v1/catalogus"), Upstream::Tenant);
         assert_eq!(service_for_path("/api/v1/billing/plan"), Upstream::Billing);
         assert_eq!(service_for_path("/inloggen"), Upstream::Tenant);

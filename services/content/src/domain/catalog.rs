@@ -171,8 +171,27 @@ pub struct PublishedModule {
     pub published_at: time::OffsetDateTime,
 }
 
-/// The version of a module this tenant shows (shared, adopted with accents, or its own).
+/// The version of a module this tenant shows (shared, adopted with accents, or its own), as a
+/// learner sees it: quiz answers and feedback left out.
 pub async fn published(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<PublishedModule> {
+    shown(p, tenant, id, true).await
+}
+
+/// The same module with its quiz answers and feedback, for scoring on the server.
+pub async fn published_with_answers(
+    p: &Platform,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<PublishedModule> {
+    shown(p, tenant, id, false).await
+}
+
+async fn shown(
+    p: &Platform,
+    tenant: TenantId,
+    id: Uuid,
+    hide_answers: bool,
+) -> AppResult<PublishedModule> {
     let mut tx = p.db.begin_tenant(tenant).await?;
     let row = repo::published(&mut tx, tenant, id)
         .await?
@@ -197,8 +216,10 @@ pub async fn published(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<Pu
             })
             .collect()
     };
-    for b in &mut blocks {
-        module::hide_answers(&mut b.block);
+    if hide_answers {
+        for b in &mut blocks {
+            module::hide_answers(&mut b.block);
+        }
     }
     doc.blocks.clear();
     Ok(PublishedModule {

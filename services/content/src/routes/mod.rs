@@ -5,6 +5,7 @@ pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
+pub(crate) mod learning;
 mod overlay_pages;
 mod pages;
 pub(crate) mod path_adoptions;
@@ -203,6 +204,16 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/leren/auteur/trajecten/{id}/publiceren",
             post(paths::author_publish),
+        )
+        .route("/api/v1/learning/enrolments", post(learning::enrol))
+        .route("/api/v1/learning/enrolments/mine", get(learning::mine))
+        .route(
+            "/api/v1/learning/enrolments/{id}/blocks/{block}/done",
+            post(learning::block_done),
+        )
+        .route(
+            "/api/v1/learning/enrolments/{id}/attempts",
+            post(learning::attempt),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))

@@ -1,0 +1,523 @@
+//! Learning, first part: enrolments in modules of the member's catalogue, blocks done, and quiz
+//! attempts scored on the server (never in the browser).
+//!
+//! The rules:
+//! - a question counts as right only when exactly its right answers are chosen (a wrong extra
+//!   option makes it wrong); an unanswered question is wrong;
+//! - an attempt passes when `right × 100 ≥ pass mark × questions` (integers, so exactly the pass
+//!   mark passes and nothing is lost to rounding); the pass mark is the one the member shows (an
+//!   adopted module's stricter mark included);
+//! - a block is done when the learner marks it (a quiz: when an attempt passes); the enrolment is
+//!   complete when every block of the module as the member shows it is done, with the date and
+//!   the version.
+
+use super::{
+    catalog,
+    module::{BlockBody, Question},
+};
+use crate::repo::learning as repo;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use uuid::Uuid;
+use zk_kernel::{AppError, AppResult, Platform, TenantId};
+
+/// The answers of one attempt: per question id, the chosen option ids.
+pub type Answers = BTreeMap<Uuid, Vec<Uuid>>;
+
+/// How one question went.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct QuestionResult {
+    pub question_id: Uuid,
+    pub correct: bool,
+    /// The feedback of each chosen option (in the order chosen), where the author wrote one.
+    pub feedback: Vec<String>,
+}
+
+/// A scored attempt.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Scored {
+    pub correct: u32,
+    pub questions: u32,
+    /// Whole percent, rounded down (for display; passing is decided exactly).
+    pub percent: u32,
+    pub pass_mark: u8,
+    pub passed: bool,
+    pub results: Vec<QuestionResult>,
+}
+
+/// Scores `answers` against a quiz's questions. Answers naming a question or an option the quiz
+/// doesn't have, or several options of a single-choice question, are refused by field.
+pub fn score(questions: &[Question], pass_mark: u8, answers: &Answers) -> AppResult<Scored> {
+    for (qid, chosen) in answers {
+        let field = || format!("answers.{qid}");
+        let Some(q) = questions.iter().find(|q| q.id == Some(*qid)) else {
+            return Err(AppError::validation(
+                field(),
+                "unknown_question",
+                "Deze vraag hoort niet bij deze toets.",
+            ));
+        };
+        if chosen
+            .iter()
+            .any(|o| !q.options.iter().any(|opt| opt.id == Some(*o)))
+        {
+            return Err(AppError::validation(
+                field(),
+                "unknown_option",
+                "Kies een antwoord van deze vraag.",
+            ));
+        }
+        let distinct: HashSet<&Uuid> = chosen.iter().collect();
+        if distinct.len() != chosen.len() {
+            return Err(AppError::validation(
+                field(),
+                "duplicate_option",
+                "Kies elk antwoord hoogstens één keer.",
+            ));
+        }
+        if !q.multiple && chosen.len() > 1 {
+            return Err(AppError::validation(
+                field(),
+                "single_choice",
+                "Bij deze vraag is één antwoord goed: kies er één.",
+            ));
+        }
+    }
+    let results: Vec<QuestionResult> = questions
+        .iter()
+        .filter_map(|q| {
+            let id = q.id?;
+            let chosen = answers.get(&id).map(Vec::as_slice).unwrap_or_default();
+            let right: HashSet<Uuid> = q
+                .options
+                .iter()
+                .filter(|o| o.correct)
+                .filter_map(|o| o.id)
+                .collect();
+            let picked: HashSet<Uuid> = chosen.iter().copied().collect();
+            Some(QuestionResult {
+                question_id: id,
+                correct: !picked.is_empty() && picked == right,
+                feedback: chosen
+                    .iter()
+                    .filter_map(|c| q.options.iter().find(|o| o.id == Some(*c)))
+                    .map(|o| o.feedback.clone())
+                    .filter(|f| !f.is_empty())
+                    .collect(),
+            })
+        })
+        .collect();
+    let total = u32::try_from(results.len()).unwrap_or(u32::MAX);
+    let correct = u32::try_from(results.iter().filter(|r| r.correct).count()).unwrap_or(0);
+    Ok(Scored {
+        correct,
+        questions: total,
+        percent: (correct * 100).checked_div(total).unwrap_or(0),
+        pass_mark,
+        passed: total > 0 && correct * 100 >= u32::from(pass_mark) * total,
+        results,
+    })
+}
+
+/// What an admin or teacher sends to enrol a user.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolInput {
+    pub user_id: Uuid,
+    pub module_id: Uuid,
+    /// Optional deadline (`YYYY-MM-DD`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<String>,
+}
+
+fn parse_deadline(raw: Option<&str>) -> AppResult<Option<time::Date>> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw, format).map(Some).map_err(|_| {
+        AppError::validation(
+            "deadline",
+            "invalid_date",
+            "Geef de uiterste datum als jjjj-mm-dd, bijvoorbeeld 2027-03-01.",
+        )
+    })
+}
+
+/// Enrols a user of the member in a module of its catalogue. An unknown user or module is
+/// refused by field; a second enrolment in the same module is `already_enrolled`.
+pub async fn enrol(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    input: &EnrolInput,
+) -> AppResult<repo::EnrolmentRow> {
+    let deadline = parse_deadline(input.deadline.as_deref())?;
+    if catalog::published(p, tenant, input.module_id)
+        .await
+        .is_err()
+    {
+        return Err(AppError::validation(
+            "module_id",
+            "unknown_module",
+            "Kies een gepubliceerde module uit het aanbod van uw organisatie.",
+        ));
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    if !repo::user_exists(&mut tx, tenant, input.user_id).await? {
+        return Err(AppError::validation(
+            "user_id",
+            "unknown_user",
+            "Deze gebruiker hoort niet bij uw organisatie.",
+        ));
+    }
+    let id = Uuid::new_v4();
+    if !repo::insert_enrolment(
+        &mut tx,
+        tenant,
+        id,
+        input.user_id,
+        input.module_id,
+        deadline,
+        by,
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "module_id",
+            "already_enrolled",
+            "Deze gebruiker is al ingeschreven voor deze module.",
+        ));
+    }
+    let row = repo::enrolment(&mut tx, tenant, id, None, false)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    tracing::info!(enrolment.id = %id, module.id = %input.module_id, "enrolled");
+    Ok(row)
+}
+
+/// An enrolment as its learner sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub enrolment_id: Uuid,
+    pub module_id: Uuid,
+    pub title: String,
+    /// The version of the module shown now.
+    pub version: i32,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<String>,
+    /// Blocks of the module as the member shows it, and how many of those are done.
+    pub blocks: usize,
+    pub done: usize,
+    /// The ids of the done blocks (to mark them on the module page).
+    pub done_blocks: Vec<Uuid>,
+    #[schema(format = DateTime)]
+    pub completed_at: Option<String>,
+    pub completed_version: Option<i32>,
+}
+
+fn ts(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> AppResult<Progress> {
+    let shown = catalog::published(p, tenant, e.module_id).await?;
+    let ids: HashSet<Uuid> = shown.blocks.iter().filter_map(|b| b.block.id).collect();
+    let done_blocks: Vec<Uuid> = e.done.iter().copied().filter(|d| ids.contains(d)).collect();
+    Ok(Progress {
+        enrolment_id: e.id,
+        module_id: e.module_id,
+        title: shown.doc.title,
+        version: shown.version,
+        deadline: e.deadline.map(|d| d.to_string()),
+        blocks: ids.len(),
+        done: done_blocks.len(),
+        done_blocks,
+        completed_at: e.completed_at.map(ts),
+        completed_version: e.completed_version,
+    })
+}
+
+/// The caller's own enrolments with their progress.
+pub async fn mine(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<Progress>> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::enrolments_of(&mut tx, tenant, user).await?;
+    tx.commit().await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for e in rows {
+        // A module no longer in the catalogue drops out of the list; the enrolment stays.
+        match progress_of(p, tenant, e).await {
+            Ok(progress) => out.push(progress),
+            Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(out)
+}
+
+/// Marks the completion once every block of the version shown is done.
+async fn complete_if_done(
+    tx: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    e: &repo::EnrolmentRow,
+    shown: &catalog::PublishedModule,
+) -> AppResult<()> {
+    if e.completed_at.is_some() {
+        return Ok(());
+    }
+    let done: HashSet<Uuid> = repo::done_blocks(tx, tenant, e.id)
+        .await?
+        .into_iter()
+        .collect();
+    if shown
+        .blocks
+        .iter()
+        .filter_map(|b| b.block.id)
+        .all(|id| done.contains(&id))
+    {
+        repo::complete(tx, tenant, e.id, shown.version).await?;
+        tracing::info!(enrolment.id = %e.id, version = shown.version, "module completed");
+    }
+    Ok(())
+}
+
+/// The caller's enrolment `id` (another user's or member's is 404) and the module as shown.
+async fn own_enrolment(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    id: Uuid,
+    with_answers: bool,
+) -> AppResult<catalog::PublishedModule> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let e = repo::enrolment(&mut tx, tenant, id, Some(user), false)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    if with_answers {
+        catalog::published_with_answers(p, tenant, e.module_id).await
+    } else {
+        catalog::published(p, tenant, e.module_id).await
+    }
+}
+
+/// Marks a block of the caller's enrolment done (a quiz is done by passing it).
+pub async fn mark_done(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    id: Uuid,
+    block: Uuid,
+) -> AppResult<Progress> {
+    let shown = own_enrolment(p, tenant, user, id, false).await?;
+    match shown.blocks.iter().find(|b| b.block.id == Some(block)) {
+        None => return Err(AppError::not_found()),
+        Some(b) if matches!(b.block.body, BlockBody::Quiz { .. }) => {
+            return Err(AppError::validation(
+                "block",
+                "quiz_block",
+                "Een toets is klaar als u haar haalt.",
+            ))
+        }
+        Some(_) => {}
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let e = repo::enrolment(&mut tx, tenant, id, Some(user), true)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    repo::insert_done(&mut tx, tenant, id, block, shown.version).await?;
+    complete_if_done(&mut tx, tenant, &e, &shown).await?;
+    let e = repo::enrolment(&mut tx, tenant, id, Some(user), false)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    progress_of(p, tenant, e).await
+}
+
+/// What a learner sends for one attempt at a quiz.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptInput {
+    /// The quiz block.
+    pub block_id: Uuid,
+    /// Per question id, the chosen option ids.
+    #[schema(value_type = Object)]
+    pub answers: Answers,
+}
+
+/// One attempt, scored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttemptResult {
+    /// 1 for the first attempt at this quiz, and so on.
+    pub number: i32,
+    pub version: i32,
+    #[serde(flatten)]
+    pub scored: Scored,
+    /// The enrolment is complete now (this attempt passed the last open block).
+    pub completed: bool,
+}
+
+/// Scores an attempt at a quiz of the caller's enrolment and keeps it with its answers; a pass
+/// marks the quiz done. Attempts are numbered per quiz under the enrolment's lock.
+pub async fn attempt(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    id: Uuid,
+    input: &AttemptInput,
+) -> AppResult<AttemptResult> {
+    let shown = own_enrolment(p, tenant, user, id, true).await?;
+    let Some(BlockBody::Quiz {
+        questions,
+        pass_mark,
+    }) = shown
+        .blocks
+        .iter()
+        .find(|b| b.block.id == Some(input.block_id))
+        .map(|b| &b.block.body)
+    else {
+        return Err(AppError::validation(
+            "block_id",
+            "not_a_quiz",
+            "Kies een toets van deze module.",
+        ));
+    };
+    let scored = score(questions, *pass_mark, &input.answers)?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let e = repo::enrolment(&mut tx, tenant, id, Some(user), true)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let number = repo::insert_attempt(
+        &mut tx,
+        tenant,
+        id,
+        input.block_id,
+        shown.version,
+        &input.answers,
+        &scored,
+    )
+    .await?;
+    if scored.passed {
+        repo::insert_done(&mut tx, tenant, id, input.block_id, shown.version).await?;
+        complete_if_done(&mut tx, tenant, &e, &shown).await?;
+    }
+    let completed = repo::enrolment(&mut tx, tenant, id, Some(user), false)
+        .await?
+        .is_some_and(|e| e.completed_at.is_some());
+    tx.commit().await?;
+    tracing::info!(enrolment.id = %id, block.id = %input.block_id, number, passed = scored.passed, "quiz attempt");
+    Ok(AttemptResult {
+        number,
+        version: shown.version,
+        scored,
+        completed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::module::QuizOption;
+
+    fn option(correct: bool) -> QuizOption {
+        QuizOption {
+            id: Some(Uuid::new_v4()),
+            text: "x".into(),
+            correct,
+            feedback: if correct { String::new() } else { "Nee".into() },
+        }
+    }
+
+    fn question(multiple: bool, right: &[bool]) -> Question {
+        Question {
+            id: Some(Uuid::new_v4()),
+            prompt: "?".into(),
+            multiple,
+            options: right.iter().map(|r| option(*r)).collect(),
+        }
+    }
+
+    fn pick(q: &Question, which: &[usize]) -> (Uuid, Vec<Uuid>) {
+        (
+            q.id.unwrap(),
+            which.iter().map(|i| q.options[*i].id.unwrap()).collect(),
+        )
+    }
+
+    #[test]
+    fn scores_all_none_and_exactly_the_pass_mark() {
+        let qs: Vec<Question> = (0..4).map(|_| question(false, &[true, false])).collect();
+        let all: Answers = qs.iter().map(|q| pick(q, &[0])).collect();
+        let s = score(&qs, 75, &all).unwrap();
+        assert_eq!((s.correct, s.percent, s.passed), (4, 100, true));
+        let none: Answers = qs.iter().map(|q| pick(q, &[1])).collect();
+        let s = score(&qs, 75, &none).unwrap();
+        assert_eq!((s.correct, s.passed), (0, false));
+        assert_eq!(s.results[0].feedback, vec!["Nee".to_owned()]);
+        // Three of four is exactly 75 %: a pass; at 76 % it is not.
+        let mut three = all.clone();
+        three.insert(qs[3].id.unwrap(), vec![qs[3].options[1].id.unwrap()]);
+        assert!(score(&qs, 75, &three).unwrap().passed);
+        assert!(!score(&qs, 76, &three).unwrap().passed);
+        // Unanswered counts as wrong; nothing answered scores 0.
+        let s = score(&qs, 0, &Answers::new()).unwrap();
+        assert_eq!((s.correct, s.percent), (0, 0));
+        // A third: 1 of 3 is 33 % for display, and passes a mark of 33 exactly (100 ≥ 99).
+        let thirds: Vec<Question> = (0..3).map(|_| question(false, &[true, false])).collect();
+        let one: Answers = [pick(&thirds[0], &[0])].into_iter().collect();
+        let s = score(&thirds, 33, &one).unwrap();
+        assert_eq!((s.percent, s.passed), (33, true));
+        assert!(!score(&thirds, 34, &one).unwrap().passed);
+    }
+
+    #[test]
+    fn multiple_choice_needs_exactly_the_right_answers() {
+        let q = question(true, &[true, true, false]);
+        let qs = vec![q.clone()];
+        let exact: Answers = [pick(&q, &[0, 1])].into_iter().collect();
+        assert!(score(&qs, 100, &exact).unwrap().passed);
+        let extra: Answers = [pick(&q, &[0, 1, 2])].into_iter().collect();
+        let s = score(&qs, 100, &extra).unwrap();
+        assert!(!s.results[0].correct && !s.passed, "a wrong extra option");
+        let short: Answers = [pick(&q, &[0])].into_iter().collect();
+        assert!(
+            !score(&qs, 100, &short).unwrap().passed,
+            "one right is missing"
+        );
+    }
+
+    #[test]
+    fn answers_that_dont_belong_are_refused_by_field() {
+        let single = question(false, &[true, false]);
+        let other = question(false, &[true, false]);
+        let qs = vec![single.clone()];
+        let code = |a: Answers| {
+            let e = score(&qs, 50, &a).unwrap_err();
+            (e.code, e.field.unwrap_or_default().into_owned())
+        };
+        let qid = single.id.unwrap();
+        assert_eq!(
+            code([pick(&other, &[0])].into_iter().collect()),
+            ("unknown_question", format!("answers.{}", other.id.unwrap()))
+        );
+        assert_eq!(
+            code(
+                [(qid, vec![other.options[0].id.unwrap()])]
+                    .into_iter()
+                    .collect()
+            ),
+            ("unknown_option", format!("answers.{qid}"))
+        );
+        assert_eq!(
+            code([pick(&single, &[0, 1])].into_iter().collect()),
+            ("single_choice", format!("answers.{qid}"))
+        );
+        assert_eq!(
+            code([pick(&single, &[0, 0])].into_iter().collect()),
+            ("duplicate_option", format!("answers.{qid}"))
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! Enrolments, blocks done and quiz attempts (`content.enrolments`, `content.block_progress`,
+//! `content.quiz_attempts`; RLS).
+
+use crate::domain::learning::{Answers, Scored};
+use sqlx::{types::Json, FromRow, PgConnection};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+use zk_kernel::{AppResult, TenantId};
+
+/// An enrolment with the blocks done.
+#[derive(Debug, FromRow)]
+pub struct EnrolmentRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub module_id: Uuid,
+    pub deadline: Option<Date>,
+    pub completed_at: Option<OffsetDateTime>,
+    pub completed_version: Option<i32>,
+    pub done: Vec<Uuid>,
+}
+
+const ENROLMENT: &str =
+    "SELECT e.id, e.user_id, e.module_id, e.deadline, e.completed_at, e.completed_version,
+        coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
+                  WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done
+    FROM content.enrolments e";
+
+/// Whether `user` is a user of the tenant.
+pub async fn user_exists(conn: &mut PgConnection, tenant: TenantId, user: Uuid) -> AppResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tenant.users WHERE tenant_id = $1 AND id = $2)",
+    )
+    .bind(tenant.0)
+    .bind(user)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Inserts an enrolment; false when the user is enrolled in the module already.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_enrolment(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    user: Uuid,
+    module: Uuid,
+    deadline: Option<Date>,
+    by: Uuid,
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, deadline, enrolled_by)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, user_id, module_id) DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(user)
+    .bind(module)
+    .bind(deadline)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// One enrolment (of `user` only, when given), locked when `lock` is set.
+pub async fn enrolment(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    user: Option<Uuid>,
+    lock: bool,
+) -> AppResult<Option<EnrolmentRow>> {
+    if lock {
+        // Lock the enrolment row first (the aggregate can't carry FOR UPDATE).
+        sqlx::query("SELECT 1 FROM content.enrolments WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind(tenant.0)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(sqlx::query_as(&format!(
+        "{ENROLMENT} WHERE e.tenant_id = $1 AND e.id = $2 AND ($3::uuid IS NULL OR e.user_id = $3)"
+    ))
+    .bind(tenant.0)
+    .bind(id)
+    .bind(user)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The enrolments of one user, newest first.
+pub async fn enrolments_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+) -> AppResult<Vec<EnrolmentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{ENROLMENT} WHERE e.tenant_id = $1 AND e.user_id = $2 ORDER BY e.created_at DESC LIMIT 500"
+    ))
+    .bind(tenant.0)
+    .bind(user)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The blocks done in an enrolment.
+pub async fn done_blocks(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT block_id FROM content.block_progress WHERE tenant_id = $1 AND enrolment_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Marks a block done (again is a no-op: the first time counts).
+pub async fn insert_done(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    block: Uuid,
+    version: i32,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO content.block_progress (tenant_id, enrolment_id, block_id, version)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(block)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records the completion.
+pub async fn complete(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    version: i32,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE content.enrolments SET completed_at = now(), completed_version = $3
+         WHERE tenant_id = $1 AND id = $2 AND completed_at IS NULL",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps an attempt with the next number for this quiz (the caller holds the enrolment's lock).
+pub async fn insert_attempt(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    block: Uuid,
+    version: i32,
+    answers: &Answers,
+    scored: &Scored,
+) -> AppResult<i32> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO content.quiz_attempts
+             (tenant_id, id, enrolment_id, block_id, number, version, answers, correct, questions, pass_mark, passed)
+         SELECT $1, gen_random_uuid(), $2, $3,
+                coalesce((SELECT max(number) FROM content.quiz_attempts
+                          WHERE tenant_id = $1 AND enrolment_id = $2 AND block_id = $3), 0) + 1,
+                $4, $5, $6, $7, $8, $9
+         RETURNING number",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(block)
+    .bind(version)
+    .bind(Json(answers))
+    .bind(i32::try_from(scored.correct).unwrap_or(i32::MAX))
+    .bind(i32::try_from(scored.questions).unwrap_or(i32::MAX))
+    .bind(i16::from(scored.pass_mark))
+    .bind(scored.passed)
+    .fetch_one(conn)
+    .await?)
+}

@@ -1,0 +1,141 @@
+//! Learning JSON API, first part: enrol, the caller's enrolments with progress, a block done,
+//! and quiz attempts scored on the server.
+
+use super::{member_site, parse_id};
+use crate::{
+    domain::learning::{self, AttemptInput, AttemptResult, EnrolInput, Progress},
+    LearningEnrol, LearningLearn,
+};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use zk_kernel::{
+    authz::Require,
+    error::ErrorEnvelope,
+    http::{ApiJson, RequestContext},
+    AppResult, Platform,
+};
+
+/// A new enrolment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Enrolment {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub module_id: Uuid,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<String>,
+}
+
+/// Enrol a user of the member in a module
+///
+/// Member host. Permission learning:enrol (admins, teachers). The module must be in the member's
+/// catalogue (`unknown_module`), the user one of the member's (`unknown_user`); a second
+/// enrolment in the same module is 409 `already_enrolled`.
+#[utoipa::path(post, path = "/api/v1/learning/enrolments", tag = "learning", operation_id = "enrol",
+    request_body = EnrolInput,
+    responses((status = 201, description = "Enrolled", body = Enrolment),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn enrol(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningEnrol>,
+    ApiJson(input): ApiJson<EnrolInput>,
+) -> AppResult<(StatusCode, Json<Enrolment>)> {
+    member_site(&ctx)?;
+    let row = learning::enrol(&p, ctx.tenant.id, auth.principal.user_id, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Enrolment {
+            id: row.id,
+            user_id: row.user_id,
+            module_id: row.module_id,
+            deadline: row.deadline.map(|d| d.to_string()),
+        }),
+    ))
+}
+
+/// The caller's enrolments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyEnrolments {
+    pub items: Vec<Progress>,
+}
+
+/// The caller's own enrolments with progress
+///
+/// Member host. Permission learning:learn (every member role).
+#[utoipa::path(get, path = "/api/v1/learning/enrolments/mine", tag = "learning", operation_id = "my_enrolments",
+    responses((status = 200, description = "Enrolments", body = MyEnrolments),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn mine(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+) -> AppResult<Json<MyEnrolments>> {
+    member_site(&ctx)?;
+    let items = learning::mine(&p, ctx.tenant.id, auth.principal.user_id).await?;
+    Ok(Json(MyEnrolments { items }))
+}
+
+/// Mark a block of the caller's enrolment done
+///
+/// Member host. Permission learning:learn. Another user's enrolment or an unknown block is 404;
+/// a quiz is done by passing it (`quiz_block`). Completes the enrolment when every block is done.
+#[utoipa::path(post, path = "/api/v1/learning/enrolments/{id}/blocks/{block}/done", tag = "learning", operation_id = "block_done",
+    params(("id" = Uuid, Path, description = "Enrolment"), ("block" = Uuid, Path, description = "Block")),
+    responses((status = 200, description = "Progress", body = Progress),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn block_done(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+    Path((id, block)): Path<(String, String)>,
+) -> AppResult<Json<Progress>> {
+    member_site(&ctx)?;
+    let progress = learning::mark_done(
+        &p,
+        ctx.tenant.id,
+        auth.principal.user_id,
+        parse_id(&id)?,
+        parse_id(&block)?,
+    )
+    .await?;
+    Ok(Json(progress))
+}
+
+/// Answer a quiz of the caller's enrolment
+///
+/// Member host. Permission learning:learn. Scored on the server: a question is right when
+/// exactly its right answers are chosen; the attempt passes at or above the pass mark the member
+/// shows. Answers that don't belong to the quiz are refused by field (`unknown_question`,
+/// `unknown_option`, `single_choice`). Every attempt is kept, numbered per quiz.
+#[utoipa::path(post, path = "/api/v1/learning/enrolments/{id}/attempts", tag = "learning", operation_id = "quiz_attempt",
+    params(("id" = Uuid, Path, description = "Enrolment")),
+    request_body = AttemptInput,
+    responses((status = 201, description = "Scored", body = AttemptResult),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn attempt(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<AttemptInput>,
+) -> AppResult<(StatusCode, Json<AttemptResult>)> {
+    member_site(&ctx)?;
+    let result = learning::attempt(
+        &p,
+        ctx.tenant.id,
+        auth.principal.user_id,
+        parse_id(&id)?,
+        &input,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(result)))
+}

@@ -1,0 +1,297 @@
+//! Learning, first part, through HTTP: enrolment by admins and teachers, a learner's own
+//! progress, quiz attempts scored on the server (with an adopted module's stricter pass mark),
+//! completion, and that nobody reaches another learner's or member's enrolment.
+
+use crate::content::{publish, setup};
+use http::StatusCode;
+use serde_json::{json, Value};
+use zk_kernel::authz::Role;
+
+/// A shared module: a text, a quiz of two single-choice questions (pass mark 50) and a link.
+fn quiz_module() -> Value {
+    json!({
+        "title": "Valpreventie", "minutes": 15,
+        "blocks": [
+            {"type": "text", "markdown": "Goed licht voorkomt vallen."},
+            {"type": "quiz", "pass_mark": 50, "questions": [
+                {"prompt": "Wat helpt?", "options": [
+                    {"text": "Goed licht", "correct": true},
+                    {"text": "Losse kleden", "feedback": "Nee: daar struikelt u over."}]},
+                {"prompt": "Wie controleert de trap?", "options": [
+                    {"text": "Iedereen", "correct": true},
+                    {"text": "Niemand"}]}]},
+            {"type": "link", "url": "https://www.veiligheid.nl", "label": "VeiligheidNL"}
+        ]
+    })
+}
+
+fn error(res: &zk_test_support::http::TestResponse) -> (String, String) {
+    let body = res.json();
+    (
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        body["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn learners_follow_their_own_enrolments_and_quizzes_are_scored_on_the_server() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let l1 = app.user(&s.a, "l1@zorg-a.test", Role::Learner).await;
+    let l2 = app.user(&s.a, "l2@zorg-a.test", Role::Learner).await;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    let b_learner = app.user(&s.b, "l@zorg-b.test", Role::Learner).await;
+    let (t1, t2) = (
+        app.token(&s.a, "l1@zorg-a.test").await,
+        app.token(&s.a, "l2@zorg-a.test").await,
+    );
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let teacher = app.token(&s.a, "docent@zorg-a.test").await;
+    let b_token = app.token(&s.b, "l@zorg-b.test").await;
+    let (module, draft) = publish(app, "", &s.operator, &quiz_module()).await;
+    let (own_b, _) = publish(app, "zorg-b", &s.b_author, &quiz_module()).await;
+    let block = |i: usize| {
+        draft["draft"]["blocks"][i]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (text, quiz, link) = (block(0), block(1), block(2));
+    let q = |i: usize| &draft["draft"]["blocks"][1]["questions"][i];
+    let opt = |i: usize, j: usize| q(i)["options"][j]["id"].as_str().unwrap().to_owned();
+    let qid = |i: usize| q(i)["id"].as_str().unwrap().to_owned();
+
+    // Member A shows the module with a stricter pass mark: both questions must be right.
+    c.put("zorg-a", &format!("/api/v1/content/adoptions/{module}"))
+        .bearer(&s.a_author)
+        .json(&json!({"pass_marks": {quiz.clone(): 100}}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    // Enrolment: bad input named by field, nothing written; a learner may not enrol.
+    for (body, code, field) in [
+        (
+            json!({"user_id": l1, "module_id": own_b}),
+            "unknown_module",
+            "module_id",
+        ),
+        (
+            json!({"user_id": b_learner, "module_id": module}),
+            "unknown_user",
+            "user_id",
+        ),
+        (
+            json!({"user_id": l1, "module_id": module, "deadline": "1-3-2027"}),
+            "invalid_date",
+            "deadline",
+        ),
+    ] {
+        let res = c
+            .post("zorg-a", "/api/v1/learning/enrolments")
+            .bearer(&admin)
+            .json(&body)
+            .send()
+            .await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error(&res), (code.to_owned(), field.to_owned()), "{body}");
+    }
+    assert_eq!(app.count("content.enrolments").await, 0);
+    c.post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&t1)
+        .json(&json!({"user_id": l1, "module_id": module}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&admin)
+        .json(&json!({"user_id": l1, "module_id": module, "deadline": "2027-03-01"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let e1 = res.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(res.json()["deadline"], "2027-03-01");
+    let res = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&teacher)
+        .json(&json!({"user_id": l1, "module_id": module}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(error(&res).0, "already_enrolled");
+    c.post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&teacher)
+        .json(&json!({"user_id": l2, "module_id": module}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    let mine = |token: String| async move {
+        let res = c
+            .get("zorg-a", "/api/v1/learning/enrolments/mine")
+            .bearer(&token)
+            .send()
+            .await;
+        res.assert_status(StatusCode::OK);
+        res.json()["items"].clone()
+    };
+    let list = mine(t1.clone()).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (list[0]["blocks"].as_i64(), list[0]["done"].as_i64()),
+        (Some(3), Some(0))
+    );
+
+    // Blocks done: the text yes; a quiz only by passing it; an unknown block 404.
+    let done = |token: String, enrolment: String, block: String| async move {
+        c.post(
+            "zorg-a",
+            &format!("/api/v1/learning/enrolments/{enrolment}/blocks/{block}/done"),
+        )
+        .bearer(&token)
+        .send()
+        .await
+    };
+    let res = done(t1.clone(), e1.clone(), text.clone()).await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["done"], 1);
+    let res = done(t1.clone(), e1.clone(), quiz.clone()).await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error(&res).0, "quiz_block");
+    done(t1.clone(), e1.clone(), own_b.clone())
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // Someone else's enrolment: another learner of A, a learner of B: 404, nothing changes.
+    done(t2.clone(), e1.clone(), link.clone())
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let res = c
+        .post(
+            "zorg-b",
+            &format!("/api/v1/learning/enrolments/{e1}/blocks/{link}/done"),
+        )
+        .bearer(&b_token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::NOT_FOUND);
+    for token in [&t2, &b_token] {
+        let host = if *token == b_token {
+            "zorg-b"
+        } else {
+            "zorg-a"
+        };
+        c.post(host, &format!("/api/v1/learning/enrolments/{e1}/attempts"))
+            .bearer(token)
+            .json(&json!({"block_id": quiz, "answers": {qid(0): [opt(0, 0)], qid(1): [opt(1, 0)]}}))
+            .send()
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+    assert_eq!(mine(t1.clone()).await[0]["done"], 1);
+    assert_eq!(app.count("content.quiz_attempts").await, 0);
+
+    // Attempts: answers that don't belong are refused by field and not kept.
+    let attempt = |answers: Value| {
+        let t1 = t1.clone();
+        let e1 = e1.clone();
+        let quiz = quiz.clone();
+        async move {
+            c.post(
+                "zorg-a",
+                &format!("/api/v1/learning/enrolments/{e1}/attempts"),
+            )
+            .bearer(&t1)
+            .json(&json!({"block_id": quiz, "answers": answers}))
+            .send()
+            .await
+        }
+    };
+    let res = attempt(json!({qid(0): [opt(1, 0)]})).await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error(&res),
+        ("unknown_option".to_owned(), format!("answers.{}", qid(0)))
+    );
+    let res = attempt(json!({qid(0): [opt(0, 0), opt(0, 1)]})).await;
+    assert_eq!(error(&res).0, "single_choice");
+    let res = c
+        .post(
+            "zorg-a",
+            &format!("/api/v1/learning/enrolments/{e1}/attempts"),
+        )
+        .bearer(&t1)
+        .json(&json!({"block_id": text, "answers": {}}))
+        .send()
+        .await;
+    assert_eq!(
+        error(&res),
+        ("not_a_quiz".to_owned(), "block_id".to_owned())
+    );
+    assert_eq!(app.count("content.quiz_attempts").await, 0);
+
+    // One of two right is 50 %: NZK's mark, but not A's (100): a fail, with the feedback.
+    let res = attempt(json!({qid(0): [opt(0, 1)], qid(1): [opt(1, 0)]})).await;
+    res.assert_status(StatusCode::CREATED);
+    let r = res.json();
+    assert_eq!(
+        (
+            r["number"].as_i64(),
+            r["percent"].as_i64(),
+            r["pass_mark"].as_i64(),
+            r["passed"].as_bool(),
+            r["completed"].as_bool()
+        ),
+        (Some(1), Some(50), Some(100), Some(false), Some(false))
+    );
+    assert_eq!(
+        r["results"][0]["feedback"][0],
+        "Nee: daar struikelt u over."
+    );
+    // Both right: a pass; with the link done the module is complete, with its version.
+    let res = attempt(json!({qid(0): [opt(0, 0)], qid(1): [opt(1, 0)]})).await;
+    res.assert_status(StatusCode::CREATED);
+    assert_eq!(
+        (
+            res.json()["number"].as_i64(),
+            res.json()["passed"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
+    let res = done(t1.clone(), e1.clone(), link.clone()).await;
+    res.assert_status(StatusCode::OK);
+    let p = res.json();
+    assert_eq!(
+        (p["done"].as_i64(), p["completed_version"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert!(p["completed_at"].is_string());
+    // l2's enrolment is untouched by all of this.
+    let other = mine(t2.clone()).await;
+    assert_eq!(
+        (
+            other[0]["done"].as_i64(),
+            other[0]["completed_at"].is_null()
+        ),
+        (Some(0), true)
+    );
+    // The attempts are kept with their answers.
+    let mut db = app.db.owner().await.unwrap();
+    let kept: Vec<(i32, bool, Value)> =
+        sqlx::query_as("SELECT number, passed, answers FROM content.quiz_attempts ORDER BY number")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!((kept[0].0, kept[0].1, kept[1].1), (1, false, true));
+    assert_eq!(kept[1].2[qid(1)], json!([opt(1, 0)]));
+}
