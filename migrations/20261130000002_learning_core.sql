@@ -1,12 +1,15 @@
 -- Learning, first part: enrolments of a member's users in modules of its catalogue, the blocks a
 -- learner has done, and quiz attempts scored on the server. Member tables: `tenant_id` first in
--- every key, forced RLS. A row names the module version it was made on, so later versions can
--- be reconciled by a stated rule (docs/learning.md).
+-- every key, forced RLS. Every row names the module version it was made on; the rule for new
+-- versions is in docs/learning.md.
 CREATE TABLE content.enrolments (
     tenant_id uuid NOT NULL,
     id uuid NOT NULL,
     user_id uuid NOT NULL,
     module_id uuid NOT NULL,
+    -- The version the learner follows: the one shown at enrolment, until the member's admin
+    -- moves the enrolments of the module to a newer one.
+    version integer NOT NULL,
     deadline date,
     enrolled_by uuid NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -61,8 +64,10 @@ CREATE POLICY tenant_isolation ON content.quiz_attempts
     USING (tenant_id = tenant.current_tenant()) WITH CHECK (tenant_id = tenant.current_tenant());
 GRANT SELECT, INSERT ON content.quiz_attempts TO zorgklas_app;
 
--- Admins and teachers enrol; every member role learns (its own enrolments only).
+-- Admins and teachers enrol; admins move enrolments to a new version; every member role learns
+-- (its own enrolments only).
 INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES
+    ('p', 'admin', '*', 'learning', 'manage', '', ''),
     ('p', 'admin', '*', 'learning', 'enrol', '', ''),
     ('p', 'teacher', '*', 'learning', 'enrol', '', ''),
     ('p', 'admin', '*', 'learning', 'learn', '', ''),

@@ -69,6 +69,7 @@ const API_ROUTES: &[(&str, &str)] = &[
         "/api/v1/learning/enrolments/{id}/blocks/{block}/done",
     ),
     ("post", "/api/v1/learning/enrolments/{id}/attempts"),
+    ("post", "/api/v1/learning/modules/{id}/move-enrolments"),
     ("get", "/api/v1/catalog/paths"),
     ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),

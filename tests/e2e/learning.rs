@@ -295,3 +295,191 @@ async fn learners_follow_their_own_enrolments_and_quizzes_are_scored_on_the_serv
     assert_eq!((kept[0].0, kept[0].1, kept[1].1), (1, false, true));
     assert_eq!(kept[1].2[qid(1)], json!([opt(1, 0)]));
 }
+
+#[tokio::test]
+async fn learners_keep_their_version_until_the_admin_moves_them_and_only_unchanged_blocks_stay_done(
+) {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let mut learners = Vec::new();
+    for email in ["v1@zorg-a.test", "v2@zorg-a.test", "v3@zorg-a.test"] {
+        let id = app.user(&s.a, email, Role::Learner).await;
+        learners.push((id, app.token(&s.a, email).await));
+    }
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let teacher = app.token(&s.a, "docent@zorg-a.test").await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    let doc = json!({"title": "Decubitus", "minutes": 20, "blocks": [
+        {"type": "text", "markdown": "A"},
+        {"type": "text", "markdown": "B"},
+        {"type": "quiz", "pass_mark": 100, "questions": [{"prompt": "Hoe vaak wisselen?", "options": [
+            {"text": "Elke 2 uur", "correct": true}, {"text": "Nooit"}]}]},
+        {"type": "text", "markdown": "C"}
+    ]});
+    let (module, v1) = publish(app, "", &s.operator, &doc).await;
+    let id = |i: usize| v1["draft"]["blocks"][i]["id"].as_str().unwrap().to_owned();
+    let (a, b, q, c_block) = (id(0), id(1), id(2), id(3));
+    let question = v1["draft"]["blocks"][2]["questions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let right = v1["draft"]["blocks"][2]["questions"][0]["options"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut enrolments = Vec::new();
+    for (user, _) in &learners {
+        let res = c
+            .post("zorg-a", "/api/v1/learning/enrolments")
+            .bearer(&admin)
+            .json(&json!({"user_id": user, "module_id": module}))
+            .send()
+            .await;
+        res.assert_status(StatusCode::CREATED);
+        enrolments.push(res.json()["id"].as_str().unwrap().to_owned());
+    }
+    let done = |who: usize, block: String| {
+        let token = learners[who].1.clone();
+        let e = enrolments[who].clone();
+        async move {
+            c.post(
+                "zorg-a",
+                &format!("/api/v1/learning/enrolments/{e}/blocks/{block}/done"),
+            )
+            .bearer(&token)
+            .send()
+            .await
+        }
+    };
+    let pass = |who: usize| {
+        let token = learners[who].1.clone();
+        let e = enrolments[who].clone();
+        let body = json!({"block_id": q, "answers": {question.clone(): [right.clone()]}});
+        async move {
+            let res = c
+                .post(
+                    "zorg-a",
+                    &format!("/api/v1/learning/enrolments/{e}/attempts"),
+                )
+                .bearer(&token)
+                .json(&body)
+                .send()
+                .await;
+            res.assert_status(StatusCode::CREATED);
+            assert_eq!(res.json()["passed"], true);
+        }
+    };
+    // Learner 0: A, B and the quiz done. Learner 1: A. Learner 2: everything (complete).
+    for block in [&a, &b] {
+        done(0, block.clone()).await.assert_status(StatusCode::OK);
+    }
+    pass(0).await;
+    done(1, a.clone()).await.assert_status(StatusCode::OK);
+    for block in [&a, &b, &c_block] {
+        done(2, block.clone()).await.assert_status(StatusCode::OK);
+    }
+    pass(2).await;
+
+    // NZK v2: A unchanged, B and the quiz changed, C removed, D new.
+    let mut draft = v1["draft"].clone();
+    draft["blocks"][1]["markdown"] = json!("B, herzien");
+    draft["blocks"][2]["questions"][0]["prompt"] = json!("Hoe vaak wisselt u van houding?");
+    let blocks = draft["blocks"].as_array_mut().unwrap();
+    blocks.remove(3);
+    blocks.push(json!({"type": "text", "markdown": "D"}));
+    c.put("", &format!("/api/v1/content/modules/{module}"))
+        .bearer(&s.operator)
+        .json(&draft)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let res = c
+        .post("", &format!("/api/v1/content/modules/{module}/publish"))
+        .bearer(&s.operator)
+        .json(&json!({"change_note": "Herzien"}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let v2 = c
+        .get("zorg-a", &format!("/api/v1/catalog/{module}"))
+        .bearer(&learners[0].1)
+        .send()
+        .await
+        .json();
+    let d = v2["module"]["blocks"][3]["id"].as_str().unwrap().to_owned();
+
+    let mine = |who: usize| {
+        let token = learners[who].1.clone();
+        async move {
+            c.get("zorg-a", "/api/v1/learning/enrolments/mine")
+                .bearer(&token)
+                .send()
+                .await
+                .json()["items"][0]
+                .clone()
+        }
+    };
+    // The learners keep v1 and can't do v2's new block yet.
+    let p0 = mine(0).await;
+    assert_eq!(
+        (
+            p0["version"].as_i64(),
+            p0["latest_version"].as_i64(),
+            p0["done"].as_i64(),
+            p0["blocks"].as_i64()
+        ),
+        (Some(1), Some(2), Some(3), Some(4))
+    );
+    done(0, d.clone())
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // Only A's admin moves A's enrolments: B's admin moves none, a teacher may not.
+    let move_url = format!("/api/v1/learning/modules/{module}/move-enrolments");
+    let res = c.post("zorg-b", &move_url).bearer(&b_admin).send().await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["moved"], 0);
+    c.post("zorg-a", &move_url)
+        .bearer(&teacher)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(mine(0).await["version"], 1);
+    let res = c.post("zorg-a", &move_url).bearer(&admin).send().await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(
+        (res.json()["moved"].as_i64(), res.json()["version"].as_i64()),
+        (Some(2), Some(2)),
+        "the completed enrolment is not moved"
+    );
+
+    // On v2 only the unchanged A stays done; the changed quiz must be passed again.
+    let p0 = mine(0).await;
+    assert_eq!(
+        (
+            p0["version"].as_i64(),
+            p0["done_blocks"].clone(),
+            p0["blocks"].as_i64()
+        ),
+        (Some(2), json!([a]), Some(4))
+    );
+    assert_eq!(mine(1).await["done_blocks"], json!([a]));
+    let p2 = mine(2).await;
+    assert_eq!(
+        (p2["version"].as_i64(), p2["completed_version"].as_i64()),
+        (Some(1), Some(1))
+    );
+    // The earlier attempts are kept as history, on the version they were made on.
+    let mut db = app.db.owner().await.unwrap();
+    let versions: Vec<i32> =
+        sqlx::query_scalar("SELECT version FROM content.quiz_attempts ORDER BY created_at")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(versions, vec![1, 1]);
+    done(0, d).await.assert_status(StatusCode::OK);
+}

@@ -411,6 +411,12 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![],
         ),
         (
+            Method::POST,
+            false,
+            format!("/api/v1/learning/modules/{MODULE}/move-enrolments"),
+            vec![Admin],
+        ),
+        (
             Method::PUT,
             false,
             format!("/api/v1/content/path-adoptions/{MODULE}"),

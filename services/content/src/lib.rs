@@ -38,6 +38,7 @@ pub use routes::router;
     routes::learning::mine,
     routes::learning::block_done,
     routes::learning::attempt,
+    routes::learning::move_enrolments,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -88,6 +89,8 @@ zk_kernel::permission! {
     LearningEnrol = "learning", "enrol";
     /// Every member role: follow its own enrolments (blocks done, quiz attempts).
     LearningLearn = "learning", "learn";
+    /// Admins: move the member's enrolments in a module to its new version.
+    LearningManage = "learning", "manage";
 }
 
 #[cfg(test)]
@@ -101,7 +104,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 45);
+        assert_eq!(ops, 46);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

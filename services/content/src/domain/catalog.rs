@@ -174,26 +174,31 @@ pub struct PublishedModule {
 /// The version of a module this tenant shows (shared, adopted with accents, or its own), as a
 /// learner sees it: quiz answers and feedback left out.
 pub async fn published(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<PublishedModule> {
-    shown(p, tenant, id, true).await
+    shown(p, tenant, id, None, true).await
 }
 
-/// The same module with its quiz answers and feedback, for scoring on the server.
-pub async fn published_with_answers(
+/// One version of a module as this tenant shows it (the member's overlay laid over an adopted
+/// one): what a learner enrolled on that version sees. With `answers`, quiz answers and
+/// feedback stay in (for scoring on the server only).
+pub async fn published_at(
     p: &Platform,
     tenant: TenantId,
     id: Uuid,
+    version: i32,
+    answers: bool,
 ) -> AppResult<PublishedModule> {
-    shown(p, tenant, id, false).await
+    shown(p, tenant, id, Some(version), !answers).await
 }
 
 async fn shown(
     p: &Platform,
     tenant: TenantId,
     id: Uuid,
+    version: Option<i32>,
     hide_answers: bool,
 ) -> AppResult<PublishedModule> {
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let row = repo::published(&mut tx, tenant, id)
+    let row = repo::published_version(&mut tx, tenant, id, version)
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;

@@ -8,12 +8,17 @@
 //!   mark passes and nothing is lost to rounding); the pass mark is the one the member shows (an
 //!   adopted module's stricter mark included);
 //! - a block is done when the learner marks it (a quiz: when an attempt passes); the enrolment is
-//!   complete when every block of the module as the member shows it is done, with the date and
-//!   the version.
+//!   complete when every block of its version is done, with the date and the version;
+//! - versions: a learner follows the version shown when they were enrolled, until the member's
+//!   admin moves the module's open enrolments to the version shown now. Then a block done stays
+//!   done only when it is in the new version unchanged (same id, same content as the learner
+//!   saw it); a changed quiz must be passed again, and its earlier attempts stay as history.
+//!   Completed enrolments are not moved: the completion names its version.
 
 use super::{
     catalog,
     module::{BlockBody, Question},
+    overlay::ShownBlock,
 };
 use crate::repo::learning as repo;
 use serde::{Deserialize, Serialize};
@@ -154,16 +159,13 @@ pub async fn enrol(
     input: &EnrolInput,
 ) -> AppResult<repo::EnrolmentRow> {
     let deadline = parse_deadline(input.deadline.as_deref())?;
-    if catalog::published(p, tenant, input.module_id)
-        .await
-        .is_err()
-    {
+    let Ok(shown) = catalog::published(p, tenant, input.module_id).await else {
         return Err(AppError::validation(
             "module_id",
             "unknown_module",
             "Kies een gepubliceerde module uit het aanbod van uw organisatie.",
         ));
-    }
+    };
     let mut tx = p.db.begin_tenant(tenant).await?;
     if !repo::user_exists(&mut tx, tenant, input.user_id).await? {
         return Err(AppError::validation(
@@ -179,6 +181,7 @@ pub async fn enrol(
         id,
         input.user_id,
         input.module_id,
+        shown.version,
         deadline,
         by,
     )
@@ -204,8 +207,10 @@ pub struct Progress {
     pub enrolment_id: Uuid,
     pub module_id: Uuid,
     pub title: String,
-    /// The version of the module shown now.
+    /// The version the learner follows.
     pub version: i32,
+    /// The version the member shows now (newer when the admin hasn't moved enrolments yet).
+    pub latest_version: i32,
     #[schema(value_type = Option<String>, format = Date)]
     pub deadline: Option<String>,
     /// Blocks of the module as the member shows it, and how many of those are done.
@@ -224,7 +229,8 @@ fn ts(t: time::OffsetDateTime) -> String {
 }
 
 async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> AppResult<Progress> {
-    let shown = catalog::published(p, tenant, e.module_id).await?;
+    let shown = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
+    let latest = catalog::published(p, tenant, e.module_id).await?.version;
     let ids: HashSet<Uuid> = shown.blocks.iter().filter_map(|b| b.block.id).collect();
     let done_blocks: Vec<Uuid> = e.done.iter().copied().filter(|d| ids.contains(d)).collect();
     Ok(Progress {
@@ -232,6 +238,7 @@ async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> A
         module_id: e.module_id,
         title: shown.doc.title,
         version: shown.version,
+        latest_version: latest,
         deadline: e.deadline.map(|d| d.to_string()),
         blocks: ids.len(),
         done: done_blocks.len(),
@@ -284,7 +291,8 @@ async fn complete_if_done(
     Ok(())
 }
 
-/// The caller's enrolment `id` (another user's or member's is 404) and the module as shown.
+/// The caller's enrolment `id` (another user's or member's is 404) and the version of the module
+/// it follows.
 async fn own_enrolment(
     p: &Platform,
     tenant: TenantId,
@@ -297,11 +305,7 @@ async fn own_enrolment(
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
-    if with_answers {
-        catalog::published_with_answers(p, tenant, e.module_id).await
-    } else {
-        catalog::published(p, tenant, e.module_id).await
-    }
+    catalog::published_at(p, tenant, e.module_id, e.version, with_answers).await
 }
 
 /// Marks a block of the caller's enrolment done (a quiz is done by passing it).
@@ -417,6 +421,58 @@ pub async fn attempt(
     })
 }
 
+/// The blocks done on `old` that stay done on `new`: there with the same id and unchanged.
+pub fn carried_over(old: &[ShownBlock], new: &[ShownBlock]) -> Vec<Uuid> {
+    old.iter()
+        .filter(|o| {
+            new.iter()
+                .any(|n| n.block.id == o.block.id && n.block == o.block)
+        })
+        .filter_map(|o| o.block.id)
+        .collect()
+}
+
+/// What moving enrolments did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Moved {
+    pub module_id: Uuid,
+    /// The version the moved enrolments follow now.
+    pub version: i32,
+    /// Open enrolments moved (completed ones keep their version).
+    pub moved: usize,
+}
+
+/// Moves the open enrolments in `module` to the version the member shows now (admins), by the
+/// rule at the top of this file, in one transaction.
+pub async fn move_enrolments(p: &Platform, tenant: TenantId, module: Uuid) -> AppResult<Moved> {
+    let new = catalog::published_at(
+        p,
+        tenant,
+        module,
+        catalog::published(p, tenant, module).await?.version,
+        true,
+    )
+    .await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let open = repo::open_on_other_versions(&mut tx, tenant, module, new.version).await?;
+    let mut kept_by_version = std::collections::HashMap::new();
+    for (enrolment, version) in &open {
+        if !kept_by_version.contains_key(version) {
+            let old = catalog::published_at(p, tenant, module, *version, true).await?;
+            kept_by_version.insert(*version, carried_over(&old.blocks, &new.blocks));
+        }
+        let kept = &kept_by_version[version];
+        repo::move_to(&mut tx, tenant, *enrolment, new.version, kept).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(module.id = %module, version = new.version, moved = open.len(), "enrolments moved");
+    Ok(Moved {
+        module_id: module,
+        version: new.version,
+        moved: open.len(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,5 +575,29 @@ mod tests {
             code([pick(&single, &[0, 0])].into_iter().collect()),
             ("duplicate_option", format!("answers.{qid}"))
         );
+    }
+
+    #[test]
+    fn only_unchanged_blocks_stay_done_on_a_new_version() {
+        use crate::domain::{
+            module::Block,
+            overlay::{Origin, ShownBlock},
+        };
+        let text = |id: Uuid, md: &str| ShownBlock {
+            origin: Origin::Nzk,
+            orphaned: false,
+            block: Block {
+                id: Some(id),
+                optional: false,
+                body: BlockBody::Text {
+                    markdown: md.into(),
+                },
+            },
+        };
+        let [a, b, c] = [(); 3].map(|_| Uuid::new_v4());
+        let old = vec![text(a, "A"), text(b, "B"), text(c, "C")];
+        // v2: A unchanged (moved to the end), B changed, C removed.
+        let new = vec![text(b, "B, herzien"), text(a, "A")];
+        assert_eq!(carried_over(&old, &new), vec![a]);
     }
 }

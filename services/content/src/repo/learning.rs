@@ -13,6 +13,7 @@ pub struct EnrolmentRow {
     pub id: Uuid,
     pub user_id: Uuid,
     pub module_id: Uuid,
+    pub version: i32,
     pub deadline: Option<Date>,
     pub completed_at: Option<OffsetDateTime>,
     pub completed_version: Option<i32>,
@@ -20,7 +21,7 @@ pub struct EnrolmentRow {
 }
 
 const ENROLMENT: &str =
-    "SELECT e.id, e.user_id, e.module_id, e.deadline, e.completed_at, e.completed_version,
+    "SELECT e.id, e.user_id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
         coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
                   WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done
     FROM content.enrolments e";
@@ -44,17 +45,19 @@ pub async fn insert_enrolment(
     id: Uuid,
     user: Uuid,
     module: Uuid,
+    version: i32,
     deadline: Option<Date>,
     by: Uuid,
 ) -> AppResult<bool> {
     Ok(sqlx::query(
-        "INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, deadline, enrolled_by)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, user_id, module_id) DO NOTHING",
+        "INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, version, deadline, enrolled_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, user_id, module_id) DO NOTHING",
     )
     .bind(tenant.0)
     .bind(id)
     .bind(user)
     .bind(module)
+    .bind(version)
     .bind(deadline)
     .bind(by)
     .execute(conn)
@@ -189,4 +192,50 @@ pub async fn insert_attempt(
     .bind(scored.passed)
     .fetch_one(conn)
     .await?)
+}
+
+/// The open (not completed) enrolments in `module` on another version than `version`, locked:
+/// (enrolment, its version).
+pub async fn open_on_other_versions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    module: Uuid,
+    version: i32,
+) -> AppResult<Vec<(Uuid, i32)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, version FROM content.enrolments
+         WHERE tenant_id = $1 AND module_id = $2 AND version <> $3 AND completed_at IS NULL
+         ORDER BY id FOR UPDATE",
+    )
+    .bind(tenant.0)
+    .bind(module)
+    .bind(version)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Moves an enrolment to `version`, keeping only the blocks done in `kept`.
+pub async fn move_to(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    version: i32,
+    kept: &[Uuid],
+) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM content.block_progress
+         WHERE tenant_id = $1 AND enrolment_id = $2 AND NOT (block_id = ANY($3))",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(kept)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE content.enrolments SET version = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(enrolment)
+        .bind(version)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -337,20 +337,36 @@ pub async fn published(
     tenant: TenantId,
     id: Uuid,
 ) -> AppResult<Option<PublishedRow>> {
+    published_version(conn, tenant, id, None).await
+}
+
+/// Like [`published`], or with `version` that version of the module (with the member's overlay
+/// for an adopted one): what a learner who started on it keeps seeing.
+pub async fn published_version(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    version: Option<i32>,
+) -> AppResult<Option<PublishedRow>> {
     const SQL: &str = "
         (SELECT CASE WHEN a.module_id IS NULL THEN 'nzk' ELSE 'adopted' END AS source,
                 v.module_id, v.version, v.doc, v.change_note, v.published_at, a.overlay
          FROM content.shared_module_versions v
          LEFT JOIN content.adoptions a ON a.tenant_id = $1 AND a.module_id = v.module_id
-         WHERE v.module_id = $2 AND (a.follow IS DISTINCT FROM 'review' OR v.version <= a.pinned_version)
+         WHERE v.module_id = $2 AND CASE WHEN $3::integer IS NULL
+               THEN a.follow IS DISTINCT FROM 'review' OR v.version <= a.pinned_version
+               ELSE v.version = $3 END
          ORDER BY v.version DESC LIMIT 1)
         UNION ALL
         (SELECT 'own'::text, module_id, version, doc, change_note, published_at, NULL::jsonb
-         FROM content.module_versions WHERE tenant_id = $1 AND module_id = $2 ORDER BY version DESC LIMIT 1)
+         FROM content.module_versions WHERE tenant_id = $1 AND module_id = $2
+              AND ($3::integer IS NULL OR version = $3)
+         ORDER BY version DESC LIMIT 1)
         LIMIT 1";
     Ok(sqlx::query_as(SQL)
         .bind(tenant.0)
         .bind(id)
+        .bind(version)
         .fetch_optional(conn)
         .await?)
 }

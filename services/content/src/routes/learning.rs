@@ -3,8 +3,8 @@
 
 use super::{member_site, parse_id};
 use crate::{
-    domain::learning::{self, AttemptInput, AttemptResult, EnrolInput, Progress},
-    LearningEnrol, LearningLearn,
+    domain::learning::{self, AttemptInput, AttemptResult, EnrolInput, Moved, Progress},
+    LearningEnrol, LearningLearn, LearningManage,
 };
 use axum::{
     extract::{Path, State},
@@ -138,4 +138,25 @@ pub async fn attempt(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(result)))
+}
+
+/// Move the open enrolments in a module to the version the member shows now
+///
+/// Member host. Permission learning:manage (admins). A block done stays done only when it is in
+/// the new version unchanged; a changed quiz must be passed again (earlier attempts stay as
+/// history). Completed enrolments keep their version. An unknown module is 404.
+#[utoipa::path(post, path = "/api/v1/learning/modules/{id}/move-enrolments", tag = "learning", operation_id = "move_enrolments",
+    params(("id" = Uuid, Path, description = "Module")),
+    responses((status = 200, description = "Moved", body = Moved),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn move_enrolments(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningManage>,
+    Path(id): Path<String>,
+) -> AppResult<Json<Moved>> {
+    member_site(&ctx)?;
+    Ok(Json(
+        learning::move_enrolments(&p, ctx.tenant.id, parse_id(&id)?).await?,
+    ))
 }

@@ -215,6 +215,10 @@ pub fn router(platform: Platform) -> Router {
             "/api/v1/learning/enrolments/{id}/attempts",
             post(learning::attempt),
         )
+        .route(
+            "/api/v1/learning/modules/{id}/move-enrolments",
+            post(learning::move_enrolments),
+        )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))
         .route("/leren/beheer", get(pages::show_dashboard))
