@@ -483,3 +483,117 @@ async fn learners_keep_their_version_until_the_admin_moves_them_and_only_unchang
     assert_eq!(versions, vec![1, 1]);
     done(0, d).await.assert_status(StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_modules_retry_policy_makes_learners_wait_after_each_round() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let learner = app.user(&s.a, "r@zorg-a.test", Role::Learner).await;
+    let token = app.token(&s.a, "r@zorg-a.test").await;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let mut doc = quiz_module();
+    doc["title"] = json!("Tillen");
+    // A bad policy is refused by field, nothing written.
+    doc["retry"] = json!({"attempts": 0, "wait_minutes": 30});
+    let res = c
+        .post("zorg-a", "/api/v1/content/modules")
+        .bearer(&s.a_author)
+        .json(&doc)
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error(&res),
+        ("invalid_retry".to_owned(), "retry.attempts".to_owned())
+    );
+    assert_eq!(app.count("content.modules").await, 0);
+    // Rounds of two tries, then half an hour.
+    doc["retry"] = json!({"attempts": 2, "wait_minutes": 30});
+    let (module, draft) = publish(app, "zorg-a", &s.a_author, &doc).await;
+    assert_eq!(draft["draft"]["retry"]["attempts"], 2);
+    let quiz = draft["draft"]["blocks"][1].clone();
+    let wrong = json!({
+        "block_id": quiz["id"],
+        "answers": {quiz["questions"][0]["id"].as_str().unwrap(): [quiz["questions"][0]["options"][1]["id"]]}
+    });
+    let res = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&admin)
+        .json(&json!({"user_id": learner, "module_id": module}))
+        .send()
+        .await;
+    let enrolment = res.json()["id"].as_str().unwrap().to_owned();
+    let url = format!("/api/v1/learning/enrolments/{enrolment}/attempts");
+    for n in 1..=2 {
+        let res = c
+            .post("zorg-a", &url)
+            .bearer(&token)
+            .json(&wrong)
+            .send()
+            .await;
+        res.assert_status(StatusCode::CREATED);
+        assert_eq!(res.json()["number"], n);
+    }
+    let res = c
+        .post("zorg-a", &url)
+        .bearer(&token)
+        .json(&wrong)
+        .send()
+        .await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(error(&res).0, "wait_before_retry");
+    assert!(
+        res.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("30 minuten"),
+        "{}",
+        res.json()
+    );
+    assert_eq!(app.count("content.quiz_attempts").await, 2);
+    // Half an hour later (moved back in the database) the next round begins.
+    let mut db = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE content.quiz_attempts SET created_at = created_at - interval '31 minutes'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let res = c
+        .post("zorg-a", &url)
+        .bearer(&token)
+        .json(&wrong)
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    assert_eq!(res.json()["number"], 3);
+
+    // The editor's details form sets and clears the policy.
+    let session = app.login("zorg-a", "auteur@zorg-a.test").await;
+    let author = &s.a_author;
+    let form = |attempts: &'static str| {
+        let session = session.clone();
+        let module = module.clone();
+        async move {
+            c.post("zorg-a", &format!("/leren/auteur/{module}/gegevens"))
+                .session(&session)
+                .form(&[
+                    ("title", "Tillen"),
+                    ("minutes", "15"),
+                    ("retry_attempts", attempts),
+                    ("retry_wait", "60"),
+                ])
+                .send()
+                .await
+                .assert_status(StatusCode::SEE_OTHER);
+            c.get("zorg-a", &format!("/api/v1/content/modules/{module}"))
+                .bearer(author)
+                .send()
+                .await
+                .json()["draft"]["retry"]
+                .clone()
+        }
+    };
+    assert_eq!(form("3").await, json!({"attempts": 3, "wait_minutes": 60}));
+    assert_eq!(form("").await, Value::Null);
+}

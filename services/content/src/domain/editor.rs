@@ -2,7 +2,7 @@
 //! metadata, add a block from a form, move or remove one, change a text block. The result is
 //! saved (and checked) by `authoring::save`.
 
-use super::module::{Block, BlockBody, ModuleDoc, Question, QuizOption};
+use super::module::{Block, BlockBody, ModuleDoc, Question, QuizOption, RetryPolicy};
 use uuid::Uuid;
 use zk_kernel::{AppError, AppResult};
 
@@ -67,6 +67,21 @@ pub fn set_meta(doc: &mut ModuleDoc, f: &Fields) -> AppResult<()> {
     if let Some(lang) = f.opt("language") {
         doc.language = lang;
     }
+    // Empty attempts: as many tries as the learner likes.
+    doc.retry = match f.opt("retry_attempts") {
+        None => None,
+        Some(_) => Some(RetryPolicy {
+            attempts: number(
+                f,
+                "retry_attempts",
+                "Geef het aantal pogingen als heel getal.",
+            )?,
+            wait_minutes: match f.opt("retry_wait") {
+                None => 0,
+                Some(_) => number(f, "retry_wait", "Geef de wachttijd in hele minuten.")?,
+            },
+        }),
+    };
     Ok(())
 }
 

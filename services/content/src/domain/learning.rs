@@ -13,11 +13,13 @@
 //!   admin moves the module's open enrolments to the version shown now. Then a block done stays
 //!   done only when it is in the new version unchanged (same id, same content as the learner
 //!   saw it); a changed quiz must be passed again, and its earlier attempts stay as history.
-//!   Completed enrolments are not moved: the completion names its version.
+//!   Completed enrolments are not moved: the completion names its version;
+//! - retries: a module may limit tries at each quiz to rounds of N attempts with a waiting time
+//!   between rounds (`RetryPolicy`); without one a learner tries as often as they like.
 
 use super::{
     catalog,
-    module::{BlockBody, Question},
+    module::{BlockBody, Question, RetryPolicy},
     overlay::ShownBlock,
 };
 use crate::repo::learning as repo;
@@ -394,6 +396,19 @@ pub async fn attempt(
     let e = repo::enrolment(&mut tx, tenant, id, Some(user), true)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let (previous, last) = repo::attempts_so_far(&mut tx, tenant, id, input.block_id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    if let Some(at) = wait_until(shown.doc.retry, previous, last, now) {
+        let minutes = ((at - now).whole_seconds() + 59) / 60;
+        return Err(AppError::conflict(
+            "block_id",
+            "wait_before_retry",
+            format!(
+                "U heeft deze toets {previous} keer geprobeerd. U kunt het over {minutes} {} opnieuw proberen.",
+                if minutes == 1 { "minuut" } else { "minuten" }
+            ),
+        ));
+    }
     let number = repo::insert_attempt(
         &mut tx,
         tenant,
@@ -419,6 +434,24 @@ pub async fn attempt(
         scored,
         completed,
     })
+}
+
+/// When a learner who tried a quiz `previous` times (the last at `last`) may try again, if they
+/// must wait: after every `policy.attempts` tries, `policy.wait_minutes` after the last one.
+/// Without a policy they never wait.
+pub fn wait_until(
+    policy: Option<RetryPolicy>,
+    previous: i64,
+    last: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> Option<time::OffsetDateTime> {
+    let policy = policy?;
+    let last = last?;
+    if previous == 0 || previous % i64::from(policy.attempts) != 0 {
+        return None;
+    }
+    let at = last + time::Duration::minutes(i64::from(policy.wait_minutes));
+    (at > now).then_some(at)
 }
 
 /// The blocks done on `old` that stay done on `new`: there with the same id and unchanged.
@@ -599,5 +632,30 @@ mod tests {
         // v2: A unchanged (moved to the end), B changed, C removed.
         let new = vec![text(b, "B, herzien"), text(a, "A")];
         assert_eq!(carried_over(&old, &new), vec![a]);
+    }
+
+    #[test]
+    fn retries_wait_after_each_round_of_attempts() {
+        let policy = Some(RetryPolicy {
+            attempts: 2,
+            wait_minutes: 30,
+        });
+        let now = time::OffsetDateTime::now_utc();
+        let last = Some(now - time::Duration::minutes(10));
+        assert_eq!(wait_until(policy, 0, None, now), None, "the first try");
+        assert_eq!(
+            wait_until(policy, 1, last, now),
+            None,
+            "the second of a round"
+        );
+        assert_eq!(
+            wait_until(policy, 2, last, now),
+            Some(now + time::Duration::minutes(20)),
+            "after a round: 30 minutes after the last try"
+        );
+        let long_ago = Some(now - time::Duration::minutes(31));
+        assert_eq!(wait_until(policy, 2, long_ago, now), None, "after the wait");
+        assert_eq!(wait_until(policy, 3, last, now), None, "a new round");
+        assert_eq!(wait_until(None, 100, last, now), None, "no policy");
     }
 }

@@ -35,6 +35,20 @@ pub struct ModuleDoc {
     /// publishes a candidate; never taken from what an author sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
+    /// How often a learner may try the module's quizzes; none: as often as they like.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryPolicy>,
+}
+
+/// A retry policy for a module's quizzes: after every `attempts` tries at a quiz, the learner
+/// waits `wait_minutes` before the next one.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// 1 to 20.
+    pub attempts: u8,
+    /// 0 to 10,080 (a week).
+    pub wait_minutes: u32,
 }
 
 /// Credit for a contributed module.
@@ -61,6 +75,7 @@ impl ModuleDoc {
             language: default_language(),
             blocks: vec![],
             attribution: None,
+            retry: None,
         }
     }
 }
@@ -243,6 +258,22 @@ pub fn check_draft(doc: &ModuleDoc, known_ids: &HashSet<Uuid>) -> AppResult<()> 
             "invalid_language",
             "Kies Nederlands (nl) of Engels (en).",
         ));
+    }
+    if let Some(r) = doc.retry {
+        if !(1..=20).contains(&r.attempts) {
+            return Err(invalid(
+                "retry.attempts".into(),
+                "invalid_retry",
+                "Geef 1 tot 20 pogingen per ronde.",
+            ));
+        }
+        if r.wait_minutes > 10_080 {
+            return Err(invalid(
+                "retry.wait_minutes".into(),
+                "invalid_retry",
+                "De wachttijd is hoogstens een week (10.080 minuten).",
+            ));
+        }
     }
     if doc.blocks.len() > MAX_BLOCKS {
         return Err(invalid(

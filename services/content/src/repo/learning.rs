@@ -239,3 +239,21 @@ pub async fn move_to(
         .await?;
     Ok(())
 }
+
+/// How often the enrolment tried a quiz, and when last.
+pub async fn attempts_so_far(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    block: Uuid,
+) -> AppResult<(i64, Option<OffsetDateTime>)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), max(created_at) FROM content.quiz_attempts
+         WHERE tenant_id = $1 AND enrolment_id = $2 AND block_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(block)
+    .fetch_one(conn)
+    .await?)
+}
