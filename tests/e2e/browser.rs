@@ -335,7 +335,7 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
     };
     let app = App::new().await;
     let m = app.member("leeraanbod").await;
-    app.user(&m, "admin@leeraanbod.test", Role::Admin).await;
+    let admin_id = app.user(&m, "admin@leeraanbod.test", Role::Admin).await;
     let admin = app.token(&m, "admin@leeraanbod.test").await;
     let (_, operator) = app.operator("redactie@nzk.test").await;
     let post = Method::POST;
@@ -403,6 +403,17 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
     )
     .await;
 
+    // The admin is enrolled in the own module: its page shows progress and the quiz as a form.
+    api(
+        &app,
+        Method::POST,
+        "leeraanbod",
+        "/api/v1/learning/enrolments",
+        &admin,
+        json!({"user_id": admin_id, "module_id": own}),
+        created,
+    )
+    .await;
     // Two shared paths: one adopted with the own module added after the shared one, one not.
     let mut paths = Vec::new();
     for title in ["Veilig werken", "Dementiezorg"] {

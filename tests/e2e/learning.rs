@@ -597,3 +597,149 @@ async fn a_modules_retry_policy_makes_learners_wait_after_each_round() {
     assert_eq!(form("3").await, json!({"attempts": 3, "wait_minutes": 60}));
     assert_eq!(form("").await, Value::Null);
 }
+
+#[tokio::test]
+async fn a_learner_works_through_a_module_on_its_page() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    let learner = app.user(&s.a, "pagina@zorg-a.test", Role::Learner).await;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let mut doc = quiz_module();
+    doc["blocks"][1]["pass_mark"] = json!(100);
+    let (module, draft) = publish(app, "", &s.operator, &doc).await;
+    let blocks = &draft["draft"]["blocks"];
+    let (text, quiz, link) = (
+        blocks[0]["id"].as_str().unwrap().to_owned(),
+        blocks[1]["id"].as_str().unwrap().to_owned(),
+        blocks[2]["id"].as_str().unwrap().to_owned(),
+    );
+    let q = |i: usize| blocks[1]["questions"][i]["id"].as_str().unwrap().to_owned();
+    let o = |i: usize, j: usize| {
+        blocks[1]["questions"][i]["options"][j]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let page = format!("/leren/modules/{module}");
+    // Not enrolled: the page shows the quiz read-only, no progress, no forms.
+    let session = app.login("zorg-a", "pagina@zorg-a.test").await;
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(
+        !html.contains("data-testid=\"progress\"") && !html.contains("data-testid=\"quiz-form\"")
+    );
+    let res = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&admin)
+        .json(&json!({"user_id": learner, "module_id": module}))
+        .send()
+        .await;
+    let enrolment = res.json()["id"].as_str().unwrap().to_owned();
+
+    // Enrolled: progress, a "done" button per block and the quiz as a form.
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(html.contains("0 van 3 onderdelen klaar"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"#blok-{text}\"")),
+        "resume at the first block"
+    );
+    assert!(html.contains(&format!("name=\"q_{}\" value=\"{}\"", q(0), o(0, 0))));
+    let res = c
+        .post(
+            "zorg-a",
+            &format!("/leren/inschrijvingen/{enrolment}/blokken/{text}/klaar"),
+        )
+        .session(&session)
+        .form(&[])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(res.location().unwrap(), format!("{page}#blok-{text}"));
+    // The cached page follows the learner's own progress at once.
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(html.contains("1 van 3 onderdelen klaar"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"#blok-{quiz}\"")),
+        "resume at the quiz"
+    );
+
+    // A wrong answer: scored on the server, the page shows the result with the feedback.
+    let quiz_url = format!("/leren/inschrijvingen/{enrolment}/toetsen/{quiz}");
+    let (q0, q1) = (format!("q_{}", q(0)), format!("q_{}", q(1)));
+    let res = c
+        .post("zorg-a", &quiz_url)
+        .session(&session)
+        .form(&[
+            (q0.as_str(), o(0, 1).as_str()),
+            (q1.as_str(), o(1, 0).as_str()),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let after = res.location().unwrap();
+    assert!(after.contains("poging=1"), "{after}");
+    let html = c
+        .get("zorg-a", &after)
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Nog niet gehaald: 50% goed") && html.contains("Nee: daar struikelt u over."),
+        "{html}"
+    );
+    // Nonsense in the form: the message at the quiz, nothing kept.
+    let res = c
+        .post("zorg-a", &quiz_url)
+        .session(&session)
+        .form(&[(q0.as_str(), "geen-antwoord")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("data-testid=\"quiz-error\""));
+    assert_eq!(app.count("content.quiz_attempts").await, 1);
+    // Another learner can't post to this enrolment.
+    app.user(&s.a, "ander@zorg-a.test", Role::Learner).await;
+    let other = app.login("zorg-a", "ander@zorg-a.test").await;
+    c.post("zorg-a", &quiz_url)
+        .session(&other)
+        .form(&[
+            (q0.as_str(), o(0, 0).as_str()),
+            (q1.as_str(), o(1, 0).as_str()),
+        ])
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Right answers pass; with the link done the module is complete.
+    let res = c
+        .post("zorg-a", &quiz_url)
+        .session(&session)
+        .form(&[
+            (q0.as_str(), o(0, 0).as_str()),
+            (q1.as_str(), o(1, 0).as_str()),
+        ])
+        .send()
+        .await;
+    let html = c
+        .get("zorg-a", &res.location().unwrap())
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("Gehaald: 100% goed."), "{html}");
+    c.post(
+        "zorg-a",
+        &format!("/leren/inschrijvingen/{enrolment}/blokken/{link}/klaar"),
+    )
+    .session(&session)
+    .form(&[])
+    .send()
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(
+        html.contains("data-testid=\"completed\"") && html.contains("3 van 3 onderdelen klaar"),
+        "{html}"
+    );
+}

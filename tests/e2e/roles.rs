@@ -417,6 +417,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Admin],
         ),
         (
+            Method::POST,
+            false,
+            format!("/leren/inschrijvingen/{MODULE}/blokken/{MODULE}/klaar"),
+            members.clone(),
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/inschrijvingen/{MODULE}/toetsen/{MODULE}"),
+            members.clone(),
+        ),
+        (
             Method::PUT,
             false,
             format!("/api/v1/content/path-adoptions/{MODULE}"),

@@ -126,6 +126,78 @@ pub fn score(questions: &[Question], pass_mark: u8, answers: &Answers) -> AppRes
     })
 }
 
+/// The cache topic of a learner's own progress (keyed by user id, not tenant).
+pub const PROGRESS: &str = "progress";
+
+/// The generation of `user`'s progress, for the keys of pages that show it.
+pub fn progress_generation(p: &Platform, user: Uuid) -> u64 {
+    p.generations.of(PROGRESS, TenantId(user))
+}
+
+fn progress_changed(p: &Platform, user: Uuid) {
+    p.generations.bump(PROGRESS, Some(TenantId(user)));
+}
+
+/// What a module page shows of the caller's enrolment in it.
+pub struct PageState {
+    pub enrolment_id: Uuid,
+    /// The version the learner follows.
+    pub version: i32,
+    pub done: HashSet<Uuid>,
+    pub completed: bool,
+}
+
+/// The caller's enrolment in `module`, if any (one query).
+pub async fn page_state(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    module: Uuid,
+) -> AppResult<Option<PageState>> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let e = repo::enrolment_in(&mut tx, tenant, user, module).await?;
+    tx.commit().await?;
+    Ok(e.map(|e| PageState {
+        enrolment_id: e.id,
+        version: e.version,
+        done: e.done.into_iter().collect(),
+        completed: e.completed_at.is_some(),
+    }))
+}
+
+/// An earlier attempt of the caller, scored again from its kept answers against the version it
+/// was made on (for the page after answering).
+pub async fn attempt_result(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+    number: i32,
+) -> AppResult<Scored> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let e = repo::enrolment(&mut tx, tenant, enrolment, Some(user), false)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let (version, answers) = repo::attempt_by_number(&mut tx, tenant, enrolment, block, number)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let shown = catalog::published_at(p, tenant, e.module_id, version, true).await?;
+    match shown
+        .blocks
+        .iter()
+        .find(|b| b.block.id == Some(block))
+        .map(|b| &b.block.body)
+    {
+        Some(BlockBody::Quiz {
+            questions,
+            pass_mark,
+        }) => score(questions, *pass_mark, &answers.0),
+        _ => Err(AppError::not_found()),
+    }
+}
+
 /// What an admin or teacher sends to enrol a user.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -198,7 +270,9 @@ pub async fn enrol(
     let row = repo::enrolment(&mut tx, tenant, id, None, false)
         .await?
         .ok_or_else(AppError::not_found)?;
+    repo::notify_progress(&mut tx, input.user_id).await?;
     tx.commit().await?;
+    progress_changed(p, input.user_id);
     tracing::info!(enrolment.id = %id, module.id = %input.module_id, "enrolled");
     Ok(row)
 }
@@ -310,6 +384,21 @@ async fn own_enrolment(
     catalog::published_at(p, tenant, e.module_id, e.version, with_answers).await
 }
 
+/// The module of the caller's enrolment `id` (another user's or member's is 404).
+pub async fn enrolment_module(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    id: Uuid,
+) -> AppResult<Uuid> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let e = repo::enrolment(&mut tx, tenant, id, Some(user), false)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(e.module_id)
+}
+
 /// Marks a block of the caller's enrolment done (a quiz is done by passing it).
 pub async fn mark_done(
     p: &Platform,
@@ -339,7 +428,9 @@ pub async fn mark_done(
     let e = repo::enrolment(&mut tx, tenant, id, Some(user), false)
         .await?
         .ok_or_else(AppError::not_found)?;
+    repo::notify_progress(&mut tx, user).await?;
     tx.commit().await?;
+    progress_changed(p, user);
     progress_of(p, tenant, e).await
 }
 
@@ -357,6 +448,7 @@ pub struct AttemptInput {
 /// One attempt, scored.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptResult {
+    pub module_id: Uuid,
     /// 1 for the first attempt at this quiz, and so on.
     pub number: i32,
     pub version: i32,
@@ -426,9 +518,12 @@ pub async fn attempt(
     let completed = repo::enrolment(&mut tx, tenant, id, Some(user), false)
         .await?
         .is_some_and(|e| e.completed_at.is_some());
+    repo::notify_progress(&mut tx, user).await?;
     tx.commit().await?;
+    progress_changed(p, user);
     tracing::info!(enrolment.id = %id, block.id = %input.block_id, number, passed = scored.passed, "quiz attempt");
     Ok(AttemptResult {
+        module_id: shown.id,
         number,
         version: shown.version,
         scored,
@@ -489,15 +584,19 @@ pub async fn move_enrolments(p: &Platform, tenant: TenantId, module: Uuid) -> Ap
     let mut tx = p.db.begin_tenant(tenant).await?;
     let open = repo::open_on_other_versions(&mut tx, tenant, module, new.version).await?;
     let mut kept_by_version = std::collections::HashMap::new();
-    for (enrolment, version) in &open {
+    for (enrolment, version, user) in &open {
         if !kept_by_version.contains_key(version) {
             let old = catalog::published_at(p, tenant, module, *version, true).await?;
             kept_by_version.insert(*version, carried_over(&old.blocks, &new.blocks));
         }
         let kept = &kept_by_version[version];
         repo::move_to(&mut tx, tenant, *enrolment, new.version, kept).await?;
+        repo::notify_progress(&mut tx, *user).await?;
     }
     tx.commit().await?;
+    for (_, _, user) in &open {
+        progress_changed(p, *user);
+    }
     tracing::info!(module.id = %module, version = new.version, moved = open.len(), "enrolments moved");
     Ok(Moved {
         module_id: module,

@@ -195,15 +195,15 @@ pub async fn insert_attempt(
 }
 
 /// The open (not completed) enrolments in `module` on another version than `version`, locked:
-/// (enrolment, its version).
+/// (enrolment, its version, its learner).
 pub async fn open_on_other_versions(
     conn: &mut PgConnection,
     tenant: TenantId,
     module: Uuid,
     version: i32,
-) -> AppResult<Vec<(Uuid, i32)>> {
+) -> AppResult<Vec<(Uuid, i32, Uuid)>> {
     Ok(sqlx::query_as(
-        "SELECT id, version FROM content.enrolments
+        "SELECT id, version, user_id FROM content.enrolments
          WHERE tenant_id = $1 AND module_id = $2 AND version <> $3 AND completed_at IS NULL
          ORDER BY id FOR UPDATE",
     )
@@ -256,4 +256,50 @@ pub async fn attempts_so_far(
     .bind(block)
     .fetch_one(conn)
     .await?)
+}
+
+/// The enrolment of `user` in `module`, if any.
+pub async fn enrolment_in(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+    module: Uuid,
+) -> AppResult<Option<EnrolmentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{ENROLMENT} WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.module_id = $3"
+    ))
+    .bind(tenant.0)
+    .bind(user)
+    .bind(module)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// One attempt of an enrolment at a quiz, by number: (version, answers).
+pub async fn attempt_by_number(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    block: Uuid,
+    number: i32,
+) -> AppResult<Option<(i32, Json<Answers>)>> {
+    Ok(sqlx::query_as(
+        "SELECT version, answers FROM content.quiz_attempts
+         WHERE tenant_id = $1 AND enrolment_id = $2 AND block_id = $3 AND number = $4",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(block)
+    .bind(number)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Tells every process that `user`'s progress changed (cached pages of the user go stale).
+pub async fn notify_progress(conn: &mut PgConnection, user: Uuid) -> AppResult<()> {
+    sqlx::query("SELECT pg_notify('zk_changed', 'progress:' || $1::text)")
+        .bind(user)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -6,8 +6,9 @@ pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
 pub(crate) mod learning;
+mod learning_pages;
 mod overlay_pages;
-mod pages;
+pub(crate) mod pages;
 pub(crate) mod path_adoptions;
 pub(crate) mod paths;
 mod say_pages;
@@ -218,6 +219,14 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/learning/modules/{id}/move-enrolments",
             post(learning::move_enrolments),
+        )
+        .route(
+            "/leren/inschrijvingen/{id}/blokken/{block}/klaar",
+            post(learning_pages::block_done),
+        )
+        .route(
+            "/leren/inschrijvingen/{id}/toetsen/{block}",
+            post(learning_pages::quiz),
         )
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))
