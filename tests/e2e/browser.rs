@@ -842,3 +842,157 @@ async fn an_author_builds_a_module_with_an_uploaded_image_on_a_phone() {
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "problems:\n{}", failures.join("\n"));
 }
+
+/// A learner on a phone: opens the module they were enrolled in, marks the text done, fails the
+/// quiz once, passes it, finishes the module; every step is the server's answer on the page.
+#[tokio::test]
+async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
+    use http::{Method, StatusCode};
+    use serde_json::json;
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = App::new().await;
+    let m = app.member("leren").await;
+    app.user(&m, "admin@leren.test", Role::Admin).await;
+    let learner = app.user(&m, "leerling@leren.test", Role::Learner).await;
+    let admin = app.token(&m, "admin@leren.test").await;
+    let module = api(&app, Method::POST, "leren", "/api/v1/content/modules", &admin, json!({
+        "title": "Valpreventie thuis", "minutes": 10, "blocks": [
+            {"type": "text", "markdown": "Goed licht op de trap voorkomt vallen."},
+            {"type": "quiz", "pass_mark": 100, "questions": [{"prompt": "Wat helpt het meest?", "options": [
+                {"text": "Goed licht", "correct": true},
+                {"text": "Losse kleden", "feedback": "Nee: daar struikelt u over."}]}]},
+            {"type": "link", "url": "https://www.veiligheid.nl", "label": "Meer over vallen"}]}), StatusCode::CREATED).await;
+    let id = module["id"].as_str().unwrap().to_owned();
+    api(
+        &app,
+        Method::POST,
+        "leren",
+        &format!("/api/v1/content/modules/{id}/publish"),
+        &admin,
+        json!({"change_note": "Eerste versie"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    api(
+        &app,
+        Method::POST,
+        "leren",
+        "/api/v1/learning/enrolments",
+        &admin,
+        json!({"user_id": learner, "module_id": id}),
+        StatusCode::CREATED,
+    )
+    .await;
+
+    let port = serve(&app).await;
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let base = format!("http://leren.localhost:{port}");
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    submit_login(&browser, "leerling@leren.test").await;
+    browser.find("section.welcome").await.unwrap();
+    browser
+        .goto(&format!("{base}/leren/modules/{id}"))
+        .await
+        .unwrap();
+    let progress = || async {
+        browser
+            .find("[data-testid=progress] label")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(progress().await, "0 van 3 onderdelen klaar");
+    let mut failures: Vec<String> = axe_violations(&browser, &axe).await;
+    // The text: done.
+    browser
+        .find("[data-testid=mark-done] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("#blok-", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(progress().await, "1 van 3 onderdelen klaar");
+    // The quiz, wrong first: the server's result with the feedback.
+    let answer = |n: usize| {
+        let browser = &browser;
+        async move {
+            browser
+                .find_all("[data-testid=quiz-form] input[type=radio]")
+                .await
+                .unwrap()[n]
+                .click()
+                .await
+                .unwrap();
+            browser
+                .find("[data-testid=quiz-form] button[type=submit]")
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    answer(1).await;
+    browser
+        .wait_for_url_contains("poging=1", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let result = browser
+        .find("[data-testid=quiz-result]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        result.contains("Nog niet gehaald") && result.contains("daar struikelt u over"),
+        "{result}"
+    );
+    failures.extend(axe_violations(&browser, &axe).await);
+    answer(0).await;
+    browser
+        .wait_for_url_contains("poging=2", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let result = browser
+        .find("[data-testid=quiz-result]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(result.contains("Gehaald: 100% goed"), "{result}");
+    assert_eq!(progress().await, "2 van 3 onderdelen klaar");
+    // The link: done, and the module is complete.
+    browser
+        .find("[data-testid=mark-done] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.find("[data-testid=completed]").await.unwrap();
+    assert_eq!(progress().await, "3 van 3 onderdelen klaar");
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(overflow.as_i64().unwrap_or(1) <= 0, "no sideways scrolling");
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-module-completed.png"))
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+    assert!(failures.is_empty(), "axe: {failures:#?}");
+}
