@@ -632,10 +632,21 @@ async fn a_learner_works_through_a_module_on_its_page() {
     let res = c
         .post("zorg-a", "/api/v1/learning/enrolments")
         .bearer(&admin)
-        .json(&json!({"user_id": learner, "module_id": module}))
+        .json(&json!({"user_id": learner, "module_id": module, "deadline": "2027-03-01"}))
         .send()
         .await;
     let enrolment = res.json()["id"].as_str().unwrap().to_owned();
+    // The learner's home lists it with progress and the deadline (the cached home follows).
+    let home =
+        |session: String| async move { c.get("zorg-a", "/").session(&session).send().await.text() };
+    let html = home(session.clone()).await;
+    assert!(
+        html.contains("Valpreventie")
+            && html.contains("0 van 3 onderdelen klaar")
+            && html.contains("uiterlijk 1-3-2027")
+            && html.contains(&format!("/leren/modules/{module}#blok-{text}")),
+        "{html}"
+    );
 
     // Enrolled: progress, a "done" button per block and the quiz as a form.
     let html = c.get("zorg-a", &page).session(&session).send().await.text();
@@ -662,6 +673,12 @@ async fn a_learner_works_through_a_module_on_its_page() {
     assert!(
         html.contains(&format!("href=\"#blok-{quiz}\"")),
         "resume at the quiz"
+    );
+    let html = home(session.clone()).await;
+    assert!(
+        html.contains("1 van 3 onderdelen klaar")
+            && html.contains(&format!("/leren/modules/{module}#blok-{quiz}")),
+        "{html}"
     );
 
     // A wrong answer: scored on the server, the page shows the result with the feedback.
@@ -742,4 +759,13 @@ async fn a_learner_works_through_a_module_on_its_page() {
         html.contains("data-testid=\"completed\"") && html.contains("3 van 3 onderdelen klaar"),
         "{html}"
     );
+    let html = home(session.clone()).await;
+    assert!(
+        html.contains("data-testid=\"completed-list\"")
+            && !html.contains("data-testid=\"enrolment\""),
+        "{html}"
+    );
+    // Another learner's home shows none of it.
+    let html = home(other.clone()).await;
+    assert!(!html.contains("Valpreventie"), "{html}");
 }

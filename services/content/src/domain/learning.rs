@@ -292,8 +292,10 @@ pub struct Progress {
     /// Blocks of the module as the member shows it, and how many of those are done.
     pub blocks: usize,
     pub done: usize,
-    /// The ids of the done blocks (to mark them on the module page).
+    /// The ids of the done blocks, in the module's order.
     pub done_blocks: Vec<Uuid>,
+    /// The first block still to do ("verder waar u was").
+    pub next_block: Option<Uuid>,
     #[schema(format = DateTime)]
     pub completed_at: Option<String>,
     pub completed_version: Option<i32>,
@@ -307,38 +309,86 @@ fn ts(t: time::OffsetDateTime) -> String {
 async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> AppResult<Progress> {
     let shown = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
     let latest = catalog::published(p, tenant, e.module_id).await?.version;
-    let ids: HashSet<Uuid> = shown.blocks.iter().filter_map(|b| b.block.id).collect();
-    let done_blocks: Vec<Uuid> = e.done.iter().copied().filter(|d| ids.contains(d)).collect();
-    Ok(Progress {
-        enrolment_id: e.id,
-        module_id: e.module_id,
-        title: shown.doc.title,
-        version: shown.version,
-        latest_version: latest,
-        deadline: e.deadline.map(|d| d.to_string()),
-        blocks: ids.len(),
-        done: done_blocks.len(),
-        done_blocks,
-        completed_at: e.completed_at.map(ts),
-        completed_version: e.completed_version,
-    })
+    let ids: Vec<Uuid> = shown.blocks.iter().filter_map(|b| b.block.id).collect();
+    Ok(progress(
+        &e.done,
+        &ids,
+        Row {
+            id: e.id,
+            module_id: e.module_id,
+            title: shown.doc.title,
+            version: shown.version,
+            latest_version: latest,
+            deadline: e.deadline,
+            completed_at: e.completed_at,
+            completed_version: e.completed_version,
+        },
+    ))
 }
 
-/// The caller's own enrolments with their progress.
+struct Row {
+    id: Uuid,
+    module_id: Uuid,
+    title: String,
+    version: i32,
+    latest_version: i32,
+    deadline: Option<time::Date>,
+    completed_at: Option<time::OffsetDateTime>,
+    completed_version: Option<i32>,
+}
+
+/// An enrolment's progress from the blocks done and the ids of its version's blocks in order.
+fn progress(done: &[Uuid], ids: &[Uuid], r: Row) -> Progress {
+    let done_blocks: Vec<Uuid> = ids.iter().copied().filter(|b| done.contains(b)).collect();
+    Progress {
+        enrolment_id: r.id,
+        module_id: r.module_id,
+        title: r.title,
+        version: r.version,
+        latest_version: r.latest_version,
+        deadline: r.deadline.map(|d| d.to_string()),
+        blocks: ids.len(),
+        done: done_blocks.len(),
+        next_block: ids.iter().copied().find(|b| !done.contains(b)),
+        done_blocks,
+        completed_at: r.completed_at.map(ts),
+        completed_version: r.completed_version,
+    }
+}
+
+/// The caller's own enrolments with their progress: open ones first, by deadline. One
+/// statement (the learner's home shows this list).
 pub async fn mine(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<Progress>> {
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let rows = repo::enrolments_of(&mut tx, tenant, user).await?;
+    let rows = repo::enrolments_with_docs(&mut tx, tenant, user).await?;
     tx.commit().await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for e in rows {
-        // A module no longer in the catalogue drops out of the list; the enrolment stays.
-        match progress_of(p, tenant, e).await {
-            Ok(progress) => out.push(progress),
-            Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .filter_map(|e| {
+            let doc = e.doc?.0;
+            let ids: Vec<Uuid> = match &e.overlay {
+                Some(o) => super::overlay::apply(&doc, &o.0)
+                    .iter()
+                    .filter_map(|b| b.block.id)
+                    .collect(),
+                None => doc.blocks.iter().filter_map(|b| b.id).collect(),
+            };
+            Some(progress(
+                &e.done,
+                &ids,
+                Row {
+                    id: e.id,
+                    module_id: e.module_id,
+                    title: doc.title,
+                    version: e.version,
+                    latest_version: e.latest_version.unwrap_or(e.version),
+                    deadline: e.deadline,
+                    completed_at: e.completed_at,
+                    completed_version: e.completed_version,
+                },
+            ))
+        })
+        .collect())
 }
 
 /// Marks the completion once every block of the version shown is done.

@@ -1,7 +1,11 @@
 //! Enrolments, blocks done and quiz attempts (`content.enrolments`, `content.block_progress`,
 //! `content.quiz_attempts`; RLS).
 
-use crate::domain::learning::{Answers, Scored};
+use crate::domain::{
+    learning::{Answers, Scored},
+    module::ModuleDoc,
+    overlay::Overlay,
+};
 use sqlx::{types::Json, FromRow, PgConnection};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -89,21 +93,6 @@ pub async fn enrolment(
     .bind(id)
     .bind(user)
     .fetch_optional(conn)
-    .await?)
-}
-
-/// The enrolments of one user, newest first.
-pub async fn enrolments_of(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    user: Uuid,
-) -> AppResult<Vec<EnrolmentRow>> {
-    Ok(sqlx::query_as(&format!(
-        "{ENROLMENT} WHERE e.tenant_id = $1 AND e.user_id = $2 ORDER BY e.created_at DESC LIMIT 500"
-    ))
-    .bind(tenant.0)
-    .bind(user)
-    .fetch_all(conn)
     .await?)
 }
 
@@ -302,4 +291,55 @@ pub async fn notify_progress(conn: &mut PgConnection, user: Uuid) -> AppResult<(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// An enrolment with the document of the version it follows (and the member's overlay for an
+/// adopted module) and the version the member shows now.
+#[derive(Debug, FromRow)]
+pub struct EnrolmentWithDoc {
+    pub id: Uuid,
+    pub module_id: Uuid,
+    pub version: i32,
+    pub deadline: Option<Date>,
+    pub completed_at: Option<OffsetDateTime>,
+    pub completed_version: Option<i32>,
+    pub done: Vec<Uuid>,
+    pub doc: Option<Json<ModuleDoc>>,
+    /// Set when the module is a shared one the member adopted.
+    pub overlay: Option<Json<Overlay>>,
+    pub latest_version: Option<i32>,
+}
+
+/// Every enrolment of `user` with what its list needs, in one statement (the learner's home
+/// reads only this): open ones first, by deadline, then completed ones.
+pub async fn enrolments_with_docs(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+) -> AppResult<Vec<EnrolmentWithDoc>> {
+    Ok(sqlx::query_as(
+        "SELECT e.id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
+                coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
+                          WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done,
+                coalesce(sv.doc, ov.doc) AS doc,
+                CASE WHEN sv.doc IS NOT NULL THEN a.overlay END AS overlay,
+                coalesce(
+                    (SELECT max(x.version) FROM content.shared_module_versions x
+                     WHERE x.module_id = e.module_id
+                       AND (a.follow IS DISTINCT FROM 'review' OR x.version <= a.pinned_version)),
+                    (SELECT max(x.version) FROM content.module_versions x
+                     WHERE x.tenant_id = e.tenant_id AND x.module_id = e.module_id)) AS latest_version
+         FROM content.enrolments e
+         LEFT JOIN content.shared_module_versions sv ON sv.module_id = e.module_id AND sv.version = e.version
+         LEFT JOIN content.module_versions ov
+                ON ov.tenant_id = e.tenant_id AND ov.module_id = e.module_id AND ov.version = e.version
+         LEFT JOIN content.adoptions a ON a.tenant_id = e.tenant_id AND a.module_id = e.module_id
+         WHERE e.tenant_id = $1 AND e.user_id = $2
+         ORDER BY e.completed_at IS NOT NULL, e.deadline NULLS LAST, e.created_at DESC
+         LIMIT 500",
+    )
+    .bind(tenant.0)
+    .bind(user)
+    .fetch_all(conn)
+    .await?)
 }

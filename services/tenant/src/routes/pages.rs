@@ -7,6 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+use zk_content::domain::{self as content, learning};
 use zk_kernel::{authz::Require, http::RequestContext, AppError, AppResult, Platform};
 
 /// `GET /`: on the bare domain the public landing page; on a member host the learner home, which
@@ -23,12 +24,49 @@ pub async fn show_home(
     // page from the theme's cache, keyed by everything it shows.
     let Require { principal, .. } = auth?;
     let roles = p.authz.roles(ctx.tenant.id, principal.user_id).await;
-    let key = format!("{}|{roles:?}", principal.display_name);
+    // The learner's enrolments change with their own progress and with the member's content.
+    let key = format!(
+        "{}|{roles:?}|{}|{}",
+        principal.display_name,
+        p.generations.of(content::TOPIC, ctx.tenant.id),
+        learning::progress_generation(&p, principal.user_id),
+    );
+    if let Some(page) = p.theme.cached("learner_home", &ctx, &key) {
+        return Ok(page.into_response());
+    }
+    // A miss costs one statement: the enrolments with their progress.
+    let enrolments = learning::mine(&p, ctx.tenant.id, principal.user_id).await?;
     let page = p.theme.render_cached("learner_home", &ctx, &key, || {
         let is_admin = roles.contains(&zk_kernel::authz::Role::Admin);
-        json!({ "me": { "display_name": principal.display_name, "roles": roles }, "is_admin": is_admin })
+        let (open, completed): (Vec<_>, Vec<_>) =
+            enrolments.iter().partition(|e| e.completed_at.is_none());
+        let item = |e: &learning::Progress| {
+            json!({
+                "module_id": e.module_id, "title": e.title, "done": e.done, "total": e.blocks,
+                "next": e.next_block, "deadline": e.deadline.as_deref().map(dutch_date),
+                "started": e.done > 0,
+            })
+        };
+        json!({
+            "me": { "display_name": principal.display_name, "roles": roles }, "is_admin": is_admin,
+            "open": open.into_iter().map(item).collect::<Vec<_>>(),
+            "completed": completed.into_iter().map(item).collect::<Vec<_>>(),
+        })
     })?;
     Ok(page.into_response())
+}
+
+/// `2027-03-01` as `1-3-2027`, the way Dutch dates are written.
+fn dutch_date(iso: &str) -> String {
+    let mut parts = iso.splitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d)) => format!(
+            "{}-{}-{y}",
+            d.trim_start_matches('0'),
+            m.trim_start_matches('0')
+        ),
+        _ => iso.to_owned(),
+    }
 }
 
 /// `GET /logo`: the tenant's logo from the object store (public: the login page shows it).
