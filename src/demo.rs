@@ -484,6 +484,77 @@ async fn seed_path_adoptions(
     Ok(())
 }
 
+/// The first member's learner at three stages: a module completed (quiz passed), one started,
+/// one with a failed quiz attempt, each with a deadline. Once (skipped when enrolled already).
+async fn seed_learning(
+    p: &Platform,
+    users: &[(TenantId, Role, uuid::Uuid)],
+) -> Result<(), zk_kernel::AppError> {
+    use zk_content::domain::{learning, module::BlockBody};
+    let Some(&(tenant, _, learner)) = users.iter().find(|u| u.1 == Role::Learner) else {
+        return Ok(());
+    };
+    let Some(&(_, _, admin)) = users.iter().find(|u| u.0 == tenant && u.1 == Role::Admin) else {
+        return Ok(());
+    };
+    if !learning::mine(p, tenant, learner).await?.is_empty() {
+        return Ok(());
+    }
+    let query = catalog::CatalogQuery {
+        per_page: Some("100".into()),
+        ..Default::default()
+    };
+    let found = catalog::search(p, tenant, &query).await?.items;
+    for (title, stage, deadline) in [
+        ("Handhygiëne in vijf momenten", "completed", "2026-12-15"),
+        ("Medicatie veilig toedienen", "started", "2027-01-31"),
+        ("Valpreventie thuis", "failed", "2027-02-28"),
+    ] {
+        let Some(m) = found.iter().find(|m| m.title == title) else {
+            continue;
+        };
+        let input = learning::EnrolInput {
+            user_id: learner,
+            module_id: m.module_id,
+            deadline: Some(deadline.into()),
+        };
+        let e = learning::enrol(p, tenant, admin, &input).await?;
+        let shown = catalog::published_at(p, tenant, m.module_id, e.version, true).await?;
+        for b in &shown.blocks {
+            let Some(block) = b.block.id else { continue };
+            match &b.block.body {
+                BlockBody::Quiz { questions, .. } if stage != "started" => {
+                    // Right answers to complete it; the first wrong option to fail it.
+                    let answers = questions
+                        .iter()
+                        .filter_map(|q| {
+                            let pick = q
+                                .options
+                                .iter()
+                                .find(|o| o.correct == (stage == "completed"));
+                            Some((q.id?, vec![pick?.id?]))
+                        })
+                        .collect();
+                    let attempt = learning::AttemptInput {
+                        block_id: block,
+                        answers,
+                    };
+                    learning::attempt(p, tenant, learner, e.id, &attempt).await?;
+                }
+                BlockBody::Quiz { .. } => {}
+                _ if stage == "completed" => {
+                    learning::mark_done(p, tenant, learner, e.id, block).await?;
+                }
+                _ if stage == "started" && b == &shown.blocks[0] => {
+                    learning::mark_done(p, tenant, learner, e.id, block).await?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 const MODULES: &str = include_str!("../tenants/demo/modules.json");
 
 /// Creates and publishes `docs` for `tenant` (the portfolio when it is the platform), skipping
@@ -624,6 +695,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         .await
         .map_err(err)?;
     seed_say(&p, operator.id, &seeded).await.map_err(err)?;
+    seed_learning(&p, &seeded).await.map_err(err)?;
     println!(
         "\nStop met Ctrl-C. Gegevens staan in {}.\n",
         p.config.data_dir.display()
