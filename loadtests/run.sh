@@ -3,7 +3,7 @@
 #
 # Builds zorgklas and zk-load (release), creates a fresh `zk_bench` database on the local
 # PostgreSQL, migrates it, provisions 1,000 members (`bench` plus m0001..m0999) and a learner,
-# provisions 500 shared modules, 50 own modules per member, one adoption with accents and one adopted learning path for
+# provisions 500 shared modules, 50 own modules per member, one adoption with accents, one adopted learning path and 20 enrolments of the learner for
 # `bench`, starts `zorgklas serve` on 127.0.0.1:18080, runs `zk-load --alternate 3` (trivial handler,
 # learner home, catalogue page, module page with an overlay, adopted path page, catalogue search, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
 #
@@ -175,6 +175,18 @@ SELECT id, md5('p1')::uuid, 'auto', 1, jsonb_build_object(
         'module', md5(id::text || '-1')::uuid))),
     '00000000-0000-0000-0000-000000000000'
 FROM tenant.tenants WHERE slug = 'bench';
+-- The bench learner is enrolled in 20 modules (10 shared, 10 own) with some blocks done, so the
+-- learner home shows a real list.
+INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, version, deadline, enrolled_by)
+SELECT u.tenant_id, md5('e' || i)::uuid, u.id,
+       CASE WHEN i <= 10 THEN md5('s' || (i + 10))::uuid ELSE md5(u.tenant_id::text || '-' || i)::uuid END,
+       1, CASE WHEN i % 3 = 0 THEN current_date + i END, u.id
+FROM tenant.users u JOIN tenant.tenants t ON t.id = u.tenant_id, generate_series(1, 20) i
+WHERE t.slug = 'bench' AND u.email = 'learner@bench.test';
+INSERT INTO content.block_progress (tenant_id, enrolment_id, block_id, version)
+SELECT e.tenant_id, e.id, (v.doc->'blocks'->0->>'id')::uuid, 1
+FROM content.enrolments e
+JOIN content.shared_module_versions v ON v.module_id = e.module_id AND v.version = 1;
 ANALYZE;
 SQL
 module_path="/leren/modules/$(psql "$DATABASE_URL" -Atqc "SELECT md5('s1')::uuid")"
@@ -301,7 +313,8 @@ for what is measured.
 - Data: $members members provisioned (\`bench\` plus m0001..m0999; $users users) via
   $provision_method, in ${provision_secs}s; content: $shared_modules shared module versions and
   $own_modules own module versions, one adoption with an overlay (\`$module_path\`), one
-  adopted learning path of ten modules with an own module added (\`$learning_path\`).
+  adopted learning path of ten modules with an own module added (\`$learning_path\`); the
+  learner is enrolled in 20 modules, some started, which the learner home lists.
 - Load: $rounds alternating round(s) of trivial / home / catalog / module / path / search / login; each run is a ${warmup_s} s warm-up
   plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
   (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
@@ -331,7 +344,7 @@ once; the home runs show the footprint of serving pages.
 
 | Target | Measured | Result |
 |---|---:|---|
-| Learner home ≥ 30% of the trivial handler's req/s | ${home_ratio:-?}% | $v_ratio |
+| Learner home (20 enrolments with progress) ≥ 30% of the trivial handler's req/s (issue 9: ≥ 25%) | ${home_ratio:-?}% | $v_ratio |
 | Learner home p99 < 25 ms | ${home_p99:-?} ms | $v_p99 |
 | Catalogue page ($shared_modules shared + 50 own modules) ≥ 20% of trivial | ${catalog_ratio:-?}% | $v_catalog_ratio |
 | Catalogue page p99 < 25 ms | ${catalog_p99:-?} ms | $v_catalog_p99 |

@@ -1003,6 +1003,33 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-module-completed.png"))
         .await
         .unwrap();
+    // The proof: its page, then the public check it points to.
+    browser
+        .find("[data-testid=proof-link]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let verify = browser
+        .find("[data-testid=verify-url]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    failures.extend(axe_violations(&browser, &axe).await);
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-proof.png"))
+        .await
+        .unwrap();
+    let code = verify.rsplit('/').next().unwrap().to_owned();
+    browser
+        .goto(&format!("{base}/bewijs/{code}"))
+        .await
+        .unwrap();
+    browser.find("[data-testid=proof-verified]").await.unwrap();
+    failures.extend(axe_violations(&browser, &axe).await);
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "axe: {failures:#?}");
 }

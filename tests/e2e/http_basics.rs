@@ -70,6 +70,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ),
     ("post", "/api/v1/learning/enrolments/{id}/attempts"),
     ("post", "/api/v1/learning/modules/{id}/move-enrolments"),
+    ("get", "/api/v1/learning/proofs/mine"),
+    ("post", "/api/v1/learning/proofs/{id}/revoke"),
     ("get", "/api/v1/catalog/paths"),
     ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),

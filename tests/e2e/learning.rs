@@ -768,4 +768,108 @@ async fn a_learner_works_through_a_module_on_its_page() {
     // Another learner's home shows none of it.
     let html = home(other.clone()).await;
     assert!(!html.contains("Valpreventie"), "{html}");
+
+    // The proof of participation: linked from the module, a page, a PDF, a public check.
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(html.contains("data-testid=\"proof-link\""), "{html}");
+    let learner_token = app.token(&s.a, "pagina@zorg-a.test").await;
+    let proofs = c
+        .get("zorg-a", "/api/v1/learning/proofs/mine")
+        .bearer(&learner_token)
+        .send()
+        .await
+        .json();
+    let proof = proofs["items"][0].clone();
+    let (proof_id, code) = (
+        proof["id"].as_str().unwrap().to_owned(),
+        proof["code"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(proof["module_title"], "Valpreventie");
+    let html = c
+        .get("zorg-a", &format!("/leren/bewijzen/{proof_id}"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("/bewijs/{code}")) && html.contains("geen diploma"),
+        "{html}"
+    );
+    let res = c
+        .get("zorg-a", &format!("/leren/bewijzen/{proof_id}/pdf"))
+        .session(&session)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(
+        res.headers.get("content-type").unwrap().to_str().unwrap(),
+        "application/pdf"
+    );
+    assert!(res.body.starts_with(b"%PDF-") && res.body.ends_with(b"%%EOF"));
+    let member = proof["member_name"].as_str().unwrap().as_bytes().to_vec();
+    assert!(
+        res.body.windows(member.len()).any(|w| w == member),
+        "the member's name"
+    );
+    // Nobody else gets the learner's proof.
+    for url in [
+        format!("/leren/bewijzen/{proof_id}"),
+        format!("/leren/bewijzen/{proof_id}/pdf"),
+    ] {
+        c.get("zorg-a", &url)
+            .session(&other)
+            .send()
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+    // The public check: name, module, date, member; no e-mail address. Not on another member's
+    // host, not for an unknown code.
+    let res = c.get("zorg-a", &format!("/bewijs/{code}")).send().await;
+    res.assert_status(StatusCode::OK);
+    let html = res.text();
+    assert!(
+        html.contains("data-testid=\"proof-verified\"")
+            && html.contains("Valpreventie")
+            && html.contains(proof["learner_name"].as_str().unwrap())
+            && !html.contains("@zorg-a.test"),
+        "{html}"
+    );
+    c.get("zorg-b", &format!("/bewijs/{code}"))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    c.get("zorg-a", "/bewijs/ABCDEFGHJKLM")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Revoking: a reason is required; then the code no longer verifies.
+    let revoke = format!("/api/v1/learning/proofs/{proof_id}/revoke");
+    let res = c
+        .post("zorg-a", &revoke)
+        .bearer(&admin)
+        .json(&json!({"reason": " "}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error(&res).1, "reason");
+    c.get("zorg-a", &format!("/bewijs/{code}"))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    c.post("zorg-a", &revoke)
+        .bearer(&admin)
+        .json(&json!({"reason": "Ten onrechte afgerond."}))
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    c.get("zorg-a", &format!("/bewijs/{code}"))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    c.post("zorg-a", &revoke)
+        .bearer(&admin)
+        .json(&json!({"reason": "Nog eens"}))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }

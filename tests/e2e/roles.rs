@@ -429,6 +429,30 @@ fn matrix(user_id: &str) -> Vec<Row> {
             members.clone(),
         ),
         (
+            Method::GET,
+            false,
+            "/api/v1/learning/proofs/mine".into(),
+            members.clone(),
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/learning/proofs/{MODULE}/revoke"),
+            vec![Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/bewijzen/{MODULE}"),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/bewijzen/{MODULE}/pdf"),
+            members.clone(),
+        ),
+        (
             Method::PUT,
             false,
             format!("/api/v1/content/path-adoptions/{MODULE}"),

@@ -71,6 +71,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "editorial",
     "overlay_edit",
     "path_overlay_edit",
+    "proof",
+    "proof_verify",
     "path",
     "author_paths",
 );

@@ -39,6 +39,8 @@ pub use routes::router;
     routes::learning::block_done,
     routes::learning::attempt,
     routes::learning::move_enrolments,
+    routes::proofs::mine,
+    routes::proofs::revoke,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -104,7 +106,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 46);
+        assert_eq!(ops, 48);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

@@ -30,6 +30,7 @@ pub fn service_for_path(path: &str) -> Upstream {
         "/api/v1/catalog",
         "/api/v1/content",
         "/api/v1/learning",
+        "/bewijs",
         "/leren",
         "/media",
     ];

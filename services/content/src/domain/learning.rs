@@ -412,6 +412,14 @@ async fn complete_if_done(
         .all(|id| done.contains(&id))
     {
         repo::complete(tx, tenant, e.id, shown.version).await?;
+        crate::repo::proofs::issue(
+            tx,
+            tenant,
+            e.id,
+            &super::proof::new_code(),
+            &shown.doc.title,
+        )
+        .await?;
         tracing::info!(enrolment.id = %e.id, version = shown.version, "module completed");
     }
     Ok(())

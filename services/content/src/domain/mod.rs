@@ -12,6 +12,7 @@ pub mod module;
 pub mod overlay;
 pub mod path;
 pub mod path_adoption;
+pub mod proof;
 pub mod quality;
 
 use crate::repo::modules::Owner;

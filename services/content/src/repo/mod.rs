@@ -7,4 +7,5 @@ pub mod media;
 pub mod modules;
 pub mod path_adoptions;
 pub mod paths;
+pub mod proofs;
 pub mod quality;

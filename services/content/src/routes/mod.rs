@@ -11,6 +11,7 @@ mod overlay_pages;
 pub(crate) mod pages;
 pub(crate) mod path_adoptions;
 pub(crate) mod paths;
+pub(crate) mod proofs;
 mod say_pages;
 
 use axum::{
@@ -228,6 +229,11 @@ pub fn router(platform: Platform) -> Router {
             "/leren/inschrijvingen/{id}/toetsen/{block}",
             post(learning_pages::quiz),
         )
+        .route("/bewijs/{code}", get(proofs::verify_page))
+        .route("/leren/bewijzen/{id}", get(proofs::page))
+        .route("/leren/bewijzen/{id}/pdf", get(proofs::pdf))
+        .route("/api/v1/learning/proofs/mine", get(proofs::mine))
+        .route("/api/v1/learning/proofs/{id}/revoke", post(proofs::revoke))
         .route("/leren", get(pages::show_catalog))
         .route("/leren/modules/{id}", get(pages::show_module))
         .route("/leren/beheer", get(pages::show_dashboard))

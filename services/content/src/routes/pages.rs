@@ -198,6 +198,14 @@ pub(super) async fn module_page(
     });
     let mine = ratings.iter().find(|r| r.tenant_id == ctx.tenant.id.0);
     let mut blocks = blocks_json(&m.blocks, m.source == "adopted");
+    let proof_id = match &state {
+        Some(s) if s.completed => crate::domain::proof::mine(p, ctx.tenant.id, user)
+            .await?
+            .into_iter()
+            .find(|pr| pr.module_id == id && !pr.revoked)
+            .map(|pr| pr.id),
+        _ => None,
+    };
     let learning_json = state.as_ref().map(|s| {
         let ids: Vec<Uuid> = m.blocks.iter().filter_map(|b| b.block.id).collect();
         let done = ids.iter().filter(|b| s.done.contains(b)).count();
@@ -207,7 +215,7 @@ pub(super) async fn module_page(
         }
         json!({
             "enrolment": s.enrolment_id, "done": done, "total": ids.len(),
-            "completed": s.completed, "next": next,
+            "completed": s.completed, "next": next, "proof": proof_id,
         })
     });
     if let Some(o) = &outcome {
