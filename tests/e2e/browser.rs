@@ -843,6 +843,25 @@ async fn an_author_builds_a_module_with_an_uploaded_image_on_a_phone() {
     assert!(failures.is_empty(), "problems:\n{}", failures.join("\n"));
 }
 
+/// The text of the first element matching `css` once it contains `expected` (pages are replaced
+/// under the driver after a form, so an element found a moment ago may be gone): polls for 10 s.
+async fn wait_text(browser: &Browser, css: &str, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(el) = browser.find(css).await {
+            if let Ok(text) = el.text().await {
+                if text.contains(expected) {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("`{css}` never showed {expected:?}; last: {last:?}");
+}
+
 /// A learner on a phone: opens the module they were enrolled in, marks the text done, fails the
 /// quiz once, passes it, finishes the module; every step is the server's answer on the page.
 #[tokio::test]
@@ -905,16 +924,10 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .wait_for_url_contains(&format!("/leren/modules/{id}"), Duration::from_secs(10))
         .await
         .unwrap();
-    let progress = || async {
-        browser
-            .find("[data-testid=progress] label")
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
-    assert_eq!(progress().await, "0 van 3 onderdelen klaar");
+    // Pages change under the driver after each form; read text once the page shows it.
+    let progress =
+        |expected: &'static str| wait_text(&browser, "[data-testid=progress] label", expected);
+    progress("0 van 3 onderdelen klaar").await;
     let mut failures: Vec<String> = axe_violations(&browser, &axe).await;
     failures.extend(home_failures);
     // The text: done.
@@ -929,7 +942,7 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .wait_for_url_contains("#blok-", Duration::from_secs(10))
         .await
         .unwrap();
-    assert_eq!(progress().await, "1 van 3 onderdelen klaar");
+    progress("1 van 3 onderdelen klaar").await;
     // The quiz, wrong first: the server's result with the feedback.
     let answer = |n: usize| {
         let browser = &browser;
@@ -955,32 +968,16 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .wait_for_url_contains("poging=1", Duration::from_secs(10))
         .await
         .unwrap();
-    let result = browser
-        .find("[data-testid=quiz-result]")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        result.contains("Nog niet gehaald") && result.contains("daar struikelt u over"),
-        "{result}"
-    );
+    let result = wait_text(&browser, "[data-testid=quiz-result]", "Nog niet gehaald").await;
+    assert!(result.contains("daar struikelt u over"), "{result}");
     failures.extend(axe_violations(&browser, &axe).await);
     answer(0).await;
     browser
         .wait_for_url_contains("poging=2", Duration::from_secs(10))
         .await
         .unwrap();
-    let result = browser
-        .find("[data-testid=quiz-result]")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(result.contains("Gehaald: 100% goed"), "{result}");
-    assert_eq!(progress().await, "2 van 3 onderdelen klaar");
+    wait_text(&browser, "[data-testid=quiz-result]", "Gehaald: 100% goed").await;
+    progress("2 van 3 onderdelen klaar").await;
     // The link: done, and the module is complete.
     browser
         .find("[data-testid=mark-done] button")
@@ -990,7 +987,7 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .await
         .unwrap();
     browser.find("[data-testid=completed]").await.unwrap();
-    assert_eq!(progress().await, "3 van 3 onderdelen klaar");
+    progress("3 van 3 onderdelen klaar").await;
     let overflow = browser
         .execute(
             "return document.documentElement.scrollWidth - window.innerWidth;",
@@ -1011,13 +1008,7 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .click()
         .await
         .unwrap();
-    let verify = browser
-        .find("[data-testid=verify-url]")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let verify = wait_text(&browser, "[data-testid=verify-url]", "/bewijs/").await;
     failures.extend(axe_violations(&browser, &axe).await);
     browser
         .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-proof.png"))

@@ -873,3 +873,172 @@ async fn a_learner_works_through_a_module_on_its_page() {
         .await
         .assert_status(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn teachers_see_and_enrol_only_their_own_groups() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let t1 = app.user(&s.a, "docent1@zorg-a.test", Role::Teacher).await;
+    let t2 = app.user(&s.a, "docent2@zorg-a.test", Role::Teacher).await;
+    let (t1_token, t2_token) = (
+        app.token(&s.a, "docent1@zorg-a.test").await,
+        app.token(&s.a, "docent2@zorg-a.test").await,
+    );
+    let l1 = app.user(&s.a, "g1@zorg-a.test", Role::Learner).await;
+    let l2 = app.user(&s.a, "g2@zorg-a.test", Role::Learner).await;
+    let l3 = app.user(&s.a, "g3@zorg-a.test", Role::Learner).await;
+    let b_user = app.user(&s.b, "g@zorg-b.test", Role::Learner).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    let (module, _) = publish(app, "", &s.operator, &quiz_module()).await;
+
+    // Admins make groups; teachers may not; names are unique per member.
+    let make = |name: &'static str, token: String| async move {
+        c.post("zorg-a", "/api/v1/learning/groups")
+            .bearer(&token)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+    };
+    make("Afdeling Noord", t1_token.clone())
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = make("Afdeling Noord", admin.clone()).await;
+    res.assert_status(StatusCode::CREATED);
+    let g1 = res.json()["id"].as_str().unwrap().to_owned();
+    let res = make("Afdeling Noord", admin.clone()).await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(error(&res).0, "duplicate_name");
+    let g2 = make("Afdeling Zuid", admin.clone()).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = |group: String, user: uuid::Uuid, role: &'static str| {
+        let admin = admin.clone();
+        async move {
+            c.put(
+                "zorg-a",
+                &format!("/api/v1/learning/groups/{group}/members/{user}"),
+            )
+            .bearer(&admin)
+            .json(&json!({"role": role}))
+            .send()
+            .await
+        }
+    };
+    for (g, u, r) in [
+        (&g1, t1, "teacher"),
+        (&g1, l1, "learner"),
+        (&g1, l2, "learner"),
+        (&g2, t2, "teacher"),
+        (&g2, l3, "learner"),
+    ] {
+        member(g.clone(), u, r)
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+    }
+    // Another member's user can't join; nothing is written.
+    let res = member(g1.clone(), b_user, "learner").await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error(&res).0, "unknown_user");
+    assert_eq!(app.count("content.group_members").await, 5);
+
+    // A teacher lists only the groups they teach; the admin all.
+    let names = |token: String| async move {
+        c.get("zorg-a", "/api/v1/learning/groups")
+            .bearer(&token)
+            .send()
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(t1_token.clone()).await, vec!["Afdeling Noord"]);
+    assert_eq!(
+        names(admin.clone()).await,
+        vec!["Afdeling Noord", "Afdeling Zuid"]
+    );
+    assert!(c
+        .get("zorg-b", "/api/v1/learning/groups")
+        .bearer(&b_admin)
+        .send()
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // The teacher enrols their group; again changes nothing. Another group is 404 to them,
+    // and to another member's admin.
+    let enrol = |group: String, token: String, host: &'static str| {
+        let module = module.clone();
+        async move {
+            c.post(host, &format!("/api/v1/learning/groups/{group}/enrolments"))
+                .bearer(&token)
+                .json(&json!({"module_id": module, "deadline": "2027-06-30"}))
+                .send()
+                .await
+        }
+    };
+    let res = enrol(g1.clone(), t1_token.clone(), "zorg-a").await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(
+        (
+            res.json()["enrolled"].as_i64(),
+            res.json()["already"].as_i64()
+        ),
+        (Some(2), Some(0))
+    );
+    let res = enrol(g1.clone(), t1_token.clone(), "zorg-a").await;
+    assert_eq!(
+        (
+            res.json()["enrolled"].as_i64(),
+            res.json()["already"].as_i64()
+        ),
+        (Some(0), Some(2))
+    );
+    enrol(g1.clone(), t2_token.clone(), "zorg-a")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    enrol(g1.clone(), b_admin.clone(), "zorg-b")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(app.count("content.enrolments").await, 2);
+
+    // The teacher follows their group's progress; not the other group's.
+    let res = c
+        .get("zorg-a", &format!("/api/v1/learning/groups/{g1}/progress"))
+        .bearer(&t1_token)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let learners = res.json()["learners"].as_array().unwrap().clone();
+    assert_eq!(learners.len(), 2);
+    assert!(learners
+        .iter()
+        .all(|l| l["enrolments"][0]["module_id"] == json!(module)
+            && l["enrolments"][0]["deadline"] == "2027-06-30"));
+    c.get("zorg-a", &format!("/api/v1/learning/groups/{g2}/progress"))
+        .bearer(&t1_token)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Taking a learner out leaves their enrolment.
+    c.request(
+        http::Method::DELETE,
+        "zorg-a",
+        &format!("/api/v1/learning/groups/{g1}/members/{l2}"),
+    )
+    .bearer(&admin)
+    .send()
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(app.count("content.enrolments").await, 2);
+    assert_eq!(names(admin.clone()).await.len(), 2);
+}

@@ -435,6 +435,42 @@ fn matrix(user_id: &str) -> Vec<Row> {
             members.clone(),
         ),
         (
+            Method::GET,
+            false,
+            "/api/v1/learning/groups".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/api/v1/learning/groups".into(),
+            vec![Admin],
+        ),
+        (
+            Method::PUT,
+            false,
+            format!("/api/v1/learning/groups/{MODULE}/members/{MODULE}"),
+            vec![Admin],
+        ),
+        (
+            Method::DELETE,
+            false,
+            format!("/api/v1/learning/groups/{MODULE}/members/{MODULE}"),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/api/v1/learning/groups/{MODULE}/enrolments"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/api/v1/learning/groups/{MODULE}/progress"),
+            vec![Teacher, Admin],
+        ),
+        (
             Method::POST,
             false,
             format!("/api/v1/learning/proofs/{MODULE}/revoke"),

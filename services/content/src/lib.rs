@@ -41,6 +41,12 @@ pub use routes::router;
     routes::learning::move_enrolments,
     routes::proofs::mine,
     routes::proofs::revoke,
+    routes::groups::list,
+    routes::groups::create,
+    routes::groups::set_member,
+    routes::groups::remove_member,
+    routes::groups::enrol,
+    routes::groups::progress,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -106,7 +112,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 48);
+        assert_eq!(ops, 54);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

@@ -134,7 +134,7 @@ pub fn progress_generation(p: &Platform, user: Uuid) -> u64 {
     p.generations.of(PROGRESS, TenantId(user))
 }
 
-fn progress_changed(p: &Platform, user: Uuid) {
+pub(crate) fn progress_changed(p: &Platform, user: Uuid) {
     p.generations.bump(PROGRESS, Some(TenantId(user)));
 }
 
@@ -210,7 +210,7 @@ pub struct EnrolInput {
     pub deadline: Option<String>,
 }
 
-fn parse_deadline(raw: Option<&str>) -> AppResult<Option<time::Date>> {
+pub(crate) fn parse_deadline(raw: Option<&str>) -> AppResult<Option<time::Date>> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(None);
     };

@@ -6,6 +6,7 @@ pub mod authoring;
 pub mod catalog;
 pub mod contribution;
 pub mod editor;
+pub mod group;
 pub mod learning;
 pub mod media;
 pub mod module;

@@ -2,6 +2,7 @@
 
 pub mod adoptions;
 pub mod candidates;
+pub mod groups;
 pub mod learning;
 pub mod media;
 pub mod modules;

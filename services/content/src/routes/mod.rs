@@ -5,6 +5,7 @@ pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
+pub(crate) mod groups;
 pub(crate) mod learning;
 mod learning_pages;
 mod overlay_pages;
@@ -228,6 +229,22 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/leren/inschrijvingen/{id}/toetsen/{block}",
             post(learning_pages::quiz),
+        )
+        .route(
+            "/api/v1/learning/groups",
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            "/api/v1/learning/groups/{id}/members/{user}",
+            axum::routing::put(groups::set_member).delete(groups::remove_member),
+        )
+        .route(
+            "/api/v1/learning/groups/{id}/enrolments",
+            post(groups::enrol),
+        )
+        .route(
+            "/api/v1/learning/groups/{id}/progress",
+            get(groups::progress),
         )
         .route("/bewijs/{code}", get(proofs::verify_page))
         .route("/leren/bewijzen/{id}", get(proofs::page))
