@@ -19,10 +19,20 @@ pub enum Follow {
 }
 
 impl Follow {
-    fn as_str(self) -> &'static str {
+    /// As stored (`follow` columns).
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Auto => "auto",
             Self::Review => "review",
+        }
+    }
+
+    /// From a stored value (anything but `review` follows automatically).
+    pub(crate) fn from_stored(raw: &str) -> Self {
+        if raw == "review" {
+            Self::Review
+        } else {
+            Self::Auto
         }
     }
 }
@@ -158,11 +168,7 @@ pub async fn list(p: &Platform, tenant: TenantId) -> AppResult<Vec<AdoptionState
         .map(|r| AdoptionState {
             module_id: r.module_id,
             title: r.title,
-            follow: if r.follow == "review" {
-                Follow::Review
-            } else {
-                Follow::Auto
-            },
+            follow: Follow::from_stored(&r.follow),
             shown_version: r.shown_version,
             latest_version: r.latest_version,
             orphaned: overlay::orphans(&r.overlay.0, &r.shown_doc.0).len(),

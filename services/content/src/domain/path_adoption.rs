@@ -180,21 +180,6 @@ impl PathAdoptionState {
     }
 }
 
-fn follow_of(raw: &str) -> Follow {
-    if raw == "review" {
-        Follow::Review
-    } else {
-        Follow::Auto
-    }
-}
-
-fn follow_str(f: Follow) -> &'static str {
-    match f {
-        Follow::Auto => "auto",
-        Follow::Review => "review",
-    }
-}
-
 /// Adopts `path` (a published shared path) or replaces the accents of its adoption, checked
 /// against the version the member shows; added modules must be published and the member's own
 /// or shared (`accents[i].module`, `unknown_module`).
@@ -243,19 +228,10 @@ pub async fn save(
             "Kies een gepubliceerde module uit uw eigen aanbod of dat van de Nationale Zorgklas.",
         ));
     }
-    repo::upsert(
-        &mut tx,
-        tenant,
-        path,
-        follow_str(follow),
-        pinned,
-        &overlay,
-        by,
-    )
-    .await?;
+    repo::upsert(&mut tx, tenant, path, follow.as_str(), pinned, &overlay, by).await?;
     tx.commit().await?;
     super::changed(p, Owner::Member(tenant));
-    tracing::info!(path.id = %path, follow = follow_str(follow), "path adoption saved");
+    tracing::info!(path.id = %path, follow = follow.as_str(), "path adoption saved");
     Ok(PathAdoptionState {
         path_id: path,
         follow,
@@ -304,7 +280,7 @@ pub async fn list(p: &Platform, tenant: TenantId) -> AppResult<Vec<(PathAdoption
             let state = PathAdoptionState {
                 path_id: r.path_id,
                 title: r.title,
-                follow: follow_of(&r.follow),
+                follow: Follow::from_stored(&r.follow),
                 shown_version: r.shown_version,
                 latest_version: r.latest_version,
                 orphaned: orphans(&r.overlay.0, &r.shown_doc.0).len(),
