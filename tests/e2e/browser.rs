@@ -1021,6 +1021,17 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .unwrap();
     browser.find("[data-testid=proof-verified]").await.unwrap();
     failures.extend(axe_violations(&browser, &axe).await);
+    // The passport lists the completed module.
+    browser
+        .goto(&format!("{base}/leren/paspoort"))
+        .await
+        .unwrap();
+    wait_text(&browser, "[data-testid=passport]", "Valpreventie thuis").await;
+    failures.extend(axe_violations(&browser, &axe).await);
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-passport.png"))
+        .await
+        .unwrap();
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "axe: {failures:#?}");
 }

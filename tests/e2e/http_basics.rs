@@ -78,6 +78,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/learning/groups/{id}/members/{user}"),
     ("post", "/api/v1/learning/groups/{id}/enrolments"),
     ("get", "/api/v1/learning/groups/{id}/progress"),
+    ("get", "/api/v1/learning/passport"),
+    ("get", "/api/v1/learning/expiring"),
     ("get", "/api/v1/catalog/paths"),
     ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),

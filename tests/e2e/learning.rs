@@ -1042,3 +1042,182 @@ async fn teachers_see_and_enrol_only_their_own_groups() {
     assert_eq!(app.count("content.enrolments").await, 2);
     assert_eq!(names(admin.clone()).await.len(), 2);
 }
+
+#[tokio::test]
+async fn the_passport_shows_completions_with_their_validity_and_who_must_renew() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let learner = app.user(&s.a, "paspoort@zorg-a.test", Role::Learner).await;
+    let token = app.token(&s.a, "paspoort@zorg-a.test").await;
+    let other_learner = app.user(&s.a, "ander@zorg-a.test", Role::Learner).await;
+    let other_token = app.token(&s.a, "ander@zorg-a.test").await;
+    let teacher = app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    let teacher_token = app.token(&s.a, "docent@zorg-a.test").await;
+    let stranger = app.user(&s.a, "docent2@zorg-a.test", Role::Teacher).await;
+    let stranger_token = app.token(&s.a, "docent2@zorg-a.test").await;
+    // A module on a risky procedure: valid for 12 months. A bad validity is refused.
+    let mut doc = json!({"title": "Tillift bedienen", "minutes": 10, "tags": ["Tillen", "Veiligheid"],
+        "blocks": [{"type": "text", "markdown": "Zo werkt de tillift."}]});
+    doc["validity_months"] = json!(0);
+    let res = c
+        .post("zorg-a", "/api/v1/content/modules")
+        .bearer(&s.a_author)
+        .json(&doc)
+        .send()
+        .await;
+    assert_eq!(
+        error(&res),
+        ("invalid_validity".to_owned(), "validity_months".to_owned())
+    );
+    doc["validity_months"] = json!(12);
+    let (module, draft) = publish(app, "zorg-a", &s.a_author, &doc).await;
+    let block = draft["draft"]["blocks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The teacher's group holds the learner; the other teacher's group doesn't.
+    for (name, teacher, learner) in [
+        ("Tilteam", teacher, learner),
+        ("Ander team", stranger, other_learner),
+    ] {
+        let g = c
+            .post("zorg-a", "/api/v1/learning/groups")
+            .bearer(&admin)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for (user, role) in [(teacher, "teacher"), (learner, "learner")] {
+            c.put(
+                "zorg-a",
+                &format!("/api/v1/learning/groups/{g}/members/{user}"),
+            )
+            .bearer(&admin)
+            .json(&json!({"role": role}))
+            .send()
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+        }
+    }
+    let e = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&admin)
+        .json(&json!({"user_id": learner, "module_id": module}))
+        .send()
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.post(
+        "zorg-a",
+        &format!("/api/v1/learning/enrolments/{e}/blocks/{block}/done"),
+    )
+    .bearer(&token)
+    .send()
+    .await
+    .assert_status(StatusCode::OK);
+
+    let passport = |token: String| async move {
+        c.get("zorg-a", "/api/v1/learning/passport")
+            .bearer(&token)
+            .send()
+            .await
+            .json()["items"]
+            .clone()
+    };
+    let entries = passport(token.clone()).await;
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    let today = time::OffsetDateTime::now_utc().date();
+    let in_a_year = zk_content::domain::passport::add_months(today, 12);
+    assert_eq!(
+        (
+            entries[0]["competences"].clone(),
+            entries[0]["valid_until"].as_str(),
+            entries[0]["status"].as_str()
+        ),
+        (
+            json!(["tillen", "veiligheid"]),
+            Some(in_a_year.to_string().as_str()),
+            Some("valid")
+        )
+    );
+    assert!(passport(other_token.clone())
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let expiring = |token: String| async move {
+        c.get("zorg-a", "/api/v1/learning/expiring")
+            .bearer(&token)
+            .send()
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(expiring(admin.clone()).await, 0);
+
+    // Eleven months later it expires soon: the admin and the learner's teacher see it, the
+    // other teacher doesn't. Thirteen months later it has expired.
+    let mut db = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE content.enrolments SET completed_at = now() - interval '11 months'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(passport(token.clone()).await[0]["status"], "expiring");
+    assert_eq!(expiring(admin.clone()).await, 1);
+    assert_eq!(expiring(teacher_token.clone()).await, 1);
+    assert_eq!(expiring(stranger_token.clone()).await, 0);
+    sqlx::query("UPDATE content.enrolments SET completed_at = now() - interval '13 months'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(passport(token.clone()).await[0]["status"], "expired");
+
+    // The learner's page, CSV (Dutch Excel) and PDF.
+    let session = app.login("zorg-a", "paspoort@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", "/leren/paspoort")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Tillift bedienen") && html.contains("data-testid=\"status-expired\""),
+        "{html}"
+    );
+    let res = c
+        .get("zorg-a", "/leren/paspoort.csv")
+        .session(&session)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let text = res.text();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains(";tillen, veiligheid;"),
+        "{text}"
+    );
+    let res = c
+        .get("zorg-a", "/leren/paspoort.pdf")
+        .session(&session)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert!(res.body.starts_with(b"%PDF-") && res.body.ends_with(b"%%EOF"));
+    let other = app.login("zorg-a", "ander@zorg-a.test").await;
+    let text = c
+        .get("zorg-a", "/leren/paspoort.csv")
+        .session(&other)
+        .send()
+        .await
+        .text();
+    assert_eq!(text.lines().count(), 1, "only the header: {text}");
+}

@@ -471,6 +471,30 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Teacher, Admin],
         ),
         (
+            Method::GET,
+            false,
+            "/api/v1/learning/passport".into(),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/learning/expiring".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/leren/paspoort".into(),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            "/leren/paspoort.csv".into(),
+            members.clone(),
+        ),
+        (
             Method::POST,
             false,
             format!("/api/v1/learning/proofs/{MODULE}/revoke"),

@@ -73,6 +73,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "path_overlay_edit",
     "proof",
     "proof_verify",
+    "passport",
     "path",
     "author_paths",
 );

@@ -47,6 +47,8 @@ pub use routes::router;
     routes::groups::remove_member,
     routes::groups::enrol,
     routes::groups::progress,
+    routes::passport::mine,
+    routes::passport::expiring,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -112,7 +114,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 54);
+        assert_eq!(ops, 56);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

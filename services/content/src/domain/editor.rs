@@ -67,6 +67,14 @@ pub fn set_meta(doc: &mut ModuleDoc, f: &Fields) -> AppResult<()> {
     if let Some(lang) = f.opt("language") {
         doc.language = lang;
     }
+    doc.validity_months = match f.opt("validity_months") {
+        None => None,
+        Some(_) => Some(number(
+            f,
+            "validity_months",
+            "Geef de geldigheid in hele maanden.",
+        )?),
+    };
     // Empty attempts: as many tries as the learner likes.
     doc.retry = match f.opt("retry_attempts") {
         None => None,

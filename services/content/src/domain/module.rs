@@ -38,6 +38,10 @@ pub struct ModuleDoc {
     /// How often a learner may try the module's quizzes; none: as often as they like.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryPolicy>,
+    /// For modules on risky procedures: how many months a completion stays valid in the
+    /// learner's competence passport (1–120); none: it doesn't expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_months: Option<u16>,
 }
 
 /// A retry policy for a module's quizzes: after every `attempts` tries at a quiz, the learner
@@ -76,6 +80,7 @@ impl ModuleDoc {
             blocks: vec![],
             attribution: None,
             retry: None,
+            validity_months: None,
         }
     }
 }
@@ -257,6 +262,13 @@ pub fn check_draft(doc: &ModuleDoc, known_ids: &HashSet<Uuid>) -> AppResult<()> 
             "language".into(),
             "invalid_language",
             "Kies Nederlands (nl) of Engels (en).",
+        ));
+    }
+    if doc.validity_months.is_some_and(|m| !(1..=120).contains(&m)) {
+        return Err(invalid(
+            "validity_months".into(),
+            "invalid_validity",
+            "Geef de geldigheid in maanden (1 tot 120), of laat haar leeg.",
         ));
     }
     if let Some(r) = doc.retry {

@@ -122,7 +122,7 @@ pub async fn revoke(
 
 /// Text for the PDF's standard fonts (WinAnsiEncoding): Latin-1 characters as they are, the
 /// few typographic ones Windows-1252 adds at their codes, anything else as `?`.
-fn win_ansi(text: &str) -> Vec<u8> {
+pub(crate) fn win_ansi(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| match c {
             '€' => 0x80,

@@ -162,3 +162,20 @@ pub async fn learner_names(
     .fetch_all(conn)
     .await?)
 }
+
+/// The learners of every group `teacher` teaches.
+pub async fn learners_taught_by(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    teacher: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT m.user_id FROM content.group_members m
+         JOIN content.group_members t ON t.tenant_id = m.tenant_id AND t.group_id = m.group_id
+         WHERE m.tenant_id = $1 AND m.role = 'learner' AND t.user_id = $2 AND t.role = 'teacher'",
+    )
+    .bind(tenant.0)
+    .bind(teacher)
+    .fetch_all(conn)
+    .await?)
+}

@@ -343,3 +343,46 @@ pub async fn enrolments_with_docs(
     .fetch_all(conn)
     .await?)
 }
+
+/// A completed enrolment with the document of the version completed and its learner.
+#[derive(Debug, FromRow)]
+pub struct Completion {
+    pub user_id: Uuid,
+    pub learner: String,
+    pub module_id: Uuid,
+    pub completed_at: OffsetDateTime,
+    pub completed_version: i32,
+    pub doc: Json<ModuleDoc>,
+}
+
+/// Completed enrolments of one user, or of every user in `users` (teachers' groups), or of the
+/// whole member: newest first. One statement.
+pub async fn completions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Option<Uuid>,
+    users: Option<&[Uuid]>,
+) -> AppResult<Vec<Completion>> {
+    Ok(sqlx::query_as(
+        "SELECT e.user_id,
+                CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END AS learner,
+                e.module_id, e.completed_at, e.completed_version, coalesce(sv.doc, ov.doc) AS doc
+         FROM content.enrolments e
+         JOIN tenant.users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id
+         LEFT JOIN content.shared_module_versions sv
+                ON sv.module_id = e.module_id AND sv.version = e.completed_version
+         LEFT JOIN content.module_versions ov
+                ON ov.tenant_id = e.tenant_id AND ov.module_id = e.module_id AND ov.version = e.completed_version
+         WHERE e.tenant_id = $1 AND e.completed_at IS NOT NULL
+           AND ($2::uuid IS NULL OR e.user_id = $2)
+           AND ($3::uuid[] IS NULL OR e.user_id = ANY($3))
+           AND coalesce(sv.doc, ov.doc) IS NOT NULL
+         ORDER BY e.completed_at DESC
+         LIMIT 5000",
+    )
+    .bind(tenant.0)
+    .bind(user)
+    .bind(users)
+    .fetch_all(conn)
+    .await?)
+}

@@ -23,7 +23,7 @@ use zk_kernel::{
     AppResult, Platform,
 };
 
-async fn viewer(p: &Platform, ctx: &RequestContext, user: uuid::Uuid) -> Viewer {
+pub(super) async fn viewer(p: &Platform, ctx: &RequestContext, user: uuid::Uuid) -> Viewer {
     Viewer {
         user,
         is_admin: p

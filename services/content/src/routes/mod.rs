@@ -10,6 +10,7 @@ pub(crate) mod learning;
 mod learning_pages;
 mod overlay_pages;
 pub(crate) mod pages;
+pub(crate) mod passport;
 pub(crate) mod path_adoptions;
 pub(crate) mod paths;
 pub(crate) mod proofs;
@@ -246,6 +247,11 @@ pub fn router(platform: Platform) -> Router {
             "/api/v1/learning/groups/{id}/progress",
             get(groups::progress),
         )
+        .route("/api/v1/learning/passport", get(passport::mine))
+        .route("/api/v1/learning/expiring", get(passport::expiring))
+        .route("/leren/paspoort", get(passport::page))
+        .route("/leren/paspoort.csv", get(passport::csv))
+        .route("/leren/paspoort.pdf", get(passport::pdf))
         .route("/bewijs/{code}", get(proofs::verify_page))
         .route("/leren/bewijzen/{id}", get(proofs::page))
         .route("/leren/bewijzen/{id}/pdf", get(proofs::pdf))
@@ -275,6 +281,8 @@ fn member_site(ctx: &RequestContext) -> AppResult<()> {
 fn refused(e: &AppError) -> bool {
     e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND
 }
+
+use groups::viewer as groups_viewer;
 
 /// A path id that is not a UUID is a module nobody has: 404, like an unknown one.
 fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {
