@@ -1221,3 +1221,97 @@ async fn the_passport_shows_completions_with_their_validity_and_who_must_renew()
         .text();
     assert_eq!(text.lines().count(), 1, "only the header: {text}");
 }
+
+#[tokio::test]
+async fn reminders_go_out_once_per_event_even_from_two_processes_at_once() {
+    use zk_content::domain::reminders;
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let soon = app
+        .user(&s.a, "binnenkort@zorg-a.test", Role::Learner)
+        .await;
+    let later = app.user(&s.a, "later@zorg-a.test", Role::Learner).await;
+    let renew = app.user(&s.a, "verlengen@zorg-a.test", Role::Learner).await;
+    let renew_token = app.token(&s.a, "verlengen@zorg-a.test").await;
+    let doc = json!({"title": "Tillift bedienen", "minutes": 10, "validity_months": 12,
+        "blocks": [{"type": "text", "markdown": "Zo werkt de tillift."}]});
+    let (module, draft) = publish(app, "zorg-a", &s.a_author, &doc).await;
+    let block = draft["draft"]["blocks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = time::OffsetDateTime::now_utc().date();
+    let enrol = |user: uuid::Uuid, days: i64| {
+        let admin = admin.clone();
+        let module = module.clone();
+        async move {
+            c.post("zorg-a", "/api/v1/learning/enrolments")
+                .bearer(&admin)
+                .json(&json!({"user_id": user, "module_id": module,
+                    "deadline": (today + time::Duration::days(days)).to_string()}))
+                .send()
+                .await
+                .json()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    enrol(soon, 3).await;
+    enrol(later, 30).await;
+    let e = enrol(renew, 3).await;
+    // `renew` completes the module; eleven months on it expires within 60 days.
+    c.post(
+        "zorg-a",
+        &format!("/api/v1/learning/enrolments/{e}/blocks/{block}/done"),
+    )
+    .bearer(&renew_token)
+    .send()
+    .await
+    .assert_status(StatusCode::OK);
+    let mut db = app.db.owner().await.unwrap();
+    sqlx::query(
+        "UPDATE content.enrolments SET completed_at = now() - interval '11 months' WHERE id = $1",
+    )
+    .bind(uuid::Uuid::parse_str(&e).unwrap())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let before = app.count("tenant.outbox").await;
+
+    // Two processes at once: each reminder is queued exactly once.
+    let (a, b) = tokio::join!(
+        reminders::run_once(&app.platform),
+        reminders::run_once(&app.platform)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 2);
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT recipient, subject FROM tenant.outbox
+         WHERE subject LIKE 'Herinnering%' OR subject LIKE 'Uw bewijs%' ORDER BY recipient",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(
+        mails
+            .iter()
+            .map(|(to, subject)| (to.as_str(), subject.split(' ').next().unwrap()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("binnenkort@zorg-a.test", "Herinnering:"),
+            ("verlengen@zorg-a.test", "Uw")
+        ]
+    );
+    // Again (or after a restart): nothing new. A new deadline is a new event.
+    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 0);
+    sqlx::query("UPDATE content.enrolments SET deadline = current_date + 2 WHERE user_id = $1")
+        .bind(later)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 1);
+    assert_eq!(app.count("tenant.outbox").await, before + 3);
+}

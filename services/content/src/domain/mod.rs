@@ -16,6 +16,7 @@ pub mod path;
 pub mod path_adoption;
 pub mod proof;
 pub mod quality;
+pub mod reminders;
 
 use crate::repo::modules::Owner;
 use zk_kernel::Platform;

@@ -10,3 +10,4 @@ pub mod path_adoptions;
 pub mod paths;
 pub mod proofs;
 pub mod quality;
+pub mod reminders;

@@ -22,9 +22,11 @@ use axum::{
 };
 use zk_kernel::{http::RequestContext, AppError, AppResult, Platform};
 
-/// Content routes with state applied; starts the sweeper of abandoned uploads.
+/// Content routes with state applied; starts the sweeper of abandoned uploads and the reminder
+/// job.
 pub fn router(platform: Platform) -> Router {
     crate::domain::media::spawn_sweeper(platform.clone());
+    crate::domain::reminders::spawn(platform.clone());
     Router::new()
         .route("/api/v1/catalog", get(api::list_catalog))
         .route("/api/v1/catalog/{id}", get(api::show_published))
