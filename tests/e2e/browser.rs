@@ -476,6 +476,8 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
             "path-overlay-editor",
             format!("/leren/beheer/trajecten/{adopted_path}"),
         ),
+        ("learning-overview", "/leren/overzicht".to_owned()),
+        ("passport", "/leren/paspoort".to_owned()),
     ] {
         browser.goto(&format!("{base}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();

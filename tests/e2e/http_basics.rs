@@ -80,6 +80,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/learning/groups/{id}/progress"),
     ("get", "/api/v1/learning/passport"),
     ("get", "/api/v1/learning/expiring"),
+    ("get", "/api/v1/learning/overview"),
+    ("get", "/api/v1/learning/platform-overview"),
     ("get", "/api/v1/catalog/paths"),
     ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),

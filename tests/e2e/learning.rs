@@ -1315,3 +1315,148 @@ async fn reminders_go_out_once_per_event_even_from_two_processes_at_once() {
     assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 1);
     assert_eq!(app.count("tenant.outbox").await, before + 3);
 }
+
+#[tokio::test]
+async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    let (module, draft) = publish(app, "", &s.operator, &quiz_module()).await;
+    let blocks = &draft["draft"]["blocks"];
+    let quiz = blocks[1]["id"].as_str().unwrap().to_owned();
+    let q = |i: usize| blocks[1]["questions"][i]["id"].as_str().unwrap().to_owned();
+    let o = |i: usize, j: usize| {
+        blocks[1]["questions"][i]["options"][j]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut learners = Vec::new();
+    for (email, deadline) in [
+        ("o1@zorg-a.test", "2027-12-31"),
+        ("o2@zorg-a.test", "2026-01-01"),
+        ("o3@zorg-a.test", "2027-12-31"),
+    ] {
+        let id = app.user(&s.a, email, Role::Learner).await;
+        let token = app.token(&s.a, email).await;
+        let e = c
+            .post("zorg-a", "/api/v1/learning/enrolments")
+            .bearer(&admin)
+            .json(&json!({"user_id": id, "module_id": module, "deadline": deadline}))
+            .send()
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        learners.push((token, e));
+    }
+    // Learner 1 completes (one wrong attempt, one right); learner 2 is past the deadline.
+    let (t1, e1) = &learners[0];
+    for answers in [
+        json!({q(0): [o(0, 1)], q(1): [o(1, 0)]}),
+        json!({q(0): [o(0, 0)], q(1): [o(1, 0)]}),
+    ] {
+        c.post(
+            "zorg-a",
+            &format!("/api/v1/learning/enrolments/{e1}/attempts"),
+        )
+        .bearer(t1)
+        .json(&json!({"block_id": quiz, "answers": answers}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    }
+    for i in [0, 2] {
+        let block = blocks[i]["id"].as_str().unwrap();
+        c.post(
+            "zorg-a",
+            &format!("/api/v1/learning/enrolments/{e1}/blocks/{block}/done"),
+        )
+        .bearer(t1)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    }
+    let o_a = c
+        .get("zorg-a", "/api/v1/learning/overview")
+        .bearer(&admin)
+        .send()
+        .await
+        .json();
+    // The quiz module has pass mark 50: the first attempt (one of two right) already passed.
+    assert_eq!(
+        (
+            o_a["enrolled"].as_i64(),
+            o_a["completed"].as_i64(),
+            o_a["completion_rate"].as_i64(),
+            o_a["overdue"].as_i64(),
+            o_a["attempts"].as_i64(),
+            o_a["pass_rate"].as_i64()
+        ),
+        (Some(3), Some(1), Some(33), Some(1), Some(2), Some(100))
+    );
+    assert_eq!(o_a["modules"][0]["title"], "Valpreventie");
+    assert_eq!(
+        o_a["per_month"].as_array().unwrap().last().unwrap()["completed"],
+        1
+    );
+    // Another member's admin sees only their own (nothing).
+    let o_b = c
+        .get("zorg-b", "/api/v1/learning/overview")
+        .bearer(&b_admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(o_b["enrolled"], 0);
+    // The page and the CSV.
+    let session = app.login("zorg-a", "beheer@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", "/leren/overzicht")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("1 afgerond (33%)") && html.contains("<svg class=\"month-chart\""),
+        "{html}"
+    );
+    let text = c
+        .get("zorg-a", "/leren/overzicht.csv")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("Valpreventie;3;1;33;1;2;100"),
+        "{text}"
+    );
+    // NZK's overview: per member and module, counts only.
+    let res = c
+        .get("", "/api/v1/learning/platform-overview")
+        .bearer(&s.operator)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let body = res.text();
+    let items = res.json()["items"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            items[0]["enrolled"].as_i64(),
+            items[0]["completed"].as_i64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert!(!body.contains('@'), "no addresses: {body}");
+    // A member's admin can't call it, not even on the base domain.
+    c.get("zorg-a", "/api/v1/learning/platform-overview")
+        .bearer(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

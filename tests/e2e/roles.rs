@@ -485,6 +485,19 @@ fn matrix(user_id: &str) -> Vec<Row> {
         (
             Method::GET,
             false,
+            "/api/v1/learning/overview".into(),
+            vec![Admin],
+        ),
+        (Method::GET, false, "/leren/overzicht".into(), vec![Admin]),
+        (
+            Method::GET,
+            true,
+            "/api/v1/learning/platform-overview".into(),
+            vec![Operator],
+        ),
+        (
+            Method::GET,
+            false,
             "/leren/paspoort".into(),
             members.clone(),
         ),

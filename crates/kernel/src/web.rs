@@ -74,6 +74,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "proof",
     "proof_verify",
     "passport",
+    "learning_overview",
     "path",
     "author_paths",
 );

@@ -49,6 +49,8 @@ pub use routes::router;
     routes::groups::progress,
     routes::passport::mine,
     routes::passport::expiring,
+    routes::overview::member,
+    routes::overview::platform,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -99,8 +101,10 @@ zk_kernel::permission! {
     LearningEnrol = "learning", "enrol";
     /// Every member role: follow its own enrolments (blocks done, quiz attempts).
     LearningLearn = "learning", "learn";
-    /// Admins: move the member's enrolments in a module to its new version.
+    /// Admins: move the member's enrolments in a module to its new version; the overview.
     LearningManage = "learning", "manage";
+    /// Operators: NZK's learning overview across members (counts only).
+    LearningReport = "learning", "report";
 }
 
 #[cfg(test)]
@@ -114,7 +118,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 56);
+        assert_eq!(ops, 58);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

@@ -11,6 +11,7 @@ pub mod learning;
 pub mod media;
 pub mod module;
 pub mod overlay;
+pub mod overview;
 pub mod passport;
 pub mod path;
 pub mod path_adoption;

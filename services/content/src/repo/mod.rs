@@ -6,6 +6,7 @@ pub mod groups;
 pub mod learning;
 pub mod media;
 pub mod modules;
+pub mod overview;
 pub mod path_adoptions;
 pub mod paths;
 pub mod proofs;

@@ -9,6 +9,7 @@ pub(crate) mod groups;
 pub(crate) mod learning;
 mod learning_pages;
 mod overlay_pages;
+pub(crate) mod overview;
 pub(crate) mod pages;
 pub(crate) mod passport;
 pub(crate) mod path_adoptions;
@@ -254,6 +255,13 @@ pub fn router(platform: Platform) -> Router {
         .route("/leren/paspoort", get(passport::page))
         .route("/leren/paspoort.csv", get(passport::csv))
         .route("/leren/paspoort.pdf", get(passport::pdf))
+        .route("/api/v1/learning/overview", get(overview::member))
+        .route(
+            "/api/v1/learning/platform-overview",
+            get(overview::platform),
+        )
+        .route("/leren/overzicht", get(overview::page))
+        .route("/leren/overzicht.csv", get(overview::csv))
         .route("/bewijs/{code}", get(proofs::verify_page))
         .route("/leren/bewijzen/{id}", get(proofs::page))
         .route("/leren/bewijzen/{id}/pdf", get(proofs::pdf))

@@ -1,0 +1,154 @@
+//! Learning overviews: the member's (admins) per module with completion and pass rates, overdue
+//! enrolments and completions per month, and NZK's (operators) per member and module, counts
+//! only. Computed on request, so current within a request of a learner's action.
+
+use crate::repo::overview as repo;
+use serde::Serialize;
+use uuid::Uuid;
+use zk_kernel::{AppResult, Platform, TenantId};
+
+/// Whole percent of `part` in `whole` (0 when there is no whole).
+pub fn percent(part: i64, whole: i64) -> i64 {
+    if whole == 0 {
+        0
+    } else {
+        (part * 100 + whole / 2) / whole
+    }
+}
+
+/// One module in the member's overview.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModuleRow {
+    pub module_id: Uuid,
+    pub title: String,
+    pub enrolled: i64,
+    pub completed: i64,
+    /// Completed, in whole percent of the enrolled.
+    pub completion_rate: i64,
+    /// Open enrolments past their deadline.
+    pub overdue: i64,
+    pub attempts: i64,
+    /// Passed attempts, in whole percent of all attempts.
+    pub pass_rate: i64,
+}
+
+/// The member's overview.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberOverview {
+    pub enrolled: i64,
+    pub completed: i64,
+    pub completion_rate: i64,
+    pub overdue: i64,
+    pub attempts: i64,
+    pub pass_rate: i64,
+    pub modules: Vec<ModuleRow>,
+    /// Completions per month, the last twelve months (`YYYY-MM`).
+    pub per_month: Vec<MonthCount>,
+}
+
+/// Completions in one month.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MonthCount {
+    pub month: String,
+    pub completed: i64,
+}
+
+/// The member's overview (admins).
+pub async fn member(p: &Platform, tenant: TenantId) -> AppResult<MemberOverview> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::per_module(&mut tx, tenant).await?;
+    let months = repo::completions_per_month(&mut tx, tenant).await?;
+    tx.commit().await?;
+    let sum = |f: fn(&repo::ModuleTotals) -> i64| rows.iter().map(f).sum::<i64>();
+    let (enrolled, completed, overdue, attempts, passed) = (
+        sum(|r| r.enrolled),
+        sum(|r| r.completed),
+        sum(|r| r.overdue),
+        sum(|r| r.attempts),
+        sum(|r| r.passed),
+    );
+    Ok(MemberOverview {
+        enrolled,
+        completed,
+        completion_rate: percent(completed, enrolled),
+        overdue,
+        attempts,
+        pass_rate: percent(passed, attempts),
+        modules: rows
+            .into_iter()
+            .map(|r| ModuleRow {
+                module_id: r.module_id,
+                title: r.title.unwrap_or_else(|| "—".into()),
+                completion_rate: percent(r.completed, r.enrolled),
+                pass_rate: percent(r.passed, r.attempts),
+                enrolled: r.enrolled,
+                completed: r.completed,
+                overdue: r.overdue,
+                attempts: r.attempts,
+            })
+            .collect(),
+        per_month: months
+            .into_iter()
+            .map(|(month, completed)| MonthCount { month, completed })
+            .collect(),
+    })
+}
+
+/// The overview as CSV for Dutch Excel (BOM, `;`).
+pub fn csv(o: &MemberOverview) -> String {
+    let mut out = String::from(
+        "\u{feff}Module;Ingeschreven;Afgerond;Afgerond %;Te laat;Pogingen;Geslaagd %\r\n",
+    );
+    for m in &o.modules {
+        let title = if m.title.contains([';', '"']) || m.title.starts_with(['=', '+', '-', '@']) {
+            format!("\"{}\"", m.title.replace('"', "\"\""))
+        } else {
+            m.title.clone()
+        };
+        out.push_str(&format!(
+            "{title};{};{};{};{};{};{}\r\n",
+            m.enrolled, m.completed, m.completion_rate, m.overdue, m.attempts, m.pass_rate
+        ));
+    }
+    out
+}
+
+/// One member and module in NZK's overview (no people).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlatformRow {
+    pub member: String,
+    pub module_id: Uuid,
+    pub title: String,
+    pub enrolled: i64,
+    pub completed: i64,
+    pub completion_rate: i64,
+}
+
+/// NZK's overview across members (operators).
+pub async fn platform(p: &Platform) -> AppResult<Vec<PlatformRow>> {
+    let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
+    let rows = repo::platform(&mut tx).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PlatformRow {
+            completion_rate: percent(r.completed, r.enrolled),
+            member: r.member,
+            module_id: r.module_id,
+            title: r.title,
+            enrolled: r.enrolled,
+            completed: r.completed,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percentages_round_to_whole_numbers() {
+        assert_eq!(super::percent(1, 3), 33);
+        assert_eq!(super::percent(2, 3), 67);
+        assert_eq!(super::percent(0, 0), 0);
+        assert_eq!(super::percent(5, 5), 100);
+    }
+}

@@ -1,0 +1,82 @@
+//! Aggregates for the learning overviews (counts only).
+
+use sqlx::{FromRow, PgConnection};
+use uuid::Uuid;
+use zk_kernel::{AppResult, TenantId};
+
+/// Per module of the member: enrolments, completions, overdue ones, attempts and passes.
+#[derive(Debug, FromRow)]
+pub struct ModuleTotals {
+    pub module_id: Uuid,
+    pub title: Option<String>,
+    pub enrolled: i64,
+    pub completed: i64,
+    pub overdue: i64,
+    pub attempts: i64,
+    pub passed: i64,
+}
+
+/// The member's totals per module, most enrolments first. One statement.
+pub async fn per_module(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<ModuleTotals>> {
+    Ok(sqlx::query_as(
+        "SELECT e.module_id,
+                coalesce((SELECT v.title FROM content.shared_module_versions v
+                          WHERE v.module_id = e.module_id ORDER BY v.version DESC LIMIT 1),
+                         (SELECT v.title FROM content.module_versions v
+                          WHERE v.tenant_id = e.tenant_id AND v.module_id = e.module_id
+                          ORDER BY v.version DESC LIMIT 1)) AS title,
+                count(*) AS enrolled,
+                count(e.completed_at) AS completed,
+                count(*) FILTER (WHERE e.completed_at IS NULL AND e.deadline < current_date) AS overdue,
+                coalesce(sum(a.attempts), 0)::bigint AS attempts,
+                coalesce(sum(a.passed), 0)::bigint AS passed
+         FROM content.enrolments e
+         LEFT JOIN LATERAL (SELECT count(*) AS attempts, count(*) FILTER (WHERE q.passed) AS passed
+                            FROM content.quiz_attempts q
+                            WHERE q.tenant_id = e.tenant_id AND q.enrolment_id = e.id) a ON true
+         WHERE e.tenant_id = $1
+         GROUP BY e.tenant_id, e.module_id
+         ORDER BY count(*) DESC, e.module_id
+         LIMIT 500",
+    )
+    .bind(tenant.0)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Completions per month over the last twelve months (`YYYY-MM`, count), oldest first.
+pub async fn completions_per_month(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> AppResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT to_char(m, 'YYYY-MM'),
+                (SELECT count(*) FROM content.enrolments e
+                 WHERE e.tenant_id = $1 AND date_trunc('month', e.completed_at) = m)
+         FROM generate_series(date_trunc('month', now()) - interval '11 months',
+                              date_trunc('month', now()), interval '1 month') m
+         ORDER BY m",
+    )
+    .bind(tenant.0)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// NZK's totals across members (operators only; the function checks).
+#[derive(Debug, FromRow)]
+pub struct PlatformTotals {
+    pub member: String,
+    pub module_id: Uuid,
+    pub title: String,
+    pub enrolled: i64,
+    pub completed: i64,
+}
+
+/// Totals per member and module.
+pub async fn platform(conn: &mut PgConnection) -> AppResult<Vec<PlatformTotals>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM content.platform_learning_totals()")
+            .fetch_all(conn)
+            .await?,
+    )
+}
