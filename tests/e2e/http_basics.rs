@@ -70,6 +70,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ),
     ("post", "/api/v1/learning/enrolments/{id}/attempts"),
     ("post", "/api/v1/learning/modules/{id}/move-enrolments"),
+    ("put", "/api/v1/learning/modules/{id}/self-enrolment"),
     ("get", "/api/v1/learning/proofs/mine"),
     ("post", "/api/v1/learning/proofs/{id}/revoke"),
     ("get", "/api/v1/learning/groups"),

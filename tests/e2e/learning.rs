@@ -1460,3 +1460,101 @@ async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
         .await
         .assert_status(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn learners_enrol_themselves_only_where_the_member_opened_the_module() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    app.user(&s.a, "zelf@zorg-a.test", Role::Learner).await;
+    app.user(&s.b, "zelf@zorg-b.test", Role::Learner).await;
+    let (module, _) = publish(app, "", &s.operator, &quiz_module()).await;
+    let session = app.login("zorg-a", "zelf@zorg-a.test").await;
+    let b_session = app.login("zorg-b", "zelf@zorg-b.test").await;
+    let page = format!("/leren/modules/{module}");
+    let enrol = format!("/leren/modules/{module}/inschrijven");
+    // Closed: no button, and posting anyway is refused with its reason; nothing written.
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(!html.contains("data-testid=\"enrol-self\""));
+    let res = c
+        .post("zorg-a", &enrol)
+        .session(&session)
+        .form(&[])
+        .send()
+        .await;
+    res.assert_status(StatusCode::FORBIDDEN);
+    assert!(res.text().contains("Vraag het uw opleidingsafdeling"));
+    assert_eq!(app.count("content.enrolments").await, 0);
+    // A's admin opens it for A only.
+    let open = format!("/api/v1/learning/modules/{module}/self-enrolment");
+    c.put("zorg-a", &open)
+        .bearer(&admin)
+        .json(&json!({"open": true}))
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(html.contains("data-testid=\"enrol-self\""), "{html}");
+    let html = c
+        .get("zorg-b", &page)
+        .session(&b_session)
+        .send()
+        .await
+        .text();
+    assert!(
+        !html.contains("data-testid=\"enrol-self\""),
+        "B's learners: still closed"
+    );
+    c.post("zorg-b", &enrol)
+        .session(&b_session)
+        .form(&[])
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // A's learner enrols (twice is the same enrolment) and sees the progress.
+    for _ in 0..2 {
+        let res = c
+            .post("zorg-a", &enrol)
+            .session(&session)
+            .form(&[])
+            .send()
+            .await;
+        res.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(res.location().unwrap(), page);
+    }
+    assert_eq!(app.count("content.enrolments").await, 1);
+    let html = c.get("zorg-a", &page).session(&session).send().await.text();
+    assert!(
+        html.contains("0 van 3 onderdelen klaar") && !html.contains("data-testid=\"enrol-self\""),
+        "{html}"
+    );
+    // B's admin can't open a module outside B's catalogue; closing again works for A.
+    let (own_a, _) = publish(app, "zorg-a", &s.a_author, &quiz_module()).await;
+    c.put(
+        "zorg-b",
+        &format!("/api/v1/learning/modules/{own_a}/self-enrolment"),
+    )
+    .bearer(&b_admin)
+    .json(&json!({"open": true}))
+    .send()
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    c.put("zorg-a", &open)
+        .bearer(&admin)
+        .json(&json!({"open": false}))
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.user(&s.a, "laat@zorg-a.test", Role::Learner).await;
+    let late = app.login("zorg-a", "laat@zorg-a.test").await;
+    c.post("zorg-a", &enrol)
+        .session(&late)
+        .form(&[])
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

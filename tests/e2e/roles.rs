@@ -417,6 +417,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Admin],
         ),
         (
+            Method::PUT,
+            false,
+            format!("/api/v1/learning/modules/{MODULE}/self-enrolment"),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/modules/{MODULE}/inschrijven"),
+            members.clone(),
+        ),
+        (
             Method::POST,
             false,
             format!("/leren/inschrijvingen/{MODULE}/blokken/{MODULE}/klaar"),

@@ -39,6 +39,7 @@ pub use routes::router;
     routes::learning::block_done,
     routes::learning::attempt,
     routes::learning::move_enrolments,
+    routes::learning::set_self_enrolment,
     routes::proofs::mine,
     routes::proofs::revoke,
     routes::groups::list,
@@ -118,7 +119,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 58);
+        assert_eq!(ops, 59);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

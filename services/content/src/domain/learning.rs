@@ -277,6 +277,55 @@ pub async fn enrol(
     Ok(row)
 }
 
+/// Opens (or closes) a module of the member's catalogue for its users to enrol themselves
+/// (admins).
+pub async fn set_self_enrolment(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    module: Uuid,
+    open: bool,
+) -> AppResult<()> {
+    catalog::published(p, tenant, module).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    repo::set_self_enrolment(&mut tx, tenant, module, open, by).await?;
+    tx.commit().await?;
+    // Module pages show the button: they are rebuilt.
+    super::changed(p, crate::repo::modules::Owner::Member(tenant));
+    Ok(())
+}
+
+/// Whether learners may enrol themselves in the module.
+pub async fn self_enrolment_open(p: &Platform, tenant: TenantId, module: Uuid) -> AppResult<bool> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let open = repo::self_enrolment_open(&mut tx, tenant, module).await?;
+    tx.commit().await?;
+    Ok(open)
+}
+
+/// Enrols the caller in a module the member opened for self-enrolment (`self_enrolment_closed`
+/// otherwise); enrolled already is fine (the same enrolment).
+pub async fn enrol_self(p: &Platform, tenant: TenantId, user: Uuid, module: Uuid) -> AppResult<()> {
+    // A module outside the member's catalogue is 404, as everywhere.
+    catalog::published(p, tenant, module).await?;
+    if !self_enrolment_open(p, tenant, module).await? {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "self_enrolment_closed",
+            "U kunt zich niet zelf inschrijven voor deze module. Vraag het uw opleidingsafdeling.",
+        ));
+    }
+    let input = EnrolInput {
+        user_id: user,
+        module_id: module,
+        deadline: None,
+    };
+    match enrol(p, tenant, user, &input).await {
+        Err(e) if e.code == "already_enrolled" => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
 /// An enrolment as its learner sees it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Progress {

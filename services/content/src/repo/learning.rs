@@ -386,3 +386,42 @@ pub async fn completions(
     .fetch_all(conn)
     .await?)
 }
+
+/// Opens or closes a module for self-enrolment; false when nothing changed.
+pub async fn set_self_enrolment(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    module: Uuid,
+    open: bool,
+    by: Uuid,
+) -> AppResult<bool> {
+    let sql = if open {
+        "INSERT INTO content.self_enrolment (tenant_id, module_id, opened_by) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING"
+    } else {
+        "DELETE FROM content.self_enrolment WHERE tenant_id = $1 AND module_id = $2 AND $3::uuid IS NOT NULL"
+    };
+    Ok(sqlx::query(sql)
+        .bind(tenant.0)
+        .bind(module)
+        .bind(by)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Whether the module is open for self-enrolment.
+pub async fn self_enrolment_open(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    module: Uuid,
+) -> AppResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM content.self_enrolment WHERE tenant_id = $1 AND module_id = $2)",
+    )
+    .bind(tenant.0)
+    .bind(module)
+    .fetch_one(conn)
+    .await?)
+}

@@ -160,3 +160,39 @@ pub async fn move_enrolments(
         learning::move_enrolments(&p, ctx.tenant.id, parse_id(&id)?).await?,
     ))
 }
+
+/// Whether a module is open for self-enrolment.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfEnrolmentInput {
+    pub open: bool,
+}
+
+/// Open or close a module for self-enrolment
+///
+/// Member host. Permission learning:manage (admins). The module must be in the member's
+/// catalogue (404 otherwise).
+#[utoipa::path(put, path = "/api/v1/learning/modules/{id}/self-enrolment", tag = "learning", operation_id = "set_self_enrolment",
+    params(("id" = Uuid, Path, description = "Module")),
+    request_body = SelfEnrolmentInput,
+    responses((status = 204, description = "Set"),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn set_self_enrolment(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningManage>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SelfEnrolmentInput>,
+) -> AppResult<StatusCode> {
+    member_site(&ctx)?;
+    learning::set_self_enrolment(
+        &p,
+        ctx.tenant.id,
+        auth.principal.user_id,
+        parse_id(&id)?,
+        input.open,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -106,3 +106,18 @@ pub async fn quiz(
         Err(e) => Err(e),
     }
 }
+
+/// `POST /leren/modules/{id}/inschrijven`: the learner enrols themselves (when the member
+/// opened the module for it) and goes to the module.
+pub async fn enrol_self(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+    Path(id): Path<String>,
+    CsrfForm(_): Form,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let module = parse_id(&id)?;
+    learning::enrol_self(&p, ctx.tenant.id, auth.principal.user_id, module).await?;
+    Ok(see_other(&format!("/leren/modules/{module}")))
+}

@@ -227,6 +227,14 @@ pub fn router(platform: Platform) -> Router {
             post(learning::move_enrolments),
         )
         .route(
+            "/api/v1/learning/modules/{id}/self-enrolment",
+            axum::routing::put(learning::set_self_enrolment),
+        )
+        .route(
+            "/leren/modules/{id}/inschrijven",
+            post(learning_pages::enrol_self),
+        )
+        .route(
             "/leren/inschrijvingen/{id}/blokken/{block}/klaar",
             post(learning_pages::block_done),
         )

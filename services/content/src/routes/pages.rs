@@ -198,6 +198,8 @@ pub(super) async fn module_page(
     });
     let mine = ratings.iter().find(|r| r.tenant_id == ctx.tenant.id.0);
     let mut blocks = blocks_json(&m.blocks, m.source == "adopted");
+    // Not enrolled: may the learner enrol themselves?
+    let self_enrol = state.is_none() && learning::self_enrolment_open(p, ctx.tenant.id, id).await?;
     let proof_id = match &state {
         Some(s) if s.completed => crate::domain::proof::mine(p, ctx.tenant.id, user)
             .await?
@@ -255,6 +257,7 @@ pub(super) async fn module_page(
         "can_edit_overlay": m.source == "adopted" && (has(Role::Admin) || has(Role::Author)),
         "flash": flash,
         "module_id": id,
+        "self_enrol": self_enrol,
     });
     match outcome {
         None => Ok(p
