@@ -505,6 +505,31 @@ async fn seed_learning(
         ..Default::default()
     };
     let found = catalog::search(p, tenant, &query).await?.items;
+    // The teacher's group holds the learner; one module is open for self-enrolment.
+    if let Some(&(_, _, teacher)) = users.iter().find(|u| u.0 == tenant && u.1 == Role::Teacher) {
+        use zk_content::domain::group;
+        let g = group::create(
+            p,
+            tenant,
+            admin,
+            &group::GroupInput {
+                name: "Afdeling De Linde".into(),
+            },
+        )
+        .await?;
+        for (user, role) in [
+            (teacher, group::MemberRole::Teacher),
+            (learner, group::MemberRole::Learner),
+        ] {
+            group::set_member(p, tenant, g.id, user, &group::MemberInput { role }).await?;
+        }
+    }
+    if let Some(m) = found
+        .iter()
+        .find(|m| m.title == "Communiceren met mensen met dementie")
+    {
+        learning::set_self_enrolment(p, tenant, admin, m.module_id, true).await?;
+    }
     for (title, stage, deadline) in [
         ("Handhygiëne in vijf momenten", "completed", "2026-12-15"),
         ("Medicatie veilig toedienen", "started", "2027-01-31"),
