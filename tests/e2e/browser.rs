@@ -477,6 +477,7 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
             format!("/leren/beheer/trajecten/{adopted_path}"),
         ),
         ("learning-overview", "/leren/overzicht".to_owned()),
+        ("groups", "/leren/groepen".to_owned()),
         ("passport", "/leren/paspoort".to_owned()),
     ] {
         browser.goto(&format!("{base}{path}")).await.unwrap();

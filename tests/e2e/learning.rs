@@ -1558,3 +1558,113 @@ async fn learners_enrol_themselves_only_where_the_member_opened_the_module() {
         .await
         .assert_status(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn admins_and_teachers_run_groups_from_the_pages() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    app.user(&s.a, "docent2@zorg-a.test", Role::Teacher).await;
+    app.user(&s.a, "lid@zorg-a.test", Role::Learner).await;
+    let (module, _) = publish(app, "", &s.operator, &quiz_module()).await;
+    let admin = app.login("zorg-a", "beheer@zorg-a.test").await;
+    // A new group, from the list page.
+    let res = c
+        .post("zorg-a", "/leren/groepen")
+        .session(&admin)
+        .form(&[("name", "Nachtdienst")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let location = res.location().unwrap();
+    assert!(location.ends_with("?klaar=groep"), "{location}");
+    let group = location
+        .trim_start_matches("/leren/groepen/")
+        .trim_end_matches("?klaar=groep")
+        .to_owned();
+    let html = c
+        .get("zorg-a", &location)
+        .session(&admin)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("data-testid=\"flash\"") && html.contains("Nachtdienst"),
+        "{html}"
+    );
+    // Members by address; an unknown address is named and nothing changes.
+    let add = format!("/leren/groepen/{group}/leden");
+    let res = c
+        .post("zorg-a", &add)
+        .session(&admin)
+        .form(&[("email", "niemand@zorg-a.test"), ("role", "learner")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .contains("Er is geen gebruiker met dit e-mailadres"));
+    assert_eq!(app.count("content.group_members").await, 0);
+    for (email, role) in [
+        ("LID@zorg-a.test", "learner"),
+        ("docent@zorg-a.test", "teacher"),
+    ] {
+        c.post("zorg-a", &add)
+            .session(&admin)
+            .form(&[("email", email), ("role", role)])
+            .send()
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+    // The teacher sees the group and enrols it; the other teacher can't open it.
+    let teacher = app.login("zorg-a", "docent@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", "/leren/groepen")
+        .session(&teacher)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Nachtdienst") && !html.contains("data-testid=\"new-group\""),
+        "{html}"
+    );
+    let res = c
+        .post("zorg-a", &format!("/leren/groepen/{group}/inschrijven"))
+        .session(&teacher)
+        .form(&[("module_id", module.as_str()), ("deadline", "2027-04-01")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let html = c
+        .get("zorg-a", &res.location().unwrap())
+        .session(&teacher)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("0 van 3 onderdelen klaar") && html.contains("Valpreventie"),
+        "{html}"
+    );
+    assert_eq!(app.count("content.enrolments").await, 1);
+    let other = app.login("zorg-a", "docent2@zorg-a.test").await;
+    c.get("zorg-a", &format!("/leren/groepen/{group}"))
+        .session(&other)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    c.post("zorg-a", &format!("/leren/groepen/{group}/inschrijven"))
+        .session(&other)
+        .form(&[("module_id", module.as_str()), ("deadline", "")])
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Teachers can't add members.
+    c.post("zorg-a", &add)
+        .session(&teacher)
+        .form(&[("email", "docent2@zorg-a.test"), ("role", "learner")])
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

@@ -503,6 +503,37 @@ fn matrix(user_id: &str) -> Vec<Row> {
         (Method::GET, false, "/leren/overzicht".into(), vec![Admin]),
         (
             Method::GET,
+            false,
+            "/leren/groepen".into(),
+            vec![Teacher, Admin],
+        ),
+        (Method::POST, false, "/leren/groepen".into(), vec![Admin]),
+        (
+            Method::GET,
+            false,
+            format!("/leren/groepen/{MODULE}"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/groepen/{MODULE}/leden"),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/groepen/{MODULE}/leden/{MODULE}/verwijderen"),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/groepen/{MODULE}/inschrijven"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
             true,
             "/api/v1/learning/platform-overview".into(),
             vec![Operator],

@@ -75,6 +75,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "proof_verify",
     "passport",
     "learning_overview",
+    "groups",
+    "group",
     "path",
     "author_paths",
 );

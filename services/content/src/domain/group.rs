@@ -252,3 +252,41 @@ pub async fn progress(
     }
     Ok(out)
 }
+
+/// A group's page data: its name and learners with progress (admins, its teachers; 404 else).
+pub async fn detail(
+    p: &Platform,
+    tenant: TenantId,
+    viewer: Viewer,
+    group: Uuid,
+) -> AppResult<(String, Vec<LearnerProgress>)> {
+    let learners = progress(p, tenant, viewer, group).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let name = repo::name(&mut tx, tenant, group)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok((name, learners))
+}
+
+/// Puts the member's user with this address in a group (admins): `unknown_user` by field when
+/// there is none.
+pub async fn set_member_by_email(
+    p: &Platform,
+    tenant: TenantId,
+    group: Uuid,
+    email: &str,
+    input: &MemberInput,
+) -> AppResult<()> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let user = repo::user_by_email(&mut tx, tenant, email).await?;
+    tx.commit().await?;
+    let Some(user) = user else {
+        return Err(AppError::validation(
+            "email",
+            "unknown_user",
+            "Er is geen gebruiker met dit e-mailadres in uw organisatie.",
+        ));
+    };
+    set_member(p, tenant, group, user, input).await
+}

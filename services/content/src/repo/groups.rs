@@ -179,3 +179,35 @@ pub async fn learners_taught_by(
     .fetch_all(conn)
     .await?)
 }
+
+/// The id of the member's user with this address.
+pub async fn user_by_email(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    email: &str,
+) -> AppResult<Option<Uuid>> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT id FROM tenant.users WHERE tenant_id = $1 AND email = lower($2)",
+        )
+        .bind(tenant.0)
+        .bind(email.trim())
+        .fetch_optional(conn)
+        .await?,
+    )
+}
+
+/// A group's name, when it exists.
+pub async fn name(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    group: Uuid,
+) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM content.groups WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(group)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

@@ -5,6 +5,7 @@ pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
+mod group_pages;
 pub(crate) mod groups;
 pub(crate) mod learning;
 mod learning_pages;
@@ -270,6 +271,17 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/leren/overzicht", get(overview::page))
         .route("/leren/overzicht.csv", get(overview::csv))
+        .route(
+            "/leren/groepen",
+            get(group_pages::list).post(group_pages::create),
+        )
+        .route("/leren/groepen/{id}", get(group_pages::show))
+        .route("/leren/groepen/{id}/leden", post(group_pages::add_member))
+        .route(
+            "/leren/groepen/{id}/leden/{user}/verwijderen",
+            post(group_pages::remove_member),
+        )
+        .route("/leren/groepen/{id}/inschrijven", post(group_pages::enrol))
         .route("/bewijs/{code}", get(proofs::verify_page))
         .route("/leren/bewijzen/{id}", get(proofs::page))
         .route("/leren/bewijzen/{id}/pdf", get(proofs::pdf))

@@ -47,8 +47,10 @@ pub async fn show_home(
                 "started": e.done > 0,
             })
         };
+        let can_teach = is_admin || roles.contains(&zk_kernel::authz::Role::Teacher);
         json!({
             "me": { "display_name": principal.display_name, "roles": roles }, "is_admin": is_admin,
+            "can_teach": can_teach,
             "open": open.into_iter().map(item).collect::<Vec<_>>(),
             "completed": completed.into_iter().map(item).collect::<Vec<_>>(),
         })
