@@ -242,15 +242,21 @@ pub async fn progress(
     visible_learners(&mut tx, tenant, viewer, group).await?;
     let people = repo::learner_names(&mut tx, tenant, group).await?;
     tx.commit().await?;
-    let mut out = Vec::with_capacity(people.len());
-    for (user_id, name) in people {
-        out.push(LearnerProgress {
+    // Every learner's enrolments in one statement, not one per learner.
+    let ids: Vec<Uuid> = people.iter().map(|(id, _)| *id).collect();
+    let mut by_user: std::collections::HashMap<Uuid, Vec<learning::Progress>> =
+        std::collections::HashMap::new();
+    for (user, e) in learning::of_users(p, tenant, &ids).await? {
+        by_user.entry(user).or_default().push(e);
+    }
+    Ok(people
+        .into_iter()
+        .map(|(user_id, name)| LearnerProgress {
+            enrolments: by_user.remove(&user_id).unwrap_or_default(),
             user_id,
             name,
-            enrolments: learning::mine(p, tenant, user_id).await?,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// A group's page data: its name and learners with progress (admins, its teachers; 404 else).

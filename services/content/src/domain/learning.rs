@@ -350,11 +350,6 @@ pub struct Progress {
     pub completed_version: Option<i32>,
 }
 
-fn ts(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> AppResult<Progress> {
     let shown = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
     let latest = catalog::published(p, tenant, e.module_id).await?.version;
@@ -400,7 +395,7 @@ fn progress(done: &[Uuid], ids: &[Uuid], r: Row) -> Progress {
         done: done_blocks.len(),
         next_block: ids.iter().copied().find(|b| !done.contains(b)),
         done_blocks,
-        completed_at: r.completed_at.map(ts),
+        completed_at: r.completed_at.map(super::rfc3339),
         completed_version: r.completed_version,
     }
 }
@@ -408,8 +403,21 @@ fn progress(done: &[Uuid], ids: &[Uuid], r: Row) -> Progress {
 /// The caller's own enrolments with their progress: open ones first, by deadline. One
 /// statement (the learner's home shows this list).
 pub async fn mine(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<Progress>> {
+    Ok(of_users(p, tenant, &[user])
+        .await?
+        .into_iter()
+        .map(|(_, progress)| progress)
+        .collect())
+}
+
+/// The enrolments of several users with their progress, each with its user, in one statement.
+pub async fn of_users(
+    p: &Platform,
+    tenant: TenantId,
+    users: &[Uuid],
+) -> AppResult<Vec<(Uuid, Progress)>> {
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let rows = repo::enrolments_with_docs(&mut tx, tenant, user).await?;
+    let rows = repo::enrolments_with_docs(&mut tx, tenant, users).await?;
     tx.commit().await?;
     Ok(rows
         .into_iter()
@@ -422,20 +430,17 @@ pub async fn mine(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<P
                     .collect(),
                 None => doc.blocks.iter().filter_map(|b| b.id).collect(),
             };
-            Some(progress(
-                &e.done,
-                &ids,
-                Row {
-                    id: e.id,
-                    module_id: e.module_id,
-                    title: doc.title,
-                    version: e.version,
-                    latest_version: e.latest_version.unwrap_or(e.version),
-                    deadline: e.deadline,
-                    completed_at: e.completed_at,
-                    completed_version: e.completed_version,
-                },
-            ))
+            let row = Row {
+                id: e.id,
+                module_id: e.module_id,
+                title: doc.title,
+                version: e.version,
+                latest_version: e.latest_version.unwrap_or(e.version),
+                deadline: e.deadline,
+                completed_at: e.completed_at,
+                completed_version: e.completed_version,
+            };
+            Some((e.user_id, progress(&e.done, &ids, row)))
         })
         .collect())
 }

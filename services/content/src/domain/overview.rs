@@ -100,11 +100,7 @@ pub fn csv(o: &MemberOverview) -> String {
         "\u{feff}Module;Ingeschreven;Afgerond;Afgerond %;Te laat;Pogingen;Geslaagd %\r\n",
     );
     for m in &o.modules {
-        let title = if m.title.contains([';', '"']) || m.title.starts_with(['=', '+', '-', '@']) {
-            format!("\"{}\"", m.title.replace('"', "\"\""))
-        } else {
-            m.title.clone()
-        };
+        let title = super::csv_field(&m.title);
         out.push_str(&format!(
             "{title};{};{};{};{};{};{}\r\n",
             m.enrolled, m.completed, m.completion_rate, m.overdue, m.attempts, m.pass_rate
@@ -144,6 +140,32 @@ pub async fn platform(p: &Platform) -> AppResult<Vec<PlatformRow>> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_runs_no_formulas() {
+        let o = MemberOverview {
+            enrolled: 1,
+            completed: 0,
+            completion_rate: 0,
+            overdue: 0,
+            attempts: 0,
+            pass_rate: 0,
+            modules: vec![ModuleRow {
+                module_id: Uuid::nil(),
+                title: "=1+1".into(),
+                enrolled: 1,
+                completed: 0,
+                completion_rate: 0,
+                overdue: 0,
+                attempts: 0,
+                pass_rate: 0,
+            }],
+            per_month: vec![],
+        };
+        assert_eq!(csv(&o).lines().nth(1), Some("'=1+1;1;0;0;0;0;0"));
+    }
+
     #[test]
     fn percentages_round_to_whole_numbers() {
         assert_eq!(super::percent(1, 3), 33);

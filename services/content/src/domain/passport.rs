@@ -121,21 +121,6 @@ fn status_nl(s: Status) -> &'static str {
     }
 }
 
-/// One CSV field, quoted when it needs to be (RFC 4180), and never read as a formula by a
-/// spreadsheet.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
 /// The passport as CSV the way Dutch Excel reads it: UTF-8 with a byte-order mark, `;` between
 /// fields, dates as day-month-year.
 pub fn csv(entries: &[Entry]) -> String {
@@ -150,8 +135,8 @@ pub fn csv(entries: &[Entry]) -> String {
         String::from("\u{feff}Module;Competenties;Afgerond op;Versie;Geldig tot;Status\r\n");
     for e in entries {
         let row = [
-            csv_field(&e.title),
-            csv_field(&e.competences.join(", ")),
+            super::csv_field(&e.title),
+            super::csv_field(&e.competences.join(", ")),
             date(&e.completed_on),
             e.version.to_string(),
             e.valid_until.as_deref().map(date).unwrap_or_default(),

@@ -297,6 +297,7 @@ pub async fn notify_progress(conn: &mut PgConnection, user: Uuid) -> AppResult<(
 /// adopted module) and the version the member shows now.
 #[derive(Debug, FromRow)]
 pub struct EnrolmentWithDoc {
+    pub user_id: Uuid,
     pub id: Uuid,
     pub module_id: Uuid,
     pub version: i32,
@@ -310,15 +311,16 @@ pub struct EnrolmentWithDoc {
     pub latest_version: Option<i32>,
 }
 
-/// Every enrolment of `user` with what its list needs, in one statement (the learner's home
-/// reads only this): open ones first, by deadline, then completed ones.
+/// Every enrolment of `users` with what its list needs, in one statement (the learner's home
+/// reads only this; a group's page reads its learners at once): open ones first, by deadline,
+/// then completed ones.
 pub async fn enrolments_with_docs(
     conn: &mut PgConnection,
     tenant: TenantId,
-    user: Uuid,
+    users: &[Uuid],
 ) -> AppResult<Vec<EnrolmentWithDoc>> {
     Ok(sqlx::query_as(
-        "SELECT e.id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
+        "SELECT e.user_id, e.id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
                 coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
                           WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done,
                 coalesce(sv.doc, ov.doc) AS doc,
@@ -334,12 +336,12 @@ pub async fn enrolments_with_docs(
          LEFT JOIN content.module_versions ov
                 ON ov.tenant_id = e.tenant_id AND ov.module_id = e.module_id AND ov.version = e.version
          LEFT JOIN content.adoptions a ON a.tenant_id = e.tenant_id AND a.module_id = e.module_id
-         WHERE e.tenant_id = $1 AND e.user_id = $2
+         WHERE e.tenant_id = $1 AND e.user_id = ANY($2)
          ORDER BY e.completed_at IS NOT NULL, e.deadline NULLS LAST, e.created_at DESC
-         LIMIT 500",
+         LIMIT 5000",
     )
     .bind(tenant.0)
-    .bind(user)
+    .bind(users)
     .fetch_all(conn)
     .await?)
 }

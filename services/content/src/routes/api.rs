@@ -20,7 +20,6 @@ use axum::{
     Json,
 };
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use zk_kernel::{
@@ -31,7 +30,7 @@ use zk_kernel::{
 };
 
 pub(super) fn ts(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    crate::domain::rfc3339(t)
 }
 
 /// A query string that can't be read (a parameter given twice as a list, say): 400.
