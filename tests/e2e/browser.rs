@@ -1038,3 +1038,90 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "axe: {failures:#?}");
 }
+
+/// An admin on a phone imports 300 staff from a semicolon file: picks it, reads the check,
+/// starts it, and the page follows the job (progress bar, then the result) by itself.
+#[tokio::test]
+async fn an_admin_imports_staff_on_a_phone_and_the_page_follows_the_job() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = App::new().await;
+    let m = app.member("personeel").await;
+    app.user(&m, "admin@personeel.test", Role::Admin).await;
+    let port = serve(&app).await;
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let base = format!("http://personeel.localhost:{port}");
+    let mut failures = Vec::new();
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    submit_login(&browser, "admin@personeel.test").await;
+    browser.find("main h1").await.unwrap();
+
+    let mut file = String::from("\u{feff}Naam;E-mail;Afdeling\r\n");
+    for i in 0..300 {
+        file.push_str(&format!(
+            "Medewerker {i};m{i}@personeel.test;Team {}\r\n",
+            i % 7
+        ));
+    }
+    file.push_str("Zonder adres;;Team 1\r\n");
+    let path = std::env::temp_dir().join(format!("zk-personeel-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&path, file).unwrap();
+
+    browser
+        .goto(&format!("{base}/beheer/import"))
+        .await
+        .unwrap();
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("/beheer/import: {v}")),
+    );
+    browser
+        .find("#file")
+        .await
+        .unwrap()
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .find("form[action='/beheer/import'] button[type=submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = wait_text(&browser, "[data-testid=summary]", "301 regels").await;
+    assert!(summary.contains("300 nieuwe medewerkers"), "{summary}");
+    assert!(summary.contains("1 met een fout"), "{summary}");
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("import preview: {v}")),
+    );
+    browser
+        .find("[data-testid=start]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = wait_text(&browser, "[data-testid=result]", "300 aangemaakt").await;
+    assert!(result.contains("1 niet geïmporteerd"), "{result}");
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("import result: {v}")),
+    );
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/staff-import.png"))
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(app.count("tenant.users").await, 302);
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}

@@ -22,3 +22,4 @@ mod path_adoption;
 mod rls;
 mod roles;
 mod split;
+mod staff_import;

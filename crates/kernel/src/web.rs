@@ -79,6 +79,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "group",
     "path",
     "author_paths",
+    "admin_import",
+    "admin_import_show",
 );
 
 /// Static files of the default theme.
@@ -102,6 +104,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "upload.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/upload.js"),
+    ),
+    (
+        "import.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/import.js"),
     ),
 ];
 

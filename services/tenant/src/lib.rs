@@ -7,6 +7,7 @@ pub mod repo;
 mod routes;
 
 use axum::{
+    extract::DefaultBodyLimit,
     routing::{delete, get, post, put},
     Router,
 };
@@ -33,6 +34,11 @@ use zk_kernel::Platform;
     routes::api_branding::get_branding,
     routes::api_branding::update_branding,
     routes::api_branding::upload_logo,
+    routes::imports::api_list,
+    routes::imports::api_preview,
+    routes::imports::api_get,
+    routes::imports::api_start,
+    routes::imports::api_discard,
 ))]
 pub struct TenantApi;
 
@@ -43,9 +49,10 @@ pub fn openapi() -> String {
         .unwrap_or_default()
 }
 
-/// Tenant routes with state applied; global layers are added by whoever owns the listener.
+/// Tenant routes with state applied (and the staff-import job started); global layers are added by whoever owns the listener.
 pub fn router(platform: Platform) -> Router {
     use routes::*;
+    domain::staff_import::spawn(platform.clone());
     Router::new()
         // Pages: both sides
         .route("/", get(pages::show_home))
@@ -95,6 +102,16 @@ pub fn router(platform: Platform) -> Router {
             get(admin::show_branding).post(admin::update_branding),
         )
         .route("/beheer/huisstijl/logo", post(admin::upload_logo))
+        .route(
+            "/beheer/import",
+            get(imports::show)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route("/beheer/import/{id}", get(imports::show_one))
+        .route("/beheer/import/{id}/starten", post(imports::start_form))
+        .route("/beheer/import/{id}/weggooien", post(imports::discard_form))
+        .route("/beheer/import/{id}/rapport.csv", get(imports::report))
         .route("/logo", get(pages::show_logo))
         .route("/theme.css", get(pages::show_theme_css))
         // JSON API
@@ -130,5 +147,16 @@ pub fn router(platform: Platform) -> Router {
             get(api_branding::get_branding).put(api_branding::update_branding),
         )
         .route("/api/v1/branding/logo", put(api_branding::upload_logo))
+        .route(
+            "/api/v1/imports",
+            get(imports::api_list)
+                .post(imports::api_preview)
+                .layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/imports/{id}",
+            get(imports::api_get).delete(imports::api_discard),
+        )
+        .route("/api/v1/imports/{id}/start", post(imports::api_start))
         .with_state(platform)
 }

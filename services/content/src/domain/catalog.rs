@@ -156,6 +156,28 @@ pub async fn search(
     })
 }
 
+/// Every module in the member's catalogue as (id, version shown now, title), by title: what a
+/// staff import resolves module names against.
+pub async fn index(p: &Platform, tenant: TenantId) -> AppResult<Vec<(Uuid, i32, String)>> {
+    let filter = repo::CatalogFilter {
+        q: None,
+        level: None,
+        tag: None,
+        max_minutes: None,
+        source: None,
+        min_rating: None,
+        limit: 100_000,
+        offset: 0,
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::catalog(&mut tx, tenant, &filter).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.module_id, r.version, r.title))
+        .collect())
+}
+
 /// A published module as a learner may see it: the member's overlay applied, no quiz answers.
 pub struct PublishedModule {
     /// `nzk`, `adopted` or `own`.

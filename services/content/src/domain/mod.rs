@@ -37,7 +37,7 @@ pub fn changed(p: &Platform, owner: Owner) {
 /// One field of the CSV files we hand out (`;`-separated, for Dutch Excel): quoted when it needs
 /// to be (RFC 4180), and never read as a formula by a spreadsheet (a leading `=`, `+`, `-` or `@`
 /// gets a `'`).
-pub(crate) fn csv_field(v: &str) -> String {
+pub fn csv_field(v: &str) -> String {
     let v = if v.starts_with(['=', '+', '-', '@']) {
         format!("'{v}")
     } else {

@@ -110,6 +110,29 @@ pub async fn set_member(
     Ok(())
 }
 
+/// Adds a user to the group with a role unless they are in it already (in whatever role);
+/// true when added.
+pub async fn add_member(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    group: Uuid,
+    user: Uuid,
+    role: &str,
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO content.group_members (tenant_id, group_id, user_id, role) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, group_id, user_id) DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(group)
+    .bind(user)
+    .bind(role)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 /// Takes a user out of the group; false when they weren't in it.
 pub async fn remove_member(
     conn: &mut PgConnection,

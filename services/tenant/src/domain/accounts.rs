@@ -57,6 +57,17 @@ pub(crate) fn link(platform: &Platform, tenant: &Tenant, path: &str, token: &str
     format!("{base}/{path}/{token}")
 }
 
+/// The invitation mail: subject and body.
+pub(crate) fn invite_mail(tenant: &Tenant, invite_url: &str) -> (String, String) {
+    (
+        format!("Uitnodiging: {}", tenant.name),
+        format!(
+            "U bent uitgenodigd voor het leerportaal van {}.\n\nKies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
+            tenant.name
+        ),
+    )
+}
+
 /// An invited account and its link.
 pub struct Invited {
     pub user: UserRow,
@@ -94,18 +105,8 @@ pub async fn invite(
     )
     .await?;
     let invite_url = link(platform, tenant, "uitnodiging", &token);
-    let body = format!(
-        "U bent uitgenodigd voor het leerportaal van {}.\n\nKies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
-        tenant.name
-    );
-    Mailer::enqueue(
-        &mut tx,
-        tenant.id,
-        &email,
-        &format!("Uitnodiging: {}", tenant.name),
-        &body,
-    )
-    .await?;
+    let (subject, body) = invite_mail(tenant, &invite_url);
+    Mailer::enqueue(&mut tx, tenant.id, &email, &subject, &body).await?;
     tx.commit().await?;
     platform.authz.reload().await?;
     Ok(Invited {

@@ -7,5 +7,7 @@ pub mod branding;
 pub mod colour;
 pub mod members;
 pub mod signin;
+pub mod staff_csv;
+pub mod staff_import;
 pub mod throttle;
 pub mod validate;

@@ -11,10 +11,12 @@ pub struct UserRow {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    /// From HR's staff list (import); empty when not known.
+    pub department: String,
     pub status: String,
 }
 
-const COLUMNS: &str = "id, email, display_name, status";
+const COLUMNS: &str = "id, email, display_name, department, status";
 
 /// Inserts an invited user; a taken e-mail address is a 409 on `email`.
 pub async fn insert_invited(
@@ -158,4 +160,63 @@ pub async fn set_blocked(
     .bind(blocked)
     .fetch_one(conn)
     .await?)
+}
+
+/// The users with these e-mail addresses (one statement, for an import's preview).
+pub async fn by_emails(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    emails: &[String],
+) -> AppResult<Vec<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 AND email = ANY($2)"
+    ))
+    .bind(tenant)
+    .bind(emails)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Inserts an invited user with a name and department (import); `None` when the address was
+/// taken meanwhile.
+pub async fn insert_staff(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    email: &str,
+    name: &str,
+    department: &str,
+) -> AppResult<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO tenant.users (tenant_id, id, email, display_name, department) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, email) DO NOTHING RETURNING {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(Uuid::new_v4())
+    .bind(email)
+    .bind(name)
+    .bind(department)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Sets name and department where they differ; true when something changed.
+pub async fn set_profile(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    name: &str,
+    department: &str,
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE tenant.users SET display_name = $3, department = $4
+         WHERE tenant_id = $1 AND id = $2 AND (display_name, department) IS DISTINCT FROM ($3, $4)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(name)
+    .bind(department)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }

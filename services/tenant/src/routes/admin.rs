@@ -31,7 +31,7 @@ async fn users_page(p: &Platform, ctx: &RequestContext, extra: Value) -> AppResu
     let users = accounts::list_users(p, &ctx.tenant).await?;
     let rows: Vec<Value> = users
         .iter()
-        .map(|u| json!({ "id": u.user.id, "email": u.user.email, "display_name": u.user.display_name, "status": u.user.status, "roles": role_options(&u.roles) }))
+        .map(|u| json!({ "id": u.user.id, "email": u.user.email, "display_name": u.user.display_name, "department": u.user.department, "status": u.user.status, "roles": role_options(&u.roles) }))
         .collect();
     let mut data = json!({ "users": rows, "invite_roles": role_options(&[Role::Learner]) });
     if let (Value::Object(d), Value::Object(e)) = (&mut data, extra) {

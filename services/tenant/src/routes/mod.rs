@@ -6,6 +6,7 @@ pub mod api_members;
 pub mod api_users;
 pub mod auth;
 pub mod console;
+pub mod imports;
 pub mod pages;
 
 use axum::{
