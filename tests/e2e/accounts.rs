@@ -498,3 +498,78 @@ async fn blocking_a_user_of_another_member_is_not_found_and_changes_nothing() {
     res.assert_status(StatusCode::NOT_FOUND);
     app.login("blok-b", "leerling@blok-b.test").await;
 }
+
+#[tokio::test]
+async fn an_invitation_not_accepted_gets_one_reminder_with_a_working_link() {
+    use zk_tenant::domain::invite_reminders;
+    let app = App::new().await;
+    let m = app.member("herinner").await;
+    let other = app.member("anders").await;
+    app.user(&m, "admin@herinner.test", Role::Admin).await;
+    let admin_token = app.token(&m, "admin@herinner.test").await;
+    let invite = |email: &'static str| {
+        let token = admin_token.clone();
+        let app = &app;
+        async move {
+            app.client
+                .post("herinner", "/api/v1/users")
+                .bearer(&token)
+                .json(&json!({"email": email, "roles": ["learner"]}))
+                .send()
+                .await
+                .assert_status(StatusCode::CREATED);
+        }
+    };
+    invite("oud@herinner.test").await;
+    invite("nieuw@herinner.test").await;
+    invite("bijna-verlopen@herinner.test").await;
+    // Four days old; one of them expires within a day. The member admins' own invitations
+    // (made with the members) are aged too, but `anders` is suspended: no mail there.
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE tenant.invites SET created_at = now() - interval '4 days' WHERE user_id IN (SELECT id FROM tenant.users WHERE email IN ('oud@herinner.test', 'bijna-verlopen@herinner.test', 'beheer@anders.test'))")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tenant.invites SET expires_at = now() + interval '12 hours' WHERE user_id IN (SELECT id FROM tenant.users WHERE email = 'bijna-verlopen@herinner.test')")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tenant.tenants SET status = 'suspended' WHERE id = $1")
+        .bind(other.id.0)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+
+    // Two processes at once: one mail. Again, and after a "restart": none.
+    let (a, b) = tokio::join!(
+        invite_reminders::run_once(&app.platform),
+        invite_reminders::run_once(&app.platform)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(invite_reminders::run_once(&app.platform).await.unwrap(), 0);
+    let subjects: Vec<(String, String)> = sqlx::query_as(
+        "SELECT recipient, subject FROM tenant.outbox WHERE subject LIKE 'Herinnering%'",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        subjects,
+        vec![(
+            "oud@herinner.test".to_owned(),
+            "Herinnering: uw uitnodiging voor Zorg herinner".to_owned()
+        )]
+    );
+    // The fresh link in the reminder works.
+    let token = app.mailed_token("oud@herinner.test", "uitnodiging").await;
+    let res = app
+        .client
+        .post("herinner", &format!("/uitnodiging/{token}"))
+        .form(&[
+            ("password", "Herinnerd-Wachtwoord-3"),
+            ("password_confirm", "Herinnerd-Wachtwoord-3"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+}

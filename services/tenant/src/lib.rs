@@ -49,10 +49,11 @@ pub fn openapi() -> String {
         .unwrap_or_default()
 }
 
-/// Tenant routes with state applied (and the staff-import job started); global layers are added by whoever owns the listener.
+/// Tenant routes with state applied (and the jobs of staff imports and invitation reminders started); global layers are added by whoever owns the listener.
 pub fn router(platform: Platform) -> Router {
     use routes::*;
     domain::staff_import::spawn(platform.clone());
+    domain::invite_reminders::spawn(platform.clone());
     Router::new()
         // Pages: both sides
         .route("/", get(pages::show_home))

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod branding;
 pub mod colour;
+pub mod invite_reminders;
 pub mod members;
 pub mod signin;
 pub mod staff_csv;

@@ -116,3 +116,30 @@ pub async fn mark_used(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> A
         .await?;
     Ok(())
 }
+
+/// Accounts whose invitation waits three days or more, across members (for the reminder job).
+pub async fn due_reminders(conn: &mut PgConnection, max: i32) -> AppResult<Vec<(Uuid, Uuid)>> {
+    Ok(
+        sqlx::query_as("SELECT tenant_id, user_id FROM tenant.due_invite_reminders($1)")
+            .bind(max)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// Records the reminder of an account; false when it was sent already.
+pub async fn mark_reminded(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user_id: Uuid,
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO tenant.invite_reminders (tenant_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(user_id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
