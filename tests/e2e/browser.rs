@@ -460,6 +460,10 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
         ("search", "/leren?q=medicijnen&level=3".to_owned()),
         ("module-adopted", format!("/leren/modules/{shared}")),
         ("module-own", format!("/leren/modules/{own}")),
+        (
+            "module-enrol",
+            format!("/leren/modules/{own}/inschrijvingen"),
+        ),
         ("content-dashboard", "/leren/beheer".to_owned()),
         (
             "overlay-editor",

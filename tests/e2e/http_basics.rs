@@ -23,6 +23,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/branding"),
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),
+    ("get", "/api/v1/learning/departments"),
+    ("post", "/api/v1/learning/departments/enrolments"),
     ("get", "/api/v1/imports"),
     ("post", "/api/v1/imports"),
     ("get", "/api/v1/imports/{id}"),

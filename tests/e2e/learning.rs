@@ -1668,3 +1668,268 @@ async fn admins_and_teachers_run_groups_from_the_pages() {
         .await
         .assert_status(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn staff_enrol_a_person_a_group_or_a_department_from_the_module_and_move_versions() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let n1 = app.user(&s.a, "nacht1@zorg-a.test", Role::Learner).await;
+    let n2 = app.user(&s.a, "nacht2@zorg-a.test", Role::Learner).await;
+    let blocked = app.user(&s.a, "nacht3@zorg-a.test", Role::Learner).await;
+    let dag = app.user(&s.a, "dag@zorg-a.test", Role::Learner).await;
+    let b_nacht = app.user(&s.b, "nacht@zorg-b.test", Role::Learner).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let teacher = app.token(&s.a, "docent@zorg-a.test").await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    // Departments as the staff import sets them; one of the night shift is blocked.
+    let mut owner = app.db.owner().await.unwrap();
+    for (user, dept) in [
+        (n1, "Nacht"),
+        (n2, "nacht"),
+        (blocked, "Nacht"),
+        (dag, "Dag"),
+        (b_nacht, "Nacht"),
+    ] {
+        sqlx::query("UPDATE tenant.users SET department = $2 WHERE id = $1")
+            .bind(user)
+            .bind(dept)
+            .execute(&mut owner)
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE tenant.users SET status = 'disabled' WHERE id = $1")
+        .bind(blocked)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    let (module, draft) = publish(app, "", &s.operator, &quiz_module()).await;
+    let (own_b, _) = publish(app, "zorg-b", &s.b_author, &quiz_module()).await;
+
+    // The departments, per member; a teacher may read them but not enrol one.
+    let deps = c
+        .get("zorg-a", "/api/v1/learning/departments")
+        .bearer(&teacher)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        deps["items"],
+        json!([{"name": "Dag", "users": 1}, {"name": "Nacht", "users": 2}])
+    );
+    let enrol_dep = |token: String, body: Value| async move {
+        c.post("zorg-a", "/api/v1/learning/departments/enrolments")
+            .bearer(&token)
+            .json(&body)
+            .send()
+            .await
+    };
+    enrol_dep(
+        teacher.clone(),
+        json!({"department": "Nacht", "module_id": module}),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    for (body, code, field) in [
+        (
+            json!({"department": "Keuken", "module_id": module}),
+            "unknown_department",
+            "department",
+        ),
+        (
+            json!({"department": "Nacht", "module_id": own_b}),
+            "unknown_module",
+            "module_id",
+        ),
+    ] {
+        let res = enrol_dep(admin.clone(), body).await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error(&res), (code.to_owned(), field.to_owned()));
+    }
+    assert_eq!(app.count("content.enrolments").await, 0);
+    let res = enrol_dep(
+        admin.clone(),
+        json!({"department": "NACHT", "module_id": module, "deadline": "2027-02-01"}),
+    )
+    .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json(), json!({"enrolled": 2, "already": 0}));
+    let again = enrol_dep(
+        admin.clone(),
+        json!({"department": "Nacht", "module_id": module}),
+    )
+    .await;
+    assert_eq!(again.json(), json!({"enrolled": 0, "already": 2}));
+    // Only A's night shift, not the blocked one, not B's.
+    let enrolled: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM content.enrolments ORDER BY user_id")
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
+    let mut expected = vec![n1, n2];
+    expected.sort();
+    assert_eq!(enrolled, expected);
+    assert!(c
+        .get("zorg-b", "/api/v1/learning/departments")
+        .bearer(&b_admin)
+        .send()
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["users"] == 1));
+
+    // The module page leads staff to the enrolment page, not learners.
+    let admin_session = app.login("zorg-a", "beheer@zorg-a.test").await;
+    let teacher_session = app.login("zorg-a", "docent@zorg-a.test").await;
+    let learner_session = app.login("zorg-a", "leerling@zorg-a.test").await;
+    let module_path = format!("/leren/modules/{module}");
+    let module_page = |session: String| {
+        let path = module_path.clone();
+        async move { c.get("zorg-a", &path).session(&session).send().await.text() }
+    };
+    assert!(module_page(admin_session.clone())
+        .await
+        .contains("data-testid=\"enrol-staff\""));
+    assert!(!module_page(learner_session.clone())
+        .await
+        .contains("data-testid=\"enrol-staff\""));
+    let page_path = format!("/leren/modules/{module}/inschrijvingen");
+    c.get("zorg-a", &page_path)
+        .session(&learner_session)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let html = c
+        .get("zorg-a", &page_path)
+        .session(&admin_session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("2 ingeschreven, 0 afgerond."), "{html}");
+    assert!(html.contains("data-testid=\"enrol-department\""));
+
+    // One person by address: an unknown address is named on its form and nothing changes.
+    let post = |session: String, fields: Vec<(&'static str, String)>| {
+        let page_path = page_path.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            c.post("zorg-a", &page_path)
+                .session(&session)
+                .form(&fields)
+                .send()
+                .await
+        }
+    };
+    let res = post(
+        teacher_session.clone(),
+        vec![
+            ("wie", "persoon".into()),
+            ("email", "niemand@zorg-a.test".into()),
+        ],
+    )
+    .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .contains("Er is geen gebruiker met dit e-mailadres"));
+    let res = post(
+        teacher_session.clone(),
+        vec![
+            ("wie", "persoon".into()),
+            ("email", "Dag@zorg-a.test".into()),
+            ("deadline", "2027-03-01".into()),
+        ],
+    )
+    .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert!(res.location().unwrap().ends_with("?klaar=persoon"));
+    let deadline: Option<time::Date> =
+        sqlx::query_scalar("SELECT deadline FROM content.enrolments WHERE user_id = $1")
+            .bind(dag)
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(deadline.unwrap().to_string(), "2027-03-01");
+    // A teacher can't enrol a department through the page either.
+    post(
+        teacher_session.clone(),
+        vec![("wie", "afdeling".into()), ("department", "Dag".into())],
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    let res = post(
+        admin_session.clone(),
+        vec![("wie", "afdeling".into()), ("department", "Nacht".into())],
+    )
+    .await;
+    assert!(res
+        .location()
+        .unwrap()
+        .ends_with("klaar=afdeling&aantal=0&al=2"));
+    let html = c
+        .get("zorg-a", &res.location().unwrap())
+        .session(&admin_session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("0 ingeschreven; 2 stonden al ingeschreven."),
+        "{html}"
+    );
+
+    // A new NZK version: the admin sees who follows the old one and moves them after confirming.
+    let mut doc = draft["draft"].clone();
+    doc["blocks"][0]["markdown"] = json!("Goed licht voorkomt vallen, ook 's nachts.");
+    c.put("", &format!("/api/v1/content/modules/{module}"))
+        .bearer(&s.operator)
+        .json(&doc)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    c.post("", &format!("/api/v1/content/modules/{module}/publish"))
+        .bearer(&s.operator)
+        .json(&json!({"change_note": "Nacht"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let html = c
+        .get("zorg-a", &page_path)
+        .session(&admin_session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("data-testid=\"move\""), "{html}");
+    assert!(!c
+        .get("zorg-a", &page_path)
+        .session(&teacher_session)
+        .send()
+        .await
+        .text()
+        .contains("data-testid=\"move\""));
+    c.post("zorg-a", &format!("{page_path}/verplaatsen"))
+        .session(&teacher_session)
+        .form(&[])
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let res = c
+        .post("zorg-a", &format!("{page_path}/verplaatsen"))
+        .session(&admin_session)
+        .form(&[])
+        .send()
+        .await;
+    assert!(res
+        .location()
+        .unwrap()
+        .ends_with("klaar=verplaatst&aantal=3"));
+    let versions: Vec<i32> = sqlx::query_scalar("SELECT DISTINCT version FROM content.enrolments")
+        .fetch_all(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(versions, vec![2]);
+}

@@ -700,6 +700,36 @@ fn matrix(user_id: &str) -> Vec<Row> {
             format!("/beheer/gebruikers/{user_id}/rollen"),
             vec![Admin],
         ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/learning/departments".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/api/v1/learning/departments/enrolments".into(),
+            vec![Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/modules/{MODULE}/inschrijvingen"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/modules/{MODULE}/inschrijvingen"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/modules/{MODULE}/inschrijvingen/verplaatsen"),
+            vec![Admin],
+        ),
         (Method::GET, false, "/api/v1/imports".into(), vec![Admin]),
         (Method::POST, false, "/api/v1/imports".into(), vec![Admin]),
         (

@@ -81,6 +81,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "author_paths",
     "admin_import",
     "admin_import_show",
+    "module_enrol",
 );
 
 /// Static files of the default theme.

@@ -40,6 +40,8 @@ pub use routes::router;
     routes::learning::attempt,
     routes::learning::move_enrolments,
     routes::learning::set_self_enrolment,
+    routes::learning::departments,
+    routes::learning::enrol_department,
     routes::proofs::mine,
     routes::proofs::revoke,
     routes::groups::list,
@@ -119,7 +121,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 59);
+        assert_eq!(ops, 61);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

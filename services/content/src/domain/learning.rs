@@ -277,6 +277,149 @@ pub async fn enrol(
     Ok(row)
 }
 
+/// Enrols the member's user with this address (admins and teachers, from the module's
+/// enrolment page): `unknown_user` on `email` when there is none.
+pub async fn enrol_by_email(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    module: Uuid,
+    email: &str,
+    deadline: Option<String>,
+) -> AppResult<repo::EnrolmentRow> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let user = crate::repo::groups::user_by_email(&mut tx, tenant, email).await?;
+    tx.commit().await?;
+    let Some(user_id) = user else {
+        return Err(AppError::validation(
+            "email",
+            "unknown_user",
+            "Er is geen gebruiker met dit e-mailadres in uw organisatie.",
+        ));
+    };
+    let input = EnrolInput {
+        user_id,
+        module_id: module,
+        deadline,
+    };
+    enrol(p, tenant, by, &input).await
+}
+
+/// What an admin sends to enrol a department.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentEnrolInput {
+    /// As in the users' department (any case).
+    pub department: String,
+    pub module_id: Uuid,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<String>,
+}
+
+/// Enrols everyone of a department (not blocked; invited ones too) in a module, in one
+/// transaction; who is enrolled already keeps their enrolment. An unknown department is refused
+/// on `department`.
+pub async fn enrol_department(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    input: &DepartmentEnrolInput,
+) -> AppResult<super::group::GroupEnrolled> {
+    let deadline = parse_deadline(input.deadline.as_deref())?;
+    let Ok(shown) = catalog::published(p, tenant, input.module_id).await else {
+        return Err(AppError::validation(
+            "module_id",
+            "unknown_module",
+            "Kies een gepubliceerde module uit het aanbod van uw organisatie.",
+        ));
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let users = repo::department_users(&mut tx, tenant, &input.department).await?;
+    if users.is_empty() {
+        return Err(AppError::validation(
+            "department",
+            "unknown_department",
+            "Er is niemand met deze afdeling. Afdelingen komen uit de import van medewerkers.",
+        ));
+    }
+    let mut enrolled = Vec::new();
+    for user in &users {
+        if repo::insert_enrolment(
+            &mut tx,
+            tenant,
+            Uuid::new_v4(),
+            *user,
+            input.module_id,
+            shown.version,
+            deadline,
+            by,
+        )
+        .await?
+        {
+            repo::notify_progress(&mut tx, *user).await?;
+            enrolled.push(*user);
+        }
+    }
+    tx.commit().await?;
+    for user in &enrolled {
+        progress_changed(p, *user);
+    }
+    tracing::info!(module.id = %input.module_id, enrolled = enrolled.len(), "department enrolled");
+    Ok(super::group::GroupEnrolled {
+        enrolled: enrolled.len(),
+        already: users.len() - enrolled.len(),
+    })
+}
+
+/// A department with its number of users.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Department {
+    pub name: String,
+    pub users: i64,
+}
+
+/// The member's departments (from the staff import).
+pub async fn departments(p: &Platform, tenant: TenantId) -> AppResult<Vec<Department>> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::departments(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, users)| Department { name, users })
+        .collect())
+}
+
+/// A module's enrolments in figures, for its enrolment page.
+#[derive(Debug, Serialize)]
+pub struct ModuleCounts {
+    /// The version the member shows now.
+    pub version: i32,
+    pub enrolled: i64,
+    pub completed: i64,
+    /// Open enrolments on an older version (an admin may move them).
+    pub on_older: i64,
+}
+
+/// The figures of a module's enrolments (404 outside the member's catalogue).
+pub async fn module_counts(
+    p: &Platform,
+    tenant: TenantId,
+    module: Uuid,
+) -> AppResult<ModuleCounts> {
+    let version = catalog::published(p, tenant, module).await?.version;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let (enrolled, completed, on_older) =
+        repo::module_counts(&mut tx, tenant, module, version).await?;
+    tx.commit().await?;
+    Ok(ModuleCounts {
+        version,
+        enrolled,
+        completed,
+        on_older,
+    })
+}
+
 /// Opens (or closes) a module of the member's catalogue for its users to enrol themselves
 /// (admins).
 pub async fn set_self_enrolment(

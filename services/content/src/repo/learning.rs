@@ -427,3 +427,53 @@ pub async fn self_enrolment_open(
     .fetch_one(conn)
     .await?)
 }
+
+/// The member's users (not blocked) in a department (any case).
+pub async fn department_users(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    department: &str,
+) -> AppResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM tenant.users
+         WHERE tenant_id = $1 AND lower(department) = lower($2) AND department <> '' AND status <> 'disabled'",
+    )
+    .bind(tenant.0)
+    .bind(department.trim())
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The member's departments with how many users (not blocked) each has.
+pub async fn departments(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> AppResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT min(department), count(*) FROM tenant.users
+         WHERE tenant_id = $1 AND department <> '' AND status <> 'disabled'
+         GROUP BY lower(department) ORDER BY lower(department)",
+    )
+    .bind(tenant.0)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A module's enrolments: all, completed, and open ones on another version than `version`.
+pub async fn module_counts(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    module: Uuid,
+    version: i32,
+) -> AppResult<(i64, i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), count(completed_at),
+                count(*) FILTER (WHERE completed_at IS NULL AND version <> $3)
+         FROM content.enrolments WHERE tenant_id = $1 AND module_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(module)
+    .bind(version)
+    .fetch_one(conn)
+    .await?)
+}

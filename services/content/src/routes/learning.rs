@@ -3,7 +3,12 @@
 
 use super::{member_site, parse_id};
 use crate::{
-    domain::learning::{self, AttemptInput, AttemptResult, EnrolInput, Moved, Progress},
+    domain::{
+        group::GroupEnrolled,
+        learning::{
+            self, AttemptInput, AttemptResult, DepartmentEnrolInput, EnrolInput, Moved, Progress,
+        },
+    },
     LearningEnrol, LearningLearn, LearningManage,
 };
 use axum::{
@@ -195,4 +200,49 @@ pub async fn set_self_enrolment(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The member's departments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Departments {
+    pub items: Vec<learning::Department>,
+}
+
+/// The member's departments with their number of users
+///
+/// Member host. Permission learning:enrol (admins, teachers). Departments come from the staff
+/// import (`POST /api/v1/imports`).
+#[utoipa::path(get, path = "/api/v1/learning/departments", tag = "learning", operation_id = "list_departments",
+    responses((status = 200, description = "Departments", body = Departments),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn departments(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningEnrol>,
+) -> AppResult<Json<Departments>> {
+    member_site(&ctx)?;
+    Ok(Json(Departments {
+        items: learning::departments(&p, ctx.tenant.id).await?,
+    }))
+}
+
+/// Enrol everyone of a department in a module
+///
+/// Member host. Permission learning:manage (admins). Blocked accounts are left out; who is
+/// enrolled already keeps their enrolment. An unknown department is `unknown_department`.
+#[utoipa::path(post, path = "/api/v1/learning/departments/enrolments", tag = "learning", operation_id = "enrol_department",
+    request_body = DepartmentEnrolInput,
+    responses((status = 200, description = "Enrolled", body = GroupEnrolled),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn enrol_department(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningManage>,
+    ApiJson(input): ApiJson<DepartmentEnrolInput>,
+) -> AppResult<Json<GroupEnrolled>> {
+    member_site(&ctx)?;
+    Ok(Json(
+        learning::enrol_department(&p, ctx.tenant.id, auth.principal.user_id, &input).await?,
+    ))
 }

@@ -5,6 +5,7 @@ pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
+mod enrol_pages;
 mod group_pages;
 pub(crate) mod groups;
 pub(crate) mod learning;
@@ -234,6 +235,19 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/leren/modules/{id}/inschrijven",
             post(learning_pages::enrol_self),
+        )
+        .route(
+            "/leren/modules/{id}/inschrijvingen",
+            get(enrol_pages::show).post(enrol_pages::enrol),
+        )
+        .route(
+            "/leren/modules/{id}/inschrijvingen/verplaatsen",
+            post(enrol_pages::move_enrolments),
+        )
+        .route("/api/v1/learning/departments", get(learning::departments))
+        .route(
+            "/api/v1/learning/departments/enrolments",
+            post(learning::enrol_department),
         )
         .route(
             "/leren/inschrijvingen/{id}/blokken/{block}/klaar",

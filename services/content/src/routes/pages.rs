@@ -246,6 +246,7 @@ pub(super) async fn module_page(
         "blocks": blocks,
         "learning": learning_json,
         "is_admin": has(Role::Admin),
+        "can_enrol": has(Role::Admin) || has(Role::Teacher),
         "shared": shared,
         "ratings": ratings.iter().map(|r| json!({"member": r.member, "stars": r.stars, "comment": r.comment})).collect::<Vec<_>>(),
         "average": average,
