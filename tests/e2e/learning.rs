@@ -1933,3 +1933,93 @@ async fn staff_enrol_a_person_a_group_or_a_department_from_the_module_and_move_v
         .unwrap();
     assert_eq!(versions, vec![2]);
 }
+
+#[tokio::test]
+async fn block_done_requests_at_once_are_written_together_each_under_its_own_member() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let la = app.user(&s.a, "snel@zorg-a.test", Role::Learner).await;
+    let lb = app.user(&s.b, "snel@zorg-b.test", Role::Learner).await;
+    let (ta, tb) = (
+        app.token(&s.a, "snel@zorg-a.test").await,
+        app.token(&s.b, "snel@zorg-b.test").await,
+    );
+    let blocks: Vec<Value> = (0..30)
+        .map(|i| json!({"type": "text", "markdown": format!("Stap {i}")}))
+        .collect();
+    let (module, draft) = publish(
+        app,
+        "",
+        &s.operator,
+        &json!({"title": "Dertig stappen", "minutes": 30, "blocks": blocks}),
+    )
+    .await;
+    let block = |i: usize| {
+        draft["draft"]["blocks"][i]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let enrol = |host: &'static str, admin: String, user: uuid::Uuid| {
+        let module = module.clone();
+        async move {
+            let res = c
+                .post(host, "/api/v1/learning/enrolments")
+                .bearer(&admin)
+                .json(&json!({"user_id": user, "module_id": module}))
+                .send()
+                .await;
+            res.assert_status(StatusCode::CREATED);
+            res.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let ea = enrol("zorg-a", app.token(&s.a, "beheer@zorg-a.test").await, la).await;
+    let eb = enrol("zorg-b", app.token(&s.b, "beheer@zorg-b.test").await, lb).await;
+
+    // 30 blocks for each learner, and 10 tries of A's learner at B's enrolment, all at once.
+    let mut requests = Vec::new();
+    for i in 0..30 {
+        requests.push(("zorg-a", ta.clone(), ea.clone(), block(i)));
+        requests.push(("zorg-b", tb.clone(), eb.clone(), block(i)));
+    }
+    for i in 0..10 {
+        requests.push(("zorg-a", ta.clone(), eb.clone(), block(i)));
+    }
+    let responses = crate::support::at_once(requests.len(), |i| {
+        let (host, token, enrolment, block) = &requests[i];
+        c.post(
+            host,
+            &format!("/api/v1/learning/enrolments/{enrolment}/blocks/{block}/done"),
+        )
+        .bearer(token)
+    })
+    .await;
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [vec![200; 60], vec![404; 10]].concat());
+    // Every write is there, each in its own member; both learners completed, with a proof each.
+    let mut owner = app.db.owner().await.unwrap();
+    let per_member: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
+        "SELECT tenant_id, count(*) FROM content.block_progress GROUP BY tenant_id ORDER BY tenant_id",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    let mut expected = vec![(s.a.id.0, 30), (s.b.id.0, 30)];
+    expected.sort();
+    assert_eq!(per_member, expected);
+    assert_eq!(app.count("content.proofs").await, 2);
+    for (host, token) in [("zorg-a", &ta), ("zorg-b", &tb)] {
+        let mine = c
+            .get(host, "/api/v1/learning/enrolments/mine")
+            .bearer(token)
+            .send()
+            .await
+            .json();
+        assert_eq!(mine["items"][0]["done"], 30, "{mine}");
+        assert!(mine["items"][0]["completed_at"].is_string(), "{mine}");
+    }
+}

@@ -33,6 +33,33 @@ pub struct PlatformParts {
     pub metrics: Arc<Metrics>,
     /// Change counters that caches put in their keys (`zk_changed` notifications).
     pub generations: Arc<crate::generations::Generations>,
+    /// Per-platform parts that a service starts on first use (one of each type), such as the
+    /// content service's batching writer of learners' progress.
+    pub extensions: Extensions,
+}
+
+/// A map from a type to its one value, made on first use.
+#[derive(Default)]
+pub struct Extensions(
+    std::sync::Mutex<
+        std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>,
+    >,
+);
+
+impl Extensions {
+    /// The value of type `T`, made with `init` the first time.
+    pub fn get_or_init<T: Send + Sync + 'static>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let value = map
+            .entry(std::any::TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(init()))
+            .clone();
+        match value.downcast::<T>() {
+            Ok(v) => v,
+            // The map holds a `T` under `T`'s id; nothing else is ever put there.
+            Err(_) => unreachable!("extension of the wrong type"),
+        }
+    }
 }
 
 impl std::ops::Deref for Platform {
@@ -82,6 +109,7 @@ impl Platform {
             objects,
             metrics: Arc::new(Metrics::default()),
             generations: Default::default(),
+            extensions: Extensions::default(),
             db,
             config: Arc::new(config),
         }));

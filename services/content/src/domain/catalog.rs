@@ -179,6 +179,7 @@ pub async fn index(p: &Platform, tenant: TenantId) -> AppResult<Vec<(Uuid, i32, 
 }
 
 /// A published module as a learner may see it: the member's overlay applied, no quiz answers.
+#[derive(Clone, Debug)]
 pub struct PublishedModule {
     /// `nzk`, `adopted` or `own`.
     pub source: String,
@@ -212,6 +213,18 @@ pub async fn published_at(
     shown(p, tenant, id, Some(version), !answers).await
 }
 
+/// Published modules as shown, per (member, module, version or latest, answers hidden), with
+/// the content generation they were read at: versions never change, and whatever changes what
+/// a member shows (a new version, an overlay, accepting a version) moves the generation. The
+/// write path of learners' progress reads modules from here instead of the database.
+#[derive(Default)]
+struct ShownCache(std::sync::RwLock<std::collections::HashMap<ShownKey, (u64, PublishedModule)>>);
+
+/// (member, module, version or `None` for the one shown now, answers hidden)
+type ShownKey = (Uuid, Uuid, Option<i32>, bool);
+
+const SHOWN_CACHE_LIMIT: usize = 20_000;
+
 async fn shown(
     p: &Platform,
     tenant: TenantId,
@@ -219,11 +232,59 @@ async fn shown(
     version: Option<i32>,
     hide_answers: bool,
 ) -> AppResult<PublishedModule> {
-    let mut tx = p.db.begin_tenant(tenant).await?;
-    let row = repo::published_version(&mut tx, tenant, id, version)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    shown_on(p, None, tenant, id, version, hide_answers).await
+}
+
+/// Like [`published_at`], reading a module that isn't cached on the caller's connection (inside
+/// its transaction) instead of a connection of its own.
+pub async fn published_at_on(
+    p: &Platform,
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    version: i32,
+    answers: bool,
+) -> AppResult<PublishedModule> {
+    shown_on(p, Some(conn), tenant, id, Some(version), !answers).await
+}
+
+async fn shown_on(
+    p: &Platform,
+    conn: Option<&mut sqlx::PgConnection>,
+    tenant: TenantId,
+    id: Uuid,
+    version: Option<i32>,
+    hide_answers: bool,
+) -> AppResult<PublishedModule> {
+    let cache = p.extensions.get_or_init(ShownCache::default);
+    let generation = p.generations.of(super::TOPIC, tenant);
+    let key = (tenant.0, id, version, hide_answers);
+    if let Some((g, m)) = cache.0.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if *g == generation {
+            return Ok(m.clone());
+        }
+    }
+    let row = match conn {
+        Some(conn) => repo::published_version(conn, tenant, id, version).await?,
+        None => {
+            let mut tx = p.db.begin_tenant(tenant).await?;
+            let row = repo::published_version(&mut tx, tenant, id, version).await?;
+            tx.commit().await?;
+            row
+        }
+    }
+    .ok_or_else(AppError::not_found)?;
+    let m = build(row, hide_answers);
+    let mut map = cache.0.write().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= SHOWN_CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(key, (generation, m.clone()));
+    Ok(m)
+}
+
+/// A published row as a learner sees it (the overlay applied; answers hidden when asked).
+fn build(row: repo::PublishedRow, hide_answers: bool) -> PublishedModule {
     let mut doc = row.doc.0;
     let overlay = row.overlay.map(|o| o.0).unwrap_or_default();
     let origin = if row.source == "own" {
@@ -249,7 +310,7 @@ async fn shown(
         }
     }
     doc.blocks.clear();
-    Ok(PublishedModule {
+    PublishedModule {
         source: row.source,
         id: row.module_id,
         version: row.version,
@@ -258,5 +319,5 @@ async fn shown(
         intro_markdown: overlay.intro_markdown,
         change_note: row.change_note,
         published_at: row.published_at,
-    })
+    }
 }

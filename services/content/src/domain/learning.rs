@@ -654,7 +654,8 @@ pub async fn enrolment_module(
     Ok(e.module_id)
 }
 
-/// Marks a block of the caller's enrolment done (a quiz is done by passing it).
+/// Marks a block of the caller's enrolment done (a quiz is done by passing it), through the
+/// batching writer (`progress_writer`): answered after the commit.
 pub async fn mark_done(
     p: &Platform,
     tenant: TenantId,
@@ -662,7 +663,27 @@ pub async fn mark_done(
     id: Uuid,
     block: Uuid,
 ) -> AppResult<Progress> {
-    let shown = own_enrolment(p, tenant, user, id, false).await?;
+    let (e, _) = super::progress_writer::mark_done(p, tenant, user, id, block).await?;
+    // Both module versions come from the cache of shown modules: no query.
+    progress_of(p, tenant, e).await
+}
+
+/// One "block done" inside the caller's transaction (tenant set): locks the caller's own
+/// enrolment (404 for anyone else's), checks the block against the version it follows (404
+/// unknown, 422 `quiz_block`), records it, and completes the enrolment (with its proof) when it
+/// was the last block. Returns the enrolment as it is now and the version it follows.
+pub(crate) async fn done_in(
+    p: &Platform,
+    tx: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+    id: Uuid,
+    block: Uuid,
+) -> AppResult<(repo::EnrolmentRow, catalog::PublishedModule)> {
+    let mut e = repo::enrolment(tx, tenant, id, Some(user), true)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let shown = catalog::published_at_on(p, tx, tenant, e.module_id, e.version, false).await?;
     match shown.blocks.iter().find(|b| b.block.id == Some(block)) {
         None => return Err(AppError::not_found()),
         Some(b) if matches!(b.block.body, BlockBody::Quiz { .. }) => {
@@ -674,19 +695,30 @@ pub async fn mark_done(
         }
         Some(_) => {}
     }
-    let mut tx = p.db.begin_tenant(tenant).await?;
-    let e = repo::enrolment(&mut tx, tenant, id, Some(user), true)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    repo::insert_done(&mut tx, tenant, id, block, shown.version).await?;
-    complete_if_done(&mut tx, tenant, &e, &shown).await?;
-    let e = repo::enrolment(&mut tx, tenant, id, Some(user), false)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    repo::notify_progress(&mut tx, user).await?;
-    tx.commit().await?;
-    progress_changed(p, user);
-    progress_of(p, tenant, e).await
+    repo::insert_done(tx, tenant, id, block, shown.version).await?;
+    if !e.done.contains(&block) {
+        e.done.push(block);
+    }
+    if e.completed_at.is_none()
+        && shown
+            .blocks
+            .iter()
+            .filter_map(|b| b.block.id)
+            .all(|b| e.done.contains(&b))
+    {
+        e.completed_at = repo::complete(tx, tenant, e.id, shown.version).await?;
+        e.completed_version = Some(shown.version);
+        crate::repo::proofs::issue(
+            tx,
+            tenant,
+            e.id,
+            &super::proof::new_code(),
+            &shown.doc.title,
+        )
+        .await?;
+        tracing::info!(enrolment.id = %e.id, version = shown.version, "module completed");
+    }
+    Ok((e, shown))
 }
 
 /// What a learner sends for one attempt at a quiz.

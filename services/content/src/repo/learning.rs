@@ -132,23 +132,22 @@ pub async fn insert_done(
     Ok(())
 }
 
-/// Records the completion.
+/// Records the completion; its time (`None` when it was completed already).
 pub async fn complete(
     conn: &mut PgConnection,
     tenant: TenantId,
     enrolment: Uuid,
     version: i32,
-) -> AppResult<()> {
-    sqlx::query(
+) -> AppResult<Option<OffsetDateTime>> {
+    Ok(sqlx::query_scalar(
         "UPDATE content.enrolments SET completed_at = now(), completed_version = $3
-         WHERE tenant_id = $1 AND id = $2 AND completed_at IS NULL",
+         WHERE tenant_id = $1 AND id = $2 AND completed_at IS NULL RETURNING completed_at",
     )
     .bind(tenant.0)
     .bind(enrolment)
     .bind(version)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Keeps an attempt with the next number for this quiz (the caller holds the enrolment's lock).
@@ -290,6 +289,20 @@ pub async fn notify_progress(conn: &mut PgConnection, user: Uuid) -> AppResult<(
         .bind(user)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// `notify_progress` for several learners in one statement.
+pub async fn notify_progress_of(conn: &mut PgConnection, users: &[Uuid]) -> AppResult<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "SELECT pg_notify('zk_changed', 'progress:' || u::text) FROM (SELECT DISTINCT unnest($1::uuid[]) AS u) x",
+    )
+    .bind(users)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
