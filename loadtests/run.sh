@@ -5,7 +5,8 @@
 # PostgreSQL, migrates it, provisions 1,000 members (`bench` plus m0001..m0999) and a learner,
 # provisions 500 shared modules, 50 own modules per member, one adoption with accents, one adopted learning path and 20 enrolments of the learner for
 # `bench`, starts `zorgklas serve` on 127.0.0.1:18080, runs `zk-load --alternate 3` (trivial handler,
-# learner home, catalogue page, module page with an overlay, adopted path page, catalogue search, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
+# learner home, catalogue page, module page with an overlay, adopted path page, catalogue search,
+# progress writes, login), reads the server's memory from /proc and writes loadtests/RESULTS.md.
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR   build directory (default: $HOME/.cache/zorgklas-target)
@@ -191,6 +192,18 @@ ANALYZE;
 SQL
 module_path="/leren/modules/$(psql "$DATABASE_URL" -Atqc "SELECT md5('s1')::uuid")"
 learning_path="/leren/trajecten/$(psql "$DATABASE_URL" -Atqc "SELECT md5('p1')::uuid")"
+# The learner's "block done" writes: every block that is not a quiz, of each of the 20 enrolments.
+progress_paths="$work/progress-paths.txt"
+psql "$DATABASE_URL" -Atqc "
+    SELECT '/api/v1/learning/enrolments/' || e.id || '/blocks/' || (b->>'id') || '/done'
+    FROM content.enrolments e
+    JOIN LATERAL (SELECT doc FROM content.shared_module_versions v WHERE v.module_id = e.module_id AND v.version = e.version
+                  UNION ALL
+                  SELECT doc FROM content.module_versions o
+                  WHERE o.tenant_id = e.tenant_id AND o.module_id = e.module_id AND o.version = e.version) d ON true,
+         jsonb_array_elements(d.doc->'blocks') b
+    WHERE b->>'type' <> 'quiz' ORDER BY 1" >"$progress_paths"
+progress_count="$(wc -l <"$progress_paths" | tr -d ' ')"
 shared_modules="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM content.shared_module_versions')"
 own_modules="$(psql "$DATABASE_URL" -Atqc 'SELECT count(*) FROM content.module_versions')"
 echo "content: $shared_modules shared, $own_modules own modules in $(( SECONDS - content_start ))s" >&2
@@ -228,11 +241,19 @@ echo "server PID $server_pid ready; idle RSS ${rss_idle} MB" >&2
 log "Running zk-load --alternate $rounds"
 load_status=0
 "$load" --alternate "$rounds" --port "$port" --email "$learner_email" --password "$learner_password" \
-    --module-path "$module_path" --learning-path "$learning_path" \
+    --module-path "$module_path" --learning-path "$learning_path" --progress-paths "$progress_paths" \
     --server-pid "$server_pid" --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
     | tee "$work/zk-load.txt" || load_status=$?
 
 kill -0 "$server_pid" 2>/dev/null || die "the server died during the run (log: $work/server.log)"
+# How the progress writes went to the database: transactions, writes and round trips.
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$work/metrics.txt" 2>/dev/null || true; }
+curl -fsS "http://127.0.0.1:$port/metrics" -H "Host: localhost:$port" >"$work/metrics.txt" 2>/dev/null || true
+progress_batches="$(metric zk_progress_batches_total)"
+progress_writes="$(metric zk_progress_writes_total)"
+progress_statements="$(metric zk_progress_statements_total)"
+per_batch="$(awk -v w="${progress_writes:-0}" -v b="${progress_batches:-0}" 'BEGIN { if (b > 0) printf "%.1f", w / b; else print "?" }')"
+trips_per_write="$(awk -v s="${progress_statements:-0}" -v w="${progress_writes:-0}" 'BEGIN { if (w > 0) printf "%.2f", s / w; else print "?" }')"
 rss_after="$(mem_mb VmRSS)"
 rss_peak="$(mem_mb VmHWM)"
 threads="$(awk '$1 == "Threads:" { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo '?')"
@@ -263,6 +284,9 @@ module_ratio="$(table_cell module 7)"
 path_ratio="$(table_cell path 7)"
 path_p99="$(table_cell path 6)"
 search_p99="$(table_cell search 6)"
+progress_rps="$(table_cell progress 4)"
+progress_p99="$(table_cell progress 6)"
+progress_ratio="$(table_cell progress 7)"
 home_p99="$(table_cell home 6)"
 # The first home run comes before any login, so its peak is the page-serving footprint alone.
 home_rss_peak="$(grep '"type":"round"' "$work/results.jsonl" 2>/dev/null | grep '"scenario":"home"' \
@@ -281,6 +305,8 @@ v_catalog_p99="$(verdict 'x < 25' "$catalog_p99")"
 v_module_ratio="$(verdict 'x >= 25' "$module_ratio")"
 v_path_ratio="$(verdict 'x >= 25' "$path_ratio")"
 v_search_p99="$(verdict 'x < 50' "$search_p99")"
+v_progress_rps="$(verdict 'x >= 5000' "$progress_rps")"
+v_progress_p99="$(verdict 'x < 50' "$progress_p99")"
 v_p99="$(verdict 'x < 25' "$home_p99")"
 v_rss="$(verdict 'x < 150' "$rss_after")"
 v_rss_idle="$(verdict 'x < 150' "$rss_idle")"
@@ -315,7 +341,7 @@ for what is measured.
   $own_modules own module versions, one adoption with an overlay (\`$module_path\`), one
   adopted learning path of ten modules with an own module added (\`$learning_path\`); the
   learner is enrolled in 20 modules, some started, which the learner home lists.
-- Load: $rounds alternating round(s) of trivial / home / catalog / module / path / search / login; each run is a ${warmup_s} s warm-up
+- Load: $rounds alternating round(s) of trivial / home / catalog / module / path / search / progress / login; each run is a ${warmup_s} s warm-up
   plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
   (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
   successful requests only.
@@ -325,6 +351,23 @@ $zk_load_note
 ## Throughput and latency
 
 $table
+
+## Progress writes and the database
+
+The \`progress\` scenario posts "block done" for the learner's $progress_count non-quiz blocks in
+turn (\`/api/v1/learning/enrolments/{id}/blocks/{block}/done\`, session cookie and CSRF
+header). The first pass inserts; after that each write is a repeat, which the server handles
+the same way (lock the enrolment, check the block, insert-or-nothing, commit) but which adds no
+row. The server batches writes that arrive together into one transaction (domain
+\`progress_writer\`); from its metrics over the whole run:
+
+| Transactions | Writes | Writes per transaction | Database round trips per write |
+|---:|---:|---:|---:|
+| ${progress_batches:-?} | ${progress_writes:-?} | $per_batch | $trips_per_write |
+
+(Round trips: BEGIN, a tenant switch per member in the batch, NOTIFY and COMMIT per
+transaction, plus lock, read and insert per write; a completed module adds two, a module
+version not yet cached one. The session is checked from the server's cache.)
 
 ## Server memory (zorgklas serve, PID $server_pid_report)
 
@@ -351,6 +394,8 @@ once; the home runs show the footprint of serving pages.
 | Module page with an overlay ≥ 25% of trivial | ${module_ratio:-?}% | $v_module_ratio |
 | Adopted learning path page ≥ 25% of trivial (our own bar, as for module pages; p99 ${path_p99:-?} ms) | ${path_ratio:-?}% | $v_path_ratio |
 | Catalogue search p99 < 50 ms | ${search_p99:-?} ms | $v_search_p99 |
+| Progress writes ("block done", answered after commit) ≥ 5,000/s (issue 9; ${progress_ratio:-?}% of trivial) | ${progress_rps:-?}/s | $v_progress_rps |
+| Progress writes p99 < 50 ms | ${progress_p99:-?} ms | $v_progress_p99 |
 | Server RSS < 150 MB with 1,000 members: idle after start-up | $rss_idle MB | $v_rss_idle |
 | Server RSS < 150 MB with 1,000 members: peak serving home pages | ${home_rss_peak:-?} MB | $v_rss_home |
 | Server RSS < 150 MB with 1,000 members: after the whole run | $rss_after MB | $v_rss |

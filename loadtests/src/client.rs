@@ -106,6 +106,9 @@ pub struct Template {
     pub body: Bytes,
     /// The success rule.
     pub expect: Expect,
+    /// When not empty, requests go to these paths in turn instead of `uri`.
+    pub rotate: Arc<Vec<Uri>>,
+    next: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Template {
@@ -124,7 +127,19 @@ impl Template {
             headers,
             body: Bytes::new(),
             expect,
+            rotate: Arc::new(Vec::new()),
+            next: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         })
+    }
+
+    /// Sends the requests to these paths in turn (every worker takes the next one).
+    pub fn rotating(mut self, paths: &[String]) -> anyhow::Result<Self> {
+        let uris = paths
+            .iter()
+            .map(|p| p.parse().with_context(|| format!("invalid path {p}")))
+            .collect::<anyhow::Result<Vec<Uri>>>()?;
+        self.rotate = Arc::new(uris);
+        Ok(self)
     }
 
     /// Adds (or replaces) a header.
@@ -150,7 +165,12 @@ impl Template {
     pub fn request(&self) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(self.body.clone()));
         *req.method_mut() = self.method.clone();
-        *req.uri_mut() = self.uri.clone();
+        *req.uri_mut() = if self.rotate.is_empty() {
+            self.uri.clone()
+        } else {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.rotate[i % self.rotate.len()].clone()
+        };
         *req.headers_mut() = self.headers.clone();
         req
     }

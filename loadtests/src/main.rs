@@ -160,6 +160,9 @@ struct BenchArgs {
     /// Path of a catalogue search.
     #[arg(long, default_value = "/api/v1/catalog?q=medicijnen")]
     search_path: String,
+    /// File with one "block done" path per line (the progress scenario runs only when given).
+    #[arg(long, value_name = "PATH")]
+    progress_paths: Option<PathBuf>,
     /// Also write every round and the summary as JSON lines to this file.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -297,7 +300,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             if args.learning_path.is_some() {
                 v.push(Scenario::Path);
             }
-            v.extend([Scenario::Search, Scenario::Login]);
+            v.push(Scenario::Search);
+            if args.progress_paths.is_some() {
+                v.push(Scenario::Progress);
+            }
+            v.push(Scenario::Login);
             v
         } else {
             vec![Scenario::Trivial]
@@ -329,6 +336,19 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     if scenarios.contains(&Scenario::Path) && args.learning_path.is_none() {
         bail!("the path scenario needs --learning-path");
+    }
+    let progress_paths: Vec<String> = match &args.progress_paths {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => Vec::new(),
+    };
+    if scenarios.contains(&Scenario::Progress) && progress_paths.is_empty() {
+        bail!("the progress scenario needs --progress-paths with at least one path");
     }
     if scenarios.contains(&Scenario::Login)
         || (scenarios.iter().any(|s| s.needs_session()) && args.session.is_none())
@@ -377,7 +397,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             | Scenario::Catalog
             | Scenario::Module
             | Scenario::Path
-            | Scenario::Search => {
+            | Scenario::Search
+            | Scenario::Progress => {
                 let (target, host) = server_target
                     .zip(host.as_deref())
                     .context("no server target")?;
@@ -400,12 +421,23 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     Scenario::Search => args.search_path.clone(),
                     _ => args.home_path.clone(),
                 };
-                let template = scenario::home_template(host, &path, &session)?;
+                let template = if s == Scenario::Progress {
+                    // The CSRF token for the session, as the learner's pages hand it to scripts.
+                    let page = scenario::home_template(host, &args.home_path, &session)?;
+                    let res = client::send_once(target, &page, timeout).await?;
+                    let csrf = scenario::meta_csrf(&String::from_utf8_lossy(res.body()))
+                        .context("the home page has no csrf-token meta tag")?;
+                    scenario::progress_template(host, &progress_paths, &session, &csrf)?
+                } else {
+                    scenario::home_template(host, &path, &session)?
+                };
                 // One request up front, so a wrong setup fails loudly instead of as 100% errors.
                 let res = client::send_once(target, &template, timeout).await?;
                 if !template.expect.is_success(res.status(), res.headers()) {
                     bail!(
-                        "GET {path} on {host} with the session answered {} (location {:?}), expected 200",
+                        "{} {} on {host} with the session answered {} (location {:?}), expected 200",
+                        template.method,
+                        template.request().uri(),
                         res.status(),
                         res.headers().get(http::header::LOCATION)
                     );

@@ -9,6 +9,10 @@
 //! * `path` — `GET /leren/trajecten/{id}` of a shared learning path (10 modules) the member
 //!   adopted with an own module added.
 //! * `search` — `GET /api/v1/catalog?q=…` (Dutch full-text search), with the learner's session.
+//! * `progress` — `POST /api/v1/learning/enrolments/{id}/blocks/{block}/done` (a learner marks a
+//!   block done: a write, answered after its commit), with the learner's session and the CSRF
+//!   header a page's script sends; the paths (the learner's enrolments × their blocks) are taken
+//!   in turn from `--progress-paths`.
 //! * `login` — `POST /inloggen` with the CSRF cookie and token of one login page fetched up front
 //!   (the token is an HMAC of the cookie); only `303` with a `Set-Cookie: zk_session=…` counts.
 
@@ -44,6 +48,8 @@ pub enum Scenario {
     Path,
     /// Catalogue search through the JSON API.
     Search,
+    /// A learner's "block done" write through the JSON API.
+    Progress,
     /// Login form POST (password hashing included).
     Login,
 }
@@ -58,6 +64,7 @@ impl Scenario {
             Scenario::Module => "module",
             Scenario::Path => "path",
             Scenario::Search => "search",
+            Scenario::Progress => "progress",
             Scenario::Login => "login",
         }
     }
@@ -76,6 +83,7 @@ impl Scenario {
                 | Scenario::Module
                 | Scenario::Path
                 | Scenario::Search
+                | Scenario::Progress
         )
     }
 }
@@ -89,6 +97,29 @@ pub fn trivial_template(target: Target) -> anyhow::Result<Template> {
 pub fn home_template(host: &str, path: &str, session: &str) -> anyhow::Result<Template> {
     Template::new(Method::GET, path, host, Expect::Ok200)?
         .header(header::COOKIE, &format!("{SESSION_COOKIE}={session}"))
+}
+
+/// `POST` to the given paths in turn with the session cookie and its CSRF header.
+pub fn progress_template(
+    host: &str,
+    paths: &[String],
+    session: &str,
+    csrf: &str,
+) -> anyhow::Result<Template> {
+    let first = paths.first().context("no progress paths")?;
+    Template::new(Method::POST, first, host, Expect::Ok200)?
+        .header(header::COOKIE, &format!("{SESSION_COOKIE}={session}"))?
+        .header(header::HeaderName::from_static("x-csrf-token"), csrf)?
+        .header(header::ACCEPT, "application/json")?
+        .rotating(paths)
+}
+
+/// The CSRF token a page hands its scripts (`<meta name="csrf-token" content="…">`).
+pub fn meta_csrf(html: &str) -> Option<String> {
+    html.split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
 }
 
 /// A login page's CSRF cookie and the form token that goes with it.

@@ -27,6 +27,9 @@ struct RouteStats {
 pub struct Metrics {
     routes: Mutex<HashMap<String, RouteStats>>,
     password_hashes: AtomicU64,
+    progress_batches: AtomicU64,
+    progress_writes: AtomicU64,
+    progress_statements: AtomicU64,
 }
 
 impl Metrics {
@@ -65,6 +68,15 @@ impl Metrics {
         self.password_hashes.load(Ordering::Relaxed)
     }
 
+    /// Counts one transaction of batched progress writes: how many writes it carried and how
+    /// many statements (database round trips) it took, BEGIN and COMMIT included.
+    pub fn count_progress_batch(&self, writes: u64, statements: u64) {
+        self.progress_batches.fetch_add(1, Ordering::Relaxed);
+        self.progress_writes.fetch_add(writes, Ordering::Relaxed);
+        self.progress_statements
+            .fetch_add(statements, Ordering::Relaxed);
+    }
+
     /// The Prometheus exposition text.
     pub fn render(&self) -> String {
         let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
@@ -72,6 +84,29 @@ impl Metrics {
         out.push_str("# HELP zk_password_hashes_total argon2id runs (hashes and verifications).\n");
         out.push_str("# TYPE zk_password_hashes_total counter\n");
         let _ = writeln!(out, "zk_password_hashes_total {}", self.password_hashes());
+        for (name, help, value) in [
+            (
+                "zk_progress_batches_total",
+                "Transactions of batched progress writes.",
+                &self.progress_batches,
+            ),
+            (
+                "zk_progress_writes_total",
+                "Progress writes (block done) in those transactions.",
+                &self.progress_writes,
+            ),
+            (
+                "zk_progress_statements_total",
+                "Database round trips of those transactions.",
+                &self.progress_statements,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                value.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP zk_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE zk_http_requests_total counter\n");
         for (route, s) in routes.iter() {

@@ -123,10 +123,13 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
     let mut tenant = None;
     let mut results = Vec::with_capacity(jobs.len());
     let mut users = Vec::new();
+    // BEGIN, NOTIFY and COMMIT, plus per job the lock, the read and the insert (`done_in`).
+    let mut statements = 3 + 3 * jobs.len() as u64;
     for job in jobs {
         if tenant != Some(job.tenant) {
             zk_kernel::db::set_tenant(&mut tx, job.tenant).await?;
             tenant = Some(job.tenant);
+            statements += 1;
         }
         match learning::done_in(p, &mut tx, job.tenant, job.user, job.enrolment, job.block).await {
             Ok(v) => {
@@ -140,6 +143,8 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
     }
     repo::notify_progress_of(&mut tx, &users).await?;
     tx.commit().await?;
+    p.metrics
+        .count_progress_batch(jobs.len() as u64, statements);
     Ok(results)
 }
 
