@@ -2023,3 +2023,108 @@ async fn block_done_requests_at_once_are_written_together_each_under_its_own_mem
         assert!(mine["items"][0]["completed_at"].is_string(), "{mine}");
     }
 }
+
+#[tokio::test]
+async fn a_shuffled_quiz_shows_another_order_each_attempt_and_scores_by_id() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let learner = app.user(&s.a, "schud@zorg-a.test", Role::Learner).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let token = app.token(&s.a, "schud@zorg-a.test").await;
+    let questions: Vec<Value> = (1..=5)
+        .map(|i| {
+            json!({"prompt": format!("Vraag {i}"), "options": [
+                {"text": format!("Goed {i}"), "correct": true},
+                {"text": format!("Fout {i}a")}, {"text": format!("Fout {i}b")}, {"text": format!("Fout {i}c")}]})
+        })
+        .collect();
+    let (module, draft) = publish(
+        app,
+        "",
+        &s.operator,
+        &json!({"title": "Door elkaar", "minutes": 5, "shuffle": true,
+                "blocks": [{"type": "quiz", "pass_mark": 100, "questions": questions}]}),
+    )
+    .await;
+    let quiz = draft["draft"]["blocks"][0].clone();
+    let enrolment = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&admin)
+        .json(&json!({"user_id": learner, "module_id": module}))
+        .send()
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = app.login("zorg-a", "schud@zorg-a.test").await;
+    let written: Vec<String> = quiz["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|q| q["options"].as_array().unwrap().iter())
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    // The order of the option ids on the learner's page.
+    let order = || async {
+        let html = c
+            .get("zorg-a", &format!("/leren/modules/{module}"))
+            .session(&session)
+            .send()
+            .await
+            .text();
+        html.split("value=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|v| written.iter().any(|w| w == v))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let first = order().await;
+    assert_eq!(first.len(), 20, "{first:?}");
+    assert_eq!(order().await, first, "the same page keeps its order");
+    assert_ne!(first, written, "not the order the author wrote");
+    // A wrong attempt, then the next page has another order; all right answers pass whatever
+    // the order was.
+    let answers = |right: bool| {
+        let mut a = serde_json::Map::new();
+        for q in quiz["questions"].as_array().unwrap() {
+            let pick = if right { 0 } else { 1 };
+            a.insert(
+                q["id"].as_str().unwrap().to_owned(),
+                json!([q["options"][pick]["id"]]),
+            );
+        }
+        json!({"block_id": quiz["id"], "answers": a})
+    };
+    let res = c
+        .post(
+            "zorg-a",
+            &format!("/api/v1/learning/enrolments/{enrolment}/attempts"),
+        )
+        .bearer(&token)
+        .json(&answers(false))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    assert_eq!(res.json()["passed"], false);
+    let second = order().await;
+    assert_ne!(second, first, "a new attempt, a new order");
+    let mut a = first.clone();
+    let mut b = second.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the same options");
+    let res = c
+        .post(
+            "zorg-a",
+            &format!("/api/v1/learning/enrolments/{enrolment}/attempts"),
+        )
+        .bearer(&token)
+        .json(&answers(true))
+        .send()
+        .await;
+    assert_eq!(res.json()["passed"], true);
+}

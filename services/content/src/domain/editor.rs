@@ -75,6 +75,7 @@ pub fn set_meta(doc: &mut ModuleDoc, f: &Fields) -> AppResult<()> {
             "Geef de geldigheid in hele maanden.",
         )?),
     };
+    doc.shuffle = f.get("shuffle") == "1";
     // Empty attempts: as many tries as the learner likes.
     doc.retry = match f.opt("retry_attempts") {
         None => None,

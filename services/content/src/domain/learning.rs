@@ -145,6 +145,8 @@ pub struct PageState {
     pub version: i32,
     pub done: HashSet<Uuid>,
     pub completed: bool,
+    /// Quiz attempts so far (seeds the order of a shuffled quiz).
+    pub attempts: i64,
 }
 
 /// The caller's enrolment in `module`, if any (one query).
@@ -162,6 +164,7 @@ pub async fn page_state(
         version: e.version,
         done: e.done.into_iter().collect(),
         completed: e.completed_at.is_some(),
+        attempts: e.attempts,
     }))
 }
 

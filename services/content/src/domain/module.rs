@@ -42,6 +42,10 @@ pub struct ModuleDoc {
     /// learner's competence passport (1–120); none: it doesn't expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_months: Option<u16>,
+    /// Show the questions of its quizzes, and their options, in another order for every
+    /// attempt (scoring goes by id, so the order never matters for the score).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shuffle: bool,
 }
 
 /// A retry policy for a module's quizzes: after every `attempts` tries at a quiz, the learner
@@ -81,6 +85,7 @@ impl ModuleDoc {
             attribution: None,
             retry: None,
             validity_months: None,
+            shuffle: false,
         }
     }
 }
@@ -645,6 +650,24 @@ pub fn block_ids(doc: &ModuleDoc) -> impl Iterator<Item = Uuid> + '_ {
 
 /// The document as a learner sees it: quiz answers are scored on the server, so which option is
 /// correct and the feedback per option stay out of what is sent (both are skipped when unset).
+/// The order in which a learner sees `ids` in one attempt: sorted by a hash of the seed (the
+/// enrolment, the quiz and the number of attempts so far) and the id. The same page shows the
+/// same order until the learner answers; the next attempt gets another.
+pub fn shuffled<T>(items: &mut [T], id: impl Fn(&T) -> Option<Uuid>, seed: &[u8]) {
+    items.sort_by_cached_key(|item| {
+        zk_kernel::crypto::hmac_sha256(seed, id(item).unwrap_or_default().as_bytes())
+    });
+}
+
+/// A learner's seed for a quiz: enrolment, quiz block and how many attempts came before.
+pub fn shuffle_seed(enrolment: Uuid, block: Uuid, attempts: i64) -> Vec<u8> {
+    let mut seed = Vec::with_capacity(40);
+    seed.extend_from_slice(enrolment.as_bytes());
+    seed.extend_from_slice(block.as_bytes());
+    seed.extend_from_slice(&attempts.to_be_bytes());
+    seed
+}
+
 pub fn learner_view(doc: &ModuleDoc) -> ModuleDoc {
     let mut out = doc.clone();
     out.blocks.iter_mut().for_each(hide_answers);
@@ -667,6 +690,25 @@ pub fn hide_answers(block: &mut Block) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_shuffled_order_holds_within_an_attempt_and_changes_with_the_next() {
+        let ids: Vec<Uuid> = (1..=8u128).map(Uuid::from_u128).collect();
+        let order = |attempts: i64| {
+            let mut v = ids.clone();
+            shuffled(
+                &mut v,
+                |u| Some(*u),
+                &shuffle_seed(Uuid::from_u128(99), Uuid::from_u128(7), attempts),
+            );
+            v
+        };
+        assert_eq!(order(0), order(0));
+        assert_ne!(order(0), order(1));
+        let mut sorted = order(1);
+        sorted.sort();
+        assert_eq!(sorted, ids);
+    }
 
     fn doc(blocks: serde_json::Value) -> ModuleDoc {
         serde_json::from_value(json!({

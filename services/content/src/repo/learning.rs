@@ -22,12 +22,16 @@ pub struct EnrolmentRow {
     pub completed_at: Option<OffsetDateTime>,
     pub completed_version: Option<i32>,
     pub done: Vec<Uuid>,
+    /// Quiz attempts so far (all quizzes of the enrolment): seeds the order of shuffled quizzes.
+    pub attempts: i64,
 }
 
 const ENROLMENT: &str =
     "SELECT e.id, e.user_id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
         coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
-                  WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done
+                  WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done,
+        (SELECT count(*) FROM content.quiz_attempts a
+         WHERE a.tenant_id = e.tenant_id AND a.enrolment_id = e.id) AS attempts
     FROM content.enrolments e";
 
 /// Whether `user` is a user of the tenant.

@@ -170,7 +170,7 @@ async fn editor_page(
             "id": draft.id, "title": doc.title, "summary": doc.summary, "target_group": doc.target_group,
             "mbo_level": doc.mbo_level.map(|l| l.to_string()), "minutes": doc.minutes,
             "tags": doc.tags.join(", "), "language": doc.language,
-            "retry_attempts": doc.retry.map(|r| r.attempts), "retry_wait": doc.retry.map(|r| r.wait_minutes),
+            "shuffle": doc.shuffle, "retry_attempts": doc.retry.map(|r| r.attempts), "retry_wait": doc.retry.map(|r| r.wait_minutes),
             "validity_months": doc.validity_months,
             "latest_version": draft.latest_version,
         },

@@ -6,7 +6,7 @@ use crate::{
         adoption,
         catalog::{self, CatalogQuery},
         learning,
-        module::BlockBody,
+        module::{self, BlockBody},
         overlay::Origin,
         quality, TOPIC,
     },
@@ -197,7 +197,6 @@ pub(super) async fn module_page(
         format!("{avg:.1}").replace('.', ",")
     });
     let mine = ratings.iter().find(|r| r.tenant_id == ctx.tenant.id.0);
-    let mut blocks = blocks_json(&m.blocks, m.source == "adopted");
     // Not enrolled: may the learner enrol themselves?
     let self_enrol = state.is_none() && learning::self_enrolment_open(p, ctx.tenant.id, id).await?;
     let proof_id = match &state {
@@ -208,6 +207,20 @@ pub(super) async fn module_page(
             .map(|pr| pr.id),
         _ => None,
     };
+    // A shuffled module: the enrolled learner sees each quiz in the order of this attempt.
+    if let Some(s) = state.as_ref().filter(|_| m.doc.shuffle) {
+        for b in &mut m.blocks {
+            let Some(block_id) = b.block.id else { continue };
+            if let BlockBody::Quiz { questions, .. } = &mut b.block.body {
+                let seed = module::shuffle_seed(s.enrolment_id, block_id, s.attempts);
+                module::shuffled(questions, |q| q.id, &seed);
+                for q in questions.iter_mut() {
+                    module::shuffled(&mut q.options, |o| o.id, &seed);
+                }
+            }
+        }
+    }
+    let mut blocks = blocks_json(&m.blocks, m.source == "adopted");
     let learning_json = state.as_ref().map(|s| {
         let ids: Vec<Uuid> = m.blocks.iter().filter_map(|b| b.block.id).collect();
         let done = ids.iter().filter(|b| s.done.contains(b)).count();
