@@ -580,6 +580,81 @@ async fn seed_learning(
     Ok(())
 }
 
+/// Staff of the first member, as HR would hand them over: 300 people in five departments,
+/// imported through the staff import (preview, then the job), so the users page, departments
+/// and enrolment by department have a member's real size. The demo learner is in the file too
+/// (an existing account: department and group brought in line). Runs once.
+async fn seed_staff(
+    p: &Platform,
+    users: &[(TenantId, Role, uuid::Uuid)],
+) -> Result<(), zk_kernel::AppError> {
+    use zk_tenant::domain::staff_import;
+    let Some(&(tenant_id, _, admin)) = users.iter().find(|u| u.1 == Role::Admin) else {
+        return Ok(());
+    };
+    if !staff_import::recent(p, tenant_id).await?.is_empty() {
+        return Ok(());
+    }
+    let Some(tenant) = p.directory.load(tenant_id).await? else {
+        return Ok(());
+    };
+    const FIRST: [&str; 20] = [
+        "Anna", "Bram", "Chantal", "Daan", "Esra", "Fleur", "Gijs", "Hanna", "Ilse", "Jeroen",
+        "Kim", "Lotte", "Mohammed", "Noor", "Olga", "Priya", "Ruben", "Sanne", "Tim", "Yara",
+    ];
+    const LAST: [&str; 15] = [
+        "de Vries",
+        "Jansen",
+        "Bakker",
+        "Visser",
+        "Smit",
+        "Meijer",
+        "de Boer",
+        "Mulder",
+        "de Groot",
+        "Bos",
+        "Yilmaz",
+        "Peters",
+        "Hendriks",
+        "van Dijk",
+        "El Amrani",
+    ];
+    const DEPARTMENTS: [&str; 5] = [
+        "De Linde",
+        "Het Anker",
+        "Thuiszorg Oost",
+        "Nachtdienst",
+        "Keuken",
+    ];
+    let mut csv = String::from("\u{feff}Naam;E-mail;Afdeling;Groepen\r\n");
+    let slug = &tenant.slug;
+    if users
+        .iter()
+        .any(|u| u.0 == tenant_id && u.1 == Role::Learner)
+    {
+        csv.push_str(&format!(
+            "Lieke Leerling;leerling@{slug}.demo;De Linde;Afdeling De Linde\r\n"
+        ));
+    }
+    for i in 0..300 {
+        let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+        let department = DEPARTMENTS[i % DEPARTMENTS.len()];
+        let group = if department == "De Linde" {
+            "Afdeling De Linde"
+        } else {
+            ""
+        };
+        csv.push_str(&format!(
+            "{first} {last};medewerker{i:03}@{slug}.demo;{department};{group}\r\n"
+        ));
+    }
+    let preview =
+        staff_import::preview(p, &tenant, admin, "personeel-hr.csv", csv.as_bytes()).await?;
+    staff_import::start(p, tenant_id, preview.id).await?;
+    staff_import::run_once(p).await?;
+    Ok(())
+}
+
 const MODULES: &str = include_str!("../tenants/demo/modules.json");
 
 /// Creates and publishes `docs` for `tenant` (the portfolio when it is the platform), skipping
@@ -721,6 +796,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         .map_err(err)?;
     seed_say(&p, operator.id, &seeded).await.map_err(err)?;
     seed_learning(&p, &seeded).await.map_err(err)?;
+    seed_staff(&p, &seeded).await.map_err(err)?;
     println!(
         "\nStop met Ctrl-C. Gegevens staan in {}.\n",
         p.config.data_dir.display()

@@ -25,6 +25,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/branding/logo"),
     ("get", "/api/v1/learning/departments"),
     ("post", "/api/v1/learning/departments/enrolments"),
+    ("get", "/api/v1/learning/proofs"),
     ("get", "/api/v1/imports"),
     ("post", "/api/v1/imports"),
     ("get", "/api/v1/imports/{id}"),

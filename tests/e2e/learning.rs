@@ -2128,3 +2128,171 @@ async fn a_shuffled_quiz_shows_another_order_each_attempt_and_scores_by_id() {
         .await;
     assert_eq!(res.json()["passed"], true);
 }
+
+#[tokio::test]
+async fn admins_find_and_revoke_their_members_proofs_on_a_page() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let (module, draft) = publish(
+        app,
+        "",
+        &s.operator,
+        &json!({"title": "Tilliften", "minutes": 5, "blocks": [{"type": "text", "markdown": "Til nooit alleen."}]}),
+    )
+    .await;
+    let block = draft["draft"]["blocks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Three learners complete the module: two of A, one of B.
+    let mut codes = Vec::new();
+    for (host, member, admin_email, email) in [
+        ("zorg-a", &s.a, "beheer@zorg-a.test", "anna@zorg-a.test"),
+        ("zorg-a", &s.a, "beheer@zorg-a.test", "bram@zorg-a.test"),
+        ("zorg-b", &s.b, "beheer@zorg-b.test", "cees@zorg-b.test"),
+    ] {
+        let user = app.user(member, email, Role::Learner).await;
+        let admin = app.token(member, admin_email).await;
+        let token = app.token(member, email).await;
+        let e = c
+            .post(host, "/api/v1/learning/enrolments")
+            .bearer(&admin)
+            .json(&json!({"user_id": user, "module_id": module}))
+            .send()
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        c.post(
+            host,
+            &format!("/api/v1/learning/enrolments/{e}/blocks/{block}/done"),
+        )
+        .bearer(&token)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+        let mine = c
+            .get(host, "/api/v1/learning/proofs/mine")
+            .bearer(&token)
+            .send()
+            .await
+            .json();
+        codes.push((
+            mine["items"][0]["id"].as_str().unwrap().to_owned(),
+            mine["items"][0]["code"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let list = c
+        .get("zorg-a", "/api/v1/learning/proofs")
+        .bearer(&admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(list["total"], 2, "{list}");
+    let found = c
+        .get("zorg-a", "/api/v1/learning/proofs?q=BRAM")
+        .bearer(&admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["learner_name"], "bram");
+    let by_code = c
+        .get(
+            "zorg-a",
+            &format!("/api/v1/learning/proofs?q={}", codes[0].1),
+        )
+        .bearer(&admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(by_code["items"][0]["id"], codes[0].0.as_str());
+    // B's proof is not in A's list, whatever the search.
+    let b_code = &codes[2].1;
+    assert_eq!(
+        c.get("zorg-a", &format!("/api/v1/learning/proofs?q={b_code}"))
+            .bearer(&admin)
+            .send()
+            .await
+            .json()["total"],
+        0
+    );
+
+    // The page: admins only.
+    for (email, status) in [("docent@zorg-a.test", 403), ("anna@zorg-a.test", 403)] {
+        let session = app.login("zorg-a", email).await;
+        assert_eq!(
+            c.get("zorg-a", "/leren/bewijzen")
+                .session(&session)
+                .send()
+                .await
+                .status
+                .as_u16(),
+            status
+        );
+    }
+    let session = app.login("zorg-a", "beheer@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", "/leren/bewijzen")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("2 bewijzen gevonden."), "{html}");
+    assert!(html.contains("anna — Tilliften"), "{html}");
+    // Without a reason: refused at that proof, nothing changes.
+    let (anna_proof, anna_code) = &codes[0];
+    let res = c
+        .post("zorg-a", &format!("/leren/bewijzen/{anna_proof}/intrekken"))
+        .session(&session)
+        .form(&[("reason", " ")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("data-testid=\"form-error\""));
+    c.get("zorg-a", &format!("/bewijs/{anna_code}"))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    // B's proof through A's page: 404, and it still verifies on B's host.
+    c.post(
+        "zorg-a",
+        &format!("/leren/bewijzen/{}/intrekken", codes[2].0),
+    )
+    .session(&session)
+    .form(&[("reason", "Fout")])
+    .send()
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    c.get("zorg-b", &format!("/bewijs/{b_code}"))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let res = c
+        .post("zorg-a", &format!("/leren/bewijzen/{anna_proof}/intrekken"))
+        .session(&session)
+        .form(&[("reason", "Module niet zelf gedaan")])
+        .send()
+        .await;
+    assert_eq!(res.location().unwrap(), "/leren/bewijzen?klaar=ingetrokken");
+    c.get("zorg-a", &format!("/bewijs/{anna_code}"))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let html = c
+        .get("zorg-a", "/leren/bewijzen?klaar=ingetrokken")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("Ingetrokken</strong>: Module niet zelf gedaan"),
+        "{html}"
+    );
+}

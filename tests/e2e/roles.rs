@@ -730,6 +730,19 @@ fn matrix(user_id: &str) -> Vec<Row> {
             format!("/leren/modules/{MODULE}/inschrijvingen/verplaatsen"),
             vec![Admin],
         ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/learning/proofs".into(),
+            vec![Admin],
+        ),
+        (Method::GET, false, "/leren/bewijzen".into(), vec![Admin]),
+        (
+            Method::POST,
+            false,
+            format!("/leren/bewijzen/{MODULE}/intrekken"),
+            vec![Admin],
+        ),
         (Method::GET, false, "/api/v1/imports".into(), vec![Admin]),
         (Method::POST, false, "/api/v1/imports".into(), vec![Admin]),
         (

@@ -82,6 +82,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "admin_import",
     "admin_import_show",
     "module_enrol",
+    "proofs_admin",
 );
 
 /// Static files of the default theme.

@@ -43,6 +43,7 @@ pub use routes::router;
     routes::learning::departments,
     routes::learning::enrol_department,
     routes::proofs::mine,
+    routes::proofs::list,
     routes::proofs::revoke,
     routes::groups::list,
     routes::groups::create,
@@ -121,7 +122,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 61);
+        assert_eq!(ops, 62);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

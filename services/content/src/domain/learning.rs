@@ -671,6 +671,66 @@ pub async fn mark_done(
     progress_of(p, tenant, e).await
 }
 
+/// Checks one "block done" against a locked enrolment read in the caller's transaction: the
+/// caller's own enrolment (404 for anyone else's), a block of the version it follows (404
+/// unknown, 422 `quiz_block`). Adds the block to `e.done` and says whether that completes it.
+pub(crate) async fn check_done(
+    p: &Platform,
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+    e: &mut repo::EnrolmentRow,
+    block: Uuid,
+) -> AppResult<(catalog::PublishedModule, bool)> {
+    if e.user_id != user {
+        return Err(AppError::not_found());
+    }
+    let shown = catalog::published_at_on(p, conn, tenant, e.module_id, e.version, false).await?;
+    match shown.blocks.iter().find(|b| b.block.id == Some(block)) {
+        None => return Err(AppError::not_found()),
+        Some(b) if matches!(b.block.body, BlockBody::Quiz { .. }) => {
+            return Err(AppError::validation(
+                "block",
+                "quiz_block",
+                "Een toets is klaar als u haar haalt.",
+            ))
+        }
+        Some(_) => {}
+    }
+    if !e.done.contains(&block) {
+        e.done.push(block);
+    }
+    let completes = e.completed_at.is_none()
+        && shown
+            .blocks
+            .iter()
+            .filter_map(|b| b.block.id)
+            .all(|b| e.done.contains(&b));
+    Ok((shown, completes))
+}
+
+/// Records the completion of a locked enrolment and issues its proof (inside the caller's
+/// transaction).
+pub(crate) async fn complete_in(
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    e: &mut repo::EnrolmentRow,
+    shown: &catalog::PublishedModule,
+) -> AppResult<()> {
+    e.completed_at = repo::complete(conn, tenant, e.id, shown.version).await?;
+    e.completed_version = Some(shown.version);
+    crate::repo::proofs::issue(
+        conn,
+        tenant,
+        e.id,
+        &super::proof::new_code(),
+        &shown.doc.title,
+    )
+    .await?;
+    tracing::info!(enrolment.id = %e.id, version = shown.version, "module completed");
+    Ok(())
+}
+
 /// One "block done" inside the caller's transaction (tenant set): locks the caller's own
 /// enrolment (404 for anyone else's), checks the block against the version it follows (404
 /// unknown, 422 `quiz_block`), records it, and completes the enrolment (with its proof) when it
@@ -686,40 +746,10 @@ pub(crate) async fn done_in(
     let mut e = repo::enrolment(tx, tenant, id, Some(user), true)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let shown = catalog::published_at_on(p, tx, tenant, e.module_id, e.version, false).await?;
-    match shown.blocks.iter().find(|b| b.block.id == Some(block)) {
-        None => return Err(AppError::not_found()),
-        Some(b) if matches!(b.block.body, BlockBody::Quiz { .. }) => {
-            return Err(AppError::validation(
-                "block",
-                "quiz_block",
-                "Een toets is klaar als u haar haalt.",
-            ))
-        }
-        Some(_) => {}
-    }
+    let (shown, completes) = check_done(p, tx, tenant, user, &mut e, block).await?;
     repo::insert_done(tx, tenant, id, block, shown.version).await?;
-    if !e.done.contains(&block) {
-        e.done.push(block);
-    }
-    if e.completed_at.is_none()
-        && shown
-            .blocks
-            .iter()
-            .filter_map(|b| b.block.id)
-            .all(|b| e.done.contains(&b))
-    {
-        e.completed_at = repo::complete(tx, tenant, e.id, shown.version).await?;
-        e.completed_version = Some(shown.version);
-        crate::repo::proofs::issue(
-            tx,
-            tenant,
-            e.id,
-            &super::proof::new_code(),
-            &shown.doc.title,
-        )
-        .await?;
-        tracing::info!(enrolment.id = %e.id, version = shown.version, "module completed");
+    if completes {
+        complete_in(tx, tenant, &mut e, &shown).await?;
     }
     Ok((e, shown))
 }

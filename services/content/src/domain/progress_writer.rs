@@ -4,10 +4,12 @@
 //! and one commit (one WAL flush) for many learners is what lets a single database keep up with
 //! a whole sector's care workers clicking "klaar" at the start of a shift.
 //!
-//! Per request the transaction runs the same steps as a request on its own (lock the learner's
-//! own enrolment, check the block against the version it follows, insert, complete the module
-//! when it was the last block); member tenants are switched (`tenant.set_tenant`) between
-//! requests of different members, so row-level security applies to each request as its own.
+//! Per request the transaction runs the same checks as a request on its own (the learner's own
+//! enrolment, locked; the block against the version it follows; the module completed when it
+//! was the last block), but the statements are shared: per member in the batch the tenant is
+//! set (`tenant.set_tenant`, so row-level security applies to each member's requests), its
+//! enrolments are locked and read in one statement each, and all its blocks are inserted in
+//! one.
 //! Requests are sorted by member and enrolment so that two transactions lock rows in the same
 //! order (no deadlocks). A refusal (not the caller's enrolment, a quiz block) is that request's
 //! answer and doesn't touch the others; should the transaction fail as a whole, every request in
@@ -15,6 +17,7 @@
 
 use super::{catalog::PublishedModule, learning};
 use crate::repo::learning as repo;
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 use zk_kernel::{db::TenantTx, AppError, AppResult, Platform, TenantId};
@@ -117,28 +120,77 @@ async fn run_batch(p: &Platform, mut jobs: Vec<Job>) {
 
 type Answer = AppResult<(repo::EnrolmentRow, PublishedModule)>;
 
-/// All jobs in one transaction; `Err` when the transaction itself failed.
+/// All jobs in one transaction; `Err` when the transaction itself failed. Per member in the
+/// batch: set the tenant, lock its enrolments (in id order), read them with their blocks done,
+/// check every job in memory, insert all blocks in one statement, complete what completed; then
+/// one NOTIFY and the commit. Round trips: BEGIN, NOTIFY, COMMIT, four per member, two per
+/// completed module, and one per module version not in the cache.
 async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
     let mut tx = p.db.app.begin().await?;
-    let mut tenant = None;
-    let mut results = Vec::with_capacity(jobs.len());
+    let mut results: Vec<Answer> = Vec::with_capacity(jobs.len());
     let mut users = Vec::new();
-    // BEGIN, NOTIFY and COMMIT, plus per job the lock, the read and the insert (`done_in`).
-    let mut statements = 3 + 3 * jobs.len() as u64;
-    for job in jobs {
-        if tenant != Some(job.tenant) {
-            zk_kernel::db::set_tenant(&mut tx, job.tenant).await?;
-            tenant = Some(job.tenant);
-            statements += 1;
-        }
-        match learning::done_in(p, &mut tx, job.tenant, job.user, job.enrolment, job.block).await {
-            Ok(v) => {
-                users.push(job.user);
-                results.push(Ok(v));
+    let mut statements = 3u64;
+    let mut start = 0;
+    while start < jobs.len() {
+        let tenant = jobs[start].tenant;
+        let end = start
+            + jobs[start..]
+                .iter()
+                .take_while(|j| j.tenant == tenant)
+                .count();
+        let group = &jobs[start..end];
+        start = end;
+        zk_kernel::db::set_tenant(&mut tx, tenant).await?;
+        let mut ids: Vec<Uuid> = group.iter().map(|j| j.enrolment).collect();
+        ids.dedup();
+        repo::lock_enrolments(&mut tx, tenant, &ids).await?;
+        let mut rows: HashMap<Uuid, repo::EnrolmentRow> =
+            repo::enrolments_by_ids(&mut tx, tenant, &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+        statements += 4;
+        let (mut e_ids, mut blocks, mut versions) = (Vec::new(), Vec::new(), Vec::new());
+        let mut completed = Vec::new();
+        for job in group {
+            let Some(e) = rows.get_mut(&job.enrolment) else {
+                results.push(Err(AppError::not_found()));
+                continue;
+            };
+            match learning::check_done(p, &mut tx, tenant, job.user, e, job.block).await {
+                Ok((shown, completes)) => {
+                    e_ids.push(e.id);
+                    blocks.push(job.block);
+                    versions.push(shown.version);
+                    if completes {
+                        // Recorded after the insert; this job's answer is filled in then.
+                        e.completed_at = Some(time::OffsetDateTime::now_utc());
+                        completed.push((results.len(), shown.clone()));
+                    }
+                    users.push(job.user);
+                    results.push(Ok((e.clone(), shown)));
+                }
+                // A refusal is that request's answer; a database error fails the transaction.
+                Err(err) if err.status.is_client_error() => results.push(Err(err)),
+                Err(err) => return Err(err),
             }
-            // A refusal is that request's answer; a database error fails the transaction.
-            Err(e) if e.status.is_client_error() => results.push(Err(e)),
-            Err(e) => return Err(e),
+        }
+        repo::insert_done_many(&mut tx, tenant, &e_ids, &blocks, &versions).await?;
+        for (i, shown) in completed {
+            if let Some(Ok((e, _))) = results.get_mut(i) {
+                e.completed_at = None;
+                learning::complete_in(&mut tx, tenant, e, &shown).await?;
+                statements += 2;
+                // Later answers of the same enrolment in this batch show the completion too.
+                let (id, at, version) = (e.id, e.completed_at, e.completed_version);
+                for later in results.iter_mut().skip(i + 1).flatten() {
+                    if later.0.id == id {
+                        later.0.completed_at = at;
+                        later.0.completed_version = version;
+                    }
+                }
+            }
         }
     }
     repo::notify_progress_of(&mut tx, &users).await?;

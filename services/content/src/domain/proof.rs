@@ -40,6 +40,8 @@ pub struct ProofView {
     #[schema(format = Date)]
     pub issued_on: String,
     pub revoked: bool,
+    /// Why an admin revoked it.
+    pub revoked_reason: Option<String>,
 }
 
 fn view(r: repo::ProofRow) -> ProofView {
@@ -53,7 +55,40 @@ fn view(r: repo::ProofRow) -> ProofView {
         member_name: r.member_name,
         issued_on: r.issued_at.date().to_string(),
         revoked: r.revoked_at.is_some(),
+        revoked_reason: r.revoked_reason,
     }
+}
+
+/// One page of the member's proofs (admins), newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProofPage {
+    pub items: Vec<ProofView>,
+    /// Proofs that match, on every page.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The member's proofs (admins), optionally searched by learner, module or code; 50 a page.
+pub async fn list(
+    p: &Platform,
+    tenant: TenantId,
+    q: Option<&str>,
+    page: i64,
+) -> AppResult<ProofPage> {
+    const PER_PAGE: i64 = 50;
+    let page = page.max(1);
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::search(&mut tx, tenant, q, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    tx.commit().await?;
+    let total = rows.first().map_or(0, |r| r.1);
+    Ok(ProofPage {
+        items: rows.into_iter().map(|(r, _)| view(r)).collect(),
+        total,
+        page,
+        per_page: PER_PAGE,
+    })
 }
 
 /// A proof that verifies, by code (unknown or revoked: 404).
@@ -311,6 +346,7 @@ mod tests {
             member_name: "Zorggroep Noord".into(),
             issued_on: "2027-03-01".into(),
             revoked: false,
+            revoked_reason: None,
         };
         let bytes = pdf(
             &proof,

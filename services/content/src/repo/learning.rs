@@ -12,7 +12,7 @@ use uuid::Uuid;
 use zk_kernel::{AppResult, TenantId};
 
 /// An enrolment with the blocks done.
-#[derive(Debug, FromRow)]
+#[derive(Clone, Debug, FromRow)]
 pub struct EnrolmentRow {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -98,6 +98,65 @@ pub async fn enrolment(
     .bind(user)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Locks enrolments, in id order (a batch of progress writes; another batch locks in the same
+/// order).
+pub async fn lock_enrolments(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> AppResult<()> {
+    sqlx::query(
+        "SELECT 1 FROM content.enrolments WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE",
+    )
+    .bind(tenant.0)
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Enrolments by id, with their blocks done (read after `lock_enrolments`, so the statement's
+/// snapshot sees every write committed before the locks were granted).
+pub async fn enrolments_by_ids(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> AppResult<Vec<EnrolmentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{ENROLMENT} WHERE e.tenant_id = $1 AND e.id = ANY($2)"
+    ))
+    .bind(tenant.0)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Marks blocks done, one row per (enrolment, block, version), in one statement (again is a
+/// no-op).
+pub async fn insert_done_many(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolments: &[Uuid],
+    blocks: &[Uuid],
+    versions: &[i32],
+) -> AppResult<()> {
+    if enrolments.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO content.block_progress (tenant_id, enrolment_id, block_id, version)
+         SELECT $1, e, b, v FROM unnest($2::uuid[], $3::uuid[], $4::int[]) AS x (e, b, v)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(enrolments)
+    .bind(blocks)
+    .bind(versions)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The blocks done in an enrolment.

@@ -108,3 +108,34 @@ pub async fn revoke(
     .rows_affected()
         == 1)
 }
+
+/// The member's proofs, newest first, optionally those whose learner or module holds `q` (any
+/// case) or whose code is `q`; with the total that match.
+pub async fn search(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<(ProofRow, i64)>> {
+    #[derive(FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        row: ProofRow,
+        total: i64,
+    }
+    let rows: Vec<Found> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, count(*) OVER () AS total FROM content.proofs
+         WHERE tenant_id = $1
+           AND ($2::text IS NULL OR strpos(lower(learner_name), lower($2)) > 0
+                OR strpos(lower(module_title), lower($2)) > 0 OR code = upper($2))
+         ORDER BY issued_at DESC, id LIMIT $3 OFFSET $4"
+    ))
+    .bind(tenant.0)
+    .bind(q)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|f| (f.row, f.total)).collect())
+}

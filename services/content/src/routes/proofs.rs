@@ -3,11 +3,11 @@
 
 use super::{member_site, parse_id};
 use crate::{
-    domain::proof::{self, ProofView, RevokeInput},
+    domain::proof::{self, ProofPage, ProofView, RevokeInput},
     LearningLearn, LearningManage,
 };
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{header, StatusCode},
     response::{Html, IntoResponse, Response},
     Json,
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
-    http::{ApiJson, RequestContext},
+    http::{see_other, url_encode, ApiJson, CsrfForm, RequestContext},
     AppResult, Platform,
 };
 
@@ -143,4 +143,112 @@ pub async fn revoke(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What to look for in the member's proofs.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ProofQuery {
+    /// Part of the learner's name or the module's title, or a verification code.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// 1 and up; 50 a page.
+    #[serde(default)]
+    pub page: Option<i64>,
+    /// After a form: `ingetrokken`.
+    #[serde(default)]
+    #[param(ignore)]
+    pub klaar: Option<String>,
+}
+
+/// The member's proofs of participation
+///
+/// Member host. Permission learning:manage (admins). Newest first, 50 a page, with the total;
+/// `q` finds part of a learner's name or a module's title, or a verification code.
+#[utoipa::path(get, path = "/api/v1/learning/proofs", tag = "learning", operation_id = "list_proofs",
+    params(ProofQuery),
+    responses((status = 200, description = "Proofs", body = ProofPage),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn list(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningManage>,
+    Query(q): Query<ProofQuery>,
+) -> AppResult<Json<ProofPage>> {
+    member_site(&ctx)?;
+    Ok(Json(
+        proof::list(&p, ctx.tenant.id, q.q.as_deref(), q.page.unwrap_or(1)).await?,
+    ))
+}
+
+async fn admin_page(
+    p: &Platform,
+    ctx: &RequestContext,
+    q: &ProofQuery,
+    error: Option<(uuid::Uuid, zk_kernel::AppError)>,
+) -> AppResult<Response> {
+    let page = proof::list(p, ctx.tenant.id, q.q.as_deref(), q.page.unwrap_or(1)).await?;
+    let pages = (page.total + page.per_page - 1) / page.per_page;
+    let query = q.q.as_deref().unwrap_or("");
+    let link = |n: i64| format!("/leren/bewijzen?q={}&page={n}", url_encode(query));
+    let items: Vec<serde_json::Value> = page
+        .items
+        .iter()
+        .map(|pr| {
+            let failed = error.as_ref().filter(|(id, _)| *id == pr.id);
+            json!({
+                "id": pr.id, "code": pr.code, "learner_name": pr.learner_name,
+                "module_title": pr.module_title, "date": proof::dutch_long_date(&pr.issued_on),
+                "revoked": pr.revoked, "revoked_reason": pr.revoked_reason,
+                "error": failed.map(|(_, e)| e.body()),
+            })
+        })
+        .collect();
+    let data = json!({
+        "items": items, "total": page.total, "q": query,
+        "prev": (page.page > 1).then(|| link(page.page - 1)),
+        "next": (page.page < pages).then(|| link(page.page + 1)),
+        "page": page.page, "pages": pages.max(1),
+        "flash": (q.klaar.as_deref() == Some("ingetrokken")).then_some("proofs.flash_revoked"),
+    });
+    let mut res = p.theme.render("proofs_admin", ctx, data)?.into_response();
+    if let Some((_, e)) = error {
+        *res.status_mut() = e.status;
+    }
+    Ok(res)
+}
+
+/// `GET /leren/bewijzen`: the member's proofs (admins), searchable, with revoking.
+pub async fn admin_list(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningManage>,
+    Query(q): Query<ProofQuery>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    admin_page(&p, &ctx, &q, None).await
+}
+
+/// `POST /leren/bewijzen/{id}/intrekken` (`reason`): revokes after the confirmation.
+pub async fn revoke_form(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningManage>,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let id = parse_id(&id)?;
+    let reason = pairs
+        .iter()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let input = RevokeInput { reason };
+    match proof::revoke(&p, ctx.tenant.id, auth.principal.user_id, id, &input).await {
+        Ok(()) => Ok(see_other("/leren/bewijzen?klaar=ingetrokken")),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            admin_page(&p, &ctx, &ProofQuery::default(), Some((id, e))).await
+        }
+        Err(e) => Err(e),
+    }
 }
