@@ -283,6 +283,7 @@ async fn pages_meet_wcag_aa_according_to_axe() {
         "/leren/redactie",
         "/leren/auteur",
         "/leren/voorstellen",
+        "/leren/platformoverzicht",
     ] {
         browser.goto(&format!("{nzk}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();

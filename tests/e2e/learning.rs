@@ -1453,6 +1453,35 @@ async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
         (Some(3), Some(1))
     );
     assert!(!body.contains('@'), "no addresses: {body}");
+    // The same as a page and CSV for operators, per member and per module, without people.
+    let page = c
+        .get("", "/leren/platformoverzicht")
+        .bearer(&s.operator)
+        .send()
+        .await;
+    page.assert_status(StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("3 inschrijvingen, 1 afgerond (33%)."),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">Zorg zorg-a</th><td>3</td><td>1</td><td>33%</td>"),
+        "{html}"
+    );
+    assert!(!html.contains("@zorg-a.test"), "no addresses on the page");
+    let csv = c
+        .get("", "/leren/platformoverzicht.csv")
+        .bearer(&s.operator)
+        .send()
+        .await
+        .text();
+    assert!(csv.contains("Zorg zorg-a;Valpreventie;3;1;33"), "{csv}");
+    c.get("zorg-a", "/leren/platformoverzicht")
+        .bearer(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // A member's admin can't call it, not even on the base domain.
     c.get("zorg-a", "/api/v1/learning/platform-overview")
         .bearer(&admin)
@@ -2295,4 +2324,126 @@ async fn admins_find_and_revoke_their_members_proofs_on_a_page() {
         html.contains("Ingetrokken</strong>: Module niet zelf gedaan"),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn an_expiring_passport_entry_re_enrols_the_learner_and_a_new_completion_adds_a_proof() {
+    use zk_content::domain::reminders;
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let learner = app.user(&s.a, "tillen@zorg-a.test", Role::Learner).await;
+    let token = app.token(&s.a, "tillen@zorg-a.test").await;
+    let doc = json!({"title": "Tillift bedienen", "minutes": 10, "validity_months": 12,
+        "blocks": [{"type": "text", "markdown": "Zo werkt de tillift."},
+                   {"type": "text", "markdown": "Controleer de band."}]});
+    let (module, draft) = publish(app, "zorg-a", &s.a_author, &doc).await;
+    let block = |i: usize| {
+        draft["draft"]["blocks"][i]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let e = c
+        .post("zorg-a", "/api/v1/learning/enrolments")
+        .bearer(&admin)
+        .json(&json!({"user_id": learner, "module_id": module}))
+        .send()
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = |b: String| {
+        let (token, e) = (token.clone(), e.clone());
+        async move {
+            let res = c
+                .post(
+                    "zorg-a",
+                    &format!("/api/v1/learning/enrolments/{e}/blocks/{b}/done"),
+                )
+                .bearer(&token)
+                .send()
+                .await;
+            res.assert_status(StatusCode::OK);
+            res.json()
+        }
+    };
+    done(block(0)).await;
+    done(block(1)).await;
+    // Eleven months later the entry expires within 60 days.
+    let mut db = app.db.owner().await.unwrap();
+    let completed: time::OffsetDateTime = sqlx::query_scalar(
+        "UPDATE content.enrolments SET completed_at = now() - interval '11 months' WHERE id = $1 RETURNING completed_at",
+    )
+    .bind(uuid::Uuid::parse_str(&e).unwrap())
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    let valid_until = zk_content::domain::passport::add_months(completed.date(), 12);
+    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 1);
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM tenant.outbox WHERE recipient = 'tillen@zorg-a.test' AND subject LIKE 'Uw bewijs%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert!(body.contains("opnieuw ingeschreven"), "{body}");
+
+    // Re-enrolled: open again, due when the old completion ends, nothing done.
+    let mine = c
+        .get("zorg-a", "/api/v1/learning/enrolments/mine")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    let item = &mine["items"][0];
+    assert_eq!(item["done"], 0, "{mine}");
+    assert!(item["completed_at"].is_null(), "{mine}");
+    assert_eq!(item["deadline"], valid_until.to_string());
+    // The passport still shows the old completion, expiring; the reminder isn't sent again.
+    let passport = c
+        .get("zorg-a", "/api/v1/learning/passport")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    assert_eq!(passport["items"].as_array().unwrap().len(), 1, "{passport}");
+    assert_eq!(passport["items"][0]["status"], "expiring");
+    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 0);
+
+    // Done again: completed, a second proof (the first still verifies), the passport valid.
+    done(block(0)).await;
+    let again = done(block(1)).await;
+    assert!(again["completed_at"].is_string(), "{again}");
+    let proofs = c
+        .get("zorg-a", "/api/v1/learning/proofs/mine")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    let codes: Vec<&str> = proofs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 2, "{proofs}");
+    for code in codes {
+        c.get("zorg-a", &format!("/bewijs/{code}"))
+            .send()
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    let passport = c
+        .get("zorg-a", "/api/v1/learning/passport")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    assert_eq!(passport["items"].as_array().unwrap().len(), 1, "{passport}");
+    assert_eq!(passport["items"][0]["status"], "valid");
+    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 0);
 }

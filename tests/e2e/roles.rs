@@ -743,6 +743,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             format!("/leren/bewijzen/{MODULE}/intrekken"),
             vec![Admin],
         ),
+        (
+            Method::GET,
+            true,
+            "/leren/platformoverzicht".into(),
+            vec![Operator],
+        ),
+        (
+            Method::GET,
+            true,
+            "/leren/platformoverzicht.csv".into(),
+            vec![Operator],
+        ),
         (Method::GET, false, "/api/v1/imports".into(), vec![Admin]),
         (Method::POST, false, "/api/v1/imports".into(), vec![Admin]),
         (

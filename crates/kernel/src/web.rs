@@ -83,6 +83,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "admin_import_show",
     "module_enrol",
     "proofs_admin",
+    "platform_overview",
 );
 
 /// Static files of the default theme.

@@ -174,3 +174,130 @@ mod tests {
         assert_eq!(super::percent(5, 5), 100);
     }
 }
+
+/// NZK's overview summed up: per member and per module (across members), most enrolments first.
+#[derive(Debug, Serialize)]
+pub struct PlatformSummary {
+    pub enrolled: i64,
+    pub completed: i64,
+    pub completion_rate: i64,
+    pub members: Vec<Summed>,
+    pub modules: Vec<Summed>,
+}
+
+/// Counts under one name (a member or a module).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Summed {
+    pub name: String,
+    pub enrolled: i64,
+    pub completed: i64,
+    pub completion_rate: i64,
+}
+
+fn sum_by(rows: &[PlatformRow], key: impl Fn(&PlatformRow) -> &str) -> Vec<Summed> {
+    let mut map: std::collections::BTreeMap<&str, (i64, i64)> = std::collections::BTreeMap::new();
+    for r in rows {
+        let e = map.entry(key(r)).or_default();
+        e.0 += r.enrolled;
+        e.1 += r.completed;
+    }
+    let mut out: Vec<Summed> = map
+        .into_iter()
+        .map(|(name, (enrolled, completed))| Summed {
+            name: name.to_owned(),
+            enrolled,
+            completed,
+            completion_rate: percent(completed, enrolled),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.enrolled
+            .cmp(&a.enrolled)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    out
+}
+
+/// Sums NZK's rows per member and per module.
+pub fn summary(rows: &[PlatformRow]) -> PlatformSummary {
+    let enrolled = rows.iter().map(|r| r.enrolled).sum();
+    let completed = rows.iter().map(|r| r.completed).sum();
+    PlatformSummary {
+        enrolled,
+        completed,
+        completion_rate: percent(completed, enrolled),
+        members: sum_by(rows, |r| &r.member),
+        modules: sum_by(rows, |r| &r.title),
+    }
+}
+
+/// NZK's rows as CSV for Dutch Excel: member, module, counts (no people).
+pub fn platform_csv(rows: &[PlatformRow]) -> String {
+    let mut out = String::from("\u{feff}Lid;Module;Ingeschreven;Afgerond;Afgerond %\r\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{};{};{};{};{}\r\n",
+            super::csv_field(&r.member),
+            super::csv_field(&r.title),
+            r.enrolled,
+            r.completed,
+            r.completion_rate
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod platform_tests {
+    use super::*;
+
+    fn row(member: &str, title: &str, enrolled: i64, completed: i64) -> PlatformRow {
+        PlatformRow {
+            member: member.into(),
+            module_id: Uuid::nil(),
+            title: title.into(),
+            enrolled,
+            completed,
+            completion_rate: percent(completed, enrolled),
+        }
+    }
+
+    #[test]
+    fn nzk_sums_per_member_and_per_module() {
+        let rows = [
+            row("Noord", "Tillen", 10, 5),
+            row("Noord", "Hygiëne", 4, 4),
+            row("Zuid", "Tillen", 6, 1),
+        ];
+        let s = summary(&rows);
+        assert_eq!((s.enrolled, s.completed, s.completion_rate), (20, 10, 50));
+        assert_eq!(
+            s.members,
+            vec![
+                Summed {
+                    name: "Noord".into(),
+                    enrolled: 14,
+                    completed: 9,
+                    completion_rate: 64
+                },
+                Summed {
+                    name: "Zuid".into(),
+                    enrolled: 6,
+                    completed: 1,
+                    completion_rate: 17
+                },
+            ]
+        );
+        assert_eq!(
+            s.modules[0],
+            Summed {
+                name: "Tillen".into(),
+                enrolled: 16,
+                completed: 6,
+                completion_rate: 38
+            }
+        );
+        let csv = platform_csv(&[row("=Noord", "Tillen", 1, 0)]);
+        assert!(csv.contains("'=Noord;Tillen;1;0;0"), "{csv}");
+    }
+}

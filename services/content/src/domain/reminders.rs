@@ -1,4 +1,5 @@
-//! Reminders by mail: a deadline within 7 days, a passport entry expiring within 60 days. A job
+//! Reminders by mail: a deadline within 7 days, a passport entry expiring within 60 days (whose
+//! learner is re-enrolled in the same transaction: see `renew`). A job
 //! in every process finds what is due and sends each reminder once: the "sent" row and the
 //! outbox row are written in one transaction, and the row's key refuses a second one (also when
 //! two processes find the same reminder at once, or after a restart).
@@ -15,7 +16,7 @@ pub fn mail(kind: &str, title: &str, due: &str, url: &str) -> (String, String) {
         (
             format!("Uw bewijs voor \"{title}\" verloopt op {date}"),
             format!(
-                "Goedendag,\n\nUw afronding van de module \"{title}\" is geldig tot {date}. Doe de module op tijd opnieuw, zodat uw bekwaamheidspaspoort geldig blijft:\n{url}\n\nMet vriendelijke groet"
+                "Goedendag,\n\nUw afronding van de module \"{title}\" is geldig tot {date}. U bent opnieuw ingeschreven: rond de module vóór die datum opnieuw af, zodat uw bekwaamheidspaspoort geldig blijft:\n{url}\n\nMet vriendelijke groet"
             ),
         )
     } else {
@@ -41,6 +42,11 @@ pub async fn run_once(p: &Platform) -> AppResult<usize> {
         if !repo::mark_sent(&mut tx, tenant, d).await? {
             continue;
         }
+        let renewed = if d.kind == "expiry" {
+            renew(p, &mut tx, tenant, d).await?
+        } else {
+            None
+        };
         if let Some(email) = repo::active_email(&mut tx, tenant, d.user_id).await? {
             let url = format!(
                 "{}/leren/modules/{}",
@@ -53,11 +59,51 @@ pub async fn run_once(p: &Platform) -> AppResult<usize> {
             sent += 1;
         }
         tx.commit().await?;
+        if let Some(user) = renewed {
+            super::learning::progress_changed(p, user);
+        }
     }
     if sent > 0 {
         tracing::info!(sent, "reminders queued");
     }
     Ok(sent)
+}
+
+/// Re-enrols the learner of an expiring passport entry (inside the reminder's transaction): the
+/// enrolment starts a new cycle on the version the member shows now, due when the old
+/// completion stops being valid (or in 30 days when that date has passed). Nothing happens when
+/// the enrolment was renewed or completed again since.
+async fn renew(
+    p: &Platform,
+    tx: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    d: &repo::Due,
+) -> AppResult<Option<uuid::Uuid>> {
+    use crate::repo::learning as enrolments;
+    let Some(e) = enrolments::enrolment(tx, tenant, d.subject_id, None, true).await? else {
+        return Ok(None);
+    };
+    let same = e
+        .completed_at
+        .is_some_and(|at| at.date().to_string() == d.cycle);
+    if !same {
+        return Ok(None);
+    }
+    let Ok(shown) = super::catalog::published(p, tenant, e.module_id).await else {
+        return Ok(None);
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let deadline = if d.due >= today {
+        d.due
+    } else {
+        today + time::Duration::days(30)
+    };
+    if !enrolments::renew(tx, tenant, e.id, shown.version, Some(deadline)).await? {
+        return Ok(None);
+    }
+    enrolments::notify_progress(tx, e.user_id).await?;
+    tracing::info!(enrolment.id = %e.id, "re-enrolled on expiry");
+    Ok(Some(e.user_id))
 }
 
 /// Runs [`run_once`] every fifteen minutes, the first time a minute after start-up.
@@ -87,7 +133,8 @@ mod tests {
         );
         assert_eq!(subject, "Herinnering: rond \"Tillen\" af vóór 1 maart 2027");
         assert!(body.contains("https://x/leren/modules/1"));
-        let (subject, _) = mail("expiry", "Tillen", "2027-03-01", "u");
+        let (subject, body) = mail("expiry", "Tillen", "2027-03-01", "u");
         assert!(subject.contains("verloopt op 1 maart 2027"));
+        assert!(body.contains("opnieuw ingeschreven"));
     }
 }

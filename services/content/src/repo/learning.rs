@@ -159,6 +159,49 @@ pub async fn insert_done_many(
     Ok(())
 }
 
+/// Starts a new cycle of a completed enrolment (re-enrolment on expiry): its completion is kept
+/// in `past_completions`, it follows `version` from now on with `deadline`, and its blocks done
+/// are cleared. False when the enrolment is not completed (nothing changes).
+pub async fn renew(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    version: i32,
+    deadline: Option<Date>,
+) -> AppResult<bool> {
+    let kept = sqlx::query(
+        "INSERT INTO content.past_completions (tenant_id, enrolment_id, cycle, user_id, module_id, version, completed_at)
+         SELECT tenant_id, id, cycle, user_id, module_id, completed_version, completed_at
+         FROM content.enrolments WHERE tenant_id = $1 AND id = $2 AND completed_at IS NOT NULL",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if kept == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE content.enrolments
+         SET cycle = cycle + 1, renewed_at = now(), completed_at = NULL, completed_version = NULL,
+             version = $3, deadline = $4
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(version)
+    .bind(deadline)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM content.block_progress WHERE tenant_id = $1 AND enrolment_id = $2")
+        .bind(tenant.0)
+        .bind(enrolment)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
 /// The blocks done in an enrolment.
 pub async fn done_blocks(
     conn: &mut PgConnection,
@@ -299,8 +342,10 @@ pub async fn attempts_so_far(
     block: Uuid,
 ) -> AppResult<(i64, Option<OffsetDateTime>)> {
     Ok(sqlx::query_as(
-        "SELECT count(*), max(created_at) FROM content.quiz_attempts
-         WHERE tenant_id = $1 AND enrolment_id = $2 AND block_id = $3",
+        "SELECT count(*), max(a.created_at) FROM content.quiz_attempts a
+         JOIN content.enrolments e ON e.tenant_id = a.tenant_id AND e.id = a.enrolment_id
+         WHERE a.tenant_id = $1 AND a.enrolment_id = $2 AND a.block_id = $3
+           AND a.created_at >= coalesce(e.renewed_at, '-infinity')",
     )
     .bind(tenant.0)
     .bind(enrolment)
@@ -442,20 +487,25 @@ pub async fn completions(
     users: Option<&[Uuid]>,
 ) -> AppResult<Vec<Completion>> {
     Ok(sqlx::query_as(
-        "SELECT e.user_id,
-                CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END AS learner,
-                e.module_id, e.completed_at, e.completed_version, coalesce(sv.doc, ov.doc) AS doc
-         FROM content.enrolments e
-         JOIN tenant.users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id
-         LEFT JOIN content.shared_module_versions sv
-                ON sv.module_id = e.module_id AND sv.version = e.completed_version
-         LEFT JOIN content.module_versions ov
-                ON ov.tenant_id = e.tenant_id AND ov.module_id = e.module_id AND ov.version = e.completed_version
-         WHERE e.tenant_id = $1 AND e.completed_at IS NOT NULL
-           AND ($2::uuid IS NULL OR e.user_id = $2)
-           AND ($3::uuid[] IS NULL OR e.user_id = ANY($3))
-           AND coalesce(sv.doc, ov.doc) IS NOT NULL
-         ORDER BY e.completed_at DESC
+        "SELECT * FROM (
+             SELECT DISTINCT ON (c.user_id, c.module_id) c.user_id,
+                    CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END AS learner,
+                    c.module_id, c.completed_at, c.completed_version, coalesce(sv.doc, ov.doc) AS doc
+             FROM (SELECT tenant_id, user_id, module_id, completed_at, completed_version
+                   FROM content.enrolments WHERE tenant_id = $1 AND completed_at IS NOT NULL
+                   UNION ALL
+                   SELECT tenant_id, user_id, module_id, completed_at, version
+                   FROM content.past_completions WHERE tenant_id = $1) c
+             JOIN tenant.users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id
+             LEFT JOIN content.shared_module_versions sv
+                    ON sv.module_id = c.module_id AND sv.version = c.completed_version
+             LEFT JOIN content.module_versions ov
+                    ON ov.tenant_id = c.tenant_id AND ov.module_id = c.module_id AND ov.version = c.completed_version
+             WHERE ($2::uuid IS NULL OR c.user_id = $2)
+               AND ($3::uuid[] IS NULL OR c.user_id = ANY($3))
+               AND coalesce(sv.doc, ov.doc) IS NOT NULL
+             ORDER BY c.user_id, c.module_id, c.completed_at DESC) latest
+         ORDER BY completed_at DESC
          LIMIT 5000",
     )
     .bind(tenant.0)

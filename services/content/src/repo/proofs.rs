@@ -23,7 +23,7 @@ pub struct ProofRow {
 
 const COLUMNS: &str = "id, code, user_id, module_id, version, learner_name, module_title, member_name, issued_at, revoked_at, revoked_reason";
 
-/// Issues the proof of a completed enrolment (once), with the learner's and the member's names
+/// Issues the proof of a completed enrolment (once per cycle), with the learner's and the member's names
 /// as they are now.
 pub async fn issue(
     conn: &mut PgConnection,
@@ -34,15 +34,15 @@ pub async fn issue(
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO content.proofs
-             (tenant_id, id, code, enrolment_id, user_id, module_id, version, learner_name, module_title, member_name)
-         SELECT e.tenant_id, gen_random_uuid(), $3, e.id, e.user_id, e.module_id, e.completed_version,
+             (tenant_id, id, code, enrolment_id, cycle, user_id, module_id, version, learner_name, module_title, member_name)
+         SELECT e.tenant_id, gen_random_uuid(), $3, e.id, e.cycle, e.user_id, e.module_id, e.completed_version,
                 CASE WHEN u.display_name <> '' THEN u.display_name ELSE split_part(u.email, '@', 1) END,
                 $4, t.name
          FROM content.enrolments e
          JOIN tenant.users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id
          JOIN tenant.tenants t ON t.id = e.tenant_id
          WHERE e.tenant_id = $1 AND e.id = $2 AND e.completed_version IS NOT NULL
-         ON CONFLICT (tenant_id, enrolment_id) DO NOTHING",
+         ON CONFLICT (tenant_id, enrolment_id, cycle) DO NOTHING",
     )
     .bind(tenant.0)
     .bind(enrolment)

@@ -284,6 +284,8 @@ pub fn router(platform: Platform) -> Router {
             get(overview::platform),
         )
         .route("/leren/overzicht", get(overview::page))
+        .route("/leren/platformoverzicht", get(overview::platform_page))
+        .route("/leren/platformoverzicht.csv", get(overview::platform_csv))
         .route("/leren/overzicht.csv", get(overview::csv))
         .route(
             "/leren/groepen",

@@ -1,5 +1,5 @@
 //! Learning overviews: the member's for its admins (JSON, page with a chart, CSV) and NZK's for
-//! operators (JSON; counts per member and module, no people).
+//! operators (JSON, page and CSV; counts per member and module, no people).
 
 use super::member_site;
 use crate::{
@@ -111,4 +111,44 @@ pub async fn platform(
     Ok(Json(PlatformOverview {
         items: overview::platform(&p).await?,
     }))
+}
+
+/// `GET /leren/platformoverzicht`: NZK's overview for operators (base domain): totals, per
+/// member and per module, counts only.
+pub async fn platform_page(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningReport>,
+) -> AppResult<Response> {
+    if !ctx.tenant.is_platform {
+        return Err(AppError::not_found());
+    }
+    let rows = overview::platform(&p).await?;
+    let data = json!({ "summary": overview::summary(&rows) });
+    Ok(p.theme
+        .render("platform_overview", &ctx, data)?
+        .into_response())
+}
+
+/// `GET /leren/platformoverzicht.csv`: every member × module row, for Excel.
+pub async fn platform_csv(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningReport>,
+) -> AppResult<Response> {
+    if !ctx.tenant.is_platform {
+        return Err(AppError::not_found());
+    }
+    let rows = overview::platform(&p).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"nzk-leeroverzicht.csv\"",
+            ),
+        ],
+        overview::platform_csv(&rows),
+    )
+        .into_response())
 }
