@@ -1405,6 +1405,79 @@ async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
         o_a["per_month"].as_array().unwrap().last().unwrap()["completed"],
         1
     );
+    // Filtered: learner 1 is in a group and in department "Nacht", learner 2 in "Dag".
+    let mut db = app.db.owner().await.unwrap();
+    for (email, dept) in [("o1@zorg-a.test", "Nacht"), ("o2@zorg-a.test", "Dag")] {
+        sqlx::query("UPDATE tenant.users SET department = $2 WHERE email = $1")
+            .bind(email)
+            .bind(dept)
+            .execute(&mut db)
+            .await
+            .unwrap();
+    }
+    let group = c
+        .post("zorg-a", "/api/v1/learning/groups")
+        .bearer(&admin)
+        .json(&json!({"name": "Nachtploeg"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o1 = app.user(&s.a, "o1@zorg-a.test", Role::Learner).await;
+    c.put(
+        "zorg-a",
+        &format!("/api/v1/learning/groups/{group}/members/{o1}"),
+    )
+    .bearer(&admin)
+    .json(&json!({"role": "learner"}))
+    .send()
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let filtered = |query: String| {
+        let admin = admin.clone();
+        async move {
+            let o = c
+                .get("zorg-a", &format!("/api/v1/learning/overview{query}"))
+                .bearer(&admin)
+                .send()
+                .await
+                .json();
+            (
+                o["enrolled"].as_i64(),
+                o["completed"].as_i64(),
+                o["overdue"].as_i64(),
+            )
+        }
+    };
+    assert_eq!(
+        filtered(format!("?group_id={group}")).await,
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(
+        filtered("?department=dag".into()).await,
+        (Some(1), Some(0), Some(1))
+    );
+    assert_eq!(
+        filtered("?department=Keuken".into()).await,
+        (Some(0), Some(0), Some(0))
+    );
+    // Another member's group counts nobody of A.
+    let b_group = c
+        .post("zorg-b", "/api/v1/learning/groups")
+        .bearer(&b_admin)
+        .json(&json!({"name": "B-groep"}))
+        .send()
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        filtered(format!("?group_id={b_group}")).await,
+        (Some(0), Some(0), Some(0))
+    );
     // Another member's admin sees only their own (nothing).
     let o_b = c
         .get("zorg-b", "/api/v1/learning/overview")
@@ -1424,6 +1497,33 @@ async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
     assert!(
         html.contains("1 afgerond (33%)") && html.contains("<svg class=\"month-chart\""),
         "{html}"
+    );
+    assert!(html.contains("data-testid=\"pass-chart\""), "{html}");
+    assert!(html.contains("Valpreventie: 100%"), "{html}");
+    let night = c
+        .get("zorg-a", "/leren/overzicht?afdeling=Nacht")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(night.contains("1 afgerond (100%)"), "{night}");
+    assert!(
+        night.contains("<option value=\"Nacht\" selected>"),
+        "{night}"
+    );
+    assert!(
+        night.contains("href=\"/leren/overzicht.csv?afdeling&#x3D;Nacht\""),
+        "{night}"
+    );
+    let night_csv = c
+        .get("zorg-a", "/leren/overzicht.csv?afdeling=Nacht")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(
+        night_csv.contains("Valpreventie;1;1;100;0;2;100"),
+        "{night_csv}"
     );
     let text = c
         .get("zorg-a", "/leren/overzicht.csv")

@@ -223,7 +223,8 @@ struct ShownCache(std::sync::RwLock<std::collections::HashMap<ShownKey, (u64, Pu
 /// (member, module, version or `None` for the one shown now, answers hidden)
 type ShownKey = (Uuid, Uuid, Option<i32>, bool);
 
-const SHOWN_CACHE_LIMIT: usize = 20_000;
+/// Entries before the cache starts over (a module as shown is some kilobytes: tens of MB at most).
+const SHOWN_CACHE_LIMIT: usize = 2_048;
 
 async fn shown(
     p: &Platform,

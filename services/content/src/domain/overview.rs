@@ -53,11 +53,13 @@ pub struct MonthCount {
     pub completed: i64,
 }
 
-/// The member's overview (admins).
-pub async fn member(p: &Platform, tenant: TenantId) -> AppResult<MemberOverview> {
+pub use repo::Learners;
+
+/// The member's overview (admins), of all its learners or those of a group or department.
+pub async fn member(p: &Platform, tenant: TenantId, who: &Learners) -> AppResult<MemberOverview> {
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let rows = repo::per_module(&mut tx, tenant).await?;
-    let months = repo::completions_per_month(&mut tx, tenant).await?;
+    let rows = repo::per_module(&mut tx, tenant, who).await?;
+    let months = repo::completions_per_month(&mut tx, tenant, who).await?;
     tx.commit().await?;
     let sum = |f: fn(&repo::ModuleTotals) -> i64| rows.iter().map(f).sum::<i64>();
     let (enrolled, completed, overdue, attempts, passed) = (

@@ -16,9 +16,28 @@ pub struct ModuleTotals {
     pub passed: i64,
 }
 
+/// Which learners an overview counts: all, or those in a group (as learners) or a department.
+#[derive(Clone, Debug, Default)]
+pub struct Learners {
+    pub group: Option<Uuid>,
+    pub department: Option<String>,
+}
+
+/// The condition on an enrolment `e` for [`Learners`] (binds `$2` group, `$3` department).
+const LEARNERS: &str = "($2::uuid IS NULL OR EXISTS (
+        SELECT 1 FROM content.group_members m
+        WHERE m.tenant_id = e.tenant_id AND m.group_id = $2 AND m.user_id = e.user_id AND m.role = 'learner'))
+    AND ($3::text IS NULL OR EXISTS (
+        SELECT 1 FROM tenant.users u
+        WHERE u.tenant_id = e.tenant_id AND u.id = e.user_id AND lower(u.department) = lower($3)))";
+
 /// The member's totals per module, most enrolments first. One statement.
-pub async fn per_module(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<ModuleTotals>> {
-    Ok(sqlx::query_as(
+pub async fn per_module(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    who: &Learners,
+) -> AppResult<Vec<ModuleTotals>> {
+    Ok(sqlx::query_as(&format!(
         "SELECT e.module_id,
                 coalesce((SELECT v.title FROM content.shared_module_versions v
                           WHERE v.module_id = e.module_id ORDER BY v.version DESC LIMIT 1),
@@ -34,12 +53,14 @@ pub async fn per_module(conn: &mut PgConnection, tenant: TenantId) -> AppResult<
          LEFT JOIN LATERAL (SELECT count(*) AS attempts, count(*) FILTER (WHERE q.passed) AS passed
                             FROM content.quiz_attempts q
                             WHERE q.tenant_id = e.tenant_id AND q.enrolment_id = e.id) a ON true
-         WHERE e.tenant_id = $1
+         WHERE e.tenant_id = $1 AND {LEARNERS}
          GROUP BY e.tenant_id, e.module_id
          ORDER BY count(*) DESC, e.module_id
-         LIMIT 500",
-    )
+         LIMIT 500"
+    ))
     .bind(tenant.0)
+    .bind(who.group)
+    .bind(who.department.as_deref())
     .fetch_all(conn)
     .await?)
 }
@@ -48,16 +69,19 @@ pub async fn per_module(conn: &mut PgConnection, tenant: TenantId) -> AppResult<
 pub async fn completions_per_month(
     conn: &mut PgConnection,
     tenant: TenantId,
+    who: &Learners,
 ) -> AppResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(&format!(
         "SELECT to_char(m, 'YYYY-MM'),
                 (SELECT count(*) FROM content.enrolments e
-                 WHERE e.tenant_id = $1 AND date_trunc('month', e.completed_at) = m)
+                 WHERE e.tenant_id = $1 AND date_trunc('month', e.completed_at) = m AND {LEARNERS})
          FROM generate_series(date_trunc('month', now()) - interval '11 months',
                               date_trunc('month', now()), interval '1 month') m
-         ORDER BY m",
-    )
+         ORDER BY m"
+    ))
     .bind(tenant.0)
+    .bind(who.group)
+    .bind(who.department.as_deref())
     .fetch_all(conn)
     .await?)
 }

@@ -3,46 +3,109 @@
 
 use super::member_site;
 use crate::{
-    domain::overview::{self, MemberOverview, PlatformRow},
+    domain::{
+        group, learning,
+        overview::{self, Learners, MemberOverview, PlatformRow},
+    },
     LearningManage, LearningReport,
 };
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::header,
     response::{Html, IntoResponse, Response},
     Json,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 use zk_kernel::{
-    authz::Require, error::ErrorEnvelope, http::RequestContext, AppError, AppResult, Platform,
+    authz::Require,
+    error::ErrorEnvelope,
+    http::{url_encode, RequestContext},
+    AppError, AppResult, Platform,
 };
+
+/// Whose learning an overview counts (`?group_id=` or `?department=`; pages: `?groep=`,
+/// `?afdeling=`).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct Filter {
+    /// Only the learners of this group.
+    #[serde(default, alias = "groep")]
+    pub group_id: Option<String>,
+    /// Only the learners of this department (any case).
+    #[serde(default, alias = "afdeling")]
+    pub department: Option<String>,
+}
+
+impl Filter {
+    /// The filter as the domain takes it: an empty or unknown group counts nobody else's (a
+    /// group id that is not a UUID is a group nobody has).
+    fn learners(&self) -> Learners {
+        let group = self
+            .group_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .map(|g| g.parse().unwrap_or(Uuid::nil()));
+        let department = self
+            .department
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
+        Learners { group, department }
+    }
+
+    /// The same filter as a query string for links (`?groep=…&afdeling=…`, or empty).
+    fn query(&self) -> String {
+        let l = self.learners();
+        let mut parts = Vec::new();
+        if let Some(g) = l.group {
+            parts.push(format!("groep={g}"));
+        }
+        if let Some(d) = l.department {
+            parts.push(format!("afdeling={}", url_encode(&d)));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
 
 /// The member's learning overview
 ///
 /// Member host. Permission learning:manage (admins). Per module: enrolled, completed,
-/// completion rate, overdue, attempts and pass rate; completions per month.
+/// completion rate, overdue, attempts and pass rate; completions per month. Optionally only
+/// the learners of a group or a department.
 #[utoipa::path(get, path = "/api/v1/learning/overview", tag = "learning", operation_id = "learning_overview",
+    params(Filter),
     responses((status = 200, description = "Overview", body = MemberOverview),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn member(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<LearningManage>,
+    Query(f): Query<Filter>,
 ) -> AppResult<Json<MemberOverview>> {
     member_site(&ctx)?;
-    Ok(Json(overview::member(&p, ctx.tenant.id).await?))
+    Ok(Json(
+        overview::member(&p, ctx.tenant.id, &f.learners()).await?,
+    ))
 }
 
 /// `GET /leren/overzicht`: the admin's overview with a bar chart of completions per month.
 pub async fn page(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<LearningManage>,
+    auth: Require<LearningManage>,
+    Query(f): Query<Filter>,
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
-    let o = overview::member(&p, ctx.tenant.id).await?;
+    let who = f.learners();
+    let o = overview::member(&p, ctx.tenant.id, &who).await?;
     let top = o
         .per_month
         .iter()
@@ -60,8 +123,32 @@ pub async fn page(
             json!({"x": i * 10 + 1, "y": 48 - h, "height": h, "month": m.month, "count": m.completed})
         })
         .collect();
+    // Pass rates of the modules with quiz attempts, as bars of 0–100 % (text alternative per bar).
+    let pass_bars: Vec<_> = o
+        .modules
+        .iter()
+        .filter(|m| m.attempts > 0)
+        .take(12)
+        .enumerate()
+        .map(|(i, m)| json!({"y": i * 8 + 1, "width": m.pass_rate * 2, "title": m.title, "rate": m.pass_rate, "attempts": m.attempts}))
+        .collect();
+    let viewer = super::groups_viewer(&p, &ctx, auth.principal.user_id).await;
+    let groups = group::list(&p, ctx.tenant.id, viewer).await?;
+    let departments = learning::departments(&p, ctx.tenant.id).await?;
     let mut data = json!(o);
     data["bars"] = json!(bars);
+    data["pass_bars"] = json!(pass_bars);
+    data["pass_height"] = json!(pass_bars.len() * 8 + 2);
+    data["groups"] = json!(groups
+        .iter()
+        .map(|g| json!({"id": g.id, "name": g.name, "selected": who.group == Some(g.id)}))
+        .collect::<Vec<_>>());
+    data["departments"] = json!(departments
+        .iter()
+        .map(|d| json!({"name": d.name, "selected": who.department.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(&d.name))}))
+        .collect::<Vec<_>>());
+    data["filtered"] = json!(who.group.is_some() || who.department.is_some());
+    data["csv_link"] = json!(format!("/leren/overzicht.csv{}", f.query()));
     p.theme.render("learning_overview", &ctx, data)
 }
 
@@ -70,9 +157,10 @@ pub async fn csv(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<LearningManage>,
+    Query(f): Query<Filter>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
-    let o = overview::member(&p, ctx.tenant.id).await?;
+    let o = overview::member(&p, ctx.tenant.id, &f.learners()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
