@@ -476,6 +476,10 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
         ("author-editor", format!("/leren/auteur/{own}")),
         ("author-paths", "/leren/auteur/trajecten".to_owned()),
         ("path-adopted", format!("/leren/trajecten/{adopted_path}")),
+        (
+            "path-enrol",
+            format!("/leren/trajecten/{adopted_path}/inschrijvingen"),
+        ),
         ("path-to-adopt", format!("/leren/trajecten/{other_path}")),
         (
             "path-overlay-editor",

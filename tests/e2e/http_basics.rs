@@ -24,6 +24,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),
     ("get", "/api/v1/learning/departments"),
+    ("post", "/api/v1/learning/path-enrolments"),
+    ("get", "/api/v1/learning/path-enrolments/mine"),
     ("post", "/api/v1/learning/departments/enrolments"),
     ("get", "/api/v1/learning/proofs"),
     ("get", "/api/v1/imports"),

@@ -2547,3 +2547,224 @@ async fn an_expiring_passport_entry_re_enrols_the_learner_and_a_new_completion_a
     assert_eq!(passport["items"][0]["status"], "valid");
     assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_learning_path_enrols_in_its_modules_and_completes_with_its_required_ones() {
+    let s = setup().await;
+    let app = &s.app;
+    let c = &app.client;
+    app.user(&s.a, "beheer@zorg-a.test", Role::Admin).await;
+    app.user(&s.a, "docent@zorg-a.test", Role::Teacher).await;
+    app.user(&s.b, "beheer@zorg-b.test", Role::Admin).await;
+    let admin = app.token(&s.a, "beheer@zorg-a.test").await;
+    let teacher = app.token(&s.a, "docent@zorg-a.test").await;
+    let b_admin = app.token(&s.b, "beheer@zorg-b.test").await;
+    let learner = app.user(&s.a, "traject@zorg-a.test", Role::Learner).await;
+    let token = app.token(&s.a, "traject@zorg-a.test").await;
+    let b_learner = app.user(&s.b, "traject@zorg-b.test", Role::Learner).await;
+    let one = |title: &str| json!({"title": title, "minutes": 5, "blocks": [{"type": "text", "markdown": "Lees."}]});
+    let (m1, d1) = publish(app, "", &s.operator, &one("Stap een")).await;
+    let (m2, _) = publish(app, "", &s.operator, &one("Stap twee")).await;
+    let (m3, d3) = publish(app, "", &s.operator, &one("Verdieping")).await;
+    // A shared path of three modules, the last one optional.
+    let res = c
+        .post("", "/api/v1/content/paths")
+        .bearer(&s.operator)
+        .json(&json!({"title": "Inwerken", "summary": "De eerste week.", "modules": [m1, m2, m3], "optional": [m3]}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let path = res.json()["id"].as_str().unwrap().to_owned();
+    c.post("", &format!("/api/v1/content/paths/{path}/publish"))
+        .bearer(&s.operator)
+        .json(&json!({"change_note": "Eerste versie"}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let enrol = |token: String, host: &'static str, body: Value| async move {
+        c.post(host, "/api/v1/learning/path-enrolments")
+            .bearer(&token)
+            .json(&body)
+            .send()
+            .await
+    };
+    // Bad input by field; nothing written.
+    for (body, code) in [
+        (json!({"path_id": path}), "choose_one"),
+        (
+            json!({"path_id": path, "user_id": learner, "department": "Nacht"}),
+            "choose_one",
+        ),
+        (
+            json!({"path_id": path, "user_id": b_learner}),
+            "unknown_user",
+        ),
+        (
+            json!({"path_id": uuid::Uuid::new_v4(), "user_id": learner}),
+            "unknown_path",
+        ),
+    ] {
+        let res = enrol(admin.clone(), "zorg-a", body.clone()).await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error(&res).0, code, "{body}");
+    }
+    assert_eq!(app.count("content.enrolments").await, 0);
+    // A teacher may enrol one learner, not a department.
+    enrol(
+        teacher.clone(),
+        "zorg-a",
+        json!({"path_id": path, "department": "Nacht"}),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    let res = enrol(
+        teacher.clone(),
+        "zorg-a",
+        json!({"path_id": path, "user_id": learner, "deadline": "2027-04-01"}),
+    )
+    .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json(), json!({"enrolled": 1, "already": 0}));
+    assert_eq!(
+        enrol(
+            admin.clone(),
+            "zorg-a",
+            json!({"path_id": path, "user_id": learner})
+        )
+        .await
+        .json(),
+        json!({"enrolled": 0, "already": 1})
+    );
+    // Every module of the path, with the path's deadline.
+    let mine = c
+        .get("zorg-a", "/api/v1/learning/enrolments/mine")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    let mut modules: Vec<(&str, &str)> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["module_id"].as_str().unwrap(),
+                e["deadline"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    modules.sort();
+    let mut expected = vec![
+        (m1.as_str(), "2027-04-01"),
+        (m2.as_str(), "2027-04-01"),
+        (m3.as_str(), "2027-04-01"),
+    ];
+    expected.sort();
+    assert_eq!(modules, expected);
+    // Member B can't enrol A's learner in the (shared) path.
+    let res = enrol(
+        b_admin.clone(),
+        "zorg-b",
+        json!({"path_id": path, "user_id": learner}),
+    )
+    .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error(&res).0, "unknown_user");
+
+    // Progress: the two required modules complete the path; the optional one doesn't count.
+    let paths = || async {
+        c.get("zorg-a", "/api/v1/learning/path-enrolments/mine")
+            .bearer(&token)
+            .send()
+            .await
+            .json()["items"][0]
+            .clone()
+    };
+    let p0 = paths().await;
+    assert_eq!(
+        (p0["required"].as_i64(), p0["done"].as_i64()),
+        (Some(2), Some(0))
+    );
+    assert!(p0["completed_at"].is_null());
+    let finish = |module: String, doc: Value| {
+        let token = token.clone();
+        let mine = mine.clone();
+        async move {
+            let e = mine["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["module_id"] == module.as_str())
+                .unwrap()["enrolment_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let block = doc["draft"]["blocks"][0]["id"].as_str().unwrap().to_owned();
+            c.post(
+                "zorg-a",
+                &format!("/api/v1/learning/enrolments/{e}/blocks/{block}/done"),
+            )
+            .bearer(&token)
+            .send()
+            .await
+            .assert_status(StatusCode::OK);
+        }
+    };
+    finish(m1.clone(), d1).await;
+    finish(m3.clone(), d3).await;
+    let p1 = paths().await;
+    assert_eq!(p1["done"], 1, "{p1}");
+    assert!(
+        p1["completed_at"].is_null(),
+        "the optional module doesn't complete it"
+    );
+    let d2 = c
+        .get("", &format!("/api/v1/content/modules/{m2}"))
+        .bearer(&s.operator)
+        .send()
+        .await
+        .json();
+    finish(m2.clone(), d2).await;
+    let p2 = paths().await;
+    assert_eq!(p2["done"], 2, "{p2}");
+    assert!(p2["completed_at"].is_string(), "{p2}");
+    // The path page shows it to the learner; staff find the enrolment page there.
+    let session = app.login("zorg-a", "traject@zorg-a.test").await;
+    let html = c
+        .get("zorg-a", &format!("/leren/trajecten/{path}"))
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("data-testid=\"path-completed\""), "{html}");
+    assert!(
+        html.contains("2 van 2 verplichte modules afgerond"),
+        "{html}"
+    );
+    assert!(!html.contains("data-testid=\"enrol-staff\""));
+    let admin_session = app.login("zorg-a", "beheer@zorg-a.test").await;
+    let page = format!("/leren/trajecten/{path}/inschrijvingen");
+    let html = c
+        .get("zorg-a", &page)
+        .session(&admin_session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("Inschrijven voor Inwerken"), "{html}");
+    // A second learner through the page, by address.
+    app.user(&s.a, "nieuw@zorg-a.test", Role::Learner).await;
+    let res = c
+        .post("zorg-a", &page)
+        .session(&admin_session)
+        .form(&[("wie", "persoon"), ("email", "nieuw@zorg-a.test")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        res.location().unwrap().contains("klaar=persoon"),
+        "{:?}",
+        res.location()
+    );
+    assert_eq!(app.count("content.path_enrolments").await, 2);
+    assert_eq!(app.count("content.enrolments").await, 6);
+}

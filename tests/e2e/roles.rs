@@ -755,6 +755,30 @@ fn matrix(user_id: &str) -> Vec<Row> {
             "/leren/platformoverzicht.csv".into(),
             vec![Operator],
         ),
+        (
+            Method::POST,
+            false,
+            "/api/v1/learning/path-enrolments".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/api/v1/learning/path-enrolments/mine".into(),
+            members.clone(),
+        ),
+        (
+            Method::GET,
+            false,
+            format!("/leren/trajecten/{MODULE}/inschrijvingen"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/leren/trajecten/{MODULE}/inschrijvingen"),
+            vec![Teacher, Admin],
+        ),
         (Method::GET, false, "/api/v1/imports".into(), vec![Admin]),
         (Method::POST, false, "/api/v1/imports".into(), vec![Admin]),
         (

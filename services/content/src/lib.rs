@@ -42,6 +42,8 @@ pub use routes::router;
     routes::learning::set_self_enrolment,
     routes::learning::departments,
     routes::learning::enrol_department,
+    routes::learning::enrol_path,
+    routes::learning::my_paths,
     routes::proofs::mine,
     routes::proofs::list,
     routes::proofs::revoke,
@@ -122,7 +124,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 62);
+        assert_eq!(ops, 64);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

@@ -156,6 +156,20 @@ async fn visible_learners(
     repo::learners(tx, tenant, group).await
 }
 
+/// The learners of a group the viewer may enrol (admins: any group of the member; teachers:
+/// the groups they teach; any other group is 404).
+pub async fn enrollable_learners(
+    p: &Platform,
+    tenant: TenantId,
+    viewer: Viewer,
+    group: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let learners = visible_learners(&mut tx, tenant, viewer, group).await?;
+    tx.commit().await?;
+    Ok(learners)
+}
+
 /// What an admin or the group's teacher sends to enrol the group.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -290,22 +290,27 @@ pub async fn enrol_by_email(
     email: &str,
     deadline: Option<String>,
 ) -> AppResult<repo::EnrolmentRow> {
-    let mut tx = p.db.begin_tenant(tenant).await?;
-    let user = crate::repo::groups::user_by_email(&mut tx, tenant, email).await?;
-    tx.commit().await?;
-    let Some(user_id) = user else {
-        return Err(AppError::validation(
-            "email",
-            "unknown_user",
-            "Er is geen gebruiker met dit e-mailadres in uw organisatie.",
-        ));
-    };
+    let user_id = user_by_email(p, tenant, email).await?;
     let input = EnrolInput {
         user_id,
         module_id: module,
         deadline,
     };
     enrol(p, tenant, by, &input).await
+}
+
+/// The member's user with this address: `unknown_user` on `email` when there is none.
+pub(crate) async fn user_by_email(p: &Platform, tenant: TenantId, email: &str) -> AppResult<Uuid> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let user = crate::repo::groups::user_by_email(&mut tx, tenant, email).await?;
+    tx.commit().await?;
+    user.ok_or_else(|| {
+        AppError::validation(
+            "email",
+            "unknown_user",
+            "Er is geen gebruiker met dit e-mailadres in uw organisatie.",
+        )
+    })
 }
 
 /// What an admin sends to enrol a department.

@@ -15,6 +15,7 @@ pub mod overview;
 pub mod passport;
 pub mod path;
 pub mod path_adoption;
+pub mod path_enrolment;
 pub mod progress_writer;
 pub mod proof;
 pub mod quality;

@@ -37,6 +37,9 @@ pub struct PathModule {
     /// An accent whose anchor module is gone from the version shown (moved to the end).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub orphaned: bool,
+    /// NZK marked it optional: a learner completes the path without it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 /// Checks a draft: title, 1–50 modules, no module twice.
@@ -99,7 +102,7 @@ async fn resolve(
             found
                 .iter()
                 .find(|f| f.0 == *id)
-                .map(|f| PathModule { id: f.0, title: f.1.clone(), minutes: f.2, source: f.3.clone(), accent: false, orphaned: false })
+                .map(|f| PathModule { id: f.0, title: f.1.clone(), minutes: f.2, source: f.3.clone(), accent: false, orphaned: false, optional: doc.optional.contains(id) })
                 .ok_or_else(|| {
                     AppError::validation(
                         format!("modules[{i}]"),
@@ -284,6 +287,7 @@ pub async fn shown(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<ShownP
                 source: f.3.clone(),
                 accent: s.accent,
                 orphaned: s.orphaned,
+                optional: !s.accent && doc.optional.contains(&s.module),
             })
         })
         .collect();

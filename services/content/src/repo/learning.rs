@@ -603,3 +603,55 @@ pub async fn module_counts(
     .fetch_one(conn)
     .await?)
 }
+
+/// Inserts a path enrolment; false when the user is enrolled in the path already.
+pub async fn insert_path_enrolment(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+    path: Uuid,
+    version: i32,
+    deadline: Option<Date>,
+    by: Uuid,
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO content.path_enrolments (tenant_id, id, user_id, path_id, version, deadline, enrolled_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, user_id, path_id) DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(Uuid::new_v4())
+    .bind(user)
+    .bind(path)
+    .bind(version)
+    .bind(deadline)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// A learner's path enrolment.
+#[derive(Debug, FromRow)]
+pub struct PathEnrolmentRow {
+    pub id: Uuid,
+    pub path_id: Uuid,
+    pub version: i32,
+    pub deadline: Option<Date>,
+}
+
+/// The learner's path enrolments, oldest first.
+pub async fn path_enrolments(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+) -> AppResult<Vec<PathEnrolmentRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, path_id, version, deadline FROM content.path_enrolments
+         WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id",
+    )
+    .bind(tenant.0)
+    .bind(user)
+    .fetch_all(conn)
+    .await?)
+}

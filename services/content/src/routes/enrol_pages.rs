@@ -1,6 +1,8 @@
-//! `/leren/modules/{id}/inschrijvingen`: admins and teachers enrol one person (by e-mail
-//! address), a group (teachers: their own) or, admins, a department in the module, with an
-//! optional deadline; admins move open enrolments on an older version to the current one. The
+//! `/leren/modules/{id}/inschrijvingen` and `/leren/trajecten/{id}/inschrijvingen`: admins and
+//! teachers enrol one person (by e-mail address), a group (teachers: their own) or, admins, a
+//! department in the module or the learning path (and each of its modules), with an optional
+//! deadline; for a module admins also move open enrolments on an older version to the current
+//! one. The
 //! forms post, go through `domain::learning` / `domain::group` (the same checks as the API) and
 //! come back with a message.
 
@@ -11,6 +13,8 @@ use crate::{
         editor::Fields,
         group::{self, GroupEnrolInput},
         learning::{self, DepartmentEnrolInput},
+        path,
+        path_enrolment::{self, PathEnrolInput},
     },
     LearningEnrol, LearningManage,
 };
@@ -39,16 +43,39 @@ pub struct Done {
     al: Option<usize>,
 }
 
+/// What is enrolled in: a module or a learning path.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Module(Uuid),
+    Path(Uuid),
+}
+
+impl Target {
+    /// The page of the module or path (the enrolment page is `{base}/inschrijvingen`).
+    fn base(self) -> String {
+        match self {
+            Target::Module(id) => format!("/leren/modules/{id}"),
+            Target::Path(id) => format!("/leren/trajecten/{id}"),
+        }
+    }
+}
+
 async fn page(
     p: &Platform,
     ctx: &RequestContext,
     user: Uuid,
-    module: Uuid,
+    target: Target,
     done: &Done,
     error: Option<(&str, &AppError)>,
 ) -> AppResult<Response> {
-    let m = catalog::published(p, ctx.tenant.id, module).await?;
-    let counts = learning::module_counts(p, ctx.tenant.id, module).await?;
+    let (title, counts) = match target {
+        Target::Module(module) => {
+            let m = catalog::published(p, ctx.tenant.id, module).await?;
+            let counts = learning::module_counts(p, ctx.tenant.id, module).await?;
+            (m.doc.title, Some(counts))
+        }
+        Target::Path(path) => (path::shown(p, ctx.tenant.id, path).await?.title, None),
+    };
     let v = groups_viewer(p, ctx, user).await;
     let groups = group::list(p, ctx.tenant.id, v).await?;
     let departments = if v.is_admin {
@@ -67,7 +94,7 @@ async fn page(
         _ => None,
     };
     let data = json!({
-        "module": {"id": module, "title": m.doc.title, "version": m.version},
+        "title": title, "base": target.base(), "is_path": matches!(target, Target::Path(_)),
         "counts": counts,
         "groups": groups,
         "departments": departments,
@@ -95,7 +122,7 @@ pub async fn show(
         &p,
         &ctx,
         auth.principal.user_id,
-        parse_id(&id)?,
+        Target::Module(parse_id(&id)?),
         &done,
         None,
     )
@@ -112,47 +139,106 @@ pub async fn enrol(
     CsrfForm(pairs): Form,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
-    let module = parse_id(&id)?;
-    let user = auth.principal.user_id;
-    let f = Fields(&pairs);
+    let target = Target::Module(parse_id(&id)?);
+    enrol_in(&p, &ctx, auth.principal.user_id, target, &pairs).await
+}
+
+/// `GET /leren/trajecten/{id}/inschrijvingen`: the same forms for a learning path.
+pub async fn show_path(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningEnrol>,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let target = Target::Path(parse_id(&id)?);
+    page(&p, &ctx, auth.principal.user_id, target, &done, None).await
+}
+
+/// `POST /leren/trajecten/{id}/inschrijvingen`: enrols in the path and each of its modules.
+pub async fn enrol_path(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningEnrol>,
+    Path(id): Path<String>,
+    CsrfForm(pairs): Form,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let target = Target::Path(parse_id(&id)?);
+    enrol_in(&p, &ctx, auth.principal.user_id, target, &pairs).await
+}
+
+async fn enrol_in(
+    p: &Platform,
+    ctx: &RequestContext,
+    user: Uuid,
+    target: Target,
+    pairs: &[(String, String)],
+) -> AppResult<Response> {
+    let tenant = ctx.tenant.id;
+    let f = Fields(pairs);
     let deadline = Some(f.get("deadline")).filter(|d| !d.trim().is_empty());
     let who = f.get("wie");
-    let result = match who.as_str() {
-        "persoon" => {
-            learning::enrol_by_email(&p, ctx.tenant.id, user, module, &f.get("email"), deadline)
+    let v = groups_viewer(p, ctx, user).await;
+    let group = || {
+        f.get("group").parse::<Uuid>().map_err(|_| {
+            AppError::validation("group", "unknown_group", "Kies een groep uit de lijst.")
+        })
+    };
+    if who == "afdeling" && !v.is_admin {
+        return Err(AppError::forbidden());
+    }
+    let result = match (target, who.as_str()) {
+        (Target::Module(module), "persoon") => {
+            learning::enrol_by_email(p, tenant, user, module, &f.get("email"), deadline)
                 .await
                 .map(|_| "klaar=persoon".to_owned())
         }
-        "groep" => match f.get("group").parse::<Uuid>() {
+        (Target::Module(module), "groep") => match group() {
             Ok(g) => {
-                let v = groups_viewer(&p, &ctx, user).await;
                 let input = GroupEnrolInput {
                     module_id: module,
                     deadline,
                 };
-                group::enrol(&p, ctx.tenant.id, v, g, &input)
+                group::enrol(p, tenant, v, g, &input)
                     .await
                     .map(|r| format!("klaar=groep&aantal={}&al={}", r.enrolled, r.already))
             }
-            Err(_) => Err(AppError::validation(
-                "group",
-                "unknown_group",
-                "Kies een groep uit de lijst.",
-            )),
+            Err(e) => Err(e),
         },
-        "afdeling" => {
-            let roles = p.authz.roles(ctx.tenant.id, user).await;
-            if !roles.contains(&zk_kernel::authz::Role::Admin) {
-                return Err(AppError::forbidden());
-            }
+        (Target::Module(module), "afdeling") => {
             let input = DepartmentEnrolInput {
                 department: f.get("department"),
                 module_id: module,
                 deadline,
             };
-            learning::enrol_department(&p, ctx.tenant.id, user, &input)
+            learning::enrol_department(p, tenant, user, &input)
                 .await
                 .map(|r| format!("klaar=afdeling&aantal={}&al={}", r.enrolled, r.already))
+        }
+        (Target::Path(path), "persoon" | "groep" | "afdeling") => {
+            let mut input = PathEnrolInput {
+                path_id: path,
+                deadline,
+                ..Default::default()
+            };
+            let picked = match who.as_str() {
+                "persoon" => learning::user_by_email(p, tenant, &f.get("email"))
+                    .await
+                    .map(|u| input.user_id = Some(u)),
+                "groep" => group().map(|g| input.group_id = Some(g)),
+                _ => {
+                    input.department = Some(f.get("department"));
+                    Ok(())
+                }
+            };
+            match picked {
+                Ok(()) => path_enrolment::enrol(p, tenant, v, &input)
+                    .await
+                    .map(|r| format!("klaar={who}&aantal={}&al={}", r.enrolled, r.already)),
+                Err(e) => Err(e),
+            }
         }
         _ => Err(AppError::validation(
             "wie",
@@ -162,10 +248,11 @@ pub async fn enrol(
     };
     match result {
         Ok(query) => Ok(see_other(&format!(
-            "/leren/modules/{module}/inschrijvingen?{query}"
+            "{}/inschrijvingen?{query}",
+            target.base()
         ))),
         Err(e) if refused(&e) => {
-            page(&p, &ctx, user, module, &Done::default(), Some((&who, &e))).await
+            page(p, ctx, user, target, &Done::default(), Some((&who, &e))).await
         }
         Err(e) => Err(e),
     }

@@ -8,6 +8,7 @@ use crate::{
         learning::{
             self, AttemptInput, AttemptResult, DepartmentEnrolInput, EnrolInput, Moved, Progress,
         },
+        path_enrolment::{self, PathEnrolInput, PathProgress},
     },
     LearningEnrol, LearningLearn, LearningManage,
 };
@@ -245,4 +246,52 @@ pub async fn enrol_department(
     Ok(Json(
         learning::enrol_department(&p, ctx.tenant.id, auth.principal.user_id, &input).await?,
     ))
+}
+
+/// Enrol one learner, a group or a department in a learning path
+///
+/// Member host. Permission learning:enrol (admins, teachers; teachers only their own groups, a
+/// department only admins). Exactly one of `user_id`, `group_id`, `department`
+/// (`choose_one`). The learners are enrolled in every module the path shows, with the deadline;
+/// modules they follow already stay as they are.
+#[utoipa::path(post, path = "/api/v1/learning/path-enrolments", tag = "learning", operation_id = "enrol_path",
+    request_body = PathEnrolInput,
+    responses((status = 200, description = "Enrolled", body = GroupEnrolled),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn enrol_path(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningEnrol>,
+    ApiJson(input): ApiJson<PathEnrolInput>,
+) -> AppResult<Json<GroupEnrolled>> {
+    member_site(&ctx)?;
+    let viewer = super::groups_viewer(&p, &ctx, auth.principal.user_id).await;
+    Ok(Json(
+        path_enrolment::enrol(&p, ctx.tenant.id, viewer, &input).await?,
+    ))
+}
+
+/// The caller's learning paths.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyPaths {
+    pub items: Vec<PathProgress>,
+}
+
+/// The caller's learning paths with their progress
+///
+/// Member host. Permission learning:learn. Per path its modules as the member shows them, how
+/// many required modules are completed, and when the path was completed.
+#[utoipa::path(get, path = "/api/v1/learning/path-enrolments/mine", tag = "learning", operation_id = "my_paths",
+    responses((status = 200, description = "Paths", body = MyPaths),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn my_paths(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+) -> AppResult<Json<MyPaths>> {
+    member_site(&ctx)?;
+    Ok(Json(MyPaths {
+        items: path_enrolment::mine(&p, ctx.tenant.id, auth.principal.user_id).await?,
+    }))
 }

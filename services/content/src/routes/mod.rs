@@ -244,7 +244,19 @@ pub fn router(platform: Platform) -> Router {
             "/leren/modules/{id}/inschrijvingen/verplaatsen",
             post(enrol_pages::move_enrolments),
         )
+        .route(
+            "/leren/trajecten/{id}/inschrijvingen",
+            get(enrol_pages::show_path).post(enrol_pages::enrol_path),
+        )
         .route("/api/v1/learning/departments", get(learning::departments))
+        .route(
+            "/api/v1/learning/path-enrolments",
+            post(learning::enrol_path),
+        )
+        .route(
+            "/api/v1/learning/path-enrolments/mine",
+            get(learning::my_paths),
+        )
         .route(
             "/api/v1/learning/departments/enrolments",
             post(learning::enrol_department),

@@ -12,8 +12,9 @@ use crate::{
         authoring::{owner_of, PublishInput},
         catalog::{self, CatalogQuery},
         editor::Fields,
+        learning,
         path::{self, PathDoc},
-        TOPIC,
+        path_enrolment, TOPIC,
     },
     repo::paths::PathDraft,
     CatalogRead, CatalogWrite,
@@ -272,18 +273,38 @@ pub async fn page(
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
     let id = parse_id(&id)?;
-    let key = format!("{}|{id}", p.generations.of(TOPIC, ctx.tenant.id));
+    let user = auth.principal.user_id;
+    let key = format!(
+        "{}|{}|{id}",
+        p.generations.of(TOPIC, ctx.tenant.id),
+        learning::progress_generation(&p, user)
+    );
     if let Some(page) = p.theme.cached("path", &ctx, &key) {
         return Ok(page);
     }
     let shown = path::shown(&p, ctx.tenant.id, id).await?;
+    // An enrolled learner's progress, and which of the modules they completed.
+    let progress = path_enrolment::mine(&p, ctx.tenant.id, user)
+        .await?
+        .into_iter()
+        .find(|pr| pr.path_id == id);
     let source = shown.source.clone();
     let intro = markdown_to_safe_html(&shown.intro_markdown);
     let orphaned = shown.modules.iter().filter(|m| m.orphaned).count();
     let roles = p.authz.roles(ctx.tenant.id, auth.principal.user_id).await;
     let may_adopt = roles.contains(&Role::Admin) || roles.contains(&Role::Author);
+    let mut path_json = shown_json(shown);
+    if let (Some(pr), Some(modules)) = (&progress, path_json["modules"].as_array_mut()) {
+        for m in modules {
+            m["completed"] = json!(pr
+                .modules
+                .iter()
+                .any(|s| s.completed && json!(s.module_id) == m["id"]));
+        }
+    }
     let mut data = json!({
-        "path": shown_json(shown), "intro_html": intro, "orphaned": orphaned,
+        "path": path_json, "intro_html": intro, "orphaned": orphaned, "progress": progress,
+        "can_enrol": roles.contains(&Role::Admin) || roles.contains(&Role::Teacher),
         "is_nzk": source != "own", "adopted": source == "adopted",
         "can_adopt": may_adopt && source == "nzk", "can_edit_overlay": may_adopt && source == "adopted",
     });

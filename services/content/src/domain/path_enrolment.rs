@@ -1,0 +1,290 @@
+//! Paths as enrolments: enrolling a learner in a learning path enrols them in every module the
+//! path shows (the member's accents included) with the same deadline; modules they follow
+//! already keep their enrolment. Admins and teachers enrol one learner or a group (teachers:
+//! their own groups), admins also a department. A path's progress and completion are read from
+//! the module enrolments: complete when every module that is not optional is, on the date of
+//! the last of those.
+
+use super::{
+    catalog,
+    group::{self, GroupEnrolled, Viewer},
+    learning, path,
+};
+use crate::repo::learning as repo;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zk_kernel::{AppError, AppResult, Platform, TenantId};
+
+/// Whom to enrol in which path: exactly one of `user_id`, `group_id` and `department`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathEnrolInput {
+    pub path_id: Uuid,
+    /// Optional deadline (`YYYY-MM-DD`), for the path and each of its modules.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<String>,
+    /// One of the member's users.
+    #[serde(default)]
+    pub user_id: Option<Uuid>,
+    /// The learners of a group (teachers: a group they teach).
+    #[serde(default)]
+    pub group_id: Option<Uuid>,
+    /// Everyone in a department who is not blocked (admins).
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// Enrols learners in a path and its modules, in one transaction. Returns how many were
+/// enrolled in the path now and how many were already.
+pub async fn enrol(
+    p: &Platform,
+    tenant: TenantId,
+    viewer: Viewer,
+    input: &PathEnrolInput,
+) -> AppResult<GroupEnrolled> {
+    let deadline = learning::parse_deadline(input.deadline.as_deref())?;
+    let Ok(shown) = path::shown(p, tenant, input.path_id).await else {
+        return Err(AppError::validation(
+            "path_id",
+            "unknown_path",
+            "Kies een gepubliceerd leertraject uit het aanbod van uw organisatie.",
+        ));
+    };
+    let mut modules = Vec::with_capacity(shown.modules.len());
+    for m in &shown.modules {
+        if let Ok(published) = catalog::published(p, tenant, m.id).await {
+            modules.push((m.id, published.version));
+        }
+    }
+    let department = input
+        .department
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let users = match (input.user_id, input.group_id, department) {
+        (Some(user), None, None) => {
+            let mut tx = p.db.begin_tenant(tenant).await?;
+            let known = repo::user_exists(&mut tx, tenant, user).await?;
+            tx.commit().await?;
+            if !known {
+                return Err(AppError::validation(
+                    "user_id",
+                    "unknown_user",
+                    "Deze gebruiker hoort niet bij uw organisatie.",
+                ));
+            }
+            vec![user]
+        }
+        (None, Some(g), None) => group::enrollable_learners(p, tenant, viewer, g).await?,
+        (None, None, Some(d)) => {
+            if !viewer.is_admin {
+                return Err(AppError::forbidden());
+            }
+            let mut tx = p.db.begin_tenant(tenant).await?;
+            let users = repo::department_users(&mut tx, tenant, d).await?;
+            tx.commit().await?;
+            if users.is_empty() {
+                return Err(AppError::validation(
+                    "department",
+                    "unknown_department",
+                    "Er is niemand met deze afdeling. Afdelingen komen uit de import van medewerkers.",
+                ));
+            }
+            users
+        }
+        _ => {
+            return Err(AppError::validation(
+                "user_id",
+                "choose_one",
+                "Kies één medewerker, één groep of één afdeling.",
+            ))
+        }
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let mut enrolled = 0;
+    let mut touched = Vec::new();
+    for user in &users {
+        if repo::insert_path_enrolment(
+            &mut tx,
+            tenant,
+            *user,
+            shown.id,
+            shown.version,
+            deadline,
+            viewer.user,
+        )
+        .await?
+        {
+            enrolled += 1;
+        }
+        let mut any = false;
+        for (module, version) in &modules {
+            any |= repo::insert_enrolment(
+                &mut tx,
+                tenant,
+                Uuid::new_v4(),
+                *user,
+                *module,
+                *version,
+                deadline,
+                viewer.user,
+            )
+            .await?;
+        }
+        if any {
+            touched.push(*user);
+        }
+    }
+    repo::notify_progress_of(&mut tx, &touched).await?;
+    tx.commit().await?;
+    for user in &touched {
+        learning::progress_changed(p, *user);
+    }
+    tracing::info!(path.id = %shown.id, enrolled, "path enrolled");
+    Ok(GroupEnrolled {
+        enrolled,
+        already: users.len() - enrolled,
+    })
+}
+
+/// A module of a path with the learner's state in it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PathStep {
+    pub module_id: Uuid,
+    pub title: String,
+    pub optional: bool,
+    pub completed: bool,
+}
+
+/// A learner's path enrolment with its progress.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PathProgress {
+    pub path_id: Uuid,
+    pub title: String,
+    /// The path's version when the learner was enrolled.
+    pub version: i32,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub deadline: Option<String>,
+    pub modules: Vec<PathStep>,
+    /// Required (not optional) modules, and how many of those are completed.
+    pub required: usize,
+    pub done: usize,
+    /// When the last required module was completed, once all are (RFC 3339).
+    pub completed_at: Option<String>,
+}
+
+/// The learner's path enrolments with their progress (paths no longer published are left out).
+pub async fn mine(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<PathProgress>> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::path_enrolments(&mut tx, tenant, user).await?;
+    tx.commit().await?;
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let modules = learning::mine(p, tenant, user).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Ok(shown) = path::shown(p, tenant, r.path_id).await else {
+            continue;
+        };
+        let steps: Vec<(PathStep, Option<String>)> = shown
+            .modules
+            .iter()
+            .map(|m| {
+                let completed_at = modules
+                    .iter()
+                    .find(|e| e.module_id == m.id)
+                    .and_then(|e| e.completed_at.clone());
+                let step = PathStep {
+                    module_id: m.id,
+                    title: m.title.clone(),
+                    optional: m.optional,
+                    completed: completed_at.is_some(),
+                };
+                (step, completed_at)
+            })
+            .collect();
+        out.push(progress(
+            shown.id,
+            shown.title,
+            r.version,
+            r.deadline,
+            steps,
+        ));
+    }
+    Ok(out)
+}
+
+/// A path's progress from its steps and their completion times (RFC 3339, which sort as text).
+fn progress(
+    path_id: Uuid,
+    title: String,
+    version: i32,
+    deadline: Option<time::Date>,
+    steps: Vec<(PathStep, Option<String>)>,
+) -> PathProgress {
+    let required: Vec<&(PathStep, Option<String>)> =
+        steps.iter().filter(|(s, _)| !s.optional).collect();
+    let done = required.iter().filter(|(s, _)| s.completed).count();
+    let completed_at = (done == required.len() && !required.is_empty())
+        .then(|| required.iter().filter_map(|(_, at)| at.clone()).max())
+        .flatten();
+    PathProgress {
+        path_id,
+        title,
+        version,
+        deadline: deadline.map(|d| d.to_string()),
+        required: required.len(),
+        done,
+        completed_at,
+        modules: steps.into_iter().map(|(s, _)| s).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(n: u128, optional: bool, at: Option<&str>) -> (PathStep, Option<String>) {
+        (
+            PathStep {
+                module_id: Uuid::from_u128(n),
+                title: format!("M{n}"),
+                optional,
+                completed: at.is_some(),
+            },
+            at.map(str::to_owned),
+        )
+    }
+
+    #[test]
+    fn a_path_is_complete_when_every_required_module_is_on_the_last_ones_date() {
+        let open = progress(
+            Uuid::nil(),
+            "P".into(),
+            1,
+            None,
+            vec![
+                step(1, false, Some("2027-01-02T10:00:00Z")),
+                step(2, false, None),
+            ],
+        );
+        assert_eq!((open.required, open.done, open.completed_at), (2, 1, None));
+        let done = progress(
+            Uuid::nil(),
+            "P".into(),
+            1,
+            None,
+            vec![
+                step(1, false, Some("2027-01-05T10:00:00Z")),
+                step(2, true, None),
+                step(3, false, Some("2027-01-02T10:00:00Z")),
+            ],
+        );
+        assert_eq!(
+            (done.required, done.done, done.completed_at.as_deref()),
+            (2, 2, Some("2027-01-05T10:00:00Z"))
+        );
+    }
+}
