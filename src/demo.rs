@@ -576,6 +576,17 @@ async fn seed_learning(
                 _ => {}
             }
         }
+        if stage == "completed" {
+            // Completed eleven months ago: the passport entry (valid for a year) expires within
+            // 60 days, so the reminder job mails the learner and re-enrols them.
+            sqlx::query(
+                "UPDATE content.enrolments SET completed_at = now() - interval '11 months' WHERE id = $1",
+            )
+            .bind(e.id)
+            .execute(&p.db.owner)
+            .await
+            .map_err(zk_kernel::AppError::internal)?;
+        }
     }
     Ok(())
 }
