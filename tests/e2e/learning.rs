@@ -2742,6 +2742,14 @@ async fn a_learning_path_enrols_in_its_modules_and_completes_with_its_required_o
         "{html}"
     );
     assert!(!html.contains("data-testid=\"enrol-staff\""));
+    // The learner's home lists the path with its state.
+    let home = c.get("zorg-a", "/").session(&session).send().await.text();
+    assert!(home.contains("data-testid=\"path-list\""), "{home}");
+    assert!(
+        home.contains(&format!("href=\"/leren/trajecten/{path}\">Inwerken</a>")),
+        "{home}"
+    );
+    assert!(home.contains("Afgerond ✓ · uiterlijk 1-4-2027"), "{home}");
     let admin_session = app.login("zorg-a", "beheer@zorg-a.test").await;
     let page = format!("/leren/trajecten/{path}/inschrijvingen");
     let html = c

@@ -183,6 +183,28 @@ pub async fn mine(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<P
         return Ok(vec![]);
     }
     let modules = learning::mine(p, tenant, user).await?;
+    with_progress(p, tenant, rows, &modules).await
+}
+
+/// Like [`mine`], for a caller who has the learner's module enrolments already (the home).
+pub async fn mine_with(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    modules: &[learning::Progress],
+) -> AppResult<Vec<PathProgress>> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::path_enrolments(&mut tx, tenant, user).await?;
+    tx.commit().await?;
+    with_progress(p, tenant, rows, modules).await
+}
+
+async fn with_progress(
+    p: &Platform,
+    tenant: TenantId,
+    rows: Vec<repo::PathEnrolmentRow>,
+    modules: &[learning::Progress],
+) -> AppResult<Vec<PathProgress>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let Ok(shown) = path::shown(p, tenant, r.path_id).await else {

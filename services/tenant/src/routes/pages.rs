@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
-use zk_content::domain::{self as content, learning};
+use zk_content::domain::{self as content, learning, path_enrolment};
 use zk_kernel::{authz::Require, http::RequestContext, AppError, AppResult, Platform};
 
 /// `GET /`: on the bare domain the public landing page; on a member host the learner home, which
@@ -34,8 +34,11 @@ pub async fn show_home(
     if let Some(page) = p.theme.cached("learner_home", &ctx, &key) {
         return Ok(page.into_response());
     }
-    // A miss costs one statement: the enrolments with their progress.
+    // A miss costs two statements: the enrolments with their progress, and the learning paths
+    // (whose progress comes from those enrolments; one more per path to read it as shown).
     let enrolments = learning::mine(&p, ctx.tenant.id, principal.user_id).await?;
+    let paths =
+        path_enrolment::mine_with(&p, ctx.tenant.id, principal.user_id, &enrolments).await?;
     let page = p.theme.render_cached("learner_home", &ctx, &key, || {
         let is_admin = roles.contains(&zk_kernel::authz::Role::Admin);
         let (open, completed): (Vec<_>, Vec<_>) =
@@ -53,6 +56,10 @@ pub async fn show_home(
             "can_teach": can_teach,
             "open": open.into_iter().map(item).collect::<Vec<_>>(),
             "completed": completed.into_iter().map(item).collect::<Vec<_>>(),
+            "paths": paths.iter().map(|pr| json!({
+                "path_id": pr.path_id, "title": pr.title, "done": pr.done, "required": pr.required,
+                "completed": pr.completed_at.is_some(), "deadline": pr.deadline.as_deref().map(dutch_date),
+            })).collect::<Vec<_>>(),
         })
     })?;
     Ok(page.into_response())
