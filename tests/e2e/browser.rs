@@ -1022,6 +1022,24 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .unwrap();
     let verify = wait_text(&browser, "[data-testid=verify-url]", "/bewijs/").await;
     failures.extend(axe_violations(&browser, &axe).await);
+    // The PDF behind the download button, fetched as the browser would.
+    let pdf = browser
+        .execute(
+            "const a = document.querySelector('[data-testid=proof-pdf]');
+             return fetch(a.href, { credentials: 'same-origin' }).then(function (r) {
+               return r.arrayBuffer().then(function (b) {
+                 return [r.status, r.headers.get('content-type'), new TextDecoder().decode(b.slice(0, 5))];
+               });
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pdf,
+        json!([200, "application/pdf", "%PDF-"]),
+        "the proof downloads as a PDF"
+    );
     browser
         .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-proof.png"))
         .await
@@ -1044,6 +1062,33 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .screenshot(&zk_test_support::artifacts_dir().join("browser/learner-passport.png"))
         .await
         .unwrap();
+    // The admin sees the completion in the member's overview at once.
+    browser
+        .find("form[action='/uitloggen'] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("/inloggen", Duration::from_secs(10))
+        .await
+        .ok();
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    submit_login(&browser, "admin@leren.test").await;
+    browser.find("section.welcome").await.unwrap();
+    browser
+        .goto(&format!("{base}/leren/overzicht"))
+        .await
+        .unwrap();
+    wait_text(&browser, "[data-testid=totals]", "1 afgerond (100%)").await;
+    wait_text(
+        &browser,
+        "[data-testid=overview-modules]",
+        "Valpreventie thuis",
+    )
+    .await;
+    failures.extend(axe_violations(&browser, &axe).await);
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "axe: {failures:#?}");
 }

@@ -275,6 +275,9 @@ async fn learners_follow_their_own_enrolments_and_quizzes_are_scored_on_the_serv
         (Some(3), Some(1))
     );
     assert!(p["completed_at"].is_string());
+    // The completion's score: the passed attempt's (the failed one doesn't count).
+    assert_eq!(p["score"], 100, "{p}");
+    assert_eq!(mine(t1.clone()).await[0]["score"], 100);
     // l2's enrolment is untouched by all of this.
     let other = mine(t2.clone()).await;
     assert_eq!(
@@ -1202,7 +1205,8 @@ async fn the_passport_shows_completions_with_their_validity_and_who_must_renew()
     res.assert_status(StatusCode::OK);
     let text = res.text();
     assert!(
-        text.starts_with('\u{feff}') && text.contains(";tillen, veiligheid;"),
+        text.starts_with("\u{feff}Module;Competenties;Afgerond op;Versie;Score;Geldig tot;Status")
+            && text.contains(";tillen, veiligheid;"),
         "{text}"
     );
     let res = c

@@ -499,6 +499,9 @@ pub struct Progress {
     #[schema(format = DateTime)]
     pub completed_at: Option<String>,
     pub completed_version: Option<i32>,
+    /// The completion's score: per quiz the best passed attempt, in percent, averaged; none for
+    /// a module without quizzes.
+    pub score: Option<i16>,
 }
 
 async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> AppResult<Progress> {
@@ -517,6 +520,7 @@ async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> A
             deadline: e.deadline,
             completed_at: e.completed_at,
             completed_version: e.completed_version,
+            score: e.completed_score,
         },
     ))
 }
@@ -530,6 +534,7 @@ struct Row {
     deadline: Option<time::Date>,
     completed_at: Option<time::OffsetDateTime>,
     completed_version: Option<i32>,
+    score: Option<i16>,
 }
 
 /// An enrolment's progress from the blocks done and the ids of its version's blocks in order.
@@ -548,6 +553,7 @@ fn progress(done: &[Uuid], ids: &[Uuid], r: Row) -> Progress {
         done_blocks,
         completed_at: r.completed_at.map(super::rfc3339),
         completed_version: r.completed_version,
+        score: r.score,
     }
 }
 
@@ -590,6 +596,7 @@ pub async fn of_users(
                 deadline: e.deadline,
                 completed_at: e.completed_at,
                 completed_version: e.completed_version,
+                score: e.completed_score,
             };
             Some((e.user_id, progress(&e.done, &ids, row)))
         })
@@ -722,7 +729,10 @@ pub(crate) async fn complete_in(
     e: &mut repo::EnrolmentRow,
     shown: &catalog::PublishedModule,
 ) -> AppResult<()> {
-    e.completed_at = repo::complete(conn, tenant, e.id, shown.version).await?;
+    if let Some((at, score)) = repo::complete(conn, tenant, e.id, shown.version).await? {
+        e.completed_at = Some(at);
+        e.completed_score = score;
+    }
     e.completed_version = Some(shown.version);
     crate::repo::proofs::issue(
         conn,

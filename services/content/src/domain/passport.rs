@@ -36,6 +36,8 @@ pub struct Entry {
     #[schema(format = Date)]
     pub completed_on: String,
     pub version: i32,
+    /// The completion's score in percent (none for a module without quizzes).
+    pub score: Option<i16>,
     /// None: the completion doesn't expire.
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<String>,
@@ -79,6 +81,7 @@ fn entries(rows: Vec<repo::Completion>, today: Date) -> Vec<Entry> {
                 competences: r.doc.0.tags.clone(),
                 completed_on: done.to_string(),
                 version: r.completed_version,
+                score: r.score,
                 valid_until: until.map(|u| u.to_string()),
                 status: status(until, today),
             }
@@ -132,13 +135,14 @@ pub fn csv(entries: &[Entry]) -> String {
         }
     };
     let mut out =
-        String::from("\u{feff}Module;Competenties;Afgerond op;Versie;Geldig tot;Status\r\n");
+        String::from("\u{feff}Module;Competenties;Afgerond op;Versie;Score;Geldig tot;Status\r\n");
     for e in entries {
         let row = [
             super::csv_field(&e.title),
             super::csv_field(&e.competences.join(", ")),
             date(&e.completed_on),
             e.version.to_string(),
+            e.score.map(|s| format!("{s}%")).unwrap_or_default(),
             e.valid_until.as_deref().map(date).unwrap_or_default(),
             status_nl(e.status).to_owned(),
         ];
@@ -249,6 +253,7 @@ mod tests {
             competences: vec!["tillen".into(), "veiligheid".into()],
             completed_on: "2026-11-29".into(),
             version: 2,
+            score: Some(85),
             valid_until: Some("2027-11-29".into()),
             status: Status::Valid,
         };
@@ -257,7 +262,7 @@ mod tests {
         let row = out.lines().nth(1).unwrap();
         assert_eq!(
             row,
-            "\"'=HYPERLINK(\"\"x\"\")\";tillen, veiligheid;29-11-2026;2;29-11-2027;geldig"
+            "\"'=HYPERLINK(\"\"x\"\")\";tillen, veiligheid;29-11-2026;2;85%;29-11-2027;geldig"
         );
     }
 }

@@ -183,11 +183,13 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
                 learning::complete_in(&mut tx, tenant, e, &shown).await?;
                 statements += 2;
                 // Later answers of the same enrolment in this batch show the completion too.
-                let (id, at, version) = (e.id, e.completed_at, e.completed_version);
+                let (id, at, version, score) =
+                    (e.id, e.completed_at, e.completed_version, e.completed_score);
                 for later in results.iter_mut().skip(i + 1).flatten() {
                     if later.0.id == id {
                         later.0.completed_at = at;
                         later.0.completed_version = version;
+                        later.0.completed_score = score;
                     }
                 }
             }

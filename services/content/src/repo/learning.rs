@@ -21,6 +21,8 @@ pub struct EnrolmentRow {
     pub deadline: Option<Date>,
     pub completed_at: Option<OffsetDateTime>,
     pub completed_version: Option<i32>,
+    /// The score of the completion (see `complete`).
+    pub completed_score: Option<i16>,
     pub done: Vec<Uuid>,
     /// Quiz attempts so far (all quizzes of the enrolment): seeds the order of shuffled quizzes.
     pub attempts: i64,
@@ -28,6 +30,7 @@ pub struct EnrolmentRow {
 
 const ENROLMENT: &str =
     "SELECT e.id, e.user_id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
+        e.completed_score,
         coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
                   WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done,
         (SELECT count(*) FROM content.quiz_attempts a
@@ -170,8 +173,8 @@ pub async fn renew(
     deadline: Option<Date>,
 ) -> AppResult<bool> {
     let kept = sqlx::query(
-        "INSERT INTO content.past_completions (tenant_id, enrolment_id, cycle, user_id, module_id, version, completed_at)
-         SELECT tenant_id, id, cycle, user_id, module_id, completed_version, completed_at
+        "INSERT INTO content.past_completions (tenant_id, enrolment_id, cycle, user_id, module_id, version, completed_at, score)
+         SELECT tenant_id, id, cycle, user_id, module_id, completed_version, completed_at, completed_score
          FROM content.enrolments WHERE tenant_id = $1 AND id = $2 AND completed_at IS NOT NULL",
     )
     .bind(tenant.0)
@@ -185,6 +188,7 @@ pub async fn renew(
     sqlx::query(
         "UPDATE content.enrolments
          SET cycle = cycle + 1, renewed_at = now(), completed_at = NULL, completed_version = NULL,
+             completed_score = NULL,
              version = $3, deadline = $4
          WHERE tenant_id = $1 AND id = $2",
     )
@@ -238,16 +242,25 @@ pub async fn insert_done(
     Ok(())
 }
 
-/// Records the completion; its time (`None` when it was completed already).
+/// Records the completion with its score: per quiz the best passed attempt of this cycle, in
+/// whole percent, averaged over the quizzes (none without quizzes). Returns its time and score
+/// (`None` when it was completed already).
 pub async fn complete(
     conn: &mut PgConnection,
     tenant: TenantId,
     enrolment: Uuid,
     version: i32,
-) -> AppResult<Option<OffsetDateTime>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE content.enrolments SET completed_at = now(), completed_version = $3
-         WHERE tenant_id = $1 AND id = $2 AND completed_at IS NULL RETURNING completed_at",
+) -> AppResult<Option<(OffsetDateTime, Option<i16>)>> {
+    Ok(sqlx::query_as(
+        "UPDATE content.enrolments e SET completed_at = now(), completed_version = $3,
+             completed_score = (
+                 SELECT round(avg(best))::smallint FROM (
+                     SELECT max(a.correct * 100 / a.questions) AS best FROM content.quiz_attempts a
+                     WHERE a.tenant_id = e.tenant_id AND a.enrolment_id = e.id AND a.passed
+                       AND a.created_at >= coalesce(e.renewed_at, '-infinity')
+                     GROUP BY a.block_id) q)
+         WHERE e.tenant_id = $1 AND e.id = $2 AND e.completed_at IS NULL
+         RETURNING e.completed_at, e.completed_score",
     )
     .bind(tenant.0)
     .bind(enrolment)
@@ -425,6 +438,7 @@ pub struct EnrolmentWithDoc {
     pub deadline: Option<Date>,
     pub completed_at: Option<OffsetDateTime>,
     pub completed_version: Option<i32>,
+    pub completed_score: Option<i16>,
     pub done: Vec<Uuid>,
     pub doc: Option<Json<ModuleDoc>>,
     /// Set when the module is a shared one the member adopted.
@@ -442,6 +456,7 @@ pub async fn enrolments_with_docs(
 ) -> AppResult<Vec<EnrolmentWithDoc>> {
     Ok(sqlx::query_as(
         "SELECT e.user_id, e.id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
+                e.completed_score,
                 coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
                           WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done,
                 coalesce(sv.doc, ov.doc) AS doc,
@@ -475,6 +490,7 @@ pub struct Completion {
     pub module_id: Uuid,
     pub completed_at: OffsetDateTime,
     pub completed_version: i32,
+    pub score: Option<i16>,
     pub doc: Json<ModuleDoc>,
 }
 
@@ -490,11 +506,11 @@ pub async fn completions(
         "SELECT * FROM (
              SELECT DISTINCT ON (c.user_id, c.module_id) c.user_id,
                     CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END AS learner,
-                    c.module_id, c.completed_at, c.completed_version, coalesce(sv.doc, ov.doc) AS doc
-             FROM (SELECT tenant_id, user_id, module_id, completed_at, completed_version
+                    c.module_id, c.completed_at, c.completed_version, c.score, coalesce(sv.doc, ov.doc) AS doc
+             FROM (SELECT tenant_id, user_id, module_id, completed_at, completed_version, completed_score AS score
                    FROM content.enrolments WHERE tenant_id = $1 AND completed_at IS NOT NULL
                    UNION ALL
-                   SELECT tenant_id, user_id, module_id, completed_at, version
+                   SELECT tenant_id, user_id, module_id, completed_at, version, score
                    FROM content.past_completions WHERE tenant_id = $1) c
              JOIN tenant.users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id
              LEFT JOIN content.shared_module_versions sv
