@@ -1780,6 +1780,12 @@ async fn admins_and_teachers_run_groups_from_the_pages() {
         html.contains("0 van 3 onderdelen klaar") && html.contains("Valpreventie"),
         "{html}"
     );
+    // The teacher's view per module: one enrolled, none completed, none late yet.
+    assert!(
+        html.contains("data-testid=\"group-per-module\"")
+            && html.contains("Valpreventie</a></th><td>1</td><td>0 (0%)</td><td>0</td>"),
+        "{html}"
+    );
     assert_eq!(app.count("content.enrolments").await, 1);
     let other = app.login("zorg-a", "docent2@zorg-a.test").await;
     c.get("zorg-a", &format!("/leren/groepen/{group}"))

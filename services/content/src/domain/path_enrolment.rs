@@ -172,6 +172,8 @@ pub struct PathProgress {
     pub done: usize,
     /// When the last required module was completed, once all are (RFC 3339).
     pub completed_at: Option<String>,
+    /// Once completed: the average score of the required modules that have one (percent).
+    pub score: Option<i64>,
 }
 
 /// The learner's path enrolments with their progress (paths no longer published are left out).
@@ -210,21 +212,19 @@ async fn with_progress(
         let Ok(shown) = path::shown(p, tenant, r.path_id).await else {
             continue;
         };
-        let steps: Vec<(PathStep, Option<String>)> = shown
+        let steps: Vec<Step> = shown
             .modules
             .iter()
             .map(|m| {
-                let completed_at = modules
-                    .iter()
-                    .find(|e| e.module_id == m.id)
-                    .and_then(|e| e.completed_at.clone());
+                let e = modules.iter().find(|e| e.module_id == m.id);
+                let completed_at = e.and_then(|e| e.completed_at.clone());
                 let step = PathStep {
                     module_id: m.id,
                     title: m.title.clone(),
                     optional: m.optional,
                     completed: completed_at.is_some(),
                 };
-                (step, completed_at)
+                (step, completed_at, e.and_then(|e| e.score))
             })
             .collect();
         out.push(progress(
@@ -238,20 +238,28 @@ async fn with_progress(
     Ok(out)
 }
 
-/// A path's progress from its steps and their completion times (RFC 3339, which sort as text).
+/// A step of a path with its completion time (RFC 3339, which sorts as text) and score.
+type Step = (PathStep, Option<String>, Option<i16>);
+
+/// A path's progress from its steps.
 fn progress(
     path_id: Uuid,
     title: String,
     version: i32,
     deadline: Option<time::Date>,
-    steps: Vec<(PathStep, Option<String>)>,
+    steps: Vec<Step>,
 ) -> PathProgress {
-    let required: Vec<&(PathStep, Option<String>)> =
-        steps.iter().filter(|(s, _)| !s.optional).collect();
-    let done = required.iter().filter(|(s, _)| s.completed).count();
+    let required: Vec<&Step> = steps.iter().filter(|(s, _, _)| !s.optional).collect();
+    let done = required.iter().filter(|(s, _, _)| s.completed).count();
     let completed_at = (done == required.len() && !required.is_empty())
-        .then(|| required.iter().filter_map(|(_, at)| at.clone()).max())
+        .then(|| required.iter().filter_map(|(_, at, _)| at.clone()).max())
         .flatten();
+    let scores: Vec<i64> = required
+        .iter()
+        .filter_map(|(_, _, score)| score.map(i64::from))
+        .collect();
+    let score = (completed_at.is_some() && !scores.is_empty())
+        .then(|| super::overview::percent(scores.iter().sum(), scores.len() as i64 * 100));
     PathProgress {
         path_id,
         title,
@@ -260,7 +268,8 @@ fn progress(
         required: required.len(),
         done,
         completed_at,
-        modules: steps.into_iter().map(|(s, _)| s).collect(),
+        score,
+        modules: steps.into_iter().map(|(s, _, _)| s).collect(),
     }
 }
 
@@ -268,7 +277,7 @@ fn progress(
 mod tests {
     use super::*;
 
-    fn step(n: u128, optional: bool, at: Option<&str>) -> (PathStep, Option<String>) {
+    fn step(n: u128, optional: bool, at: Option<&str>) -> Step {
         (
             PathStep {
                 module_id: Uuid::from_u128(n),
@@ -277,6 +286,7 @@ mod tests {
                 completed: at.is_some(),
             },
             at.map(str::to_owned),
+            at.map(|_| 80 + n as i16),
         )
     }
 
@@ -308,5 +318,8 @@ mod tests {
             (done.required, done.done, done.completed_at.as_deref()),
             (2, 2, Some("2027-01-05T10:00:00Z"))
         );
+        // The required modules' scores (81 and 83), not the optional one's.
+        assert_eq!(done.score, Some(82));
+        assert_eq!(open.score, None);
     }
 }

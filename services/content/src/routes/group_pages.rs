@@ -132,6 +132,8 @@ async fn detail_page(
         .iter()
         .map(|m| json!({"id": m.module_id, "title": m.title}))
         .collect();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let per_module = group::per_module(&learners, &today);
     let learners: Vec<Value> = learners
         .iter()
         .map(|l| {
@@ -146,6 +148,7 @@ async fn detail_page(
         .collect();
     let data = json!({
         "group": {"id": id, "name": name}, "learners": learners, "modules": modules,
+        "per_module": per_module,
         "can_manage": v.is_admin, "is_admin": v.is_admin,
         "flash": flash, "error": error.map(|e| e.body()),
     });
