@@ -343,14 +343,7 @@ pub async fn enrol_department(
         ));
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let users = repo::department_users(&mut tx, tenant, &input.department).await?;
-    if users.is_empty() {
-        return Err(AppError::validation(
-            "department",
-            "unknown_department",
-            "Er is niemand met deze afdeling. Afdelingen komen uit de import van medewerkers.",
-        ));
-    }
+    let users = department_members(&mut tx, tenant, &input.department).await?;
     let mut enrolled = Vec::new();
     for user in &users {
         if repo::insert_enrolment(
@@ -378,6 +371,24 @@ pub async fn enrol_department(
         enrolled: enrolled.len(),
         already: users.len() - enrolled.len(),
     })
+}
+
+/// Everyone in a department who is not blocked: `unknown_department` on `department` when
+/// there is nobody.
+pub(crate) async fn department_members(
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    department: &str,
+) -> AppResult<Vec<Uuid>> {
+    let users = repo::department_users(conn, tenant, department).await?;
+    if users.is_empty() {
+        return Err(AppError::validation(
+            "department",
+            "unknown_department",
+            "Er is niemand met deze afdeling. Afdelingen komen uit de import van medewerkers.",
+        ));
+    }
+    Ok(users)
 }
 
 /// A department with its number of users.

@@ -82,15 +82,8 @@ pub async fn enrol(
                 return Err(AppError::forbidden());
             }
             let mut tx = p.db.begin_tenant(tenant).await?;
-            let users = repo::department_users(&mut tx, tenant, d).await?;
+            let users = learning::department_members(&mut tx, tenant, d).await?;
             tx.commit().await?;
-            if users.is_empty() {
-                return Err(AppError::validation(
-                    "department",
-                    "unknown_department",
-                    "Er is niemand met deze afdeling. Afdelingen komen uit de import van medewerkers.",
-                ));
-            }
             users
         }
         _ => {
