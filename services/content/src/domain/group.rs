@@ -208,24 +208,15 @@ pub async fn enrol(
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
     let learners = visible_learners(&mut tx, tenant, viewer, group).await?;
-    let mut enrolled = Vec::new();
-    for user in &learners {
-        if enrolments::insert_enrolment(
-            &mut tx,
-            tenant,
-            Uuid::new_v4(),
-            *user,
-            input.module_id,
-            shown.version,
-            deadline,
-            viewer.user,
-        )
-        .await?
-        {
-            enrolments::notify_progress(&mut tx, *user).await?;
-            enrolled.push(*user);
-        }
-    }
+    let enrolled = learning::enrol_all(
+        &mut tx,
+        tenant,
+        &learners,
+        (input.module_id, shown.version),
+        deadline,
+        viewer.user,
+    )
+    .await?;
     tx.commit().await?;
     for user in &enrolled {
         learning::progress_changed(p, *user);

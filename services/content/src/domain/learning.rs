@@ -344,24 +344,15 @@ pub async fn enrol_department(
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
     let users = department_members(&mut tx, tenant, &input.department).await?;
-    let mut enrolled = Vec::new();
-    for user in &users {
-        if repo::insert_enrolment(
-            &mut tx,
-            tenant,
-            Uuid::new_v4(),
-            *user,
-            input.module_id,
-            shown.version,
-            deadline,
-            by,
-        )
-        .await?
-        {
-            repo::notify_progress(&mut tx, *user).await?;
-            enrolled.push(*user);
-        }
-    }
+    let enrolled = enrol_all(
+        &mut tx,
+        tenant,
+        &users,
+        (input.module_id, shown.version),
+        deadline,
+        by,
+    )
+    .await?;
     tx.commit().await?;
     for user in &enrolled {
         progress_changed(p, *user);
@@ -371,6 +362,23 @@ pub async fn enrol_department(
         enrolled: enrolled.len(),
         already: users.len() - enrolled.len(),
     })
+}
+
+/// Enrols `users` in a module version inside the caller's transaction (two statements, however
+/// many users) and tells every process their progress changed; returns those enrolled now. The
+/// caller bumps `progress_changed` for them after its commit.
+pub(crate) async fn enrol_all(
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    users: &[Uuid],
+    (module, version): (Uuid, i32),
+    deadline: Option<time::Date>,
+    by: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    let enrolled =
+        repo::insert_enrolments(conn, tenant, users, module, version, deadline, by).await?;
+    repo::notify_progress_of(conn, &enrolled).await?;
+    Ok(enrolled)
 }
 
 /// Everyone in a department who is not blocked: `unknown_department` on `department` when

@@ -96,7 +96,6 @@ pub async fn enrol(
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
     let mut enrolled = 0;
-    let mut touched = Vec::new();
     for user in &users {
         if repo::insert_path_enrolment(
             &mut tx,
@@ -111,25 +110,18 @@ pub async fn enrol(
         {
             enrolled += 1;
         }
-        let mut any = false;
-        for (module, version) in &modules {
-            any |= repo::insert_enrolment(
-                &mut tx,
-                tenant,
-                Uuid::new_v4(),
-                *user,
-                *module,
-                *version,
-                deadline,
-                viewer.user,
-            )
-            .await?;
-        }
-        if any {
-            touched.push(*user);
+    }
+    // Per module one statement for all the learners.
+    let mut touched = Vec::new();
+    for module in &modules {
+        for user in
+            learning::enrol_all(&mut tx, tenant, &users, *module, deadline, viewer.user).await?
+        {
+            if !touched.contains(&user) {
+                touched.push(user);
+            }
         }
     }
-    repo::notify_progress_of(&mut tx, &touched).await?;
     tx.commit().await?;
     for user in &touched {
         learning::progress_changed(p, *user);

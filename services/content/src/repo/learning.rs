@@ -77,6 +77,33 @@ pub async fn insert_enrolment(
         == 1)
 }
 
+/// Enrols several users in one version of a module, in one statement; returns those enrolled
+/// now (the others were enrolled in the module already and keep their enrolment).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_enrolments(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    users: &[Uuid],
+    module: Uuid,
+    version: i32,
+    deadline: Option<Date>,
+    by: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, version, deadline, enrolled_by)
+         SELECT $1, gen_random_uuid(), u, $3, $4, $5, $6 FROM unnest($2::uuid[]) AS u
+         ON CONFLICT (tenant_id, user_id, module_id) DO NOTHING RETURNING user_id",
+    )
+    .bind(tenant.0)
+    .bind(users)
+    .bind(module)
+    .bind(version)
+    .bind(deadline)
+    .bind(by)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// One enrolment (of `user` only, when given), locked when `lock` is set.
 pub async fn enrolment(
     conn: &mut PgConnection,
