@@ -164,7 +164,8 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
                     blocks.push(job.block);
                     versions.push(shown.version);
                     if completes {
-                        // Recorded after the insert; this job's answer is filled in then.
+                        // A placeholder, so later jobs of this enrolment don't complete it again;
+                        // recorded after the insert, when this job's answer gets the real time.
                         e.completed_at = Some(time::OffsetDateTime::now_utc());
                         completed.push((results.len(), shown.clone()));
                     }
@@ -179,7 +180,7 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
         repo::insert_done_many(&mut tx, tenant, &e_ids, &blocks, &versions).await?;
         for (i, shown) in completed {
             if let Some(Ok((e, _))) = results.get_mut(i) {
-                e.completed_at = None;
+                // Replaces the placeholder time with the recorded one and adds the score.
                 learning::complete_in(&mut tx, tenant, e, &shown).await?;
                 statements += 2;
                 // Later answers of the same enrolment in this batch show the completion too.
