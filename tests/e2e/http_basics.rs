@@ -96,6 +96,16 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/catalog/paths"),
     ("get", "/api/v1/catalog/paths/{id}"),
     ("get", "/api/v1/billing/plan"),
+    ("get", "/api/v1/billing/subscription"),
+    ("post", "/api/v1/billing/checkout"),
+    ("post", "/api/v1/billing/checkout/complete"),
+    ("post", "/api/v1/billing/webhooks/stripe"),
+    ("get", "/api/v1/billing/members"),
+    ("get", "/api/v1/billing/members.csv"),
+    ("put", "/api/v1/billing/members/{slug}/manual-plan"),
+    ("get", "/api/v1/billing/tiers"),
+    ("put", "/api/v1/billing/tiers/{number}"),
+    ("post", "/api/v1/billing/catalogue/sync"),
 ];
 
 #[tokio::test]
@@ -228,11 +238,21 @@ async fn openapi_documents_every_json_route_and_every_documented_route_exists() 
             "{method} {path} missing in OpenAPI"
         );
         let concrete = path
+            .replace("{number}", "1")
             .replace("{slug}", "x")
             .replace("{id}", &uuid::Uuid::new_v4().to_string());
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let res = app.client.request(m, "", &concrete).send().await;
         // Routed: public (200) or asking for credentials (401); an unrouted path would be 404/405.
+        // Stripe's webhook needs no login but Stripe: with billing offline it is not there.
+        if *path == "/api/v1/billing/webhooks/stripe" {
+            assert_eq!(
+                res.status,
+                StatusCode::NOT_FOUND,
+                "the webhook is off while billing is offline"
+            );
+            continue;
+        }
         assert!(
             matches!(res.status, StatusCode::OK | StatusCode::UNAUTHORIZED),
             "{method} {path}: {} {}",

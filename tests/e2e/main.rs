@@ -7,6 +7,7 @@ mod support;
 mod account_security;
 mod accounts;
 mod bad_input;
+mod billing;
 mod branding;
 mod browser;
 mod console;

@@ -79,6 +79,27 @@ pub struct Config {
     pub media_part_size: u64,
     /// How long an unconfirmed upload may stay before the sweeper removes it.
     pub media_upload_ttl: Duration,
+    /// Stripe; `None` = billing offline (operators put members on a manual plan).
+    pub stripe: Option<StripeConfig>,
+    /// How long a member whose payment is overdue keeps its portal before it is suspended.
+    pub billing_grace: Duration,
+    /// How often the billing job looks for members whose grace period or paid-until day ended.
+    pub billing_poll: Duration,
+}
+
+/// Stripe settings (`ZK_STRIPE_*`).
+#[derive(Clone, Debug)]
+pub struct StripeConfig {
+    /// Secret API key (`sk_live_…`, `sk_test_…`).
+    pub secret_key: Secret,
+    /// Publishable key for Stripe.js in the checkout page (`pk_…`).
+    pub publishable_key: String,
+    /// API base URL; `https://api.stripe.com/` unless a test server is used.
+    pub api_base: Option<String>,
+    /// Where the checkout page loads Stripe.js from.
+    pub js_url: String,
+    /// Signing secret of the webhook endpoint (`whsec_…`); unset = every webhook is refused.
+    pub webhook_secret: Option<Secret>,
 }
 
 /// S3 settings.
@@ -189,6 +210,16 @@ impl Config {
             media_upload_ttl: Duration::from_secs(
                 parse::<u64>("ZK_MEDIA_UPLOAD_TTL_HOURS", 24)? * 3600,
             ),
+            stripe: var("ZK_STRIPE_SECRET_KEY").map(|key| StripeConfig {
+                secret_key: Secret::new(key),
+                publishable_key: var("ZK_STRIPE_PUBLISHABLE_KEY").unwrap_or_default(),
+                api_base: var("ZK_STRIPE_API_BASE"),
+                js_url: var("ZK_STRIPE_JS_URL")
+                    .unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+                webhook_secret: var("ZK_STRIPE_WEBHOOK_SECRET").map(Secret::new),
+            }),
+            billing_grace: Duration::from_secs(parse::<u64>("ZK_BILLING_GRACE_DAYS", 14)? * 86_400),
+            billing_poll: Duration::from_secs(parse("ZK_BILLING_POLL_SECS", 300)?),
         })
     }
 
@@ -219,6 +250,9 @@ impl Config {
             media_multipart_threshold: 64 * 1024 * 1024,
             media_part_size: 64 * 1024 * 1024,
             media_upload_ttl: Duration::from_secs(24 * 3600),
+            stripe: None,
+            billing_grace: Duration::from_secs(14 * 86_400),
+            billing_poll: Duration::from_secs(3600),
         }
     }
 

@@ -109,6 +109,14 @@ impl AppError {
             "Dit portaal is tijdelijk niet beschikbaar: het lidmaatschap is opgeschort.",
         )
     }
+    /// The member is suspended because its membership is unpaid (403); its admins can still pay.
+    pub fn tenant_unpaid() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "tenant_unpaid",
+            "Dit portaal is tijdelijk niet beschikbaar: het lidmaatschap is niet betaald. Beheerders kunnen inloggen en op de pagina Abonnement betalen; daarna werkt het portaal meteen weer.",
+        )
+    }
     /// Too many attempts (429).
     pub fn too_many_attempts() -> Self {
         Self::new(

@@ -138,6 +138,8 @@ impl Platform {
             name: "Nationale Zorgklas".into(),
             is_platform: true,
             status: TenantStatus::Active,
+            suspended_by_billing: false,
+            billing_state: "none".into(),
             employee_count: 0,
             branding: Branding {
                 primary_color: "#1d4f91".into(),

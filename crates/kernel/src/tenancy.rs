@@ -74,6 +74,11 @@ pub struct Tenant {
     pub name: String,
     pub is_platform: bool,
     pub status: TenantStatus,
+    /// Suspended by billing (unpaid after the grace period), not by an operator: its admins can
+    /// still log in and pay.
+    pub suspended_by_billing: bool,
+    /// The member's billing state (`none`, `active`, `past_due`, `suspended`, `canceled`).
+    pub billing_state: String,
     pub employee_count: i32,
     pub branding: Branding,
 }
@@ -92,6 +97,8 @@ struct TenantRow {
     slug: String,
     name: String,
     status: String,
+    suspended_by: Option<String>,
+    billing_state: Option<String>,
     employee_count: i32,
     primary_color: Option<String>,
     accent_color: Option<String>,
@@ -115,6 +122,8 @@ impl From<TenantRow> for Tenant {
             } else {
                 TenantStatus::Active
             },
+            suspended_by_billing: r.suspended_by.as_deref() == Some("billing"),
+            billing_state: r.billing_state.unwrap_or_else(|| "none".into()),
             employee_count: r.employee_count,
             branding: Branding {
                 primary_color: r.primary_color.unwrap_or_else(|| "#1d4f91".into()),
@@ -203,10 +212,11 @@ impl Directory {
     pub async fn load(&self, id: TenantId) -> AppResult<Option<Tenant>> {
         let mut tx = db::begin_tenant(&self.pool, id).await?;
         let row: Option<TenantRow> = sqlx::query_as(
-            "SELECT t.id, t.kind, t.slug, t.name, t.status, t.employee_count,
+            "SELECT t.id, t.kind, t.slug, t.name, t.status, t.suspended_by, t.employee_count,
                     b.primary_color, b.accent_color, b.logo_key, b.logo_content_type,
                     b.welcome_markdown, b.support_email,
-                    greatest(t.version, b.version) AS version
+                    greatest(t.version, b.version) AS version,
+                    (SELECT a.state FROM billing.accounts a WHERE a.tenant_id = t.id) AS billing_state
              FROM tenant.tenants t LEFT JOIN tenant.branding b ON b.tenant_id = t.id
              WHERE t.id = $1",
         )

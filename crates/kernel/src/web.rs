@@ -84,6 +84,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "module_enrol",
     "proofs_admin",
     "platform_overview",
+    "billing",
+    "billing_pay",
 );
 
 /// Static files of the default theme.
@@ -92,6 +94,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../../../tenants/default/static/app.css"),
+    ),
+    (
+        "billing.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/billing.js"),
     ),
     (
         "branding.js",
@@ -350,6 +357,7 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
             "version": b.version,
             "support_email": b.support_email,
             "welcome_html": b.welcome_html,
+            "billing_past_due": t.billing_state == "past_due",
         }),
     );
     m.insert(

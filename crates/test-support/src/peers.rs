@@ -153,3 +153,82 @@ impl SmtpPeer {
             .unwrap_or_default()
     }
 }
+
+/// A running localstripe (a stateful Stripe API server, PyPI) on a free loopback port, started
+/// through `peers/localstripe_peer.py` (which adds `collection_method=send_invoice`); stopped
+/// when dropped.
+pub struct StripePeer {
+    _child: Child,
+    pub port: u16,
+}
+
+impl StripePeer {
+    /// Starts localstripe from `.venv-peers` (installed by `scripts/test.sh`).
+    pub async fn start() -> anyhow::Result<Self> {
+        let py =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-peers/bin/python");
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/localstripe_peer.py");
+        let port = crate::free_port();
+        let child = Command::new(py)
+            .arg(script)
+            .args(["--port", &port.to_string(), "--from-scratch"])
+            .current_dir(std::env::temp_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Ok(Self {
+                    _child: child,
+                    port,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("localstripe did not start on port {port}")
+    }
+
+    /// The API base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Registers a webhook endpoint: localstripe posts every event to `url`, signed with
+    /// `secret`, about a second after it happens.
+    pub async fn register_webhook(&self, url: &str, secret: &str) -> anyhow::Result<()> {
+        let res = reqwest::Client::new()
+            .post(format!("{}/_config/webhooks/zk", self.url()))
+            .basic_auth("sk_test_zk", Some(""))
+            .form(&[("url", url), ("secret", secret)])
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status().is_success(),
+            "webhook registration: {}",
+            res.status()
+        );
+        Ok(())
+    }
+
+    /// A raw API call (form-encoded), for what tests do in Stripe's place (e.g. a customer
+    /// confirming a setup intent with a test card).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<serde_json::Value> {
+        let res = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url()))
+            .basic_auth("sk_test_zk", Some(""))
+            .form(form)
+            .send()
+            .await?;
+        Ok(res.json().await?)
+    }
+}

@@ -1,18 +1,39 @@
-//! Billing service (slot): Stripe customers, checkout, webhooks and subscription state arrive
-//! with the billing issue. Now: the membership tiers (pure pricing logic) and the member's
-//! current plan, derived from its employee count; billing runs offline (manual plan).
+//! Billing service: membership tiers (data, changed by operators), Stripe customers with their
+//! BTW number, checkout in the member's own portal (Stripe.js or "op factuur"), invoices,
+//! signed webhooks, and the subscription state that drives access. Without
+//! `ZK_STRIPE_SECRET_KEY` billing runs offline: operators put members on a manual plan with a
+//! paid-until day, and the same access rules follow it.
 
-pub mod tiers;
+pub mod domain;
+pub mod pages;
+pub mod repo;
+pub mod routes;
+pub mod service;
+pub mod stripe;
 
-use axum::{routing::get, Json, Router};
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
-use zk_kernel::{authz::Require, http::RequestContext, AppError, AppResult, Platform};
+use axum::{
+    routing::{get, post, put},
+    Router,
+};
+use utoipa::OpenApi;
+use zk_kernel::Platform;
 
 /// This service's part of the API description, generated from the handlers and their types
 /// (merged by the gateway into `/api/v1/openapi.json`).
 #[derive(OpenApi)]
-#[openapi(paths(get_plan), components(schemas(Plan, BillingMode)))]
+#[openapi(paths(
+    routes::get_plan,
+    routes::get_subscription,
+    routes::start_checkout,
+    routes::complete_checkout,
+    routes::webhook,
+    routes::list_members,
+    routes::members_csv,
+    routes::set_manual_plan,
+    routes::list_tiers,
+    routes::set_tier_price,
+    routes::sync_catalogue,
+))]
 pub struct BillingApi;
 
 /// The generated OpenAPI fragment as JSON.
@@ -20,66 +41,46 @@ pub fn openapi() -> String {
     BillingApi::openapi().to_json().unwrap_or_default()
 }
 
-/// How a member pays.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BillingMode {
-    /// Invoiced by NZK outside the platform (billing offline).
-    Manual,
-    /// Through Stripe.
-    Stripe,
-}
-
-/// The member's membership tier and yearly price.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Plan {
-    /// Tier name.
-    pub tier: String,
-    pub employee_count: i32,
-    pub monthly_excl_vat_cents: u64,
-    pub yearly_excl_vat_cents: u64,
-    /// Including 21 % BTW.
-    pub yearly_incl_vat_cents: u64,
-    pub billing_mode: BillingMode,
-}
-
 zk_kernel::permission! {
-    /// Admins: see the membership plan.
+    /// Admins: see the membership, its invoices and state.
     BillingRead = "billing", "read";
+    /// Admins: check out, change the headcount and the payment method.
+    BillingManage = "billing", "manage";
+    /// Operators: every member's billing, manual plans, tiers and the Stripe catalogue.
+    BillingOperate = "billing", "operate";
 }
 
-/// Billing routes with state applied.
+/// Billing routes with state applied; starts the billing job (grace periods, manual plans).
 pub fn router(platform: Platform) -> Router {
+    service::spawn_clock(platform.clone());
     Router::new()
-        .route("/api/v1/billing/plan", get(get_plan))
+        .route("/api/v1/billing/plan", get(routes::get_plan))
+        .route(
+            "/api/v1/billing/subscription",
+            get(routes::get_subscription),
+        )
+        .route("/api/v1/billing/checkout", post(routes::start_checkout))
+        .route(
+            "/api/v1/billing/checkout/complete",
+            post(routes::complete_checkout),
+        )
+        .route("/api/v1/billing/webhooks/stripe", post(routes::webhook))
+        .route("/api/v1/billing/members", get(routes::list_members))
+        .route("/api/v1/billing/members.csv", get(routes::members_csv))
+        .route(
+            "/api/v1/billing/members/{slug}/manual-plan",
+            put(routes::set_manual_plan),
+        )
+        .route("/api/v1/billing/tiers", get(routes::list_tiers))
+        .route(
+            "/api/v1/billing/tiers/{number}",
+            put(routes::set_tier_price),
+        )
+        .route(
+            "/api/v1/billing/catalogue/sync",
+            post(routes::sync_catalogue),
+        )
+        .route("/abonnement", get(pages::show).post(pages::start))
+        .route("/abonnement/betaald", post(pages::paid))
         .with_state(platform)
-}
-
-/// The member's membership tier and yearly price
-///
-/// Member host. Permission billing:read (admin). Tier by employee count: 0-49 EUR 49, 50-249
-/// EUR 99, 250-499 EUR 260, 500+ EUR 390 per month excl. 21% BTW, billed yearly.
-#[utoipa::path(
-    get,
-    path = "/api/v1/billing/plan",
-    tag = "billing",
-    responses(
-        (status = 200, description = "Plan", body = Plan),
-        (status = 401, description = "Not logged in", body = zk_kernel::error::ErrorEnvelope),
-        (status = 403, description = "Not allowed", body = zk_kernel::error::ErrorEnvelope),
-    )
-)]
-async fn get_plan(ctx: RequestContext, _: Require<BillingRead>) -> AppResult<Json<Plan>> {
-    if ctx.tenant.is_platform {
-        return Err(AppError::not_found());
-    }
-    let tier = tiers::tier_for(ctx.tenant.employee_count.max(0) as u32);
-    Ok(Json(Plan {
-        tier: tier.name.to_string(),
-        employee_count: ctx.tenant.employee_count,
-        monthly_excl_vat_cents: tier.monthly_cents,
-        yearly_excl_vat_cents: tier.yearly_cents(),
-        yearly_incl_vat_cents: tier.yearly_incl_vat_cents(),
-        billing_mode: BillingMode::Manual,
-    }))
 }

@@ -121,7 +121,9 @@ pub(super) async fn context(
     };
     let span = Span::current();
     span.record("tenant.id", tracing::field::display(tenant.id));
-    if tenant.status == TenantStatus::Suspended {
+    if tenant.status == TenantStatus::Suspended
+        && !(tenant.suspended_by_billing && open_while_unpaid(&path))
+    {
         let ctx = RequestContext {
             tenant,
             principal: None,
@@ -135,7 +137,11 @@ pub(super) async fn context(
             Some(&ctx),
             &path,
             lang,
-            AppError::tenant_suspended().into_response(),
+            if ctx.tenant.suspended_by_billing {
+                AppError::tenant_unpaid().into_response()
+            } else {
+                AppError::tenant_suspended().into_response()
+            },
         );
     }
 
@@ -374,4 +380,48 @@ fn error_page(
             .append(header::SET_COOKIE, cookie.clone());
     }
     page
+}
+
+/// What a member suspended for non-payment can still reach: signing in and out, its look, and
+/// billing (whose own permission check lets only its admins in), so that it can pay.
+fn open_while_unpaid(path: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "/inloggen",
+        "/uitloggen",
+        "/wachtwoord-vergeten",
+        "/wachtwoord-herstellen/",
+        "/static/",
+        "/theme.css",
+        "/logo",
+        "/abonnement",
+        "/api/v1/billing/",
+        "/api/v1/me",
+    ];
+    PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+#[cfg(test)]
+mod unpaid_tests {
+    #[test]
+    fn only_sign_in_look_and_billing_stay_open() {
+        for open in [
+            "/inloggen",
+            "/abonnement",
+            "/abonnement/betalen",
+            "/api/v1/billing/subscription",
+            "/static/app.css",
+        ] {
+            assert!(super::open_while_unpaid(open), "{open}");
+        }
+        for closed in [
+            "/",
+            "/leren",
+            "/beheer",
+            "/api/v1/users",
+            "/api/v1/learning/enrolments",
+            "/console",
+        ] {
+            assert!(!super::open_while_unpaid(closed), "{closed}");
+        }
+    }
 }

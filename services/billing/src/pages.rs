@@ -1,0 +1,260 @@
+//! The member's billing page (`/abonnement`, admins): state, plan, invoices and the checkout
+//! in the member's own look. Automatic payment collects card or SEPA details with Stripe.js on
+//! this page (no Stripe-hosted page); "op factuur" subscribes at once.
+
+use crate::{
+    domain::{money, state::State as BillingState},
+    routes::{self, member_site, CheckoutInput},
+    service, BillingManage, BillingRead,
+};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use zk_kernel::{
+    authz::Require,
+    http::{CsrfForm, RequestContext},
+    AppError, AppResult, Platform,
+};
+
+fn date_nl(d: time::Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!(
+        "{} {} {}",
+        d.day(),
+        MONTHS[d.month() as usize - 1],
+        d.year()
+    )
+}
+
+/// The page's data.
+async fn page_data(
+    p: &Platform,
+    ctx: &RequestContext,
+    form: Value,
+    error: Option<&AppError>,
+) -> AppResult<Value> {
+    let s = routes::summary(p, ctx.tenant.id, ctx.tenant.employee_count).await?;
+    let tiers = service::tiers(p).await?;
+    let invoices: Vec<Value> = s
+        .invoices
+        .iter()
+        .map(|i| {
+            json!({
+                "number": i.number.clone().unwrap_or_else(|| i.stripe_invoice_id.clone()),
+                "status_key": format!("billing.invoice_status.{}", i.status),
+                "created": date_nl(i.created_at.date()),
+                "due": i.due_date.map(|d| date_nl(d.date())),
+                "excl": money::euro_nl(i.subtotal_cents),
+                "vat": money::euro_nl(i.tax_cents),
+                "incl": money::euro_nl(i.total_cents),
+                "pdf_url": i.pdf_url.as_deref().filter(|u| u.starts_with("https://")),
+                "failed": i.payment_failed_at.is_some() && i.status == "open",
+            })
+        })
+        .collect();
+    let tier_rows: Vec<Value> = tiers
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "monthly": money::euro_nl(i64::from(t.monthly_cents)),
+                "yearly": money::euro_nl(t.yearly_cents()),
+                "yearly_incl": money::euro_nl(t.yearly_incl_vat_cents()),
+                "current": t.number == s.plan.tier_number,
+            })
+        })
+        .collect();
+    let can_checkout = !s.offline
+        && matches!(s.state, BillingState::None | BillingState::Canceled)
+        && s.collection_method.as_deref() != Some("send_invoice");
+    Ok(json!({
+        "is_admin": true,
+        "state": s.state,
+        "state_key": format!("billing.state.{}", s.state.as_str()),
+        "offline": s.offline,
+        "past_due": s.state == BillingState::PastDue,
+        "closed": !s.state.portal_open(),
+        "plan": {
+            "tier": s.plan.tier,
+            "employee_count": s.plan.employee_count,
+            "monthly": money::euro_nl(s.plan.monthly_excl_vat_cents),
+            "yearly": money::euro_nl(s.plan.yearly_excl_vat_cents),
+            "vat": money::euro_nl(s.plan.yearly_vat_cents),
+            "yearly_incl": money::euro_nl(s.plan.yearly_incl_vat_cents),
+        },
+        "paid_until": s.paid_until.map(date_nl),
+        "grace_until": s.grace_until.map(|d| date_nl(d.date())),
+        "by_invoice": s.collection_method.as_deref() == Some("send_invoice"),
+        "invoices": invoices,
+        "tiers": tier_rows,
+        "can_checkout": can_checkout,
+        "form": form,
+        "error": error.map(|e| json!({"field": e.field, "message": e.message})),
+        "history": s.history.iter().map(|h| json!({
+            "when": date_nl(h.created_at.date()),
+            "from_key": format!("billing.state.{}", h.from_state),
+            "to_key": format!("billing.state.{}", h.to_state),
+            "reason": h.reason,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// `GET /abonnement`
+pub async fn show(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<BillingRead>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let data = page_data(
+        &p,
+        &ctx,
+        json!({"employee_count": ctx.tenant.employee_count, "collection": "invoice"}),
+        None,
+    )
+    .await?;
+    Ok(p.theme.render("billing", &ctx, data)?.into_response())
+}
+
+/// The checkout form.
+#[derive(Debug, Deserialize)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    employee_count: String,
+    #[serde(default)]
+    billing_name: String,
+    #[serde(default)]
+    billing_email: String,
+    #[serde(default)]
+    address_line: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    kvk_number: String,
+    #[serde(default)]
+    vat_number: String,
+    #[serde(default)]
+    collection: String,
+}
+
+/// `POST /abonnement`: starts the checkout. "Op factuur" ends here; automatic payment goes on
+/// to the payment step with Stripe.js.
+pub async fn start(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<BillingManage>,
+    CsrfForm(f): CsrfForm<CheckoutForm>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let form = json!({
+        "employee_count": f.employee_count, "billing_name": f.billing_name,
+        "billing_email": f.billing_email, "address_line": f.address_line,
+        "postal_code": f.postal_code, "city": f.city, "kvk_number": f.kvk_number,
+        "vat_number": f.vat_number, "collection": f.collection,
+    });
+    let result = async {
+        let employees = crate::domain::validate::employee_count_text(&f.employee_count)?;
+        let checkout = routes::validate_checkout(&CheckoutInput {
+            employee_count: i64::from(employees),
+            billing_name: f.billing_name.clone(),
+            billing_email: f.billing_email.clone(),
+            address_line: f.address_line.clone(),
+            postal_code: f.postal_code.clone(),
+            city: f.city.clone(),
+            kvk_number: f.kvk_number.clone(),
+            vat_number: f.vat_number.clone(),
+            collection: f.collection.clone(),
+        })?;
+        service::start_checkout(
+            &p,
+            ctx.tenant.id,
+            &checkout,
+            &auth.principal.user_id.to_string(),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(started) => match started.client_secret {
+            None => Ok(Redirect::to("/abonnement?gestart=1").into_response()),
+            Some(secret) => pay_step(&p, &ctx, &secret),
+        },
+        Err(e) if e.status.is_client_error() => {
+            let data = page_data(&p, &ctx, form, Some(&e)).await?;
+            let mut res = p.theme.render("billing", &ctx, data)?.into_response();
+            *res.status_mut() = e.status;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The payment step: Stripe.js (from the configured URL) collects the card or SEPA details
+/// and confirms the setup intent; the page then posts it to `/abonnement/betaald`.
+fn pay_step(p: &Platform, ctx: &RequestContext, client_secret: &str) -> AppResult<Response> {
+    let cfg = p.config.stripe.as_ref().ok_or_else(service::offline)?;
+    let origin = |url: &str| -> String { url.split('/').take(3).collect::<Vec<_>>().join("/") };
+    let js_origin = origin(&cfg.js_url);
+    let api_origin = origin(cfg.api_base.as_deref().unwrap_or("https://api.stripe.com/"));
+    let data = json!({
+        "is_admin": true,
+        "client_secret": client_secret,
+        "publishable_key": cfg.publishable_key,
+        "js_url": cfg.js_url,
+    });
+    let mut res = p.theme.render("billing_pay", ctx, data)?.into_response();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' {js_origin}; frame-src {js_origin} https://hooks.stripe.com; connect-src 'self' {js_origin} {api_origin}; img-src 'self' data: {js_origin}; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_str(&csp).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?,
+    );
+    Ok(res)
+}
+
+/// The confirmed setup intent from the payment step.
+#[derive(Debug, Deserialize)]
+pub struct PaidForm {
+    #[serde(default)]
+    setup_intent: String,
+}
+
+/// `POST /abonnement/betaald`
+pub async fn paid(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<BillingManage>,
+    CsrfForm(f): CsrfForm<PaidForm>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let stripe = service::stripe(&p).ok_or_else(service::offline)?;
+    service::complete_setup(
+        &p,
+        &stripe,
+        ctx.tenant.id,
+        f.setup_intent.trim(),
+        &format!("admin:{}", auth.principal.user_id),
+    )
+    .await?;
+    Ok(Redirect::to("/abonnement?betaald=1").into_response())
+}
