@@ -9,7 +9,7 @@ use zk_content::domain::{
     module::{self, ModuleDoc},
     overlay,
 };
-use zk_kernel::{authz::Role, db::Db, http, Platform, TenantId};
+use zk_kernel::{authz::Role, db::Db, http, AppResult, Platform, TenantId};
 use zk_tenant::domain::{accounts, branding, members};
 
 /// The password of every demo account.
@@ -703,6 +703,39 @@ const ROLE_USERS: [(&str, Role); 5] = [
     ("leerling", Role::Learner),
 ];
 
+/// Billing runs offline in the demo (unless Stripe is configured: then every member can check
+/// out at `/abonnement`): each member is on a manual plan, in another state — the
+/// first active and renewing within a month, the second past due (its admins see the banner),
+/// the third suspended for non-payment (only its admins get in, to the billing page).
+async fn seed_billing(p: &Platform, demo: &[DemoMember], operator: uuid::Uuid) -> AppResult<()> {
+    let today = time::OffsetDateTime::now_utc().date();
+    for (m, days) in demo.iter().zip([20_i64, -5, -30]) {
+        let row = members::get(p, &m.slug).await?;
+        let paid_until = today + time::Duration::days(days);
+        zk_billing::service::set_manual_plan(
+            p,
+            TenantId(row.id),
+            m.employees.clamp(0, 1_000_000) as i32,
+            paid_until,
+            &operator.to_string(),
+            "Demo: handmatig abonnement",
+        )
+        .await?;
+        let state = if days >= 0 {
+            "actief, verlengt binnenkort"
+        } else if days > -14 {
+            "betaling achterstallig"
+        } else {
+            "opgeschort wegens niet-betaling"
+        };
+        println!(
+            "  abonnement {}: betaald tot {paid_until} ({state})",
+            m.name
+        );
+    }
+    Ok(())
+}
+
 /// Seeds and serves.
 pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     let mut config = config()?;
@@ -808,6 +841,9 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     seed_say(&p, operator.id, &seeded).await.map_err(err)?;
     seed_learning(&p, &seeded).await.map_err(err)?;
     seed_staff(&p, &seeded).await.map_err(err)?;
+    if p.config.stripe.is_none() {
+        seed_billing(&p, &demo, operator.id).await.map_err(err)?;
+    }
     println!(
         "\nStop met Ctrl-C. Gegevens staan in {}.\n",
         p.config.data_dir.display()

@@ -65,6 +65,7 @@ async fn a_manual_plan_drives_access_past_due_suspended_and_back() {
     assert_eq!(res.json()["state"], "active");
     assert_eq!(res.json()["plan"]["tier"], "50-249");
     assert_eq!(res.json()["plan"]["yearly_excl_vat_cents"], 118_800);
+    assert_eq!(res.json()["paid_until"], day(200), "a day as YYYY-MM-DD");
 
     // Paid until yesterday: past due; learners keep learning, admins see the banner.
     manual_plan(&app, &op, "noord", 120, &day(-1))

@@ -86,6 +86,7 @@ async fn page_data(
         && s.collection_method.as_deref() != Some("send_invoice");
     Ok(json!({
         "is_admin": true,
+        "on_billing_page": true,
         "state": s.state,
         "state_key": format!("billing.state.{}", s.state.as_str()),
         "offline": s.offline,
