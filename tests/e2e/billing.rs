@@ -864,3 +864,82 @@ async fn card_checkout_webhooks_and_access_that_follows_payment() {
     );
     let _ = PASSWORD;
 }
+
+#[tokio::test]
+async fn the_billing_page_subscribes_op_factuur_and_names_the_wrong_field() {
+    let peer = StripePeer::start().await.expect("localstripe");
+    let app = online_app(&peer).await;
+    let (_, _) = admin_of(&app, "factuur", 300).await;
+    let host = "factuur.localhost";
+    let session = app.login(host, "beheer@factuur.test").await;
+    let page = app
+        .client
+        .get(host, "/abonnement")
+        .session(&session)
+        .send()
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.text().contains("Abonnement afsluiten"));
+    assert!(
+        page.text().contains("250-499 medewerkers"),
+        "the tier of the member's headcount"
+    );
+    let fields = |vat: &'static str| {
+        vec![
+            ("employee_count", "300"),
+            ("billing_name", "Factuur Zorg"),
+            ("billing_email", "facturen@factuur.test"),
+            ("address_line", "Laan 3"),
+            ("postal_code", "1011 AB"),
+            ("city", "Amsterdam"),
+            ("kvk_number", ""),
+            ("vat_number", vat),
+            ("collection", "invoice"),
+        ]
+    };
+    let res = app
+        .client
+        .post(host, "/abonnement")
+        .session(&session)
+        .form(&fields("NL12"))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text();
+    assert!(html.contains("Dit is geen geldig btw-identificatienummer"));
+    assert!(
+        html.contains("id=\"vat_number\" name=\"vat_number\" value=\"NL12\" aria-invalid=\"true\""),
+        "the field keeps its value and is marked"
+    );
+    assert!(
+        html.contains("value=\"Factuur Zorg\""),
+        "nothing typed is lost"
+    );
+    assert_eq!(app.count("billing.accounts").await, 0);
+
+    let res = app
+        .client
+        .post(host, "/abonnement")
+        .session(&session)
+        .form(&fields(""))
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(res.location().as_deref(), Some("/abonnement?gestart=1"));
+    let page = app
+        .client
+        .get(host, "/abonnement?gestart=1")
+        .session(&session)
+        .send()
+        .await;
+    let html = page.text();
+    assert!(
+        html.contains("Uw abonnement is afgesloten"),
+        "{}",
+        &html[html.find("<main").unwrap_or(0)..][..1500]
+    );
+    assert!(html.contains("Actief"));
+    assert!(html.contains("Op factuur, binnen 30 dagen"));
+    assert!(html.contains("€ 3.775,20"), "the invoice incl. BTW");
+    assert!(!html.contains("Abonnement afsluiten"), "no second checkout");
+}

@@ -1179,3 +1179,200 @@ async fn an_admin_imports_staff_on_a_phone_and_the_page_follows_the_job() {
     assert_eq!(app.count("tenant.users").await, 302);
     assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
 }
+
+/// axe-core on the current page, leaving out the element `exclude` (a third party's widget).
+async fn axe_violations_except(browser: &Browser, axe: &str, exclude: &str) -> Vec<String> {
+    browser.execute(axe, vec![]).await.unwrap();
+    let result = browser
+        .execute(
+            "return axe.run({ exclude: [[arguments[0]]] }, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+               .then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')));",
+            vec![serde_json::json!(exclude)],
+        )
+        .await
+        .unwrap();
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_admin_pays_by_card_in_the_members_own_portal_on_a_phone() {
+    use zk_kernel::config::{Secret, StripeConfig};
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let peer = zk_test_support::peers::StripePeer::start()
+        .await
+        .expect("localstripe (scripts/test.sh installs it)");
+    let url = peer.url();
+    let app = App::with_config(|c| {
+        c.stripe = Some(StripeConfig {
+            secret_key: Secret::new("sk_test_zk"),
+            publishable_key: "pk_test_zk".into(),
+            api_base: Some(url.clone()),
+            js_url: format!("{url}/js.stripe.com/v3/"),
+            webhook_secret: Some(Secret::new("whsec_browser")),
+        });
+    })
+    .await;
+    let m = app.member("betaalt").await;
+    app.user(&m, "admin@betaalt.test", Role::Admin).await;
+    let port = serve(&app).await;
+    // localstripe signs and delivers its own events to our endpoint, as Stripe would.
+    peer.register_webhook(
+        &format!("http://localhost:{port}/api/v1/billing/webhooks/stripe"),
+        "whsec_browser",
+    )
+    .await
+    .unwrap();
+
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let base = format!("http://betaalt.localhost:{port}");
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    submit_login(&browser, "admin@betaalt.test").await;
+    browser.find("main h1").await.unwrap();
+    browser.goto(&format!("{base}/abonnement")).await.unwrap();
+    browser.find("[data-testid=checkout-submit]").await.unwrap();
+    let mut failures: Vec<String> = axe_violations(&browser, &axe)
+        .await
+        .into_iter()
+        .map(|v| format!("/abonnement: {v}"))
+        .collect();
+    let dir = zk_test_support::artifacts_dir().join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    browser
+        .screenshot(&dir.join("billing-checkout-360.png"))
+        .await
+        .unwrap();
+
+    let count = browser.find("#employee_count").await.unwrap();
+    count.clear().await.unwrap();
+    count.send_keys("120").await.unwrap();
+    for (field, value) in [
+        ("#billing_name", "Betaalt Zorg BV"),
+        ("#billing_email", "facturen@betaalt.test"),
+        ("#address_line", "Zorgplein 2"),
+        ("#postal_code", "3511 AB"),
+        ("#city", "Utrecht"),
+        ("#vat_number", "NL823456789B01"),
+    ] {
+        browser
+            .find(field)
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .find("input[name=collection][value=automatic]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=checkout-submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The payment step: our page, localstripe's fake Stripe.js card element inside it.
+    browser
+        .find("#kaart input[placeholder=number]")
+        .await
+        .unwrap();
+    failures.extend(
+        axe_violations_except(&browser, &axe, "#kaart")
+            .await
+            .into_iter()
+            .map(|v| format!("payment step: {v}")),
+    );
+    for (placeholder, value) in [
+        ("number", "4242424242424242"),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "3511AB"),
+    ] {
+        browser
+            .find(&format!("#kaart input[placeholder={placeholder}]"))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .screenshot(&dir.join("billing-pay-360.png"))
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=pay-submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("/abonnement?betaald=1", Duration::from_secs(15))
+        .await
+        .unwrap();
+    let state = browser
+        .find("[data-testid=billing-state]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        state.contains("Actief"),
+        "the portal shows the member active: {state}"
+    );
+    let tier = browser
+        .find("[data-testid=billing-tier]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(tier.contains("50-249"));
+    let invoices = browser
+        .find("[data-testid=invoices]")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(invoices.contains("€ 1.437,48"), "{invoices}");
+    assert!(invoices.contains("Betaald"), "{invoices}");
+    browser
+        .screenshot(&dir.join("billing-active-360.png"))
+        .await
+        .unwrap();
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("/abonnement (active): {v}")),
+    );
+    browser.quit().await.unwrap();
+
+    // localstripe's own signed deliveries reach us and are applied (or recognised as replays).
+    let mut delivered = 0;
+    for _ in 0..50 {
+        delivered = app.count("billing.webhook_events").await;
+        if delivered > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(delivered > 0, "localstripe's webhooks verified and applied");
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}

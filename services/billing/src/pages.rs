@@ -8,7 +8,7 @@ use crate::{
     service, BillingManage, BillingRead,
 };
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::{header, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
@@ -117,20 +117,36 @@ async fn page_data(
     }))
 }
 
+/// What the page says after a redirect.
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    gestart: Option<String>,
+    betaald: Option<String>,
+}
+
 /// `GET /abonnement`
 pub async fn show(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<BillingRead>,
+    Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
-    let data = page_data(
+    let mut data = page_data(
         &p,
         &ctx,
         json!({"employee_count": ctx.tenant.employee_count, "collection": "invoice"}),
         None,
     )
     .await?;
+    let notice = if q.betaald.is_some() {
+        Some("billing.paid_notice")
+    } else if q.gestart.is_some() {
+        Some("billing.started_notice")
+    } else {
+        None
+    };
+    data["notice_key"] = json!(notice);
     Ok(p.theme.render("billing", &ctx, data)?.into_response())
 }
 
