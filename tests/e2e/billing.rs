@@ -943,3 +943,238 @@ async fn the_billing_page_subscribes_op_factuur_and_names_the_wrong_field() {
     assert!(html.contains("€ 3.775,20"), "the invoice incl. BTW");
     assert!(!html.contains("Abonnement afsluiten"), "no second checkout");
 }
+
+/// Confirms a setup intent with a test card, as Stripe.js does in the page; returns the
+/// payment method.
+async fn confirm_with_card(peer: &StripePeer, client_secret: &str, number: &str) -> String {
+    let seti = client_secret.split("_secret_").next().unwrap();
+    let confirmed = peer
+        .call(
+            Method::POST,
+            &format!("/v1/setup_intents/{seti}/confirm"),
+            &[
+                ("payment_method_data[type]", "card"),
+                ("payment_method_data[card][number]", number),
+                ("payment_method_data[card][exp_month]", "12"),
+                ("payment_method_data[card][exp_year]", "2031"),
+                ("payment_method_data[card][cvc]", "123"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
+    confirmed["payment_method"].as_str().unwrap().to_owned()
+}
+
+async fn plan_at_stripe(app: &App, peer: &StripePeer, m: &Member) -> String {
+    let mut owner = app.db.owner().await.unwrap();
+    let sub: String = sqlx::query_scalar(
+        "SELECT stripe_subscription_id FROM billing.accounts WHERE tenant_id = $1",
+    )
+    .bind(m.id.0)
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    let s = peer
+        .call(Method::GET, &format!("/v1/subscriptions/{sub}"), &[])
+        .await
+        .unwrap();
+    s["items"]["data"][0]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn headcount_up_now_with_proration_down_at_renewal_and_a_new_payment_method() {
+    let peer = StripePeer::start().await.expect("localstripe");
+    let app = online_app(&peer).await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let (m, admin) = admin_of(&app, "groei", 40).await;
+    let host = "groei.localhost";
+    // Before a subscription there is nothing to change.
+    let res = app
+        .client
+        .get(host, "/api/v1/billing/headcount-preview?employee_count=300")
+        .bearer(&admin)
+        .send()
+        .await;
+    res.assert_status(StatusCode::CONFLICT);
+    assert_eq!(res.error_code(), "not_subscribed");
+
+    let res = app
+        .client
+        .post(host, "/api/v1/billing/checkout")
+        .bearer(&admin)
+        .json(&checkout_body(40, "automatic"))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let secret = res.json()["client_secret"].as_str().unwrap().to_owned();
+    confirm_with_card(&peer, &secret, "4242424242424242").await;
+    let seti = secret.split("_secret_").next().unwrap();
+    let res = app
+        .client
+        .post(host, "/api/v1/billing/checkout/complete")
+        .bearer(&admin)
+        .json(&json!({"setup_intent": seti}))
+        .send()
+        .await;
+    assert_eq!(res.json()["state"], "active");
+    assert_eq!(plan_at_stripe(&app, &peer, &m).await, "zk-tier-1-yearly");
+
+    // Up to 300 employees: shown first, then the tier changes now and the proration is invoiced.
+    let preview = app
+        .client
+        .get(host, "/api/v1/billing/headcount-preview?employee_count=300")
+        .bearer(&admin)
+        .send()
+        .await;
+    preview.assert_status(StatusCode::OK);
+    let preview = preview.json();
+    assert_eq!(preview["movement"], "up");
+    assert_eq!(preview["new_tier"]["name"], "250-499");
+    let estimate = preview["proration_excl_vat_cents"].as_i64().unwrap();
+    assert!(
+        (estimate - (312_000 - 58_800)).abs() <= 1_000,
+        "about a year's difference at the start of the period: {estimate}"
+    );
+    let page = app
+        .client
+        .get(host, "/abonnement/medewerkers?aantal=300")
+        .session(&app.login(host, "beheer@groei.test").await)
+        .send()
+        .await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.text().contains("hogere staffel"));
+    let res = app
+        .client
+        .put(host, "/api/v1/billing/headcount")
+        .bearer(&admin)
+        .json(&json!({"employee_count": 300}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(plan_at_stripe(&app, &peer, &m).await, "zk-tier-3-yearly");
+    let s = state(&app, host, &admin).await;
+    assert_eq!(s["plan"]["tier"], "250-499");
+    assert_eq!(s["state"], "active");
+    let invoices = s["invoices"].as_array().unwrap();
+    assert_eq!(
+        invoices.len(),
+        2,
+        "the first year and the proration: {invoices:?}"
+    );
+    let proration = invoices
+        .iter()
+        .find(|i| i["subtotal_cents"] != 58_800)
+        .unwrap();
+    assert_eq!(proration["status"], "paid");
+    // localstripe prorates a whole period; at the start of one, so does Stripe.
+    assert!((proration["subtotal_cents"].as_i64().unwrap() - estimate).abs() <= 1_000);
+    let (_, tax, _) = zk_billing::domain::money::invoice_totals(&[-58_800, 312_000]);
+    assert_eq!(
+        proration["tax_cents"], tax,
+        "BTW per line, as Stripe rounds it"
+    );
+
+    // Down to 10: nothing changes until the renewal, then the lower plan without proration.
+    let res = app
+        .client
+        .put(host, "/api/v1/billing/headcount")
+        .bearer(&admin)
+        .json(&json!({"employee_count": 10}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["movement"], "down");
+    assert_eq!(res.json()["proration_excl_vat_cents"], 0);
+    let s = state(&app, host, &admin).await;
+    assert_eq!(s["plan"]["tier"], "250-499");
+    assert_eq!(s["pending_tier"], 1);
+    assert_eq!(plan_at_stripe(&app, &peer, &m).await, "zk-tier-3-yearly");
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE billing.accounts SET paid_until = current_date WHERE tenant_id = $1")
+        .bind(m.id.0)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    service::run_clock(&app.platform).await.unwrap();
+    assert_eq!(plan_at_stripe(&app, &peer, &m).await, "zk-tier-1-yearly");
+    let s = state(&app, host, &admin).await;
+    assert_eq!(s["plan"]["tier"], "0-49");
+    assert_eq!(s["pending_tier"], Value::Null);
+    assert_eq!(
+        s["invoices"].as_array().unwrap().len(),
+        2,
+        "no proration for a move at renewal"
+    );
+
+    // An operator's new price applies at the next renewal, on a new plan.
+    app.client
+        .put("", "/api/v1/billing/tiers/1")
+        .bearer(&op)
+        .json(&json!({"monthly_cents": 5_900}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(
+        plan_at_stripe(&app, &peer, &m).await,
+        "zk-tier-1-yearly",
+        "not before the renewal"
+    );
+    sqlx::query("UPDATE billing.accounts SET paid_until = current_date WHERE tenant_id = $1")
+        .bind(m.id.0)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    service::run_clock(&app.platform).await.unwrap();
+    assert_eq!(plan_at_stripe(&app, &peer, &m).await, "zk-tier-1-yearly-v2");
+
+    // Bad headcounts are refused by field.
+    for bad in [-5, 2_000_000] {
+        let res = app
+            .client
+            .put(host, "/api/v1/billing/headcount")
+            .bearer(&admin)
+            .json(&json!({"employee_count": bad}))
+            .send()
+            .await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.json()["error"]["field"], "employee_count");
+    }
+
+    // A new payment method replaces the default, without a second subscription.
+    let res = app
+        .client
+        .post(host, "/api/v1/billing/payment-method")
+        .bearer(&admin)
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    let secret = res.json()["client_secret"].as_str().unwrap().to_owned();
+    let pm = confirm_with_card(&peer, &secret, "5555555555554444").await;
+    let seti = secret.split("_secret_").next().unwrap();
+    app.client
+        .post(host, "/api/v1/billing/checkout/complete")
+        .bearer(&admin)
+        .json(&json!({"setup_intent": seti}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let customer = customer_of(&app, &m).await;
+    let c = peer
+        .call(Method::GET, &format!("/v1/customers/{customer}"), &[])
+        .await
+        .unwrap();
+    assert_eq!(c["invoice_settings"]["default_payment_method"], pm.as_str());
+    let subs = peer
+        .call(
+            Method::GET,
+            &format!("/v1/subscriptions?customer={customer}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(subs["data"].as_array().unwrap().len(), 1);
+}

@@ -106,6 +106,9 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/billing/tiers"),
     ("put", "/api/v1/billing/tiers/{number}"),
     ("post", "/api/v1/billing/catalogue/sync"),
+    ("get", "/api/v1/billing/headcount-preview"),
+    ("put", "/api/v1/billing/headcount"),
+    ("post", "/api/v1/billing/payment-method"),
 ];
 
 #[tokio::test]

@@ -711,6 +711,42 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Admin],
         ),
         (Method::GET, false, "/abonnement".into(), vec![Admin]),
+        (
+            Method::GET,
+            false,
+            "/api/v1/billing/headcount-preview?employee_count=10".into(),
+            vec![Admin],
+        ),
+        (
+            Method::PUT,
+            false,
+            "/api/v1/billing/headcount".into(),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/api/v1/billing/payment-method".into(),
+            vec![Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/abonnement/medewerkers?aantal=10".into(),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/abonnement/medewerkers".into(),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/abonnement/betaalmethode".into(),
+            vec![Admin],
+        ),
         (Method::POST, false, "/abonnement".into(), vec![Admin]),
         (
             Method::POST,

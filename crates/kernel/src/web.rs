@@ -86,6 +86,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "platform_overview",
     "billing",
     "billing_pay",
+    "billing_headcount",
 );
 
 /// Static files of the default theme.

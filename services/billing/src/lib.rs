@@ -33,6 +33,9 @@ use zk_kernel::Platform;
     routes::list_tiers,
     routes::set_tier_price,
     routes::sync_catalogue,
+    routes::preview_headcount,
+    routes::change_headcount,
+    routes::change_payment_method,
 ))]
 pub struct BillingApi;
 
@@ -80,7 +83,24 @@ pub fn router(platform: Platform) -> Router {
             "/api/v1/billing/catalogue/sync",
             post(routes::sync_catalogue),
         )
+        .route(
+            "/api/v1/billing/headcount-preview",
+            get(routes::preview_headcount),
+        )
+        .route("/api/v1/billing/headcount", put(routes::change_headcount))
+        .route(
+            "/api/v1/billing/payment-method",
+            post(routes::change_payment_method),
+        )
         .route("/abonnement", get(pages::show).post(pages::start))
+        .route(
+            "/abonnement/medewerkers",
+            get(pages::show_headcount).post(pages::change_headcount),
+        )
+        .route(
+            "/abonnement/betaalmethode",
+            post(pages::change_payment_method),
+        )
         .route("/abonnement/betaald", post(pages::paid))
         .with_state(platform)
 }

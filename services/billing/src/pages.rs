@@ -81,6 +81,15 @@ async fn page_data(
             })
         })
         .collect();
+    let subscribed = s.plan.tier_number > 0
+        && matches!(
+            s.state,
+            BillingState::Active | BillingState::PastDue | BillingState::Suspended
+        );
+    let pending_tier = s
+        .pending_tier
+        .and_then(|n| tiers.iter().find(|t| t.number == n))
+        .map(|t| t.name.clone());
     let can_checkout = !s.offline
         && matches!(s.state, BillingState::None | BillingState::Canceled)
         && s.collection_method.as_deref() != Some("send_invoice");
@@ -106,6 +115,9 @@ async fn page_data(
         "invoices": invoices,
         "tiers": tier_rows,
         "can_checkout": can_checkout,
+        "subscribed": subscribed,
+        "pending_tier": pending_tier,
+        "can_replace_method": subscribed && !s.offline && s.collection_method.as_deref() == Some("charge_automatically"),
         "form": form,
         "error": error.map(|e| json!({"field": e.field, "message": e.message})),
         "history": s.history.iter().map(|h| json!({
@@ -122,6 +134,7 @@ async fn page_data(
 pub struct ShowQuery {
     gestart: Option<String>,
     betaald: Option<String>,
+    gewijzigd: Option<String>,
 }
 
 /// `GET /abonnement`
@@ -139,7 +152,9 @@ pub async fn show(
         None,
     )
     .await?;
-    let notice = if q.betaald.is_some() {
+    let notice = if q.gewijzigd.is_some() {
+        Some("billing.changed_notice")
+    } else if q.betaald.is_some() {
         Some("billing.paid_notice")
     } else if q.gestart.is_some() {
         Some("billing.started_notice")
@@ -274,4 +289,98 @@ pub async fn paid(
     )
     .await?;
     Ok(Redirect::to("/abonnement?betaald=1").into_response())
+}
+
+/// The headcount to preview.
+#[derive(Debug, Default, Deserialize)]
+pub struct HeadcountQuery {
+    #[serde(default)]
+    aantal: String,
+}
+
+fn headcount_data(preview: &service::HeadcountPreview) -> Value {
+    json!({
+        "employee_count": preview.employee_count,
+        "current_tier": preview.current_tier.name,
+        "new_tier": preview.new_tier.name,
+        "up": preview.movement == crate::domain::tiers::TierMove::Up,
+        "down": preview.movement == crate::domain::tiers::TierMove::Down,
+        "same": preview.movement == crate::domain::tiers::TierMove::Same,
+        "renews_on": preview.renews_on.map(date_nl),
+        "proration_excl": money::euro_nl(preview.proration_excl_vat_cents),
+        "proration_vat": money::euro_nl(preview.proration_vat_cents),
+        "proration_incl": money::euro_nl(preview.proration_incl_vat_cents),
+        "new_yearly": money::euro_nl(preview.new_yearly_excl_vat_cents),
+    })
+}
+
+/// `GET /abonnement/medewerkers?aantal=N`: what the new headcount does, to confirm.
+pub async fn show_headcount(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<BillingManage>,
+    Query(q): Query<HeadcountQuery>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let result = async {
+        let employees = crate::domain::validate::employee_count_text(&q.aantal)?;
+        service::preview_headcount(&p, ctx.tenant.id, employees).await
+    }
+    .await;
+    match result {
+        Ok(preview) => {
+            let mut data = headcount_data(&preview);
+            data["is_admin"] = json!(true);
+            Ok(p.theme
+                .render("billing_headcount", &ctx, data)?
+                .into_response())
+        }
+        Err(e) if e.status.is_client_error() => {
+            let mut data =
+                page_data(&p, &ctx, json!({"employee_count": q.aantal}), Some(&e)).await?;
+            data["headcount_value"] = json!(q.aantal);
+            let mut res = p.theme.render("billing", &ctx, data)?.into_response();
+            *res.status_mut() = e.status;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The confirmed headcount.
+#[derive(Debug, Deserialize)]
+pub struct HeadcountForm {
+    #[serde(default)]
+    employee_count: String,
+}
+
+/// `POST /abonnement/medewerkers`: applies the confirmed headcount.
+pub async fn change_headcount(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<BillingManage>,
+    CsrfForm(f): CsrfForm<HeadcountForm>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let employees = crate::domain::validate::employee_count_text(&f.employee_count)?;
+    service::change_headcount(
+        &p,
+        ctx.tenant.id,
+        employees,
+        &auth.principal.user_id.to_string(),
+    )
+    .await?;
+    Ok(Redirect::to("/abonnement?gewijzigd=1").into_response())
+}
+
+/// `POST /abonnement/betaalmethode`: the payment step for a new payment method.
+pub async fn change_payment_method(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<BillingManage>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let secret = service::start_payment_method_change(&p, ctx.tenant.id).await?;
+    pay_step(&p, &ctx, &secret)
 }

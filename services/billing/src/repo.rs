@@ -56,13 +56,14 @@ pub struct Account {
     pub stripe_customer_id: Option<String>,
     pub stripe_subscription_id: Option<String>,
     pub stripe_tax_id: Option<String>,
+    pub plan_version: Option<i32>,
     pub updated_at: OffsetDateTime,
 }
 
 const ACCOUNT_COLUMNS: &str = "tenant_id, mode, state, tier, employee_count, pending_tier,
     collection_method, paid_until, past_due_since, billing_name, billing_email, address_line,
     postal_code, city, country, kvk_number, vat_number, stripe_customer_id,
-    stripe_subscription_id, stripe_tax_id, updated_at";
+    stripe_subscription_id, stripe_tax_id, plan_version, updated_at";
 
 /// The transaction's member's account, locked for update when `lock`.
 pub async fn account(tx: &mut Tx, tenant: TenantId, lock: bool) -> AppResult<Option<Account>> {
@@ -191,6 +192,31 @@ pub async fn set_plan(
     .bind(tier)
     .bind(pending_tier)
     .bind(paid_until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The member's headcount and tier now, and a lower tier for the renewal (None clears it);
+/// `plan_version` when the subscription moved to a plan.
+pub async fn set_headcount(
+    tx: &mut Tx,
+    tenant: TenantId,
+    employee_count: i32,
+    tier: i16,
+    pending_tier: Option<i16>,
+    plan_version: Option<i32>,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE billing.accounts SET employee_count = $2, tier = $3, pending_tier = $4,
+                plan_version = coalesce($5, plan_version), updated_at = now()
+         WHERE tenant_id = $1",
+    )
+    .bind(tenant.0)
+    .bind(employee_count)
+    .bind(tier)
+    .bind(pending_tier)
+    .bind(plan_version)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -802,3 +802,87 @@ pub async fn sync_catalogue(
         created: service::sync_catalogue(&p).await?,
     }))
 }
+
+/// A headcount.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct HeadcountInput {
+    /// The member's number of employees (0 to 1,000,000).
+    pub employee_count: i64,
+}
+
+/// What a new headcount would do
+///
+/// Member host. Permission billing:read (admin). The tier it falls in, whether it changes now
+/// (a higher tier, with the proration invoiced at once) or at the next renewal (a lower tier),
+/// and an estimate of the proration. 409 `not_subscribed` before a checkout.
+#[utoipa::path(get, path = "/api/v1/billing/headcount-preview", tag = "billing",
+    params(HeadcountInput),
+    responses((status = 200, description = "Preview", body = service::HeadcountPreview),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn preview_headcount(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<BillingRead>,
+    axum::extract::Query(q): axum::extract::Query<HeadcountInput>,
+) -> AppResult<Json<service::HeadcountPreview>> {
+    member_site(&ctx)?;
+    let employees = validate::employee_count(q.employee_count)?;
+    Ok(Json(
+        service::preview_headcount(&p, ctx.tenant.id, employees).await?,
+    ))
+}
+
+/// Change the headcount
+///
+/// Member host. Permission billing:manage (admin). A higher tier takes effect now and Stripe
+/// invoices the proration at once; a lower tier takes effect at the next renewal.
+#[utoipa::path(put, path = "/api/v1/billing/headcount", tag = "billing", request_body = HeadcountInput,
+    responses((status = 200, description = "Applied", body = service::HeadcountPreview),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn change_headcount(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<BillingManage>,
+    ApiJson(input): ApiJson<HeadcountInput>,
+) -> AppResult<Json<service::HeadcountPreview>> {
+    member_site(&ctx)?;
+    let employees = validate::employee_count(input.employee_count)?;
+    Ok(Json(
+        service::change_headcount(
+            &p,
+            ctx.tenant.id,
+            employees,
+            &auth.principal.user_id.to_string(),
+        )
+        .await?,
+    ))
+}
+
+/// A setup intent for a new payment method.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentMethodChange {
+    /// Confirm with Stripe.js, then call `/api/v1/billing/checkout/complete`.
+    pub client_secret: String,
+    pub publishable_key: Option<String>,
+}
+
+/// Replace the payment method
+///
+/// Member host. Permission billing:manage (admin). Returns a setup intent; once Stripe.js has
+/// confirmed it, `/api/v1/billing/checkout/complete` makes it the default for the next invoices.
+#[utoipa::path(post, path = "/api/v1/billing/payment-method", tag = "billing",
+    responses((status = 200, description = "Setup intent", body = PaymentMethodChange),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
+pub async fn change_payment_method(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<BillingManage>,
+) -> AppResult<Json<PaymentMethodChange>> {
+    member_site(&ctx)?;
+    Ok(Json(PaymentMethodChange {
+        client_secret: service::start_payment_method_change(&p, ctx.tenant.id).await?,
+        publishable_key: p.config.stripe.as_ref().map(|s| s.publishable_key.clone()),
+    }))
+}

@@ -8,7 +8,7 @@ use crate::{
         tiers::{self, Tier},
     },
     repo::{self, Account},
-    stripe::{self as st, Collection, Stripe},
+    stripe::{self as st, Collection, Proration, Stripe},
 };
 use std::sync::Arc;
 use time::{Date, OffsetDateTime};
@@ -157,6 +157,9 @@ pub async fn run_clock(p: &Platform) -> AppResult<usize> {
     let mut changed = 0;
     for id in due {
         let tenant = TenantId(id);
+        if let Err(e) = renew_plan(p, tenant).await {
+            tracing::warn!(tenant.id = %tenant, error = %e, "plan change at renewal failed");
+        }
         let mut tx = p.db.begin_tenant(tenant).await?;
         let Some(account) = repo::account(&mut tx, tenant, true).await? else {
             continue;
@@ -501,6 +504,15 @@ pub async fn complete_setup(
             )
             .await?;
         repo::set_stripe_ids(&mut tx, tenant, None, Some(&sub.id), None).await?;
+        repo::set_headcount(
+            &mut tx,
+            tenant,
+            account.employee_count.unwrap_or(tier.from_employees),
+            tier.number,
+            None,
+            Some(tier.price_version),
+        )
+        .await?;
     }
     tx.commit().await?;
     refresh_from_stripe(p, stripe, tenant, None, source).await?;
@@ -524,4 +536,248 @@ pub async fn sync_catalogue(p: &Platform) -> AppResult<usize> {
     let created = stripe.sync_catalogue(&tiers).await?;
     vat_rate(p, &stripe).await?;
     Ok(created)
+}
+
+/// On the day before a Stripe subscription renews: a lower tier chosen during the year, or the
+/// tier's new price version, takes effect (without proration: the next period is billed on it).
+pub async fn renew_plan(p: &Platform, tenant: TenantId) -> AppResult<()> {
+    let Some(stripe) = stripe(p) else {
+        return Ok(());
+    };
+    let tiers = tiers(p).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let Some(account) = repo::account(&mut tx, tenant, true).await? else {
+        return Ok(());
+    };
+    let today = OffsetDateTime::now_utc().date();
+    let renewing = account
+        .paid_until
+        .is_some_and(|d| d <= today.next_day().unwrap_or(today));
+    let (Some(sub_id), Some(current), true) =
+        (&account.stripe_subscription_id, account.tier, renewing)
+    else {
+        return Ok(());
+    };
+    let target = tier_by_number(&tiers, account.pending_tier.unwrap_or(current))?;
+    if account.pending_tier.is_none() && account.plan_version == Some(target.price_version) {
+        return Ok(());
+    }
+    let Some(sub) = stripe.subscription(sub_id).await? else {
+        return Ok(());
+    };
+    if sub.plan_id() != Some(target.plan_id().as_str()) {
+        stripe.sync_catalogue(std::slice::from_ref(target)).await?;
+        stripe
+            .change_plan(&sub, &target.plan_id(), Proration::None)
+            .await?;
+    }
+    let employees = account.employee_count.unwrap_or(target.from_employees);
+    repo::set_headcount(
+        &mut tx,
+        tenant,
+        employees,
+        target.number,
+        None,
+        Some(target.price_version),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, tier = target.number, "plan changed at renewal");
+    Ok(())
+}
+
+/// What a new headcount does to the membership, before the admin confirms it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct HeadcountPreview {
+    pub employee_count: i32,
+    pub current_tier: Tier,
+    pub new_tier: Tier,
+    /// `same`, `up` (now, with proration) or `down` (at the next renewal).
+    pub movement: tiers::TierMove,
+    /// The day the current period ends (a lower tier starts the day after).
+    #[serde(with = "crate::repo::iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub renews_on: Option<Date>,
+    /// For `up`: the proration invoiced now, excl. BTW (an estimate; Stripe's invoice counts).
+    pub proration_excl_vat_cents: i64,
+    pub proration_vat_cents: i64,
+    pub proration_incl_vat_cents: i64,
+    /// The yearly price from then on, excl. BTW.
+    pub new_yearly_excl_vat_cents: i64,
+}
+
+/// The preview of a headcount change for a subscribed member.
+pub async fn preview_headcount(
+    p: &Platform,
+    tenant: TenantId,
+    employees: i32,
+) -> AppResult<HeadcountPreview> {
+    let tiers = tiers(p).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let account = repo::account(&mut tx, tenant, false).await?;
+    tx.commit().await?;
+    let account = account.filter(|a| {
+        a.tier.is_some()
+            && matches!(
+                State::parse(&a.state),
+                State::Active | State::PastDue | State::Suspended
+            )
+    });
+    let Some(account) = account else {
+        return Err(conflict(
+            "not_subscribed",
+            "Uw organisatie heeft nog geen abonnement. Het aantal medewerkers geeft u op bij het afsluiten.",
+        ));
+    };
+    preview_for(&tiers, &account, employees)
+}
+
+fn preview_for(tiers: &[Tier], account: &Account, employees: i32) -> AppResult<HeadcountPreview> {
+    let current = tier_by_number(tiers, account.tier.unwrap_or(1))?.clone();
+    let new = tiers::tier_for(tiers, employees)
+        .ok_or_else(|| {
+            AppError::validation(
+                "employee_count",
+                "unknown_tier",
+                "Er is geen staffel voor dit aantal medewerkers.",
+            )
+        })?
+        .clone();
+    let movement = tiers::tier_move(&current, &new);
+    let (mut excl, mut vat) = (0, 0);
+    if movement == tiers::TierMove::Up {
+        if let Some(end) = account.paid_until {
+            let end = end
+                .next_day()
+                .unwrap_or(end)
+                .with_time(time::Time::MIDNIGHT)
+                .assume_utc();
+            let start = end - time::Duration::days(365);
+            let now = OffsetDateTime::now_utc();
+            let (credit, charge) = crate::domain::money::proration_lines(
+                current.yearly_cents(),
+                new.yearly_cents(),
+                start.unix_timestamp(),
+                end.unix_timestamp(),
+                now.unix_timestamp(),
+            );
+            let (subtotal, tax, _) = crate::domain::money::invoice_totals(&[credit, charge]);
+            (excl, vat) = (subtotal, tax);
+        }
+    }
+    Ok(HeadcountPreview {
+        employee_count: employees,
+        new_yearly_excl_vat_cents: new.yearly_cents(),
+        current_tier: current,
+        new_tier: new,
+        movement,
+        renews_on: account.paid_until,
+        proration_excl_vat_cents: excl,
+        proration_vat_cents: vat,
+        proration_incl_vat_cents: excl + vat,
+    })
+}
+
+/// Applies a new headcount: a higher tier now (Stripe invoices the proration at once), a lower
+/// tier at the next renewal, the same tier only records the number. On a manual plan NZK
+/// invoices the difference; the tier changes the same way.
+pub async fn change_headcount(
+    p: &Platform,
+    tenant: TenantId,
+    employees: i32,
+    admin: &str,
+) -> AppResult<HeadcountPreview> {
+    let tiers = tiers(p).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let account = repo::account(&mut tx, tenant, true).await?;
+    let Some(account) = account.filter(|a| {
+        a.tier.is_some()
+            && State::parse(&a.state) != State::None
+            && State::parse(&a.state) != State::Canceled
+    }) else {
+        return Err(conflict(
+            "not_subscribed",
+            "Uw organisatie heeft nog geen abonnement. Het aantal medewerkers geeft u op bij het afsluiten.",
+        ));
+    };
+    let preview = preview_for(&tiers, &account, employees)?;
+    let online = account.mode == "stripe" && account.stripe_subscription_id.is_some();
+    match preview.movement {
+        tiers::TierMove::Up => {
+            let mut version = None;
+            if online {
+                let stripe = stripe(p).ok_or_else(offline)?;
+                let sub_id = account.stripe_subscription_id.clone().unwrap_or_default();
+                let sub = stripe
+                    .subscription(&sub_id)
+                    .await?
+                    .ok_or_else(AppError::not_found)?;
+                stripe
+                    .sync_catalogue(std::slice::from_ref(&preview.new_tier))
+                    .await?;
+                stripe
+                    .change_plan(&sub, &preview.new_tier.plan_id(), Proration::AlwaysInvoice)
+                    .await?;
+                version = Some(preview.new_tier.price_version);
+            }
+            repo::set_headcount(
+                &mut tx,
+                tenant,
+                employees,
+                preview.new_tier.number,
+                None,
+                version,
+            )
+            .await?;
+        }
+        tiers::TierMove::Down => {
+            repo::set_headcount(
+                &mut tx,
+                tenant,
+                employees,
+                preview.current_tier.number,
+                Some(preview.new_tier.number),
+                None,
+            )
+            .await?;
+        }
+        tiers::TierMove::Same => {
+            repo::set_headcount(
+                &mut tx,
+                tenant,
+                employees,
+                preview.current_tier.number,
+                None,
+                None,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, user.id = admin, tier = preview.new_tier.number, movement = ?preview.movement, "headcount changed");
+    if online && preview.movement == tiers::TierMove::Up {
+        if let Some(stripe) = stripe(p) {
+            refresh_from_stripe(p, &stripe, tenant, None, &format!("admin:{admin}")).await?;
+        }
+    }
+    Ok(preview)
+}
+
+/// A setup intent to replace the member's payment method (confirmed with Stripe.js, then
+/// finished by `complete_setup`, which makes it the default).
+pub async fn start_payment_method_change(p: &Platform, tenant: TenantId) -> AppResult<String> {
+    let stripe = stripe(p).ok_or_else(offline)?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let account = repo::account(&mut tx, tenant, false).await?;
+    tx.commit().await?;
+    let customer = account.and_then(|a| a.stripe_customer_id).ok_or_else(|| {
+        conflict(
+            "not_subscribed",
+            "Uw organisatie heeft nog geen abonnement via de betaaldienst.",
+        )
+    })?;
+    let intent = stripe.create_setup_intent(&customer).await?;
+    intent
+        .client_secret
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("setup intent without client secret")))
 }

@@ -149,6 +149,15 @@ impl Collection {
     }
 }
 
+/// How a plan change is prorated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proration {
+    /// Prorate and invoice the difference now.
+    AlwaysInvoice,
+    /// No proration (the change counts from the next period).
+    None,
+}
+
 /// Days to pay an invoice ("op factuur").
 pub const DAYS_UNTIL_DUE: u32 = 30;
 
@@ -413,13 +422,14 @@ impl Stripe {
         self.send_optional(&RetrieveSubscription::new(id)).await
     }
 
-    /// Moves a subscription's item to another plan: with proration now (a higher tier), or
-    /// without (the move to a lower tier, made at the renewal).
+    /// Moves a subscription's item to another plan: a higher tier now, with the proration
+    /// invoiced at once (`AlwaysInvoice`: charged, or sent with the days to pay); a lower tier or
+    /// a new price version at the renewal, without proration (`None`).
     pub async fn change_plan(
         &self,
         subscription: &Subscription,
         plan: &str,
-        prorate: bool,
+        proration: Proration,
     ) -> AppResult<Subscription> {
         use stripe_billing::subscription::{
             UpdateSubscription, UpdateSubscriptionItems, UpdateSubscriptionProrationBehavior,
@@ -429,10 +439,9 @@ impl Stripe {
         item.plan = Some(plan.to_owned());
         let request = UpdateSubscription::new(subscription.id.as_str())
             .items(vec![item])
-            .proration_behavior(if prorate {
-                UpdateSubscriptionProrationBehavior::CreateProrations
-            } else {
-                UpdateSubscriptionProrationBehavior::None
+            .proration_behavior(match proration {
+                Proration::AlwaysInvoice => UpdateSubscriptionProrationBehavior::AlwaysInvoice,
+                Proration::None => UpdateSubscriptionProrationBehavior::None,
             });
         self.send(&request).await
     }
