@@ -1178,3 +1178,92 @@ async fn headcount_up_now_with_proration_down_at_renewal_and_a_new_payment_metho
         .unwrap();
     assert_eq!(subs["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn operators_see_billing_in_the_console_and_record_a_manual_plan() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    app.member("een").await;
+    app.member("twee").await;
+    manual_plan(&app, &op, "een", 600, &day(10))
+        .await
+        .assert_status(StatusCode::OK);
+    let s = app.login("", "op@nzk.test").await;
+    let page = app
+        .client
+        .get("", "/console/abonnementen")
+        .session(&s)
+        .send()
+        .await;
+    page.assert_status(StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("€ 390,00"),
+        "MRR: {}",
+        &html[html.find("<main").unwrap_or(0)..][..800]
+    );
+    assert!(html.contains("€ 4.680,00"), "ARR");
+    assert!(html.contains("Zorg een") && html.contains("Zorg twee"));
+    let filtered = app
+        .client
+        .get("", "/console/abonnementen?staat=active")
+        .session(&s)
+        .send()
+        .await
+        .text();
+    assert!(filtered.contains("Zorg een") && !filtered.contains("Zorg twee"));
+
+    // A bad form is shown again with the field marked, and nothing is written.
+    let res = app
+        .client
+        .post("", "/console/abonnementen/twee")
+        .session(&s)
+        .form(&[
+            ("employee_count", "veel"),
+            ("paid_until", ""),
+            ("reason", ""),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("aria-invalid=\"true\""));
+    assert_eq!(
+        app.count("billing.accounts").await,
+        1,
+        "only the first member's plan"
+    );
+    let res = app
+        .client
+        .post("", "/console/abonnementen/twee")
+        .session(&s)
+        .form(&[
+            ("employee_count", "45"),
+            ("paid_until", &day(-3)),
+            ("reason", "Factuur 2026-0042"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let page = app
+        .client
+        .get("", "/console/abonnementen/twee?opgeslagen=1")
+        .session(&s)
+        .send()
+        .await
+        .text();
+    assert!(page.contains("Betaling achterstallig"));
+    assert!(
+        page.contains("Factuur 2026-0042"),
+        "the reason is kept in the history"
+    );
+    // Members' hosts have no console.
+    let m = app.member("drie").await;
+    app.user(&m, "beheer@drie.test", Role::Admin).await;
+    let admin = app.login("drie.localhost", "beheer@drie.test").await;
+    app.client
+        .get("drie.localhost", "/console/abonnementen")
+        .session(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}

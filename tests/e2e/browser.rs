@@ -223,7 +223,13 @@ async fn pages_meet_wcag_aa_according_to_axe() {
             .map(|v| format!("/inloggen: {v}")),
     );
     login(&browser, &member, "admin@toegankelijk.test").await;
-    for path in ["/", "/beheer", "/beheer/huisstijl", "/wachtwoord-vergeten"] {
+    for path in [
+        "/",
+        "/beheer",
+        "/beheer/huisstijl",
+        "/abonnement",
+        "/wachtwoord-vergeten",
+    ] {
         browser.goto(&format!("{member}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();
         failures.extend(
@@ -284,6 +290,9 @@ async fn pages_meet_wcag_aa_according_to_axe() {
         "/leren/auteur",
         "/leren/voorstellen",
         "/leren/platformoverzicht",
+        "/console/abonnementen",
+        "/console/abonnementen?staat=none",
+        "/console/abonnementen/toegankelijk",
     ] {
         browser.goto(&format!("{nzk}{path}")).await.unwrap();
         browser.find("main h1").await.unwrap();

@@ -763,6 +763,24 @@ fn matrix(user_id: &str) -> Vec<Row> {
         (
             Method::GET,
             true,
+            "/console/abonnementen".into(),
+            vec![Operator],
+        ),
+        (
+            Method::GET,
+            true,
+            "/console/abonnementen/zzz-none".into(),
+            vec![Operator],
+        ),
+        (
+            Method::POST,
+            true,
+            "/console/abonnementen/zzz-none".into(),
+            vec![Operator],
+        ),
+        (
+            Method::GET,
+            true,
             "/api/v1/billing/members.csv".into(),
             vec![Operator],
         ),

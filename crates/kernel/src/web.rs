@@ -87,6 +87,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "billing",
     "billing_pay",
     "billing_headcount",
+    "console_billing",
+    "console_billing_member",
 );
 
 /// Static files of the default theme.

@@ -4,6 +4,7 @@
 //! `ZK_STRIPE_SECRET_KEY` billing runs offline: operators put members on a manual plan with a
 //! paid-until day, and the same access rules follow it.
 
+pub mod console;
 pub mod domain;
 pub mod pages;
 pub mod repo;
@@ -102,5 +103,10 @@ pub fn router(platform: Platform) -> Router {
             post(pages::change_payment_method),
         )
         .route("/abonnement/betaald", post(pages::paid))
+        .route("/console/abonnementen", get(console::list))
+        .route(
+            "/console/abonnementen/{slug}",
+            get(console::show_member).post(console::set_manual_plan),
+        )
         .with_state(platform)
 }

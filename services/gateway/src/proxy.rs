@@ -34,7 +34,7 @@ pub fn service_for_path(path: &str) -> Upstream {
         "/leren",
         "/media",
     ];
-    const BILLING: &[&str] = &["/api/v1/billing", "/abonnement"];
+    const BILLING: &[&str] = &["/api/v1/billing", "/abonnement", "/console/abonnementen"];
     let owns = |prefixes: &[&str]| {
         prefixes.iter().any(|p| {
             path == *p
@@ -132,6 +132,11 @@ mod tests {
         );
         assert_eq!(service_for_path("/api/v1/catalogus"), Upstream::Tenant);
         assert_eq!(service_for_path("/api/v1/billing/plan"), Upstream::Billing);
+        assert_eq!(
+            service_for_path("/console/abonnementen/noord"),
+            Upstream::Billing
+        );
+        assert_eq!(service_for_path("/console/leden/noord"), Upstream::Tenant);
         assert_eq!(service_for_path("/inloggen"), Upstream::Tenant);
         assert_eq!(service_for_path("/"), Upstream::Tenant);
     }
