@@ -254,6 +254,11 @@ async fn bad_billing_input_is_refused_by_field_and_writes_nothing() {
         .send()
         .await;
     res.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(res.error_code(), "unknown_tier");
+    assert!(res.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("bestaat niet"));
     let res = app
         .client
         .put("", "/api/v1/billing/tiers/1")
@@ -564,6 +569,80 @@ async fn catalogue_customers_and_subscriptions_of_every_tier_against_localstripe
         assert_eq!(subs["data"].as_array().unwrap().len(), 1);
     }
 
+    // Automatic payment for each tier: by card (tiers 1 and 2) and by SEPA direct debit (3 and
+    // 4), each through a setup intent; the first invoice is charged at once.
+    for (slug, employees, yearly, method) in [
+        ("a-een", 10, 58_800, "card"),
+        ("a-twee", 100, 118_800, "card"),
+        ("a-drie", 300, 312_000, "sepa_debit"),
+        ("a-vier", 600, 468_000, "sepa_debit"),
+    ] {
+        let (m, admin) = admin_of(&app, slug, employees).await;
+        let host = format!("{slug}.localhost");
+        let res = app
+            .client
+            .post(&host, "/api/v1/billing/checkout")
+            .bearer(&admin)
+            .json(&checkout_body(employees.into(), "automatic"))
+            .send()
+            .await;
+        res.assert_status(StatusCode::OK);
+        let secret = res.json()["client_secret"].as_str().unwrap().to_owned();
+        let seti = secret.split("_secret_").next().unwrap().to_owned();
+        let details: Vec<(&str, &str)> = if method == "card" {
+            vec![
+                ("payment_method_data[type]", "card"),
+                ("payment_method_data[card][number]", "4242424242424242"),
+                ("payment_method_data[card][exp_month]", "12"),
+                ("payment_method_data[card][exp_year]", "2031"),
+                ("payment_method_data[card][cvc]", "123"),
+            ]
+        } else {
+            vec![
+                ("payment_method_data[type]", "sepa_debit"),
+                (
+                    "payment_method_data[sepa_debit][iban]",
+                    "NL91ABNA0417164300",
+                ),
+                ("payment_method_data[billing_details][name]", "Zorggroep BV"),
+                (
+                    "payment_method_data[billing_details][email]",
+                    "facturen@zorggroep.test",
+                ),
+            ]
+        };
+        let confirmed = peer
+            .call(
+                Method::POST,
+                &format!("/v1/setup_intents/{seti}/confirm"),
+                &details,
+            )
+            .await
+            .unwrap();
+        assert_eq!(confirmed["status"], "succeeded", "{slug}: {confirmed}");
+        let res = app
+            .client
+            .post(&host, "/api/v1/billing/checkout/complete")
+            .bearer(&admin)
+            .json(&json!({"setup_intent": seti}))
+            .send()
+            .await;
+        res.assert_status(StatusCode::OK);
+        let s = res.json();
+        assert_eq!(s["state"], "active", "{slug}: {s}");
+        assert_eq!(s["collection_method"], "charge_automatically");
+        assert_eq!(s["invoices"][0]["subtotal_cents"], yearly);
+        assert_eq!(s["invoices"][0]["total_cents"], yearly + yearly * 21 / 100);
+        let customer = customer_of(&app, &m).await;
+        let c = peer
+            .call(Method::GET, &format!("/v1/customers/{customer}"), &[])
+            .await
+            .unwrap();
+        assert_eq!(c["metadata"]["kvk"], "12345678");
+        assert_eq!(c["metadata"]["zk_tenant"], m.id.to_string());
+        assert_eq!(c["address"]["postal_code"], "3511 AB");
+    }
+
     // Bad input is refused by field and leaves no customer behind.
     let (m, admin) = admin_of(&app, "t-fout", 10).await;
     for (body, field) in [
@@ -676,6 +755,49 @@ async fn card_checkout_webhooks_and_access_that_follows_payment() {
         .await
         .unwrap()
     };
+    // Another member's admin can't finish (or learn anything about) this member's setup intent.
+    let (other, other_admin) = admin_of(&app, "ander", 10).await;
+    app.client
+        .post("ander.localhost", "/api/v1/billing/checkout")
+        .bearer(&other_admin)
+        .json(&checkout_body(10, "automatic"))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let res = app
+        .client
+        .post("ander.localhost", "/api/v1/billing/checkout/complete")
+        .bearer(&other_admin)
+        .json(&json!({"setup_intent": seti}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(
+        state(&app, "ander.localhost", &other_admin).await["state"],
+        "none"
+    );
+    let other_customer = customer_of(&app, &other).await;
+    let subs = peer
+        .call(
+            Method::GET,
+            &format!("/v1/subscriptions?customer={other_customer}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        subs["data"].as_array().unwrap().len(),
+        0,
+        "no subscription from another member's card"
+    );
+    // And A's admin token is not valid on B's host.
+    app.client
+        .get("ander.localhost", "/api/v1/billing/subscription")
+        .bearer(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+
     // The webhook of the same setup intent (the page finished first) adds nothing.
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let body = json!({"id": "evt_seti", "type": "setup_intent.succeeded", "data": {"object": {"id": seti, "object": "setup_intent", "customer": customer}}}).to_string();

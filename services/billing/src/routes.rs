@@ -767,7 +767,13 @@ pub async fn set_tier_price(
     let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
     let tier = repo::set_tier_price(&mut tx, number, input.monthly_cents as i32)
         .await?
-        .ok_or_else(AppError::not_found)?;
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_tier",
+                format!("Staffel {number} bestaat niet. Er zijn staffels 1 tot en met 4."),
+            )
+        })?;
     tx.commit().await?;
     if let Err(e) = service::sync_catalogue(&p).await {
         if e.code != "billing_offline" {

@@ -398,6 +398,7 @@ pub async fn start_checkout(
         postal_code: c.postal_code.clone(),
         city: c.city.clone(),
         country: "NL".into(),
+        kvk_number: c.kvk_number.clone(),
     };
     let customer = match &account.stripe_customer_id {
         Some(id) => {

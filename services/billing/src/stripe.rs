@@ -171,6 +171,14 @@ pub struct CustomerDetails {
     pub postal_code: String,
     pub city: String,
     pub country: String,
+    /// KvK number (kept as metadata `kvk`).
+    pub kvk_number: Option<String>,
+}
+
+fn customer_metadata(d: &CustomerDetails) -> std::collections::HashMap<String, String> {
+    let mut m = std::collections::HashMap::from([("zk_tenant".to_owned(), d.tenant_id.clone())]);
+    m.insert("kvk".to_owned(), d.kvk_number.clone().unwrap_or_default());
+    m
 }
 
 /// A Stripe client for one deployment.
@@ -324,10 +332,7 @@ impl Stripe {
             .email(d.email.clone())
             .address(address(d))
             .preferred_locales(vec!["nl".to_owned()])
-            .metadata(std::collections::HashMap::from([(
-                "zk_tenant".to_owned(),
-                d.tenant_id.clone(),
-            )]));
+            .metadata(customer_metadata(d));
         self.send(&request).await
     }
 
@@ -337,7 +342,8 @@ impl Stripe {
         let request = UpdateCustomer::new(id)
             .name(d.name.clone())
             .email(d.email.clone())
-            .address(address(d));
+            .address(address(d))
+            .metadata(customer_metadata(d));
         let _: Customer = self.send(&request).await?;
         Ok(())
     }
