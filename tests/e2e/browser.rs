@@ -1371,6 +1371,99 @@ async fn an_admin_pays_by_card_in_the_members_own_portal_on_a_phone() {
             .into_iter()
             .map(|v| format!("/abonnement (active): {v}")),
     );
+
+    // The admin replaces the card by a SEPA direct debit mandate: the IBAN goes to Stripe.
+    browser
+        .find("[data-testid=replace-method]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=choose-sepa]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    failures.extend(
+        axe_violations_except(&browser, &axe, "#kaart")
+            .await
+            .into_iter()
+            .map(|v| format!("payment step (SEPA): {v}")),
+    );
+    browser
+        .find("#iban")
+        .await
+        .unwrap()
+        .send_keys("NL12 GEEN")
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=pay-submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let message = browser
+        .find("#betaal-fout")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(message.contains("geldig IBAN"), "{message}");
+    browser.find("#iban").await.unwrap().clear().await.unwrap();
+    browser
+        .find("#iban")
+        .await
+        .unwrap()
+        .send_keys("NL91 ABNA 0417 1643 00")
+        .await
+        .unwrap();
+    browser
+        .screenshot(&dir.join("billing-sepa-360.png"))
+        .await
+        .unwrap();
+    browser
+        .find("[data-testid=pay-submit]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains("/abonnement?betaald=1", Duration::from_secs(15))
+        .await
+        .unwrap();
+    let mut owner = app.db.owner().await.unwrap();
+    let customer: String = sqlx::query_scalar("SELECT stripe_customer_id FROM billing.accounts")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    let c = peer
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/customers/{customer}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let pm = c["invoice_settings"]["default_payment_method"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pm = peer
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/payment_methods/{pm}"),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pm["type"], "sepa_debit", "{pm}");
     browser.quit().await.unwrap();
 
     // localstripe's own signed deliveries reach us and are applied (or recognised as replays).

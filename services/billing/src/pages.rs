@@ -228,7 +228,13 @@ pub async fn start(
     match result {
         Ok(started) => match started.client_secret {
             None => Ok(Redirect::to("/abonnement?gestart=1").into_response()),
-            Some(secret) => pay_step(&p, &ctx, &secret),
+            Some(secret) => pay_step(
+                &p,
+                &ctx,
+                &secret,
+                Some(f.billing_name.trim()),
+                Some(f.billing_email.trim()),
+            ),
         },
         Err(e) if e.status.is_client_error() => {
             let data = page_data(&p, &ctx, form, Some(&e)).await?;
@@ -242,7 +248,13 @@ pub async fn start(
 
 /// The payment step: Stripe.js (from the configured URL) collects the card or SEPA details
 /// and confirms the setup intent; the page then posts it to `/abonnement/betaald`.
-fn pay_step(p: &Platform, ctx: &RequestContext, client_secret: &str) -> AppResult<Response> {
+fn pay_step(
+    p: &Platform,
+    ctx: &RequestContext,
+    client_secret: &str,
+    billing_name: Option<&str>,
+    billing_email: Option<&str>,
+) -> AppResult<Response> {
     let cfg = p.config.stripe.as_ref().ok_or_else(service::offline)?;
     let origin = |url: &str| -> String { url.split('/').take(3).collect::<Vec<_>>().join("/") };
     let js_origin = origin(&cfg.js_url);
@@ -252,6 +264,8 @@ fn pay_step(p: &Platform, ctx: &RequestContext, client_secret: &str) -> AppResul
         "client_secret": client_secret,
         "publishable_key": cfg.publishable_key,
         "js_url": cfg.js_url,
+        "billing_name": billing_name,
+        "billing_email": billing_email,
     });
     let mut res = p.theme.render("billing_pay", ctx, data)?.into_response();
     let csp = format!(
@@ -382,5 +396,12 @@ pub async fn change_payment_method(
 ) -> AppResult<Response> {
     member_site(&ctx)?;
     let secret = service::start_payment_method_change(&p, ctx.tenant.id).await?;
-    pay_step(&p, &ctx, &secret)
+    let s = routes::summary(&p, ctx.tenant.id, ctx.tenant.employee_count).await?;
+    pay_step(
+        &p,
+        &ctx,
+        &secret,
+        s.billing_name.as_deref(),
+        s.billing_email.as_deref(),
+    )
 }
