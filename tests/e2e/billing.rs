@@ -1299,6 +1299,35 @@ async fn headcount_up_now_with_proration_down_at_renewal_and_a_new_payment_metho
         .await
         .unwrap();
     assert_eq!(subs["data"].as_array().unwrap().len(), 1);
+
+    // The subscription ends at Stripe: canceled, the portal closes; a new checkout reopens it.
+    let sub = subs["data"][0]["id"].as_str().unwrap().to_owned();
+    peer.call(Method::DELETE, &format!("/v1/subscriptions/{sub}"), &[])
+        .await
+        .unwrap();
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let body = event(
+        "evt_deleted",
+        "customer.subscription.deleted",
+        "subscription",
+        &sub,
+        &customer,
+    );
+    deliver(&app, &body, Some(signed(&body, WEBHOOK_SECRET, now)))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(state(&app, host, &admin).await["state"], "canceled");
+    assert!(!app.tenant(m.id).await.is_active());
+    let res = app
+        .client
+        .post(host, "/api/v1/billing/checkout")
+        .bearer(&admin)
+        .json(&checkout_body(10, "invoice"))
+        .send()
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["subscription"]["state"], "active");
+    assert!(app.tenant(m.id).await.is_active());
 }
 
 #[tokio::test]

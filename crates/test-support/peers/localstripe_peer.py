@@ -38,7 +38,7 @@ def _init(self, *args, collection_method=None, days_until_due=None, **kwargs):
 def _create_invoice(self):
     if getattr(self, 'collection_method', None) != 'send_invoice':
         return _original_create_invoice(self)
-    pending = [ii for ii in Invoice._api_list_all(
+    pending = [ii for ii in resources.InvoiceItem._api_list_all(
         None, customer=self.customer, limit=99)._list if ii.invoice is None]
     invoice = Invoice(
         customer=self.customer,

@@ -175,7 +175,11 @@ impl StripePeer {
             .args(["--port", &port.to_string(), "--from-scratch"])
             .current_dir(std::env::temp_dir())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // ZK_LOCALSTRIPE_LOG=FILE keeps localstripe's log (its tracebacks) for debugging.
+            .stderr(match std::env::var_os("ZK_LOCALSTRIPE_LOG") {
+                Some(path) => Stdio::from(std::fs::File::create(path)?),
+                None => Stdio::null(),
+            })
             .kill_on_drop(true)
             .spawn()?;
         for _ in 0..200 {

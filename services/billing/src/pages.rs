@@ -90,9 +90,7 @@ async fn page_data(
         .pending_tier
         .and_then(|n| tiers.iter().find(|t| t.number == n))
         .map(|t| t.name.clone());
-    let can_checkout = !s.offline
-        && matches!(s.state, BillingState::None | BillingState::Canceled)
-        && s.collection_method.as_deref() != Some("send_invoice");
+    let can_checkout = !s.offline && matches!(s.state, BillingState::None | BillingState::Canceled);
     Ok(json!({
         "is_admin": true,
         "on_billing_page": true,

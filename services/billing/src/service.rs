@@ -268,7 +268,13 @@ pub async fn refresh_from_stripe(
     for inv in &invoices {
         let open = inv.status.as_deref() == Some("open");
         let by_invoice = inv.collection_method.as_deref() == Some("send_invoice");
-        let failed = open && !by_invoice && inv.attempted;
+        // A failed automatic payment is known from its event (an open, attempted invoice may
+        // still be processing, as SEPA debits are for days); the first failure time is kept.
+        let failed = open
+            && !by_invoice
+            && event
+                .as_ref()
+                .is_some_and(|e| e.kind == "invoice.payment_failed" && e.object == inv.id);
         let row = repo::upsert_invoice(&mut tx, tenant, inv, failed).await?;
         let since = if !open {
             None
@@ -297,14 +303,15 @@ pub async fn refresh_from_stripe(
         let pending = account.pending_tier.filter(|p| Some(*p) != tier);
         repo::set_plan(&mut tx, tenant, tier, pending, paid_until).await?;
     }
-    let to = state::from_stripe(
-        subscription.as_ref().map(|s| s.status.as_str()),
-        overdue_since,
-        now,
-        p.config.billing_grace,
-    );
+    // A subscription Stripe no longer knows has ended.
+    let status = match (&subscription, &subscription_id) {
+        (Some(s), _) => Some(s.status.as_str()),
+        (None, Some(_)) => Some("canceled"),
+        (None, None) => None,
+    };
+    let to = state::from_stripe(status, overdue_since, now, p.config.billing_grace);
     // Without a subscription yet (checkout not finished), the member keeps its state.
-    if subscription.is_some() || State::parse(&account.state) != State::None {
+    if status.is_some() || State::parse(&account.state) != State::None {
         let reason = match to {
             State::Active => "Betaling ontvangen",
             State::PastDue => "Betaling mislukt of factuur over de vervaldatum",
@@ -361,7 +368,7 @@ pub async fn start_checkout(
         .clone();
     let mut tx = p.db.begin_tenant(tenant).await?;
     let account = repo::account_or_create(&mut tx, tenant, "stripe").await?;
-    if account.stripe_subscription_id.is_some() {
+    if account.stripe_subscription_id.is_some() && State::parse(&account.state) != State::Canceled {
         return Err(conflict(
             "already_subscribed",
             "Uw organisatie heeft al een abonnement. Wijzig het aantal medewerkers of de betaalmethode op de pagina Abonnement.",
@@ -485,7 +492,7 @@ pub async fn complete_setup(
     if let Some(method) = &intent.payment_method {
         stripe.set_default_payment_method(&customer, method).await?;
     }
-    if account.stripe_subscription_id.is_none() {
+    if account.stripe_subscription_id.is_none() || State::parse(&account.state) == State::Canceled {
         let tiers = tiers(p).await?;
         let tier = account
             .tier
