@@ -843,6 +843,10 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     seed_staff(&p, &seeded).await.map_err(err)?;
     if p.config.stripe.is_none() {
         seed_billing(&p, &demo, operator.id).await.map_err(err)?;
+    } else {
+        // Against localstripe or a Stripe test account: the tiers' products and plans exist.
+        let created = zk_billing::service::sync_catalogue(&p).await.map_err(err)?;
+        println!("\nStripe-catalogus klaar ({created} nieuw); leden sluiten af op /abonnement.");
     }
     println!(
         "\nStop met Ctrl-C. Gegevens staan in {}.\n",
