@@ -19,6 +19,7 @@ pub mod objects;
 pub mod platform;
 pub mod telemetry;
 pub mod tenancy;
+pub mod text;
 pub mod web;
 
 pub use config::Config;

@@ -15,6 +15,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::Date;
+use zk_kernel::text::dutch_date as date_nl;
 use zk_kernel::{
     authz::Require,
     http::{CsrfForm, RequestContext},
@@ -22,10 +23,6 @@ use zk_kernel::{
 };
 
 const STATES: [&str; 5] = ["none", "active", "past_due", "suspended", "canceled"];
-
-fn date_nl(d: Date) -> String {
-    format!("{:02}-{:02}-{}", d.day(), d.month() as u8, d.year())
-}
 
 /// The filter.
 #[derive(Debug, Default, Deserialize)]

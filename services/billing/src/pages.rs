@@ -14,34 +14,12 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use zk_kernel::text::dutch_date as date_nl;
 use zk_kernel::{
     authz::Require,
     http::{CsrfForm, RequestContext},
     AppError, AppResult, Platform,
 };
-
-fn date_nl(d: time::Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    format!(
-        "{} {} {}",
-        d.day(),
-        MONTHS[d.month() as usize - 1],
-        d.year()
-    )
-}
 
 /// The page's data.
 async fn page_data(

@@ -27,6 +27,7 @@ use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
+    text::csv_field,
     AppError, AppResult, Platform, TenantId,
 };
 
@@ -564,26 +565,13 @@ pub async fn list_members(
     Ok(Json(load_overview(&p).await?))
 }
 
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The overview as CSV (semicolons, for Excel in Dutch).
 pub fn overview_csv(o: &Overview) -> String {
     let mut out = String::from("\u{feff}lid;webadres;staat;wijze;staffel;medewerkers;jaarbedrag excl. btw;betaald tot;achterstallig sinds;mislukte betalingen\r\n");
     for m in &o.members {
         let b = &m.billing;
         let row = [
-            csv_field(&b.name),
+            b.name.clone(),
             b.slug.clone(),
             b.state.clone(),
             b.mode.clone(),
@@ -891,4 +879,79 @@ pub async fn change_payment_method(
         client_secret: service::start_payment_method_change(&p, ctx.tenant.id).await?,
         publishable_key: p.config.stripe.as_ref().map(|s| s.publishable_key.clone()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn member(
+        name: &str,
+        state: &str,
+        tier: Option<i16>,
+        paid_until: Option<Date>,
+        failed: i64,
+    ) -> MemberBilling {
+        MemberBilling {
+            tenant_id: uuid::Uuid::nil(),
+            slug: "west".into(),
+            name: name.into(),
+            tenant_status: "active".into(),
+            employee_count: 120,
+            mode: "manual".into(),
+            state: state.into(),
+            tier,
+            paid_until,
+            past_due_since: None,
+            failed_invoices: failed,
+        }
+    }
+
+    #[test]
+    fn overview_counts_paying_members_and_renewals() {
+        let tiers = crate::domain::tiers::seed();
+        let today = date!(2026 - 12 - 01);
+        let o = overview(
+            vec![
+                member("A", "active", Some(2), Some(date!(2026 - 12 - 20)), 0),
+                member("B", "past_due", Some(4), Some(date!(2026 - 11 - 20)), 1),
+                member("C", "suspended", Some(1), Some(date!(2026 - 10 - 01)), 0),
+                member("D", "none", None, None, 0),
+            ],
+            &tiers,
+            today,
+        );
+        assert_eq!(
+            o.mrr_cents,
+            9_900 + 39_000,
+            "active and past due pay; suspended does not"
+        );
+        assert_eq!(o.arr_cents, o.mrr_cents * 12);
+        assert_eq!(o.failed_payments, 1);
+        assert_eq!(o.renewals_next_30_days, 1);
+        assert_eq!(o.by_state.get("none"), Some(&1));
+    }
+
+    #[test]
+    fn the_csv_quotes_each_field_once() {
+        let tiers = crate::domain::tiers::seed();
+        let o = overview(
+            vec![member(
+                "Zorg; \"West\"",
+                "active",
+                Some(2),
+                Some(date!(2027 - 01 - 31)),
+                0,
+            )],
+            &tiers,
+            date!(2026 - 12 - 01),
+        );
+        let csv = overview_csv(&o);
+        let row = csv.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            "\"Zorg; \"\"West\"\"\";west;active;manual;50-249;120;1.188,00;2027-01-31;;0"
+        );
+    }
 }

@@ -36,21 +36,7 @@ pub fn changed(p: &Platform, owner: Owner) {
     }
 }
 
-/// One field of the CSV files we hand out (`;`-separated, for Dutch Excel): quoted when it needs
-/// to be (RFC 4180), and never read as a formula by a spreadsheet (a leading `=`, `+`, `-` or `@`
-/// gets a `'`).
-pub fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
+pub use zk_kernel::text::csv_field;
 
 /// A moment as the API writes it (RFC 3339).
 pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {

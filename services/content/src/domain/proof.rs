@@ -173,32 +173,7 @@ pub(crate) fn win_ansi(text: &str) -> Vec<u8> {
         .collect()
 }
 
-/// `2027-03-01` as `1 maart 2027`.
-pub fn dutch_long_date(iso: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    let mut parts = iso.splitn(3, '-');
-    match (
-        parts.next(),
-        parts.next().and_then(|m| m.parse::<usize>().ok()),
-        parts.next().and_then(|d| d.parse::<u32>().ok()),
-    ) {
-        (Some(y), Some(m @ 1..=12), Some(d)) => format!("{d} {} {y}", MONTHS[m - 1]),
-        _ => iso.to_owned(),
-    }
-}
+pub use zk_kernel::text::dutch_date_iso as dutch_long_date;
 
 /// The colour `#rrggbb` as PDF fractions (NZK blue when it isn't one).
 fn rgb(hex: &str) -> (f32, f32, f32) {
