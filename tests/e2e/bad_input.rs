@@ -1,6 +1,6 @@
 //! Bad input: each case gets its status, machine code and a Dutch message, and leaves no rows.
 
-use crate::support::App;
+use crate::support::{App, PASSWORD};
 use http::StatusCode;
 use serde_json::json;
 use zk_kernel::authz::Role;
@@ -432,4 +432,57 @@ async fn logins_are_throttled_per_client_address() {
     .await
     .unwrap();
     assert_eq!(readable, 0);
+}
+
+#[tokio::test]
+async fn an_empty_login_form_asks_for_the_missing_field_and_the_reset_pages_lead_back() {
+    let app = App::new().await;
+    let m = app.member("leeg").await;
+    app.user(&m, "iemand@leeg.test", Role::Learner).await;
+    let host = "leeg.localhost";
+    let res = app
+        .client
+        .post(host, "/inloggen")
+        .form(&[("email", ""), ("password", "")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text();
+    assert!(
+        html.contains("Vul uw e-mailadres in."),
+        "not 'wrong e-mail or password'"
+    );
+    assert!(html.contains("id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"\" aria-invalid=\"true\""));
+    let res = app
+        .client
+        .post(host, "/inloggen")
+        .form(&[("email", "iemand@leeg.test"), ("password", "")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text();
+    assert!(html.contains("Vul uw wachtwoord in."));
+    assert!(
+        !html
+            .contains("autocomplete=\"username\" required value=\"iemand@leeg.test\" aria-invalid"),
+        "the e-mail is not the field at fault"
+    );
+    // The empty forms counted no attempt: the right password still works at once.
+    let res = app
+        .client
+        .post(host, "/inloggen")
+        .form(&[("email", "iemand@leeg.test"), ("password", PASSWORD)])
+        .send()
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let forgot = app
+        .client
+        .get(host, "/wachtwoord-vergeten")
+        .send()
+        .await
+        .text();
+    assert!(
+        forgot.contains("href=\"/inloggen\""),
+        "a way back to the login"
+    );
 }

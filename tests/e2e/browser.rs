@@ -226,6 +226,20 @@ async fn pages_meet_wcag_aa_according_to_axe() {
     let member = format!("http://toegankelijk.localhost:{port}");
     browser.goto(&format!("{member}/inloggen")).await.unwrap();
     browser.find("#email").await.unwrap();
+    // "Toon wachtwoord" shows what was typed, and says so to screen readers.
+    let toggle = browser.find("[data-show-password=password]").await.unwrap();
+    toggle.click().await.unwrap();
+    let field = browser.find("#password").await.unwrap();
+    assert_eq!(field.attr("type").await.unwrap().as_deref(), Some("text"));
+    assert_eq!(
+        toggle.attr("aria-pressed").await.unwrap().as_deref(),
+        Some("true")
+    );
+    toggle.click().await.unwrap();
+    assert_eq!(
+        field.attr("type").await.unwrap().as_deref(),
+        Some("password")
+    );
     failures.extend(
         axe_violations(&browser, &axe)
             .await
@@ -291,6 +305,67 @@ async fn pages_meet_wcag_aa_according_to_axe() {
             .into_iter()
             .map(|v| format!("landing: {v}")),
     );
+    // A care worker finds their employer's portal by name.
+    browser
+        .find("#zoek")
+        .await
+        .unwrap()
+        .send_keys("toegank")
+        .await
+        .unwrap();
+    browser
+        .find("form[role=search] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let found = browser
+        .find("[data-testid=portal-results] a")
+        .await
+        .unwrap();
+    assert!(found
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap()
+        .contains("toegankelijk.localhost"));
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("landing with results: {v}")),
+    );
+    // A host that is no portal: a styled page (the stylesheet loads there) that leads to NZK.
+    browser
+        .goto(&format!("http://bestaat-niet.localhost:{port}/ergens"))
+        .await
+        .unwrap();
+    let header = browser.find(".site-header").await.unwrap();
+    assert_eq!(
+        header.css_value("background-color").await.unwrap(),
+        rgb("#1d4f91"),
+        "app.css is applied on an unknown host"
+    );
+    let way_on = browser
+        .find("main a")
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(way_on.starts_with("http://localhost"), "{way_on}");
+    failures.extend(
+        axe_violations(&browser, &axe)
+            .await
+            .into_iter()
+            .map(|v| format!("unknown host: {v}")),
+    );
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/unknown-host-360.png"))
+        .await
+        .unwrap();
     login(&browser, &nzk, "op@nzk.test").await;
     for path in [
         "/console",

@@ -97,3 +97,56 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
     outbox.assert_status(StatusCode::OK);
     assert!(outbox.text().contains("beheer@west.test"));
 }
+
+#[tokio::test]
+async fn the_landing_page_finds_an_active_members_portal_by_name_and_nothing_else() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    app.member("noord").await;
+    app.member("zuid").await;
+    app.client
+        .post("", "/api/v1/tenants/zuid/suspend")
+        .bearer(&op)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let c = &app.client;
+    let page = c.get("", "/?zoek=zorg").send().await;
+    page.assert_status(StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("<a href=\"http://noord.localhost:8080\">Zorg noord</a>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Zorg zuid"),
+        "a suspended member is not revealed"
+    );
+    assert!(c
+        .get("", "/?zoek=z")
+        .send()
+        .await
+        .text()
+        .contains("minstens twee letters"));
+    assert!(
+        c.get("", "/?zoek=%25%25")
+            .send()
+            .await
+            .text()
+            .contains("Geen portaal gevonden"),
+        "a wildcard finds nothing"
+    );
+    assert!(c
+        .get("", "/?zoek=bestaat%20niet")
+        .send()
+        .await
+        .text()
+        .contains("Geen portaal gevonden"));
+    // What NZK is, for a care worker who lands here.
+    assert!(c
+        .get("", "/")
+        .send()
+        .await
+        .text()
+        .contains("Wat is de Nationale Zorgklas?"));
+}

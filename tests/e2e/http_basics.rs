@@ -299,6 +299,24 @@ async fn security_headers_unknown_hosts_and_language() {
         unknown.text()
     );
     assert!(unknown.text().contains("<html lang=\"nl\">"));
+    // It leads to the NZK site, in NZK's look (the theme's stylesheet answers on any host), with
+    // the code only as a reference for the help desk.
+    assert!(unknown.text().contains("href=\"http://localhost:8080\""));
+    assert!(unknown.text().contains("Referentie voor de helpdesk"));
+    assert!(
+        !unknown.text().contains("/theme.css"),
+        "no member's theme on a host that is no member"
+    );
+    assert!(
+        !unknown.text().contains("href=\"/inloggen\""),
+        "no login on a dead host"
+    );
+    let css = c.get("bestaat-niet", "/static/app.css").send().await;
+    css.assert_status(StatusCode::OK);
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
     let custom = c.get("leren.example.org", "/api/v1/me").send().await;
     custom.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(custom.error_code(), "unknown_host");

@@ -104,6 +104,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../tenants/default/static/billing.js"),
     ),
     (
+        "password.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/password.js"),
+    ),
+    (
         "branding.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/branding.js"),

@@ -54,7 +54,9 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
 /// deployment), never on a member's portal. `None` for every other path.
 fn infrastructure(path: &str, host: &str, config: &Config) -> Option<bool> {
     match path {
+        // The theme's files are the same on every host: error pages of unknown hosts use them.
         "/healthz" => Some(true),
+        p if p.starts_with("/static/") => Some(true),
         "/readyz" | "/metrics" => {
             let host = crate::tenancy::normalise_host(host);
             Some(host == config.base_domain || host.parse::<std::net::IpAddr>().is_ok())
@@ -364,12 +366,16 @@ fn error_page(
             .t_exact(lang, &format!("error.{}.message", body.code))
             .map_or_else(|| body.message.clone(), str::to_owned),
     };
+    // On a host that is no portal, the way on is the NZK site (and its look, not a member's).
+    let unknown_host = body.code == "unknown_host";
     let data = serde_json::json!({
         "status": status.as_u16(),
         "code": body.code,
         "title": title,
         "message": message,
         "field": body.field,
+        "unknown_host": unknown_host,
+        "home_url": if unknown_host { platform.config.platform_url() } else { "/".to_owned() },
     });
     let mut page = match platform.theme.render("error", ctx, data) {
         Ok(html) => (status, html).into_response(),

@@ -120,6 +120,22 @@ pub async fn list(
     Ok(rows)
 }
 
+/// The landing page's portal finder: active members whose name contains the query (at least two
+/// characters), as name and portal address; at most ten.
+pub async fn find_portals(platform: &Platform, query: &str) -> AppResult<Vec<(String, String)>> {
+    let query = query.trim();
+    if query.chars().count() < 2 || query.chars().count() > 100 {
+        return Ok(Vec::new());
+    }
+    let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
+    let rows = repo::tenants::find_active(&mut tx, query, 10).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, name)| (name, platform.config.tenant_url(&slug)))
+        .collect())
+}
+
 /// One member.
 pub async fn get(platform: &Platform, slug: &str) -> AppResult<MemberRow> {
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;

@@ -164,6 +164,21 @@ pub async fn login(
     client_ip: &str,
 ) -> AppResult<String> {
     let email = email.trim().to_lowercase();
+    // An empty form asks for what is missing (no attempt is counted: no password was tried).
+    if email.is_empty() {
+        return Err(AppError::validation(
+            "email",
+            "email_required",
+            "Vul uw e-mailadres in.",
+        ));
+    }
+    if password.is_empty() {
+        return Err(AppError::validation(
+            "password",
+            "password_required",
+            "Vul uw wachtwoord in.",
+        ));
+    }
     let keys = throttle::login(tenant.id, &email, client_ip);
     take_attempt(platform, &keys, AppError::too_many_attempts).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;

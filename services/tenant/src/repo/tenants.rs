@@ -77,6 +77,31 @@ pub async fn list(
     .await?)
 }
 
+/// Active members whose name contains `query` (the landing page's portal finder): slug and name
+/// only, nothing about suspended members.
+pub async fn find_active(
+    conn: &mut PgConnection,
+    query: &str,
+    limit: i64,
+) -> AppResult<Vec<(String, String)>> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(sqlx::query_as(
+        "SELECT slug, name FROM tenant.tenants
+         WHERE kind = 'member' AND status = 'active' AND name ILIKE $1
+         ORDER BY lower(name), slug LIMIT $2",
+    )
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// One member by slug.
 pub async fn by_slug(conn: &mut PgConnection, slug: &str) -> AppResult<MemberRow> {
     Ok(sqlx::query_as(&format!(

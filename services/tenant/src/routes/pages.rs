@@ -2,7 +2,7 @@
 
 use crate::perm;
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::header,
     response::{IntoResponse, Response},
 };
@@ -10,15 +10,35 @@ use serde_json::json;
 use zk_content::domain::{self as content, learning, path_enrolment};
 use zk_kernel::{authz::Require, http::RequestContext, AppError, AppResult, Platform};
 
-/// `GET /`: on the bare domain the public landing page; on a member host the learner home, which
+/// The landing page's portal finder.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LandingQuery {
+    zoek: Option<String>,
+}
+
+/// `GET /`: on the bare domain the public landing page (with the portal finder, `?zoek=`); on a member host the learner home, which
 /// needs a login (anonymous visitors are sent to the login page).
 pub async fn show_home(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Result<Require<perm::PortalRead>, AppError>,
+    Query(q): Query<LandingQuery>,
 ) -> AppResult<Response> {
     if ctx.tenant.is_platform {
-        return Ok(p.theme.render("landing", &ctx, json!({}))?.into_response());
+        let zoek = q.zoek.as_deref().map(str::trim).unwrap_or_default();
+        let found = crate::domain::members::find_portals(&p, zoek).await?;
+        let portals: Vec<_> = found
+            .iter()
+            .map(|(name, url)| json!({"name": name, "url": url}))
+            .collect();
+        return Ok(p
+            .theme
+            .render(
+                "landing",
+                &ctx,
+                json!({"zoek": zoek, "searched": !zoek.is_empty(), "too_short": !zoek.is_empty() && zoek.chars().count() < 2, "portals": portals}),
+            )?
+            .into_response());
     }
     // The hot page: tenant, session and roles come from memory (no query), and the rendered
     // page from the theme's cache, keyed by everything it shows.
