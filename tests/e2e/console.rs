@@ -96,6 +96,15 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
     let outbox = c.get("", "/console/outbox").session(&s).send().await;
     outbox.assert_status(StatusCode::OK);
     assert!(outbox.text().contains("beheer@west.test"));
+    // In Dutch local time, without microseconds; the exact moment stays in the markup.
+    let local = zk_kernel::text::dutch_datetime(time::OffsetDateTime::now_utc());
+    let day = local.split(" om ").next().unwrap().to_owned();
+    assert!(
+        outbox.text().contains(&format!(">{day} om ")),
+        "{}",
+        outbox.text()
+    );
+    assert!(outbox.text().contains("<time datetime=\""));
 }
 
 #[tokio::test]

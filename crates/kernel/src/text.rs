@@ -47,6 +47,42 @@ pub fn dutch_date_iso(iso: &str) -> String {
     time::Date::parse(iso, &format).map_or_else(|_| iso.to_owned(), dutch_date)
 }
 
+fn last_sunday(year: i32, month: time::Month) -> time::Date {
+    let mut day =
+        time::Date::from_calendar_date(year, month, time::util::days_in_month(month, year))
+            .unwrap_or(time::Date::MIN);
+    while day.weekday() != time::Weekday::Sunday {
+        day = day.previous_day().unwrap_or(day);
+    }
+    day
+}
+
+/// A moment in Dutch local time (Europe/Amsterdam: CET, and CEST from the last Sunday of March
+/// to the last Sunday of October, switching at 01:00 UTC as the EU does).
+pub fn amsterdam(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    let switch = |month| {
+        last_sunday(utc.year(), month)
+            .with_time(time::Time::from_hms(1, 0, 0).unwrap_or(time::Time::MIDNIGHT))
+            .assume_utc()
+    };
+    let summer = utc >= switch(time::Month::March) && utc < switch(time::Month::October);
+    let offset =
+        time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    utc.to_offset(offset)
+}
+
+/// A moment as Dutch text in Dutch local time: `30 november 2026 om 13:05`.
+pub fn dutch_datetime(t: time::OffsetDateTime) -> String {
+    let local = amsterdam(t);
+    format!(
+        "{} om {:02}:{:02}",
+        dutch_date(local.date()),
+        local.hour(),
+        local.minute()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +93,39 @@ mod tests {
         assert_eq!(csv_field("=1+1"), "'=1+1");
         assert_eq!(csv_field("zeg \"hoi\""), "\"zeg \"\"hoi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+    }
+
+    #[test]
+    fn dutch_local_time_follows_summer_time() {
+        use time::macros::datetime;
+        assert_eq!(
+            dutch_datetime(datetime!(2026-11-30 12:00:30.123456 UTC)),
+            "30 november 2026 om 13:00"
+        );
+        assert_eq!(
+            dutch_datetime(datetime!(2026-07-01 12:00 UTC)),
+            "1 juli 2026 om 14:00"
+        );
+        assert_eq!(
+            dutch_datetime(datetime!(2026-03-29 00:59 UTC)),
+            "29 maart 2026 om 01:59"
+        );
+        assert_eq!(
+            dutch_datetime(datetime!(2026-03-29 01:00 UTC)),
+            "29 maart 2026 om 03:00"
+        );
+        assert_eq!(
+            dutch_datetime(datetime!(2026-10-25 00:59 UTC)),
+            "25 oktober 2026 om 02:59"
+        );
+        assert_eq!(
+            dutch_datetime(datetime!(2026-10-25 01:00 UTC)),
+            "25 oktober 2026 om 02:00"
+        );
+        assert_eq!(
+            dutch_datetime(datetime!(2026-12-31 23:30 UTC)),
+            "1 januari 2027 om 00:30"
+        );
     }
 
     #[test]

@@ -158,6 +158,16 @@ pub async fn show_outbox(
     let kept = !p.mailer.delivers();
     let mails = repo::outbox::latest(&mut tx, None, 100, kept).await?;
     tx.commit().await?;
+    // Times in Dutch local time, as an operator reads them.
+    let mails: Vec<_> = mails
+        .iter()
+        .map(|m| {
+            let mut v = json!(m);
+            v["created_local"] = json!(zk_kernel::text::dutch_datetime(m.created_at));
+            v["sent_local"] = json!(m.sent_at.map(zk_kernel::text::dutch_datetime));
+            v
+        })
+        .collect();
     Ok(p.theme
         .render(
             "console_outbox",
