@@ -66,7 +66,10 @@ async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows()
         assert_eq!(body["error"]["code"], code, "{slug}");
         assert_eq!(body["error"]["field"], field, "{slug}");
         let msg = body["error"]["message"].as_str().unwrap();
-        assert!(msg.contains("slug"), "Dutch message names the slug: {msg}");
+        assert!(
+            msg.contains("webadres"),
+            "the Dutch message names the web address: {msg}"
+        );
     }
     let res = app
         .client

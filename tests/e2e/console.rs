@@ -13,6 +13,15 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
     let page = c.get("", "/console").session(&s).send().await;
     page.assert_status(StatusCode::OK);
     assert!(page.text().contains("Leden van de Nationale Zorgklas"));
+    // The list comes first; creating is behind a toggle, in plain Dutch with a real address.
+    let html = page.text();
+    assert!(html.find("id=\"leden-titel\"").unwrap() < html.find("id=\"nieuw-lid\"").unwrap());
+    assert!(
+        html.contains("<details  data-testid=\"new-member\">")
+            || html.contains("<details data-testid=\"new-member\">")
+    );
+    assert!(html.contains("Webadres") && html.contains("http://zorggroep-noord.localhost:8080"));
+    assert!(!html.contains("{slug}"), "no placeholder shown literally");
 
     let res = c
         .post("", "/console")
@@ -50,12 +59,19 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
     dup.assert_status(StatusCode::CONFLICT);
     assert!(
         dup.text()
-            .contains("De slug &#x27;west-zorg&#x27; is al in gebruik")
-            || dup.text().contains("De slug 'west-zorg' is al in gebruik"),
+            .contains("Het webadres &#x27;west-zorg&#x27; is al in gebruik")
+            || dup
+                .text()
+                .contains("Het webadres 'west-zorg' is al in gebruik"),
         "{}",
         dup.text()
     );
     assert!(dup.text().contains("value=\"Nog een West\""));
+    assert!(
+        dup.text()
+            .contains("<details open data-testid=\"new-member\">"),
+        "the form with its error is open"
+    );
     assert!(dup.text().contains("aria-invalid=\"true\""));
 
     app.member("oost-zorg").await;

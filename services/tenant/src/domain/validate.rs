@@ -25,14 +25,14 @@ impl Slug {
             return Err(AppError::validation(
                 "slug",
                 "invalid_slug",
-                "De slug mag alleen kleine letters, cijfers en streepjes bevatten, 2 tot 63 tekens, en niet met een streepje beginnen.",
+                "Het webadres mag alleen kleine letters, cijfers en streepjes bevatten, 2 tot 63 tekens, en niet met een streepje beginnen.",
             ));
         }
         if RESERVED_SLUGS.contains(&s) {
             return Err(AppError::validation(
                 "slug",
                 "reserved_slug",
-                format!("De slug '{s}' is gereserveerd. Kies een andere."),
+                format!("Het webadres '{s}' is gereserveerd. Kies een ander."),
             ));
         }
         Ok(Self(s.to_owned()))

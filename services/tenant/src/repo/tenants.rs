@@ -45,7 +45,7 @@ pub async fn insert(
         AppError::conflict(
             "slug",
             "slug_taken",
-            format!("De slug '{slug}' is al in gebruik door een ander lid."),
+            format!("Het webadres '{slug}' is al in gebruik door een ander lid."),
         )
     })
 }

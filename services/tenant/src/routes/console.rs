@@ -36,7 +36,7 @@ pub async fn show_members(
         .render(
             "console",
             &ctx,
-            json!({ "members": items, "q": q.q, "form": {} }),
+            json!({ "members": items, "q": q.q, "form": {}, "example_url": p.config.tenant_url("zorggroep-noord") }),
         )?
         .into_response())
 }
@@ -80,7 +80,7 @@ pub async fn create_member(
         ))),
         Err(e) => {
             let items = members::list(&p, None, 200, 0).await?;
-            let data = json!({ "members": items, "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
+            let data = json!({ "members": items, "example_url": p.config.tenant_url("zorggroep-noord"), "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
             form_error(&p, &ctx, "console", data, e)
         }
     }
