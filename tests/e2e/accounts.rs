@@ -357,8 +357,20 @@ async fn admin_invites_a_user_who_accepts_and_gets_exactly_those_roles() {
         ])
         .send()
         .await;
-    res.assert_status(StatusCode::OK);
-    assert!(res.text().contains("docent@uitnodig.test is uitgenodigd"));
+    // The page comes back with a message (once: the flash cookie is cleared).
+    let (page, flash) = app.follow("uitnodig", &res, &admin).await;
+    assert_eq!(
+        flash.as_deref(),
+        Some("docent@uitnodig.test is uitgenodigd.")
+    );
+    assert!(page.contains("role=\"status\""));
+    let again = app
+        .client
+        .get("uitnodig", "/beheer")
+        .session(&admin)
+        .send()
+        .await;
+    assert!(!again.text().contains("data-testid=\"flash\""));
     let mut owner = app.db.owner().await.unwrap();
     let body: String = sqlx::query_scalar(
         "SELECT body FROM tenant.outbox WHERE recipient = 'docent@uitnodig.test'",
@@ -451,16 +463,18 @@ async fn a_blocked_user_loses_access_at_once_and_can_be_restored() {
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "cannot_block_self");
 
-    // The admin page offers to restore access; doing so lets the learner in again.
+    // The user's page offers to restore access; doing so lets the learner in again, and the
+    // page says so.
     let admin_session = app.login("blok", "admin@blok.test").await;
     let page = app
         .client
-        .get("blok", "/beheer")
+        .get("blok", &format!("/beheer/gebruikers/{learner}"))
         .session(&admin_session)
         .send()
         .await
         .text();
     assert!(page.contains(&format!("/beheer/gebruikers/{learner}/deblokkeren")));
+    assert!(!page.contains(&format!("/beheer/gebruikers/{learner}/blokkeren\"")));
     let res = app
         .client
         .post("blok", &format!("/beheer/gebruikers/{learner}/deblokkeren"))
@@ -468,7 +482,11 @@ async fn a_blocked_user_loses_access_at_once_and_can_be_restored() {
         .form(&[])
         .send()
         .await;
-    res.assert_status(StatusCode::SEE_OTHER);
+    let (_, flash) = app.follow("blok", &res, &admin_session).await;
+    assert_eq!(
+        flash.as_deref(),
+        Some("De toegang van leerling@blok.test is hersteld.")
+    );
     app.login("blok", "leerling@blok.test").await;
 }
 

@@ -15,6 +15,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/me"),
     ("get", "/api/v1/users"),
     ("post", "/api/v1/users"),
+    ("post", "/api/v1/users/bulk"),
     ("get", "/api/v1/users/{id}"),
     ("put", "/api/v1/users/{id}/roles"),
     ("post", "/api/v1/users/{id}/block"),

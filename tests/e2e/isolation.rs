@@ -165,6 +165,8 @@ async fn invitation_and_reset_links_only_work_on_their_own_member() {
         &app.platform,
         &b_tenant,
         "nieuw@huis-b.test",
+        "",
+        "",
         &["learner".into()],
     )
     .await

@@ -24,3 +24,4 @@ mod rls;
 mod roles;
 mod split;
 mod staff_import;
+mod users_at_scale;

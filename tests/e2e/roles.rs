@@ -649,6 +649,12 @@ fn matrix(user_id: &str) -> Vec<Row> {
         ),
         (Method::POST, false, "/api/v1/users".into(), vec![Admin]),
         (
+            Method::POST,
+            false,
+            "/api/v1/users/bulk".into(),
+            vec![Admin],
+        ),
+        (
             Method::PUT,
             false,
             format!("/api/v1/users/{user_id}/roles"),
@@ -804,6 +810,24 @@ fn matrix(user_id: &str) -> Vec<Row> {
         ),
         (Method::GET, false, "/beheer".into(), vec![Teacher, Admin]),
         (Method::POST, false, "/beheer".into(), vec![Admin]),
+        (
+            Method::GET,
+            false,
+            format!("/beheer/gebruikers/{user_id}"),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            "/beheer/gebruikers/bulk".into(),
+            vec![Admin],
+        ),
+        (
+            Method::POST,
+            false,
+            format!("/beheer/gebruikers/{user_id}/uitnodiging-opnieuw"),
+            vec![Admin],
+        ),
         (
             Method::POST,
             false,

@@ -149,6 +149,31 @@ impl App {
             .await
     }
 
+    /// Follows a redirect after a form as a browser would, with the session and the flash
+    /// cookie the response set; returns the page it leads to and its flash message (if any).
+    pub async fn follow(
+        &self,
+        host: &str,
+        res: &zk_test_support::TestResponse,
+        session: &str,
+    ) -> (String, Option<String>) {
+        res.assert_status(StatusCode::SEE_OTHER);
+        let to = res.location().expect("a redirect");
+        let mut req = self.client.get(host, &to).session(session);
+        if let Some(flash) = res.set_cookie("zk_flash") {
+            req = req.cookie(&format!("zk_flash={flash}"));
+        }
+        let page = req.send().await;
+        page.assert_status(StatusCode::OK);
+        let html = page.text();
+        let flash = html
+            .split("data-testid=\"flash\"><p>")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .map(str::to_owned);
+        (html, flash)
+    }
+
     /// Counts rows of a table as the owner (sees every tenant).
     pub async fn count(&self, table: &str) -> i64 {
         let mut conn = self.db.owner().await.expect("owner connection");

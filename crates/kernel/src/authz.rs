@@ -230,6 +230,16 @@ pub async fn revoke_roles(tx: &mut TenantTx, user: Uuid) -> AppResult<()> {
     Ok(())
 }
 
+/// Takes one role from a user in the transaction's tenant (a no-op when not granted).
+pub async fn revoke_role(tx: &mut TenantTx, user: Uuid, role: Role) -> AppResult<()> {
+    sqlx::query("SELECT tenant.revoke_role($1, $2)")
+        .bind(user)
+        .bind(role.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Grants a role, inside the caller's transaction (a no-op when already granted). `tenant` must
 /// be the transaction's tenant; the database refuses anything else.
 pub async fn grant_role(

@@ -300,6 +300,15 @@ impl Config {
         }
     }
 
+    /// Name of the flash-message cookie (`__Host-zk_flash` over https).
+    pub fn flash_cookie(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-zk_flash"
+        } else {
+            "zk_flash"
+        }
+    }
+
     /// Name of the anonymous CSRF cookie (`__Host-zk_csrf` over https).
     pub fn csrf_cookie(&self) -> &'static str {
         if self.secure_cookies() {

@@ -85,6 +85,11 @@ impl AppError {
             ..Self::new(StatusCode::CONFLICT, code, message)
         }
     }
+    /// The same error, about `field`.
+    pub fn with_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
     /// Nothing here, or nothing the caller may know exists (404).
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Niet gevonden.")

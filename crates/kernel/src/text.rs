@@ -83,9 +83,34 @@ pub fn dutch_datetime(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// A whole number in Dutch notation: a dot between thousands (`2.001`, `-1.250.000`).
+pub fn dutch_number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dutch_numbers_group_thousands_with_dots() {
+        assert_eq!(dutch_number(0), "0");
+        assert_eq!(dutch_number(999), "999");
+        assert_eq!(dutch_number(2001), "2.001");
+        assert_eq!(dutch_number(-1_250_000), "-1.250.000");
+        assert_eq!(dutch_number(100_000), "100.000");
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_never_formulas() {

@@ -59,6 +59,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "console_tenant",
     "console_outbox",
     "admin_users",
+    "admin_user",
+    "admin_users_confirm",
     "admin_branding",
     "catalog",
     "module",
@@ -102,6 +104,16 @@ const STATIC: &[(&str, &str, &str)] = &[
         "billing.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/billing.js"),
+    ),
+    (
+        "users.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/users.js"),
+    ),
+    (
+        "flash.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/flash.js"),
     ),
     (
         "password.js",
@@ -232,6 +244,15 @@ impl Theme {
         translate(&self.locales, lang.code(), key)
     }
 
+    /// [`Theme::t`] with its `{name}` placeholders filled in.
+    pub fn t_with(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.t(lang, key);
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
     /// A message in exactly this language, if the locale has it (no fallback).
     pub fn t_exact(&self, lang: Lang, key: &str) -> Option<&str> {
         self.locales
@@ -273,6 +294,9 @@ impl Theme {
     /// The page [`Theme::render_cached`] stored under the same template, request and key, if
     /// any: for pages whose data needs a query, which then runs only on a miss.
     pub fn cached(&self, template: &str, ctx: &RequestContext, key: &str) -> Option<Html<String>> {
+        if ctx.flash.is_some() {
+            return None;
+        }
         let full_key = Self::cache_key(template, ctx, key);
         let page = self
             .pages
@@ -308,6 +332,10 @@ impl Theme {
         key: &str,
         data: impl FnOnce() -> Value,
     ) -> AppResult<Html<String>> {
+        if ctx.flash.is_some() {
+            // A message shown once is no part of a page kept for later.
+            return self.render(template, ctx, data());
+        }
         let full_key = Self::cache_key(template, ctx, key);
         let cached = self
             .pages
@@ -353,6 +381,7 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
     );
     m.insert("csrf".into(), json!(ctx.csrf));
     m.insert("path".into(), json!(ctx.path));
+    m.insert("flash".into(), json!(ctx.flash));
     m.insert(
         "tenant".into(),
         json!({

@@ -20,6 +20,7 @@ use zk_kernel::Platform;
     routes::api_users::get_me,
     routes::api_users::list_users,
     routes::api_users::invite_user,
+    routes::api_users::bulk_users,
     routes::api_users::get_user,
     routes::api_users::set_roles,
     routes::api_users::block_user,
@@ -87,16 +88,31 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/console/outbox", get(console::show_outbox))
         // Pages: member admin
-        .route("/beheer", get(admin::show_users).post(admin::invite_user))
-        .route("/beheer/gebruikers/{id}/rollen", post(admin::update_roles))
-        .route("/beheer/gebruikers/{id}/blokkeren", post(admin::block_user))
+        .route(
+            "/beheer",
+            get(admin_users::show_users).post(admin_users::invite_user),
+        )
+        .route("/beheer/gebruikers/bulk", post(admin_users::bulk))
+        .route("/beheer/gebruikers/{id}", get(admin_users::show_user))
+        .route(
+            "/beheer/gebruikers/{id}/rollen",
+            post(admin_users::update_roles),
+        )
+        .route(
+            "/beheer/gebruikers/{id}/blokkeren",
+            post(admin_users::block_user),
+        )
         .route(
             "/beheer/gebruikers/{id}/deblokkeren",
-            post(admin::unblock_user),
+            post(admin_users::unblock_user),
+        )
+        .route(
+            "/beheer/gebruikers/{id}/uitnodiging-opnieuw",
+            post(admin_users::resend_invitation),
         )
         .route(
             "/beheer/gebruikers/{id}/uitnodiging-intrekken",
-            post(admin::revoke_invitation),
+            post(admin_users::revoke_invitation),
         )
         .route(
             "/beheer/huisstijl",
@@ -135,6 +151,7 @@ pub fn router(platform: Platform) -> Router {
             "/api/v1/users",
             get(api_users::list_users).post(api_users::invite_user),
         )
+        .route("/api/v1/users/bulk", post(api_users::bulk_users))
         .route("/api/v1/users/{id}", get(api_users::get_user))
         .route("/api/v1/users/{id}/roles", put(api_users::set_roles))
         .route("/api/v1/users/{id}/block", post(api_users::block_user))

@@ -35,6 +35,8 @@ pub struct RequestContext {
     pub csrf: String,
     pub path: String,
     pub request_id: String,
+    /// A message from the previous request (see [`super::see_other_with_flash`]), shown once.
+    pub flash: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
@@ -133,6 +135,7 @@ pub(super) async fn context(
             csrf: String::new(),
             path: path.clone(),
             request_id,
+            flash: None,
         };
         return error_page(
             &platform,
@@ -202,6 +205,10 @@ pub(super) async fn context(
             }
         }
     }
+    let flash = (req.method() == axum::http::Method::GET && !is_api(&path))
+        .then(|| super::flash::read(&platform.config, tenant.id, headers))
+        .flatten();
+    let shows_flash = flash.is_some();
     let ctx = RequestContext {
         tenant,
         principal,
@@ -209,11 +216,15 @@ pub(super) async fn context(
         csrf: csrf.clone(),
         path: path.clone(),
         request_id,
+        flash,
     };
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(platform.authz.clone());
 
     let mut res = next.run(req).await;
+    if shows_flash {
+        super::flash::clear_after(&platform.config, &mut res);
+    }
     if let Some(value) = new_anonymous {
         res.headers_mut().append(
             header::SET_COOKIE,
@@ -346,6 +357,7 @@ fn error_page(
                 csrf: String::new(),
                 path: path.to_owned(),
                 request_id: String::new(),
+                flash: None,
             };
             &fallback
         }

@@ -75,14 +75,22 @@ pub struct Invited {
     pub invite_url: String,
 }
 
-/// Invites a new user with roles and mails the link, in one transaction.
+/// Invites a new user with roles (and optionally a name and department) and mails the link, in
+/// one transaction.
 pub async fn invite(
     platform: &Platform,
     tenant: &Tenant,
     email: &str,
+    name: &str,
+    department: &str,
     roles: &[String],
 ) -> AppResult<Invited> {
     let email = validate::email("email", email)?;
+    let name = match name.trim() {
+        "" => String::new(),
+        n => validate::name("display_name", n)?,
+    };
+    let department = validate::department("department", department)?;
     let roles = parse_roles(tenant, roles)?;
     if roles.is_empty() {
         return Err(AppError::validation(
@@ -92,7 +100,9 @@ pub async fn invite(
         ));
     }
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    let user = repo::users::insert_invited(&mut tx, tenant.id, &email).await?;
+    let user = repo::users::insert_staff(&mut tx, tenant.id, &email, &name, &department)
+        .await?
+        .ok_or_else(email_taken)?;
     for role in &roles {
         authz::grant_role(&mut tx, tenant.id, user.id, *role).await?;
     }
@@ -172,25 +182,20 @@ pub async fn ensure_user(
     Ok((user, link_url))
 }
 
+fn email_taken() -> AppError {
+    AppError::conflict(
+        "email",
+        "email_taken",
+        "Er bestaat al een account met dit e-mailadres.",
+    )
+}
+
 fn account_blocked() -> AppError {
     AppError::validation(
         "email",
         "account_blocked",
         "Dit account is geblokkeerd. Deblokkeer het eerst.",
     )
-}
-
-/// Every user of the tenant with their roles.
-pub async fn list_users(platform: &Platform, tenant: &Tenant) -> AppResult<Vec<UserView>> {
-    let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    let users = repo::users::list(&mut tx, tenant.id).await?;
-    tx.commit().await?;
-    let mut out = Vec::with_capacity(users.len());
-    for user in users {
-        let roles = platform.authz.roles(tenant.id, user.id).await;
-        out.push(UserView { user, roles });
-    }
-    Ok(out)
 }
 
 /// One user of the tenant (404 for ids of other tenants).

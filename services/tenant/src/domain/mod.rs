@@ -11,4 +11,5 @@ pub mod signin;
 pub mod staff_csv;
 pub mod staff_import;
 pub mod throttle;
+pub mod user_list;
 pub mod validate;

@@ -147,6 +147,7 @@ pub async fn accept_invite(
         .sessions
         .create(&mut tx, tenant.id, invite.user_id)
         .await?;
+    repo::users::touch_login(&mut tx, tenant.id, invite.user_id).await?;
     tx.commit().await?;
     repo::throttle::release(&platform.db.app, &keys).await?;
     tracing::info!(user.id = %invite.user_id, "invitation accepted");
@@ -214,6 +215,7 @@ pub async fn login(
         .sessions
         .create(&mut tx, tenant.id, user_id)
         .await?;
+    repo::users::touch_login(&mut tx, tenant.id, user_id).await?;
     tx.commit().await?;
     tracing::info!(user.id = %user_id, "logged in");
     Ok(session)

@@ -80,6 +80,19 @@ pub fn name(field: &'static str, raw: &str) -> Result<String, AppError> {
     Ok(n.to_owned())
 }
 
+/// A department name: empty (unknown) or up to 100 characters.
+pub fn department(field: &'static str, raw: &str) -> Result<String, AppError> {
+    let d = raw.trim();
+    if d.chars().count() > 100 || d.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            field,
+            "invalid_department",
+            "Een afdeling heeft ten hoogste 100 tekens.",
+        ));
+    }
+    Ok(d.to_owned())
+}
+
 /// An employee count between 0 and 1,000,000.
 pub fn employee_count(raw: i64) -> Result<i32, AppError> {
     if (0..=1_000_000).contains(&raw) {

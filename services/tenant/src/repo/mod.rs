@@ -9,3 +9,14 @@ pub mod outbox;
 pub mod tenants;
 pub mod throttle;
 pub mod users;
+
+/// An `ILIKE` pattern matching text that contains `query` literally (its wildcards escaped).
+pub fn contains_pattern(query: &str) -> String {
+    format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}

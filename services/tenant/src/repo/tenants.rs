@@ -84,13 +84,7 @@ pub async fn find_active(
     query: &str,
     limit: i64,
 ) -> AppResult<Vec<(String, String)>> {
-    let pattern = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::contains_pattern(query);
     Ok(sqlx::query_as(
         "SELECT slug, name FROM tenant.tenants
          WHERE kind = 'member' AND status = 'active' AND name ILIKE $1

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection};
+use time::OffsetDateTime;
 use uuid::Uuid;
 use zk_kernel::{error::ResultExt, AppError, AppResult, TenantId};
 
@@ -13,10 +14,15 @@ pub struct UserRow {
     pub display_name: String,
     /// From HR's staff list (import); empty when not known.
     pub department: String,
+    /// `invited`, `active` or `disabled` (blocked).
     pub status: String,
+    /// The last successful login; `null` for who never logged in.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_login_at: Option<OffsetDateTime>,
 }
 
-const COLUMNS: &str = "id, email, display_name, department, status";
+const COLUMNS: &str = "id, email, display_name, department, status, last_login_at";
 
 /// Inserts an invited user; a taken e-mail address is a 409 on `email`.
 pub async fn insert_invited(
@@ -39,16 +45,6 @@ pub async fn insert_invited(
             "Er bestaat al een account met dit e-mailadres.",
         )
     })
-}
-
-/// All users of the tenant, by e-mail.
-pub async fn list(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<UserRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 ORDER BY email"
-    ))
-    .bind(tenant)
-    .fetch_all(conn)
-    .await?)
 }
 
 /// One user by id (404 when not in this tenant).
@@ -219,4 +215,145 @@ pub async fn set_profile(
     .await?
     .rows_affected()
         == 1)
+}
+
+/// Notes a successful login.
+pub async fn touch_login(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<()> {
+    sqlx::query("UPDATE tenant.users SET last_login_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What the users table asks for; every part is optional but the paging. `order_by` is one of
+/// the fixed orderings of `domain::user_list` (never user input).
+pub struct Search<'a> {
+    /// A `LIKE` pattern (wildcards in the input escaped) matched on name and e-mail.
+    pub pattern: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub order_by: &'static str,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A user in the users table, with roles.
+#[derive(Debug, FromRow)]
+pub struct ListedUser {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub roles: Vec<String>,
+    pub total: i64,
+}
+
+/// One page of the tenant's users matching `search`, each with their roles and the number of
+/// matches in all (one statement; the roles are looked up for the page's rows only).
+pub async fn search(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    search: &Search<'_>,
+) -> AppResult<Vec<ListedUser>> {
+    let order = search.order_by;
+    Ok(sqlx::query_as(&format!(
+        "WITH page AS (
+            SELECT {COLUMNS}, count(*) OVER () AS total FROM tenant.users u
+            WHERE tenant_id = $1
+              AND ($2::text IS NULL OR email ILIKE $2 OR display_name ILIKE $2)
+              AND ($3::text IS NULL OR EXISTS (
+                    SELECT 1 FROM tenant.casbin_rule c
+                    WHERE c.ptype = 'g' AND c.v0 = u.id::text AND c.v1 = $3 AND c.v2 = tenant.authz_domain()))
+              AND ($4::text IS NULL OR status = $4)
+              AND ($5::text IS NULL OR lower(department) = lower($5))
+            ORDER BY {order} LIMIT $6 OFFSET $7
+         )
+         SELECT page.*, ARRAY(
+                SELECT c.v1::text FROM tenant.casbin_rule c
+                WHERE c.ptype = 'g' AND c.v0 = page.id::text AND c.v2 = tenant.authz_domain()
+                ORDER BY c.v1) AS roles
+         FROM page ORDER BY {order}"
+    ))
+    .bind(tenant)
+    .bind(search.pattern)
+    .bind(search.role)
+    .bind(search.status)
+    .bind(search.department)
+    .bind(search.limit)
+    .bind(search.offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// How many users match (for a page past the last one, where [`search`] has no row to tell).
+pub async fn count(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    search: &Search<'_>,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM tenant.users u
+         WHERE tenant_id = $1
+           AND ($2::text IS NULL OR email ILIKE $2 OR display_name ILIKE $2)
+           AND ($3::text IS NULL OR EXISTS (
+                 SELECT 1 FROM tenant.casbin_rule c
+                 WHERE c.ptype = 'g' AND c.v0 = u.id::text AND c.v1 = $3 AND c.v2 = tenant.authz_domain()))
+           AND ($4::text IS NULL OR status = $4)
+           AND ($5::text IS NULL OR lower(department) = lower($5))",
+    )
+    .bind(tenant)
+    .bind(search.pattern)
+    .bind(search.role)
+    .bind(search.status)
+    .bind(search.department)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The departments the tenant's users are in (for the filter), by name.
+pub async fn departments(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT min(department) FROM tenant.users WHERE tenant_id = $1 AND department <> ''
+         GROUP BY lower(department) ORDER BY lower(min(department))",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The users with these ids, locked for the rest of the transaction, by e-mail. Ids of other
+/// tenants are simply not found.
+pub async fn lock_many(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> AppResult<Vec<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.users WHERE tenant_id = $1 AND id = ANY($2) ORDER BY email FOR UPDATE"
+    ))
+    .bind(tenant)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`set_blocked`] for many users at once.
+pub async fn set_blocked_many(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[Uuid],
+    blocked: bool,
+) -> AppResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE tenant.users
+         SET status = CASE WHEN $3 THEN 'disabled' WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END
+         WHERE tenant_id = $1 AND id = ANY($2)",
+    )
+    .bind(tenant)
+    .bind(ids)
+    .bind(blocked)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }

@@ -1,115 +1,18 @@
-//! Member admin pages: users (invite, roles) and branding (with live preview and logo upload).
+//! Member admin pages: branding (with live preview and logo upload). The users pages are in
+//! `admin_users`.
 
 use super::{form_error, member_site};
-use crate::{
-    domain::{accounts, branding},
-    perm,
-};
+use crate::{domain::branding, perm};
 use axum::{
-    extract::{Multipart, Path, State},
+    extract::{Multipart, State},
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Value};
-use uuid::Uuid;
 use zk_kernel::{
-    authz::{Require, Role},
-    http::{csrf_matches, see_other, CsrfForm, RequestContext},
+    authz::Require,
+    http::{csrf_matches, see_other_with_flash, CsrfForm, RequestContext},
     AppError, AppResult, Platform,
 };
-
-/// Role names with a selected flag, for checkbox lists.
-fn role_options(selected: &[Role]) -> Value {
-    Value::Array(
-        Role::MEMBER_ROLES
-            .iter()
-            .map(|r| json!({ "name": r.as_str(), "checked": selected.contains(r) }))
-            .collect(),
-    )
-}
-
-async fn users_page(p: &Platform, ctx: &RequestContext, extra: Value) -> AppResult<Value> {
-    let users = accounts::list_users(p, &ctx.tenant).await?;
-    let rows: Vec<Value> = users
-        .iter()
-        .map(|u| json!({ "id": u.user.id, "email": u.user.email, "display_name": u.user.display_name, "department": u.user.department, "status": u.user.status, "roles": role_options(&u.roles) }))
-        .collect();
-    let mut data = json!({ "users": rows, "invite_roles": role_options(&[Role::Learner]) });
-    if let (Value::Object(d), Value::Object(e)) = (&mut data, extra) {
-        d.extend(e);
-    }
-    Ok(data)
-}
-
-/// `GET /beheer`
-pub async fn show_users(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    _: Require<perm::UsersRead>,
-) -> AppResult<Response> {
-    member_site(&ctx)?;
-    let data = users_page(&p, &ctx, json!({})).await?;
-    Ok(p.theme.render("admin_users", &ctx, data)?.into_response())
-}
-
-/// A form with a repeated `roles` field.
-fn roles_from_pairs(pairs: &[(String, String)]) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
-/// `POST /beheer`: invites a user.
-pub async fn invite_user(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
-    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    member_site(&ctx)?;
-    let email = pairs
-        .iter()
-        .find(|(k, _)| k == "email")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    match accounts::invite(&p, &ctx.tenant, &email, &roles_from_pairs(&pairs)).await {
-        Ok(invited) => {
-            let data = users_page(&p, &ctx, json!({ "invited": invited.user.email })).await?;
-            Ok(p.theme.render("admin_users", &ctx, data)?.into_response())
-        }
-        Err(e) => {
-            let data = users_page(&p, &ctx, json!({ "email": email })).await?;
-            form_error(&p, &ctx, "admin_users", data, e)
-        }
-    }
-}
-
-/// `POST /beheer/gebruikers/{id}/rollen`
-pub async fn update_roles(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    auth: Require<perm::UsersWrite>,
-    Path(id): Path<Uuid>,
-    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    member_site(&ctx)?;
-    match accounts::set_roles(
-        &p,
-        &ctx.tenant,
-        auth.principal.user_id,
-        id,
-        &roles_from_pairs(&pairs),
-    )
-    .await
-    {
-        Ok(_) => Ok(see_other("/beheer")),
-        Err(e) => {
-            let data = users_page(&p, &ctx, json!({})).await?;
-            form_error(&p, &ctx, "admin_users", data, e)
-        }
-    }
-}
 
 fn branding_data(ctx: &RequestContext) -> Value {
     let b = &ctx.tenant.branding;
@@ -143,7 +46,7 @@ pub async fn update_branding(
 ) -> AppResult<Response> {
     member_site(&ctx)?;
     match branding::update(&p, &ctx.tenant, &form).await {
-        Ok(()) => Ok(see_other("/beheer/huisstijl?opgeslagen=1")),
+        Ok(()) => Ok(saved(&p, &ctx, "admin.branding.saved")),
         Err(e) => {
             let data = json!({ "form": form_value(&form) });
             form_error(&p, &ctx, "admin_branding", data, e)
@@ -185,67 +88,12 @@ pub async fn upload_logo(
         return Err(AppError::csrf());
     }
     match branding::upload_logo(&p, &ctx.tenant, logo.unwrap_or_default()).await {
-        Ok(()) => Ok(see_other("/beheer/huisstijl?opgeslagen=1")),
+        Ok(()) => Ok(saved(&p, &ctx, "admin.branding.logo_saved")),
         Err(e) => form_error(&p, &ctx, "admin_branding", branding_data(&ctx), e),
     }
 }
 
-/// `POST /beheer/gebruikers/{id}/blokkeren`
-pub async fn block_user(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    auth: Require<perm::UsersWrite>,
-    Path(id): Path<Uuid>,
-    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    set_blocked(&p, &ctx, auth.principal.user_id, id, true).await
-}
-
-/// `POST /beheer/gebruikers/{id}/deblokkeren`
-pub async fn unblock_user(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    auth: Require<perm::UsersWrite>,
-    Path(id): Path<Uuid>,
-    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    set_blocked(&p, &ctx, auth.principal.user_id, id, false).await
-}
-
-async fn set_blocked(
-    p: &Platform,
-    ctx: &RequestContext,
-    actor: Uuid,
-    id: Uuid,
-    blocked: bool,
-) -> AppResult<Response> {
-    member_site(ctx)?;
-    match accounts::set_blocked(p, &ctx.tenant, actor, id, blocked).await {
-        Ok(_) => Ok(see_other("/beheer")),
-        Err(e) => {
-            let data = users_page(p, ctx, json!({})).await?;
-            form_error(p, ctx, "admin_users", data, e)
-        }
-    }
-}
-
-/// `POST /beheer/gebruikers/{id}/uitnodiging-intrekken`
-pub async fn revoke_invitation(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
-    Path(id): Path<Uuid>,
-    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    member_site(&ctx)?;
-    match accounts::revoke_invitation(&p, &ctx.tenant, id).await {
-        Ok(user) => {
-            let data = users_page(&p, &ctx, json!({ "revoked": user.email })).await?;
-            Ok(p.theme.render("admin_users", &ctx, data)?.into_response())
-        }
-        Err(e) => {
-            let data = users_page(&p, &ctx, json!({})).await?;
-            form_error(&p, &ctx, "admin_users", data, e)
-        }
-    }
+/// Back to the branding page, with a message that it was saved.
+fn saved(p: &Platform, ctx: &RequestContext, key: &str) -> Response {
+    see_other_with_flash(p, ctx, "/beheer/huisstijl", &p.theme.t(ctx.lang, key))
 }

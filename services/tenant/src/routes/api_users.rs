@@ -2,9 +2,12 @@
 
 use super::member_site;
 use crate::repo::users::UserRow;
-use crate::{domain::accounts, perm};
+use crate::{
+    domain::{accounts, user_list},
+    perm,
+};
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     Json,
 };
@@ -33,12 +36,6 @@ pub struct TenantInfo {
 pub struct Me {
     pub user: accounts::UserView,
     pub tenant: TenantInfo,
-}
-
-/// The member's users.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Users {
-    pub items: Vec<accounts::UserView>,
 }
 
 /// An invited user.
@@ -72,27 +69,74 @@ pub async fn get_me(
     }))
 }
 
-/// The member's users with their roles
+/// The member's users with their roles: searched, filtered, sorted and paged
 ///
-/// Member host. Permission users:read (admins, teachers).
+/// Member host. Permission users:read (admins, teachers). `total` counts the matches on all
+/// pages. A wrong parameter is 422 with its name in `field`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", operation_id = "list_users",
-    responses((status = 200, description = "Users", body = Users),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+    params(user_list::UserQueryInput),
+    responses((status = 200, description = "One page of users", body = user_list::UserPage),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn list_users(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::UsersRead>,
-) -> AppResult<Json<Users>> {
+    Query(q): Query<user_list::UserQueryInput>,
+) -> AppResult<Json<user_list::UserPage>> {
     member_site(&ctx)?;
-    Ok(Json(Users {
-        items: accounts::list_users(&p, &ctx.tenant).await?,
-    }))
+    Ok(Json(user_list::list(&p, &ctx.tenant, &q.parse()?).await?))
+}
+
+/// An action on a selection of users.
+#[derive(Deserialize, ToSchema)]
+pub struct BulkRequest {
+    /// The users (at most 1000), all of this member.
+    ids: Vec<Uuid>,
+    /// `grant_role`, `revoke_role`, `block`, `unblock` or `resend_invitation`.
+    action: String,
+    /// The role, for `grant_role` and `revoke_role`.
+    role: Option<String>,
+}
+
+/// The selected users after the action.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    pub items: Vec<UserRow>,
+}
+
+/// Do one action to a selection of users, all or nothing
+///
+/// Member host. Permission users:write (admins). One transaction: when any id is not one of
+/// this member's users (404 `unknown_users`), or the action can't be done to one of them (422:
+/// blocking or taking the admin role from yourself, a new invitation to someone already
+/// active), nothing changes for any of them.
+#[utoipa::path(post, path = "/api/v1/users/bulk", tag = "accounts", operation_id = "bulk_users",
+    request_body = BulkRequest,
+    responses((status = 200, description = "Done for every user", body = BulkResult),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn bulk_users(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::UsersWrite>,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> AppResult<Json<BulkResult>> {
+    member_site(&ctx)?;
+    let action = user_list::BulkAction::parse(&req.action, req.role.as_deref())?;
+    let items = user_list::bulk(&p, &ctx.tenant, auth.principal.user_id, &req.ids, action).await?;
+    Ok(Json(BulkResult { items }))
 }
 
 /// Whom to invite, with which roles.
 #[derive(Deserialize, ToSchema)]
 pub struct InviteRequest {
     email: String,
+    /// The person's name (optional).
+    #[serde(default)]
+    display_name: String,
+    /// Their department (optional, up to 100 characters).
+    #[serde(default)]
+    department: String,
     /// `admin`, `author`, `teacher`, `reviewer` or `learner`.
     roles: Vec<String>,
 }
@@ -113,7 +157,15 @@ pub async fn invite_user(
     ApiJson(req): ApiJson<InviteRequest>,
 ) -> AppResult<(StatusCode, Json<InvitedUser>)> {
     member_site(&ctx)?;
-    let invited = accounts::invite(&p, &ctx.tenant, &req.email, &req.roles).await?;
+    let invited = accounts::invite(
+        &p,
+        &ctx.tenant,
+        &req.email,
+        &req.display_name,
+        &req.department,
+        &req.roles,
+    )
+    .await?;
     // With a mail server the link reaches only the invitee's mailbox: nobody else can accept it.
     let invite_url = (!p.mailer.delivers()).then_some(invited.invite_url);
     Ok((

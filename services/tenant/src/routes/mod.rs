@@ -1,6 +1,7 @@
 //! HTTP handlers of the tenant service: extract → parse → one domain call → response.
 
 pub mod admin;
+pub mod admin_users;
 pub mod api_branding;
 pub mod api_members;
 pub mod api_users;
