@@ -591,10 +591,11 @@ async fn seed_learning(
     Ok(())
 }
 
-/// Staff of the first member, as HR would hand them over: 300 people in five departments,
-/// imported through the staff import (preview, then the job), so the users page, departments
-/// and enrolment by department have a member's real size. The demo learner is in the file too
-/// (an existing account: department and group brought in line). Runs once.
+/// Staff of the first member, as HR would hand them over: one account per employee (320), in
+/// five departments plus the demo's role accounts, imported through the staff import (preview,
+/// then the job), so the users page, departments and enrolment by department have a member's
+/// real size. The role accounts are in the file too (existing accounts: name, department and
+/// group brought in line). Runs once.
 async fn seed_staff(
     p: &Platform,
     users: &[(TenantId, Role, uuid::Uuid)],
@@ -639,15 +640,30 @@ async fn seed_staff(
     ];
     let mut csv = String::from("\u{feff}Naam;E-mail;Afdeling;Groepen\r\n");
     let slug = &tenant.slug;
-    if users
-        .iter()
-        .any(|u| u.0 == tenant_id && u.1 == Role::Learner)
-    {
+    // The demo's role accounts are staff too: named, in a department (the learner in a group).
+    let mut listed = 0;
+    for (local, role) in ROLE_USERS {
+        if !users.iter().any(|u| u.0 == tenant_id && u.1 == role) {
+            continue;
+        }
+        let (name, department, group) = match role {
+            Role::Admin => ("Bea Beheerder", "Staf", ""),
+            Role::Author => ("Arjen Auteur", "Leerafdeling", ""),
+            Role::Teacher => ("Dirk Docent", "Leerafdeling", ""),
+            Role::Reviewer => ("Bo Beoordelaar", "Leerafdeling", ""),
+            _ => ("Lieke Leerling", "De Linde", "Afdeling De Linde"),
+        };
         csv.push_str(&format!(
-            "Lieke Leerling;leerling@{slug}.demo;De Linde;Afdeling De Linde\r\n"
+            "{name};{local}@{slug}.demo;{department};{group}\r\n"
         ));
+        listed += 1;
     }
-    for i in 0..300 {
+    // As many accounts as the member has employees (320 for Zorggroep Noord).
+    let employees = members::get(p, slug).await?.employee_count;
+    let staff = usize::try_from(employees)
+        .unwrap_or(0)
+        .saturating_sub(listed);
+    for i in 0..staff {
         let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
         let department = DEPARTMENTS[i % DEPARTMENTS.len()];
         let group = if department == "De Linde" {

@@ -23,6 +23,25 @@ fn rgb(hex: &str) -> String {
     format!("rgba({}, {}, {}, 1)", v >> 16, (v >> 8) & 255, v & 255)
 }
 
+/// Logs out through the menu (opened first where the phone layout hides it behind a button).
+async fn logout(browser: &Browser) {
+    let button = browser.find(".menu-button").await.unwrap();
+    if button.css_value("display").await.unwrap() != "none" {
+        button.click().await.unwrap();
+        assert_eq!(
+            button.attr("aria-expanded").await.unwrap().as_deref(),
+            Some("true")
+        );
+    }
+    browser
+        .find("form[action='/uitloggen'] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Fills in the login form on the current page with `email` and the fixture password, and submits.
 async fn submit_login(browser: &Browser, email: &str) {
     browser
@@ -124,6 +143,15 @@ async fn learners_of_two_members_see_their_own_portal_on_a_phone() {
             rgb(colour),
             "{slug} header colour"
         );
+        // On a phone the header is one row: the name (always visible) and a menu button.
+        let height = browser
+            .execute(
+                "return document.querySelector('.site-header').getBoundingClientRect().height;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(height.as_f64().unwrap() < 80.0, "one-row header: {height}");
         let width = browser
             .execute("return document.documentElement.scrollWidth", vec![])
             .await
@@ -137,13 +165,7 @@ async fn learners_of_two_members_see_their_own_portal_on_a_phone() {
             .await
             .unwrap();
         // Log out so the next member starts as a visitor (cookies are per host anyway).
-        browser
-            .find("form[action='/uitloggen'] button")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        logout(&browser).await;
         browser
             .wait_for_url_contains("/inloggen", Duration::from_secs(5))
             .await
@@ -1157,13 +1179,7 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
         .await
         .unwrap();
     // The admin sees the completion in the member's overview at once.
-    browser
-        .find("form[action='/uitloggen'] button")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    logout(&browser).await;
     browser
         .wait_for_url_contains("/inloggen", Duration::from_secs(10))
         .await
@@ -1542,5 +1558,366 @@ async fn an_admin_pays_by_card_in_the_members_own_portal_on_a_phone() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(delivered > 0, "localstripe's webhooks verified and applied");
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}
+
+/// True when the page is no wider than the window (no sideways scrolling).
+async fn fits_the_window(browser: &Browser) -> bool {
+    browser
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_blocks_users_after_a_confirmation_that_names_them_on_a_phone_and_a_desktop() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = App::new().await;
+    let m = app.member("blokkeren").await;
+    app.user(&m, "admin@blokkeren.test", Role::Admin).await;
+    let mut people = Vec::new();
+    for (i, name) in [
+        "Sanne de Boer",
+        "Ruben Yilmaz",
+        "Noor Bakker",
+        "Tim Smit",
+        "Fleur Bos",
+        "Gijs Mulder",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = app
+            .user(&m, &format!("mw{i}@blokkeren.test"), Role::Learner)
+            .await;
+        let mut owner = app.db.owner().await.unwrap();
+        sqlx::query("UPDATE tenant.users SET display_name = $1, department = $2 WHERE id = $3")
+            .bind(name)
+            .bind(if i % 2 == 0 { "Thuiszorg" } else { "De Linde" })
+            .bind(id)
+            .execute(&mut owner)
+            .await
+            .unwrap();
+        people.push((id, *name));
+    }
+    let port = serve(&app).await;
+    let base = format!("http://blokkeren.localhost:{port}");
+    let dir = zk_test_support::artifacts_dir().join("browser");
+    let mut failures = Vec::new();
+    for (round, (width, height)) in [(360, 740), (1280, 800)].into_iter().enumerate() {
+        let browser = Browser::start_with_size(width, height).await.unwrap();
+        browser.goto(&format!("{base}/inloggen")).await.unwrap();
+        submit_login(&browser, "admin@blokkeren.test").await;
+        browser.find("main h1").await.unwrap();
+
+        // The table: names, departments, status; no sideways scrolling.
+        browser.goto(&format!("{base}/beheer")).await.unwrap();
+        let rows = browser.find_all("[data-testid=user-row]").await.unwrap();
+        assert_eq!(
+            rows.len(),
+            8,
+            "six staff, the admin and the first admin's invitation"
+        );
+        assert!(fits_the_window(&browser).await, "/beheer fits {width} px");
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("/beheer at {width}: {v}")),
+        );
+        browser
+            .screenshot(&dir.join(format!("users-{width}.png")))
+            .await
+            .unwrap();
+
+        // One user: blocking asks first, naming them; then the page says it was done.
+        let (id, name) = people[round * 3];
+        browser
+            .find(&format!("a[href='/beheer/gebruikers/{id}']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser
+            .find("[data-testid=block] summary")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let question = browser
+            .find("[data-testid=block-question]")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(question.contains(name), "{question}");
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("user page at {width}: {v}")),
+        );
+        browser
+            .find("[data-testid=block] button.danger")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let flash = wait_text(&browser, "[data-testid=flash]", "is geblokkeerd").await;
+        assert!(flash.starts_with(name), "{flash}");
+        let focused = browser
+            .execute(
+                "return document.activeElement.dataset.testid || '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            focused, "flash",
+            "the message gets the focus, so it is read out"
+        );
+        let status = browser
+            .find("[data-testid=user-status]")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(status, "geblokkeerd");
+        browser
+            .screenshot(&dir.join(format!("user-blocked-{width}.png")))
+            .await
+            .unwrap();
+
+        // Two at once from the table: a page that names both, then the message.
+        browser.goto(&format!("{base}/beheer")).await.unwrap();
+        for (id, _) in &people[round * 3 + 1..round * 3 + 3] {
+            browser
+                .find(&format!("input[name=ids][value='{id}']"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+        browser
+            .execute(
+                "document.getElementById('bulk-action').value = 'block';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser
+            .find("#bulk button[type=submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let list = wait_text(
+            &browser,
+            "[data-testid=confirm-list]",
+            people[round * 3 + 1].1,
+        )
+        .await;
+        assert!(list.contains(people[round * 3 + 2].1), "{list}");
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("bulk confirmation at {width}: {v}")),
+        );
+        browser
+            .screenshot(&dir.join(format!("users-confirm-{width}.png")))
+            .await
+            .unwrap();
+        browser
+            .find("[data-testid=confirm-submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let flash = wait_text(&browser, "[data-testid=flash]", "2 geblokkeerd").await;
+        assert!(flash.contains(people[round * 3 + 1].1), "{flash}");
+        assert!(fits_the_window(&browser).await);
+        browser.quit().await.unwrap();
+    }
+    let mut owner = app.db.owner().await.unwrap();
+    let blocked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tenant.users WHERE status = 'disabled'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(blocked, 6);
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn branding_on_a_phone_previews_while_editing_suggests_a_darker_colour_and_confirms_saving() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = App::new().await;
+    let m = app.member("huisstijl").await;
+    app.user(&m, "admin@huisstijl.test", Role::Admin).await;
+    let port = serve(&app).await;
+    let base = format!("http://huisstijl.localhost:{port}");
+    let dir = zk_test_support::artifacts_dir().join("browser");
+    let mut failures = Vec::new();
+    for (width, height) in [(360, 740), (1280, 800)] {
+        let browser = Browser::start_with_size(width, height).await.unwrap();
+        browser.goto(&format!("{base}/inloggen")).await.unwrap();
+        submit_login(&browser, "admin@huisstijl.test").await;
+        browser.find("main h1").await.unwrap();
+        browser
+            .goto(&format!("{base}/beheer/huisstijl"))
+            .await
+            .unwrap();
+        browser.find("#primary_color_hex").await.unwrap();
+
+        // A too light colour typed as hex: the preview follows, an alert offers a darker shade.
+        let hex = browser.find("#primary_color_hex").await.unwrap();
+        hex.clear().await.unwrap();
+        hex.send_keys("#ffee00").await.unwrap();
+        let header = browser.find("#preview-header").await.unwrap();
+        assert_eq!(
+            header.css_value("background-color").await.unwrap(),
+            rgb("#ffee00")
+        );
+        let alert = wait_text(&browser, "#preview-contrast [role=alert]", "te weinig").await;
+        assert!(alert.contains("1,2:1"), "Dutch decimal comma: {alert}");
+        // The preview shows the too-light colour on purpose; the rest of the page must pass.
+        failures.extend(
+            axe_violations_except(&browser, &axe, "#preview")
+                .await
+                .into_iter()
+                .map(|v| format!("branding with alert at {width}: {v}")),
+        );
+        browser
+            .screenshot(&dir.join(format!("branding-alert-{width}.png")))
+            .await
+            .unwrap();
+        browser
+            .find("[data-use-colour=primary_color]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let chosen = browser
+            .execute(
+                "return document.getElementById('primary_color').value;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let chosen = chosen.as_str().unwrap().to_owned();
+        assert_ne!(chosen, "#ffee00");
+        assert_eq!(
+            header.css_value("background-color").await.unwrap(),
+            rgb(&chosen)
+        );
+        assert!(browser
+            .find_all("#preview-contrast [role=alert]")
+            .await
+            .unwrap()
+            .is_empty());
+
+        // The toolbar writes Markdown; the preview shows it rendered.
+        let welcome = browser.find("#welcome_markdown").await.unwrap();
+        welcome.clear().await.unwrap();
+        welcome.send_keys("Welkom bij ons").await.unwrap();
+        browser
+            .execute(
+                "const t = document.getElementById('welcome_markdown'); t.setSelectionRange(0, 6);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser
+            .find("[data-md=bold]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let markdown = browser
+            .execute(
+                "return document.getElementById('welcome_markdown').value;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(markdown, "**Welkom** bij ons");
+        let strong = browser
+            .find("#preview-welcome strong")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(strong, "Welkom");
+
+        // On a phone the preview stays in view at the save button (sticky above the form).
+        browser
+            .execute("document.querySelector('#branding-form button[type=submit]').scrollIntoView({block: 'end'});", vec![])
+            .await
+            .unwrap();
+        let top = browser
+            .execute("return document.querySelector('[data-testid=preview-card]').getBoundingClientRect().top;", vec![])
+            .await
+            .unwrap();
+        let top = top.as_f64().unwrap();
+        assert!(
+            (0.0..50.0).contains(&top),
+            "the preview is in view at {width} px (top {top})"
+        );
+        assert!(fits_the_window(&browser).await);
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("branding at {width}: {v}")),
+        );
+        browser
+            .screenshot(&dir.join(format!("branding-{width}.png")))
+            .await
+            .unwrap();
+
+        browser
+            .find("#branding-form button[type=submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_text(
+            &browser,
+            "[data-testid=flash]",
+            "De huisstijl is opgeslagen",
+        )
+        .await;
+        let saved = browser
+            .execute(
+                "return document.getElementById('primary_color').value;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.as_str(), Some(chosen.as_str()));
+        browser.quit().await.unwrap();
+    }
     assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
 }

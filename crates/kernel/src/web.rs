@@ -106,6 +106,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../../tenants/default/static/billing.js"),
     ),
     (
+        "nav.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/nav.js"),
+    ),
+    (
         "users.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/users.js"),

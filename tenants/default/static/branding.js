@@ -1,5 +1,7 @@
-// Live preview for the branding page: colours and name update as the admin types, with the
-// WCAG contrast ratio against white shown (the server enforces >= 4.5:1 on save).
+// The branding page: a live preview (name, colours, logo, the welcome text rendered) that the
+// form's changes show at once; a hex field beside each colour picker; the WCAG contrast of each
+// colour against white, as an alert with a darker colour to use when it is too low (the server
+// refuses < 4.5:1 too); a small Markdown toolbar. Without JavaScript the form works as it is.
 (function () {
   "use strict";
   var form = document.getElementById("branding-form");
@@ -8,41 +10,175 @@
   var primary = document.getElementById("primary_color");
   var accent = document.getElementById("accent_color");
   var name = document.getElementById("name");
+  var welcome = document.getElementById("welcome_markdown");
   var out = document.getElementById("preview-contrast");
   var nl = document.documentElement.lang !== "en";
 
-  function lum(hex) {
+  function rgb(hex) {
     var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
     if (!m) return null;
     var v = parseInt(m[1], 16);
-    var ch = [(v >> 16) & 255, (v >> 8) & 255, v & 255].map(function (c) {
-      c = c / 255;
-      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+  function hexOf(c) {
+    return "#" + c.map(function (v) { return ("0" + v.toString(16)).slice(-2); }).join("");
+  }
+  function ratio(c) {
+    var ch = c.map(function (v) {
+      v = v / 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
     });
-    return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+    return 1.05 / (0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2] + 0.05);
   }
-  function ratio(hex) {
-    var l = lum(hex);
-    return l === null ? null : 1.05 / (l + 0.05);
+  // The same hue, darker step by step until white on it reaches 4.5:1 (as the server suggests).
+  function darker(c) {
+    for (var f = 1; f >= 0; f -= 0.01) {
+      var d = c.map(function (v) { return Math.floor(v * f); });
+      if (ratio(d) >= 4.5) return d;
+    }
+    return [0, 0, 0];
   }
-  function describe(label, hex) {
-    var r = ratio(hex);
-    if (r === null) return "";
-    var ok = r >= 4.5;
-    var n = r.toFixed(1).replace(".", nl ? "," : ".");
-    return label + ": " + n + ":1 " + (ok ? (nl ? "(voldoende)" : "(sufficient)") : (nl ? "(te weinig, minimaal 4,5:1)" : "(too low, at least 4.5:1)"));
+  function number(r) {
+    var n = r.toFixed(1);
+    return (nl ? n.replace(".", ",") : n) + ":1";
   }
+
+  // Hex fields beside the pickers, kept in step both ways.
+  document.querySelectorAll("[data-hex-for]").forEach(function (hex) {
+    var picker = document.getElementById(hex.dataset.hexFor);
+    hex.hidden = false;
+    hex.addEventListener("input", function () {
+      var v = hex.value.trim();
+      if (v && v.charAt(0) !== "#") v = "#" + v;
+      var ok = rgb(v) !== null;
+      hex.setAttribute("aria-invalid", ok ? "false" : "true");
+      if (ok) { picker.value = v.toLowerCase(); update(); }
+    });
+    picker.addEventListener("input", function () {
+      hex.value = picker.value;
+      hex.setAttribute("aria-invalid", "false");
+    });
+  });
+
+  function contrastLine(label, input) {
+    var c = rgb(input.value);
+    if (!c) return null;
+    var r = ratio(c);
+    if (r >= 4.5) {
+      var p = document.createElement("p");
+      p.className = "contrast-ok";
+      p.textContent = label + ": " + number(r) + (nl ? " contrast met wit (voldoende)" : " contrast with white (sufficient)");
+      return p;
+    }
+    var suggestion = hexOf(darker(c));
+    var box = document.createElement("div");
+    box.className = "alert";
+    box.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = label + ": " + number(r) + (nl
+      ? " contrast met wit, te weinig (minimaal 4,5:1). Witte tekst is hierop slecht leesbaar. Een donkerdere tint die wel voldoet: " + suggestion + "."
+      : " contrast with white, too low (at least 4.5:1). White text is hard to read on it. A darker shade that passes: " + suggestion + ".");
+    var use = document.createElement("button");
+    use.type = "button";
+    use.className = "button secondary";
+    use.dataset.useColour = input.id;
+    use.textContent = (nl ? "Gebruik " : "Use ") + suggestion;
+    use.addEventListener("click", function () {
+      input.value = suggestion;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.focus();
+    });
+    var swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.backgroundColor = suggestion;
+    use.prepend(swatch);
+    box.append(text, use);
+    return box;
+  }
+
+  // A small, safe Markdown preview: headings, lists, paragraphs, **bold**, *italic* and links,
+  // built as DOM nodes (the text is never parsed as HTML). The saved page uses the server's
+  // renderer.
+  function inline(parent, text) {
+    var re = /\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    var last = 0, m;
+    while ((m = re.exec(text))) {
+      parent.append(text.slice(last, m.index));
+      var el;
+      if (m[1]) { el = document.createElement("strong"); el.textContent = m[1]; }
+      else if (m[2]) { el = document.createElement("em"); el.textContent = m[2]; }
+      else if (/^(https?:|mailto:|\/)/i.test(m[4])) {
+        el = document.createElement("a"); el.textContent = m[3]; el.href = m[4];
+        el.style.color = accent.value;
+      } else { el = document.createTextNode(m[3]); }
+      parent.append(el);
+      last = re.lastIndex;
+    }
+    parent.append(text.slice(last));
+  }
+  function render(markdown) {
+    var target = document.getElementById("preview-welcome");
+    target.replaceChildren();
+    var list = null, para = null;
+    markdown.split(/\r?\n/).forEach(function (line) {
+      var t = line.trim();
+      var heading = /^#{1,6}\s+(.*)$/.exec(t), item = /^[-*]\s+(.*)$/.exec(t);
+      if (!t) { list = null; para = null; return; }
+      if (heading) {
+        var h = document.createElement("h2"); inline(h, heading[1]); target.append(h);
+        list = null; para = null;
+      } else if (item) {
+        if (!list) { list = document.createElement("ul"); target.append(list); }
+        var li = document.createElement("li"); inline(li, item[1]); list.append(li);
+        para = null;
+      } else {
+        if (!para) { para = document.createElement("p"); target.append(para); } else { para.append(" "); }
+        inline(para, t);
+        list = null;
+      }
+    });
+  }
+
+  // Toolbar: wraps the selection (or a placeholder) in the Markdown for it.
+  var toolbar = document.querySelector(".md-toolbar");
+  if (toolbar && welcome) {
+    toolbar.hidden = false;
+    toolbar.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-md]");
+      if (!b) return;
+      var s = welcome.selectionStart, end = welcome.selectionEnd, v = welcome.value;
+      var sel = v.slice(s, end) || (nl ? "tekst" : "text");
+      var lineStart = v.lastIndexOf("\n", s - 1) + 1;
+      var kind = b.dataset.md, insert, from = s, to = end;
+      if (kind === "bold") insert = "**" + sel + "**";
+      else if (kind === "italic") insert = "*" + sel + "*";
+      else if (kind === "link") insert = "[" + sel + "](https://)";
+      else { from = to = lineStart; insert = kind === "heading" ? "## " : "- "; }
+      welcome.setRangeText(insert, from, to, "end");
+      welcome.focus();
+      update();
+    });
+  }
+
   function update() {
-    preview.style.setProperty("--zk-primary", primary.value);
-    preview.style.setProperty("--zk-accent", accent.value);
+    var ok = rgb(primary.value), ak = rgb(accent.value);
+    if (ok) {
+      preview.style.setProperty("--zk-primary", primary.value);
+      document.getElementById("preview-header").style.backgroundColor = primary.value;
+      var button = document.getElementById("preview-button");
+      button.style.backgroundColor = primary.value;
+      button.style.borderColor = primary.value;
+    }
+    if (ak) {
+      preview.style.setProperty("--zk-accent", accent.value);
+      document.getElementById("preview-link").style.color = accent.value;
+    }
     document.getElementById("preview-name").textContent = name.value;
-    document.getElementById("preview-link").style.color = accent.value;
-    document.getElementById("preview-button").style.backgroundColor = primary.value;
-    document.getElementById("preview-button").style.borderColor = primary.value;
-    document.getElementById("preview-header").style.backgroundColor = primary.value;
-    out.textContent = describe(nl ? "Hoofdkleur" : "Primary colour", primary.value) + " · " +
-      describe(nl ? "Accentkleur" : "Accent colour", accent.value);
+    if (welcome) render(welcome.value);
+    out.replaceChildren();
+    [contrastLine(nl ? "Hoofdkleur" : "Primary colour", primary),
+     contrastLine(nl ? "Accentkleur" : "Accent colour", accent)].forEach(function (el) { if (el) out.append(el); });
   }
-  [primary, accent, name].forEach(function (el) { el.addEventListener("input", update); });
+  [primary, accent, name, welcome].forEach(function (el) { if (el) el.addEventListener("input", update); });
   update();
 })();

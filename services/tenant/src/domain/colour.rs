@@ -44,6 +44,26 @@ impl Rgb {
     }
 }
 
+/// The same hue made darker, step by step, until white on it reaches AA (4.5:1): the colour an
+/// admin is offered instead of one that is too light. A colour that already reaches AA is
+/// returned as it is.
+pub fn darker_for_aa(c: Rgb) -> Rgb {
+    let mut factor = 1.0_f64;
+    loop {
+        let scale = |v: u8| (f64::from(v) * factor).floor().clamp(0.0, 255.0) as u8;
+        let candidate = Rgb(scale(c.0), scale(c.1), scale(c.2));
+        if contrast(candidate, Rgb::WHITE) >= AA_NORMAL_TEXT || factor <= 0.0 {
+            return candidate;
+        }
+        factor -= 0.01;
+    }
+}
+
+/// A contrast ratio as Dutch text: one decimal with a comma (`1,6:1`).
+pub fn dutch_ratio(ratio: f64) -> String {
+    format!("{ratio:.1}:1").replace('.', ",")
+}
+
 /// Contrast ratio between two colours (1 to 21).
 pub fn contrast(a: Rgb, b: Rgb) -> f64 {
     let (la, lb) = (a.luminance(), b.luminance());
@@ -66,8 +86,10 @@ pub fn brand_colour(field: &'static str, raw: &str) -> Result<Rgb, AppError> {
             field,
             "insufficient_contrast",
             format!(
-                "De kleur {} geeft te weinig contrast met wit ({ratio:.1}:1; minimaal 4,5:1 volgens WCAG AA). Kies een donkerdere kleur.",
-                c.to_hex()
+                "De kleur {} geeft te weinig contrast met wit ({}; minimaal 4,5:1 volgens WCAG AA). Kies een donkerdere kleur, bijvoorbeeld {}.",
+                c.to_hex(),
+                dutch_ratio(ratio),
+                darker_for_aa(c).to_hex()
             ),
         ));
     }
@@ -77,6 +99,27 @@ pub fn brand_colour(field: &'static str, raw: &str) -> Result<Rgb, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_too_light_colour_gets_a_darker_suggestion_of_the_same_hue_that_passes() {
+        for hex in ["#ffee00", "#ffffff", "#7fb3ff", "#e06666", "#777777"] {
+            let c = Rgb::parse(hex).unwrap();
+            let d = darker_for_aa(c);
+            assert!(
+                contrast(d, Rgb::WHITE) >= AA_NORMAL_TEXT,
+                "{hex} → {}",
+                d.to_hex()
+            );
+            // The same hue, only darker.
+            assert!(d.0 <= c.0 && d.1 <= c.1 && d.2 <= c.2);
+        }
+        let ok = Rgb::parse("#1d4f91").unwrap();
+        assert_eq!(darker_for_aa(ok), ok);
+        assert_eq!(dutch_ratio(1.6349), "1,6:1");
+        let e = brand_colour("primary_color", "#ffee00").unwrap_err();
+        assert!(e.message.contains("1,2:1"), "{}", e.message);
+        assert!(e.message.contains("bijvoorbeeld #"), "{}", e.message);
+    }
 
     #[test]
     fn contrast_matches_wcag_reference_values() {

@@ -22,7 +22,7 @@ fn branding_data(ctx: &RequestContext) -> Value {
         "accent_color": b.accent_color,
         "welcome_markdown": b.welcome_markdown,
         "support_email": b.support_email,
-    }})
+    }, "welcome_html": b.welcome_html })
 }
 
 /// `GET /beheer/huisstijl`
@@ -48,7 +48,10 @@ pub async fn update_branding(
     match branding::update(&p, &ctx.tenant, &form).await {
         Ok(()) => Ok(saved(&p, &ctx, "admin.branding.saved")),
         Err(e) => {
-            let data = json!({ "form": form_value(&form) });
+            let data = json!({
+                "form": form_value(&form),
+                "welcome_html": zk_kernel::web::markdown_to_safe_html(&form.welcome_markdown),
+            });
             form_error(&p, &ctx, "admin_branding", data, e)
         }
     }
