@@ -1921,3 +1921,106 @@ async fn branding_on_a_phone_previews_while_editing_suggests_a_darker_colour_and
     }
     assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn an_operator_edits_a_member_and_resends_its_admins_invitation_on_a_phone_and_a_desktop() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = App::new().await;
+    app.operator("op@nzk.test").await;
+    app.member("console-a").await;
+    app.member("console-b").await;
+    let port = serve(&app).await;
+    let nzk = format!("http://localhost:{port}");
+    let dir = zk_test_support::artifacts_dir().join("browser");
+    let mut failures = Vec::new();
+    for (slug, (width, height)) in [("console-a", (360, 740)), ("console-b", (1280, 800))] {
+        let browser = Browser::start_with_size(width, height).await.unwrap();
+        browser.goto(&format!("{nzk}/inloggen")).await.unwrap();
+        submit_login(&browser, "op@nzk.test").await;
+        browser.find("main h1").await.unwrap();
+        browser.goto(&format!("{nzk}/console")).await.unwrap();
+        assert!(fits_the_window(&browser).await, "/console fits {width} px");
+        browser
+            .screenshot(&dir.join(format!("console-members-{width}.png")))
+            .await
+            .unwrap();
+        browser
+            .find(&format!("a[href='/console/leden/{slug}']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser.find("[data-testid=member-users]").await.unwrap();
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("console member at {width}: {v}")),
+        );
+        // Edit: name and employee count.
+        browser
+            .find("[data-testid=edit-member] summary")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let name = browser.find("#name").await.unwrap();
+        name.clear().await.unwrap();
+        name.send_keys("Zorgcentrum Nieuwe Naam").await.unwrap();
+        let employees = browser.find("#employee_count").await.unwrap();
+        employees.clear().await.unwrap();
+        employees.send_keys("260").await.unwrap();
+        browser
+            .find("[data-testid=edit-member] button[type=submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_text(&browser, "[data-testid=flash]", "opgeslagen").await;
+        assert_eq!(
+            browser.find("main h1").await.unwrap().text().await.unwrap(),
+            "Zorgcentrum Nieuwe Naam"
+        );
+        assert_eq!(
+            browser
+                .find("[data-testid=member-employees]")
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "260"
+        );
+        // Resend the admin's invitation.
+        browser
+            .find("[data-testid=resend-admin]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let flash = wait_text(&browser, "[data-testid=flash]", "nieuwe uitnodiging").await;
+        assert!(flash.contains(&format!("beheer@{slug}.test")), "{flash}");
+        assert!(
+            fits_the_window(&browser).await,
+            "the member page fits {width} px"
+        );
+        failures.extend(
+            axe_violations(&browser, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("console member after actions at {width}: {v}")),
+        );
+        browser
+            .screenshot(&dir.join(format!("console-member-{width}.png")))
+            .await
+            .unwrap();
+        browser.quit().await.unwrap();
+    }
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}

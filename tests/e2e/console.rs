@@ -34,15 +34,10 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
         ])
         .send()
         .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    assert_eq!(res.location().unwrap(), "/console/leden/west-zorg?nieuw=1");
-    let detail = c
-        .get("", "/console/leden/west-zorg?nieuw=1")
-        .session(&s)
-        .send()
-        .await;
-    assert!(detail.text().contains("http://west-zorg.localhost:8080"));
-    assert!(detail.text().contains("Het lid is aangemaakt"));
+    assert_eq!(res.location().unwrap(), "/console/leden/west-zorg");
+    let (detail, flash) = app.follow("", &res, &s).await;
+    assert!(detail.contains("http://west-zorg.localhost:8080"));
+    assert!(flash.unwrap().contains("Het lid is aangemaakt"));
 
     // A duplicate slug re-renders the form with the Dutch message and keeps what was typed.
     let dup = c
@@ -81,33 +76,40 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
         "{search}"
     );
 
+    // Suspending needs a reason, which is kept and shown.
     let res = c
         .post("", "/console/leden/west-zorg/opschorten")
         .cookie(&format!("zk_session={s}"))
         .form(&[])
         .send()
         .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    let detail = c
-        .get("", "/console/leden/west-zorg")
-        .session(&s)
-        .send()
-        .await
-        .text();
-    assert!(detail.contains("data-testid=\"member-status\">Opgeschort"));
-    c.post("", "/console/leden/west-zorg/hervatten")
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("Vul de reden van de opschorting in"));
+    assert!(res.text().contains("data-testid=\"member-status\">Actief"));
+    let res = c
+        .post("", "/console/leden/west-zorg/opschorten")
         .cookie(&format!("zk_session={s}"))
-        .form(&[])
+        .form(&[("reason", "Contract beëindigd per 1 december")])
         .send()
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    let detail = c
-        .get("", "/console/leden/west-zorg")
-        .session(&s)
+        .await;
+    let (detail, flash) = app.follow("", &res, &s).await;
+    assert_eq!(flash.as_deref(), Some("Zorg West is opgeschort."));
+    assert!(detail.contains("data-testid=\"member-status\">Opgeschort"));
+    assert!(detail.contains("data-testid=\"suspension-reason\">Contract beëindigd per 1 december"));
+    let res = c
+        .post("", "/console/leden/west-zorg/hervatten")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[("reason", "Nieuw contract")])
         .send()
-        .await
-        .text();
+        .await;
+    let (detail, _) = app.follow("", &res, &s).await;
     assert!(detail.contains("data-testid=\"member-status\">Actief"));
+    // The history keeps both, with who and why.
+    let history = detail.split("data-testid=\"history\"").nth(1).unwrap();
+    assert!(history.find("Hervat").unwrap() < history.find("Opgeschort").unwrap());
+    assert!(
+        history.contains("Contract beëindigd per 1 december") && history.contains("op@nzk.test")
+    );
 
     let outbox = c.get("", "/console/outbox").session(&s).send().await;
     outbox.assert_status(StatusCode::OK);
@@ -174,4 +176,187 @@ async fn the_landing_page_finds_an_active_members_portal_by_name_and_nothing_els
         .await
         .text()
         .contains("Wat is de Nationale Zorgklas?"));
+}
+
+#[tokio::test]
+async fn operators_manage_a_member_edit_it_see_its_users_and_replace_or_resend_its_admins_invitation(
+) {
+    let app = App::new().await;
+    let (_, op_token) = app.operator("op@nzk.test").await;
+    let s = app.login("", "op@nzk.test").await;
+    let c = &app.client;
+    let m = app.member("beheerd").await;
+    app.user(&m, "leerling@beheerd.test", zk_kernel::authz::Role::Learner)
+        .await;
+    app.login("beheerd", "leerling@beheerd.test").await;
+
+    // The page: details, user counts, the pending admin, last activity.
+    let html = c
+        .get("", "/console/leden/beheerd")
+        .session(&s)
+        .send()
+        .await
+        .text();
+    assert!(
+        html.contains("2 in totaal: 1 actief, 1 uitgenodigd, 0 geblokkeerd"),
+        "{html}"
+    );
+    assert!(html.contains("beheer@beheerd.test"));
+    assert!(html.contains("data-testid=\"resend-admin\""));
+    assert!(
+        !html.contains("nog niemand ingelogd"),
+        "the learner logged in"
+    );
+
+    // Every invalid field at once; nothing saved.
+    let res = c
+        .post("", "/console/leden/beheerd")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[
+            ("name", ""),
+            ("employee_count", "-5"),
+            ("support_email", "geen-adres"),
+        ])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text();
+    assert_eq!(html.matches("aria-invalid=\"true\"").count(), 3, "{html}");
+    assert!(html.contains("Verbeter de volgende velden"));
+    assert!(html.contains("<details open data-testid=\"edit-member\">"));
+    assert_eq!(app.tenant(m.id).await.name, "Zorg beheerd");
+    let api = c
+        .put("", "/api/v1/tenants/beheerd")
+        .bearer(&op_token)
+        .json(&serde_json::json!({"name": "", "employee_count": -1, "support_email": "x"}))
+        .send()
+        .await;
+    api.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = api.json()["error"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["name", "employee_count", "support_email"]);
+
+    // A good edit: saved, the member's portal follows at once, the history says so.
+    let res = c
+        .post("", "/console/leden/beheerd")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[
+            ("name", "Zorggroep Beheerd"),
+            ("employee_count", "1250"),
+            ("support_email", "vragen@beheerd.test"),
+        ])
+        .send()
+        .await;
+    let (html, flash) = app.follow("", &res, &s).await;
+    assert_eq!(
+        flash.as_deref(),
+        Some("De gegevens van het lid zijn opgeslagen.")
+    );
+    assert!(html.contains("data-testid=\"member-employees\">1.250<"));
+    assert!(html.contains("Gegevens gewijzigd"));
+    let portal = c.get("beheerd", "/inloggen").send().await.text();
+    assert!(portal.contains("Zorggroep Beheerd") && portal.contains("vragen@beheerd.test"));
+
+    // Resend the pending admin's invitation: a new link works, the old one not.
+    let old_token = app.mailed_token("beheer@beheerd.test", "uitnodiging").await;
+    let overview = c
+        .get("", "/api/v1/tenants/beheerd/overview")
+        .bearer(&op_token)
+        .send()
+        .await
+        .json();
+    assert_eq!(overview["users"]["total"], 2);
+    let pending = overview["admins"][0]["id"].as_str().unwrap().to_owned();
+    let res = c
+        .post(
+            "",
+            &format!("/console/leden/beheerd/beheerder/{pending}/uitnodiging"),
+        )
+        .cookie(&format!("zk_session={s}"))
+        .form(&[])
+        .send()
+        .await;
+    let (_, flash) = app.follow("", &res, &s).await;
+    assert!(flash
+        .unwrap()
+        .starts_with("beheer@beheerd.test krijgt een nieuwe uitnodiging"));
+    let new_token = app.mailed_token("beheer@beheerd.test", "uitnodiging").await;
+    assert_ne!(old_token, new_token);
+    c.get("beheerd", &format!("/uitnodiging/{old_token}"))
+        .send()
+        .await
+        .assert_status(StatusCode::GONE);
+    c.get("beheerd", &format!("/uitnodiging/{new_token}"))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    // Replace the pending admin by another address: the old account and link are gone.
+    let res = c
+        .post("", "/console/leden/beheerd/beheerder")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[("email", "Nieuwe.Beheerder@beheerd.test"), ("replace", "1")])
+        .send()
+        .await;
+    let (html, flash) = app.follow("", &res, &s).await;
+    assert_eq!(
+        flash.as_deref(),
+        Some("nieuwe.beheerder@beheerd.test is uitgenodigd als beheerder.")
+    );
+    let admins = html
+        .split("data-testid=\"admins\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(!admins.contains("beheer@beheerd.test"), "{admins}");
+    assert!(admins.contains("nieuwe.beheerder@beheerd.test"));
+    c.get("beheerd", &format!("/uitnodiging/{new_token}"))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let token = app
+        .mailed_token("nieuwe.beheerder@beheerd.test", "uitnodiging")
+        .await;
+    c.get("beheerd", &format!("/uitnodiging/{token}"))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    // A bad address names the field and changes nothing.
+    let res = c
+        .post("", "/console/leden/beheerd/beheerder")
+        .cookie(&format!("zk_session={s}"))
+        .form(&[("email", "geen adres"), ("replace", "1")])
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().contains("nieuwe.beheerder@beheerd.test"));
+    // Another member's user is not this member's admin to re-invite.
+    let other = app.member("ander").await;
+    let stranger = app
+        .user(&other, "x@ander.test", zk_kernel::authz::Role::Learner)
+        .await;
+    c.post(
+        "",
+        &format!("/console/leden/beheerd/beheerder/{stranger}/uitnodiging"),
+    )
+    .cookie(&format!("zk_session={s}"))
+    .form(&[])
+    .send()
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+    // The member's history is for operators only: no member table exposes it.
+    let mut owner = app.db.owner().await.unwrap();
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT e.kind FROM tenant.member_events e JOIN tenant.tenants t ON t.id = e.tenant_id WHERE t.slug = 'beheerd' ORDER BY e.id",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(kinds, ["edited", "invitation_resent", "admin_invited"]);
 }

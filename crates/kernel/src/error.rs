@@ -26,6 +26,8 @@ pub struct AppError {
     pub field: Option<Cow<'static, str>>,
     #[source]
     pub source: Option<anyhow::Error>,
+    /// Every invalid field, when a form reports them all at once ([`AppError::all`]).
+    pub errors: Vec<FieldError>,
 }
 
 /// The serialisable part of an error, also attached to the response for HTML rendering.
@@ -36,9 +38,21 @@ pub struct ErrorBody {
     pub code: &'static str,
     /// Dutch message for people.
     pub message: String,
-    /// The input field at fault.
+    /// The input field at fault (the first, when several are).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every invalid field of the request, when there are several; the first is also `field`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field, in a response that reports all of them.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    pub message: String,
 }
 
 /// Every error response: `{"error": {"code", "message", "field"}}` (documented as `Error`).
@@ -61,6 +75,7 @@ impl AppError {
             message: message.into(),
             field: None,
             source: None,
+            errors: Vec::new(),
         }
     }
     /// Invalid input in one field (422).
@@ -85,6 +100,38 @@ impl AppError {
             ..Self::new(StatusCode::CONFLICT, code, message)
         }
     }
+    /// Checks every field and reports all that fail at once: `Ok` with the values when none
+    /// does; otherwise the first error (status, code, message and field as usual) carrying every
+    /// invalid field in `errors`. A failure that concerns no field (or a server error) is
+    /// returned as it is.
+    pub fn all(results: Vec<Result<(), AppError>>) -> AppResult<()> {
+        let mut failed: Vec<AppError> = Vec::new();
+        for r in results {
+            if let Err(e) = r {
+                if e.field.is_none() || !e.status.is_client_error() {
+                    return Err(e);
+                }
+                failed.push(e);
+            }
+        }
+        let mut iter = failed.into_iter();
+        let Some(mut first) = iter.next() else {
+            return Ok(());
+        };
+        let rest: Vec<AppError> = iter.collect();
+        if !rest.is_empty() {
+            first.errors = std::iter::once(&first)
+                .chain(rest.iter())
+                .map(|e| FieldError {
+                    field: e.field.as_deref().unwrap_or_default().to_owned(),
+                    code: e.code,
+                    message: e.message.to_string(),
+                })
+                .collect();
+        }
+        Err(first)
+    }
+
     /// The same error, about `field`.
     pub fn with_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
         self.field = Some(field.into());
@@ -156,6 +203,7 @@ impl AppError {
             code: self.code,
             message: self.message.to_string(),
             field: self.field.as_ref().map(|f| f.to_string()),
+            errors: self.errors.clone(),
         }
     }
 }
@@ -237,6 +285,28 @@ impl<T> ResultExt<T> for Result<T, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_reports_every_invalid_field_and_the_first_as_usual() {
+        assert!(AppError::all(vec![Ok(()), Ok(())]).is_ok());
+        let one =
+            AppError::all(vec![Ok(()), Err(AppError::validation("b", "bad_b", "B."))]).unwrap_err();
+        assert_eq!(one.field.as_deref(), Some("b"));
+        assert!(one.errors.is_empty(), "one error needs no list");
+        let two = AppError::all(vec![
+            Err(AppError::validation("a", "bad_a", "A.")),
+            Ok(()),
+            Err(AppError::validation("c", "bad_c", "C.")),
+        ])
+        .unwrap_err();
+        assert_eq!((two.code, two.field.as_deref()), ("bad_a", Some("a")));
+        let body = serde_json::to_value(two.body()).unwrap();
+        assert_eq!(body["errors"][1]["field"], "c");
+        assert_eq!(body["errors"][1]["message"], "C.");
+        assert_eq!(body["errors"].as_array().unwrap().len(), 2);
+        let conflict = AppError::all(vec![Err(AppError::not_found())]).unwrap_err();
+        assert_eq!(conflict.code, "not_found");
+    }
 
     #[tokio::test]
     async fn envelope_shape() {

@@ -60,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "console_outbox",
     "admin_users",
     "admin_user",
+    "form_errors",
     "admin_users_confirm",
     "admin_branding",
     "catalog",

@@ -29,6 +29,9 @@ use zk_kernel::Platform;
     routes::api_members::list_members,
     routes::api_members::create_member,
     routes::api_members::get_member,
+    routes::api_members::update_member,
+    routes::api_members::member_overview,
+    routes::api_members::invite_admin,
     routes::api_members::suspend_member,
     routes::api_members::resume_member,
     routes::api_members::list_outbox,
@@ -77,7 +80,18 @@ pub fn router(platform: Platform) -> Router {
             "/console",
             get(console::show_members).post(console::create_member),
         )
-        .route("/console/leden/{slug}", get(console::show_member))
+        .route(
+            "/console/leden/{slug}",
+            get(console::show_member).post(console::update_member),
+        )
+        .route(
+            "/console/leden/{slug}/beheerder",
+            post(console::invite_admin),
+        )
+        .route(
+            "/console/leden/{slug}/beheerder/{id}/uitnodiging",
+            post(console::resend_admin_invitation),
+        )
         .route(
             "/console/leden/{slug}/opschorten",
             post(console::suspend_member),
@@ -136,7 +150,18 @@ pub fn router(platform: Platform) -> Router {
             "/api/v1/tenants",
             get(api_members::list_members).post(api_members::create_member),
         )
-        .route("/api/v1/tenants/{slug}", get(api_members::get_member))
+        .route(
+            "/api/v1/tenants/{slug}",
+            get(api_members::get_member).put(api_members::update_member),
+        )
+        .route(
+            "/api/v1/tenants/{slug}/overview",
+            get(api_members::member_overview),
+        )
+        .route(
+            "/api/v1/tenants/{slug}/admins",
+            post(api_members::invite_admin),
+        )
         .route(
             "/api/v1/tenants/{slug}/suspend",
             post(api_members::suspend_member),

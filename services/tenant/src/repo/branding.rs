@@ -57,3 +57,27 @@ pub async fn set_logo(
     .await?;
     Ok(old)
 }
+
+/// The support address of the tenant of the transaction's tenant.
+pub async fn support_email(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT support_email FROM tenant.branding WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Sets only the support address (an operator's edit in the console).
+pub async fn set_support_email(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    support_email: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query("UPDATE tenant.branding SET support_email = $2 WHERE tenant_id = $1")
+        .bind(tenant)
+        .bind(support_email)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -20,9 +20,11 @@ pub struct MemberRow {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// Who suspended it: `operator` or `billing` (non-payment); `null` while active.
+    pub suspended_by: Option<String>,
 }
 
-const COLUMNS: &str = "id, slug, name, status, employee_count, created_at";
+const COLUMNS: &str = "id, slug, name, status, employee_count, created_at, suspended_by";
 
 /// Inserts a member; a taken slug is a 409 naming the field.
 pub async fn insert(
@@ -124,4 +126,72 @@ pub async fn rename_current(conn: &mut PgConnection, name: &str) -> AppResult<()
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Sets a member's name and employee count (platform tenant only).
+pub async fn update(
+    conn: &mut PgConnection,
+    slug: &str,
+    name: &str,
+    employees: i32,
+) -> AppResult<MemberRow> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.update_member($1, $2, $3)"
+    ))
+    .bind(slug)
+    .bind(name)
+    .bind(employees)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A line of a member's history in the console.
+#[derive(Clone, Debug, Serialize, FromRow, utoipa::ToSchema)]
+pub struct MemberEvent {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    /// `edited`, `suspended`, `resumed`, `admin_invited` or `invitation_resent`.
+    pub kind: String,
+    pub reason: String,
+    /// The operator's e-mail address (`null` for the command line or a removed account).
+    pub actor_email: Option<String>,
+}
+
+/// Notes an operator's action on a member (platform tenant only).
+pub async fn add_event(
+    conn: &mut PgConnection,
+    member: Uuid,
+    actor: Option<Uuid>,
+    kind: &str,
+    reason: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO tenant.member_events (tenant_id, actor, kind, reason) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(member)
+    .bind(actor)
+    .bind(kind)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A member's history, newest first (platform tenant only: operators are its users).
+pub async fn events(
+    conn: &mut PgConnection,
+    member: Uuid,
+    limit: i64,
+) -> AppResult<Vec<MemberEvent>> {
+    Ok(sqlx::query_as(
+        "SELECT e.at, e.kind, e.reason, u.email AS actor_email
+         FROM tenant.member_events e
+         LEFT JOIN tenant.users u ON u.tenant_id = tenant.platform_tenant() AND u.id = e.actor
+         WHERE e.tenant_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT $2",
+    )
+    .bind(member)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }

@@ -357,3 +357,51 @@ pub async fn set_blocked_many(
     .await?
     .rows_affected())
 }
+
+/// How many users the tenant has, by status, and its last login.
+#[derive(Clone, Debug, Default, Serialize, FromRow, utoipa::ToSchema)]
+pub struct UserCounts {
+    pub total: i64,
+    pub active: i64,
+    pub invited: i64,
+    pub blocked: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+/// The tenant's user counts (one statement).
+pub async fn counts(conn: &mut PgConnection, tenant: TenantId) -> AppResult<UserCounts> {
+    Ok(sqlx::query_as(
+        "SELECT count(*) AS total,
+                count(*) FILTER (WHERE status = 'active') AS active,
+                count(*) FILTER (WHERE status = 'invited') AS invited,
+                count(*) FILTER (WHERE status = 'disabled') AS blocked,
+                max(last_login_at) AS last_login_at
+         FROM tenant.users WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The tenant's users with a role, by e-mail (at most `limit`).
+pub async fn with_role(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    role: &str,
+    limit: i64,
+) -> AppResult<Vec<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.users u
+         WHERE tenant_id = $1 AND EXISTS (
+            SELECT 1 FROM tenant.casbin_rule c
+            WHERE c.ptype = 'g' AND c.v0 = u.id::text AND c.v1 = $2 AND c.v2 = tenant.authz_domain())
+         ORDER BY email LIMIT $3"
+    ))
+    .bind(tenant)
+    .bind(role)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

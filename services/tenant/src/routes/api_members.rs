@@ -124,6 +124,85 @@ pub async fn get_member(
     Ok(Json(members::get(&p, &slug).await?))
 }
 
+/// Change a member's name, employee count and support address
+///
+/// Operators only, on the bare base domain (permission members:write). Every invalid field is
+/// reported at once (`error.errors`); nothing changes then. Kept in the member's history.
+#[utoipa::path(put, path = "/api/v1/tenants/{slug}", tag = "members", operation_id = "update_member",
+    params(("slug" = String, Path, description = "The member's slug")),
+    request_body = members::MemberEditInput,
+    responses((status = 200, description = "Member", body = repo::tenants::MemberRow),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn update_member(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::MembersWrite>,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<members::MemberEditInput>,
+) -> AppResult<Json<repo::tenants::MemberRow>> {
+    platform_site(&ctx)?;
+    Ok(Json(
+        members::update(&p, Some(auth.principal.user_id), &slug, &input).await?,
+    ))
+}
+
+/// A member's details, user counts, admins and history
+///
+/// Operators only, on the bare base domain (permission members:read).
+#[utoipa::path(get, path = "/api/v1/tenants/{slug}/overview", tag = "members", operation_id = "member_overview",
+    params(("slug" = String, Path, description = "The member's slug")),
+    responses((status = 200, description = "Overview", body = members::MemberOverview),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn member_overview(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::MembersRead>,
+    Path(slug): Path<String>,
+) -> AppResult<Json<members::MemberOverview>> {
+    platform_site(&ctx)?;
+    Ok(Json(members::overview(&p, &slug).await?))
+}
+
+/// Whom to invite as a member's admin.
+#[derive(Deserialize, ToSchema)]
+pub struct AdminRequest {
+    email: String,
+    /// Withdraw the pending invitations of the member's other admins (a wrong address, say).
+    #[serde(default)]
+    replace: bool,
+}
+
+/// Invite an admin for a member (mailed)
+///
+/// Operators only, on the bare base domain (permission members:write). One transaction with
+/// withdrawing the pending admins when `replace`; admins who use their account keep it.
+#[utoipa::path(post, path = "/api/v1/tenants/{slug}/admins", tag = "members", operation_id = "invite_member_admin",
+    params(("slug" = String, Path, description = "The member's slug")),
+    request_body = AdminRequest,
+    responses((status = 201, description = "Invited", body = repo::users::UserRow),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope)))]
+pub async fn invite_admin(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::MembersWrite>,
+    Path(slug): Path<String>,
+    ApiJson(req): ApiJson<AdminRequest>,
+) -> AppResult<(StatusCode, Json<repo::users::UserRow>)> {
+    platform_site(&ctx)?;
+    let user = members::invite_admin(
+        &p,
+        Some(auth.principal.user_id),
+        &slug,
+        &req.email,
+        req.replace,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
 /// Suspend a member: its portal closes, nothing is deleted
 ///
 /// Operators only, on the bare base domain (permission members:write).

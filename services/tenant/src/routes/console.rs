@@ -11,10 +11,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
+use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
-    http::{see_other, url_encode, CsrfForm, RequestContext},
+    http::{see_other_with_flash, url_encode, CsrfForm, RequestContext},
+    text::{dutch_datetime, dutch_number},
     AppResult, Platform, TenantId,
 };
 
@@ -74,10 +76,12 @@ pub async fn create_member(
         Err(e) => Err(e),
     };
     match result {
-        Ok(created) => Ok(see_other(&format!(
-            "/console/leden/{}?nieuw=1",
-            url_encode(&created.member.slug)
-        ))),
+        Ok(created) => Ok(see_other_with_flash(
+            &p,
+            &ctx,
+            &member_url(&created.member.slug),
+            &p.theme.t(ctx.lang, "console.created"),
+        )),
         Err(e) => {
             let items = members::list(&p, None, 200, 0).await?;
             let data = json!({ "members": items, "example_url": p.config.tenant_url("zorggroep-noord"), "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
@@ -86,66 +90,257 @@ pub async fn create_member(
     }
 }
 
-#[derive(Deserialize)]
-pub struct DetailQuery {
-    nieuw: Option<String>,
+fn member_url(slug: &str) -> String {
+    format!("/console/leden/{}", url_encode(slug))
 }
 
-/// `GET /console/leden/{slug}`
+/// The member page's data: details, users, admins, history, and the edit form's values.
+async fn member_data(p: &Platform, ctx: &RequestContext, slug: &str) -> AppResult<Value> {
+    let o = members::overview(p, slug).await?;
+    let t = |key: &str| p.theme.t(ctx.lang, key);
+    let suspension_reason = (o.member.status == "suspended")
+        .then(|| {
+            o.history
+                .iter()
+                .find(|e| e.kind == "suspended")
+                .map(|e| e.reason.clone())
+        })
+        .flatten();
+    let history: Vec<Value> = o
+        .history
+        .iter()
+        .map(|e| {
+            json!({
+                "at": dutch_datetime(e.at),
+                "what": t(&format!("console.event.{}", e.kind)),
+                "reason": e.reason,
+                "actor": e.actor_email,
+            })
+        })
+        .collect();
+    let admins: Vec<Value> = o
+        .admins
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id,
+                "email": u.email,
+                "name": u.display_name,
+                "status": u.status,
+                "invited": u.status == "invited",
+                "last_login": u.last_login_at.map(dutch_datetime),
+            })
+        })
+        .collect();
+    let form = json!({
+        "name": o.member.name,
+        "employee_count": o.member.employee_count,
+        "support_email": o.support_email,
+    });
+    Ok(json!({
+        "member": o.member,
+        "portal_url": p.config.tenant_url(&o.member.slug),
+        "suspended": o.member.status == "suspended",
+        "suspended_by_billing": o.member.suspended_by.as_deref() == Some("billing"),
+        "suspension_reason": suspension_reason,
+        "support_email": o.support_email,
+        "employees_text": dutch_number(i64::from(o.member.employee_count)),
+        "users": {
+            "total": dutch_number(o.users.total),
+            "active": dutch_number(o.users.active),
+            "invited": dutch_number(o.users.invited),
+            "blocked": dutch_number(o.users.blocked),
+        },
+        "last_activity": o.users.last_login_at.map(dutch_datetime),
+        "admins": admins,
+        "history": history,
+        "form": form,
+    }))
+}
+
+/// `GET /console/leden/{slug}`: a member's details, users, admins and history, with what an
+/// operator can change.
 pub async fn show_member(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::MembersRead>,
     Path(slug): Path<String>,
-    Query(q): Query<DetailQuery>,
 ) -> AppResult<Response> {
     platform_site(&ctx)?;
-    let member = members::get(&p, &slug).await?;
-    let url = p.config.tenant_url(&member.slug);
+    let data = member_data(&p, &ctx, &slug).await?;
     Ok(p.theme
-        .render("console_tenant", &ctx, json!({ "member": member, "portal_url": url, "created": q.nieuw.is_some(), "suspended": member.status == "suspended" }))?
+        .render("console_tenant", &ctx, data)?
         .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
+/// Back to the member page with the message `done` carries, or the page again with the error
+/// and `extra` (what was typed, which form to open).
+async fn member_after(
+    p: &Platform,
+    ctx: &RequestContext,
+    slug: &str,
+    done: AppResult<String>,
+    extra: Value,
+) -> AppResult<Response> {
+    match done {
+        Ok(message) => Ok(see_other_with_flash(p, ctx, &member_url(slug), &message)),
+        Err(e) => {
+            let mut data = member_data(p, ctx, slug).await?;
+            if let (Value::Object(d), Value::Object(x)) = (&mut data, extra) {
+                d.extend(x);
+            }
+            form_error(p, ctx, "console_tenant", data, e)
+        }
+    }
+}
 
-/// `POST /console/leden/{slug}/opschorten`
+#[derive(Deserialize)]
+pub struct EditForm {
+    name: String,
+    #[serde(default)]
+    employee_count: String,
+    #[serde(default)]
+    support_email: String,
+}
+
+/// `POST /console/leden/{slug}`: edits name, employee count and support address.
+pub async fn update_member(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::MembersWrite>,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<EditForm>,
+) -> AppResult<Response> {
+    platform_site(&ctx)?;
+    let input = members::MemberEditInput {
+        name: form.name.clone(),
+        employee_count: form.employee_count.trim().parse().unwrap_or(-1),
+        support_email: form.support_email.clone(),
+    };
+    let done = members::update(&p, Some(auth.principal.user_id), &slug, &input)
+        .await
+        .map(|_| p.theme.t(ctx.lang, "console.saved"));
+    // On an error the form stays open with what was typed and every field at fault marked.
+    let typed = json!({
+        "form": { "name": form.name, "employee_count": form.employee_count, "support_email": form.support_email },
+        "edit_open": true,
+    });
+    member_after(&p, &ctx, &slug, done, typed).await
+}
+
+#[derive(Deserialize)]
+pub struct AdminForm {
+    email: String,
+    #[serde(default)]
+    replace: Option<String>,
+}
+
+/// `POST /console/leden/{slug}/beheerder`: invites another admin (optionally instead of the
+/// pending one).
+pub async fn invite_admin(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::MembersWrite>,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<AdminForm>,
+) -> AppResult<Response> {
+    platform_site(&ctx)?;
+    let replace = form.replace.is_some();
+    let done = members::invite_admin(
+        &p,
+        Some(auth.principal.user_id),
+        &slug,
+        &form.email,
+        replace,
+    )
+    .await
+    .map(|u| {
+        p.theme
+            .t_with(ctx.lang, "console.admin_invited", &[("email", &u.email)])
+    });
+    member_after(
+        &p,
+        &ctx,
+        &slug,
+        done,
+        json!({ "admin_form": { "admin_email": form.email } }),
+    )
+    .await
+}
+
+/// `POST /console/leden/{slug}/beheerder/{id}/uitnodiging`: a fresh invitation for an admin
+/// who has not started yet.
+pub async fn resend_admin_invitation(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<perm::MembersWrite>,
+    Path((slug, id)): Path<(String, Uuid)>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
+    platform_site(&ctx)?;
+    let done = members::resend_admin_invitation(&p, auth.principal.user_id, &slug, id)
+        .await
+        .map(|u| {
+            p.theme.t_with(
+                ctx.lang,
+                "console.invitation_resent",
+                &[("email", &u.email)],
+            )
+        });
+    member_after(&p, &ctx, &slug, done, json!({})).await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /console/leden/{slug}/opschorten` (with a reason, kept)
 pub async fn suspend_member(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::MembersWrite>,
+    auth: Require<perm::MembersWrite>,
     Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> AppResult<Response> {
-    set_active(&p, &ctx, &slug, false).await
+    set_active(&p, &ctx, auth.principal.user_id, &slug, false, &form.reason).await
 }
 
 /// `POST /console/leden/{slug}/hervatten`
 pub async fn resume_member(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::MembersWrite>,
+    auth: Require<perm::MembersWrite>,
     Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<EmptyForm>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> AppResult<Response> {
-    set_active(&p, &ctx, &slug, true).await
+    set_active(&p, &ctx, auth.principal.user_id, &slug, true, &form.reason).await
 }
 
-/// Suspends or resumes, then shows the member again.
+/// Suspends or resumes, then shows the member again with a message.
 async fn set_active(
     p: &Platform,
     ctx: &RequestContext,
+    actor: Uuid,
     slug: &str,
     active: bool,
+    reason: &str,
 ) -> AppResult<Response> {
     platform_site(ctx)?;
-    let m = members::set_active(p, slug, active).await?;
-    Ok(see_other(&format!(
-        "/console/leden/{}",
-        url_encode(&m.slug)
-    )))
+    let key = if active {
+        "console.resumed"
+    } else {
+        "console.suspended"
+    };
+    let done = members::set_active_because(p, Some(actor), slug, active, reason)
+        .await
+        .map(|m| p.theme.t_with(ctx.lang, key, &[("name", &m.name)]));
+    member_after(p, ctx, slug, done, json!({})).await
 }
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
 
 /// `GET /console/outbox`
 pub async fn show_outbox(

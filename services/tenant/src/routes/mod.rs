@@ -34,7 +34,19 @@ pub(crate) fn form_error(
         return Err(err);
     }
     if let Value::Object(m) = &mut data {
-        m.insert("error".into(), json!(err.body()));
+        let body = err.body();
+        // Every invalid field, for `aria-invalid` on each (`invalid.<field>`).
+        let mut invalid = serde_json::Map::new();
+        for field in body
+            .errors
+            .iter()
+            .map(|e| e.field.clone())
+            .chain(body.field.clone())
+        {
+            invalid.insert(field, Value::Bool(true));
+        }
+        m.insert("invalid".into(), Value::Object(invalid));
+        m.insert("error".into(), json!(body));
     }
     let page = platform.theme.render(template, ctx, data)?;
     Ok((err.status, page).into_response())
