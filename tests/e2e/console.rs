@@ -360,3 +360,89 @@ async fn operators_manage_a_member_edit_it_see_its_users_and_replace_or_resend_i
     .unwrap();
     assert_eq!(kinds, ["edited", "invitation_resent", "admin_invited"]);
 }
+
+#[tokio::test]
+async fn the_outbox_filters_by_member_and_status_and_pages() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let s = app.login("", "op@nzk.test").await;
+    let a = app.member("post-a").await;
+    app.member("post-b").await;
+    // 60 invited staff of A get a new invitation at once: 61 mails of A in all.
+    app.user(&a, "admin@post-a.test", zk_kernel::authz::Role::Admin)
+        .await;
+    let admin = app.token(&a, "admin@post-a.test").await;
+    let mut owner = app.db.owner().await.unwrap();
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "INSERT INTO tenant.users (tenant_id, id, email) SELECT $1, gen_random_uuid(), 'mw' || i || '@post-a.test'
+         FROM generate_series(1, 60) i RETURNING id",
+    )
+    .bind(a.id)
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    app.client
+        .post("post-a", "/api/v1/users/bulk")
+        .bearer(&admin)
+        .json(&serde_json::json!({"ids": ids, "action": "resend_invitation"}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let get = |q: &'static str| {
+        let op = op.clone();
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .get("", &format!("/api/v1/outbox{q}"))
+                .bearer(&op)
+                .send()
+                .await;
+            res.assert_status(StatusCode::OK);
+            res.json()
+        }
+    };
+    let page1 = get("?member=post-a").await;
+    assert_eq!(page1["total"], 61);
+    assert_eq!(page1["pages"], 2);
+    assert_eq!(page1["items"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        get("?member=post-a&page=2").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        11
+    );
+    assert_eq!(get("?member=post-b").await["total"], 1);
+    assert_eq!(
+        get("?member=post-b").await["items"][0]["recipient"],
+        "beheer@post-b.test"
+    );
+    // Without a mail server every mail is kept (none sent, none failed).
+    assert_eq!(get("?member=post-a&status=kept").await["total"], 61);
+    assert_eq!(get("?status=sent").await["total"], 0);
+    let res = app
+        .client
+        .get("", "/api/v1/outbox?status=weg")
+        .bearer(&op)
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "status");
+
+    // The page: the filter kept in the pager, links in the demo's mails can be followed.
+    let html = app
+        .client
+        .get("", "/console/outbox?member=post-a")
+        .session(&s)
+        .send()
+        .await
+        .text()
+        .replace("&amp;", "&")
+        .replace("&#x3D;", "=");
+    assert!(html.contains("61 e-mails"), "{html}");
+    assert!(html.contains("href=\"/console/outbox?member=post-a&page=2\""));
+    assert!(html.contains("<a href=\"http://post-a.localhost:8080/uitnodiging/"));
+    assert!(!html.contains("beheer@post-b.test"));
+    assert_eq!(html.matches("data-testid=\"mail\"").count(), 50);
+}

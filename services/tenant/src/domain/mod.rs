@@ -7,6 +7,7 @@ pub mod branding;
 pub mod colour;
 pub mod invite_reminders;
 pub mod members;
+pub mod outbox;
 pub mod signin;
 pub mod staff_csv;
 pub mod staff_import;

@@ -2,7 +2,10 @@
 //! 10,000 users cost one page of rows), and actions on a selection of users in one transaction
 //! (all or nothing).
 
-use super::accounts::{self, UserView};
+use super::{
+    accounts::{self, UserView},
+    validate,
+};
 use crate::repo::{self, invites::Purpose, users::UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -87,20 +90,6 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn number(field: &'static str, raw: Option<&str>, default: u32, max: u32) -> AppResult<u32> {
-    let Some(raw) = raw else { return Ok(default) };
-    raw.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| {
-            AppError::validation(
-                field,
-                "invalid_number",
-                format!("Geef een heel getal van 1 tot en met {max}."),
-            )
-        })
-}
-
 impl UserQueryInput {
     /// Checks every part; an error names the parameter.
     pub fn parse(&self) -> AppResult<UserQuery> {
@@ -165,8 +154,8 @@ impl UserQueryInput {
             department: non_empty(&self.department).map(str::to_owned),
             sort,
             descending,
-            page: number("page", non_empty(&self.page), 1, 1_000_000)?,
-            per_page: number(
+            page: validate::whole_number("page", non_empty(&self.page), 1, 1_000_000)?,
+            per_page: validate::whole_number(
                 "per_page",
                 non_empty(&self.per_page),
                 PER_PAGE_DEFAULT,

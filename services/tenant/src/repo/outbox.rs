@@ -29,30 +29,57 @@ pub struct OutboxRow {
     pub sent_at: Option<OffsetDateTime>,
 }
 
-/// The newest mails, optionally to one recipient; bodies only when `with_bodies` (outbox-only
-/// mode), and then the status of unsent mail is `kept`.
-pub async fn latest(
+/// Which mails to show.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxFilter<'a> {
+    pub recipient: Option<&'a str>,
+    /// The member's slug (`platform` for NZK's own mails).
+    pub member: Option<&'a str>,
+    /// `kept`, `queued`, `sent` or `failed`.
+    pub status: Option<&'a str>,
+}
+
+/// A page of the newest mails matching `filter`, each with the number of matches in all;
+/// bodies only when `with_bodies` (outbox-only mode), and then the status of unsent mail is
+/// `kept`.
+pub async fn page(
     conn: &mut PgConnection,
-    recipient: Option<&str>,
+    filter: &OutboxFilter<'_>,
     limit: i64,
+    offset: i64,
     with_bodies: bool,
-) -> AppResult<Vec<OutboxRow>> {
-    Ok(sqlx::query_as(
-        "SELECT o.id, t.slug AS tenant_slug, o.recipient, o.subject,
-                CASE WHEN $3 THEN o.body END AS body,
-                CASE WHEN o.sent_at IS NOT NULL THEN 'sent'
-                     WHEN $3 THEN 'kept'
-                     WHEN o.attempts >= $4 THEN 'failed'
-                     ELSE 'queued' END AS status,
-                o.attempts, o.last_error, o.created_at, o.sent_at
-         FROM tenant.outbox o JOIN tenant.tenants t ON t.id = o.tenant_id
-         WHERE ($1::text IS NULL OR o.recipient = lower($1))
-         ORDER BY o.created_at DESC LIMIT $2",
+) -> AppResult<Vec<(OutboxRow, i64)>> {
+    let rows: Vec<OutboxPageRow> = sqlx::query_as(
+        "SELECT *, count(*) OVER () AS total FROM (
+            SELECT o.id, t.slug AS tenant_slug, o.recipient, o.subject,
+                   CASE WHEN $3 THEN o.body END AS body,
+                   CASE WHEN o.sent_at IS NOT NULL THEN 'sent'
+                        WHEN $3 THEN 'kept'
+                        WHEN o.attempts >= $4 THEN 'failed'
+                        ELSE 'queued' END AS status,
+                   o.attempts, o.last_error, o.created_at, o.sent_at
+            FROM tenant.outbox o JOIN tenant.tenants t ON t.id = o.tenant_id
+            WHERE ($1::text IS NULL OR o.recipient = lower($1))
+              AND ($5::text IS NULL OR t.slug = $5)
+         ) m
+         WHERE ($6::text IS NULL OR m.status = $6)
+         ORDER BY m.created_at DESC, m.id LIMIT $2 OFFSET $7",
     )
-    .bind(recipient)
+    .bind(filter.recipient)
     .bind(limit)
     .bind(with_bodies)
     .bind(MAX_ATTEMPTS)
+    .bind(filter.member)
+    .bind(filter.status)
+    .bind(offset)
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.mail, r.total)).collect())
+}
+
+#[derive(FromRow)]
+struct OutboxPageRow {
+    #[sqlx(flatten)]
+    mail: OutboxRow,
+    total: i64,
 }

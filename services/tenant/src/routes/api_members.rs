@@ -2,7 +2,10 @@
 
 use super::platform_site;
 use crate::{
-    domain::members::{self, NewMember, NewMemberInput},
+    domain::{
+        members::{self, NewMember, NewMemberInput},
+        outbox,
+    },
     perm, repo,
 };
 use axum::{
@@ -17,7 +20,7 @@ use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
-    AppResult, Platform, TenantId,
+    AppResult, Platform,
 };
 
 /// Search and paging of the member list.
@@ -44,14 +47,6 @@ pub struct CreatedMember {
     pub admin_user_id: Uuid,
     /// The admin's set-password link; only without a mail server (demo and development).
     pub invite_url: Option<String>,
-}
-
-/// The outbox.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Outbox {
-    /// `outbox` (no mail server: mails stay here, bodies shown) or `smtp`.
-    pub mode: String,
-    pub items: Vec<repo::outbox::OutboxRow>,
 }
 
 /// Members, searchable
@@ -237,36 +232,20 @@ pub async fn resume_member(
     Ok(Json(members::set_active(&p, &slug, true).await?))
 }
 
-/// Filter of the outbox.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OutboxQuery {
-    /// Only mails to this address.
-    recipient: Option<String>,
-}
-
-/// The newest mails with their delivery status
+/// The newest mails with their delivery status, filtered and paged
 ///
 /// Operators only, on the bare base domain (permission outbox:read). Bodies (with their links)
-/// only in the outbox-only mode, without a mail server.
+/// only in the outbox-only mode, without a mail server. `total` counts the matches on all pages.
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "members", operation_id = "list_outbox",
-    params(OutboxQuery),
-    responses((status = 200, description = "Mails", body = Outbox),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+    params(outbox::OutboxQueryInput),
+    responses((status = 200, description = "Mails", body = outbox::Outbox),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn list_outbox(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::OutboxRead>,
-    Query(q): Query<OutboxQuery>,
-) -> AppResult<Json<Outbox>> {
+    Query(q): Query<outbox::OutboxQueryInput>,
+) -> AppResult<Json<outbox::Outbox>> {
     platform_site(&ctx)?;
-    let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
-    let kept = !p.mailer.delivers();
-    let items = repo::outbox::latest(&mut tx, q.recipient.as_deref(), 100, kept).await?;
-    tx.commit().await?;
-    let mode = if kept { "outbox" } else { "smtp" };
-    Ok(Json(Outbox {
-        mode: mode.into(),
-        items,
-    }))
+    Ok(Json(outbox::list(&p, &q).await?))
 }

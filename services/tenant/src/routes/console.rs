@@ -3,8 +3,11 @@
 
 use super::{form_error, platform_site};
 use crate::{
-    domain::members::{self, NewMember, NewMemberInput},
-    perm, repo,
+    domain::{
+        members::{self, NewMember, NewMemberInput},
+        outbox,
+    },
+    perm,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -17,7 +20,7 @@ use zk_kernel::{
     authz::Require,
     http::{see_other_with_flash, url_encode, CsrfForm, RequestContext},
     text::{dutch_datetime, dutch_number},
-    AppResult, Platform, TenantId,
+    AppResult, Platform,
 };
 
 #[derive(Deserialize)]
@@ -342,32 +345,116 @@ async fn set_active(
 #[derive(Deserialize)]
 pub struct EmptyForm {}
 
-/// `GET /console/outbox`
+/// A mail body as text and link parts, so that the links in the demo's mails can be followed.
+fn body_parts(body: &str) -> Vec<Value> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    for word in body.split_inclusive(char::is_whitespace) {
+        let trimmed = word.trim_end();
+        if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+            if !text.is_empty() {
+                parts.push(json!({ "text": std::mem::take(&mut text) }));
+            }
+            parts.push(json!({ "url": trimmed }));
+            text.push_str(&word[trimmed.len()..]);
+        } else {
+            text.push_str(word);
+        }
+    }
+    if !text.is_empty() {
+        parts.push(json!({ "text": text }));
+    }
+    parts
+}
+
+/// `GET /console/outbox`: the newest mails, filtered by member and status, paged.
 pub async fn show_outbox(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::OutboxRead>,
+    Query(q): Query<outbox::OutboxQueryInput>,
 ) -> AppResult<Response> {
     platform_site(&ctx)?;
-    let mut tx = p.db.begin_tenant(TenantId::PLATFORM).await?;
-    let kept = !p.mailer.delivers();
-    let mails = repo::outbox::latest(&mut tx, None, 100, kept).await?;
-    tx.commit().await?;
+    let members = members::list(&p, None, 500, 0).await?;
+    let (result, error) = match outbox::list(&p, &q).await {
+        Ok(r) => (r, None),
+        Err(e) if e.status.is_client_error() => (
+            outbox::list(&p, &outbox::OutboxQueryInput::default()).await?,
+            Some(e),
+        ),
+        Err(e) => return Err(e),
+    };
     // Times in Dutch local time, as an operator reads them.
-    let mails: Vec<_> = mails
+    let mails: Vec<Value> = result
+        .items
         .iter()
         .map(|m| {
             let mut v = json!(m);
-            v["created_local"] = json!(zk_kernel::text::dutch_datetime(m.created_at));
-            v["sent_local"] = json!(m.sent_at.map(zk_kernel::text::dutch_datetime));
+            v["created_local"] = json!(dutch_datetime(m.created_at));
+            v["sent_local"] = json!(m.sent_at.map(dutch_datetime));
+            v["body_parts"] = json!(m.body.as_deref().map(body_parts));
             v
         })
         .collect();
-    Ok(p.theme
-        .render(
-            "console_outbox",
-            &ctx,
-            json!({ "mails": mails, "outbox_only": kept }),
-        )?
-        .into_response())
+    let member = q.member.clone().unwrap_or_default();
+    let status = q.status.clone().unwrap_or_default();
+    let link = |page: u32| {
+        let mut parts = Vec::new();
+        if !member.is_empty() {
+            parts.push(format!("member={}", url_encode(&member)));
+        }
+        if !status.is_empty() {
+            parts.push(format!("status={}", url_encode(&status)));
+        }
+        parts.push(format!("page={page}"));
+        format!("/console/outbox?{}", parts.join("&"))
+    };
+    let member_options: Vec<Value> =
+        std::iter::once(("platform".to_owned(), p.theme.t(ctx.lang, "outbox.nzk")))
+            .chain(members.iter().map(|m| (m.slug.clone(), m.name.clone())))
+            .map(|(slug, name)| json!({ "slug": slug, "name": name, "selected": slug == member }))
+            .collect();
+    let status_options: Vec<Value> = ["queued", "sent", "failed", "kept"]
+        .iter()
+        .map(|s| json!({ "name": s, "selected": *s == status }))
+        .collect();
+    let data = json!({
+        "mails": mails,
+        "outbox_only": result.mode == "outbox",
+        "total": dutch_number(result.total),
+        "page": result.page,
+        "pages": result.pages,
+        "multi_page": result.pages > 1,
+        "prev_url": (result.page > 1).then(|| link(result.page - 1)),
+        "next_url": (result.page < result.pages).then(|| link(result.page + 1)),
+        "member_options": member_options,
+        "status_options": status_options,
+        "filtered": !member.is_empty() || !status.is_empty(),
+    });
+    match error {
+        Some(e) => form_error(&p, &ctx, "console_outbox", data, e),
+        None => Ok(p
+            .theme
+            .render("console_outbox", &ctx, data)?
+            .into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_parts;
+    use serde_json::json;
+
+    #[test]
+    fn links_in_a_mail_body_become_parts_of_their_own() {
+        assert_eq!(
+            body_parts("Kies hier:\nhttp://a.localhost:8080/uitnodiging/x1 (7 dagen)\n"),
+            vec![
+                json!({"text": "Kies hier:\n"}),
+                json!({"url": "http://a.localhost:8080/uitnodiging/x1"}),
+                json!({"text": " (7 dagen)\n"}),
+            ]
+        );
+        assert_eq!(body_parts("geen link"), vec![json!({"text": "geen link"})]);
+    }
 }
