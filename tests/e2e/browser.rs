@@ -2024,3 +2024,124 @@ async fn an_operator_edits_a_member_and_resends_its_admins_invitation_on_a_phone
     }
     assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
 }
+
+/// Every page a member's admin, a learner, an operator and a visitor reach first, at 360 and
+/// 1280 px: axe-clean, no sideways scrolling, and a full-page screenshot in
+/// `test-artifacts/pages/{page}-{width}.png` (the before-and-after record of the look).
+#[tokio::test]
+async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_screenshot() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = App::new().await;
+    let m = app.member("zorg-schermen").await;
+    app.user(&m, "admin@zorg-schermen.test", Role::Admin).await;
+    app.user(&m, "leerling@zorg-schermen.test", Role::Learner)
+        .await;
+    app.operator("op@nzk.test").await;
+    let mut someone = uuid::Uuid::nil();
+    for (i, name) in [
+        "Anna de Vries",
+        "Bram Jansen",
+        "Chantal Bakker",
+        "Daan Visser",
+        "Esra Smit",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = app
+            .user(&m, &format!("mw{i}@zorg-schermen.test"), Role::Learner)
+            .await;
+        let mut owner = app.db.owner().await.unwrap();
+        sqlx::query("UPDATE tenant.users SET display_name = $1, department = $2 WHERE id = $3")
+            .bind(name)
+            .bind(["De Linde", "Het Anker", "Thuiszorg Oost"][i % 3])
+            .bind(id)
+            .execute(&mut owner)
+            .await
+            .unwrap();
+        someone = id;
+    }
+    let port = serve(&app).await;
+    let member = format!("http://zorg-schermen.localhost:{port}");
+    let nzk = format!("http://localhost:{port}");
+    let dir = zk_test_support::artifacts_dir().join("pages");
+    let mut failures = Vec::new();
+    type Visit<'a> = (Option<(&'a str, &'a str)>, Vec<(&'a str, String)>);
+    let visits: Vec<Visit> = vec![
+        (
+            None,
+            vec![
+                ("nzk-landing", format!("{nzk}/?zoek=zorg")),
+                (
+                    "unknown-host",
+                    format!("http://bestaat-niet.localhost:{port}/"),
+                ),
+                ("login", format!("{member}/inloggen")),
+                ("password-forgot", format!("{member}/wachtwoord-vergeten")),
+            ],
+        ),
+        (
+            Some((member.as_str(), "leerling@zorg-schermen.test")),
+            vec![
+                ("learner-home", format!("{member}/")),
+                ("catalogue", format!("{member}/leren")),
+            ],
+        ),
+        (
+            Some((member.as_str(), "admin@zorg-schermen.test")),
+            vec![
+                ("admin-users", format!("{member}/beheer")),
+                (
+                    "admin-user",
+                    format!("{member}/beheer/gebruikers/{someone}"),
+                ),
+                ("admin-branding", format!("{member}/beheer/huisstijl")),
+                ("admin-import", format!("{member}/beheer/import")),
+                ("admin-billing", format!("{member}/abonnement")),
+            ],
+        ),
+        (
+            Some((nzk.as_str(), "op@nzk.test")),
+            vec![
+                ("console", format!("{nzk}/console")),
+                (
+                    "console-member",
+                    format!("{nzk}/console/leden/zorg-schermen"),
+                ),
+                ("console-outbox", format!("{nzk}/console/outbox")),
+                ("console-billing", format!("{nzk}/console/abonnementen")),
+            ],
+        ),
+    ];
+    for (width, height) in [(360, 740), (1280, 800)] {
+        for (login, pages) in &visits {
+            let browser = Browser::start_with_size(width, height).await.unwrap();
+            if let Some((base, email)) = login {
+                browser.goto(&format!("{base}/inloggen")).await.unwrap();
+                submit_login(&browser, email).await;
+                browser.find("main h1").await.unwrap();
+            }
+            for (name, url) in pages {
+                browser.goto(url).await.unwrap();
+                browser.find("main h1").await.unwrap();
+                if !fits_the_window(&browser).await {
+                    failures.push(format!("{name} at {width}: sideways scrolling"));
+                }
+                failures.extend(
+                    axe_violations(&browser, &axe)
+                        .await
+                        .into_iter()
+                        .map(|v| format!("{name} at {width}: {v}")),
+                );
+                browser
+                    .screenshot_full_page(&dir.join(format!("{name}-{width}.png")))
+                    .await
+                    .unwrap();
+            }
+            browser.quit().await.unwrap();
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -413,6 +413,50 @@ impl Browser {
         Ok(())
     }
 
+    /// Saves a PNG of the whole page, beyond the viewport (Chromium's DevTools
+    /// `Page.captureScreenshot` through chromedriver), at the viewport's width.
+    pub async fn screenshot_full_page(&self, path: &Path) -> Result<()> {
+        let size = self
+            .execute(
+                "return [document.documentElement.clientWidth, Math.min(document.documentElement.scrollHeight, 8000)];",
+                vec![],
+            )
+            .await?;
+        let (width, height) = (
+            size[0].as_f64().unwrap_or(360.0),
+            size[1].as_f64().unwrap_or(800.0),
+        );
+        let v = self
+            .wire
+            .post(
+                "/goog/cdp/execute",
+                json!({
+                    "cmd": "Page.captureScreenshot",
+                    "params": {
+                        "format": "png",
+                        "captureBeyondViewport": true,
+                        "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 }
+                    }
+                }),
+            )
+            .await?;
+        let b64 = v["data"]
+            .as_str()
+            .ok_or_else(|| anyhow!("full-page screenshot has no data"))?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .context("decoding screenshot base64")?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        tokio::fs::write(path, png)
+            .await
+            .with_context(|| format!("writing screenshot {}", path.display()))?;
+        Ok(())
+    }
+
     /// Polls until the current URL contains `fragment`, returning that URL, or
     /// fails after `timeout` with the last URL seen.
     pub async fn wait_for_url_contains(&self, fragment: &str, timeout: Duration) -> Result<String> {
