@@ -24,6 +24,9 @@ struct DemoMember {
     accent_color: String,
     support_email: String,
     welcome_markdown: String,
+    /// A picture from `tenants/demo/media` for the login page and home, with its description.
+    #[serde(default)]
+    illustration: Option<(String, String)>,
 }
 
 const MEMBERS: &str = include_str!("../tenants/demo/members.json");
@@ -826,6 +829,18 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
             support_email: Some(m.support_email.clone()),
         };
         branding::update(&p, &tenant, &input).await.map_err(err)?;
+        if let Some((file, alt)) = &m.illustration {
+            if tenant.branding.illustration_key.is_none() {
+                let bytes = MEDIA
+                    .iter()
+                    .find(|(n, _)| n == file)
+                    .map(|(_, b)| *b)
+                    .ok_or_else(|| anyhow::anyhow!("demo picture {file} missing"))?;
+                branding::upload_illustration(&p, &tenant, bytes.to_vec().into(), alt)
+                    .await
+                    .map_err(err)?;
+            }
+        }
         println!("\n{} — {}", m.name, p.config.tenant_url(&m.slug));
         for (local, role) in ROLE_USERS {
             let email = format!("{local}@{}.demo", m.slug);

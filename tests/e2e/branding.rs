@@ -222,3 +222,149 @@ async fn the_cached_learner_home_follows_branding_roles_and_csrf_tokens() {
         "{after}"
     );
 }
+
+/// A multipart form as a browser posts the illustration form.
+fn illustration_form(csrf: &str, image: &[u8], alt: &str) -> (String, Vec<u8>) {
+    let boundary = "zkafbeelding";
+    let mut body = Vec::new();
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\n{alt}\r\n")
+            .as_bytes(),
+    );
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"illustration\"; filename=\"foto.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(image);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_member_shows_its_own_photo_with_a_description_on_login_and_home() {
+    let app = App::new().await;
+    let m = app.member("foto").await;
+    let other = app.member("foto-b").await;
+    app.user(&m, "admin@foto.test", Role::Admin).await;
+    app.user(&m, "leerling@foto.test", Role::Learner).await;
+    app.user(&other, "admin@foto-b.test", Role::Admin).await;
+    let admin = app.login("foto", "admin@foto.test").await;
+    let learner = app.login("foto", "leerling@foto.test").await;
+    let c = &app.client;
+    let csrf = zk_test_support::csrf_for_session(&admin);
+    let png = b"\x89PNG\r\n\x1a\nfoto-van-de-linde".to_vec();
+
+    // No description and an SVG: both fields named at once, nothing stored.
+    let (ct, body) = illustration_form(&csrf, b"<svg onload=alert(1)>", "");
+    let res = c
+        .post("foto", "/beheer/huisstijl/afbeelding")
+        .cookie(&format!("zk_session={admin}"))
+        .body(&ct, body)
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        res.text().matches("aria-invalid=\"true\"").count(),
+        2,
+        "{}",
+        res.text()
+    );
+    assert!(app.tenant(m.id).await.branding.illustration_key.is_none());
+
+    let alt = "Twee verzorgenden in de tuin van De Linde";
+    let (ct, body) = illustration_form(&csrf, &png, alt);
+    let res = c
+        .post("foto", "/beheer/huisstijl/afbeelding")
+        .cookie(&format!("zk_session={admin}"))
+        .body(&ct, body)
+        .send()
+        .await;
+    let (_, flash) = app.follow("foto", &res, &admin).await;
+    assert_eq!(flash.as_deref(), Some("De afbeelding is opgeslagen."));
+    let image = c.get("foto", "/afbeelding").send().await;
+    image.assert_status(StatusCode::OK);
+    assert_eq!(image.body, png);
+    assert_eq!(image.headers["content-type"], "image/png");
+    let expected = format!("alt=\"{alt}\"");
+    let login = c.get("foto", "/inloggen").send().await.text();
+    assert!(
+        login.contains("data-testid=\"illustration\"") && login.contains(&expected),
+        "{login}"
+    );
+    let home = c.get("foto", "/").session(&learner).send().await.text();
+    assert!(
+        home.contains(&expected),
+        "the cached home follows the new branding version"
+    );
+
+    // Another member has none, and its admin can't touch this one's.
+    c.get("foto-b", "/afbeelding")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(!c
+        .get("foto-b", "/inloggen")
+        .send()
+        .await
+        .text()
+        .contains("data-testid=\"illustration\""));
+    let b_token = app.token(&other, "admin@foto-b.test").await;
+    c.request(
+        http::Method::DELETE,
+        "foto",
+        "/api/v1/branding/illustration",
+    )
+    .bearer(&b_token)
+    .send()
+    .await
+    .assert_status(StatusCode::UNAUTHORIZED);
+
+    // Through the API: replaced (the old object removed), then removed.
+    let token = app.token(&m, "admin@foto.test").await;
+    let old_key = app.tenant(m.id).await.branding.illustration_key.unwrap();
+    let jpeg = vec![0xff, 0xd8, 0xff, 0xe0, 1, 2, 3];
+    c.put(
+        "foto",
+        "/api/v1/branding/illustration?alt=Het%20team%20van%20Het%20Anker",
+    )
+    .bearer(&token)
+    .body("image/jpeg", jpeg.clone())
+    .send()
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(c.get("foto", "/afbeelding").send().await.body, jpeg);
+    assert!(app.platform.objects.get(&old_key).await.unwrap().is_none());
+    let res = c
+        .put("foto", "/api/v1/branding/illustration")
+        .bearer(&token)
+        .body("image/jpeg", jpeg.clone())
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "alt");
+    c.request(
+        http::Method::DELETE,
+        "foto",
+        "/api/v1/branding/illustration",
+    )
+    .bearer(&token)
+    .send()
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    c.get("foto", "/afbeelding")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(!c
+        .get("foto", "/inloggen")
+        .send()
+        .await
+        .text()
+        .contains("data-testid=\"illustration\""));
+}

@@ -2039,6 +2039,17 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
     app.user(&m, "leerling@zorg-schermen.test", Role::Learner)
         .await;
     app.operator("op@nzk.test").await;
+    // The member's own picture on its login page and home.
+    zk_tenant::domain::branding::upload_illustration(
+        &app.platform,
+        &app.tenant(m.id).await,
+        include_bytes!("../../tenants/demo/media/veilige-kamer.png")
+            .to_vec()
+            .into(),
+        "Tekening van een lichte kamer met een bed en een staande lamp",
+    )
+    .await
+    .unwrap();
     let mut someone = uuid::Uuid::nil();
     for (i, name) in [
         "Anna de Vries",

@@ -27,6 +27,8 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/branding"),
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),
+    ("put", "/api/v1/branding/illustration"),
+    ("delete", "/api/v1/branding/illustration"),
     ("get", "/api/v1/learning/departments"),
     ("post", "/api/v1/learning/path-enrolments"),
     ("get", "/api/v1/learning/path-enrolments/mine"),

@@ -960,6 +960,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Admin],
         ),
         (Method::GET, false, "/beheer/huisstijl".into(), vec![Admin]),
+        (
+            Method::POST,
+            false,
+            "/beheer/huisstijl/afbeelding/verwijderen".into(),
+            vec![Admin],
+        ),
+        (
+            Method::DELETE,
+            false,
+            "/api/v1/branding/illustration".into(),
+            vec![Admin],
+        ),
         (Method::POST, false, "/beheer/huisstijl".into(), vec![Admin]),
         (Method::GET, true, "/api/v1/tenants".into(), vec![Operator]),
         (Method::POST, true, "/api/v1/tenants".into(), vec![Operator]),

@@ -57,6 +57,11 @@ pub struct Branding {
     /// Object-store key of the logo, if one was uploaded.
     pub logo_key: Option<String>,
     pub logo_content_type: Option<String>,
+    /// Object-store key of the member's illustration or photo (login page and home), if any,
+    /// with its type and the text that describes it.
+    pub illustration_key: Option<String>,
+    pub illustration_content_type: Option<String>,
+    pub illustration_alt: String,
     pub welcome_markdown: String,
     /// Sanitised HTML of the welcome text.
     pub welcome_html: String,
@@ -104,6 +109,9 @@ struct TenantRow {
     accent_color: Option<String>,
     logo_key: Option<String>,
     logo_content_type: Option<String>,
+    illustration_key: Option<String>,
+    illustration_content_type: Option<String>,
+    illustration_alt: Option<String>,
     welcome_markdown: Option<String>,
     support_email: Option<String>,
     version: Option<i64>,
@@ -130,6 +138,9 @@ impl From<TenantRow> for Tenant {
                 accent_color: r.accent_color.unwrap_or_else(|| "#8a3b12".into()),
                 logo_key: r.logo_key,
                 logo_content_type: r.logo_content_type,
+                illustration_key: r.illustration_key,
+                illustration_content_type: r.illustration_content_type,
+                illustration_alt: r.illustration_alt.unwrap_or_default(),
                 welcome_html: markdown_to_safe_html(&welcome_markdown),
                 welcome_markdown,
                 support_email: r.support_email,
@@ -214,6 +225,7 @@ impl Directory {
         let row: Option<TenantRow> = sqlx::query_as(
             "SELECT t.id, t.kind, t.slug, t.name, t.status, t.suspended_by, t.employee_count,
                     b.primary_color, b.accent_color, b.logo_key, b.logo_content_type,
+                    b.illustration_key, b.illustration_content_type, b.illustration_alt,
                     b.welcome_markdown, b.support_email,
                     greatest(t.version, b.version) AS version,
                     (SELECT a.state FROM billing.accounts a WHERE a.tenant_id = t.id) AS billing_state

@@ -38,6 +38,8 @@ use zk_kernel::Platform;
     routes::api_branding::get_branding,
     routes::api_branding::update_branding,
     routes::api_branding::upload_logo,
+    routes::api_branding::upload_illustration,
+    routes::api_branding::remove_illustration,
     routes::imports::api_list,
     routes::imports::api_preview,
     routes::imports::api_get,
@@ -134,6 +136,14 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/beheer/huisstijl/logo", post(admin::upload_logo))
         .route(
+            "/beheer/huisstijl/afbeelding",
+            post(admin::upload_illustration).layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
+        )
+        .route(
+            "/beheer/huisstijl/afbeelding/verwijderen",
+            post(admin::remove_illustration),
+        )
+        .route(
             "/beheer/import",
             get(imports::show)
                 .post(imports::upload)
@@ -144,6 +154,7 @@ pub fn router(platform: Platform) -> Router {
         .route("/beheer/import/{id}/weggooien", post(imports::discard_form))
         .route("/beheer/import/{id}/rapport.csv", get(imports::report))
         .route("/logo", get(pages::show_logo))
+        .route("/afbeelding", get(pages::show_illustration))
         .route("/theme.css", get(pages::show_theme_css))
         // JSON API
         .route(
@@ -190,6 +201,12 @@ pub fn router(platform: Platform) -> Router {
             get(api_branding::get_branding).put(api_branding::update_branding),
         )
         .route("/api/v1/branding/logo", put(api_branding::upload_logo))
+        .route(
+            "/api/v1/branding/illustration",
+            put(api_branding::upload_illustration)
+                .delete(api_branding::remove_illustration)
+                .layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
+        )
         .route(
             "/api/v1/imports",
             get(imports::api_list)

@@ -74,6 +74,103 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The largest illustration or photo accepted.
+pub const MAX_ILLUSTRATION_BYTES: usize = 2 * 1024 * 1024;
+
+/// Stores the member's illustration or photo (login page and home) with the text that describes
+/// it, replacing the previous one. The description is required: the image is shown to care
+/// workers who may not see it.
+pub async fn upload_illustration(
+    platform: &Platform,
+    tenant: &Tenant,
+    bytes: Bytes,
+    alt: &str,
+) -> AppResult<()> {
+    let alt = alt.trim();
+    let file = if bytes.is_empty() {
+        Err(AppError::validation(
+            "illustration",
+            "illustration_missing",
+            "Kies een afbeelding of foto om te uploaden.",
+        ))
+    } else if bytes.len() > MAX_ILLUSTRATION_BYTES {
+        Err(AppError::validation(
+            "illustration",
+            "illustration_too_large",
+            "De afbeelding mag maximaal 2 MB zijn.",
+        ))
+    } else {
+        sniff_image(&bytes).ok_or_else(|| {
+            AppError::validation(
+                "illustration",
+                "illustration_type",
+                "Upload de afbeelding als PNG, JPEG of WebP.",
+            )
+        })
+    };
+    let described = if alt.is_empty()
+        || alt.chars().count() > 300
+        || alt.chars().any(char::is_control)
+    {
+        Err(AppError::validation(
+            "alt",
+            "alt_required",
+            "Beschrijf in ten hoogste 300 tekens wat er op de afbeelding staat, voor wie haar niet kan zien.",
+        ))
+    } else {
+        Ok(())
+    };
+    let content_type = match (file, described) {
+        (Ok(ct), Ok(())) => ct,
+        (a, b) => {
+            return Err(AppError::all(vec![a.map(|_| ()), b])
+                .err()
+                .unwrap_or_else(AppError::not_found))
+        }
+    };
+    let key = format!("{}/branding/illustration-{}", tenant.id, Uuid::new_v4());
+    platform.objects.put(&key, bytes, content_type).await?;
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
+    let old = match repo::branding::set_illustration(
+        &mut tx,
+        tenant.id,
+        Some(&key),
+        Some(content_type),
+        alt,
+    )
+    .await
+    {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = platform.objects.delete(&key).await;
+            return Err(e);
+        }
+    };
+    tx.commit().await?;
+    platform.directory.invalidate(tenant.id);
+    remove_object(platform, old).await;
+    Ok(())
+}
+
+/// Removes the member's illustration (nothing happens when there is none).
+pub async fn remove_illustration(platform: &Platform, tenant: &Tenant) -> AppResult<()> {
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
+    let old = repo::branding::set_illustration(&mut tx, tenant.id, None, None, "").await?;
+    tx.commit().await?;
+    platform.directory.invalidate(tenant.id);
+    remove_object(platform, old).await;
+    Ok(())
+}
+
+/// Deletes an object nothing points at any more (a failure is logged: it only costs space).
+async fn remove_object(platform: &Platform, key: Option<String>) {
+    if let Some(key) = key {
+        if let Err(e) = platform.objects.delete(&key).await {
+            tracing::warn!(error = %e, "old branding image not removed");
+        }
+    }
+}
+
 /// Stores a new logo through the object store and points the branding at it.
 pub async fn upload_logo(platform: &Platform, tenant: &Tenant, bytes: Bytes) -> AppResult<()> {
     if bytes.is_empty() {
@@ -110,11 +207,7 @@ pub async fn upload_logo(platform: &Platform, tenant: &Tenant, bytes: Bytes) -> 
     };
     tx.commit().await?;
     platform.directory.invalidate(tenant.id);
-    if let Some(old) = old {
-        if let Err(e) = platform.objects.delete(&old).await {
-            tracing::warn!(error = %e, "old logo not removed");
-        }
-    }
+    remove_object(platform, old).await;
     Ok(())
 }
 

@@ -81,3 +81,31 @@ pub async fn set_support_email(
         .await?;
     Ok(())
 }
+
+/// Points the branding at a new illustration with its description; returns the previous key so
+/// its object can be removed.
+pub async fn set_illustration(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: Option<&str>,
+    content_type: Option<&str>,
+    alt: &str,
+) -> AppResult<Option<String>> {
+    let old: Option<String> = sqlx::query_scalar(
+        "SELECT illustration_key FROM tenant.branding WHERE tenant_id = $1 FOR UPDATE",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE tenant.branding SET illustration_key = $2, illustration_content_type = $3, illustration_alt = $4
+         WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(key)
+    .bind(content_type)
+    .bind(alt)
+    .execute(conn)
+    .await?;
+    Ok(old)
+}

@@ -100,3 +100,52 @@ pub async fn upload_logo(
 fn saved(p: &Platform, ctx: &RequestContext, key: &str) -> Response {
     see_other_with_flash(p, ctx, "/beheer/huisstijl", &p.theme.t(ctx.lang, key))
 }
+
+/// `POST /beheer/huisstijl/afbeelding` (multipart: `csrf`, `illustration`, `alt`)
+pub async fn upload_illustration(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingWrite>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let bad_form = || {
+        AppError::validation(
+            "illustration",
+            "bad_upload",
+            "Het formulier kon niet worden gelezen. Probeer het opnieuw.",
+        )
+    };
+    let (mut csrf, mut image, mut alt) = (None, None, String::new());
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|_| bad_form())?),
+            Some("illustration") => image = Some(field.bytes().await.map_err(|_| bad_form())?),
+            Some("alt") => alt = field.text().await.map_err(|_| bad_form())?,
+            _ => {}
+        }
+    }
+    if !csrf.is_some_and(|c| csrf_matches(&ctx.csrf, &c)) {
+        return Err(AppError::csrf());
+    }
+    match branding::upload_illustration(&p, &ctx.tenant, image.unwrap_or_default(), &alt).await {
+        Ok(()) => Ok(saved(&p, &ctx, "admin.branding.illustration_saved")),
+        Err(e) => {
+            let mut data = branding_data(&ctx);
+            data["illustration_form"] = json!({ "alt": alt });
+            form_error(&p, &ctx, "admin_branding", data, e)
+        }
+    }
+}
+
+/// `POST /beheer/huisstijl/afbeelding/verwijderen`
+pub async fn remove_illustration(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingWrite>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    branding::remove_illustration(&p, &ctx.tenant).await?;
+    Ok(saved(&p, &ctx, "admin.branding.illustration_removed"))
+}

@@ -104,3 +104,50 @@ pub async fn upload_logo(
     branding::upload_logo(&p, &ctx.tenant, body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The description of an uploaded illustration.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IllustrationQuery {
+    /// What the image shows, for who can't see it (required, up to 300 characters).
+    #[serde(default)]
+    alt: String,
+}
+
+/// Upload the member's illustration or photo (the body is the PNG, JPEG or WebP image)
+///
+/// Member host. Permission branding:write. At most 2 MB, checked by content; `alt` describes it
+/// (shown to screen readers on the login page and the learners' home). Replaces the previous one.
+#[utoipa::path(put, path = "/api/v1/branding/illustration", tag = "branding", operation_id = "upload_illustration",
+    params(IllustrationQuery),
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204, description = "Saved"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn upload_illustration(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingWrite>,
+    axum::extract::Query(q): axum::extract::Query<IllustrationQuery>,
+    body: Bytes,
+) -> AppResult<StatusCode> {
+    member_site(&ctx)?;
+    branding::upload_illustration(&p, &ctx.tenant, body, &q.alt).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove the member's illustration
+///
+/// Member host. Permission branding:write.
+#[utoipa::path(delete, path = "/api/v1/branding/illustration", tag = "branding", operation_id = "remove_illustration",
+    responses((status = 204, description = "Removed"),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn remove_illustration(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::BrandingWrite>,
+) -> AppResult<StatusCode> {
+    member_site(&ctx)?;
+    branding::remove_illustration(&p, &ctx.tenant).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -100,12 +100,20 @@ fn dutch_date(iso: &str) -> String {
 
 /// `GET /logo`: the tenant's logo from the object store (public: the login page shows it).
 pub async fn show_logo(State(p): State<Platform>, ctx: RequestContext) -> AppResult<Response> {
-    let key = ctx
-        .tenant
-        .branding
-        .logo_key
-        .as_deref()
-        .ok_or_else(AppError::not_found)?;
+    image(&p, ctx.tenant.branding.logo_key.as_deref()).await
+}
+
+/// `GET /afbeelding`: the member's illustration or photo (login page and home).
+pub async fn show_illustration(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+) -> AppResult<Response> {
+    image(&p, ctx.tenant.branding.illustration_key.as_deref()).await
+}
+
+/// A branding image from the object store (404 when the member has none).
+async fn image(p: &Platform, key: Option<&str>) -> AppResult<Response> {
+    let key = key.ok_or_else(AppError::not_found)?;
     let object = p.objects.get(key).await?.ok_or_else(AppError::not_found)?;
     Ok((
         [
