@@ -388,7 +388,8 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
     );
     m.insert("csrf".into(), json!(ctx.csrf));
     m.insert("path".into(), json!(ctx.path));
-    m.insert("flash".into(), json!(ctx.flash));
+    // Not `flash`: some pages pass a message key of their own under that name.
+    m.insert("flash_message".into(), json!(ctx.flash));
     m.insert(
         "tenant".into(),
         json!({
