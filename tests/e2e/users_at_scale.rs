@@ -498,10 +498,11 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
         .await
         .contains("data-testid=\"flash\""));
 
-    // Giving a role needs no confirmation.
+    // Giving a role needs no confirmation; the way back stays on this page whatever is sent.
     let f: Vec<(&str, String)> = vec![
         ("action", "grant_role:reviewer".into()),
         ("ids", two[0].to_string()),
+        ("back", "//evil.test/?q=x".into()),
     ];
     let borrowed: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = app
@@ -511,6 +512,7 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
         .form(&borrowed)
         .send()
         .await;
+    assert_eq!(res.location().as_deref(), Some("/beheer"));
     let (_, flash) = app.follow("schaal", &res, &session).await;
     assert!(flash
         .unwrap()

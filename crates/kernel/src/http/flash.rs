@@ -8,7 +8,7 @@
 use super::{percent_decode, set_cookie, url_encode, RequestContext};
 use crate::{config::Config, crypto, platform::Platform, tenancy::TenantId};
 use axum::{
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap},
     response::Response,
 };
 
@@ -85,7 +85,6 @@ pub fn see_other_with_flash(
             config.secure_cookies(),
         ),
     );
-    debug_assert_eq!(res.status(), StatusCode::SEE_OTHER);
     res
 }
 

@@ -249,6 +249,16 @@ pub struct ListedUser {
     pub total: i64,
 }
 
+/// The filter of [`search`] and [`count`]: `$1` tenant, `$2` name/e-mail pattern, `$3` role,
+/// `$4` status, `$5` department (each `NULL` for any).
+const SEARCH_WHERE: &str = "WHERE tenant_id = $1
+    AND ($2::text IS NULL OR email ILIKE $2 OR display_name ILIKE $2)
+    AND ($3::text IS NULL OR EXISTS (
+        SELECT 1 FROM tenant.casbin_rule c
+        WHERE c.ptype = 'g' AND c.v0 = u.id::text AND c.v1 = $3 AND c.v2 = tenant.authz_domain()))
+    AND ($4::text IS NULL OR status = $4)
+    AND ($5::text IS NULL OR lower(department) = lower($5))";
+
 /// One page of the tenant's users matching `search`, each with their roles and the number of
 /// matches in all (one statement; the roles are looked up for the page's rows only).
 pub async fn search(
@@ -260,13 +270,7 @@ pub async fn search(
     Ok(sqlx::query_as(&format!(
         "WITH page AS (
             SELECT {COLUMNS}, count(*) OVER () AS total FROM tenant.users u
-            WHERE tenant_id = $1
-              AND ($2::text IS NULL OR email ILIKE $2 OR display_name ILIKE $2)
-              AND ($3::text IS NULL OR EXISTS (
-                    SELECT 1 FROM tenant.casbin_rule c
-                    WHERE c.ptype = 'g' AND c.v0 = u.id::text AND c.v1 = $3 AND c.v2 = tenant.authz_domain()))
-              AND ($4::text IS NULL OR status = $4)
-              AND ($5::text IS NULL OR lower(department) = lower($5))
+            {SEARCH_WHERE}
             ORDER BY {order} LIMIT $6 OFFSET $7
          )
          SELECT page.*, ARRAY(
@@ -292,16 +296,9 @@ pub async fn count(
     tenant: TenantId,
     search: &Search<'_>,
 ) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM tenant.users u
-         WHERE tenant_id = $1
-           AND ($2::text IS NULL OR email ILIKE $2 OR display_name ILIKE $2)
-           AND ($3::text IS NULL OR EXISTS (
-                 SELECT 1 FROM tenant.casbin_rule c
-                 WHERE c.ptype = 'g' AND c.v0 = u.id::text AND c.v1 = $3 AND c.v2 = tenant.authz_domain()))
-           AND ($4::text IS NULL OR status = $4)
-           AND ($5::text IS NULL OR lower(department) = lower($5))",
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM tenant.users u {SEARCH_WHERE}"
+    ))
     .bind(tenant)
     .bind(search.pattern)
     .bind(search.role)

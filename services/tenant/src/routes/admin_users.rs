@@ -271,7 +271,8 @@ pub async fn bulk(
 ) -> AppResult<Response> {
     member_site(&ctx)?;
     let back = value(&pairs, "back");
-    let back = if back.starts_with('?') && !back.contains(['\r', '\n', '#']) {
+    // Only a query string of plain URL characters: the redirect stays on this page.
+    let back = if back.starts_with('?') && back.chars().all(|c| c.is_ascii_graphic() && c != '#') {
         back
     } else {
         String::new()

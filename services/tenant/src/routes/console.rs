@@ -7,7 +7,7 @@ use crate::{
         members::{self, NewMember, NewMemberInput},
         outbox,
     },
-    perm,
+    perm, repo,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -41,9 +41,21 @@ pub async fn show_members(
         .render(
             "console",
             &ctx,
-            json!({ "members": items, "q": q.q, "form": {}, "example_url": p.config.tenant_url("zorggroep-noord") }),
+            json!({ "members": member_rows(&items), "q": q.q, "form": {}, "example_url": p.config.tenant_url("zorggroep-noord") }),
         )?
         .into_response())
+}
+
+/// The members list's rows, with the employee count in Dutch notation.
+fn member_rows(items: &[repo::tenants::MemberRow]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|m| {
+            let mut v = json!(m);
+            v["employees_text"] = json!(dutch_number(i64::from(m.employee_count)));
+            v
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -87,7 +99,7 @@ pub async fn create_member(
         )),
         Err(e) => {
             let items = members::list(&p, None, 200, 0).await?;
-            let data = json!({ "members": items, "example_url": p.config.tenant_url("zorggroep-noord"), "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
+            let data = json!({ "members": member_rows(&items), "example_url": p.config.tenant_url("zorggroep-noord"), "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
             form_error(&p, &ctx, "console", data, e)
         }
     }
