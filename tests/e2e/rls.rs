@@ -254,3 +254,60 @@ async fn the_app_role_has_no_direct_write_on_the_platform_tables() {
     .await;
     assert_eq!(suspended, Ok(1));
 }
+
+#[tokio::test]
+async fn a_members_history_is_for_operators_only_not_even_for_the_member_itself() {
+    let app = App::new().await;
+    let a = app.member("hist-a").await;
+    let b = app.member("hist-b").await;
+    zk_tenant::domain::members::set_active_because(&app.platform, None, "hist-a", false, "Test")
+        .await
+        .unwrap();
+    assert_eq!(app.count("tenant.member_events").await, 1);
+    let count = |tenant: uuid::Uuid| {
+        let app = &app;
+        async move {
+            let mut conn = app.db.app().await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            sqlx::query("SELECT tenant.set_tenant($1)")
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant.member_events")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    assert_eq!(
+        count(a.id.0).await,
+        0,
+        "the member itself can't read why it was suspended"
+    );
+    assert_eq!(count(b.id.0).await, 0);
+    assert_eq!(
+        count(zk_kernel::TenantId::PLATFORM.0).await,
+        1,
+        "operators can"
+    );
+    // Nor can a member write one.
+    let wrote = as_app_in(
+        &app,
+        b.id.0,
+        &format!(
+            "INSERT INTO tenant.member_events (tenant_id, kind) VALUES ('{}', 'resumed')",
+            a.id.0
+        ),
+    )
+    .await;
+    assert_eq!(wrote, Err("42501".into()));
+    // Without a tenant nothing is visible.
+    let mut conn = app.db.app().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tenant.member_events")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
