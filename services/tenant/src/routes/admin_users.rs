@@ -261,6 +261,12 @@ pub async fn invite_user(
     }
 }
 
+/// Where a bulk action stands: done, or first to be confirmed (the selected users named).
+enum Bulk {
+    Done(BulkAction, Vec<UserRow>),
+    ToConfirm(BulkAction, Vec<UserRow>),
+}
+
 /// `POST /beheer/gebruikers/bulk`: an action on the selected users; blocking and taking a role
 /// away are confirmed first on a page that names everyone selected.
 pub async fn bulk(
@@ -292,14 +298,14 @@ pub async fn bulk(
         let action = BulkAction::parse(action_name, role)?;
         if action.is_destructive() && value(&pairs, "confirmed") != "1" {
             let users = user_list::selection(&p, &ctx.tenant, &ids).await?;
-            return Ok(Err((action, users)));
+            return Ok(Bulk::ToConfirm(action, users));
         }
         let users = user_list::bulk(&p, &ctx.tenant, auth.principal.user_id, &ids, action).await?;
-        Ok(Ok((action, users)))
+        Ok(Bulk::Done(action, users))
     }
     .await;
     match result {
-        Ok(Ok((action, users))) => {
+        Ok(Bulk::Done(action, users)) => {
             let text = bulk_message(&p, &ctx, action, &users);
             Ok(see_other_with_flash(
                 &p,
@@ -308,11 +314,12 @@ pub async fn bulk(
                 &text,
             ))
         }
-        Ok(Err((action, users))) => {
+        Ok(Bulk::ToConfirm(action, users)) => {
+            let (question, submit) = bulk_confirmation(&p, &ctx, action, users.len());
             let data = json!({
                 "action": chosen,
-                "question": bulk_question(&p, &ctx, action, users.len()),
-                "submit": bulk_submit(&p, &ctx, action, users.len()),
+                "question": question,
+                "submit": submit,
                 "users": users.iter().map(|u| json!({"id": u.id, "who": who(u), "email": u.email})).collect::<Vec<_>>(),
                 "back": back,
             });
@@ -360,22 +367,25 @@ fn bulk_message(
     )
 }
 
-fn bulk_question(p: &Platform, ctx: &RequestContext, action: BulkAction, n: usize) -> String {
-    let (key, role) = match action {
-        BulkAction::RevokeRole(r) => ("admin.users.bulk.confirm_revoke", role_label(p, ctx, r)),
-        _ => ("admin.users.bulk.confirm_block", String::new()),
+/// The confirmation's question and its button: "U blokkeert … 3 gebruiker(s)", "Ja, blokkeer 3 …".
+fn bulk_confirmation(
+    p: &Platform,
+    ctx: &RequestContext,
+    action: BulkAction,
+    n: usize,
+) -> (String, String) {
+    let (kind, role) = match action {
+        BulkAction::RevokeRole(r) => ("revoke", role_label(p, ctx, r)),
+        _ => ("block", String::new()),
     };
-    p.theme
-        .t_with(ctx.lang, key, &[("count", &n.to_string()), ("role", &role)])
-}
-
-fn bulk_submit(p: &Platform, ctx: &RequestContext, action: BulkAction, n: usize) -> String {
-    let (key, role) = match action {
-        BulkAction::RevokeRole(r) => ("admin.users.bulk.submit_revoke", role_label(p, ctx, r)),
-        _ => ("admin.users.bulk.submit_block", String::new()),
-    };
-    p.theme
-        .t_with(ctx.lang, key, &[("count", &n.to_string()), ("role", &role)])
+    let args = [("count", n.to_string()), ("role", role)];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    (
+        p.theme
+            .t_with(ctx.lang, &format!("admin.users.bulk.confirm_{kind}"), &args),
+        p.theme
+            .t_with(ctx.lang, &format!("admin.users.bulk.submit_{kind}"), &args),
+    )
 }
 
 async fn user_data(p: &Platform, ctx: &RequestContext, id: Uuid) -> AppResult<Value> {
@@ -446,11 +456,7 @@ pub async fn block_user(
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    member_site(&ctx)?;
-    let done = accounts::set_blocked(&p, &ctx.tenant, auth.principal.user_id, id, true)
-        .await
-        .map(|v| v.user);
-    after(&p, &ctx, id, done, "admin.users.blocked").await
+    set_blocked(&p, &ctx, auth.principal.user_id, id, true).await
 }
 
 /// `POST /beheer/gebruikers/{id}/deblokkeren`
@@ -461,11 +467,26 @@ pub async fn unblock_user(
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    member_site(&ctx)?;
-    let done = accounts::set_blocked(&p, &ctx.tenant, auth.principal.user_id, id, false)
+    set_blocked(&p, &ctx, auth.principal.user_id, id, false).await
+}
+
+async fn set_blocked(
+    p: &Platform,
+    ctx: &RequestContext,
+    actor: Uuid,
+    id: Uuid,
+    blocked: bool,
+) -> AppResult<Response> {
+    member_site(ctx)?;
+    let done = accounts::set_blocked(p, &ctx.tenant, actor, id, blocked)
         .await
         .map(|v| v.user);
-    after(&p, &ctx, id, done, "admin.users.unblocked").await
+    let key = if blocked {
+        "admin.users.blocked"
+    } else {
+        "admin.users.unblocked"
+    };
+    after(p, ctx, id, done, key).await
 }
 
 /// `POST /beheer/gebruikers/{id}/uitnodiging-opnieuw`: a fresh invitation link by mail.
