@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use zk_kernel::{authz::Role, http, Platform, Tenant, TenantId};
-use zk_tenant::domain::{accounts, members};
+use zk_tenant::domain::{accounts, members, tokens};
 
 /// The Zorgklas platform.
 #[derive(Parser, Debug)]
@@ -125,6 +125,9 @@ enum TokenCommand {
         tenant: Option<String>,
         #[arg(long, requires = "tenant")]
         email: Option<String>,
+        /// Days the token stays valid (1 to 365).
+        #[arg(long, default_value_t = zk_tenant::domain::tokens::DEFAULT_DAYS)]
+        days: u32,
     },
 }
 
@@ -220,6 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     operator,
                     tenant,
                     email,
+                    days,
                 },
         } => {
             let p = platform().await?;
@@ -230,7 +234,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             println!(
                 "{}",
-                accounts::create_token(&p, &t, &email, "cli")
+                tokens::create(&p, &t, &email, "cli", Some(days))
                     .await
                     .map_err(cli_err)?
             );

@@ -24,6 +24,10 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/users/{id}/block"),
     ("post", "/api/v1/users/{id}/unblock"),
     ("delete", "/api/v1/users/{id}/invitation"),
+    ("get", "/api/v1/me/tokens"),
+    ("delete", "/api/v1/me/tokens/{id}"),
+    ("get", "/api/v1/users/{id}/tokens"),
+    ("delete", "/api/v1/users/{id}/tokens/{token_id}"),
     ("get", "/api/v1/branding"),
     ("put", "/api/v1/branding"),
     ("put", "/api/v1/branding/logo"),
@@ -249,7 +253,8 @@ async fn openapi_documents_every_json_route_and_every_documented_route_exists() 
         let concrete = path
             .replace("{number}", "1")
             .replace("{slug}", "x")
-            .replace("{id}", &uuid::Uuid::new_v4().to_string());
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{token_id}", &uuid::Uuid::new_v4().to_string());
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let res = app.client.request(m, "", &concrete).send().await;
         // Routed: public (200) or asking for credentials (401); an unrouted path would be 404/405.

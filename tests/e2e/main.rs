@@ -22,6 +22,7 @@ mod objects;
 mod path_adoption;
 mod rls;
 mod roles;
+mod second_review;
 mod split;
 mod staff_import;
 mod users_at_scale;

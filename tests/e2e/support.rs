@@ -3,7 +3,7 @@
 use http::StatusCode;
 use uuid::Uuid;
 use zk_kernel::{authz::Role, Platform, Tenant, TenantId};
-use zk_tenant::domain::{accounts, members};
+use zk_tenant::domain::{accounts, members, tokens};
 pub use zk_test_support::{TestClient, TestDb};
 
 /// The password of every fixture account.
@@ -60,7 +60,7 @@ impl App {
             accounts::ensure_user(&self.platform, &nzk, email, Role::Operator, Some(PASSWORD))
                 .await
                 .expect("operator");
-        let token = accounts::create_token(&self.platform, &nzk, email, "test")
+        let token = tokens::create(&self.platform, &nzk, email, "test", None)
             .await
             .expect("token");
         (user.id, token)
@@ -98,7 +98,7 @@ impl App {
     /// A bearer token for a user of a member.
     pub async fn token(&self, member: &Member, email: &str) -> String {
         let t = self.tenant(member.id).await;
-        accounts::create_token(&self.platform, &t, email, "test")
+        tokens::create(&self.platform, &t, email, "test", None)
             .await
             .expect("token")
     }

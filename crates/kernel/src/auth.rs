@@ -58,6 +58,17 @@ impl Principal {
 
 const CACHE_TTL: Duration = Duration::from_secs(30);
 
+/// An API token as its owner and the member's admins see it (never the token itself).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenInfo {
+    pub id: Uuid,
+    pub label: String,
+    pub created_at: OffsetDateTime,
+    /// `None` when it was never used.
+    pub last_used_at: Option<OffsetDateTime>,
+    pub expires_at: OffsetDateTime,
+}
+
 struct Cached {
     principal: Principal,
     expires_at: OffsetDateTime,
@@ -148,10 +159,15 @@ impl SessionStore {
                  JOIN tenant.users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
                  WHERE s.tenant_id = $1 AND s.token_hash = $2 AND s.expires_at > now() AND u.status = 'active'",
             ),
+            // A token's use is recorded on the way (at most once per cache period and process).
             Credential::Token => sqlx::query_as(
-                "SELECT t.user_id, NULL::timestamptz, u.display_name FROM tenant.api_tokens t
+                "WITH t AS (
+                     UPDATE tenant.api_tokens SET last_used_at = now()
+                     WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL AND expires_at > now()
+                     RETURNING tenant_id, user_id, expires_at)
+                 SELECT t.user_id, t.expires_at, u.display_name FROM t
                  JOIN tenant.users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
-                 WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL AND u.status = 'active'",
+                 WHERE u.status = 'active'",
             ),
         }
         .bind(tenant)
@@ -213,23 +229,84 @@ impl SessionStore {
         notify_revoked(tx).await
     }
 
-    /// Issues an API bearer token for a user, inside the caller's transaction.
+    /// Ends every API token of a user (password reset, blocking), inside the caller's
+    /// transaction; returns how many were still open.
+    pub async fn revoke_user_tokens(
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        user_id: Uuid,
+    ) -> AppResult<u64> {
+        let n = sqlx::query(
+            "UPDATE tenant.api_tokens SET revoked_at = now()
+             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        notify_revoked(tx).await?;
+        Ok(n)
+    }
+
+    /// Issues an API bearer token for a user valid for `valid_for`, inside the caller's
+    /// transaction; returns the token (only its hash is kept).
     pub async fn create_token(
         tx: &mut TenantTx,
         tenant: TenantId,
         user_id: Uuid,
         label: &str,
+        valid_for: time::Duration,
     ) -> AppResult<String> {
         let token = format!("zk_{}", crypto::random_token());
-        sqlx::query("INSERT INTO tenant.api_tokens (tenant_id, id, user_id, token_hash, label) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO tenant.api_tokens (tenant_id, id, user_id, token_hash, label, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(tenant)
             .bind(Uuid::new_v4())
             .bind(user_id)
             .bind(crypto::token_hash(&token))
             .bind(label)
+            .bind(OffsetDateTime::now_utc() + valid_for)
             .execute(&mut **tx)
             .await?;
         Ok(token)
+    }
+
+    /// The API tokens of a user that were not revoked (expired ones included), newest first.
+    pub async fn tokens_of(
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        user_id: Uuid,
+    ) -> AppResult<Vec<TokenInfo>> {
+        Ok(sqlx::query_as(
+            "SELECT id, label, created_at, last_used_at, expires_at FROM tenant.api_tokens
+             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL
+             ORDER BY created_at DESC, id LIMIT 200",
+        )
+        .bind(tenant)
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?)
+    }
+
+    /// Revokes one API token of a user; false when there is no such open token.
+    pub async fn revoke_token(
+        tx: &mut TenantTx,
+        tenant: TenantId,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> AppResult<bool> {
+        let n = sqlx::query(
+            "UPDATE tenant.api_tokens SET revoked_at = now()
+             WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+        )
+        .bind(tenant)
+        .bind(user_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        notify_revoked(tx).await?;
+        Ok(n == 1)
     }
 
     /// Forgets every cached lookup (on revocation notices).

@@ -47,6 +47,8 @@ macro_rules! theme_files {
 /// Templates of the default theme, built into the binary (overridable with `ZK_THEME_DIR`).
 const TEMPLATES: &[(&str, &str)] = theme_files!(
     "layout",
+    "account",
+    "token_list",
     "error",
     "message",
     "landing",

@@ -98,6 +98,9 @@ impl TestClient {
     pub fn put(&self, host: &str, path: &str) -> TestRequest {
         self.request(Method::PUT, host, path)
     }
+    pub fn delete(&self, host: &str, path: &str) -> TestRequest {
+        self.request(Method::DELETE, host, path)
+    }
 }
 
 impl TestRequest {

@@ -26,6 +26,10 @@ use zk_kernel::Platform;
     routes::api_users::block_user,
     routes::api_users::unblock_user,
     routes::api_users::revoke_invitation,
+    routes::api_tokens::list_my_tokens,
+    routes::api_tokens::revoke_my_token,
+    routes::api_tokens::list_user_tokens,
+    routes::api_tokens::revoke_user_token,
     routes::api_members::list_members,
     routes::api_members::create_member,
     routes::api_members::get_member,
@@ -76,6 +80,11 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/wachtwoord-herstellen/{token}",
             get(auth::show_reset).post(auth::reset_password),
+        )
+        .route("/mijn-account", get(account::show_account))
+        .route(
+            "/mijn-account/sleutels/{id}/intrekken",
+            post(account::revoke_token),
         )
         // Pages: operators' console (bare base domain)
         .route(
@@ -131,6 +140,10 @@ pub fn router(platform: Platform) -> Router {
             post(admin_users::revoke_invitation),
         )
         .route(
+            "/beheer/gebruikers/{id}/sleutels/{token_id}/intrekken",
+            post(admin_users::revoke_token),
+        )
+        .route(
             "/beheer/huisstijl",
             get(admin::show_branding).post(admin::update_branding),
         )
@@ -183,6 +196,11 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/api/v1/outbox", get(api_members::list_outbox))
         .route("/api/v1/me", get(api_users::get_me))
+        .route("/api/v1/me/tokens", get(api_tokens::list_my_tokens))
+        .route(
+            "/api/v1/me/tokens/{id}",
+            delete(api_tokens::revoke_my_token),
+        )
         .route(
             "/api/v1/users",
             get(api_users::list_users).post(api_users::invite_user),
@@ -195,6 +213,14 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/users/{id}/invitation",
             delete(api_users::revoke_invitation),
+        )
+        .route(
+            "/api/v1/users/{id}/tokens",
+            get(api_tokens::list_user_tokens),
+        )
+        .route(
+            "/api/v1/users/{id}/tokens/{token_id}",
+            delete(api_tokens::revoke_user_token),
         )
         .route(
             "/api/v1/branding",

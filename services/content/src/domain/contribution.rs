@@ -109,6 +109,9 @@ pub struct CandidateDetail {
     pub candidate: CandidateRow,
     pub comments: Vec<CommentRow>,
     pub events: Vec<EventRow>,
+    /// Whether the module's quiz answers are in it (else every option reads as not correct,
+    /// without feedback).
+    pub answers_shown: bool,
 }
 
 /// Candidates (all members see them), optionally by status.
@@ -132,12 +135,37 @@ pub async fn list(
     Ok(rows)
 }
 
-/// One candidate. Quiz answers only for who may review it and for its own member.
+/// Who reads a candidate: their member, and whether they author its modules (catalog:write) or
+/// review contributions (candidates:review).
+#[derive(Clone, Copy, Debug)]
+pub struct Reader {
+    pub member: TenantId,
+    pub author: bool,
+    pub reviewer: bool,
+}
+
+/// Whether `reader` sees the quiz answers (which option is right, the feedback) of a candidate
+/// of member `source` in `status`. They are for the submitting member's authors and for
+/// reviewers of other members (and operators) while the review is open; once published the
+/// module is one every member's learners take, and nobody reads its answers here any more.
+/// Learners, teachers and admins without authoring never see them.
+pub fn shows_answers(status: &str, source: Uuid, reader: Reader) -> bool {
+    if status == "published" {
+        return false;
+    }
+    if reader.member.0 == source {
+        reader.author
+    } else {
+        reader.reviewer
+    }
+}
+
+/// One candidate, with its quiz answers only where [`shows_answers`] allows.
 pub async fn get(
     p: &Platform,
     tenant: TenantId,
     id: Uuid,
-    may_review: bool,
+    reader: Reader,
 ) -> AppResult<CandidateDetail> {
     let mut tx = p.db.begin_tenant(tenant).await?;
     let mut candidate = repo::get(&mut tx, id, false)
@@ -146,13 +174,15 @@ pub async fn get(
     let comments = repo::comments(&mut tx, id).await?;
     let events = repo::events(&mut tx, id).await?;
     tx.commit().await?;
-    if !may_review && candidate.source_tenant != tenant.0 {
+    let answers_shown = shows_answers(&candidate.status, candidate.source_tenant, reader);
+    if !answers_shown {
         candidate.doc.0 = module::learner_view(&candidate.doc.0);
     }
     Ok(CandidateDetail {
         candidate,
         comments,
         events,
+        answers_shown,
     })
 }
 
@@ -381,4 +411,44 @@ pub async fn publish(p: &Platform, by: Uuid, id: Uuid) -> AppResult<Uuid> {
     super::changed(p, Owner::Shared);
     tracing::info!(candidate.id = %id, module.id = %module_id, "candidate published");
     Ok(module_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: Uuid = Uuid::from_u128(7);
+
+    fn reader(member: Uuid, author: bool, reviewer: bool) -> Reader {
+        Reader {
+            member: TenantId(member),
+            author,
+            reviewer,
+        }
+    }
+
+    #[test]
+    fn answers_are_for_the_members_authors_and_other_members_reviewers_until_published() {
+        let other = Uuid::from_u128(8);
+        for status in ["submitted", "changes_requested", "approved"] {
+            assert!(shows_answers(status, SOURCE, reader(SOURCE, true, false)));
+            assert!(shows_answers(status, SOURCE, reader(other, false, true)));
+            // Learners, teachers and admins of the submitting member; its own reviewers (who
+            // do not review it); anyone of another member who does not review.
+            assert!(!shows_answers(status, SOURCE, reader(SOURCE, false, false)));
+            assert!(!shows_answers(status, SOURCE, reader(SOURCE, false, true)));
+            assert!(!shows_answers(status, SOURCE, reader(other, true, false)));
+            assert!(!shows_answers(status, SOURCE, reader(other, false, false)));
+        }
+        assert!(!shows_answers(
+            "published",
+            SOURCE,
+            reader(SOURCE, true, true)
+        ));
+        assert!(!shows_answers(
+            "published",
+            SOURCE,
+            reader(other, true, true)
+        ));
+    }
 }

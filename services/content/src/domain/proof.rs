@@ -26,6 +26,9 @@ pub fn new_code() -> String {
         .collect()
 }
 
+/// What a proof says of a learner who gave no name (the PDF is Dutch; pages translate it).
+pub const NO_NAME: &str = "naam niet opgegeven";
+
 /// A proof as its learner and the verification page see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProofView {
@@ -33,7 +36,8 @@ pub struct ProofView {
     pub code: String,
     pub module_id: Uuid,
     pub version: i32,
-    pub learner_name: String,
+    /// `null` when the learner gave no name (pages say "naam niet opgegeven").
+    pub learner_name: Option<String>,
     pub module_title: String,
     pub member_name: String,
     /// The date of issue (`YYYY-MM-DD`).
@@ -50,7 +54,7 @@ fn view(r: repo::ProofRow) -> ProofView {
         code: r.code,
         module_id: r.module_id,
         version: r.version,
-        learner_name: r.learner_name,
+        learner_name: Some(r.learner_name).filter(|n| !n.trim().is_empty()),
         module_title: r.module_title,
         member_name: r.member_name,
         issued_on: r.issued_at.date().to_string(),
@@ -59,10 +63,19 @@ fn view(r: repo::ProofRow) -> ProofView {
     }
 }
 
+/// A proof in the admins' list: the proof, and whose it is.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListedProof {
+    #[serde(flatten)]
+    pub proof: ProofView,
+    /// The learner's e-mail address (admins only: the proof itself never shows it).
+    pub learner_email: Option<String>,
+}
+
 /// One page of the member's proofs (admins), newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProofPage {
-    pub items: Vec<ProofView>,
+    pub items: Vec<ListedProof>,
     /// Proofs that match, on every page.
     pub total: i64,
     pub page: i64,
@@ -82,9 +95,15 @@ pub async fn list(
     let mut tx = p.db.begin_tenant(tenant).await?;
     let rows = repo::search(&mut tx, tenant, q, PER_PAGE, (page - 1) * PER_PAGE).await?;
     tx.commit().await?;
-    let total = rows.first().map_or(0, |r| r.1);
+    let total = rows.first().map_or(0, |r| r.total);
     Ok(ProofPage {
-        items: rows.into_iter().map(|(r, _)| view(r)).collect(),
+        items: rows
+            .into_iter()
+            .map(|f| ListedProof {
+                proof: view(f.row),
+                learner_email: f.learner_email,
+            })
+            .collect(),
         total,
         page,
         per_page: PER_PAGE,
@@ -238,7 +257,8 @@ pub fn pdf(proof: &ProofView, primary_color: &str, verify_url: &str) -> Vec<u8> 
     line(&mut c, b"F1", 13.0, 56.0, 630.0, "Hierbij verklaart");
     line(&mut c, b"F2", 18.0, 56.0, 604.0, &proof.member_name);
     line(&mut c, b"F1", 13.0, 56.0, 578.0, "dat");
-    line(&mut c, b"F2", 20.0, 56.0, 550.0, &proof.learner_name);
+    let learner = proof.learner_name.as_deref().unwrap_or(NO_NAME);
+    line(&mut c, b"F2", 20.0, 56.0, 550.0, learner);
     line(
         &mut c,
         b"F1",
@@ -316,7 +336,7 @@ mod tests {
             code: "ABCDEFGHJKLM".into(),
             module_id: Uuid::new_v4(),
             version: 2,
-            learner_name: "Anneke Brouwer".into(),
+            learner_name: Some("Anneke Brouwer".into()),
             module_title: "Handhygiëne in vijf momenten".into(),
             member_name: "Zorggroep Noord".into(),
             issued_on: "2027-03-01".into(),

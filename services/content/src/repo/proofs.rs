@@ -24,7 +24,8 @@ pub struct ProofRow {
 const COLUMNS: &str = "id, code, user_id, module_id, version, learner_name, module_title, member_name, issued_at, revoked_at, revoked_reason";
 
 /// Issues the proof of a completed enrolment (once per cycle), with the learner's and the member's names
-/// as they are now.
+/// as they are now. A learner without a display name gets an empty name, never anything of their
+/// e-mail address: the proof is shown publicly.
 pub async fn issue(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -36,7 +37,7 @@ pub async fn issue(
         "INSERT INTO content.proofs
              (tenant_id, id, code, enrolment_id, cycle, user_id, module_id, version, learner_name, module_title, member_name)
          SELECT e.tenant_id, gen_random_uuid(), $3, e.id, e.cycle, e.user_id, e.module_id, e.completed_version,
-                CASE WHEN u.display_name <> '' THEN u.display_name ELSE split_part(u.email, '@', 1) END,
+                u.display_name,
                 $4, t.name
          FROM content.enrolments e
          JOIN tenant.users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id
@@ -109,26 +110,25 @@ pub async fn revoke(
         == 1)
 }
 
-/// The member's proofs, newest first, optionally those whose learner or module holds `q` (any
-/// case) or whose code is `q`; with the total that match.
+/// The member's proofs, newest first, optionally those whose learner (name or e-mail address) or
+/// module holds `q` (any case) or whose code is `q`; with the total that match.
 pub async fn search(
     conn: &mut PgConnection,
     tenant: TenantId,
     q: Option<&str>,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<(ProofRow, i64)>> {
-    #[derive(FromRow)]
-    struct Found {
-        #[sqlx(flatten)]
-        row: ProofRow,
-        total: i64,
-    }
-    let rows: Vec<Found> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, count(*) OVER () AS total FROM content.proofs
+) -> AppResult<Vec<Found>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, count(*) OVER () AS total,
+                (SELECT u.email FROM tenant.users u
+                 WHERE u.tenant_id = proofs.tenant_id AND u.id = proofs.user_id) AS learner_email
+         FROM content.proofs
          WHERE tenant_id = $1
            AND ($2::text IS NULL OR strpos(lower(learner_name), lower($2)) > 0
-                OR strpos(lower(module_title), lower($2)) > 0 OR code = upper($2))
+                OR strpos(lower(module_title), lower($2)) > 0 OR code = upper($2)
+                OR EXISTS (SELECT 1 FROM tenant.users u WHERE u.tenant_id = proofs.tenant_id
+                           AND u.id = proofs.user_id AND strpos(lower(u.email), lower($2)) > 0))
          ORDER BY issued_at DESC, id LIMIT $3 OFFSET $4"
     ))
     .bind(tenant.0)
@@ -136,6 +136,15 @@ pub async fn search(
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|f| (f.row, f.total)).collect())
+    .await?)
+}
+
+/// A proof found by [`search`], with its learner's address (for the member's admins only) and
+/// the number of proofs that match.
+#[derive(FromRow)]
+pub struct Found {
+    #[sqlx(flatten)]
+    pub row: ProofRow,
+    pub learner_email: Option<String>,
+    pub total: i64,
 }

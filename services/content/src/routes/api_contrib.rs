@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     domain::{
-        contribution::{self, CommentInput, ReviewInput, SubmitInput},
+        contribution::{self, CommentInput, Reader, ReviewInput, SubmitInput},
         module::ModuleDoc,
     },
     repo::candidates::CandidateRow,
@@ -85,8 +85,12 @@ pub struct Event {
 pub struct CandidateDetail {
     #[serde(flatten)]
     pub candidate: Candidate,
-    /// The submitted version (quiz answers only for reviewers and the submitting member).
+    /// The submitted version. Quiz answers (`correct`, `feedback`) only while the review is
+    /// open, for the submitting member's authors and other members' reviewers; otherwise every
+    /// option reads as not correct, without feedback.
     pub module: ModuleDoc,
+    /// Whether `module` holds the quiz answers.
+    pub answers_shown: bool,
     pub comments: Vec<Comment>,
     pub events: Vec<Event>,
 }
@@ -186,8 +190,9 @@ pub async fn list(
 
 /// A candidate with the submitted module, comments and history
 ///
-/// Permission catalog:read. Quiz answers are included for reviewers (candidates:review) and the
-/// submitting member only.
+/// Permission catalog:read. Quiz answers are included only while the review is open (not
+/// published), for the submitting member's authors (catalog:write) and for reviewers
+/// (candidates:review) of other members and operators; `answers_shown` says which.
 #[utoipa::path(get, path = "/api/v1/content/candidates/{id}", tag = "contributions", operation_id = "show_candidate",
     params(("id" = Uuid, Path, description = "Candidate")),
     responses((status = 200, description = "Candidate", body = CandidateDetail),
@@ -196,13 +201,20 @@ pub async fn show(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
+    author: Result<Require<CatalogWrite>, AppError>,
     reviewer: Result<Require<CandidatesReview>, AppError>,
     Path(id): Path<String>,
 ) -> AppResult<Json<CandidateDetail>> {
-    let d = contribution::get(&p, ctx.tenant.id, parse_id(&id)?, reviewer.is_ok()).await?;
+    let reader = Reader {
+        member: ctx.tenant.id,
+        author: author.is_ok(),
+        reviewer: reviewer.is_ok(),
+    };
+    let d = contribution::get(&p, ctx.tenant.id, parse_id(&id)?, reader).await?;
     Ok(Json(CandidateDetail {
         candidate: candidate_of(&d.candidate),
         module: d.candidate.doc.0.clone(),
+        answers_shown: d.answers_shown,
         comments: d
             .comments
             .into_iter()

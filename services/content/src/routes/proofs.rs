@@ -22,6 +22,12 @@ use zk_kernel::{
     AppResult, Platform,
 };
 
+/// The learner's name on a page, or "naam niet opgegeven" in the page's language.
+fn learner(p: &Platform, ctx: &RequestContext, name: &Option<String>) -> String {
+    name.clone()
+        .unwrap_or_else(|| p.theme.t(ctx.lang, "proof.no_name"))
+}
+
 fn verify_url(p: &Platform, ctx: &RequestContext, code: &str) -> String {
     format!("{}/bewijs/{code}", p.config.tenant_url(&ctx.tenant.slug))
 }
@@ -39,7 +45,7 @@ pub async fn verify_page(
         "proof_verify",
         &ctx,
         json!({
-            "learner_name": proof.learner_name, "module_title": proof.module_title,
+            "learner_name": learner(&p, &ctx, &proof.learner_name), "module_title": proof.module_title,
             "member_name": proof.member_name, "date": proof::dutch_long_date(&proof.issued_on),
         }),
     )
@@ -60,7 +66,8 @@ pub async fn page(
         "proof",
         &ctx,
         json!({
-            "proof": proof, "date": proof::dutch_long_date(&proof.issued_on), "verify_url": url,
+            "proof": proof, "learner_name": learner(&p, &ctx, &proof.learner_name),
+            "date": proof::dutch_long_date(&proof.issued_on), "verify_url": url,
         }),
     )
 }
@@ -193,10 +200,16 @@ async fn admin_page(
     let items: Vec<serde_json::Value> = page
         .items
         .iter()
-        .map(|pr| {
+        .map(|listed| {
+            let pr = &listed.proof;
             let failed = error.as_ref().filter(|(id, _)| *id == pr.id);
+            // Admins know their staff: a proof without a name is listed by the address.
+            let name = pr
+                .learner_name
+                .clone()
+                .or_else(|| listed.learner_email.clone());
             json!({
-                "id": pr.id, "code": pr.code, "learner_name": pr.learner_name,
+                "id": pr.id, "code": pr.code, "learner_name": learner(p, ctx, &name),
                 "module_title": pr.module_title, "date": proof::dutch_long_date(&pr.issued_on),
                 "revoked": pr.revoked, "revoked_reason": pr.revoked_reason,
                 "error": failed.map(|(_, e)| e.body()),

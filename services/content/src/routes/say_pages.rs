@@ -5,7 +5,7 @@
 use super::{api::query_error, parse_id, refused};
 use crate::{
     domain::{
-        contribution::{self, CommentInput, ReviewInput, SubmitInput},
+        contribution::{self, CommentInput, Reader, ReviewInput, SubmitInput},
         editor::Fields,
         module::BlockBody,
         quality::{self, ProposalInput, ResolveInput, StatusInput},
@@ -209,31 +209,39 @@ pub async fn candidate(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
+    author: Result<Require<CatalogWrite>, AppError>,
     reviewer: Result<Require<CandidatesReview>, AppError>,
     Path(id): Path<String>,
     flash: Result<Query<Flash>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Response> {
     let Query(flash) = flash.map_err(query_error)?;
-    candidate_page(
-        &p,
-        &ctx,
-        reviewer.is_ok(),
-        parse_id(&id)?,
-        flash_text(&flash),
-        None,
-    )
-    .await
+    let reader = Reader {
+        member: ctx.tenant.id,
+        author: author.is_ok(),
+        reviewer: reviewer.is_ok(),
+    };
+    candidate_page(&p, &ctx, reader, parse_id(&id)?, flash_text(&flash), None).await
+}
+
+/// The reader of a page after a reviewer's or operator's form.
+fn reviewing(ctx: &RequestContext) -> Reader {
+    Reader {
+        member: ctx.tenant.id,
+        author: false,
+        reviewer: true,
+    }
 }
 
 async fn candidate_page(
     p: &Platform,
     ctx: &RequestContext,
-    may_review: bool,
+    reader: Reader,
     id: uuid::Uuid,
     flash: Option<&str>,
     error: Option<&AppError>,
 ) -> AppResult<Response> {
-    let d = contribution::get(p, ctx.tenant.id, id, may_review).await?;
+    let may_review = reader.reviewer;
+    let d = contribution::get(p, ctx.tenant.id, id, reader).await?;
     let c = &d.candidate;
     let own = c.source_tenant == ctx.tenant.id.0;
     let number_of = |block: Option<uuid::Uuid>| {
@@ -310,7 +318,9 @@ pub async fn comment(
         Ok(()) => Ok(see_other(&format!(
             "/leren/inzendingen/{id}?klaar=opmerking"
         ))),
-        Err(e) if refused(&e) => candidate_page(&p, &ctx, true, id, None, Some(&e)).await,
+        Err(e) if refused(&e) => {
+            candidate_page(&p, &ctx, reviewing(&ctx), id, None, Some(&e)).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -331,7 +341,9 @@ pub async fn review(
     };
     match contribution::review(&p, ctx.tenant.id, auth.principal.user_id, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/leren/inzendingen/{id}?klaar=besluit"))),
-        Err(e) if refused(&e) => candidate_page(&p, &ctx, true, id, None, Some(&e)).await,
+        Err(e) if refused(&e) => {
+            candidate_page(&p, &ctx, reviewing(&ctx), id, None, Some(&e)).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -349,7 +361,9 @@ pub async fn publish(
         Ok(_) => Ok(see_other(&format!(
             "/leren/inzendingen/{id}?klaar=gepubliceerd"
         ))),
-        Err(e) if refused(&e) => candidate_page(&p, &ctx, true, id, None, Some(&e)).await,
+        Err(e) if refused(&e) => {
+            candidate_page(&p, &ctx, reviewing(&ctx), id, None, Some(&e)).await
+        }
         Err(e) => Err(e),
     }
 }

@@ -1,15 +1,18 @@
-//! Accounts of a tenant: invitations, roles, blocking, withdrawing invitations, API tokens.
+//! Accounts of a tenant: invitations, roles, blocking, withdrawing invitations. API tokens are
+//! in `tokens`, passwords and the ways in in `credentials`.
 //! Signing in (login, accepting an invitation, password reset) is in `signin`. Operators are the
 //! accounts of the platform tenant, so the same code serves them.
 
-use super::validate;
+use super::{
+    credentials::{self, NewPassword},
+    validate,
+};
 use crate::repo::{self, invites::Purpose, users::UserRow};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use time::Duration;
 use uuid::Uuid;
 use zk_kernel::{
-    auth::SessionStore,
     authz::{self, Role},
     mail::Mailer,
     AppError, AppResult, Platform, Tenant,
@@ -151,7 +154,10 @@ pub async fn ensure_user(
     authz::grant_role(&mut tx, tenant.id, user.id, role).await?;
     let link_url = match &hash {
         Some(h) => {
-            if !repo::users::activate(&mut tx, tenant.id, user.id, h, None).await? {
+            // Like a reset: the printed invitation and every older link, session and token end.
+            if !credentials::set_password(&mut tx, tenant.id, user.id, h, NewPassword::Reset)
+                .await?
+            {
                 return Err(account_blocked());
             }
             None
@@ -178,6 +184,9 @@ pub async fn ensure_user(
     };
     let user = repo::users::by_id(&mut tx, tenant.id, user.id).await?;
     tx.commit().await?;
+    if hash.is_some() {
+        platform.sessions.clear();
+    }
     platform.authz.reload().await?;
     Ok((user, link_url))
 }
@@ -231,30 +240,6 @@ pub async fn set_roles(
     Ok(UserView { user, roles })
 }
 
-/// Issues an API bearer token for a user of the tenant (`zorgklas token create`).
-pub async fn create_token(
-    platform: &Platform,
-    tenant: &Tenant,
-    email: &str,
-    label: &str,
-) -> AppResult<String> {
-    let email = validate::email("email", email)?;
-    let mut tx = platform.db.begin_tenant(tenant.id).await?;
-    let user = repo::users::by_email(&mut tx, tenant.id, &email)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if user.status != "active" {
-        return Err(AppError::validation(
-            "email",
-            "account_inactive",
-            "Dit account is nog niet geactiveerd.",
-        ));
-    }
-    let token = SessionStore::create_token(&mut tx, tenant.id, user.id, label).await?;
-    tx.commit().await?;
-    Ok(token)
-}
-
 /// Blocks a user (every session and token stops working, in every process) or unblocks them.
 /// Nobody can block themselves.
 pub async fn set_blocked(
@@ -274,9 +259,8 @@ pub async fn set_blocked(
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let user = repo::users::set_blocked(&mut tx, tenant.id, id, blocked).await?;
     if blocked {
-        // Open invitations and reset links die with the access: unblocking does not revive them.
-        repo::invites::revoke_open(&mut tx, tenant.id, id).await?;
-        SessionStore::revoke_user_sessions(&mut tx, tenant.id, id).await?;
+        // Links, sessions and API tokens die with the access: unblocking revives none of them.
+        super::credentials::end_access(&mut tx, tenant.id, id).await?;
     }
     tx.commit().await?;
     platform.sessions.clear();

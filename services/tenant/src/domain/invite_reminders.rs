@@ -1,5 +1,6 @@
 //! Reminders of invitations nobody accepted: three days after the invitation (while it is valid
-//! for at least another day) the invitee gets one mail with a fresh link. A job in every process
+//! for at least another day) the invitee gets one mail with a fresh link, which replaces the
+//! first (that one stops working). A job in every process
 //! sends each reminder once: the reminder's row and the mail are written in one transaction,
 //! and the row's key (member, account) refuses a second one — also when two processes find the
 //! same account at once, or after a restart.
@@ -38,6 +39,8 @@ pub async fn run_once(p: &Platform) -> AppResult<usize> {
         if user.status != "invited" {
             continue;
         }
+        // The reminder's link replaces the first: one open invitation link at a time.
+        repo::invites::revoke_open(&mut tx, tenant.id, user_id).await?;
         let token = repo::invites::create(
             &mut tx,
             tenant.id,

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod branding;
 pub mod colour;
+pub mod credentials;
 pub mod invite_reminders;
 pub mod members;
 pub mod outbox;
@@ -12,5 +13,6 @@ pub mod signin;
 pub mod staff_csv;
 pub mod staff_import;
 pub mod throttle;
+pub mod tokens;
 pub mod user_list;
 pub mod validate;

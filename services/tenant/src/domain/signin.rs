@@ -5,14 +5,13 @@
 
 use super::{
     accounts::{link, RESET_VALID_FOR},
+    credentials::{self, NewPassword},
     throttle, validate,
 };
 use crate::repo::{self, invites::Purpose, throttle::Key, users::UserRow};
 use axum::http::StatusCode;
 use time::OffsetDateTime;
-use zk_kernel::{
-    auth::SessionStore, mail::Mailer, AppError, AppResult, Platform, Tenant, TenantId,
-};
+use zk_kernel::{mail::Mailer, AppError, AppResult, Platform, Tenant, TenantId};
 
 /// Takes one attempt under `keys`; 429 (and nothing counted) when a limit is reached.
 async fn take_attempt(platform: &Platform, keys: &[Key], err: fn() -> AppError) -> AppResult<()> {
@@ -73,6 +72,15 @@ async fn usable_link(
     if invite.revoked_at.is_some() || invite.user_status == "disabled" {
         return Err(link_revoked());
     }
+    // An invitation is the way to a first password only: an account in use is never taken
+    // over by an invitation link that stayed open.
+    if purpose == Purpose::Invite && (invite.user_status != "invited" || invite.has_password) {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "account_already_active",
+            "Dit account is al in gebruik. Log in, of vraag via 'Wachtwoord vergeten' een nieuw wachtwoord aan.",
+        ));
+    }
     if invite.expires_at < OffsetDateTime::now_utc() {
         return Err(AppError::new(
             StatusCode::GONE,
@@ -87,7 +95,7 @@ fn link_revoked() -> AppError {
     AppError::new(
         StatusCode::GONE,
         "link_revoked",
-        "Deze link is ingetrokken. Neem contact op met de beheerder van uw organisatie.",
+        "Deze link is ingetrokken of vervangen door een nieuwere. Gebruik de link uit de nieuwste mail, of neem contact op met de beheerder van uw organisatie.",
     )
 }
 
@@ -108,8 +116,9 @@ async fn check_link_form(
     Ok(keys)
 }
 
-/// Accepts an invitation: sets the password, activates the account, uses the link, starts a
-/// session. Returns the session token.
+/// Accepts an invitation of an account that is still invited: sets the first password,
+/// activates the account, uses the link (every other link, session and token of the account
+/// ends), starts a session. Returns the session token.
 pub async fn accept_invite(
     platform: &Platform,
     tenant: &Tenant,
@@ -131,24 +140,20 @@ pub async fn accept_invite(
     let hash = platform.hash_password(password).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Invite).await?;
-    if !repo::users::activate(
-        &mut tx,
-        tenant.id,
-        invite.user_id,
-        &hash,
-        display_name.as_deref(),
-    )
-    .await?
-    {
+    repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
+    let how = NewPassword::Invitation {
+        display_name: display_name.as_deref(),
+    };
+    if !credentials::set_password(&mut tx, tenant.id, invite.user_id, &hash, how).await? {
         return Err(link_revoked());
     }
-    repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
     let session = platform
         .sessions
         .create(&mut tx, tenant.id, invite.user_id)
         .await?;
     repo::users::touch_login(&mut tx, tenant.id, invite.user_id).await?;
     tx.commit().await?;
+    platform.sessions.clear();
     repo::throttle::release(&platform.db.app, &keys).await?;
     tracing::info!(user.id = %invite.user_id, "invitation accepted");
     Ok(session)
@@ -260,8 +265,8 @@ pub async fn request_reset(
     Ok(())
 }
 
-/// Sets a new password through a reset link, ends every session of the account and lifts a
-/// login lock on it (the reset link is the way back in for a locked-out user).
+/// Sets a new password through a reset link, ends every session, API token and other open link
+/// of the account and lifts a login lock on it (the reset link is the way back in for a locked-out user).
 pub async fn reset_password(
     platform: &Platform,
     tenant: &Tenant,
@@ -274,11 +279,11 @@ pub async fn reset_password(
     let hash = platform.hash_password(password).await?;
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let invite = usable_link(&mut tx, tenant.id, token, Purpose::Reset).await?;
-    if !repo::users::activate(&mut tx, tenant.id, invite.user_id, &hash, None).await? {
+    repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
+    let how = NewPassword::Reset;
+    if !credentials::set_password(&mut tx, tenant.id, invite.user_id, &hash, how).await? {
         return Err(link_revoked());
     }
-    repo::invites::mark_used(&mut tx, tenant.id, invite.id).await?;
-    SessionStore::revoke_user_sessions(&mut tx, tenant.id, invite.user_id).await?;
     let user = repo::users::by_id(&mut tx, tenant.id, invite.user_id).await?;
     tx.commit().await?;
     platform.sessions.clear();

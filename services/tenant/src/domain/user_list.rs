@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use zk_kernel::{
-    auth::SessionStore,
     authz::{self, Role},
     mail::Mailer,
     AppError, AppResult, Platform, Tenant,
@@ -402,8 +401,7 @@ pub async fn bulk(
             repo::users::set_blocked_many(&mut tx, tenant.id, &ids, blocked).await?;
             if blocked {
                 for id in &ids {
-                    repo::invites::revoke_open(&mut tx, tenant.id, *id).await?;
-                    SessionStore::revoke_user_sessions(&mut tx, tenant.id, *id).await?;
+                    super::credentials::end_access(&mut tx, tenant.id, *id).await?;
                 }
             }
         }

@@ -30,6 +30,8 @@ pub struct InviteRow {
     pub used_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
     pub user_status: String,
+    /// Whether the account has a password already (an invitation is then no way in).
+    pub has_password: bool,
 }
 
 /// Creates a link valid for `valid_for`; returns the token (only its hash is stored).
@@ -64,7 +66,8 @@ pub async fn find(
     purpose: Purpose,
 ) -> AppResult<Option<InviteRow>> {
     Ok(sqlx::query_as(
-        "SELECT i.id, i.user_id, i.expires_at, i.used_at, i.revoked_at, u.status AS user_status
+        "SELECT i.id, i.user_id, i.expires_at, i.used_at, i.revoked_at, u.status AS user_status,
+                u.password_hash IS NOT NULL AS has_password
          FROM tenant.invites i JOIN tenant.users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
          WHERE i.tenant_id = $1 AND i.token_hash = $2 AND i.purpose = $3
          FOR UPDATE",

@@ -88,9 +88,10 @@ pub async fn by_email(
     .await?)
 }
 
-/// Sets the password (and activates the account), optionally the display name. A blocked
-/// account is never activated: `false` when the account is blocked (or not of this tenant).
-pub async fn activate(
+/// Accepts an invitation: sets the first password, activates the account and optionally sets
+/// the display name — only for an account that is still invited and has no password (an active
+/// account's password is never set through an invitation). `false` when it is not.
+pub async fn accept_invitation(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: Uuid,
@@ -99,12 +100,32 @@ pub async fn activate(
 ) -> AppResult<bool> {
     let done = sqlx::query(
         "UPDATE tenant.users SET password_hash = $3, status = 'active', display_name = COALESCE($4, display_name)
-         WHERE tenant_id = $1 AND id = $2 AND status <> 'disabled'",
+         WHERE tenant_id = $1 AND id = $2 AND status = 'invited' AND password_hash IS NULL",
     )
     .bind(tenant)
     .bind(id)
     .bind(password_hash)
     .bind(display_name)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a new password (reset link, support task) and activates an invited account. A blocked
+/// account is never activated: `false` when the account is blocked (or not of this tenant).
+pub async fn set_password(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    password_hash: &str,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE tenant.users SET password_hash = $3, status = 'active'
+         WHERE tenant_id = $1 AND id = $2 AND status <> 'disabled'",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(password_hash)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -6,6 +6,7 @@ use super::{form_error, member_site};
 use crate::{
     domain::{
         accounts::{self, UserView},
+        tokens,
         user_list::{self, BulkAction, UserPage, UserQuery, UserQueryInput},
     },
     perm,
@@ -388,9 +389,22 @@ fn bulk_confirmation(
     )
 }
 
-async fn user_data(p: &Platform, ctx: &RequestContext, id: Uuid) -> AppResult<Value> {
+/// The user's page data; their API tokens only for who may manage users (admins).
+async fn user_data(
+    p: &Platform,
+    ctx: &RequestContext,
+    id: Uuid,
+    may_manage: bool,
+) -> AppResult<Value> {
     let user = accounts::get_user(p, &ctx.tenant, id).await?;
-    Ok(json!({ "person": user_json(p, ctx, &user) }))
+    let tokens = if may_manage {
+        Some(super::account::tokens_json(
+            &tokens::list(p, &ctx.tenant, id).await?,
+        ))
+    } else {
+        None
+    };
+    Ok(json!({ "person": user_json(p, ctx, &user), "tokens": tokens }))
 }
 
 fn user_page_url(id: Uuid) -> String {
@@ -402,10 +416,11 @@ pub async fn show_user(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::UsersRead>,
+    admin: Result<Require<perm::UsersWrite>, AppError>,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
-    let data = user_data(&p, &ctx, id).await?;
+    let data = user_data(&p, &ctx, id, admin.is_ok()).await?;
     Ok(p.theme.render("admin_user", &ctx, data)?.into_response())
 }
 
@@ -423,7 +438,7 @@ async fn after(
             Ok(see_other_with_flash(p, ctx, &user_page_url(id), &text))
         }
         Err(e) => {
-            let data = user_data(p, ctx, id).await?;
+            let data = user_data(p, ctx, id, true).await?;
             form_error(p, ctx, "admin_user", data, e)
         }
     }
@@ -527,8 +542,27 @@ pub async fn revoke_invitation(
             Ok(see_other_with_flash(&p, &ctx, "/beheer", &text))
         }
         Err(e) => {
-            let data = user_data(&p, &ctx, id).await?;
+            let data = user_data(&p, &ctx, id, true).await?;
             form_error(&p, &ctx, "admin_user", data, e)
         }
     }
+}
+
+/// `POST /beheer/gebruikers/{id}/sleutels/{token_id}/intrekken`: revokes one of the user's API
+/// tokens.
+pub async fn revoke_token(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<perm::UsersWrite>,
+    Path((id, token_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let done = match tokens::revoke(&p, &ctx.tenant, id, token_id).await {
+        Ok(()) => accounts::get_user(&p, &ctx.tenant, id)
+            .await
+            .map(|v| v.user),
+        Err(e) => Err(e),
+    };
+    after(&p, &ctx, id, done, "admin.user.token_revoked").await
 }

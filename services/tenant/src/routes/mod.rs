@@ -1,9 +1,11 @@
 //! HTTP handlers of the tenant service: extract → parse → one domain call → response.
 
+pub mod account;
 pub mod admin;
 pub mod admin_users;
 pub mod api_branding;
 pub mod api_members;
+pub mod api_tokens;
 pub mod api_users;
 pub mod auth;
 pub mod console;
