@@ -4,7 +4,7 @@ use crate::{app, config, demo, ServiceName};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
-use zk_kernel::{authz::Role, http, Platform, Tenant, TenantId};
+use zk_kernel::{authz::Role, http, paging::Paging, Platform, Tenant, TenantId};
 use zk_tenant::domain::{accounts, members, tokens};
 
 /// The Zorgklas platform.
@@ -77,7 +77,7 @@ enum TenantCommand {
         #[arg(long, default_value = "m")]
         prefix: String,
     },
-    /// List members.
+    /// List every member, newest first.
     List {
         #[arg(long)]
         search: Option<String>,
@@ -299,14 +299,19 @@ async fn tenant(command: TenantCommand) -> anyhow::Result<()> {
             println!("{count} leden aangemaakt");
         }
         TenantCommand::List { search } => {
-            for m in members::list(&p, search.as_deref(), 500, 0)
-                .await
-                .map_err(cli_err)?
-            {
-                println!(
-                    "{}\t{}\t{}\t{} medewerkers",
-                    m.slug, m.status, m.name, m.employee_count
-                );
+            // Every member, page by page.
+            let mut paging = Some(Paging::first(members::PER_PAGE.max));
+            while let Some(current) = paging {
+                let page = members::list(&p, search.as_deref(), current)
+                    .await
+                    .map_err(cli_err)?;
+                for m in &page.items {
+                    println!(
+                        "{}\t{}\t{}\t{} medewerkers",
+                        m.slug, m.status, m.name, m.employee_count
+                    );
+                }
+                paging = current.next().filter(|_| page.page < page.pages);
             }
         }
         TenantCommand::Suspend { slug } => {

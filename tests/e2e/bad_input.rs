@@ -489,3 +489,110 @@ async fn an_empty_login_form_asks_for_the_missing_field_and_the_reset_pages_lead
         "a way back to the login"
     );
 }
+
+/// Who walks a paged route: an operator on the NZK side, or a member's admin on its host.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Operator,
+    Admin,
+}
+
+/// A JSON list (422 with the parameter in `field`) or a page (an error shown in Dutch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Api,
+    Page,
+}
+
+/// Every route that takes `page` and `per_page`. A new paged route is one more line here.
+const PAGED_ROUTES: &[(Who, &str, Kind)] = &[
+    (Who::Operator, "/api/v1/tenants", Kind::Api),
+    (Who::Operator, "/api/v1/outbox", Kind::Api),
+    (Who::Admin, "/api/v1/users", Kind::Api),
+    (Who::Admin, "/api/v1/catalog", Kind::Api),
+    (Who::Admin, "/api/v1/learning/proofs", Kind::Api),
+    (Who::Operator, "/console", Kind::Page),
+    (Who::Operator, "/console/outbox", Kind::Page),
+    (Who::Admin, "/beheer", Kind::Page),
+    (Who::Admin, "/leren", Kind::Page),
+    (Who::Admin, "/leren/bewijzen", Kind::Page),
+];
+
+/// Paging values that are not a page: too big for any integer type, negative, zero, not a
+/// number, a NUL byte.
+const BAD_PAGING: &[&str] = &[
+    "9223372036854775807",
+    "99999999999999999999",
+    "-1",
+    "0",
+    "abc",
+    "%00",
+];
+
+#[tokio::test]
+async fn every_paged_route_refuses_paging_that_is_no_page_and_a_page_past_the_end_is_empty() {
+    let app = App::new().await;
+    let (_, op_token) = app.operator("op@nzk.test").await;
+    let op_session = app.login("", "op@nzk.test").await;
+    let m = app.member("blader").await;
+    app.user(&m, "admin@blader.test", Role::Admin).await;
+    let admin_token = app.token(&m, "admin@blader.test").await;
+    let admin_session = app.login("blader", "admin@blader.test").await;
+    let send = |who: Who, kind: Kind, uri: String| {
+        let (host, token, session) = match who {
+            Who::Operator => ("", &op_token, &op_session),
+            Who::Admin => ("blader", &admin_token, &admin_session),
+        };
+        let req = app.client.get(host, &uri);
+        let req = match kind {
+            Kind::Api => req.bearer(token),
+            Kind::Page => req.session(session),
+        };
+        req.send()
+    };
+    for &(who, path, kind) in PAGED_ROUTES {
+        for param in ["page", "per_page"] {
+            for value in BAD_PAGING {
+                let uri = format!("{path}?{param}={value}");
+                let res = send(who, kind, uri.clone()).await;
+                assert!(
+                    !res.status.is_server_error(),
+                    "{uri}: {} {}",
+                    res.status,
+                    res.text()
+                );
+                assert_eq!(
+                    res.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{uri}: {}",
+                    res.text()
+                );
+                match kind {
+                    Kind::Api => {
+                        let error = &res.json()["error"];
+                        assert_eq!(error["field"], param, "{uri}: {error}");
+                        assert_eq!(error["code"], "invalid_number", "{uri}: {error}");
+                    }
+                    Kind::Page => {
+                        let html = res.text();
+                        let message = match param {
+                            "page" => "Geef een paginanummer van 1 tot en met 100.000.",
+                            _ => "Geef een aantal per pagina van 1 tot en met ",
+                        };
+                        assert!(
+                            html.contains("role=\"alert\"") && html.contains(message),
+                            "{uri}: the Dutch message as an alert: {html}"
+                        );
+                    }
+                }
+            }
+        }
+        // The last page there can be is a page like any other: past the end, so empty.
+        let uri = format!("{path}?page={}", zk_kernel::paging::MAX_PAGE);
+        let res = send(who, kind, uri.clone()).await;
+        res.assert_status(StatusCode::OK);
+        if kind == Kind::Api {
+            assert_eq!(res.json()["items"], json!([]), "{uri}");
+        }
+    }
+}

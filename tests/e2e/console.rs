@@ -126,6 +126,77 @@ async fn operator_creates_searches_suspends_and_resumes_members_in_the_console()
 }
 
 #[tokio::test]
+async fn operators_page_through_the_members_in_the_api_and_the_console() {
+    let app = App::new().await;
+    let (_, op) = app.operator("op@nzk.test").await;
+    let s = app.login("", "op@nzk.test").await;
+    for slug in ["lid-een", "lid-twee", "lid-drie"] {
+        app.member(slug).await;
+    }
+    let (c, op) = (&app.client, &op);
+    let get = |q: &'static str| async move {
+        let res = c
+            .get("", &format!("/api/v1/tenants{q}"))
+            .bearer(op)
+            .send()
+            .await;
+        res.assert_status(StatusCode::OK);
+        res.json()
+    };
+    let slugs = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = get("?per_page=2").await;
+    assert_eq!(
+        (first["total"].as_i64(), first["pages"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(slugs(&first), ["lid-drie", "lid-twee"], "newest first");
+    assert_eq!(slugs(&get("?per_page=2&page=2").await), ["lid-een"]);
+    let past = get("?per_page=2&page=3").await;
+    assert_eq!(slugs(&past), Vec::<String>::new());
+    assert_eq!(past["total"], 3, "a page past the last still counts");
+    assert_eq!(get("?q=twee").await["total"], 1);
+
+    // The console pages the same way and keeps the search and the page size in its links.
+    let html = c
+        .get("", "/console?q=lid&per_page=2")
+        .session(&s)
+        .send()
+        .await
+        .text()
+        .replace("&amp;", "&")
+        .replace("&#x3D;", "=");
+    assert!(
+        html.contains(">lid-drie<") && !html.contains(">lid-een<"),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/console?q=lid&per_page=2&page=2\" rel=\"next\""),
+        "{html}"
+    );
+    assert!(html.contains("Pagina 1 van 2"));
+    let res = c.get("", "/console?page=nul").session(&s).send().await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text();
+    assert!(html.contains("data-testid=\"list-error\""), "{html}");
+    assert!(
+        html.contains(">lid-een<"),
+        "the first page is shown with the error"
+    );
+    assert!(
+        html.contains("<details  data-testid=\"new-member\">")
+            || html.contains("<details data-testid=\"new-member\">"),
+        "the error is the list's, not the new member form's"
+    );
+}
+
+#[tokio::test]
 async fn the_landing_page_finds_an_active_members_portal_by_name_and_nothing_else() {
     let app = App::new().await;
     let (_, op) = app.operator("op@nzk.test").await;

@@ -2,7 +2,8 @@
 //!
 //! Configuration, the database pools and the tenant-scoped transaction, the error type and its
 //! JSON envelope, tenant resolution, sessions and the authenticated principal, the casbin
-//! enforcer, the object store, mail, page rendering (theme + locales), HTTP layers and telemetry.
+//! enforcer, the object store, mail, page rendering (theme + locales), paging of lists, HTTP layers
+//! and telemetry.
 
 pub mod auth;
 pub mod authz;
@@ -16,6 +17,7 @@ pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod objects;
+pub mod paging;
 pub mod platform;
 pub mod telemetry;
 pub mod tenancy;

@@ -8,7 +8,13 @@ use super::{
 use crate::repo::modules::{self as repo, CatalogFilter, CatalogRow};
 use serde::Deserialize;
 use uuid::Uuid;
-use zk_kernel::{AppError, AppResult, Platform, TenantId};
+use zk_kernel::{
+    paging::{Paging, PerPage},
+    AppError, AppResult, Platform, TenantId,
+};
+
+/// Results per page unless asked otherwise, and at most.
+pub const PER_PAGE: PerPage = PerPage::new(20, 100);
 
 /// Query parameters of a catalogue search, as the page and the API send them.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -26,8 +32,10 @@ pub struct CatalogQuery {
     pub source: Option<String>,
     #[serde(default)]
     pub min_rating: Option<String>,
+    /// From 1 to 100000; a page past the last one is empty.
     #[serde(default)]
     pub page: Option<String>,
+    /// 1 to 100; 20 when left out.
     #[serde(default)]
     pub per_page: Option<String>,
 }
@@ -54,8 +62,7 @@ impl CatalogQuery {
 pub struct CatalogPage {
     pub items: Vec<CatalogRow>,
     pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
+    pub paging: Paging,
 }
 
 fn blank(v: &Option<String>) -> Option<&str> {
@@ -95,20 +102,7 @@ pub async fn search(
         |n: &i32| *n > 0,
         "Geef een aantal minuten groter dan 0.",
     )?;
-    let page = number(
-        "page",
-        &query.page,
-        |n: &i64| (1..=10_000).contains(n),
-        "Geef een paginanummer vanaf 1.",
-    )?
-    .unwrap_or(1);
-    let per_page = number(
-        "per_page",
-        &query.per_page,
-        |n: &i64| (1..=100).contains(n),
-        "Geef 1 tot 100 resultaten per pagina.",
-    )?
-    .unwrap_or(20);
+    let paging = Paging::parse(query.page.as_deref(), query.per_page.as_deref(), PER_PAGE)?;
     let source = match blank(&query.source) {
         None => None,
         Some(s @ ("nzk" | "adopted" | "own")) => Some(s),
@@ -141,8 +135,8 @@ pub async fn search(
         tag: blank(&query.tag),
         max_minutes,
         source,
-        limit: per_page,
-        offset: (page - 1) * per_page,
+        limit: paging.limit(),
+        offset: paging.offset(),
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
     let items = repo::catalog(&mut tx, tenant, &filter).await?;
@@ -151,8 +145,7 @@ pub async fn search(
     Ok(CatalogPage {
         items,
         total,
-        page,
-        per_page,
+        paging,
     })
 }
 

@@ -7,7 +7,10 @@ use crate::repo::proofs as repo;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use zk_kernel::{AppError, AppResult, Platform, TenantId};
+use zk_kernel::{
+    paging::{Paging, PerPage},
+    AppError, AppResult, Platform, TenantId,
+};
 
 /// Characters of a verification code: digits and capitals without 0/O and 1/I, so a code read
 /// aloud or typed from paper can't be mistaken.
@@ -63,6 +66,9 @@ fn view(r: repo::ProofRow) -> ProofView {
     }
 }
 
+/// Proofs per page unless asked otherwise, and at most.
+pub const PER_PAGE: PerPage = PerPage::new(50, 200);
+
 /// A proof in the admins' list: the proof, and whose it is.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListedProof {
@@ -78,22 +84,20 @@ pub struct ProofPage {
     pub items: Vec<ListedProof>,
     /// Proofs that match, on every page.
     pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
+    pub page: u32,
+    pub per_page: u32,
 }
 
-/// The member's proofs (admins), optionally searched by learner, module or code; 50 a page.
+/// The member's proofs (admins), optionally searched by learner, module or code; one page.
 pub async fn list(
     p: &Platform,
     tenant: TenantId,
     q: Option<&str>,
-    page: i64,
+    paging: Paging,
 ) -> AppResult<ProofPage> {
-    const PER_PAGE: i64 = 50;
-    let page = page.max(1);
     let q = q.map(str::trim).filter(|q| !q.is_empty());
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let rows = repo::search(&mut tx, tenant, q, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let rows = repo::search(&mut tx, tenant, q, paging.limit(), paging.offset()).await?;
     tx.commit().await?;
     let total = rows.first().map_or(0, |r| r.total);
     Ok(ProofPage {
@@ -105,8 +109,8 @@ pub async fn list(
             })
             .collect(),
         total,
-        page,
-        per_page: PER_PAGE,
+        page: paging.page(),
+        per_page: paging.per_page(),
     })
 }
 

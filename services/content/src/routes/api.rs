@@ -67,8 +67,8 @@ pub struct CatalogItem {
 pub struct CatalogPage {
     pub items: Vec<CatalogItem>,
     pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
+    pub page: u32,
+    pub per_page: u32,
 }
 
 /// Catalogue: the NZK portfolio and the member's own published modules
@@ -109,8 +109,8 @@ pub async fn list_catalog(
     Ok(Json(CatalogPage {
         items,
         total: page.total,
-        page: page.page,
-        per_page: page.per_page,
+        page: page.paging.page(),
+        per_page: page.paging.per_page(),
     }))
 }
 

@@ -69,8 +69,8 @@ pub async fn show_catalog(
             })
         })
         .collect();
-    let pages = (page.total + page.per_page - 1) / page.per_page;
-    let link = |n: i64| {
+    let (current, pages) = (page.paging.page(), page.paging.pages(page.total));
+    let link = |n: u32| {
         let mut params = vec![("page", n.to_string())];
         for (k, v) in [
             ("q", &query.q),
@@ -94,9 +94,9 @@ pub async fn show_catalog(
         "total": page.total,
         "q": query.q, "level": query.level, "source": query.source, "max_minutes": query.max_minutes, "min_rating": query.min_rating,
         "searched": query.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
-        "prev": (page.page > 1).then(|| link(page.page - 1)),
-        "next": (page.page < pages).then(|| link(page.page + 1)),
-        "page": page.page, "pages": pages.max(1),
+        "prev": (current > 1).then(|| link(current - 1)),
+        "next": (current < pages).then(|| link(current + 1)),
+        "page": current, "pages": pages,
         "is_admin": roles.contains(&Role::Admin),
         "can_author": roles.iter().any(|r| matches!(r, Role::Author | Role::Admin)),
     });

@@ -1,13 +1,13 @@
 //! Proofs of participation: the learner's own (HTML and PDF), the public verification page at
 //! `/bewijs/{code}`, and the JSON API (the caller's proofs; revoking for admins).
 
-use super::{member_site, parse_id};
+use super::{api::query_error, member_site, parse_id};
 use crate::{
     domain::proof::{self, ProofPage, ProofView, RevokeInput},
     LearningLearn, LearningManage,
 };
 use axum::{
-    extract::{Path, Query, State},
+    extract::{rejection::QueryRejection, Path, Query, State},
     http::{header, StatusCode},
     response::{Html, IntoResponse, Response},
     Json,
@@ -19,6 +19,7 @@ use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
     http::{see_other, url_encode, ApiJson, CsrfForm, RequestContext},
+    paging::Paging,
     AppResult, Platform,
 };
 
@@ -158,32 +159,50 @@ pub struct ProofQuery {
     /// Part of the learner's name or the module's title, or a verification code.
     #[serde(default)]
     pub q: Option<String>,
-    /// 1 and up; 50 a page.
+    /// From 1 to 100000; a page past the last one is empty.
     #[serde(default)]
-    pub page: Option<i64>,
+    pub page: Option<String>,
+    /// 1 to 200; 50 when left out.
+    #[serde(default)]
+    pub per_page: Option<String>,
     /// After a form: `ingetrokken`.
     #[serde(default)]
     #[param(ignore)]
     pub klaar: Option<String>,
 }
 
+impl ProofQuery {
+    /// The page asked for (a wrong `page` or `per_page` is a 422 naming it).
+    fn paging(&self) -> AppResult<Paging> {
+        Paging::parse(
+            self.page.as_deref(),
+            self.per_page.as_deref(),
+            proof::PER_PAGE,
+        )
+    }
+}
+
 /// The member's proofs of participation
 ///
-/// Member host. Permission learning:manage (admins). Newest first, 50 a page, with the total;
-/// `q` finds part of a learner's name or a module's title, or a verification code.
+/// Member host. Permission learning:manage (admins). Newest first, 50 a page unless `per_page`
+/// says otherwise, with the total; `q` finds part of a learner's name or a module's title, or a
+/// verification code. A wrong `page` or `per_page` is 422 with its name in `field`.
 #[utoipa::path(get, path = "/api/v1/learning/proofs", tag = "learning", operation_id = "list_proofs",
     params(ProofQuery),
     responses((status = 200, description = "Proofs", body = ProofPage),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn list(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<LearningManage>,
-    Query(q): Query<ProofQuery>,
+    query: Result<Query<ProofQuery>, QueryRejection>,
 ) -> AppResult<Json<ProofPage>> {
     member_site(&ctx)?;
+    let Query(q) = query.map_err(query_error)?;
+    let paging = q.paging()?;
     Ok(Json(
-        proof::list(&p, ctx.tenant.id, q.q.as_deref(), q.page.unwrap_or(1)).await?,
+        proof::list(&p, ctx.tenant.id, q.q.as_deref(), paging).await?,
     ))
 }
 
@@ -193,10 +212,15 @@ async fn admin_page(
     q: &ProofQuery,
     error: Option<(uuid::Uuid, zk_kernel::AppError)>,
 ) -> AppResult<Response> {
-    let page = proof::list(p, ctx.tenant.id, q.q.as_deref(), q.page.unwrap_or(1)).await?;
-    let pages = (page.total + page.per_page - 1) / page.per_page;
+    let paging = q.paging()?;
+    let page = proof::list(p, ctx.tenant.id, q.q.as_deref(), paging).await?;
+    let pages = paging.pages(page.total);
     let query = q.q.as_deref().unwrap_or("");
-    let link = |n: i64| format!("/leren/bewijzen?q={}&page={n}", url_encode(query));
+    let per_page = match paging.per_page() {
+        n if n == proof::PER_PAGE.default => String::new(),
+        n => format!("&per_page={n}"),
+    };
+    let link = |n: u32| format!("/leren/bewijzen?q={}{per_page}&page={n}", url_encode(query));
     let items: Vec<serde_json::Value> = page
         .items
         .iter()
@@ -220,7 +244,7 @@ async fn admin_page(
         "items": items, "total": page.total, "q": query,
         "prev": (page.page > 1).then(|| link(page.page - 1)),
         "next": (page.page < pages).then(|| link(page.page + 1)),
-        "page": page.page, "pages": pages.max(1),
+        "page": page.page, "pages": pages,
         "flash": (q.klaar.as_deref() == Some("ingetrokken")).then_some("proofs.flash_revoked"),
     });
     let mut res = p.theme.render("proofs_admin", ctx, data)?.into_response();
@@ -230,14 +254,16 @@ async fn admin_page(
     Ok(res)
 }
 
-/// `GET /leren/bewijzen`: the member's proofs (admins), searchable, with revoking.
+/// `GET /leren/bewijzen`: the member's proofs (admins), searchable, with revoking. A `page` or
+/// `per_page` that is no page is the error page (422) saying so.
 pub async fn admin_list(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<LearningManage>,
-    Query(q): Query<ProofQuery>,
+    query: Result<Query<ProofQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
+    let Query(q) = query.map_err(query_error)?;
     admin_page(&p, &ctx, &q, None).await
 }
 

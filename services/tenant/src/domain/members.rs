@@ -2,13 +2,14 @@
 
 use super::validate::{self, Slug};
 use crate::repo::{self, tenants::MemberRow};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::Duration;
 use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
     db,
     mail::Mailer,
+    paging::{Paging, PerPage},
     AppError, AppResult, Platform, TenantId,
 };
 
@@ -121,18 +122,44 @@ pub async fn create(platform: &Platform, new: NewMember) -> AppResult<CreatedMem
     })
 }
 
-/// Members, newest first; `query` matches slug or name.
+/// Members per page unless asked otherwise, and at most.
+pub const PER_PAGE: PerPage = PerPage::new(100, 500);
+
+/// One page of members, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Members)]
+pub struct MemberPage {
+    pub items: Vec<MemberRow>,
+    /// Members that match, on every page.
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    /// Number of pages (at least 1).
+    pub pages: u32,
+}
+
+/// Members, newest first, one page; `query` matches slug or name.
 pub async fn list(
     platform: &Platform,
     query: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> AppResult<Vec<MemberRow>> {
+    paging: Paging,
+) -> AppResult<MemberPage> {
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
-    let rows = repo::tenants::list(&mut tx, query, limit.clamp(1, 500), offset.max(0)).await?;
+    let rows = repo::tenants::list(&mut tx, query, paging.limit(), paging.offset()).await?;
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None if paging.page() > 1 => repo::tenants::count(&mut tx, query).await?,
+        None => 0,
+    };
     tx.commit().await?;
-    Ok(rows)
+    Ok(MemberPage {
+        items: rows.into_iter().map(|(m, _)| m).collect(),
+        total,
+        page: paging.page(),
+        per_page: paging.per_page(),
+        pages: paging.pages(total),
+    })
 }
 
 /// The landing page's portal finder: active members whose name contains the query (at least two

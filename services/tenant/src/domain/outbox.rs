@@ -1,13 +1,15 @@
 //! The mail outbox as operators read it: filtered by member, recipient and status, paged.
 
-use super::validate;
 use crate::repo::{self, outbox::OutboxRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zk_kernel::{AppError, AppResult, Platform, TenantId};
+use zk_kernel::{
+    paging::{Paging, PerPage},
+    AppError, AppResult, Platform, TenantId,
+};
 
-/// Mails per page unless asked otherwise.
-pub const PER_PAGE_DEFAULT: u32 = 50;
+/// Mails per page unless asked otherwise, and at most.
+pub const PER_PAGE: PerPage = PerPage::new(50, 200);
 
 /// Filters and paging of the outbox, as sent.
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
@@ -19,7 +21,7 @@ pub struct OutboxQueryInput {
     pub member: Option<String>,
     /// `kept` (outbox-only mode), `queued`, `sent` or `failed`.
     pub status: Option<String>,
-    /// From 1.
+    /// From 1 to 100000; a page past the last one is empty.
     pub page: Option<String>,
     /// 1 to 200; 50 when left out.
     pub per_page: Option<String>,
@@ -54,13 +56,7 @@ pub async fn list(platform: &Platform, input: &OutboxQueryInput) -> AppResult<Ou
             ));
         }
     }
-    let page = validate::whole_number("page", non_empty(&input.page), 1, 1_000_000)?;
-    let per_page = validate::whole_number(
-        "per_page",
-        non_empty(&input.per_page),
-        PER_PAGE_DEFAULT,
-        200,
-    )?;
+    let paging = Paging::parse(input.page.as_deref(), input.per_page.as_deref(), PER_PAGE)?;
     let filter = repo::outbox::OutboxFilter {
         recipient: non_empty(&input.recipient),
         member: non_empty(&input.member),
@@ -68,24 +64,15 @@ pub async fn list(platform: &Platform, input: &OutboxQueryInput) -> AppResult<Ou
     };
     let kept = !platform.mailer.delivers();
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
-    let rows = repo::outbox::page(
-        &mut tx,
-        &filter,
-        i64::from(per_page),
-        i64::from(page - 1) * i64::from(per_page),
-        kept,
-    )
-    .await?;
+    let rows = repo::outbox::page(&mut tx, &filter, paging.limit(), paging.offset(), kept).await?;
     tx.commit().await?;
     let total = rows.first().map_or(0, |(_, t)| *t);
-    let pages = u32::try_from(((total + i64::from(per_page) - 1) / i64::from(per_page)).max(1))
-        .unwrap_or(u32::MAX);
     Ok(Outbox {
         mode: if kept { "outbox" } else { "smtp" }.into(),
         items: rows.into_iter().map(|(m, _)| m).collect(),
         total,
-        page,
-        per_page,
-        pages,
+        page: paging.page(),
+        per_page: paging.per_page(),
+        pages: paging.pages(total),
     })
 }

@@ -2,10 +2,7 @@
 //! 10,000 users cost one page of rows), and actions on a selection of users in one transaction
 //! (all or nothing).
 
-use super::{
-    accounts::{self, UserView},
-    validate,
-};
+use super::accounts::{self, UserView};
 use crate::repo::{self, invites::Purpose, users::UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,12 +10,12 @@ use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
     mail::Mailer,
+    paging::{Paging, PerPage},
     AppError, AppResult, Platform, Tenant,
 };
 
 /// Rows per page unless asked otherwise, and at most.
-pub const PER_PAGE_DEFAULT: u32 = 50;
-pub const PER_PAGE_MAX: u32 = 200;
+pub const PER_PAGE: PerPage = PerPage::new(50, 200);
 /// Users in one bulk action at most.
 pub const BULK_MAX: usize = 1000;
 
@@ -36,7 +33,7 @@ pub struct UserQueryInput {
     pub department: Option<String>,
     /// `name`, `email`, `department`, `status` or `last_login`; `-` in front for descending.
     pub sort: Option<String>,
-    /// From 1.
+    /// From 1 to 100000; a page past the last one is empty.
     pub page: Option<String>,
     /// 1 to 200; 50 when left out.
     pub per_page: Option<String>,
@@ -81,8 +78,7 @@ pub struct UserQuery {
     pub department: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
-    pub page: u32,
-    pub per_page: u32,
+    pub paging: Paging,
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -153,13 +149,7 @@ impl UserQueryInput {
             department: non_empty(&self.department).map(str::to_owned),
             sort,
             descending,
-            page: validate::whole_number("page", non_empty(&self.page), 1, 1_000_000)?,
-            per_page: validate::whole_number(
-                "per_page",
-                non_empty(&self.per_page),
-                PER_PAGE_DEFAULT,
-                PER_PAGE_MAX,
-            )?,
+            paging: Paging::parse(self.page.as_deref(), self.per_page.as_deref(), PER_PAGE)?,
         })
     }
 }
@@ -204,19 +194,17 @@ pub async fn list(platform: &Platform, tenant: &Tenant, query: &UserQuery) -> Ap
         status: query.status,
         department: query.department.as_deref(),
         order_by: query.order_by(),
-        limit: i64::from(query.per_page),
-        offset: i64::from(query.page - 1) * i64::from(query.per_page),
+        limit: query.paging.limit(),
+        offset: query.paging.offset(),
     };
     let mut tx = platform.db.begin_tenant(tenant.id).await?;
     let rows = repo::users::search(&mut tx, tenant.id, &search).await?;
     let total = match rows.first() {
         Some(r) => r.total,
-        None if query.page > 1 => repo::users::count(&mut tx, tenant.id, &search).await?,
+        None if query.paging.page() > 1 => repo::users::count(&mut tx, tenant.id, &search).await?,
         None => 0,
     };
     tx.commit().await?;
-    let per_page = i64::from(query.per_page);
-    let pages = u32::try_from(((total + per_page - 1) / per_page).max(1)).unwrap_or(u32::MAX);
     Ok(UserPage {
         items: rows
             .into_iter()
@@ -226,9 +214,9 @@ pub async fn list(platform: &Platform, tenant: &Tenant, query: &UserQuery) -> Ap
             })
             .collect(),
         total,
-        page: query.page,
-        per_page: query.per_page,
-        pages,
+        page: query.paging.page(),
+        per_page: query.paging.per_page(),
+        pages: query.paging.pages(total),
     })
 }
 
@@ -526,11 +514,16 @@ mod tests {
         assert_eq!(ok.role, Some(Role::Teacher));
         assert_eq!(ok.status, Some("invited"));
         assert_eq!((ok.sort, ok.descending), (SortKey::LastLogin, true));
-        assert_eq!((ok.page, ok.per_page), (3, 20));
+        assert_eq!((ok.paging.page(), ok.paging.per_page()), (3, 20));
 
         let plain = UserQueryInput::default().parse().unwrap();
         assert_eq!(
-            (plain.sort, plain.descending, plain.page, plain.per_page),
+            (
+                plain.sort,
+                plain.descending,
+                plain.paging.page(),
+                plain.paging.per_page()
+            ),
             (SortKey::Name, false, 1, 50)
         );
         assert_eq!(

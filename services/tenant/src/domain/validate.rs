@@ -1,4 +1,5 @@
-//! Validation of the scalar inputs: slugs, names, e-mail addresses, passwords, employee counts.
+//! Validation of the scalar inputs: slugs, names, e-mail addresses, passwords, employee counts
+//! (paging is the kernel's `paging::Paging`).
 //! Every error names its field and carries a Dutch message.
 
 use zk_kernel::AppError;
@@ -124,26 +125,6 @@ pub fn password(raw: &str) -> Result<&str, AppError> {
         ));
     }
     Ok(raw)
-}
-
-/// A whole number from 1 to `max` (paging parameters), `default` when left out.
-pub fn whole_number(
-    field: &'static str,
-    raw: Option<&str>,
-    default: u32,
-    max: u32,
-) -> Result<u32, AppError> {
-    let Some(raw) = raw else { return Ok(default) };
-    raw.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| {
-            AppError::validation(
-                field,
-                "invalid_number",
-                format!("Geef een heel getal van 1 tot en met {max}."),
-            )
-        })
 }
 
 #[cfg(test)]

@@ -52,30 +52,44 @@ pub async fn insert(
     })
 }
 
-/// Members, newest first, optionally filtered on slug or name.
+/// The members [`list`] and [`count`] find: all, or those whose slug or name holds `$1`.
+const MEMBERS_MATCHING: &str =
+    "kind = 'member' AND ($1::text IS NULL OR slug ILIKE $1 OR name ILIKE $1)";
+
+/// Members, newest first, optionally those whose slug or name holds `query`: one page, each row
+/// with the total that match.
 pub async fn list(
     conn: &mut PgConnection,
     query: Option<&str>,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<MemberRow>> {
-    let pattern = query.map(|q| {
-        format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM tenant.tenants
-         WHERE kind = 'member' AND ($1::text IS NULL OR slug ILIKE $1 OR name ILIKE $1)
+) -> AppResult<Vec<(MemberRow, i64)>> {
+    #[derive(FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        row: MemberRow,
+        total: i64,
+    }
+    let rows: Vec<Found> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, count(*) OVER () AS total FROM tenant.tenants
+         WHERE {MEMBERS_MATCHING}
          ORDER BY created_at DESC, slug LIMIT $2 OFFSET $3"
     ))
-    .bind(pattern)
+    .bind(query.map(super::contains_pattern))
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|f| (f.row, f.total)).collect())
+}
+
+/// How many members [`list`] finds on all pages (for a page past the last one).
+pub async fn count(conn: &mut PgConnection, query: Option<&str>) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM tenant.tenants WHERE {MEMBERS_MATCHING}"
+    ))
+    .bind(query.map(super::contains_pattern))
+    .fetch_one(conn)
     .await?)
 }
 

@@ -100,8 +100,8 @@ fn query_string(q: &UserQuery, page: u32) -> String {
         let dir = if q.descending { "-" } else { "" };
         add("sort", &format!("{dir}{}", q.sort.as_str()));
     }
-    if q.per_page != user_list::PER_PAGE_DEFAULT {
-        add("per_page", &q.per_page.to_string());
+    if q.paging.per_page() != user_list::PER_PAGE.default {
+        add("per_page", &q.paging.per_page().to_string());
     }
     if page > 1 {
         add("page", &page.to_string());
@@ -151,8 +151,8 @@ async fn users_data(
     let page: UserPage = user_list::list(p, &ctx.tenant, q).await?;
     let departments = user_list::departments(p, &ctx.tenant).await?;
     let rows: Vec<Value> = page.items.iter().map(|u| user_json(p, ctx, u)).collect();
-    let first = (page.page - 1) * page.per_page + 1;
-    let last = first + u32::try_from(rows.len()).unwrap_or(0);
+    let first = q.paging.offset() + 1;
+    let last = first + i64::try_from(rows.len()).unwrap_or(0);
     let status_filter: Vec<Value> = ["invited", "active", "disabled"]
         .iter()
         .map(|s| json!({"name": s, "selected": q.status == Some(*s)}))
@@ -165,8 +165,8 @@ async fn users_data(
         "pages": page.pages,
         "pages_text": dutch_number(i64::from(page.pages)),
         "multi_page": page.pages > 1,
-        "first": dutch_number(i64::from(first)),
-        "last": dutch_number(i64::from(last.saturating_sub(1))),
+        "first": dutch_number(first),
+        "last": dutch_number(last - 1),
         "prev_url": (page.page > 1).then(|| format!("/beheer{}", query_string(q, page.page - 1))),
         "next_url": (page.page < page.pages).then(|| format!("/beheer{}", query_string(q, page.page + 1))),
         "back": query_string(q, page.page),

@@ -3,7 +3,7 @@
 use super::platform_site;
 use crate::{
     domain::{
-        members::{self, NewMember, NewMemberInput},
+        members::{self, MemberPage, NewMember, NewMemberInput},
         outbox,
     },
     perm, repo,
@@ -20,6 +20,7 @@ use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
     http::{ApiJson, RequestContext},
+    paging::Paging,
     AppResult, Platform,
 };
 
@@ -29,15 +30,10 @@ use zk_kernel::{
 pub struct ListQuery {
     /// Part of the name or slug.
     q: Option<String>,
-    /// At most this many (default 100).
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
-/// Members.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Members {
-    pub items: Vec<repo::tenants::MemberRow>,
+    /// From 1 to 100000; a page past the last one is empty.
+    page: Option<String>,
+    /// 1 to 500; 100 when left out.
+    per_page: Option<String>,
 }
 
 /// A new member with its admin's invitation.
@@ -49,28 +45,23 @@ pub struct CreatedMember {
     pub invite_url: Option<String>,
 }
 
-/// Members, searchable
+/// Members, searchable and paged
 ///
-/// Operators only, on the bare base domain (permission members:read).
+/// Operators only, on the bare base domain (permission members:read). Newest first, with the
+/// total on all pages. A wrong `page` or `per_page` is 422 with its name in `field`.
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "members", operation_id = "list_members",
     params(ListQuery),
-    responses((status = 200, description = "Members", body = Members),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+    responses((status = 200, description = "One page of members", body = MemberPage),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn list_members(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::MembersRead>,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<Members>> {
+) -> AppResult<Json<MemberPage>> {
     platform_site(&ctx)?;
-    let items = members::list(
-        &p,
-        q.q.as_deref(),
-        q.limit.unwrap_or(100),
-        q.offset.unwrap_or(0),
-    )
-    .await?;
-    Ok(Json(Members { items }))
+    let paging = Paging::parse(q.page.as_deref(), q.per_page.as_deref(), members::PER_PAGE)?;
+    Ok(Json(members::list(&p, q.q.as_deref(), paging).await?))
 }
 
 /// Create a member with its admin (invited by mail)

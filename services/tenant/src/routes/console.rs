@@ -19,31 +19,68 @@ use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
     http::{see_other_with_flash, url_encode, CsrfForm, RequestContext},
+    paging::Paging,
     text::{dutch_datetime, dutch_number},
-    AppResult, Platform,
+    AppError, AppResult, Platform,
 };
 
+/// Search and paging of the members list, as sent.
 #[derive(Deserialize)]
-pub struct SearchQuery {
+pub struct MembersQuery {
     q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
 }
 
-/// `GET /console`
+/// `GET /console`: the members, searched and paged. A `page` or `per_page` that is no page shows
+/// the first page with the error above the list (422).
 pub async fn show_members(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<perm::MembersRead>,
-    Query(q): Query<SearchQuery>,
+    Query(q): Query<MembersQuery>,
 ) -> AppResult<Response> {
     platform_site(&ctx)?;
-    let items = members::list(&p, q.q.as_deref(), 200, 0).await?;
-    Ok(p.theme
-        .render(
-            "console",
-            &ctx,
-            json!({ "members": member_rows(&items), "q": q.q, "form": {}, "example_url": p.config.tenant_url("zorggroep-noord") }),
-        )?
-        .into_response())
+    let (paging, error) =
+        match Paging::parse(q.page.as_deref(), q.per_page.as_deref(), members::PER_PAGE) {
+            Ok(paging) => (paging, None),
+            Err(e) => (Paging::first(members::PER_PAGE.default), Some(e)),
+        };
+    let mut data = members_data(&p, q.q.as_deref(), paging).await?;
+    data["form"] = json!({});
+    data["list_error"] = json!(error.as_ref().map(AppError::body));
+    let html = p.theme.render("console", &ctx, data)?;
+    Ok(match error {
+        Some(e) => (e.status, html).into_response(),
+        None => html.into_response(),
+    })
+}
+
+/// The members list's data: one page of rows, the search and the pager's links.
+async fn members_data(p: &Platform, q: Option<&str>, paging: Paging) -> AppResult<Value> {
+    let page = members::list(p, q, paging).await?;
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    let link = |n: u32| {
+        let mut parts = Vec::new();
+        if let Some(q) = q {
+            parts.push(format!("q={}", url_encode(q)));
+        }
+        if page.per_page != members::PER_PAGE.default {
+            parts.push(format!("per_page={}", page.per_page));
+        }
+        parts.push(format!("page={n}"));
+        format!("/console?{}", parts.join("&"))
+    };
+    Ok(json!({
+        "members": member_rows(&page.items),
+        "q": q,
+        "example_url": p.config.tenant_url("zorggroep-noord"),
+        "page": page.page,
+        "pages": page.pages,
+        "multi_page": page.pages > 1,
+        "prev_url": (page.page > 1).then(|| link(page.page - 1)),
+        "next_url": (page.page < page.pages).then(|| link(page.page + 1)),
+    }))
 }
 
 /// The members list's rows, with the employee count in Dutch notation.
@@ -98,8 +135,8 @@ pub async fn create_member(
             &p.theme.t(ctx.lang, "console.created"),
         )),
         Err(e) => {
-            let items = members::list(&p, None, 200, 0).await?;
-            let data = json!({ "members": member_rows(&items), "example_url": p.config.tenant_url("zorggroep-noord"), "form": { "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count } });
+            let mut data = members_data(&p, None, Paging::first(members::PER_PAGE.default)).await?;
+            data["form"] = json!({ "slug": form.slug, "name": form.name, "admin_email": form.admin_email, "employee_count": form.employee_count });
             form_error(&p, &ctx, "console", data, e)
         }
     }
@@ -387,7 +424,10 @@ pub async fn show_outbox(
     Query(q): Query<outbox::OutboxQueryInput>,
 ) -> AppResult<Response> {
     platform_site(&ctx)?;
-    let members = members::list(&p, None, 500, 0).await?;
+    // The member filter offers the newest members that fit one page.
+    let members = members::list(&p, None, Paging::first(members::PER_PAGE.max))
+        .await?
+        .items;
     let (result, error) = match outbox::list(&p, &q).await {
         Ok(r) => (r, None),
         Err(e) if e.status.is_client_error() => (
