@@ -71,6 +71,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/content/candidates/{id}/review"),
     ("post", "/api/v1/content/candidates/{id}/publish"),
     ("post", "/api/v1/content/media"),
+    ("get", "/api/v1/content/media/usage"),
     ("post", "/api/v1/content/media/{id}/confirm"),
     ("delete", "/api/v1/content/media/{id}"),
     ("get", "/api/v1/content/paths"),

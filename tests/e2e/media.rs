@@ -84,10 +84,10 @@ async fn an_image_goes_up_is_checked_and_comes_back_with_ranges() {
         .to_owned();
     assert!(
         url.starts_with(&format!(
-            "/media/o/t/{}/media/{id}/Handen-wassen.png?",
+            "/media/o/t/{}/uploads/{id}/Handen-wassen.png?",
             s.a.id.0
         )),
-        "{url}"
+        "the upload goes to a staging key, never to the file's own: {url}"
     );
 
     // Not confirmable before the bytes are there; a forged or stretched URL is refused.
@@ -400,11 +400,12 @@ async fn refused_cancelled_and_abandoned_uploads_leave_nothing_behind() {
         .execute(&mut owner)
         .await
         .unwrap();
+    // The abandoned upload, and the staging key of the confirmed one (its URL has expired).
     assert_eq!(
         zk_content::domain::media::sweep(&s.app.platform)
             .await
             .unwrap(),
-        1
+        2
     );
     assert!(!fs_path(&s.app, &url).exists());
     let left: Vec<String> = sqlx::query_scalar("SELECT id::text FROM content.media")
@@ -677,12 +678,16 @@ fn s3_available() -> bool {
     false
 }
 
-/// Sends a presigned request to the S3 server directly, as the browser would.
+/// Sends a presigned request to the S3 server directly, as the browser would (which sets
+/// `content-length` from the body itself).
 async fn send_presigned(req: &Value, body: Vec<u8>) -> reqwest::Response {
     let http = reqwest::Client::new();
     let mut r = http.put(req["url"].as_str().unwrap()).body(body);
     for h in req["headers"].as_array().into_iter().flatten() {
-        r = r.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
+        let name = h[0].as_str().unwrap();
+        if !name.eq_ignore_ascii_case("content-length") {
+            r = r.header(name, h[1].as_str().unwrap());
+        }
     }
     r.send().await.unwrap()
 }
@@ -744,6 +749,37 @@ async fn with_s3_the_bytes_go_straight_to_the_bucket() {
     assert_eq!(got.status().as_u16(), 206);
     assert_eq!(&got.bytes().await.unwrap()[..], &PNG[..4]);
 
+    // The length is signed: a body of another size is refused by the server itself.
+    let (_, ticket) = announce(&s, "media-a", &s.a_author, json!({"kind": "image", "filename": "lang.png", "content_type": "image/png", "size": PNG.len()})).await;
+    let req = &ticket["upload"]["request"];
+    assert!(
+        req["headers"]
+            .to_string()
+            .to_lowercase()
+            .contains("content-length"),
+        "{req}"
+    );
+    let mut longer = PNG.to_vec();
+    longer.extend_from_slice(&[0; 4096]);
+    assert_eq!(send_presigned(req, longer).await.status().as_u16(), 403);
+    assert!(send_presigned(req, PNG.to_vec())
+        .await
+        .status()
+        .is_success());
+    // The old URL cannot replace the file once it is confirmed (finding 4, on S3).
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    c.post("media-a", &format!("/api/v1/content/media/{id}/confirm"))
+        .bearer(&s.a_author)
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let mut evil = b"<svg onload=alert(1)>".to_vec();
+    evil.resize(PNG.len(), b' ');
+    send_presigned(req, evil).await;
+    let stored = bucket.join(format!("t/{}/media/{id}/lang.png", s.a.id.0));
+    assert_eq!(std::fs::read(&stored).unwrap(), PNG);
+
     // A tampered presigned URL is refused by the server.
     let (_, ticket) = announce(&s, "media-a", &s.a_author, json!({"kind": "image", "filename": "x.png", "content_type": "image/png", "size": PNG.len()})).await;
     let mut forged = ticket["upload"]["request"].clone();
@@ -792,7 +828,7 @@ async fn with_s3_the_bytes_go_straight_to_the_bucket() {
     let (_, ticket) = announce(&s, "media-a", &s.a_author, json!({"kind": "document", "filename": "a.pdf", "content_type": "application/pdf", "size": PNG.len()})).await;
     let id = ticket["id"].as_str().unwrap().to_owned();
     send_presigned(&ticket["upload"]["request"], PNG.to_vec()).await;
-    let path = bucket.join(format!("t/{}/media/{id}/a.pdf", s.a.id.0));
+    let path = bucket.join(format!("t/{}/uploads/{id}/a.pdf", s.a.id.0));
     assert!(path.exists());
     let res = c
         .post("media-a", &format!("/api/v1/content/media/{id}/confirm"))
@@ -990,4 +1026,209 @@ async fn an_author_swaps_a_pictures_file_in_place_and_only_for_its_own() {
         .await
         .assert_status(StatusCode::SEE_OTHER);
     assert_eq!(draft().await["media"], second.as_str());
+}
+
+/// The bytes of a file as a learner downloads them (file-system mode).
+async fn downloaded(s: &Setup, id: &str) -> Vec<u8> {
+    let c = &s.app.client;
+    let to = c
+        .get("media-a", &format!("/leren/media/{id}"))
+        .bearer(&s.a_learner)
+        .send()
+        .await
+        .location()
+        .unwrap();
+    let res = c.get("media-a", &to).send().await;
+    res.assert_status(StatusCode::OK);
+    res.body
+}
+
+#[tokio::test]
+async fn an_upload_url_cannot_replace_a_confirmed_file() {
+    // Security review 2, finding 4: the signed URL outlived the confirmation and could put
+    // unchecked bytes where the checked file was.
+    let s = setup_with(|_| {}).await;
+    let c = &s.app.client;
+    let (_, ticket) = announce(&s, "media-a", &s.a_author, json!({"kind": "image", "filename": "foto.png", "content_type": "image/png", "size": PNG.len()})).await;
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    let url = ticket["upload"]["request"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.put("media-a", &url)
+        .body("image/png", PNG.to_vec())
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    c.post("media-a", &format!("/api/v1/content/media/{id}/confirm"))
+        .bearer(&s.a_author)
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(downloaded(&s, &id).await, PNG);
+
+    // The same URL, within its hour, with other bytes of the same size.
+    let mut evil = b"<svg onload=alert(1)>".to_vec();
+    evil.resize(PNG.len(), b' ');
+    let _ = c.put("media-a", &url).body("image/png", evil).send().await;
+    assert_eq!(
+        downloaded(&s, &id).await,
+        PNG,
+        "the checked file is untouched"
+    );
+    // Confirming again changes nothing either.
+    c.post("media-a", &format!("/api/v1/content/media/{id}/confirm"))
+        .bearer(&s.a_author)
+        .json(&json!({}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(downloaded(&s, &id).await, PNG);
+    // Whatever the stale URL left at the staging key is swept once the URL has expired.
+    assert!(fs_path(&s.app, &url).exists());
+    let mut owner = s.app.db.owner().await.unwrap();
+    sqlx::query("UPDATE content.media SET created_at = now() - interval '2 hours'")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    zk_content::domain::media::sweep(&s.app.platform)
+        .await
+        .unwrap();
+    assert!(!fs_path(&s.app, &url).exists());
+    assert_eq!(downloaded(&s, &id).await, PNG);
+}
+
+/// Sets a member's quota through the operators' API (`None`: the tier's default).
+async fn set_quota(s: &Setup, slug: &str, bytes: Option<i64>) {
+    s.app
+        .client
+        .put("", &format!("/api/v1/tenants/{slug}"))
+        .bearer(&s.operator)
+        .json(&json!({"name": format!("Zorg {slug}"), "employee_count": 120, "media_quota_bytes": bytes}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_members_files_stay_within_its_storage_quota() {
+    // Security review 2, finding 8: any author could upload any number of 4 GiB files.
+    let s = setup_with(|_| {}).await;
+    let c = &s.app.client;
+    let usage = || async {
+        let res = c
+            .get("media-a", "/api/v1/content/media/usage")
+            .bearer(&s.a_author)
+            .send()
+            .await;
+        res.assert_status(StatusCode::OK);
+        res.json()
+    };
+    // 120 employees: the tier's default of 25 GiB.
+    let u = usage().await;
+    assert_eq!(
+        (u["used_bytes"].as_i64(), u["quota_bytes"].as_i64()),
+        (Some(0), Some(25 << 30))
+    );
+    let video = |size: i64| json!({"kind": "video", "filename": "les.mp4", "content_type": "video/mp4", "size": size});
+    let (status, _) = announce(&s, "media-a", &s.a_author, video(4 << 30)).await;
+    assert_eq!(status, StatusCode::CREATED, "a 4 GiB video fits");
+    let u = usage().await;
+    assert_eq!(
+        u["used_bytes"].as_i64(),
+        Some(4 << 30),
+        "announced uploads hold their place"
+    );
+    for _ in 0..5 {
+        announce(&s, "media-a", &s.a_author, video(4 << 30)).await;
+    }
+    // Six announced: 24 GiB. A seventh does not fit, with a clear Dutch error on `size`.
+    let (status, err) = announce(&s, "media-a", &s.a_author, video(4 << 30)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["code"], "storage_quota_exceeded");
+    assert_eq!(err["error"]["field"], "size");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("24 GB van 25 GB") && message.contains("4 GB"),
+        "{message}"
+    );
+    // Another member's storage is its own.
+    let (status, _) = announce(&s, "media-b", &s.b_author, video(4 << 30)).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // An operator gives the member a small quota; it holds at announcement and at confirm.
+    let mut owner = s.app.db.owner().await.unwrap();
+    sqlx::query("DELETE FROM content.media")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    set_quota(&s, "media-a", Some(PNG.len() as i64 * 2)).await;
+    assert_eq!(
+        usage().await["quota_bytes"].as_i64(),
+        Some(PNG.len() as i64 * 2)
+    );
+    upload(
+        &s.app,
+        "media-a",
+        &s.a_author,
+        "image",
+        "een.png",
+        "image/png",
+        PNG,
+    )
+    .await;
+    let (_, ticket) = announce(&s, "media-a", &s.a_author, json!({"kind": "image", "filename": "twee.png", "content_type": "image/png", "size": PNG.len()})).await;
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    c.put(
+        "media-a",
+        ticket["upload"]["request"]["url"].as_str().unwrap(),
+    )
+    .body("image/png", PNG.to_vec())
+    .send()
+    .await
+    .assert_status(StatusCode::OK);
+    let (status, err) = announce(&s, "media-a", &s.a_author, json!({"kind": "image", "filename": "drie.png", "content_type": "image/png", "size": PNG.len()})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("storage_quota_exceeded")
+        )
+    );
+    // Lowered meanwhile: the waiting upload no longer fits when it is confirmed, and goes.
+    set_quota(&s, "media-a", Some(PNG.len() as i64)).await;
+    let res = c
+        .post("media-a", &format!("/api/v1/content/media/{id}/confirm"))
+        .bearer(&s.a_author)
+        .json(&json!({}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "storage_quota_exceeded");
+    assert_eq!(usage().await["used_bytes"].as_i64(), Some(PNG.len() as i64));
+    // Back to the tier's default.
+    set_quota(&s, "media-a", None).await;
+    assert_eq!(usage().await["quota_bytes"].as_i64(), Some(25 << 30));
+    // A bad quota is refused by field.
+    let res = c
+        .put("", "/api/v1/tenants/media-a")
+        .bearer(&s.operator)
+        .json(&json!({"name": "Zorg media-a", "employee_count": 120, "media_quota_bytes": -5}))
+        .send()
+        .await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json()["error"]["field"], "media_quota_bytes");
+
+    // The admin's page shows it.
+    s.app.user(&s.a, "beheer2@media-a.test", Role::Admin).await;
+    let session = s.app.login("media-a", "beheer2@media-a.test").await;
+    let html = c
+        .get("media-a", "/leren/beheer")
+        .session(&session)
+        .send()
+        .await
+        .text();
+    assert!(html.contains("data-testid=\"storage\""), "{html}");
+    assert!(html.contains("van 25 GB in gebruik"), "{html}");
 }

@@ -285,6 +285,18 @@ fn matrix(user_id: &str) -> Vec<Row> {
             vec![Author, Admin],
         ),
         (
+            Method::GET,
+            false,
+            "/api/v1/content/media/usage".into(),
+            vec![Author, Admin],
+        ),
+        (
+            Method::GET,
+            true,
+            "/api/v1/content/media/usage".into(),
+            vec![Operator],
+        ),
+        (
             Method::POST,
             false,
             format!("/api/v1/content/media/{MODULE}/confirm"),

@@ -30,6 +30,7 @@ pub struct Presigned {
     /// Absolute (S3) or relative to the portal (file-system mode).
     pub url: String,
     /// Headers the request must carry (they are part of the signature), as `[name, value]`.
+    /// A browser sets `content-length` itself from the body; it must match.
     #[schema(value_type = Vec<Vec<String>>)]
     pub headers: Vec<(String, String)>,
 }
@@ -50,7 +51,8 @@ pub trait ObjectStore: Send + Sync {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Object>>;
     /// Removes an object (missing is fine).
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
-    /// A PUT of at most `max_size` bytes of `content_type` to `key`, valid for `ttl`.
+    /// A PUT of `max_size` bytes of `content_type` to `key`, valid for `ttl` (S3 signs the exact
+    /// length; the file system enforces it as a maximum).
     async fn presign_put(
         &self,
         key: &str,
@@ -62,7 +64,8 @@ pub trait ObjectStore: Send + Sync {
     async fn presign_get(&self, key: &str, ttl: Duration) -> anyhow::Result<String>;
     /// Starts a multipart upload; returns its id.
     async fn create_multipart(&self, key: &str, content_type: &str) -> anyhow::Result<String>;
-    /// The PUT of part `part` (1-based, at most `max_size` bytes) of a multipart upload.
+    /// The PUT of part `part` (1-based, `max_size` bytes; the last part may be shorter on the
+    /// file system) of a multipart upload.
     async fn presign_part(
         &self,
         key: &str,
@@ -86,6 +89,9 @@ pub trait ObjectStore: Send + Sync {
     async fn read_prefix(&self, key: &str, len: u64) -> anyhow::Result<Bytes>;
     /// Copies an object within the store (server-side for S3).
     async fn copy(&self, from: &str, to: &str) -> anyhow::Result<()>;
+    /// Moves an object to another key (a rename on the file system; a server-side copy and a
+    /// delete in S3).
+    async fn rename(&self, from: &str, to: &str) -> anyhow::Result<()>;
     /// The file-system store, whose signed URLs the application serves itself.
     fn local(&self) -> Option<&FsStore> {
         None
@@ -568,6 +574,19 @@ impl ObjectStore for FsStore {
         Ok(())
     }
 
+    async fn rename(&self, from: &str, to: &str) -> anyhow::Result<()> {
+        let (src, dst) = (self.path(from)?, self.path(to)?);
+        if let Some(dir) = dst.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        if let Ok(ct) = tokio::fs::read(src.with_extension("content-type")).await {
+            tokio::fs::write(dst.with_extension("content-type"), ct).await?;
+        }
+        tokio::fs::rename(&src, &dst).await?;
+        let _ = tokio::fs::remove_file(src.with_extension("content-type")).await;
+        Ok(())
+    }
+
     fn local(&self) -> Option<&FsStore> {
         Some(self)
     }
@@ -686,13 +705,15 @@ impl ObjectStore for S3Store {
         ttl: Duration,
     ) -> anyhow::Result<Presigned> {
         use aws_sdk_s3::presigning::PresigningConfig;
-        let _ = max_size; // S3 has no size condition on a presigned PUT; the confirm step checks it.
+        // The length is signed: S3 refuses a body of any other size (the confirm step checks
+        // it again, for stores that don't).
         let req = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .content_length(i64::try_from(max_size)?)
             .presigned(PresigningConfig::expires_in(ttl)?)
             .await?;
         Ok(presigned(&req))
@@ -729,7 +750,7 @@ impl ObjectStore for S3Store {
         key: &str,
         upload_id: &str,
         part: i32,
-        _max_size: u64,
+        max_size: u64,
         ttl: Duration,
     ) -> anyhow::Result<Presigned> {
         use aws_sdk_s3::presigning::PresigningConfig;
@@ -740,6 +761,7 @@ impl ObjectStore for S3Store {
             .key(key)
             .upload_id(upload_id)
             .part_number(part)
+            .content_length(i64::try_from(max_size)?)
             .presigned(PresigningConfig::expires_in(ttl)?)
             .await?;
         Ok(presigned(&req))
@@ -825,6 +847,11 @@ impl ObjectStore for S3Store {
             .send()
             .await?;
         Ok(())
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> anyhow::Result<()> {
+        self.copy(from, to).await?;
+        self.delete(from).await
     }
 }
 

@@ -83,6 +83,25 @@ pub fn dutch_datetime(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// A size in bytes as people read it, in Dutch notation: `800 kB`, `12,5 MB`, `1,2 GB`
+/// (powers of 1024, one decimal below 100).
+pub fn dutch_bytes(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    let (value, unit) = if b >= 1024.0 * 1024.0 * 1024.0 {
+        (b / (1024.0 * 1024.0 * 1024.0), "GB")
+    } else if b >= 1024.0 * 1024.0 {
+        (b / (1024.0 * 1024.0), "MB")
+    } else {
+        (b / 1024.0, "kB")
+    };
+    let text = if value < 100.0 {
+        format!("{:.1}", (value * 10.0).round() / 10.0)
+    } else {
+        format!("{value:.0}")
+    };
+    format!("{} {unit}", text.trim_end_matches(".0").replace('.', ","))
+}
+
 /// A whole number in Dutch notation: a dot between thousands (`2.001`, `-1.250.000`).
 pub fn dutch_number(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -102,6 +121,16 @@ pub fn dutch_number(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_in_dutch() {
+        assert_eq!(dutch_bytes(0), "0 kB");
+        assert_eq!(dutch_bytes(800 * 1024), "800 kB");
+        assert_eq!(dutch_bytes(12 * 1024 * 1024 + 512 * 1024), "12,5 MB");
+        assert_eq!(dutch_bytes(10 << 30), "10 GB");
+        assert_eq!(dutch_bytes((1 << 30) + (1 << 28)), "1,3 GB");
+        assert_eq!(dutch_bytes(150 << 30), "150 GB");
+    }
 
     #[test]
     fn dutch_numbers_group_thousands_with_dots() {

@@ -74,6 +74,7 @@ pub use routes::router;
     routes::api_contrib::review,
     routes::api_contrib::publish,
     routes::api_media::create,
+    routes::api_media::usage,
     routes::api_media::confirm,
     routes::api_media::cancel,
 ))]
@@ -124,7 +125,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 64);
+        assert_eq!(ops, 65);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

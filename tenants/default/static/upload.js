@@ -40,7 +40,10 @@
       var xhr = new XMLHttpRequest();
       state.xhr = xhr;
       xhr.open(request.method, request.url);
-      (request.headers || []).forEach(function (h) { xhr.setRequestHeader(h[0], h[1]); });
+      // The browser sets Content-Length from the body itself (S3 signs it: it must match).
+      (request.headers || []).forEach(function (h) {
+        if (h[0].toLowerCase() !== "content-length") xhr.setRequestHeader(h[0], h[1]);
+      });
       xhr.upload.onprogress = function (e) { progress(base + e.loaded, total); };
       xhr.onload = function () {
         if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.getResponseHeader("ETag") || "");

@@ -166,6 +166,58 @@ fn owner_prefix(tenant: TenantId) -> String {
     }
 }
 
+/// Where the browser uploads a file before it is confirmed: never the key a confirmed file
+/// lives at, so an upload URL cannot replace a confirmed file.
+fn staging_key(tenant: TenantId, id: Uuid, filename: &str) -> String {
+    let owner = if tenant == TenantId::PLATFORM {
+        "shared".to_owned()
+    } else {
+        format!("t/{}", tenant.0)
+    };
+    format!("{owner}/uploads/{id}/{filename}")
+}
+
+/// The refusal of a file that does not fit in the member's storage.
+fn quota_exceeded(used: i64, quota: i64, size: i64) -> AppError {
+    use zk_kernel::text::dutch_bytes;
+    AppError::validation(
+        "size",
+        "storage_quota_exceeded",
+        format!(
+            "De opslag van uw organisatie is vol: {} van {} in gebruik, en dit bestand ({}) past er niet meer bij. Verwijder bestanden die u niet meer gebruikt, of vraag de Nationale Zorgklas om meer ruimte.",
+            dutch_bytes(used),
+            dutch_bytes(quota),
+            dutch_bytes(size)
+        ),
+    )
+}
+
+/// Whether `size` more bytes fit in `quota` with `used` taken (no quota: always).
+pub fn fits(used: i64, size: i64, quota: Option<i64>) -> bool {
+    quota.is_none_or(|q| used.saturating_add(size) <= q)
+}
+
+/// A member's storage: what its files take and how much it may use.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Usage {
+    /// Bytes of confirmed files and uploads under way.
+    pub used_bytes: i64,
+    /// `null`: no limit (the NZK portfolio).
+    pub quota_bytes: Option<i64>,
+}
+
+/// The member's storage use and quota.
+pub async fn usage(p: &Platform, tenant: TenantId) -> AppResult<Usage> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let used_bytes = repo::bytes_used(&mut tx, tenant).await?;
+    let quota_bytes = repo::quota(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Usage {
+        used_bytes,
+        quota_bytes,
+    })
+}
+
 /// Announces an upload: records it as pending and hands out the presigned request(s).
 pub async fn create(
     p: &Platform,
@@ -192,14 +244,24 @@ pub async fn create(
             ),
         ));
     }
+    let size = i64::try_from(input.size)
+        .map_err(|_| AppError::validation("size", "too_large", "Te groot."))?;
     let id = Uuid::new_v4();
     let key = format!("{}/{id}/{filename}", owner_prefix(tenant));
+    let staging = staging_key(tenant, id, &filename);
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    repo::lock_storage(&mut tx, tenant).await?;
+    let used = repo::bytes_used(&mut tx, tenant).await?;
+    let quota = repo::quota(&mut tx).await?;
+    if !fits(used, size, quota) {
+        return Err(quota_exceeded(used, quota.unwrap_or_default(), size));
+    }
     let cfg = &p.config;
     let multipart = input.size > cfg.media_multipart_threshold;
     let upload_id = if multipart {
         Some(
             p.objects
-                .create_multipart(&key, &input.content_type)
+                .create_multipart(&staging, &input.content_type)
                 .await?,
         )
     } else {
@@ -209,22 +271,21 @@ pub async fn create(
         tenant_id: tenant.0,
         id,
         kind: kind.as_str().into(),
-        object_key: key.clone(),
+        object_key: key,
         filename,
         content_type: input.content_type.clone(),
-        size: i64::try_from(input.size)
-            .map_err(|_| AppError::validation("size", "too_large", "Te groot."))?,
+        size,
         status: "pending".into(),
         upload_id: upload_id.clone(),
+        staging_key: Some(staging.clone()),
     };
-    let mut tx = p.db.begin_tenant(tenant).await?;
     repo::insert(&mut tx, &row, by).await?;
     tx.commit().await?;
     let upload = match upload_id {
         None => Upload::Single {
             request: p
                 .objects
-                .presign_put(&key, &input.content_type, input.size, UPLOAD_TTL)
+                .presign_put(&staging, &input.content_type, input.size, UPLOAD_TTL)
                 .await?,
         },
         Some(upload_id) => {
@@ -239,7 +300,7 @@ pub async fn create(
                     number,
                     request: p
                         .objects
-                        .presign_part(&key, &upload_id, number, max, UPLOAD_TTL)
+                        .presign_part(&staging, &upload_id, number, max, UPLOAD_TTL)
                         .await?,
                 });
             }
@@ -285,6 +346,7 @@ pub async fn import(
         size,
         status: "ready".into(),
         upload_id: None,
+        staging_key: None,
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
     repo::insert_ready(&mut tx, &row, by).await?;
@@ -315,7 +377,7 @@ async fn refuse(
     row: &MediaRow,
     err: AppError,
 ) -> AppResult<MediaRow> {
-    p.objects.delete(&row.object_key).await?;
+    p.objects.delete(uploaded_at(row)).await?;
     let mut tx = p.db.begin_tenant(tenant).await?;
     repo::delete(&mut tx, tenant, row.id).await?;
     tx.commit().await?;
@@ -323,8 +385,15 @@ async fn refuse(
     Err(err)
 }
 
-/// Confirms an upload: joins the parts, checks size and type, and marks it ready. A refused
-/// file is removed at once. Confirming a ready upload again changes nothing.
+/// Where the browser put an upload's bytes: its staging key (or, for an upload announced before
+/// staging keys, its final key).
+fn uploaded_at(row: &MediaRow) -> &str {
+    row.staging_key.as_deref().unwrap_or(&row.object_key)
+}
+
+/// Confirms an upload: joins the parts, checks size, type and the member's quota, moves the file
+/// from its staging key to its own (out of reach of the upload URLs) and marks it ready. A
+/// refused file is removed at once. Confirming a ready upload again changes nothing.
 pub async fn confirm(
     p: &Platform,
     tenant: TenantId,
@@ -339,6 +408,7 @@ pub async fn confirm(
     if row.status == "ready" {
         return Ok(row);
     }
+    let at = uploaded_at(&row).to_owned();
     if let Some(upload_id) = &row.upload_id {
         let parts: Vec<(i32, String)> = input
             .parts
@@ -352,11 +422,7 @@ pub async fn confirm(
                 "Stuur de nummers en ETags van alle geüploade delen mee.",
             ));
         }
-        if let Err(e) = p
-            .objects
-            .complete_multipart(&row.object_key, upload_id, &parts)
-            .await
-        {
+        if let Err(e) = p.objects.complete_multipart(&at, upload_id, &parts).await {
             tracing::info!(media.id = %id, error = %e, "multipart upload not completed");
             return Err(AppError::new(
                 StatusCode::CONFLICT,
@@ -365,7 +431,7 @@ pub async fn confirm(
             ));
         }
     }
-    let Some(head) = p.objects.head(&row.object_key).await? else {
+    let Some(head) = p.objects.head(&at).await? else {
         return Err(AppError::new(
             StatusCode::CONFLICT,
             "upload_missing",
@@ -386,13 +452,32 @@ pub async fn confirm(
         );
         return refuse(p, tenant, &row, err).await;
     }
-    let prefix = p.objects.read_prefix(&row.object_key, 64).await?;
+    let prefix = p.objects.read_prefix(&at, 64).await?;
     if sniff(&prefix) != Some(row.content_type.as_str()) {
         let err = AppError::validation("content_type", "wrong_type", kind.wrong_type());
         return refuse(p, tenant, &row, err).await;
     }
     let mut tx = p.db.begin_tenant(tenant).await?;
-    repo::mark_ready(&mut tx, tenant, id).await?;
+    repo::lock_storage(&mut tx, tenant).await?;
+    // Checked again: an operator may have lowered the quota since the upload was announced.
+    let confirmed = repo::bytes_confirmed(&mut tx, tenant).await?;
+    let quota = repo::quota(&mut tx).await?;
+    if !fits(confirmed, row.size, quota) {
+        drop(tx);
+        let err = quota_exceeded(confirmed, quota.unwrap_or_default(), row.size);
+        return refuse(p, tenant, &row, err).await;
+    }
+    if row.staging_key.is_some() {
+        p.objects.rename(&at, &row.object_key).await?;
+    }
+    if !repo::mark_ready(&mut tx, tenant, id).await? {
+        // Confirmed by a request at the same time: that one moved the file.
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "already_confirmed",
+            "Dit bestand is al bevestigd.",
+        ));
+    }
     tx.commit().await?;
     tracing::info!(media.id = %id, "upload confirmed");
     Ok(MediaRow {
@@ -417,10 +502,10 @@ pub async fn cancel(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<()> {
     }
     if let Some(upload_id) = &row.upload_id {
         p.objects
-            .abort_multipart(&row.object_key, upload_id)
+            .abort_multipart(uploaded_at(&row), upload_id)
             .await?;
     }
-    p.objects.delete(&row.object_key).await?;
+    p.objects.delete(uploaded_at(&row)).await?;
     repo::delete(&mut tx, tenant, id).await?;
     tx.commit().await?;
     Ok(())
@@ -469,22 +554,42 @@ pub async fn download_url(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult
 }
 
 /// Removes uploads left unconfirmed longer than the configured time, with their objects and
-/// parts; returns how many. Safe to run in several processes at once.
+/// parts, and whatever a stale upload URL wrote to the staging key of a confirmed upload once
+/// its URLs have expired; returns how many uploads it cleaned. Each member's rows are changed in
+/// that member's own transaction. Safe to run in several processes at once.
 pub async fn sweep(p: &Platform) -> AppResult<usize> {
     let older = i64::try_from(p.config.media_upload_ttl.as_secs()).unwrap_or(i64::MAX);
-    let mut conn = p.db.app.acquire().await?;
-    let rows = repo::abandoned(&mut conn, older, 200).await?;
+    let (rows, stale) = {
+        let mut conn = p.db.app.acquire().await?;
+        let rows = repo::abandoned(&mut conn, older, 200).await?;
+        // A staging key is safe to empty once every URL signed for it has expired.
+        let url_life = i64::try_from(UPLOAD_TTL.as_secs()).unwrap_or(i64::MAX);
+        let stale = repo::stale_staging(&mut conn, url_life + 60, 200).await?;
+        (rows, stale)
+    };
     for r in &rows {
+        let at = r.staging_key.as_deref().unwrap_or(&r.object_key);
         if let Some(upload_id) = &r.upload_id {
-            p.objects.abort_multipart(&r.object_key, upload_id).await?;
+            p.objects.abort_multipart(at, upload_id).await?;
         }
+        p.objects.delete(at).await?;
         p.objects.delete(&r.object_key).await?;
-        repo::forget(&mut conn, r.tenant_id, r.id).await?;
+        let tenant = TenantId(r.tenant_id);
+        let mut tx = p.db.begin_tenant(tenant).await?;
+        repo::delete_pending(&mut tx, tenant, r.id).await?;
+        tx.commit().await?;
     }
-    if !rows.is_empty() {
-        tracing::info!(count = rows.len(), "abandoned uploads removed");
+    for s in &stale {
+        p.objects.delete(&s.staging_key).await?;
+        let tenant = TenantId(s.tenant_id);
+        let mut tx = p.db.begin_tenant(tenant).await?;
+        repo::clear_staging(&mut tx, tenant, s.id).await?;
+        tx.commit().await?;
     }
-    Ok(rows.len())
+    if !rows.is_empty() || !stale.is_empty() {
+        tracing::info!(abandoned = rows.len(), staging = stale.len(), "media swept");
+    }
+    Ok(rows.len() + stale.len())
 }
 
 /// Runs [`sweep`] every ten minutes.

@@ -1,6 +1,7 @@
 //! Media rows (`content.media`): which objects exist, whose they are, and whether their upload
-//! was confirmed. A member sees its own and the portfolio's (RLS); the sweeper goes through two
-//! SECURITY DEFINER functions.
+//! was confirmed. A member sees its own and the portfolio's (RLS); the sweeper finds work across
+//! members through two SECURITY DEFINER functions that return ids and keys, and does it inside
+//! each member's own transaction.
 
 use sqlx::{FromRow, PgConnection};
 use std::collections::HashMap;
@@ -19,16 +20,19 @@ pub struct MediaRow {
     pub size: i64,
     pub status: String,
     pub upload_id: Option<String>,
+    /// Where the browser uploads the bytes; moved to `object_key` on confirm. `None` for files
+    /// stored directly and for uploads announced before staging keys.
+    pub staging_key: Option<String>,
 }
 
 const COLUMNS: &str =
-    "tenant_id, id, kind, object_key, filename, content_type, size, status, upload_id";
+    "tenant_id, id, kind, object_key, filename, content_type, size, status, upload_id, staging_key";
 
 /// Records an upload that is about to start.
 pub async fn insert(conn: &mut PgConnection, row: &MediaRow, by: Uuid) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO content.media (tenant_id, id, kind, object_key, filename, content_type, size, upload_id, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO content.media (tenant_id, id, kind, object_key, filename, content_type, size, upload_id, created_by, staging_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(row.tenant_id)
     .bind(row.id)
@@ -39,6 +43,7 @@ pub async fn insert(conn: &mut PgConnection, row: &MediaRow, by: Uuid) -> AppRes
     .bind(row.size)
     .bind(&row.upload_id)
     .bind(by)
+    .bind(&row.staging_key)
     .execute(conn)
     .await?;
     Ok(())
@@ -92,16 +97,78 @@ pub async fn kinds(
         .collect())
 }
 
-/// Marks an upload confirmed.
-pub async fn mark_ready(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<()> {
-    sqlx::query(
-        "UPDATE content.media SET status = 'ready', upload_id = NULL, confirmed_at = now() WHERE tenant_id = $1 AND id = $2",
+/// Marks a pending upload confirmed; false when it was not pending any more.
+pub async fn mark_ready(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE content.media SET status = 'ready', upload_id = NULL, confirmed_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
     )
     .bind(tenant.0)
     .bind(id)
     .execute(conn)
-    .await?;
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Bytes the tenant's files take, confirmed and announced (an announced upload holds its
+/// place until it is confirmed, refused or swept).
+pub async fn bytes_used(conn: &mut PgConnection, tenant: TenantId) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce(sum(size), 0)::bigint FROM content.media WHERE tenant_id = $1",
+    )
+    .bind(tenant.0)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Bytes of the tenant's confirmed files.
+pub async fn bytes_confirmed(conn: &mut PgConnection, tenant: TenantId) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce(sum(size), 0)::bigint FROM content.media WHERE tenant_id = $1 AND status = 'ready'",
+    )
+    .bind(tenant.0)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The storage quota of the transaction's tenant in bytes (`None`: no limit, the portfolio).
+pub async fn quota(conn: &mut PgConnection) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT tenant.media_quota()")
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Serialises the tenant's announcements and confirmations until the transaction ends, so two
+/// uploads at once cannot both take the last free space.
+pub async fn lock_storage(conn: &mut PgConnection, tenant: TenantId) -> AppResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('content.media:' || $1::text, 0))")
+        .bind(tenant.0)
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// Forgets the staging key of a confirmed upload once whatever was there is removed.
+pub async fn clear_staging(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<()> {
+    sqlx::query("UPDATE content.media SET staging_key = NULL WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes the tenant's media row if its upload is still pending (the sweeper).
+pub async fn delete_pending(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM content.media WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// Removes the tenant's media row.
@@ -122,17 +189,19 @@ pub struct Abandoned {
     pub tenant_id: Uuid,
     pub id: Uuid,
     pub object_key: String,
+    pub staging_key: Option<String>,
     pub upload_id: Option<String>,
 }
 
-/// Uploads still pending after `older_than_secs`, every member's (SECURITY DEFINER).
+/// Uploads still pending after `older_than_secs`, every member's (SECURITY DEFINER: ids and
+/// keys only; the sweeper then acts inside each member's transaction).
 pub async fn abandoned(
     conn: &mut PgConnection,
     older_than_secs: i64,
     max: i32,
 ) -> AppResult<Vec<Abandoned>> {
     Ok(sqlx::query_as(
-        "SELECT tenant_id, id, object_key, upload_id FROM content.abandoned_media(make_interval(secs => $1), $2)",
+        "SELECT tenant_id, id, object_key, staging_key, upload_id FROM content.abandoned_media(make_interval(secs => $1), $2)",
     )
     .bind(older_than_secs as f64)
     .bind(max)
@@ -140,14 +209,28 @@ pub async fn abandoned(
     .await?)
 }
 
-/// Drops an abandoned upload's row once its object is gone (SECURITY DEFINER).
-pub async fn forget(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> AppResult<()> {
-    sqlx::query("SELECT content.forget_media($1, $2)")
-        .bind(tenant)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// A confirmed upload whose staging key a stale upload URL may have written to.
+#[derive(Debug, FromRow)]
+pub struct StaleStaging {
+    pub tenant_id: Uuid,
+    pub id: Uuid,
+    pub staging_key: String,
+}
+
+/// Confirmed uploads announced more than `older_than_secs` ago that still name a staging key,
+/// every member's (SECURITY DEFINER, like [`abandoned`]).
+pub async fn stale_staging(
+    conn: &mut PgConnection,
+    older_than_secs: i64,
+    max: i32,
+) -> AppResult<Vec<StaleStaging>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, staging_key FROM content.stale_staging(make_interval(secs => $1), $2)",
+    )
+    .bind(older_than_secs as f64)
+    .bind(max)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// The candidate member's confirmed files among `ids` (operators publishing a contribution).
@@ -158,7 +241,7 @@ pub async fn of_candidate(
 ) -> AppResult<Vec<MediaRow>> {
     Ok(sqlx::query_as(
         "SELECT tenant.platform_tenant() AS tenant_id, id, kind, object_key, filename, content_type, size,
-                'ready'::text AS status, NULL::text AS upload_id
+                'ready'::text AS status, NULL::text AS upload_id, NULL::text AS staging_key
          FROM content.candidate_media($1, $2)",
     )
     .bind(candidate)

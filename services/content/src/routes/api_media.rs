@@ -44,7 +44,10 @@ pub struct MediaFile {
 ///
 /// Permission catalog:write. Files up to the multipart threshold (`ZK_MEDIA_MULTIPART_BYTES`,
 /// 64 MiB) go up in one PUT; larger ones in parts (a presigned PUT per part; keep each answer's
-/// ETag). The bytes never pass through the application in S3 mode. Limits: image (PNG, JPEG,
+/// ETag). The bytes never pass through the application in S3 mode; they go to a staging key
+/// (S3 signs the exact length) and are moved to the file's own key when confirmed, so an upload
+/// URL never writes a confirmed file. 422 `storage_quota_exceeded` when the file does not fit
+/// in the member's storage (`GET /api/v1/content/media/usage`). Limits: image (PNG, JPEG,
 /// WebP) 20 MiB, video (MP4, WebM) 4 GiB, document (PDF) 200 MiB, captions (WebVTT) 2 MiB.
 #[utoipa::path(post, path = "/api/v1/content/media", tag = "media", operation_id = "announce_media",
     request_body = CreateInput,
@@ -58,6 +61,24 @@ pub async fn create(
 ) -> AppResult<(StatusCode, Json<media::Ticket>)> {
     let ticket = media::create(&p, ctx.tenant.id, auth.principal.user_id, &input).await?;
     Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+/// The member's file storage: bytes in use and the quota
+///
+/// Permission catalog:write (authors, admins). Uploads under way count as used. `quota_bytes` is
+/// what the NZK operators set for the member, or its tier's default (0–49 employees 10 GiB,
+/// 50–249 25 GiB, 250–499 50 GiB, 500+ 100 GiB); `null` on the NZK side (no limit). An upload
+/// that doesn't fit is refused when announced and when confirmed (422 `storage_quota_exceeded`
+/// on `size`).
+#[utoipa::path(get, path = "/api/v1/content/media/usage", tag = "media", operation_id = "media_usage",
+    responses((status = 200, description = "Usage", body = media::Usage),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn usage(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CatalogWrite>,
+) -> AppResult<Json<media::Usage>> {
+    Ok(Json(media::usage(&p, ctx.tenant.id).await?))
 }
 
 /// Check and keep an uploaded file

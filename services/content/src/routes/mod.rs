@@ -97,6 +97,7 @@ pub fn router(platform: Platform) -> Router {
             post(api_contrib::publish),
         )
         .route("/api/v1/content/media", post(api_media::create))
+        .route("/api/v1/content/media/usage", get(api_media::usage))
         .route(
             "/api/v1/content/media/{id}/confirm",
             post(api_media::confirm),

@@ -341,7 +341,18 @@ pub async fn show_dashboard(
     let waiting = d.adoptions.iter().filter(|a| a.update_waiting()).count();
     let path_orphaned: usize = paths.iter().map(|(a, _)| a.orphaned).sum();
     let path_waiting = paths.iter().filter(|(a, _)| a.update_waiting()).count();
+    let usage = crate::domain::media::usage(&p, ctx.tenant.id).await?;
+    let percent = usage
+        .quota_bytes
+        .filter(|q| *q > 0)
+        .map(|q| (usage.used_bytes.saturating_mul(100) / q).min(100));
     let data = json!({
+        "storage": {
+            "used": zk_kernel::text::dutch_bytes(usage.used_bytes),
+            "quota": usage.quota_bytes.map(zk_kernel::text::dutch_bytes),
+            "percent": percent,
+            "nearly_full": percent.is_some_and(|p| p >= 90),
+        },
         "share": {
             "shared": d.share.shared, "adopted": d.share.adopted, "own": d.share.own,
             "drafts": d.share.drafts, "accents": d.share.accents,

@@ -201,10 +201,14 @@ pub struct MemberEditInput {
     /// Where its users ask questions (shown in the portal's footer); empty for none.
     #[serde(default)]
     pub support_email: String,
+    /// Storage for the member's files in bytes; `null` or left out: its tier's default (0–49
+    /// employees 10 GiB, 50–249 25 GiB, 250–499 50 GiB, 500+ 100 GiB).
+    #[serde(default)]
+    pub media_quota_bytes: Option<i64>,
 }
 
-/// Changes a member's name, employee count and support address, all or nothing, and notes it
-/// in the member's history. Every invalid field is reported at once.
+/// Changes a member's name, employee count, support address and storage quota, all or nothing,
+/// and notes it in the member's history. Every invalid field is reported at once.
 pub async fn update(
     platform: &Platform,
     actor: Option<Uuid>,
@@ -217,12 +221,14 @@ pub async fn update(
         "" => Ok(None),
         e => validate::email("support_email", e).map(Some),
     };
-    let (name, employees, support) = match (name, employees, support) {
-        (Ok(n), Ok(e), Ok(s)) => (n, e, s),
-        (a, b, c) => return Err(all_errors(vec![a.err(), b.err(), c.err()])),
+    let quota = validate::media_quota(input.media_quota_bytes);
+    let (name, employees, support, quota) = match (name, employees, support, quota) {
+        (Ok(n), Ok(e), Ok(s), Ok(q)) => (n, e, s, q),
+        (a, b, c, d) => return Err(all_errors(vec![a.err(), b.err(), c.err(), d.err()])),
     };
     let mut tx = platform.db.begin_tenant(TenantId::PLATFORM).await?;
-    let row = repo::tenants::update(&mut tx, slug, &name, employees).await?;
+    repo::tenants::update(&mut tx, slug, &name, employees).await?;
+    let row = repo::tenants::set_media_quota(&mut tx, slug, quota).await?;
     repo::tenants::add_event(&mut tx, row.id, actor, "edited", "").await?;
     db::set_tenant(&mut tx, TenantId(row.id)).await?;
     repo::branding::set_support_email(&mut tx, TenantId(row.id), support.as_deref()).await?;

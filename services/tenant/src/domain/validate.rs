@@ -107,6 +107,43 @@ pub fn employee_count(raw: i64) -> Result<i32, AppError> {
     }
 }
 
+/// The most storage an operator can give a member: 10 TiB.
+pub const MAX_MEDIA_QUOTA: i64 = 10 << 40;
+
+/// A storage quota in bytes (0 to [`MAX_MEDIA_QUOTA`]); `None` stays `None` (the tier's default).
+pub fn media_quota(raw: Option<i64>) -> Result<Option<i64>, AppError> {
+    match raw {
+        Some(b) if !(0..=MAX_MEDIA_QUOTA).contains(&b) => Err(AppError::validation(
+            "media_quota_bytes",
+            "invalid_quota",
+            "De opslag ligt tussen 0 en 10 TB (10.240 GB).",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// A storage quota as an operator types it in GB (`25`, `2,5`); empty is `None` (the tier's
+/// default).
+pub fn media_quota_gb(raw: &str) -> Result<Option<i64>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let gb: f64 = raw
+        .replace(',', ".")
+        .parse()
+        .ok()
+        .filter(|g: &f64| g.is_finite() && *g >= 0.0)
+        .ok_or_else(|| {
+            AppError::validation(
+                "media_quota_bytes",
+                "invalid_quota",
+                "Geef de opslag in GB, bijvoorbeeld 25 of 2,5; of laat het veld leeg voor de standaard.",
+            )
+        })?;
+    media_quota(Some((gb * (1u64 << 30) as f64).round() as i64))
+}
+
 /// A password of 10 to 200 characters that is not only letters or only digits.
 pub fn password(raw: &str) -> Result<&str, AppError> {
     let len = raw.chars().count();
@@ -130,6 +167,23 @@ pub fn password(raw: &str) -> Result<&str, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_quotas_in_bytes_or_as_typed_in_gb() {
+        assert_eq!(media_quota(None).unwrap(), None);
+        assert_eq!(media_quota(Some(0)).unwrap(), Some(0));
+        assert!(media_quota(Some(-1)).is_err());
+        assert!(media_quota(Some(MAX_MEDIA_QUOTA + 1)).is_err());
+        assert_eq!(media_quota_gb(" ").unwrap(), None);
+        assert_eq!(media_quota_gb("25").unwrap(), Some(25 << 30));
+        assert_eq!(media_quota_gb("2,5").unwrap(), Some(5 << 29));
+        assert_eq!(
+            media_quota_gb("veel").unwrap_err().field.as_deref(),
+            Some("media_quota_bytes")
+        );
+        assert!(media_quota_gb("-1").is_err());
+        assert!(media_quota_gb("1e9").is_err());
+    }
 
     #[test]
     fn slugs() {

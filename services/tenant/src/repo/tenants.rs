@@ -22,9 +22,12 @@ pub struct MemberRow {
     pub created_at: OffsetDateTime,
     /// Who suspended it: `operator` or `billing` (non-payment); `null` while active.
     pub suspended_by: Option<String>,
+    /// Storage for its files set by an operator, in bytes; `null`: its tier's default.
+    pub media_quota_bytes: Option<i64>,
 }
 
-const COLUMNS: &str = "id, slug, name, status, employee_count, created_at, suspended_by";
+const COLUMNS: &str =
+    "id, slug, name, status, employee_count, created_at, suspended_by, media_quota_bytes";
 
 /// Inserts a member; a taken slug is a 409 naming the field.
 pub async fn insert(
@@ -155,6 +158,21 @@ pub async fn update(
     .bind(slug)
     .bind(name)
     .bind(employees)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Sets a member's storage quota (operators; `None`: its tier's default).
+pub async fn set_media_quota(
+    conn: &mut PgConnection,
+    slug: &str,
+    quota: Option<i64>,
+) -> AppResult<MemberRow> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tenant.set_media_quota($1, $2)"
+    ))
+    .bind(slug)
+    .bind(quota)
     .fetch_one(conn)
     .await?)
 }

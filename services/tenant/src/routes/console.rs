@@ -5,7 +5,7 @@ use super::{form_error, platform_site};
 use crate::{
     domain::{
         members::{self, NewMember, NewMemberInput},
-        outbox,
+        outbox, validate,
     },
     perm, repo,
 };
@@ -184,10 +184,15 @@ async fn member_data(p: &Platform, ctx: &RequestContext, slug: &str) -> AppResul
             })
         })
         .collect();
+    let quota_gb = o.member.media_quota_bytes.map(|b| {
+        let gb = b as f64 / (1u64 << 30) as f64;
+        format!("{}", (gb * 100.0).round() / 100.0).replace('.', ",")
+    });
     let form = json!({
         "name": o.member.name,
         "employee_count": o.member.employee_count,
         "support_email": o.support_email,
+        "media_quota_gb": quota_gb,
     });
     Ok(json!({
         "member": o.member,
@@ -197,6 +202,7 @@ async fn member_data(p: &Platform, ctx: &RequestContext, slug: &str) -> AppResul
         "suspension_reason": suspension_reason,
         "support_email": o.support_email,
         "employees_text": dutch_number(i64::from(o.member.employee_count)),
+        "media_quota_text": o.member.media_quota_bytes.map(zk_kernel::text::dutch_bytes),
         "users": {
             "total": dutch_number(o.users.total),
             "active": dutch_number(o.users.active),
@@ -253,9 +259,11 @@ pub struct EditForm {
     employee_count: String,
     #[serde(default)]
     support_email: String,
+    #[serde(default)]
+    media_quota_gb: String,
 }
 
-/// `POST /console/leden/{slug}`: edits name, employee count and support address.
+/// `POST /console/leden/{slug}`: edits name, employee count, support address and storage.
 pub async fn update_member(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -264,17 +272,23 @@ pub async fn update_member(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> AppResult<Response> {
     platform_site(&ctx)?;
-    let input = members::MemberEditInput {
-        name: form.name.clone(),
-        employee_count: form.employee_count.trim().parse().unwrap_or(-1),
-        support_email: form.support_email.clone(),
+    let done = match validate::media_quota_gb(&form.media_quota_gb) {
+        Ok(quota) => {
+            let input = members::MemberEditInput {
+                name: form.name.clone(),
+                employee_count: form.employee_count.trim().parse().unwrap_or(-1),
+                support_email: form.support_email.clone(),
+                media_quota_bytes: quota,
+            };
+            members::update(&p, Some(auth.principal.user_id), &slug, &input)
+                .await
+                .map(|_| p.theme.t(ctx.lang, "console.saved"))
+        }
+        Err(e) => Err(e),
     };
-    let done = members::update(&p, Some(auth.principal.user_id), &slug, &input)
-        .await
-        .map(|_| p.theme.t(ctx.lang, "console.saved"));
     // On an error the form stays open with what was typed and every field at fault marked.
     let typed = json!({
-        "form": { "name": form.name, "employee_count": form.employee_count, "support_email": form.support_email },
+        "form": { "name": form.name, "employee_count": form.employee_count, "support_email": form.support_email, "media_quota_gb": form.media_quota_gb },
         "edit_open": true,
     });
     member_after(&p, &ctx, &slug, done, typed).await
