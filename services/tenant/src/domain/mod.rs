@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod branding;
 pub mod colour;
+pub mod import_turns;
 pub mod invite_reminders;
 pub mod members;
 pub mod outbox;
