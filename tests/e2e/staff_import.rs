@@ -8,7 +8,13 @@
 use crate::content::{publish, setup};
 use http::StatusCode;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
 use zk_kernel::authz::Role;
 use zk_test_support::http::csrf_for_session;
 
@@ -482,8 +488,8 @@ async fn an_admin_imports_staff_from_the_pages() {
 /// for the old hand-written parser's quadratic paths. About 7,000 rows within the caps, every
 /// field quoted with quotes inside and lists of the same name in every case; then one row with a
 /// name of 20,000 spaces and 20,000 quotes (the old parser trimmed the field again at every
-/// quote) and a list of 20,000 different groups (deduplicated by linear search). The old parser
-/// took about 15 s over that last row, on an async worker. Returns the file and the last line.
+/// quote) and a list of 20,000 different groups (deduplicated by linear search). Returns the file
+/// and the last line.
 fn adversarial_file() -> (Vec<u8>, usize) {
     let groups = format!(
         "\"{}\"",
@@ -515,7 +521,9 @@ fn adversarial_file() -> (Vec<u8>, usize) {
 
 /// The review's measurement, through HTTP on a runtime of two workers like a two-core server:
 /// two members' admins send the file at once, and meanwhile a third member's login page is asked
-/// for as a new connection would be (a task on the workers), until both files are answered.
+/// for again and again as a new connection would be (a task on the workers), until both files
+/// are answered. Before the fix both files took 32 s on this machine (unoptimised, on the async
+/// workers), and the login page waited as long.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_4_mb_adversarial_file_is_answered_within_2_s_while_another_member_is_served() {
     let s = setup().await;
@@ -544,19 +552,50 @@ async fn a_4_mb_adversarial_file_is_answered_within_2_s_while_another_member_is_
             .body("text/csv", file.clone());
         tokio::spawn(async move { (req.send().await, sent.elapsed()) })
     });
-    let mut waits = Vec::new();
-    while waits.is_empty() || !uploads.iter().all(|u| u.is_finished()) {
-        let asked = Instant::now();
-        let req = app.client.get("zorg-b", "/inloggen");
-        let res = tokio::spawn(req.send()).await.unwrap();
-        res.assert_status(StatusCode::OK);
-        waits.push(asked.elapsed());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let slowest_page = waits.iter().max().copied().unwrap_or_default();
+    // The other member's visitor is a client with a clock of its own, outside the runtime: a
+    // stalled runtime is a wait it sees (a probe timed from inside would start only once the
+    // runtime got round to it).
+    let done = Arc::new(AtomicBool::new(false));
+    let visitor = {
+        let (client, done) = (app.client.clone(), done.clone());
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::spawn(move || {
+            let mut waits = Vec::new();
+            while waits.is_empty() || !done.load(Ordering::SeqCst) {
+                let asked = Instant::now();
+                let page = runtime.spawn(client.get("zorg-b", "/inloggen").send());
+                let res = runtime.block_on(page).unwrap();
+                assert_eq!(res.status, StatusCode::OK);
+                waits.push(asked.elapsed());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            waits
+        })
+    };
+    let mut answers = Vec::new();
     for upload in uploads {
-        let (res, took) = upload.await.unwrap();
-        println!("4 MB file answered after {took:?}");
+        answers.push(upload.await.unwrap());
+    }
+    done.store(true, Ordering::SeqCst);
+    let waits = tokio::task::spawn_blocking(move || visitor.join().unwrap())
+        .await
+        .unwrap();
+    let slowest_page = waits.iter().max().copied().unwrap_or_default();
+    let took: Vec<Duration> = answers.iter().map(|(_, took)| *took).collect();
+    println!(
+        "4 MB files answered after {took:?}; the other member's login page at most {slowest_page:?} over {} requests",
+        waits.len()
+    );
+    assert!(
+        took.iter().all(|t| *t < Duration::from_secs(2)),
+        "the 4 MB files were answered after {took:?}"
+    );
+    assert!(
+        slowest_page < Duration::from_millis(200),
+        "another member's login page took {slowest_page:?} (the slowest of {})",
+        waits.len()
+    );
+    for (res, _) in answers {
         res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         let err = &res.json()["error"];
         assert_eq!(
@@ -568,20 +607,7 @@ async fn a_4_mb_adversarial_file_is_answered_within_2_s_while_another_member_is_
             message.starts_with(&format!("Regel {last_line}: ")),
             "{message}"
         );
-        assert!(
-            took < Duration::from_secs(2),
-            "the 4 MB file was answered after {took:?}"
-        );
     }
-    println!(
-        "the other member's login page: at most {slowest_page:?} over {} requests",
-        waits.len()
-    );
-    assert!(
-        slowest_page < Duration::from_millis(200),
-        "another member's login page took {slowest_page:?} (the slowest of {})",
-        waits.len()
-    );
 }
 
 #[tokio::test]
