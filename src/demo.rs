@@ -678,8 +678,14 @@ async fn seed_staff(
             "{first} {last};medewerker{i:03}@{slug}.demo;{department};{group}\r\n"
         ));
     }
-    let preview =
-        staff_import::preview(p, &tenant, admin, "personeel-hr.csv", csv.as_bytes()).await?;
+    let preview = staff_import::preview(
+        p,
+        &tenant,
+        admin,
+        "personeel-hr.csv",
+        csv.into_bytes().into(),
+    )
+    .await?;
     staff_import::start(p, tenant_id, preview.id).await?;
     staff_import::run_once(p).await?;
     Ok(())

@@ -3,11 +3,12 @@
 //! Configuration, the database pools and the tenant-scoped transaction, the error type and its
 //! JSON envelope, tenant resolution, sessions and the authenticated principal, the casbin
 //! enforcer, the object store, mail, page rendering (theme + locales), paging of lists, HTTP layers
-//! and telemetry.
+//! and telemetry, and the bounded pool for CPU-heavy work.
 
 pub mod auth;
 pub mod authz;
 pub mod config;
+pub mod cpu;
 pub mod crypto;
 pub mod db;
 pub mod embedded;

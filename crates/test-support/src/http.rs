@@ -137,6 +137,23 @@ impl TestRequest {
         self.body = Body::from(bytes.into());
         self
     }
+    /// A body that arrives in parts, as from a slow upload: every `Vec` sent on the other end of
+    /// `chunks` is the next part, and the body ends when that end is dropped. With a channel of
+    /// capacity 1, a second `send` returns once the server has taken the first part.
+    pub fn body_in_parts(
+        mut self,
+        content_type: &str,
+        chunks: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    ) -> Self {
+        self.headers
+            .push(("content-type".into(), content_type.to_owned()));
+        let parts = futures_util::stream::unfold(chunks, |mut chunks| async move {
+            let chunk = chunks.recv().await?;
+            Some((Ok::<_, std::io::Error>(chunk), chunks))
+        });
+        self.body = Body::from_stream(parts);
+        self
+    }
     /// A form post with the CSRF token a browser would have: bound to the session cookie when
     /// the request has one (added before or after this call), else to the anonymous cookie.
     pub fn form(mut self, fields: &[(&str, &str)]) -> Self {

@@ -17,6 +17,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use zk_kernel::{
     authz::Require,
+    cpu,
     error::ErrorEnvelope,
     http::{see_other, url_encode, ApiJson, CsrfForm, RequestContext},
     paging::Paging,
@@ -73,7 +74,8 @@ pub async fn page(
     )
 }
 
-/// `GET /leren/bewijzen/{id}/pdf`: the learner's own proof as a PDF in the member's colour.
+/// `GET /leren/bewijzen/{id}/pdf`: the learner's own proof as a PDF in the member's colour (made
+/// on the CPU pool).
 pub async fn pdf(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -83,16 +85,15 @@ pub async fn pdf(
     member_site(&ctx)?;
     let proof = proof::own(&p, ctx.tenant.id, auth.principal.user_id, parse_id(&id)?).await?;
     let url = verify_url(&p, &ctx, &proof.code);
-    let bytes = proof::pdf(&proof, &ctx.tenant.branding.primary_color, &url);
+    let file_name = format!("bewijs-van-deelname-{}.pdf", proof.code);
+    let colour = ctx.tenant.branding.primary_color.clone();
+    let bytes = cpu::run(move || proof::pdf(&proof, &colour, &url)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"bewijs-van-deelname-{}.pdf\"",
-                    proof.code
-                ),
+                format!("attachment; filename=\"{file_name}\""),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],

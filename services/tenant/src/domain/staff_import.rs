@@ -1,7 +1,9 @@
 //! Importing staff from HR's CSV file: name, e-mail, department, optional groups and module
 //! enrolments. First a preview: the file is read (`staff_csv`) and every row is checked against
 //! the member's accounts, groups and catalogue, and stored with its plan (new account, existing
-//! account, or the problem) — no account, group membership or enrolment is written. Then the
+//! account, or the problem) — no account, group membership or enrolment is written. Reading and
+//! checking run on the CPU pool (`zk_kernel::cpu`), one file per member at a time
+//! (`import_turns`, taken by the route before the upload is read). Then the
 //! admin starts it and a background job applies the rows in batches of [`BATCH`]: each row in
 //! its own savepoint, so a row is either fully applied (account, learner role, invitation mail,
 //! department, groups, enrolments) or rolled back and reported with its reason. A row's outcome
@@ -15,12 +17,14 @@ use crate::repo::{
     imports::{ImportLine, ImportRow, NewLine},
     invites::Purpose,
 };
+use bytes::Bytes;
 use serde::Serialize;
 use std::{collections::HashMap, time::Duration};
 use uuid::Uuid;
 use zk_content::repo as content;
 use zk_kernel::{
     authz::{self, Role},
+    cpu,
     db::TenantTx,
     mail::Mailer,
     AppError, AppResult, Platform, Tenant, TenantId,
@@ -180,9 +184,9 @@ pub async fn preview(
     tenant: &Tenant,
     by: Uuid,
     file_name: &str,
-    bytes: &[u8],
+    bytes: Bytes,
 ) -> AppResult<ImportRow> {
-    let file = staff_csv::parse(bytes)?;
+    let file = cpu::run(move || staff_csv::parse(&bytes)).await??;
     if file.rows.is_empty() {
         return Err(AppError::validation(
             "file",
@@ -202,11 +206,16 @@ pub async fn preview(
         .into_iter()
         .map(|u| (u.email, u.status))
         .collect();
-    let mut seen = HashMap::new();
-    let mut checked = Vec::with_capacity(file.rows.len());
-    for row in &file.rows {
-        checked.push(check(row, &lookup, &existing, &mut seen));
-    }
+    let (file, checked) = cpu::run(move || {
+        let mut seen = HashMap::new();
+        let checked: Vec<_> = file
+            .rows
+            .iter()
+            .map(|row| check(row, &lookup, &existing, &mut seen))
+            .collect();
+        (file, checked)
+    })
+    .await?;
     let lines: Vec<NewLine> = file
         .rows
         .iter()

@@ -1,17 +1,21 @@
 //! Staff import: pages under `/beheer/import` (upload, preview with a per-row report, start,
 //! progress, result, CSV report) and the same as JSON under `/api/v1/imports`. Admins only
-//! (users:write). Every step goes through `domain::staff_import`.
+//! (users:write). Every step goes through `domain::staff_import`. A member sends one file at a
+//! time ([`ImportTurn`]).
 
 use super::{form_error, member_site};
 use crate::{
-    domain::staff_import::{self, ImportView, Rows},
+    domain::{
+        import_turns,
+        staff_import::{self, ImportView, Rows},
+    },
     perm,
     repo::imports::ImportRow,
 };
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, Multipart, Path, Query, State},
-    http::{header, StatusCode},
+    extract::{rejection::BytesRejection, FromRequestParts, Multipart, Path, Query, State},
+    http::{header, request::Parts, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -35,6 +39,24 @@ fn too_large() -> AppError {
         "payload_too_large",
         "Het bestand is te groot. Splits de lijst in delen.",
     )
+}
+
+/// The member's turn to send a staff file (`import_busy`, 429, while another of its files is
+/// being read). An extractor before the body's, so it is taken before the upload is read: a
+/// member's uploads are also held in memory one at a time.
+pub struct ImportTurn {
+    _turn: import_turns::Turn,
+}
+
+impl FromRequestParts<Platform> for ImportTurn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<Self, AppError> {
+        let ctx = RequestContext::from_request_parts(parts, p).await?;
+        Ok(Self {
+            _turn: import_turns::take(p, ctx.tenant.id)?,
+        })
+    }
 }
 
 /// The message after a form (`?klaar=…`).
@@ -102,6 +124,7 @@ pub async fn upload(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<perm::UsersWrite>,
+    _turn: ImportTurn,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
@@ -142,7 +165,7 @@ pub async fn upload(
     });
     let result = match file {
         Ok(bytes) => {
-            staff_import::preview(&p, &ctx.tenant, auth.principal.user_id, &name, &bytes).await
+            staff_import::preview(&p, &ctx.tenant, auth.principal.user_id, &name, bytes).await
         }
         Err(e) => Err(e),
     };
@@ -262,26 +285,30 @@ pub struct FileName {
 /// Member host. Permission users:write (admins). The body is the CSV file as HR or Excel wrote
 /// it: a header line with the columns `naam`, `e-mail`, `afdeling`, `groepen` and `modules`
 /// (English names work too; only `e-mail` is required), separated by `;`, `,` or tabs; UTF-8
-/// (with or without BOM), UTF-16 with BOM or Windows-1252; at most 10,000 rows. Lists in a field
-/// (groups, modules) are separated by `|` or `,`; a module is named by its title or id. Nothing
-/// is written but the preview: every row with its plan (`new`, `existing`) or its problem.
+/// (with or without BOM), UTF-16 with BOM or Windows-1252; at most 4 MB, 10,000 rows and 1,000
+/// characters a field. Lists in a field (groups, modules) are separated by `|` or `,`, at most 50
+/// names; a module is named by its title or id. Nothing is written but the preview: every row
+/// with its plan (`new`, `existing`) or its problem. One file per member at a time: another
+/// while one is being read is `import_busy` (429).
 #[utoipa::path(post, path = "/api/v1/imports", tag = "accounts", operation_id = "preview_import",
     params(FileName),
     request_body(content = Vec<u8>, content_type = "text/csv"),
     responses((status = 201, description = "The preview", body = ImportRow),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
-        (status = 413, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+        (status = 413, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 pub async fn api_preview(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<perm::UsersWrite>,
+    _turn: ImportTurn,
     Query(q): Query<FileName>,
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<(StatusCode, Json<ImportRow>)> {
     member_site(&ctx)?;
     let body = body.map_err(|_| too_large())?;
     let name = q.file_name.unwrap_or_default();
-    let row = staff_import::preview(&p, &ctx.tenant, auth.principal.user_id, &name, &body).await?;
+    let row = staff_import::preview(&p, &ctx.tenant, auth.principal.user_id, &name, body).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
