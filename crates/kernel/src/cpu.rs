@@ -2,8 +2,9 @@
 //!
 //! An async worker that computes for a second serves nobody else for that second, and the
 //! request timeout (a timer on those same workers) can't fire either. [`run`] moves such work to
-//! tokio's blocking threads, behind a semaphore with one permit per core, so at most that many
-//! jobs compute at once and the rest wait their turn without holding a thread. A request that
+//! tokio's blocking threads, behind a semaphore with one permit per core but one (at least one),
+//! so at most that many jobs compute at once, a core stays free for the async workers that
+//! answer everyone else, and the rest wait their turn without holding a thread. A request that
 //! times out while its job runs stops waiting for it; the job itself runs to its end (work that
 //! can't be interrupted must be bounded, as the staff file's caps bound its reading).
 //!
@@ -13,19 +14,24 @@
 use crate::{AppError, AppResult};
 use tokio::sync::Semaphore;
 
-/// One permit per core.
+/// How many jobs may compute at once on `cores` cores: all but one, at least one.
+pub fn slots(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
+/// One permit per core but one.
 fn permits() -> &'static Semaphore {
     static PERMITS: std::sync::OnceLock<Semaphore> = std::sync::OnceLock::new();
     PERMITS.get_or_init(|| {
-        Semaphore::new(
+        Semaphore::new(slots(
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
-        )
+        ))
     })
 }
 
-/// Runs `work` on a blocking thread once one of the per-core permits is free, and returns its
+/// Runs `work` on a blocking thread once one of the permits is free, and returns its
 /// result. A panic in `work` is an internal error (500).
 pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     let permit = permits().acquire().await.map_err(AppError::internal)?;
@@ -62,9 +68,10 @@ mod tests {
         assert_eq!(doubled, (0..cores * 3).map(|i| i * 2).collect::<Vec<_>>());
         let most = most.load(Ordering::SeqCst);
         assert!(
-            (1..=cores).contains(&most),
+            (1..=slots(cores)).contains(&most),
             "{most} at once on {cores} cores"
         );
+        assert_eq!((slots(1), slots(2), slots(8)), (1, 1, 7));
         // This test's runtime is its own thread: the work ran on another one.
         let here = std::thread::current().id();
         assert_ne!(run(|| std::thread::current().id()).await.unwrap(), here);
