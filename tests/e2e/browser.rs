@@ -2038,6 +2038,8 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
     app.user(&m, "admin@zorg-schermen.test", Role::Admin).await;
     app.user(&m, "leerling@zorg-schermen.test", Role::Learner)
         .await;
+    // An API key of the learner's, listed on their account page.
+    app.token(&m, "leerling@zorg-schermen.test").await;
     app.operator("op@nzk.test").await;
     // The member's own picture on its login page and home.
     zk_tenant::domain::branding::upload_illustration(
@@ -2098,6 +2100,7 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
             vec![
                 ("learner-home", format!("{member}/")),
                 ("catalogue", format!("{member}/leren")),
+                ("my-account", format!("{member}/mijn-account")),
             ],
         ),
         (
@@ -2111,6 +2114,7 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
                 ("admin-branding", format!("{member}/beheer/huisstijl")),
                 ("admin-import", format!("{member}/beheer/import")),
                 ("admin-billing", format!("{member}/abonnement")),
+                ("content-dashboard", format!("{member}/leren/beheer")),
             ],
         ),
         (
