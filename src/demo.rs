@@ -493,7 +493,8 @@ async fn seed_learning(
     p: &Platform,
     users: &[(TenantId, Role, uuid::Uuid)],
 ) -> Result<(), zk_kernel::AppError> {
-    use zk_content::domain::{learning, module::BlockBody};
+    use zk_content::domain::module::BlockBody;
+    use zk_learning::domain::learning;
     let Some(&(tenant, _, learner)) = users.iter().find(|u| u.1 == Role::Learner) else {
         return Ok(());
     };
@@ -510,7 +511,7 @@ async fn seed_learning(
     let found = catalog::search(p, tenant, &query).await?.items;
     // The teacher's group holds the learner; one module is open for self-enrolment.
     if let Some(&(_, _, teacher)) = users.iter().find(|u| u.0 == tenant && u.1 == Role::Teacher) {
-        use zk_content::domain::group;
+        use zk_learning::domain::group;
         let g = group::create(
             p,
             tenant,
@@ -603,7 +604,7 @@ async fn seed_staff(
     p: &Platform,
     users: &[(TenantId, Role, uuid::Uuid)],
 ) -> Result<(), zk_kernel::AppError> {
-    use zk_tenant::domain::staff_import;
+    use zk_learning::domain::staff_import;
     let Some(&(tenant_id, _, admin)) = users.iter().find(|u| u.1 == Role::Admin) else {
         return Ok(());
     };

@@ -13,17 +13,24 @@ pub enum ServiceName {
     Gateway,
     Tenant,
     Content,
+    Learning,
     Billing,
 }
 
 /// Builds the router of one process: everything (`None`) or one service.
 pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<axum::Router> {
-    let (tenant, content, billing) = (
+    let (tenant, content, learning, billing) = (
         zk_tenant::openapi(),
         zk_content::openapi(),
+        zk_learning::openapi(),
         zk_billing::openapi(),
     );
-    let fragments = [tenant.as_str(), content.as_str(), billing.as_str()];
+    let fragments = [
+        tenant.as_str(),
+        content.as_str(),
+        learning.as_str(),
+        billing.as_str(),
+    ];
     let gateway = || zk_gateway::router(platform.clone(), &fragments);
     let infra = http::infra_routes(platform.clone());
     Ok(match service {
@@ -32,6 +39,7 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
                 .merge(infra)
                 .merge(zk_tenant::router(platform.clone()))
                 .merge(zk_content::router(platform.clone()))
+                .merge(zk_learning::router(platform.clone()))
                 .merge(zk_billing::router(platform.clone())),
             platform,
         ),
@@ -41,11 +49,12 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
                 v.clone()
                     .with_context(|| format!("{name} must be set in split mode"))
             };
-            let proxy = zk_gateway::proxy_router(
-                need(&up.tenant, "ZK_TENANT_URL")?,
-                need(&up.content, "ZK_CONTENT_URL")?,
-                need(&up.billing, "ZK_BILLING_URL")?,
-            );
+            let proxy = zk_gateway::proxy_router(zk_gateway::Upstreams {
+                tenant: need(&up.tenant, "ZK_TENANT_URL")?,
+                content: need(&up.content, "ZK_CONTENT_URL")?,
+                learning: need(&up.learning, "ZK_LEARNING_URL")?,
+                billing: need(&up.billing, "ZK_BILLING_URL")?,
+            });
             http::apply_edge_layers(gateway().merge(infra).merge(proxy), platform)
         }
         Some(ServiceName::Tenant) => {
@@ -53,6 +62,9 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
         }
         Some(ServiceName::Content) => {
             http::apply_layers(infra.merge(zk_content::router(platform.clone())), platform)
+        }
+        Some(ServiceName::Learning) => {
+            http::apply_layers(infra.merge(zk_learning::router(platform.clone())), platform)
         }
         Some(ServiceName::Billing) => {
             http::apply_layers(infra.merge(zk_billing::router(platform.clone())), platform)

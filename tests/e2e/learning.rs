@@ -1140,7 +1140,7 @@ async fn the_passport_shows_completions_with_their_validity_and_who_must_renew()
     let entries = passport(token.clone()).await;
     assert_eq!(entries.as_array().unwrap().len(), 1);
     let today = time::OffsetDateTime::now_utc().date();
-    let in_a_year = zk_content::domain::passport::add_months(today, 12);
+    let in_a_year = zk_learning::domain::passport::add_months(today, 12);
     assert_eq!(
         (
             entries[0]["competences"].clone(),
@@ -1230,7 +1230,7 @@ async fn the_passport_shows_completions_with_their_validity_and_who_must_renew()
 
 #[tokio::test]
 async fn reminders_go_out_once_per_event_even_from_two_processes_at_once() {
-    use zk_content::domain::reminders;
+    use zk_learning::domain::reminders;
     let s = setup().await;
     let app = &s.app;
     let c = &app.client;
@@ -2441,7 +2441,7 @@ async fn admins_find_and_revoke_their_members_proofs_on_a_page() {
 
 #[tokio::test]
 async fn an_expiring_passport_entry_re_enrols_the_learner_and_a_new_completion_adds_a_proof() {
-    use zk_content::domain::reminders;
+    use zk_learning::domain::reminders;
     let s = setup().await;
     let app = &s.app;
     let c = &app.client;
@@ -2495,7 +2495,7 @@ async fn an_expiring_passport_entry_re_enrols_the_learner_and_a_new_completion_a
     .fetch_one(&mut db)
     .await
     .unwrap();
-    let valid_until = zk_content::domain::passport::add_months(completed.date(), 12);
+    let valid_until = zk_learning::domain::passport::add_months(completed.date(), 12);
     assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 1);
     let body: String = sqlx::query_scalar(
         "SELECT body FROM tenant.outbox WHERE recipient = 'tillen@zorg-a.test' AND subject LIKE 'Uw bewijs%'",

@@ -1,10 +1,12 @@
-//! Split mode: gateway, tenant, content and billing as four processes of the real binary; the
-//! core flow (operator creates member → admin accepts invite → logs in on the subdomain) and a
-//! request to each service pass through the gateway.
+//! Split mode: gateway, tenant, content, learning and billing as five processes of the real
+//! binary; the core flow (operator creates member → admin accepts invite → logs in on the
+//! subdomain), a learner's day (home, a block done, a quiz, the proof) and a request to each
+//! service pass through the gateway, each answered by the process that owns it.
 
 use crate::support::App;
 use std::{process::Stdio, time::Duration};
 use tokio::process::{Child, Command};
+use zk_kernel::authz::Role;
 use zk_test_support::free_port;
 
 fn spawn(
@@ -70,9 +72,16 @@ fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
 async fn core_flow_through_separate_processes() {
     let app = App::new().await;
     let (_, op) = app.operator("op@nzk.test").await;
-    let (gw, tp, cp, bp) = (free_port(), free_port(), free_port(), free_port());
+    let (gw, tp, cp, lp, bp) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
     let _tenant = spawn(&app, "tenant", tp, gw, &[]);
     let _content = spawn(&app, "content", cp, gw, &[]);
+    let _learning = spawn(&app, "learning", lp, gw, &[]);
     let _billing = spawn(&app, "billing", bp, gw, &[]);
     let _gateway = spawn(
         &app,
@@ -82,6 +91,7 @@ async fn core_flow_through_separate_processes() {
         &[
             ("ZK_TENANT_URL", format!("http://127.0.0.1:{tp}")),
             ("ZK_CONTENT_URL", format!("http://127.0.0.1:{cp}")),
+            ("ZK_LEARNING_URL", format!("http://127.0.0.1:{lp}")),
             ("ZK_BILLING_URL", format!("http://127.0.0.1:{bp}")),
         ],
     );
@@ -89,7 +99,7 @@ async fn core_flow_through_separate_processes() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for port in [tp, cp, bp, gw] {
+    for port in [tp, cp, lp, bp, gw] {
         wait_healthy(&client, port).await;
     }
     let url = |path: &str| format!("http://127.0.0.1:{gw}{path}");
@@ -208,6 +218,8 @@ async fn core_flow_through_separate_processes() {
         .await
         .unwrap();
     assert!(!tenant_metrics.contains("/api/v1/billing/plan"));
+    learners_day(&app, &client, &op, &body, gw, lp).await;
+
     // Unknown hosts get a 404 from the process behind the gateway.
     let unknown = client
         .get(url("/"))
@@ -216,4 +228,155 @@ async fn core_flow_through_separate_processes() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+}
+
+/// A learner's day through the gateway: NZK publishes a module with a quiz (content), the
+/// member's admin enrols a learner (learning), who logs in (tenant), finds it on their home,
+/// opens it, marks the text and the link done, passes the quiz and gets the proof, which anyone
+/// can check (learning). The learning process answered every learning request.
+async fn learners_day(
+    app: &App,
+    client: &reqwest::Client,
+    operator: &str,
+    created: &serde_json::Value,
+    gw: u16,
+    lp: u16,
+) {
+    use serde_json::json;
+    let url = |path: &str| format!("http://127.0.0.1:{gw}{path}");
+    let (nzk, member_host) = (
+        format!("localhost:{gw}"),
+        format!("split-zorg.localhost:{gw}"),
+    );
+    let res = client
+        .post(url("/api/v1/content/modules"))
+        .header("host", &nzk)
+        .bearer_auth(operator)
+        .json(&crate::content::module(
+            "Valpreventie",
+            "Kijk eerst om je heen.",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let draft: serde_json::Value = res.json().await.unwrap();
+    let module = draft["id"].as_str().unwrap().to_owned();
+    let res = client
+        .post(url(&format!("/api/v1/content/modules/{module}/publish")))
+        .header("host", &nzk)
+        .bearer_auth(operator)
+        .json(&json!({"change_note": "Eerste versie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let blocks = &draft["draft"]["blocks"];
+    let id = |i: usize| blocks[i]["id"].as_str().unwrap().to_owned();
+    let question = &blocks[1]["questions"][0];
+
+    let member = crate::support::Member {
+        id: zk_kernel::TenantId(created["tenant"]["id"].as_str().unwrap().parse().unwrap()),
+    };
+    let learner = app.user(&member, "zorg@split.test", Role::Learner).await;
+    let admin = app.token(&member, "beheer@split.test").await;
+    let token = app.token(&member, "zorg@split.test").await;
+    let res = client
+        .post(url("/api/v1/learning/enrolments"))
+        .header("host", &member_host)
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": learner, "module_id": module}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let enrolment = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let session = app.login("split-zorg", "zorg@split.test").await;
+    let page = |path: String| {
+        let session = session.clone();
+        let member_host = member_host.clone();
+        async move {
+            let res = client
+                .get(url(&path))
+                .header("host", &member_host)
+                .header("cookie", format!("zk_session={session}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            res.text().await.unwrap()
+        }
+    };
+    assert!(page("/".into()).await.contains("Valpreventie"));
+    assert!(page(format!("/leren/modules/{module}"))
+        .await
+        .contains("Kijk eerst om je heen."));
+    for block in [id(0), id(2)] {
+        let res = client
+            .post(url(&format!(
+                "/api/v1/learning/enrolments/{enrolment}/blocks/{block}/done"
+            )))
+            .header("host", &member_host)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let right = question["options"][0]["id"].as_str().unwrap();
+    let res = client
+        .post(url(&format!(
+            "/api/v1/learning/enrolments/{enrolment}/attempts"
+        )))
+        .header("host", &member_host)
+        .bearer_auth(&token)
+        .json(&json!({"block_id": id(1), "answers": {question["id"].as_str().unwrap(): [right]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = client
+        .get(url("/api/v1/learning/proofs/mine"))
+        .header("host", &member_host)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let proofs: serde_json::Value = res.json().await.unwrap();
+    let proof = &proofs["items"][0];
+    assert_eq!(proof["module_title"], "Valpreventie", "{proofs}");
+    assert!(
+        page(format!("/leren/bewijzen/{}", proof["id"].as_str().unwrap()))
+            .await
+            .contains("Valpreventie")
+    );
+    let check = client
+        .get(url(&format!("/bewijs/{}", proof["code"].as_str().unwrap())))
+        .header("host", &member_host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200);
+
+    let metrics = client
+        .get(format!("http://127.0.0.1:{lp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for route in [
+        "route=\"/\",status=\"200\"",
+        "route=\"/leren/modules/{id}\",status=\"200\"",
+        "route=\"/api/v1/learning/enrolments/{id}/blocks/{block}/done\",status=\"200\"",
+        "route=\"/api/v1/learning/enrolments/{id}/attempts\",status=\"201\"",
+        "route=\"/bewijs/{code}\",status=\"200\"",
+    ] {
+        assert!(metrics.contains(route), "{route} in {metrics}");
+    }
 }

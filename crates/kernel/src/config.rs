@@ -117,6 +117,7 @@ pub struct S3Config {
 pub struct Upstreams {
     pub tenant: Option<String>,
     pub content: Option<String>,
+    pub learning: Option<String>,
     pub billing: Option<String>,
 }
 
@@ -203,6 +204,7 @@ impl Config {
             upstreams: Upstreams {
                 tenant: var("ZK_TENANT_URL"),
                 content: var("ZK_CONTENT_URL"),
+                learning: var("ZK_LEARNING_URL"),
                 billing: var("ZK_BILLING_URL"),
             },
             media_multipart_threshold: parse("ZK_MEDIA_MULTIPART_BYTES", 64 * 1024 * 1024)?,

@@ -83,6 +83,12 @@ pub fn dutch_datetime(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// A moment as the API writes it (RFC 3339).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// A size in bytes as people read it, in Dutch notation: `800 kB`, `12,5 MB`, `1,2 GB`
 /// (powers of 1024, one decimal below 100).
 pub fn dutch_bytes(bytes: i64) -> String {

@@ -1,10 +1,13 @@
 //! Content service: the shared NZK portfolio and members' own modules (drafts, immutable numbered
-//! versions with stable block ids), the catalogue with Dutch search, and its pages. Overlays,
-//! contributions, reviews, votes, media and the learner side build on these tables.
+//! versions with stable block ids), learning paths, the catalogue with Dutch search, overlays
+//! (a member's accents), contributions, reviews, votes and media, and their pages. People
+//! learning (enrolments, progress, proofs…) are the learning service's (`zk-learning`), which
+//! builds on this crate's public domain functions.
 
 pub mod domain;
 pub mod repo;
 mod routes;
+pub mod view;
 
 pub use routes::router;
 
@@ -34,29 +37,6 @@ pub use routes::router;
     routes::path_adoptions::save,
     routes::path_adoptions::accept,
     routes::path_adoptions::remove,
-    routes::learning::enrol,
-    routes::learning::mine,
-    routes::learning::block_done,
-    routes::learning::attempt,
-    routes::learning::move_enrolments,
-    routes::learning::set_self_enrolment,
-    routes::learning::departments,
-    routes::learning::enrol_department,
-    routes::learning::enrol_path,
-    routes::learning::my_paths,
-    routes::proofs::mine,
-    routes::proofs::list,
-    routes::proofs::revoke,
-    routes::groups::list,
-    routes::groups::create,
-    routes::groups::set_member,
-    routes::groups::remove_member,
-    routes::groups::enrol,
-    routes::groups::progress,
-    routes::passport::mine,
-    routes::passport::expiring,
-    routes::overview::member,
-    routes::overview::platform,
     routes::api_quality::rate,
     routes::api_quality::ratings,
     routes::api_quality::report,
@@ -104,14 +84,6 @@ zk_kernel::permission! {
     CandidatesReview = "candidates", "review";
     /// Operators: resolve reports, set a proposal's status, publish contributions.
     PortfolioModerate = "portfolio", "moderate";
-    /// Admins and teachers: enrol the member's users in modules.
-    LearningEnrol = "learning", "enrol";
-    /// Every member role: follow its own enrolments (blocks done, quiz attempts).
-    LearningLearn = "learning", "learn";
-    /// Admins: move the member's enrolments in a module to its new version; the overview.
-    LearningManage = "learning", "manage";
-    /// Operators: NZK's learning overview across members (counts only).
-    LearningReport = "learning", "report";
 }
 
 #[cfg(test)]
@@ -125,7 +97,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 65);
+        assert_eq!(ops, 42);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

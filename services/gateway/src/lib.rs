@@ -4,7 +4,7 @@
 
 mod proxy;
 
-pub use proxy::{proxy_router, service_for_path, Upstream};
+pub use proxy::{proxy_router, service_for_path, Upstream, Upstreams};
 
 use axum::{
     extract::{Path, State},

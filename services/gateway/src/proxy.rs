@@ -20,30 +20,77 @@ use zk_kernel::AppError;
 pub enum Upstream {
     Tenant,
     Content,
+    Learning,
     Billing,
 }
 
-/// Which service owns a path. Everything not claimed by content or billing is the tenant
-/// service's (portal shell pages, accounts, console).
-pub fn service_for_path(path: &str) -> Upstream {
-    const CONTENT: &[&str] = &[
-        "/api/v1/catalog",
-        "/api/v1/content",
-        "/api/v1/learning",
-        "/bewijs",
-        "/leren",
-        "/media",
-    ];
-    const BILLING: &[&str] = &["/api/v1/billing", "/abonnement", "/console/abonnementen"];
-    let owns = |prefixes: &[&str]| {
-        prefixes.iter().any(|p| {
-            path == *p
-                || path
-                    .strip_prefix(p)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+/// The learning service's paths: `*` is one segment, a trailing `/**` the path itself or
+/// anything below it. Checked before the others (it owns some paths inside content's `/leren`:
+/// the module and path pages show a learner's progress).
+const LEARNING: &[&str] = &[
+    "/",
+    "/api/v1/learning/**",
+    "/api/v1/imports/**",
+    "/bewijs/**",
+    "/beheer/import/**",
+    "/leren/inschrijvingen/**",
+    "/leren/paspoort",
+    "/leren/paspoort.csv",
+    "/leren/paspoort.pdf",
+    "/leren/overzicht",
+    "/leren/overzicht.csv",
+    "/leren/platformoverzicht",
+    "/leren/platformoverzicht.csv",
+    "/leren/groepen/**",
+    "/leren/bewijzen/**",
+    "/leren/modules/*",
+    "/leren/modules/*/inschrijven",
+    "/leren/modules/*/inschrijvingen/**",
+    "/leren/trajecten/*",
+    "/leren/trajecten/*/inschrijvingen",
+];
+const CONTENT: &[&str] = &[
+    "/api/v1/catalog/**",
+    "/api/v1/content/**",
+    "/leren/**",
+    "/media/**",
+];
+const BILLING: &[&str] = &[
+    "/api/v1/billing/**",
+    "/abonnement/**",
+    "/console/abonnementen/**",
+];
+
+/// Whether `path` matches `pattern` (see [`LEARNING`]).
+fn matches(pattern: &str, path: &str) -> bool {
+    let (pattern, rest_ok) = match pattern.strip_suffix("/**") {
+        Some(p) => (p, true),
+        None => (pattern, false),
     };
-    if owns(CONTENT) {
+    if pattern == "/" {
+        return path == "/";
+    }
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (None, Some(_)) => return rest_ok,
+            (Some(_), None) => return false,
+            (Some(w), Some(g)) if w == "*" && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Which service owns a path. Everything not claimed by learning, content or billing is the
+/// tenant service's (portal shell pages, accounts, console).
+pub fn service_for_path(path: &str) -> Upstream {
+    let owns = |patterns: &[&str]| patterns.iter().any(|p| matches(p, path));
+    if owns(LEARNING) {
+        Upstream::Learning
+    } else if owns(CONTENT) {
         Upstream::Content
     } else if owns(BILLING) {
         Upstream::Billing
@@ -52,30 +99,36 @@ pub fn service_for_path(path: &str) -> Upstream {
     }
 }
 
+/// The base URLs of the services (like `http://127.0.0.1:8081`).
+#[derive(Clone, Debug)]
+pub struct Upstreams {
+    pub tenant: String,
+    pub content: String,
+    pub learning: String,
+    pub billing: String,
+}
+
 #[derive(Clone)]
 struct ProxyState {
     client: Client<HttpConnector, Body>,
-    tenant: String,
-    content: String,
-    billing: String,
+    upstreams: Upstreams,
 }
 
-/// A router that forwards every request to its service (base URLs like `http://127.0.0.1:8081`).
-pub fn proxy_router(tenant: String, content: String, billing: String) -> Router {
+/// A router that forwards every request to its service.
+pub fn proxy_router(upstreams: Upstreams) -> Router {
     let client = Client::builder(TokioExecutor::new()).build_http();
-    Router::new().fallback(forward).with_state(ProxyState {
-        client,
-        tenant,
-        content,
-        billing,
-    })
+    Router::new()
+        .fallback(forward)
+        .with_state(ProxyState { client, upstreams })
 }
 
 async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
+    let up = &s.upstreams;
     let base = match service_for_path(req.uri().path()) {
-        Upstream::Tenant => &s.tenant,
-        Upstream::Content => &s.content,
-        Upstream::Billing => &s.billing,
+        Upstream::Tenant => &up.tenant,
+        Upstream::Content => &up.content,
+        Upstream::Learning => &up.learning,
+        Upstream::Billing => &up.billing,
     };
     let pq = req
         .uri()
@@ -124,20 +177,35 @@ mod tests {
 
     #[test]
     fn paths_map_to_services() {
-        assert_eq!(service_for_path("/api/v1/catalog"), Upstream::Content);
-        assert_eq!(service_for_path("/api/v1/catalog/x"), Upstream::Content);
-        assert_eq!(
-            service_for_path("/api/v1/learning/enrolments/mine"),
-            Upstream::Content
-        );
-        assert_eq!(service_for_path("/api/v1/catalogus"), Upstream::Tenant);
-        assert_eq!(service_for_path("/api/v1/billing/plan"), Upstream::Billing);
-        assert_eq!(
-            service_for_path("/console/abonnementen/noord"),
-            Upstream::Billing
-        );
-        assert_eq!(service_for_path("/console/leden/noord"), Upstream::Tenant);
-        assert_eq!(service_for_path("/inloggen"), Upstream::Tenant);
-        assert_eq!(service_for_path("/"), Upstream::Tenant);
+        use Upstream::*;
+        for (path, service) in [
+            ("/api/v1/catalog", Content),
+            ("/api/v1/catalog/x", Content),
+            ("/api/v1/learning/enrolments/mine", Learning),
+            ("/api/v1/imports", Learning),
+            ("/api/v1/catalogus", Tenant),
+            ("/api/v1/billing/plan", Billing),
+            ("/console/abonnementen/noord", Billing),
+            ("/console/leden/noord", Tenant),
+            ("/inloggen", Tenant),
+            ("/", Learning),
+            ("/leren", Content),
+            ("/leren/auteur/x", Content),
+            ("/leren/modules/m1", Learning),
+            ("/leren/modules/m1/waardering", Content),
+            ("/leren/modules/m1/inschrijven", Learning),
+            ("/leren/modules/m1/inschrijvingen/verplaatsen", Learning),
+            ("/leren/modules//inschrijven", Content),
+            ("/leren/trajecten/p1", Learning),
+            ("/leren/trajecten/p1/overnemen", Content),
+            ("/leren/paspoort.pdf", Learning),
+            ("/leren/paspoortx", Content),
+            ("/beheer/import/1/starten", Learning),
+            ("/beheer", Tenant),
+            ("/bewijs/ABC", Learning),
+            ("/media/o/t/1/x", Content),
+        ] {
+            assert_eq!(service_for_path(path), service, "{path}");
+        }
     }
 }

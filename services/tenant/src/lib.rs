@@ -5,6 +5,7 @@ pub mod domain;
 pub mod perm;
 pub mod repo;
 mod routes;
+pub mod view;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -44,11 +45,6 @@ use zk_kernel::Platform;
     routes::api_branding::upload_logo,
     routes::api_branding::upload_illustration,
     routes::api_branding::remove_illustration,
-    routes::imports::api_list,
-    routes::imports::api_preview,
-    routes::imports::api_get,
-    routes::imports::api_start,
-    routes::imports::api_discard,
 ))]
 pub struct TenantApi;
 
@@ -59,14 +55,13 @@ pub fn openapi() -> String {
         .unwrap_or_default()
 }
 
-/// Tenant routes with state applied (and the jobs of staff imports and invitation reminders started); global layers are added by whoever owns the listener.
+/// Tenant routes with state applied (and the invitation-reminder job started); global layers are
+/// added by whoever owns the listener.
 pub fn router(platform: Platform) -> Router {
     use routes::*;
-    domain::staff_import::spawn(platform.clone());
     domain::invite_reminders::spawn(platform.clone());
     Router::new()
         // Pages: both sides
-        .route("/", get(pages::show_home))
         .route("/inloggen", get(auth::show_login).post(auth::login))
         .route("/uitloggen", post(auth::logout))
         .route(
@@ -156,16 +151,6 @@ pub fn router(platform: Platform) -> Router {
             "/beheer/huisstijl/afbeelding/verwijderen",
             post(admin::remove_illustration),
         )
-        .route(
-            "/beheer/import",
-            get(imports::show)
-                .post(imports::upload)
-                .layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
-        )
-        .route("/beheer/import/{id}", get(imports::show_one))
-        .route("/beheer/import/{id}/starten", post(imports::start_form))
-        .route("/beheer/import/{id}/weggooien", post(imports::discard_form))
-        .route("/beheer/import/{id}/rapport.csv", get(imports::report))
         .route("/logo", get(pages::show_logo))
         .route("/afbeelding", get(pages::show_illustration))
         .route("/theme.css", get(pages::show_theme_css))
@@ -233,16 +218,5 @@ pub fn router(platform: Platform) -> Router {
                 .delete(api_branding::remove_illustration)
                 .layer(DefaultBodyLimit::max(3 * 1024 * 1024)),
         )
-        .route(
-            "/api/v1/imports",
-            get(imports::api_list)
-                .post(imports::api_preview)
-                .layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
-        )
-        .route(
-            "/api/v1/imports/{id}",
-            get(imports::api_get).delete(imports::api_discard),
-        )
-        .route("/api/v1/imports/{id}/start", post(imports::api_start))
         .with_state(platform)
 }

@@ -1,25 +1,17 @@
 //! The content service's domain: module documents and their checks (pure), authoring (drafts and
-//! publishing) and the catalogue.
+//! publishing), learning paths, the catalogue, overlays, contributions, quality and media.
 
 pub mod adoption;
 pub mod authoring;
 pub mod catalog;
 pub mod contribution;
 pub mod editor;
-pub mod group;
-pub mod learning;
 pub mod media;
 pub mod module;
 pub mod overlay;
-pub mod overview;
-pub mod passport;
 pub mod path;
 pub mod path_adoption;
-pub mod path_enrolment;
-pub mod progress_writer;
-pub mod proof;
 pub mod quality;
-pub mod reminders;
 
 use crate::repo::modules::Owner;
 use zk_kernel::Platform;
@@ -36,10 +28,10 @@ pub fn changed(p: &Platform, owner: Owner) {
     }
 }
 
-pub use zk_kernel::text::csv_field;
-
-/// A moment as the API writes it (RFC 3339).
-pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// Moves the cache generation of a member's content pages (the learning service's
+/// self-enrolment shows on module pages).
+pub fn member_changed(p: &Platform, tenant: zk_kernel::TenantId) {
+    changed(p, Owner::Member(tenant));
 }
+
+pub use zk_kernel::text::{csv_field, rfc3339};

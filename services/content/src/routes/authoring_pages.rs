@@ -325,7 +325,7 @@ pub async fn preview(
             "mbo_level": doc.mbo_level, "minutes": doc.minutes, "tags": doc.tags,
             "version": draft.latest_version, "is_nzk": ctx.tenant.is_platform, "lang": doc.language,
         },
-        "blocks": super::pages::blocks_json(&shown, false),
+        "blocks": crate::view::blocks_json(&shown, false),
         "preview_of": draft.id,
         "is_admin": is_admin(&p, &ctx, &auth).await,
     });

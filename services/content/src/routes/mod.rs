@@ -5,18 +5,10 @@ pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
 mod authoring_pages;
-mod enrol_pages;
-mod group_pages;
-pub(crate) mod groups;
-pub(crate) mod learning;
-mod learning_pages;
 mod overlay_pages;
-pub(crate) mod overview;
 pub(crate) mod pages;
-pub(crate) mod passport;
 pub(crate) mod path_adoptions;
 pub(crate) mod paths;
-pub(crate) mod proofs;
 mod say_pages;
 
 use axum::{
@@ -25,11 +17,9 @@ use axum::{
 };
 use zk_kernel::{http::RequestContext, AppError, AppResult, Platform};
 
-/// Content routes with state applied; starts the sweeper of abandoned uploads and the reminder
-/// job.
+/// Content routes with state applied; starts the sweeper of abandoned uploads.
 pub fn router(platform: Platform) -> Router {
     crate::domain::media::spawn_sweeper(platform.clone());
-    crate::domain::reminders::spawn(platform.clone());
     Router::new()
         .route("/api/v1/catalog", get(api::list_catalog))
         .route("/api/v1/catalog/{id}", get(api::show_published))
@@ -181,7 +171,6 @@ pub fn router(platform: Platform) -> Router {
         .route("/api/v1/content/paths/{id}/publish", post(paths::publish))
         .route("/api/v1/catalog/paths", get(paths::catalogue))
         .route("/api/v1/catalog/paths/{id}", get(paths::catalogue_item))
-        .route("/leren/trajecten/{id}", get(paths::page))
         .route(
             "/leren/trajecten/{id}/overnemen",
             post(path_adoptions::adopt),
@@ -215,112 +204,7 @@ pub fn router(platform: Platform) -> Router {
             "/leren/auteur/trajecten/{id}/publiceren",
             post(paths::author_publish),
         )
-        .route("/api/v1/learning/enrolments", post(learning::enrol))
-        .route("/api/v1/learning/enrolments/mine", get(learning::mine))
-        .route(
-            "/api/v1/learning/enrolments/{id}/blocks/{block}/done",
-            post(learning::block_done),
-        )
-        .route(
-            "/api/v1/learning/enrolments/{id}/attempts",
-            post(learning::attempt),
-        )
-        .route(
-            "/api/v1/learning/modules/{id}/move-enrolments",
-            post(learning::move_enrolments),
-        )
-        .route(
-            "/api/v1/learning/modules/{id}/self-enrolment",
-            axum::routing::put(learning::set_self_enrolment),
-        )
-        .route(
-            "/leren/modules/{id}/inschrijven",
-            post(learning_pages::enrol_self),
-        )
-        .route(
-            "/leren/modules/{id}/inschrijvingen",
-            get(enrol_pages::show).post(enrol_pages::enrol),
-        )
-        .route(
-            "/leren/modules/{id}/inschrijvingen/verplaatsen",
-            post(enrol_pages::move_enrolments),
-        )
-        .route(
-            "/leren/trajecten/{id}/inschrijvingen",
-            get(enrol_pages::show_path).post(enrol_pages::enrol_path),
-        )
-        .route("/api/v1/learning/departments", get(learning::departments))
-        .route(
-            "/api/v1/learning/path-enrolments",
-            post(learning::enrol_path),
-        )
-        .route(
-            "/api/v1/learning/path-enrolments/mine",
-            get(learning::my_paths),
-        )
-        .route(
-            "/api/v1/learning/departments/enrolments",
-            post(learning::enrol_department),
-        )
-        .route(
-            "/leren/inschrijvingen/{id}/blokken/{block}/klaar",
-            post(learning_pages::block_done),
-        )
-        .route(
-            "/leren/inschrijvingen/{id}/toetsen/{block}",
-            post(learning_pages::quiz),
-        )
-        .route(
-            "/api/v1/learning/groups",
-            get(groups::list).post(groups::create),
-        )
-        .route(
-            "/api/v1/learning/groups/{id}/members/{user}",
-            axum::routing::put(groups::set_member).delete(groups::remove_member),
-        )
-        .route(
-            "/api/v1/learning/groups/{id}/enrolments",
-            post(groups::enrol),
-        )
-        .route(
-            "/api/v1/learning/groups/{id}/progress",
-            get(groups::progress),
-        )
-        .route("/api/v1/learning/passport", get(passport::mine))
-        .route("/api/v1/learning/expiring", get(passport::expiring))
-        .route("/leren/paspoort", get(passport::page))
-        .route("/leren/paspoort.csv", get(passport::csv))
-        .route("/leren/paspoort.pdf", get(passport::pdf))
-        .route("/api/v1/learning/overview", get(overview::member))
-        .route(
-            "/api/v1/learning/platform-overview",
-            get(overview::platform),
-        )
-        .route("/leren/overzicht", get(overview::page))
-        .route("/leren/platformoverzicht", get(overview::platform_page))
-        .route("/leren/platformoverzicht.csv", get(overview::platform_csv))
-        .route("/leren/overzicht.csv", get(overview::csv))
-        .route(
-            "/leren/groepen",
-            get(group_pages::list).post(group_pages::create),
-        )
-        .route("/leren/groepen/{id}", get(group_pages::show))
-        .route("/leren/groepen/{id}/leden", post(group_pages::add_member))
-        .route(
-            "/leren/groepen/{id}/leden/{user}/verwijderen",
-            post(group_pages::remove_member),
-        )
-        .route("/leren/groepen/{id}/inschrijven", post(group_pages::enrol))
-        .route("/bewijs/{code}", get(proofs::verify_page))
-        .route("/leren/bewijzen/{id}", get(proofs::page))
-        .route("/leren/bewijzen/{id}/pdf", get(proofs::pdf))
-        .route("/api/v1/learning/proofs", get(proofs::list))
-        .route("/leren/bewijzen", get(proofs::admin_list))
-        .route("/leren/bewijzen/{id}/intrekken", post(proofs::revoke_form))
-        .route("/api/v1/learning/proofs/mine", get(proofs::mine))
-        .route("/api/v1/learning/proofs/{id}/revoke", post(proofs::revoke))
         .route("/leren", get(pages::show_catalog))
-        .route("/leren/modules/{id}", get(pages::show_module))
         .route("/leren/beheer", get(pages::show_dashboard))
         .route(
             "/leren/beheer/overnames/{id}/accepteren",
@@ -343,8 +227,6 @@ fn member_site(ctx: &RequestContext) -> AppResult<()> {
 fn refused(e: &AppError) -> bool {
     e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND
 }
-
-use groups::viewer as groups_viewer;
 
 /// A path id that is not a UUID is a module nobody has: 404, like an unknown one.
 fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {

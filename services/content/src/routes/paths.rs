@@ -1,5 +1,6 @@
-//! Learning paths: JSON API (authoring and catalogue), the path page, and the authoring page
-//! where the modules are chosen and ordered.
+//! Learning paths: JSON API (authoring and catalogue) and the authoring page where the modules
+//! are chosen and ordered. (The path page, with a learner's progress, is the learning
+//! service's.)
 
 use super::{
     api::{ts, NewVersion},
@@ -12,9 +13,7 @@ use crate::{
         authoring::{owner_of, PublishInput},
         catalog::{self, CatalogQuery},
         editor::Fields,
-        learning,
         path::{self, PathDoc},
-        path_enrolment, TOPIC,
     },
     repo::paths::PathDraft,
     CatalogRead, CatalogWrite,
@@ -22,7 +21,7 @@ use crate::{
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     Json,
 };
 use serde::Serialize;
@@ -30,10 +29,9 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use zk_kernel::{
-    authz::{Require, Role},
+    authz::Require,
     error::ErrorEnvelope,
     http::{see_other, ApiJson, CsrfForm, RequestContext},
-    web::markdown_to_safe_html,
     AppError, AppResult, Platform,
 };
 
@@ -210,106 +208,23 @@ pub async fn catalogue(
     }))
 }
 
-/// A published path with its modules in order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShownPathView {
-    pub id: Uuid,
-    /// `nzk`, `adopted` (with the member's accents) or `own`.
-    pub source: String,
-    pub version: i32,
-    pub title: String,
-    pub summary: String,
-    /// The member's own introduction of an adopted path (Markdown).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub intro_markdown: String,
-    /// Total study time of the modules.
-    pub minutes: i32,
-    /// In the order a learner takes them, the member's added modules included.
-    pub modules: Vec<path::PathModule>,
-}
-
-fn shown_of(s: path::ShownPath) -> ShownPathView {
-    ShownPathView {
-        minutes: s.modules.iter().map(|m| m.minutes).sum(),
-        id: s.id,
-        source: s.source,
-        version: s.version,
-        title: s.title,
-        summary: s.summary,
-        intro_markdown: s.intro_markdown,
-        modules: s.modules,
-    }
-}
-
-fn shown_json(s: path::ShownPath) -> Value {
-    json!(shown_of(s))
-}
-
 /// A published learning path with its modules in order
 ///
 /// Member host. Permission catalog:read. Another member's path is 404.
 #[utoipa::path(get, path = "/api/v1/catalog/paths/{id}", tag = "paths", operation_id = "show_catalog_path",
     params(("id" = Uuid, Path, description = "Path")),
-    responses((status = 200, description = "Path", body = ShownPathView),
+    responses((status = 200, description = "Path", body = crate::view::ShownPathView),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn catalogue_item(
     State(p): State<Platform>,
     ctx: RequestContext,
     _: Require<CatalogRead>,
     Path(id): Path<String>,
-) -> AppResult<Json<ShownPathView>> {
+) -> AppResult<Json<crate::view::ShownPathView>> {
     member_site(&ctx)?;
-    Ok(Json(shown_of(
+    Ok(Json(crate::view::shown_of(
         path::shown(&p, ctx.tenant.id, parse_id(&id)?).await?,
     )))
-}
-
-/// `GET /leren/trajecten/{id}`: the path page (cached like module pages).
-pub async fn page(
-    State(p): State<Platform>,
-    ctx: RequestContext,
-    auth: Require<CatalogRead>,
-    Path(id): Path<String>,
-) -> AppResult<Html<String>> {
-    member_site(&ctx)?;
-    let id = parse_id(&id)?;
-    let user = auth.principal.user_id;
-    let key = format!(
-        "{}|{}|{id}",
-        p.generations.of(TOPIC, ctx.tenant.id),
-        learning::progress_generation(&p, user)
-    );
-    if let Some(page) = p.theme.cached("path", &ctx, &key) {
-        return Ok(page);
-    }
-    let shown = path::shown(&p, ctx.tenant.id, id).await?;
-    // An enrolled learner's progress, and which of the modules they completed.
-    let progress = path_enrolment::mine(&p, ctx.tenant.id, user)
-        .await?
-        .into_iter()
-        .find(|pr| pr.path_id == id);
-    let source = shown.source.clone();
-    let intro = markdown_to_safe_html(&shown.intro_markdown);
-    let orphaned = shown.modules.iter().filter(|m| m.orphaned).count();
-    let roles = p.authz.roles(ctx.tenant.id, auth.principal.user_id).await;
-    let may_adopt = roles.contains(&Role::Admin) || roles.contains(&Role::Author);
-    let mut path_json = shown_json(shown);
-    if let (Some(pr), Some(modules)) = (&progress, path_json["modules"].as_array_mut()) {
-        for m in modules {
-            m["completed"] = json!(pr
-                .modules
-                .iter()
-                .any(|s| s.completed && json!(s.module_id) == m["id"]));
-        }
-    }
-    let mut data = json!({
-        "path": path_json, "intro_html": intro, "orphaned": orphaned, "progress": progress,
-        "can_enrol": roles.contains(&Role::Admin) || roles.contains(&Role::Teacher),
-        "is_nzk": source != "own", "adopted": source == "adopted",
-        "can_adopt": may_adopt && source == "nzk", "can_edit_overlay": may_adopt && source == "adopted",
-    });
-    data["is_admin"] = json!(roles.contains(&Role::Admin));
-    p.theme.render_cached("path", &ctx, &key, || data)
 }
 
 /// `GET /leren/auteur/trajecten`: the author's paths and a form for a new one.

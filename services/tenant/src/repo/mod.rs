@@ -3,7 +3,6 @@
 //! transaction that has set it (two locks: the WHERE clause and RLS).
 
 pub mod branding;
-pub mod imports;
 pub mod invites;
 pub mod outbox;
 pub mod tenants;

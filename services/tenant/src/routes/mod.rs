@@ -9,50 +9,16 @@ pub mod api_tokens;
 pub mod api_users;
 pub mod auth;
 pub mod console;
-pub mod imports;
 pub mod pages;
 
-use axum::{
-    http::header,
-    response::{IntoResponse, Response},
-};
-use serde_json::{json, Value};
+use axum::{http::header, response::Response};
 use zk_kernel::{
     crypto,
     http::{anonymous_csrf_cookie, see_other, set_cookie, RequestContext},
     AppError, AppResult, Platform,
 };
 
-/// Re-renders a form with the error of a failed submission (4xx), keeping what the user typed;
-/// server errors go on to the error page.
-pub(crate) fn form_error(
-    platform: &Platform,
-    ctx: &RequestContext,
-    template: &str,
-    mut data: Value,
-    err: AppError,
-) -> AppResult<Response> {
-    if !err.status.is_client_error() {
-        return Err(err);
-    }
-    if let Value::Object(m) = &mut data {
-        let body = err.body();
-        // Every invalid field, for `aria-invalid` on each (`invalid.<field>`).
-        let mut invalid = serde_json::Map::new();
-        for field in body
-            .errors
-            .iter()
-            .map(|e| e.field.clone())
-            .chain(body.field.clone())
-        {
-            invalid.insert(field, Value::Bool(true));
-        }
-        m.insert("invalid".into(), Value::Object(invalid));
-        m.insert("error".into(), json!(body));
-    }
-    let page = platform.theme.render(template, ctx, data)?;
-    Ok((err.status, page).into_response())
-}
+pub(crate) use zk_kernel::http::form_error;
 
 /// Redirects after a successful login, setting the session cookie (and with it a new CSRF
 /// token) and a new anonymous CSRF cookie.

@@ -102,7 +102,7 @@ pub fn csv(o: &MemberOverview) -> String {
         "\u{feff}Module;Ingeschreven;Afgerond;Afgerond %;Te laat;Pogingen;Geslaagd %\r\n",
     );
     for m in &o.modules {
-        let title = super::csv_field(&m.title);
+        let title = zk_kernel::text::csv_field(&m.title);
         out.push_str(&format!(
             "{title};{};{};{};{};{};{}\r\n",
             m.enrolled, m.completed, m.completion_rate, m.overdue, m.attempts, m.pass_rate
@@ -239,8 +239,8 @@ pub fn platform_csv(rows: &[PlatformRow]) -> String {
     for r in rows {
         out.push_str(&format!(
             "{};{};{};{};{}\r\n",
-            super::csv_field(&r.member),
-            super::csv_field(&r.title),
+            zk_kernel::text::csv_field(&r.member),
+            zk_kernel::text::csv_field(&r.title),
             r.enrolled,
             r.completed,
             r.completion_rate

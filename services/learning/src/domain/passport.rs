@@ -138,8 +138,8 @@ pub fn csv(entries: &[Entry]) -> String {
         String::from("\u{feff}Module;Competenties;Afgerond op;Versie;Score;Geldig tot;Status\r\n");
     for e in entries {
         let row = [
-            super::csv_field(&e.title),
-            super::csv_field(&e.competences.join(", ")),
+            zk_kernel::text::csv_field(&e.title),
+            zk_kernel::text::csv_field(&e.competences.join(", ")),
             date(&e.completed_on),
             e.version.to_string(),
             e.score.map(|s| format!("{s}%")).unwrap_or_default(),

@@ -89,7 +89,7 @@ async fn renew(
     if !same {
         return Ok(None);
     }
-    let Ok(shown) = super::catalog::published(p, tenant, e.module_id).await else {
+    let Ok(shown) = zk_content::domain::catalog::published(p, tenant, e.module_id).await else {
         return Ok(None);
     };
     let today = time::OffsetDateTime::now_utc().date();

@@ -5,11 +5,7 @@
 
 use super::{groups_viewer, member_site, parse_id, refused};
 use crate::{
-    domain::{
-        catalog::{self, CatalogQuery},
-        editor::Fields,
-        group::{self, GroupEnrolInput, GroupInput, MemberInput, MemberRole},
-    },
+    domain::group::{self, GroupEnrolInput, GroupInput, MemberInput, MemberRole},
     LearningEnrol, LearningManage,
 };
 use axum::{
@@ -18,6 +14,10 @@ use axum::{
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
+use zk_content::domain::{
+    catalog::{self, CatalogQuery},
+    editor::Fields,
+};
 use zk_kernel::{
     authz::Require,
     http::{see_other, CsrfForm, RequestContext},

@@ -1,7 +1,7 @@
 //! Proofs of participation: the learner's own (HTML and PDF), the public verification page at
 //! `/bewijs/{code}`, and the JSON API (the caller's proofs; revoking for admins).
 
-use super::{api::query_error, member_site, parse_id};
+use super::{member_site, parse_id, query_error};
 use crate::{
     domain::proof::{self, ProofPage, ProofView, RevokeInput},
     LearningLearn, LearningManage,

@@ -3,13 +3,12 @@
 //! (users:write). Every step goes through `domain::staff_import`. A member sends one file at a
 //! time ([`ImportTurn`]).
 
-use super::{form_error, member_site};
+use super::member_site;
 use crate::{
     domain::{
         import_turns,
         staff_import::{self, ImportView, Rows},
     },
-    perm,
     repo::imports::ImportRow,
 };
 use axum::{
@@ -26,7 +25,7 @@ use uuid::Uuid;
 use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
-    http::{csrf_matches, see_other, CsrfForm, RequestContext},
+    http::{csrf_matches, form_error, see_other, CsrfForm, RequestContext},
     AppError, AppResult, Platform,
 };
 
@@ -95,7 +94,7 @@ fn import_json(i: &ImportRow) -> Value {
         "to_import": i.new_accounts + i.existing_accounts,
         "created_at": format!(
             "{}, {:02}:{:02} UTC",
-            zk_content::domain::proof::dutch_long_date(&i.created_at.date().to_string()),
+            crate::domain::proof::dutch_long_date(&i.created_at.date().to_string()),
             i.created_at.hour(),
             i.created_at.minute()
         ),
@@ -108,7 +107,7 @@ fn import_json(i: &ImportRow) -> Value {
 pub async fn show(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Query(done): Query<Done>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
@@ -123,7 +122,7 @@ pub async fn show(
 pub async fn upload(
     State(p): State<Platform>,
     ctx: RequestContext,
-    auth: Require<perm::UsersWrite>,
+    auth: Require<zk_tenant::perm::UsersWrite>,
     _turn: ImportTurn,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<Response> {
@@ -180,7 +179,7 @@ pub async fn upload(
 pub async fn show_one(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
@@ -205,7 +204,7 @@ pub async fn show_one(
 pub async fn start_form(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -218,7 +217,7 @@ pub async fn start_form(
 pub async fn discard_form(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -231,7 +230,7 @@ pub async fn discard_form(
 pub async fn report(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
@@ -264,7 +263,7 @@ pub struct Imports {
 pub async fn api_list(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
 ) -> AppResult<Json<Imports>> {
     member_site(&ctx)?;
     Ok(Json(Imports {
@@ -300,7 +299,7 @@ pub struct FileName {
 pub async fn api_preview(
     State(p): State<Platform>,
     ctx: RequestContext,
-    auth: Require<perm::UsersWrite>,
+    auth: Require<zk_tenant::perm::UsersWrite>,
     _turn: ImportTurn,
     Query(q): Query<FileName>,
     body: Result<Bytes, BytesRejection>,
@@ -331,7 +330,7 @@ pub struct RowsQuery {
 pub async fn api_get(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
     Query(q): Query<RowsQuery>,
 ) -> AppResult<Json<ImportView>> {
@@ -353,7 +352,7 @@ pub async fn api_get(
 pub async fn api_start(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
 ) -> AppResult<(StatusCode, Json<ImportRow>)> {
     member_site(&ctx)?;
@@ -373,7 +372,7 @@ pub async fn api_start(
 pub async fn api_discard(
     State(p): State<Platform>,
     ctx: RequestContext,
-    _: Require<perm::UsersWrite>,
+    _: Require<zk_tenant::perm::UsersWrite>,
     Path(id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
     member_site(&ctx)?;

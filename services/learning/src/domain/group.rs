@@ -2,10 +2,11 @@
 //! a teacher sees, enrols and follows only the groups they teach (another group is 404 to them,
 //! as if it didn't exist); admins see every group of the member.
 
-use super::{catalog, learning};
+use super::learning;
 use crate::repo::{groups as repo, learning as enrolments};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+use zk_content::domain::catalog;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
 /// Who is asking: a teacher sees only their own groups.

@@ -15,11 +15,12 @@
 //! answer and doesn't touch the others; should the transaction fail as a whole, every request in
 //! it is tried again in a transaction of its own, so one bad request can't fail its neighbours.
 
-use super::{catalog::PublishedModule, learning};
+use super::learning;
 use crate::repo::learning as repo;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
+use zk_content::domain::catalog::PublishedModule;
 use zk_kernel::{db::TenantTx, AppError, AppResult, Platform, TenantId};
 
 /// The most requests in one transaction.

@@ -6,13 +6,13 @@
 //! the last of those.
 
 use super::{
-    catalog,
     group::{self, GroupEnrolled, Viewer},
-    learning, path,
+    learning,
 };
 use crate::repo::learning as repo;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+use zk_content::domain::{catalog, path};
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
 /// Whom to enrol in which path: exactly one of `user_id`, `group_id` and `department`.

@@ -9,11 +9,8 @@
 use super::{groups_viewer, member_site, parse_id, refused};
 use crate::{
     domain::{
-        catalog,
-        editor::Fields,
         group::{self, GroupEnrolInput},
         learning::{self, DepartmentEnrolInput},
-        path,
         path_enrolment::{self, PathEnrolInput},
     },
     LearningEnrol, LearningManage,
@@ -24,6 +21,7 @@ use axum::{
 };
 use serde_json::json;
 use uuid::Uuid;
+use zk_content::domain::{catalog, editor::Fields, path};
 use zk_kernel::{
     authz::Require,
     http::{see_other, CsrfForm, RequestContext},

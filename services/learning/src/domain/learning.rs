@@ -17,40 +17,18 @@
 //! - retries: a module may limit tries at each quiz to rounds of N attempts with a waiting time
 //!   between rounds (`RetryPolicy`); without one a learner tries as often as they like.
 
-use super::{
-    catalog,
-    module::{BlockBody, Question, RetryPolicy},
-    overlay::ShownBlock,
-};
 use crate::repo::learning as repo;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use uuid::Uuid;
+use zk_content::domain::{
+    catalog,
+    module::{BlockBody, Question, RetryPolicy},
+    overlay::{self, ShownBlock},
+};
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
-/// The answers of one attempt: per question id, the chosen option ids.
-pub type Answers = BTreeMap<Uuid, Vec<Uuid>>;
-
-/// How one question went.
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct QuestionResult {
-    pub question_id: Uuid,
-    pub correct: bool,
-    /// The feedback of each chosen option (in the order chosen), where the author wrote one.
-    pub feedback: Vec<String>,
-}
-
-/// A scored attempt.
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct Scored {
-    pub correct: u32,
-    pub questions: u32,
-    /// Whole percent, rounded down (for display; passing is decided exactly).
-    pub percent: u32,
-    pub pass_mark: u8,
-    pub passed: bool,
-    pub results: Vec<QuestionResult>,
-}
+pub use crate::model::{Answers, QuestionResult, Scored};
 
 /// Scores `answers` against a quiz's questions. Answers naming a question or an option the quiz
 /// doesn't have, or several options of a single-choice question, are refused by field.
@@ -461,7 +439,7 @@ pub async fn set_self_enrolment(
     repo::set_self_enrolment(&mut tx, tenant, module, open, by).await?;
     tx.commit().await?;
     // Module pages show the button: they are rebuilt.
-    super::changed(p, crate::repo::modules::Owner::Member(tenant));
+    zk_content::domain::member_changed(p, tenant);
     Ok(())
 }
 
@@ -570,7 +548,7 @@ fn progress(done: &[Uuid], ids: &[Uuid], r: Row) -> Progress {
         done: done_blocks.len(),
         next_block: ids.iter().copied().find(|b| !done.contains(b)),
         done_blocks,
-        completed_at: r.completed_at.map(super::rfc3339),
+        completed_at: r.completed_at.map(zk_kernel::text::rfc3339),
         completed_version: r.completed_version,
         score: r.score,
     }
@@ -600,7 +578,7 @@ pub async fn of_users(
         .filter_map(|e| {
             let doc = e.doc?.0;
             let ids: Vec<Uuid> = match &e.overlay {
-                Some(o) => super::overlay::apply(&doc, &o.0)
+                Some(o) => overlay::apply(&doc, &o.0)
                     .iter()
                     .filter_map(|b| b.block.id)
                     .collect(),
@@ -962,7 +940,7 @@ pub async fn move_enrolments(p: &Platform, tenant: TenantId, module: Uuid) -> Ap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::module::QuizOption;
+    use zk_content::domain::module::QuizOption;
 
     fn option(correct: bool) -> QuizOption {
         QuizOption {
@@ -1065,7 +1043,7 @@ mod tests {
 
     #[test]
     fn only_unchanged_blocks_stay_done_on_a_new_version() {
-        use crate::domain::{
+        use zk_content::domain::{
             module::Block,
             overlay::{Origin, ShownBlock},
         };

@@ -3,7 +3,7 @@
 //! sends the learner back to the module page; a refused answer shows the page again with the
 //! message at the quiz and keeps nothing.
 
-use super::{member_site, pages, parse_id, refused};
+use super::{member_site, module_page as pages, parse_id, refused};
 use crate::{
     domain::learning::{self, Answers, AttemptInput},
     LearningLearn,

@@ -1,14 +1,11 @@
 //! Enrolments, blocks done and quiz attempts (`content.enrolments`, `content.block_progress`,
 //! `content.quiz_attempts`; RLS).
 
-use crate::domain::{
-    learning::{Answers, Scored},
-    module::ModuleDoc,
-    overlay::Overlay,
-};
+use crate::model::{Answers, Scored};
 use sqlx::{types::Json, FromRow, PgConnection};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
+use zk_content::domain::{module::ModuleDoc, overlay::Overlay};
 use zk_kernel::{AppResult, TenantId};
 
 /// An enrolment with the blocks done.

@@ -11,23 +11,20 @@
 //! up again from the first row without an outcome. A re-import of the same file finds every
 //! account, membership and enrolment in place: `unchanged`, and no new invitations.
 
-use super::{accounts, staff_csv, validate};
+use super::staff_csv;
 use crate::repo::{
-    self,
+    self, groups as group_repo,
     imports::{ImportLine, ImportRow, NewLine},
-    invites::Purpose,
+    learning as enrolments,
 };
 use bytes::Bytes;
 use serde::Serialize;
 use std::{collections::HashMap, time::Duration};
 use uuid::Uuid;
-use zk_content::repo as content;
-use zk_kernel::{
-    authz::{self, Role},
-    cpu,
-    db::TenantTx,
-    mail::Mailer,
-    AppError, AppResult, Platform, Tenant, TenantId,
+use zk_kernel::{cpu, db::TenantTx, AppError, AppResult, Platform, Tenant, TenantId};
+use zk_tenant::domain::{
+    staff::{self, blocked, StaffAccount},
+    validate,
 };
 
 /// Rows per transaction of the job.
@@ -52,7 +49,7 @@ struct Lookup {
 impl Lookup {
     async fn load(p: &Platform, tenant: TenantId) -> AppResult<Self> {
         let mut tx = p.db.begin_tenant(tenant).await?;
-        let groups = content::groups::list(&mut tx, tenant, None).await?;
+        let groups = group_repo::list(&mut tx, tenant, None).await?;
         tx.commit().await?;
         let mut titles: HashMap<String, Vec<(Uuid, i32)>> = HashMap::new();
         let mut ids = HashMap::new();
@@ -169,14 +166,6 @@ fn check(
     }
 }
 
-fn blocked() -> AppError {
-    AppError::validation(
-        "email",
-        "account_blocked",
-        "Dit account is geblokkeerd; de regel wordt overgeslagen. Deblokkeer het eerst als dat de bedoeling is.",
-    )
-}
-
 /// Reads and checks a file into a preview; nothing of the member's staff is written. A file
 /// that can't be read at all is refused on `file`.
 pub async fn preview(
@@ -201,11 +190,7 @@ pub async fn preview(
         .map(|r| r.email.trim().to_lowercase())
         .collect();
     let mut tx = p.db.begin_tenant(tenant.id).await?;
-    let existing: HashMap<String, String> = repo::users::by_emails(&mut tx, tenant.id, &emails)
-        .await?
-        .into_iter()
-        .map(|u| (u.email, u.status))
-        .collect();
+    let existing = staff::statuses(&mut tx, tenant.id, &emails).await?;
     let (file, checked) = cpu::run(move || {
         let mut seen = HashMap::new();
         let checked: Vec<_> = file
@@ -295,7 +280,7 @@ pub async fn view(p: &Platform, tenant: TenantId, id: Uuid, rows: Rows) -> AppRe
 
 /// Every row of an import with what happened to it, as CSV for Dutch Excel (BOM, `;`).
 pub async fn report_csv(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<String> {
-    use zk_content::domain::csv_field as f;
+    use zk_kernel::text::csv_field as f;
     let mut tx = p.db.begin_tenant(tenant).await?;
     repo::imports::get(&mut tx, tenant, id)
         .await?
@@ -469,65 +454,30 @@ async fn apply(
     row: &ImportLine,
 ) -> AppResult<&'static str> {
     let t = tenant.id;
-    let (user, mut outcome) = match repo::users::by_email(tx, t, &row.email).await? {
-        Some(u) if u.status == "disabled" => return Err(blocked()),
-        Some(u) => {
-            let changed = repo::users::set_profile(tx, t, u.id, &row.name, &row.department).await?;
-            (u.id, if changed { "updated" } else { "unchanged" })
-        }
-        None => {
-            let u = repo::users::insert_staff(tx, t, &row.email, &row.name, &row.department)
-                .await?
-                .ok_or_else(|| {
-                    AppError::conflict(
-                        "email",
-                        "email_taken",
-                        "Er bestaat al een account met dit e-mailadres.",
-                    )
-                })?;
-            authz::grant_role(tx, t, u.id, Role::Learner).await?;
-            let token = repo::invites::create(
-                tx,
-                t,
-                u.id,
-                Purpose::Invite,
-                super::members::INVITE_VALID_FOR,
-            )
-            .await?;
-            let url = accounts::link(p, tenant, "uitnodiging", &token);
-            let (subject, body) = accounts::invite_mail(tenant, &url);
-            Mailer::enqueue(tx, t, &row.email, &subject, &body).await?;
-            (u.id, "created")
-        }
+    let (user, how) =
+        staff::ensure_staff_account(p, tx, tenant, &row.email, &row.name, &row.department).await?;
+    let mut outcome = match how {
+        StaffAccount::Created => "created",
+        StaffAccount::Updated => "updated",
+        StaffAccount::Unchanged => "unchanged",
     };
     for g in &row.groups {
         let group = lookup.group(g)?;
-        if content::groups::add_member(tx, t, group, user, "learner").await?
-            && outcome == "unchanged"
-        {
+        if group_repo::add_member(tx, t, group, user, "learner").await? && outcome == "unchanged" {
             outcome = "updated";
         }
     }
     let mut enrolled = false;
     for m in &row.modules {
         let (module, version) = lookup.module(m)?;
-        if content::learning::insert_enrolment(
-            tx,
-            t,
-            Uuid::new_v4(),
-            user,
-            module,
-            version,
-            None,
-            by,
-        )
-        .await?
+        if enrolments::insert_enrolment(tx, t, Uuid::new_v4(), user, module, version, None, by)
+            .await?
         {
             enrolled = true;
         }
     }
     if enrolled {
-        content::learning::notify_progress(tx, user).await?;
+        enrolments::notify_progress(tx, user).await?;
         if outcome == "unchanged" {
             outcome = "updated";
         }

@@ -1,0 +1,16 @@
+//! The learning service's domain: enrolments and progress (`learning`, with the batching
+//! `progress_writer`), groups, learning-path enrolments, proofs, the passport, the overviews,
+//! reminders, and the staff import (`staff_csv` reads HR's file, `staff_import` checks and
+//! applies it, `import_turns` keeps one file per member at a time).
+
+pub mod group;
+pub mod import_turns;
+pub mod learning;
+pub mod overview;
+pub mod passport;
+pub mod path_enrolment;
+pub mod progress_writer;
+pub mod proof;
+pub mod reminders;
+pub mod staff_csv;
+pub mod staff_import;

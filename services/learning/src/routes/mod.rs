@@ -1,0 +1,189 @@
+//! HTTP routes of the learning service: thin handlers over `domain`.
+
+mod enrol_pages;
+mod group_pages;
+pub(crate) mod groups;
+mod home;
+pub(crate) mod imports;
+pub(crate) mod learning;
+mod learning_pages;
+mod module_page;
+pub(crate) mod overview;
+pub(crate) mod passport;
+mod path_page;
+pub(crate) mod proofs;
+
+use axum::{
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+    Router,
+};
+use zk_kernel::{http::RequestContext, AppError, AppResult, Platform};
+
+/// Learning routes with state applied; starts the reminder job and the staff-import job.
+pub fn router(platform: Platform) -> Router {
+    crate::domain::reminders::spawn(platform.clone());
+    crate::domain::staff_import::spawn(platform.clone());
+    Router::new()
+        .route("/", get(home::show_home))
+        .route("/leren/modules/{id}", get(module_page::show_module))
+        .route("/leren/trajecten/{id}", get(path_page::page))
+        .route("/api/v1/learning/enrolments", post(learning::enrol))
+        .route("/api/v1/learning/enrolments/mine", get(learning::mine))
+        .route(
+            "/api/v1/learning/enrolments/{id}/blocks/{block}/done",
+            post(learning::block_done),
+        )
+        .route(
+            "/api/v1/learning/enrolments/{id}/attempts",
+            post(learning::attempt),
+        )
+        .route(
+            "/api/v1/learning/modules/{id}/move-enrolments",
+            post(learning::move_enrolments),
+        )
+        .route(
+            "/api/v1/learning/modules/{id}/self-enrolment",
+            axum::routing::put(learning::set_self_enrolment),
+        )
+        .route(
+            "/leren/modules/{id}/inschrijven",
+            post(learning_pages::enrol_self),
+        )
+        .route(
+            "/leren/modules/{id}/inschrijvingen",
+            get(enrol_pages::show).post(enrol_pages::enrol),
+        )
+        .route(
+            "/leren/modules/{id}/inschrijvingen/verplaatsen",
+            post(enrol_pages::move_enrolments),
+        )
+        .route(
+            "/leren/trajecten/{id}/inschrijvingen",
+            get(enrol_pages::show_path).post(enrol_pages::enrol_path),
+        )
+        .route("/api/v1/learning/departments", get(learning::departments))
+        .route(
+            "/api/v1/learning/path-enrolments",
+            post(learning::enrol_path),
+        )
+        .route(
+            "/api/v1/learning/path-enrolments/mine",
+            get(learning::my_paths),
+        )
+        .route(
+            "/api/v1/learning/departments/enrolments",
+            post(learning::enrol_department),
+        )
+        .route(
+            "/leren/inschrijvingen/{id}/blokken/{block}/klaar",
+            post(learning_pages::block_done),
+        )
+        .route(
+            "/leren/inschrijvingen/{id}/toetsen/{block}",
+            post(learning_pages::quiz),
+        )
+        .route(
+            "/api/v1/learning/groups",
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            "/api/v1/learning/groups/{id}/members/{user}",
+            axum::routing::put(groups::set_member).delete(groups::remove_member),
+        )
+        .route(
+            "/api/v1/learning/groups/{id}/enrolments",
+            post(groups::enrol),
+        )
+        .route(
+            "/api/v1/learning/groups/{id}/progress",
+            get(groups::progress),
+        )
+        .route("/api/v1/learning/passport", get(passport::mine))
+        .route("/api/v1/learning/expiring", get(passport::expiring))
+        .route("/leren/paspoort", get(passport::page))
+        .route("/leren/paspoort.csv", get(passport::csv))
+        .route("/leren/paspoort.pdf", get(passport::pdf))
+        .route("/api/v1/learning/overview", get(overview::member))
+        .route(
+            "/api/v1/learning/platform-overview",
+            get(overview::platform),
+        )
+        .route("/leren/overzicht", get(overview::page))
+        .route("/leren/platformoverzicht", get(overview::platform_page))
+        .route("/leren/platformoverzicht.csv", get(overview::platform_csv))
+        .route("/leren/overzicht.csv", get(overview::csv))
+        .route(
+            "/leren/groepen",
+            get(group_pages::list).post(group_pages::create),
+        )
+        .route("/leren/groepen/{id}", get(group_pages::show))
+        .route("/leren/groepen/{id}/leden", post(group_pages::add_member))
+        .route(
+            "/leren/groepen/{id}/leden/{user}/verwijderen",
+            post(group_pages::remove_member),
+        )
+        .route("/leren/groepen/{id}/inschrijven", post(group_pages::enrol))
+        .route("/bewijs/{code}", get(proofs::verify_page))
+        .route("/leren/bewijzen/{id}", get(proofs::page))
+        .route("/leren/bewijzen/{id}/pdf", get(proofs::pdf))
+        .route("/api/v1/learning/proofs", get(proofs::list))
+        .route("/leren/bewijzen", get(proofs::admin_list))
+        .route("/leren/bewijzen/{id}/intrekken", post(proofs::revoke_form))
+        .route("/api/v1/learning/proofs/mine", get(proofs::mine))
+        .route("/api/v1/learning/proofs/{id}/revoke", post(proofs::revoke))
+        .route(
+            "/beheer/import",
+            get(imports::show)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route("/beheer/import/{id}", get(imports::show_one))
+        .route("/beheer/import/{id}/starten", post(imports::start_form))
+        .route("/beheer/import/{id}/weggooien", post(imports::discard_form))
+        .route("/beheer/import/{id}/rapport.csv", get(imports::report))
+        .route(
+            "/api/v1/imports",
+            get(imports::api_list)
+                .post(imports::api_preview)
+                .layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/imports/{id}",
+            get(imports::api_get).delete(imports::api_discard),
+        )
+        .route("/api/v1/imports/{id}/start", post(imports::api_start))
+        .with_state(platform)
+}
+
+/// Routes that exist only on a member's portal.
+fn member_site(ctx: &RequestContext) -> AppResult<()> {
+    if ctx.tenant.is_platform {
+        Err(AppError::not_found())
+    } else {
+        Ok(())
+    }
+}
+
+/// A refusal a form page shows again with its message (bad input, conflicts), as opposed to a
+/// missing thing (404) or a failure, which get the error page.
+fn refused(e: &AppError) -> bool {
+    e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND
+}
+
+use groups::viewer as groups_viewer;
+
+/// A query string that can't be read (a parameter given twice as a list, say): 400.
+fn query_error(e: axum::extract::rejection::QueryRejection) -> AppError {
+    tracing::debug!(error = %e, "query rejected");
+    AppError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "invalid_query",
+        "De zoekopdracht is ongeldig.",
+    )
+}
+
+/// A path id that is not a UUID is something nobody has: 404, like an unknown one.
+fn parse_id(raw: &str) -> AppResult<uuid::Uuid> {
+    raw.parse().map_err(|_| AppError::not_found())
+}
