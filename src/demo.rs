@@ -494,7 +494,7 @@ async fn seed_learning(
     users: &[(TenantId, Role, uuid::Uuid)],
 ) -> Result<(), zk_kernel::AppError> {
     use zk_content::domain::module::BlockBody;
-    use zk_learning::domain::learning;
+    use zk_learning::domain::{learning, progress_writer};
     let Some(&(tenant, _, learner)) = users.iter().find(|u| u.1 == Role::Learner) else {
         return Ok(());
     };
@@ -572,10 +572,10 @@ async fn seed_learning(
                 }
                 BlockBody::Quiz { .. } => {}
                 _ if stage == "completed" => {
-                    learning::mark_done(p, tenant, learner, e.id, block).await?;
+                    progress_writer::mark_done(p, tenant, learner, e.id, block).await?;
                 }
                 _ if stage == "started" && b == &shown.blocks[0] => {
-                    learning::mark_done(p, tenant, learner, e.id, block).await?;
+                    progress_writer::mark_done(p, tenant, learner, e.id, block).await?;
                 }
                 _ => {}
             }

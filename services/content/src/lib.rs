@@ -5,6 +5,7 @@
 //! builds on this crate's public domain functions.
 
 pub mod domain;
+pub mod model;
 pub mod repo;
 mod routes;
 pub mod view;

@@ -1,5 +1,6 @@
-//! Types the learning repo returns and its domain uses, defined once below both: a quiz
-//! attempt's answers and its score.
+//! Types used across the learning service's files, defined once below all of them: a quiz
+//! attempt's answers and its score (the repo keeps them, the domain computes them), and what
+//! enrolling many people did.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,4 +28,13 @@ pub struct Scored {
     pub pass_mark: u8,
     pub passed: bool,
     pub results: Vec<QuestionResult>,
+}
+
+/// What enrolling a group (or a department, or a path's learners) did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupEnrolled {
+    /// Learners enrolled now.
+    pub enrolled: usize,
+    /// Learners who were enrolled in the module already (left as they were).
+    pub already: usize,
 }

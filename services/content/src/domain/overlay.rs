@@ -16,13 +16,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use zk_kernel::{AppError, AppResult};
 
-/// Where an accent sits relative to its anchor block.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Position {
-    Before,
-    After,
-}
+pub use crate::model::Position;
 
 /// One of the member's own blocks, anchored to a shared block.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]

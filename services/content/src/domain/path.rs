@@ -4,24 +4,12 @@
 
 use super::authoring::PublishInput;
 use crate::repo::{modules::Owner, paths as repo};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashSet;
 use uuid::Uuid;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
-/// The document of a path.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PathDoc {
-    pub title: String,
-    #[serde(default)]
-    pub summary: String,
-    /// Module ids, in the order a learner takes them.
-    pub modules: Vec<Uuid>,
-    /// Modules of the path a member who adopts it may leave out (NZK's marking).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub optional: Vec<Uuid>,
-}
+pub use crate::model::PathDoc;
 
 /// A module as a path shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

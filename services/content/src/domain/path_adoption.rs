@@ -8,37 +8,15 @@
 //!   moved to the end and flagged on the admin's dashboard (never dropped);
 //! - a module can be left out only while NZK marks it optional.
 
-use super::{adoption::Follow, module, overlay::Position, path::PathDoc};
+use super::{adoption::Follow, module, overlay::Position};
+use crate::model::PathDoc;
 use crate::repo::{modules::Owner, path_adoptions as repo, paths};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
-/// One module the member adds to the path, anchored to a module of the path.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PathAccent {
-    /// A module of the shared path.
-    pub anchor: Uuid,
-    pub position: Position,
-    /// The added module: one of the member's own published modules or a shared one.
-    pub module: Uuid,
-}
-
-/// The member's accents on one shared path.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PathOverlay {
-    /// The member's own introduction, shown above the path.
-    #[serde(default)]
-    pub intro_markdown: String,
-    /// Optional modules of the path the member leaves out.
-    #[serde(default)]
-    pub hidden: Vec<Uuid>,
-    #[serde(default)]
-    pub accents: Vec<PathAccent>,
-}
+pub use crate::model::{PathAccent, PathOverlay};
 
 /// What the member sends to adopt a path or change its accents.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

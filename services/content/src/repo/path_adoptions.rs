@@ -1,7 +1,7 @@
 //! A member's adoptions of shared learning paths with their accents (`content.path_adoptions`,
 //! RLS).
 
-use crate::domain::{path::PathDoc, path_adoption::PathOverlay};
+use crate::model::{PathDoc, PathOverlay};
 use sqlx::{types::Json, FromRow, PgConnection};
 use uuid::Uuid;
 use zk_kernel::{AppResult, TenantId};

@@ -1,7 +1,7 @@
 //! Learning paths and their versions, on both sides (`content.shared_paths*`, `content.paths*`).
 
 use super::modules::Owner;
-use crate::domain::{path::PathDoc, path_adoption::PathOverlay};
+use crate::model::{PathDoc, PathOverlay};
 use sqlx::{types::Json, FromRow, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -181,14 +181,7 @@ pub struct GroupEnrolInput {
     pub deadline: Option<String>,
 }
 
-/// What enrolling a group did.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct GroupEnrolled {
-    /// Learners enrolled now.
-    pub enrolled: usize,
-    /// Learners who were enrolled in the module already (left as they were).
-    pub already: usize,
-}
+pub use crate::model::GroupEnrolled;
 
 /// Enrols every learner of the group in a module of the member's catalogue, in one transaction;
 /// learners enrolled already keep their enrolment.

@@ -311,7 +311,7 @@ pub async fn enrol_department(
     tenant: TenantId,
     by: Uuid,
     input: &DepartmentEnrolInput,
-) -> AppResult<super::group::GroupEnrolled> {
+) -> AppResult<crate::model::GroupEnrolled> {
     let deadline = parse_deadline(input.deadline.as_deref())?;
     let Ok(shown) = catalog::published(p, tenant, input.module_id).await else {
         return Err(AppError::validation(
@@ -336,7 +336,7 @@ pub async fn enrol_department(
         progress_changed(p, *user);
     }
     tracing::info!(module.id = %input.module_id, enrolled = enrolled.len(), "department enrolled");
-    Ok(super::group::GroupEnrolled {
+    Ok(crate::model::GroupEnrolled {
         enrolled: enrolled.len(),
         already: users.len() - enrolled.len(),
     })
@@ -501,7 +501,11 @@ pub struct Progress {
     pub score: Option<i16>,
 }
 
-async fn progress_of(p: &Platform, tenant: TenantId, e: repo::EnrolmentRow) -> AppResult<Progress> {
+pub(crate) async fn progress_of(
+    p: &Platform,
+    tenant: TenantId,
+    e: repo::EnrolmentRow,
+) -> AppResult<Progress> {
     let shown = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
     let latest = catalog::published(p, tenant, e.module_id).await?.version;
     let ids: Vec<Uuid> = shown.blocks.iter().filter_map(|b| b.block.id).collect();
@@ -664,20 +668,6 @@ pub async fn enrolment_module(
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
     Ok(e.module_id)
-}
-
-/// Marks a block of the caller's enrolment done (a quiz is done by passing it), through the
-/// batching writer (`progress_writer`): answered after the commit.
-pub async fn mark_done(
-    p: &Platform,
-    tenant: TenantId,
-    user: Uuid,
-    id: Uuid,
-    block: Uuid,
-) -> AppResult<Progress> {
-    let (e, _) = super::progress_writer::mark_done(p, tenant, user, id, block).await?;
-    // Both module versions come from the cache of shown modules: no query.
-    progress_of(p, tenant, e).await
 }
 
 /// Checks one "block done" against a locked enrolment read in the caller's transaction: the

@@ -9,6 +9,7 @@ use crate::{
             self, AttemptInput, AttemptResult, DepartmentEnrolInput, EnrolInput, Moved, Progress,
         },
         path_enrolment::{self, PathEnrolInput, PathProgress},
+        progress_writer,
     },
     LearningEnrol, LearningLearn, LearningManage,
 };
@@ -104,7 +105,7 @@ pub async fn block_done(
     Path((id, block)): Path<(String, String)>,
 ) -> AppResult<Json<Progress>> {
     member_site(&ctx)?;
-    let progress = learning::mark_done(
+    let progress = progress_writer::mark_done(
         &p,
         ctx.tenant.id,
         auth.principal.user_id,

@@ -5,7 +5,10 @@
 
 use super::{member_site, module_page as pages, parse_id, refused};
 use crate::{
-    domain::learning::{self, Answers, AttemptInput},
+    domain::{
+        learning::{self, Answers, AttemptInput},
+        progress_writer,
+    },
     LearningLearn,
 };
 use axum::{
@@ -31,7 +34,7 @@ pub async fn block_done(
 ) -> AppResult<Response> {
     member_site(&ctx)?;
     let block = parse_id(&block)?;
-    let progress = learning::mark_done(
+    let progress = progress_writer::mark_done(
         &p,
         ctx.tenant.id,
         auth.principal.user_id,
