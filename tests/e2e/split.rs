@@ -380,3 +380,50 @@ async fn learners_day(
         assert!(metrics.contains(route), "{route} in {metrics}");
     }
 }
+
+/// The routes a service's router declares (`.route("…"` in its source), with `{…}` segments
+/// filled in.
+fn declared_routes(file: &str) -> Vec<String> {
+    let source =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .expect("router source");
+    source
+        .split(".route(")
+        .skip(1)
+        .filter_map(|rest| {
+            let start = rest.find('"')?;
+            let rest = &rest[start + 1..];
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .map(|path| {
+            path.split('/')
+                .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+#[test]
+fn the_gateway_forwards_every_route_to_the_service_that_declares_it() {
+    use zk_gateway::{service_for_path, Upstream};
+    let mut wrong = Vec::new();
+    for (file, owner) in [
+        ("services/tenant/src/lib.rs", Upstream::Tenant),
+        ("services/content/src/routes/mod.rs", Upstream::Content),
+        ("services/learning/src/routes/mod.rs", Upstream::Learning),
+        ("services/billing/src/lib.rs", Upstream::Billing),
+    ] {
+        let routes = declared_routes(file);
+        assert!(routes.len() > 10, "{file}: {routes:?}");
+        for path in routes {
+            if service_for_path(&path) != owner {
+                wrong.push(format!(
+                    "{path}: declared by {owner:?}, forwarded to {:?}",
+                    service_for_path(&path)
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
