@@ -1,9 +1,12 @@
 //! Operator tasks on members: create (with the admin's invitation), list, search, suspend, resume.
 
-use super::validate::{self, Slug};
+use super::{
+    invitations,
+    user_list::{self, BulkAction},
+    validate::{self, Slug},
+};
 use crate::repo::{self, tenants::MemberRow};
 use serde::{Deserialize, Serialize};
-use time::Duration;
 use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
@@ -12,6 +15,9 @@ use zk_kernel::{
     paging::{Paging, PerPage},
     AppError, AppResult, Platform, TenantId,
 };
+
+// Where it was before `invitations` existed; the staff import still reads it here.
+pub use invitations::INVITE_VALID_FOR;
 
 /// Input for a new member, as the API, the console form and the command line send it.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -65,9 +71,6 @@ pub struct CreatedMember {
     pub admin_user_id: Uuid,
     pub invite_url: String,
 }
-
-/// How long an invitation link stays valid.
-pub const INVITE_VALID_FOR: Duration = Duration::days(7);
 
 /// Creates a member, its default branding, its admin account and the admin's invitation mail,
 /// all in one transaction.
@@ -359,17 +362,7 @@ pub async fn invite_admin(
     }
     let user = repo::users::insert_invited(&mut tx, id, &email).await?;
     authz::grant_role(&mut tx, id, user.id, Role::Admin).await?;
-    let token = repo::invites::create(
-        &mut tx,
-        id,
-        user.id,
-        repo::invites::Purpose::Invite,
-        INVITE_VALID_FOR,
-    )
-    .await?;
-    let url = super::accounts::link(platform, &tenant, "uitnodiging", &token);
-    let (subject, body) = super::accounts::invite_mail(&tenant, &url);
-    Mailer::enqueue(&mut tx, id, &email, &subject, &body).await?;
+    invitations::send(platform, &tenant, &mut tx, user.id, &email).await?;
     tx.commit().await?;
     platform.authz.reload().await?;
     tracing::info!(tenant.id = %member.id, replace, "admin invited by an operator");
@@ -389,12 +382,12 @@ pub async fn resend_admin_invitation(
         .load(TenantId(member.id))
         .await?
         .ok_or_else(AppError::not_found)?;
-    let mut users = super::user_list::bulk(
+    let mut users = user_list::bulk(
         platform,
         &tenant,
         actor,
         &[user],
-        super::user_list::BulkAction::ResendInvitation,
+        BulkAction::ResendInvitation,
     )
     .await?;
     let user = users.pop().ok_or_else(AppError::not_found)?;

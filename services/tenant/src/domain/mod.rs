@@ -7,6 +7,7 @@ pub mod branding;
 pub mod colour;
 pub mod credentials;
 pub mod import_turns;
+pub mod invitations;
 pub mod invite_reminders;
 pub mod members;
 pub mod outbox;
