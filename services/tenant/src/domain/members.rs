@@ -241,8 +241,10 @@ pub async fn update(
     Ok(row)
 }
 
-/// A member as the console shows it: its details, users, admins and history.
+/// A member as the console shows it: its details, users, admins and history. Documented as
+/// `ConsoleMemberOverview`: learning's overview of a member's learners is `MemberOverview`.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ConsoleMemberOverview)]
 pub struct MemberOverview {
     pub member: MemberRow,
     pub support_email: Option<String>,
