@@ -119,10 +119,9 @@ fn walk(tokens: &[Tok], mut f: impl FnMut(&[String], usize)) {
                 opens_module.push(module.is_some());
                 ctx.extend(module);
             }
-            Tok::Punct('}') => {
-                if opens_module.pop() == Some(true) {
-                    ctx.pop();
-                }
+            // The guard pops every closing brace; the module's ends its module.
+            Tok::Punct('}') if opens_module.pop() == Some(true) => {
+                ctx.pop();
             }
             _ => {}
         }
