@@ -25,4 +25,5 @@ mod roles;
 mod second_review;
 mod split;
 mod staff_import;
+mod structure;
 mod users_at_scale;

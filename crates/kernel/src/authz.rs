@@ -5,15 +5,11 @@
 //! seeded by migration; role grants are written in the caller's transaction (so a failed request
 //! leaves none behind) and every change notifies `zk_authz`, on which each process reloads.
 //!
-//! Handlers state what they need in their signature: `Require<perm::UsersWrite>`.
+//! Handlers state what they need in their signature: `Require<perm::UsersWrite>`. The
+//! extractors' `FromRequestParts` impls live with the other extractors in `http::extract`, so the
+//! policy engine imports nothing of the HTTP plumbing.
 
-use crate::{
-    db::TenantTx,
-    error::{AppError, AppResult},
-    http::RequestContext,
-    tenancy::TenantId,
-};
-use axum::{extract::FromRequestParts, http::request::Parts};
+use crate::{db::TenantTx, error::AppResult, tenancy::TenantId};
 use casbin::{CoreApi, DefaultModel, Enforcer, RbacApi};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -286,50 +282,15 @@ pub struct Require<P: Permission> {
     _perm: PhantomData<P>,
 }
 
-impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Require<P> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts
-            .extensions
-            .get::<RequestContext>()
-            .ok_or_else(AppError::unauthenticated)?;
-        let principal = ctx
-            .principal
-            .clone()
-            .ok_or_else(AppError::unauthenticated)?;
-        let authz = parts
-            .extensions
-            .get::<Authz>()
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("authz missing")))?;
-        if principal.tenant_id != ctx.tenant.id
-            || !authz
-                .allowed(ctx.tenant.id, principal.user_id, P::OBJECT, P::ACTION)
-                .await
-        {
-            return Err(AppError::forbidden());
-        }
-        Ok(Self {
+impl<P: Permission> Require<P> {
+    /// The proof that `principal` holds `P` (made by the extractor in `http::extract`).
+    pub(crate) fn new(principal: crate::auth::Principal) -> Self {
+        Self {
             principal,
             _perm: PhantomData,
-        })
+        }
     }
 }
 
 /// Extractor: any logged-in principal of the host's tenant (401 otherwise).
 pub struct Authenticated(pub crate::auth::Principal);
-
-impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts
-            .extensions
-            .get::<RequestContext>()
-            .ok_or_else(AppError::unauthenticated)?;
-        match &ctx.principal {
-            Some(p) if p.tenant_id == ctx.tenant.id => Ok(Self(p.clone())),
-            _ => Err(AppError::unauthenticated()),
-        }
-    }
-}

@@ -3,7 +3,7 @@
 //! Two roles: the owner (`DATABASE_URL`) runs migrations and backs the casbin adapter; the
 //! application role `zorgklas_app` (no BYPASSRLS, owns nothing) runs every request query.
 
-use crate::{config::Config, error::AppResult, tenancy::TenantId};
+use crate::{config::Config, error::AppResult, ids::TenantId};
 use sqlx::{
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},

@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod error;
 pub mod generations;
 pub mod http;
+pub mod ids;
 pub mod mail;
 pub mod metrics;
 pub mod objects;
@@ -27,5 +28,6 @@ pub mod web;
 
 pub use config::Config;
 pub use error::{AppError, AppResult};
+pub use ids::TenantId;
 pub use platform::Platform;
-pub use tenancy::{Tenant, TenantId};
+pub use tenancy::Tenant;

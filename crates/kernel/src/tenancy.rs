@@ -1,7 +1,9 @@
-//! Tenants: ids, the in-memory snapshot every request sees, and host → tenant resolution.
+//! Tenants: the in-memory snapshot every request sees, and host → tenant resolution.
 //!
 //! The directory caches snapshots by host and drops a tenant's entries when PostgreSQL notifies
 //! `zk_tenant_changed` (see `platform::spawn_listener`), so several processes agree.
+
+pub use crate::ids::TenantId;
 
 use crate::{db, error::AppResult, web::markdown_to_safe_html};
 use serde::{Deserialize, Serialize};
@@ -14,32 +16,6 @@ use std::{
     },
 };
 use uuid::Uuid;
-
-/// A tenant's id. The only value that `SET LOCAL app.tenant_id` is ever formatted from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
-#[serde(transparent)]
-#[sqlx(transparent)]
-pub struct TenantId(pub Uuid);
-
-impl TenantId {
-    /// The NZK side itself, a tenant of kind `platform` (see the tenant migration).
-    pub const PLATFORM: TenantId = TenantId(Uuid::from_u128(1));
-
-    /// The casbin domain of this tenant: `platform` or the uuid.
-    pub fn authz_domain(self) -> String {
-        if self == Self::PLATFORM {
-            "platform".to_string()
-        } else {
-            self.0.to_string()
-        }
-    }
-}
-
-impl std::fmt::Display for TenantId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
 
 /// Whether a member can use its portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

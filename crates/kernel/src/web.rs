@@ -1,16 +1,14 @@
 //! Server-rendered pages: the theme (handlebars templates, CSS, locales from `tenants/`) and safe
-//! Markdown. Dutch first, English second.
+//! Markdown. Dutch first, English second. Rendering a page for a request (its tenant, user,
+//! language and CSRF token) is `http::page`, so the theme imports nothing of the HTTP plumbing.
 
-use crate::{
-    error::{AppError, AppResult},
-    http::RequestContext,
-};
+use crate::error::{AppError, AppResult};
 use axum::response::Html;
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
 };
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::{collections::HashMap, path::Path, sync::Arc};
 
 /// A supported interface language.
@@ -277,98 +275,44 @@ impl Theme {
             .map(|(ct, body)| (*ct, body.as_str()))
     }
 
-    /// Renders a page with the request's tenant, user, language and CSRF token in scope;
-    /// `data`'s keys are merged into the root.
-    pub fn render(
+    /// Renders `template` with `root` as its data (see `http::page` for a request's page).
+    pub(crate) fn render_root(
         &self,
         template: &str,
-        ctx: &RequestContext,
-        data: Value,
+        root: Map<String, Value>,
     ) -> AppResult<Html<String>> {
-        let mut root = base_context(ctx);
-        if let Value::Object(extra) = data {
-            root.extend(extra);
-        }
         self.hbs
             .render(template, &Value::Object(root))
             .map(Html)
             .map_err(|e| AppError::internal(anyhow::anyhow!("template {template}: {e}")))
     }
+
+    /// A rendered page kept under `key`, if any.
+    pub(crate) fn kept_page(&self, key: &str) -> Option<Arc<str>> {
+        self.pages
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    /// Keeps a rendered page under `key` (the cache is emptied when it is full).
+    pub(crate) fn keep_page(&self, key: String, page: Arc<str>) {
+        let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= PAGE_CACHE_LIMIT {
+            pages.clear();
+        }
+        pages.insert(key, page);
+    }
+
+    /// What stands in for the CSRF token in kept pages.
+    pub(crate) fn csrf_mark(&self) -> &str {
+        &self.csrf_mark
+    }
 }
 
 handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
 handlebars::handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
-
-impl Theme {
-    /// The page [`Theme::render_cached`] stored under the same template, request and key, if
-    /// any: for pages whose data needs a query, which then runs only on a miss.
-    pub fn cached(&self, template: &str, ctx: &RequestContext, key: &str) -> Option<Html<String>> {
-        if ctx.flash.is_some() {
-            return None;
-        }
-        let full_key = Self::cache_key(template, ctx, key);
-        let page = self
-            .pages
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&full_key)
-            .cloned()?;
-        Some(Html(page.replace(&self.csrf_mark, &ctx.csrf)))
-    }
-
-    fn cache_key(template: &str, ctx: &RequestContext, key: &str) -> String {
-        let user = ctx
-            .principal
-            .as_ref()
-            .map(|p| p.user_id.to_string())
-            .unwrap_or_default();
-        format!(
-            "{template}|{}|{}|{}|{}|{user}|{key}",
-            ctx.tenant.id,
-            ctx.tenant.branding.version,
-            ctx.lang.code(),
-            ctx.path
-        )
-    }
-
-    /// [`Theme::render`] through a cache of rendered pages, for hot pages. The cache key covers
-    /// the template, the tenant and its branding version, the language, the path and the user;
-    /// `key` must cover everything else `data` depends on. The CSRF token is put in per request.
-    pub fn render_cached(
-        &self,
-        template: &str,
-        ctx: &RequestContext,
-        key: &str,
-        data: impl FnOnce() -> Value,
-    ) -> AppResult<Html<String>> {
-        if ctx.flash.is_some() {
-            // A message shown once is no part of a page kept for later.
-            return self.render(template, ctx, data());
-        }
-        let full_key = Self::cache_key(template, ctx, key);
-        let cached = self
-            .pages
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&full_key)
-            .cloned();
-        let page = match cached {
-            Some(page) => page,
-            None => {
-                let mut marked = ctx.clone();
-                marked.csrf = self.csrf_mark.clone();
-                let page: Arc<str> = self.render(template, &marked, data())?.0.into();
-                let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
-                if pages.len() >= PAGE_CACHE_LIMIT {
-                    pages.clear();
-                }
-                pages.insert(full_key, page.clone());
-                page
-            }
-        };
-        Ok(Html(page.replace(&self.csrf_mark, &ctx.csrf)))
-    }
-}
 
 fn translate(locales: &Locales, lang: &str, key: &str) -> String {
     locales
@@ -377,46 +321,6 @@ fn translate(locales: &Locales, lang: &str, key: &str) -> String {
         .or_else(|| locales.get("nl").and_then(|m| m.get(key)))
         .cloned()
         .unwrap_or_else(|| key.to_string())
-}
-
-fn base_context(ctx: &RequestContext) -> Map<String, Value> {
-    let t = &ctx.tenant;
-    let b = &t.branding;
-    let mut m = Map::new();
-    m.insert("lang".into(), json!(ctx.lang.code()));
-    m.insert(
-        "other_lang".into(),
-        json!(if ctx.lang == Lang::Nl { "en" } else { "nl" }),
-    );
-    m.insert("csrf".into(), json!(ctx.csrf));
-    m.insert("path".into(), json!(ctx.path));
-    // Not `flash`: some pages pass a message key of their own under that name.
-    m.insert("flash_message".into(), json!(ctx.flash));
-    m.insert(
-        "tenant".into(),
-        json!({
-            "name": t.name,
-            "slug": t.slug,
-            "is_platform": t.is_platform,
-            "primary_color": b.primary_color,
-            "accent_color": b.accent_color,
-            "has_logo": b.logo_key.is_some(),
-            "has_illustration": b.illustration_key.is_some(),
-            "illustration_alt": b.illustration_alt,
-            "version": b.version,
-            "support_email": b.support_email,
-            "welcome_html": b.welcome_html,
-            "billing_past_due": t.billing_state == "past_due",
-        }),
-    );
-    m.insert(
-        "user".into(),
-        match &ctx.principal {
-            Some(p) => json!({"id": p.user_id, "is_operator": p.is_operator()}),
-            None => Value::Null,
-        },
-    );
-    m
 }
 
 /// Markdown → HTML that is safe to embed: raw HTML is shown as text, images are reduced to their

@@ -1,7 +1,12 @@
-//! Extractors with the platform's error envelope: JSON bodies, CSRF-checked forms, client address.
+//! Extractors with the platform's error envelope: JSON bodies, CSRF-checked forms, client address,
+//! and the principal a handler requires (`authz::Require`, `authz::Authenticated`).
 
 use super::{csrf_matches, RequestContext};
-use crate::{error::AppError, platform::Platform};
+use crate::{
+    authz::{Authenticated, Authz, Permission, Require},
+    error::AppError,
+    platform::Platform,
+};
 use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
     http::{header, request::Parts, StatusCode},
@@ -186,6 +191,48 @@ pub fn client_ip(parts: &Parts, trusted_hops: usize) -> String {
     match entry.parse::<std::net::IpAddr>() {
         Ok(ip) => ip.to_string(),
         Err(_) => peer(),
+    }
+}
+
+impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Require<P> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts
+            .extensions
+            .get::<RequestContext>()
+            .ok_or_else(AppError::unauthenticated)?;
+        let principal = ctx
+            .principal
+            .clone()
+            .ok_or_else(AppError::unauthenticated)?;
+        let authz = parts
+            .extensions
+            .get::<Authz>()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("authz missing")))?;
+        if principal.tenant_id != ctx.tenant.id
+            || !authz
+                .allowed(ctx.tenant.id, principal.user_id, P::OBJECT, P::ACTION)
+                .await
+        {
+            return Err(AppError::forbidden());
+        }
+        Ok(Self::new(principal))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts
+            .extensions
+            .get::<RequestContext>()
+            .ok_or_else(AppError::unauthenticated)?;
+        match &ctx.principal {
+            Some(p) if p.tenant_id == ctx.tenant.id => Ok(Self(p.clone())),
+            _ => Err(AppError::unauthenticated()),
+        }
     }
 }
 

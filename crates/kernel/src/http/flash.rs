@@ -2,13 +2,14 @@
 //! (post/redirect/get) and is shown once, in the layout's status region.
 //!
 //! The message travels in a host-only cookie, MAC'd under the server key and bound to the tenant,
-//! so nobody can plant a message of their own (a sibling subdomain, say). The context middleware
-//! reads it on the next page request and clears it in that response.
+//! so nobody can plant a message of their own (a sibling subdomain, say). `see_other_with_flash`
+//! (in `page`) sets it; the context middleware reads it on the next page request and clears it
+//! in that response.
 
-use super::{percent_decode, set_cookie, url_encode, RequestContext};
-use crate::{config::Config, crypto, platform::Platform, tenancy::TenantId};
+use super::{percent_decode, set_cookie, url_encode};
+use crate::{config::Config, crypto, tenancy::TenantId};
 use axum::{
-    http::{header, HeaderMap},
+    http::{header, HeaderMap, HeaderValue},
     response::Response,
 };
 
@@ -67,25 +68,14 @@ pub(super) fn clear_after(config: &Config, res: &mut Response) {
     }
 }
 
-/// `303 See Other` to `to`, with `message` shown once on the page it leads to.
-pub fn see_other_with_flash(
-    platform: &Platform,
-    ctx: &RequestContext,
-    to: &str,
-    message: &str,
-) -> Response {
-    let config = &platform.config;
-    let mut res = super::see_other(to);
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            config.flash_cookie(),
-            &encode(config, ctx.tenant.id, message),
-            Some(MAX_AGE_SECS),
-            config.secure_cookies(),
-        ),
-    );
-    res
+/// The `Set-Cookie` value that carries `message` to the next page of `tenant`'s host.
+pub(super) fn set_cookie_for(config: &Config, tenant: TenantId, message: &str) -> HeaderValue {
+    set_cookie(
+        config.flash_cookie(),
+        &encode(config, tenant, message),
+        Some(MAX_AGE_SECS),
+        config.secure_cookies(),
+    )
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@ mod extract;
 mod flash;
 mod forms;
 mod layers;
+mod page;
 
 pub use context::{anonymous_csrf_cookie, csrf_matches, is_api, RequestContext, LANG_COOKIE};
 pub use extract::{client_ip, ApiJson, ClientIp, CsrfForm};
-pub use flash::see_other_with_flash;
 pub use forms::form_error;
 pub use layers::{apply_edge_layers, apply_layers, infra_routes};
+pub use page::see_other_with_flash;
 
 use axum::{
     body::Body,

@@ -1,11 +1,9 @@
 //! Membership tiers by number of employees. The tiers are data (`billing.tiers`, seeded by a
 //! migration, prices changed by operators); these functions work on the list as loaded.
 
+use super::money;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// Dutch VAT (BTW) in percent.
-pub const VAT_PERCENT: i64 = 21;
 
 /// A tier as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
@@ -29,7 +27,7 @@ impl Tier {
     }
     /// BTW on the yearly price (one invoice line), in cents.
     pub fn yearly_vat_cents(&self) -> i64 {
-        super::money::vat_cents(self.yearly_cents())
+        money::vat_cents(self.yearly_cents())
     }
     /// Twelve months incl. BTW, in cents.
     pub fn yearly_incl_vat_cents(&self) -> i64 {
@@ -140,6 +138,16 @@ mod tests {
         let mut changed = tiers[1].clone();
         changed.price_version = 2;
         assert_eq!(changed.plan_id(), "zk-tier-2-yearly-v2");
+    }
+
+    #[test]
+    fn a_year_of_each_tier_sums_to_the_seed_figures() {
+        for (tier, yearly) in seed().iter().zip([58_800, 118_800, 312_000, 468_000]) {
+            let (subtotal, tax, total) = money::invoice_totals(&[tier.yearly_cents()]);
+            assert_eq!(subtotal, yearly);
+            assert_eq!(tax, yearly * 21 / 100);
+            assert_eq!(total, subtotal + tax);
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::{
     credentials::{self, NewPassword},
+    invitations::{self, INVITE_VALID_FOR},
     validate,
 };
 use crate::repo::{self, invites::Purpose, users::UserRow};
@@ -14,7 +15,6 @@ use time::Duration;
 use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
-    mail::Mailer,
     AppError, AppResult, Platform, Tenant,
 };
 
@@ -48,27 +48,6 @@ pub fn parse_roles(tenant: &Tenant, names: &[String]) -> AppResult<Vec<Role>> {
         roles.extend(Role::parse(name.trim()));
     }
     Ok(roles.into_iter().collect())
-}
-
-/// The link a user follows for an invite or reset token.
-pub(crate) fn link(platform: &Platform, tenant: &Tenant, path: &str, token: &str) -> String {
-    let base = if tenant.is_platform {
-        platform.config.platform_url()
-    } else {
-        platform.config.tenant_url(&tenant.slug)
-    };
-    format!("{base}/{path}/{token}")
-}
-
-/// The invitation mail: subject and body.
-pub(crate) fn invite_mail(tenant: &Tenant, invite_url: &str) -> (String, String) {
-    (
-        format!("Uitnodiging: {}", tenant.name),
-        format!(
-            "U bent uitgenodigd voor het leerportaal van {}.\n\nKies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
-            tenant.name
-        ),
-    )
 }
 
 /// An invited account and its link.
@@ -109,17 +88,7 @@ pub async fn invite(
     for role in &roles {
         authz::grant_role(&mut tx, tenant.id, user.id, *role).await?;
     }
-    let token = repo::invites::create(
-        &mut tx,
-        tenant.id,
-        user.id,
-        Purpose::Invite,
-        super::members::INVITE_VALID_FOR,
-    )
-    .await?;
-    let invite_url = link(platform, tenant, "uitnodiging", &token);
-    let (subject, body) = invite_mail(tenant, &invite_url);
-    Mailer::enqueue(&mut tx, tenant.id, &email, &subject, &body).await?;
+    let invite_url = invitations::send(platform, tenant, &mut tx, user.id, &email).await?;
     tx.commit().await?;
     platform.authz.reload().await?;
     Ok(Invited {
@@ -171,7 +140,7 @@ pub async fn ensure_user(
             let valid = if purpose == Purpose::Reset {
                 RESET_VALID_FOR
             } else {
-                super::members::INVITE_VALID_FOR
+                INVITE_VALID_FOR
             };
             let token = repo::invites::create(&mut tx, tenant.id, user.id, purpose, valid).await?;
             let path = if purpose == Purpose::Reset {
@@ -179,7 +148,7 @@ pub async fn ensure_user(
             } else {
                 "uitnodiging"
             };
-            Some(link(platform, tenant, path, &token))
+            Some(invitations::link(platform, tenant, path, &token))
         }
     };
     let user = repo::users::by_id(&mut tx, tenant.id, user.id).await?;

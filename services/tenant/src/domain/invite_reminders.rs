@@ -5,7 +5,7 @@
 //! and the row's key (member, account) refuses a second one — also when two processes find the
 //! same account at once, or after a restart.
 
-use super::accounts;
+use super::invitations::{self, INVITE_VALID_FOR};
 use crate::repo::{self, invites::Purpose};
 use std::time::Duration;
 use zk_kernel::{mail::Mailer, AppResult, Platform, TenantId};
@@ -46,10 +46,10 @@ pub async fn run_once(p: &Platform) -> AppResult<usize> {
             tenant.id,
             user_id,
             Purpose::Invite,
-            super::members::INVITE_VALID_FOR,
+            INVITE_VALID_FOR,
         )
         .await?;
-        let url = accounts::link(p, &tenant, "uitnodiging", &token);
+        let url = invitations::link(p, &tenant, "uitnodiging", &token);
         let (subject, body) = mail(&tenant.name, &url);
         Mailer::enqueue(&mut tx, tenant.id, &user.email, &subject, &body).await?;
         tx.commit().await?;

@@ -1,9 +1,12 @@
 //! Operator tasks on members: create (with the admin's invitation), list, search, suspend, resume.
 
-use super::validate::{self, Slug};
+use super::{
+    invitations,
+    user_list::{self, BulkAction},
+    validate::{self, Slug},
+};
 use crate::repo::{self, tenants::MemberRow};
 use serde::{Deserialize, Serialize};
-use time::Duration;
 use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
@@ -66,9 +69,6 @@ pub struct CreatedMember {
     pub invite_url: String,
 }
 
-/// How long an invitation link stays valid.
-pub const INVITE_VALID_FOR: Duration = Duration::days(7);
-
 /// Creates a member, its default branding, its admin account and the admin's invitation mail,
 /// all in one transaction.
 pub async fn create(platform: &Platform, new: NewMember) -> AppResult<CreatedMember> {
@@ -91,7 +91,7 @@ pub async fn create(platform: &Platform, new: NewMember) -> AppResult<CreatedMem
         id,
         admin.id,
         repo::invites::Purpose::Invite,
-        INVITE_VALID_FOR,
+        invitations::INVITE_VALID_FOR,
     )
     .await?;
     let invite_url = format!(
@@ -238,8 +238,10 @@ pub async fn update(
     Ok(row)
 }
 
-/// A member as the console shows it: its details, users, admins and history.
+/// A member as the console shows it: its details, users, admins and history. Documented as
+/// `ConsoleMemberOverview`: learning's overview of a member's learners is `MemberOverview`.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ConsoleMemberOverview)]
 pub struct MemberOverview {
     pub member: MemberRow,
     pub support_email: Option<String>,
@@ -359,17 +361,7 @@ pub async fn invite_admin(
     }
     let user = repo::users::insert_invited(&mut tx, id, &email).await?;
     authz::grant_role(&mut tx, id, user.id, Role::Admin).await?;
-    let token = repo::invites::create(
-        &mut tx,
-        id,
-        user.id,
-        repo::invites::Purpose::Invite,
-        INVITE_VALID_FOR,
-    )
-    .await?;
-    let url = super::accounts::link(platform, &tenant, "uitnodiging", &token);
-    let (subject, body) = super::accounts::invite_mail(&tenant, &url);
-    Mailer::enqueue(&mut tx, id, &email, &subject, &body).await?;
+    invitations::send(platform, &tenant, &mut tx, user.id, &email).await?;
     tx.commit().await?;
     platform.authz.reload().await?;
     tracing::info!(tenant.id = %member.id, replace, "admin invited by an operator");
@@ -389,12 +381,12 @@ pub async fn resend_admin_invitation(
         .load(TenantId(member.id))
         .await?
         .ok_or_else(AppError::not_found)?;
-    let mut users = super::user_list::bulk(
+    let mut users = user_list::bulk(
         platform,
         &tenant,
         actor,
         &[user],
-        super::user_list::BulkAction::ResendInvitation,
+        BulkAction::ResendInvitation,
     )
     .await?;
     let user = users.pop().ok_or_else(AppError::not_found)?;

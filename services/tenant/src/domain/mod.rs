@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod branding;
 pub mod colour;
 pub mod credentials;
+pub mod invitations;
 pub mod invite_reminders;
 pub mod members;
 pub mod outbox;

@@ -4,8 +4,9 @@
 //! before the new password is hashed, and no link activates a blocked account.
 
 use super::{
-    accounts::{link, RESET_VALID_FOR},
+    accounts::RESET_VALID_FOR,
     credentials::{self, NewPassword},
+    invitations::link,
     throttle, validate,
 };
 use crate::repo::{self, invites::Purpose, throttle::Key, users::UserRow};

@@ -4,14 +4,13 @@
 //! works inside the caller's transaction, so the import applies a row — account, groups and
 //! enrolments — all or nothing.
 
-use super::accounts;
-use crate::repo::{self, invites::Purpose};
+use super::invitations;
+use crate::repo;
 use std::collections::HashMap;
 use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
     db::TenantTx,
-    mail::Mailer,
     AppError, AppResult, Platform, Tenant, TenantId,
 };
 
@@ -83,17 +82,7 @@ pub async fn ensure_staff_account(
                     )
                 })?;
             authz::grant_role(tx, t, u.id, Role::Learner).await?;
-            let token = repo::invites::create(
-                tx,
-                t,
-                u.id,
-                Purpose::Invite,
-                super::members::INVITE_VALID_FOR,
-            )
-            .await?;
-            let url = accounts::link(p, tenant, "uitnodiging", &token);
-            let (subject, body) = accounts::invite_mail(tenant, &url);
-            Mailer::enqueue(tx, t, email, &subject, &body).await?;
+            invitations::send(p, tenant, tx, u.id, email).await?;
             Ok((u.id, StaffAccount::Created))
         }
     }

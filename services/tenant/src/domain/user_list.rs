@@ -2,14 +2,13 @@
 //! 10,000 users cost one page of rows), and actions on a selection of users in one transaction
 //! (all or nothing).
 
-use super::accounts::{self, UserView};
-use crate::repo::{self, invites::Purpose, users::UserRow};
+use super::{accounts::UserView, invitations};
+use crate::repo::{self, users::UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use zk_kernel::{
     authz::{self, Role},
-    mail::Mailer,
     paging::{Paging, PerPage},
     AppError, AppResult, Platform, Tenant,
 };
@@ -444,17 +443,7 @@ async fn send_invitation(
     user: &UserRow,
 ) -> AppResult<()> {
     repo::invites::revoke_open(tx, tenant.id, user.id).await?;
-    let token = repo::invites::create(
-        tx,
-        tenant.id,
-        user.id,
-        Purpose::Invite,
-        super::members::INVITE_VALID_FOR,
-    )
-    .await?;
-    let url = accounts::link(platform, tenant, "uitnodiging", &token);
-    let (subject, body) = accounts::invite_mail(tenant, &url);
-    Mailer::enqueue(tx, tenant.id, &user.email, &subject, &body).await?;
+    invitations::send(platform, tenant, tx, user.id, &user.email).await?;
     Ok(())
 }
 
