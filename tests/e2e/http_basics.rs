@@ -25,6 +25,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/users/{id}/unblock"),
     ("delete", "/api/v1/users/{id}/invitation"),
     ("get", "/api/v1/me/tokens"),
+    ("get", "/api/v1/learning/people"),
     ("delete", "/api/v1/me/tokens/{id}"),
     ("get", "/api/v1/users/{id}/tokens"),
     ("delete", "/api/v1/users/{id}/tokens/{token_id}"),

@@ -20,6 +20,7 @@ mod media;
 mod migrations;
 mod objects;
 mod path_adoption;
+mod people;
 mod rls;
 mod roles;
 mod second_review;

@@ -722,6 +722,24 @@ fn matrix(user_id: &str) -> Vec<Row> {
         ),
         (
             Method::GET,
+            false,
+            "/api/v1/learning/people".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/leren/mensen.csv".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
+            false,
+            "/leren/mensen.xlsx".into(),
+            vec![Teacher, Admin],
+        ),
+        (
+            Method::GET,
             true,
             "/api/v1/me/tokens".into(),
             vec![Operator],

@@ -41,6 +41,11 @@ pub fn dutch_date(d: time::Date) -> String {
     )
 }
 
+/// A day as Dutch tables write it: `01-03-2027` (dd-mm-jjjj).
+pub fn dutch_short_date(d: time::Date) -> String {
+    format!("{:02}-{:02}-{}", d.day(), d.month() as u8, d.year())
+}
+
 /// `2027-03-01` as `1 maart 2027` (other text is returned as it is).
 pub fn dutch_date_iso(iso: &str) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -127,6 +132,18 @@ pub fn dutch_number(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_dates_are_day_month_year() {
+        assert_eq!(
+            dutch_short_date(time::macros::date!(2027 - 03 - 01)),
+            "01-03-2027"
+        );
+        assert_eq!(
+            dutch_short_date(time::macros::date!(2026 - 12 - 31)),
+            "31-12-2026"
+        );
+    }
 
     #[test]
     fn sizes_read_in_dutch() {

@@ -47,6 +47,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "layout",
     "account",
     "token_list",
+    "people_list",
     "error",
     "message",
     "landing",

@@ -39,6 +39,8 @@ const LEARNING: &[&str] = &[
     "/leren/paspoort.pdf",
     "/leren/overzicht",
     "/leren/overzicht.csv",
+    "/leren/mensen.csv",
+    "/leren/mensen.xlsx",
     "/leren/platformoverzicht",
     "/leren/platformoverzicht.csv",
     "/leren/groepen/**",

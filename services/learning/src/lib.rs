@@ -43,6 +43,7 @@ pub use routes::router;
     routes::passport::expiring,
     routes::overview::member,
     routes::overview::platform,
+    routes::people::list,
     routes::imports::api_list,
     routes::imports::api_preview,
     routes::imports::api_get,
@@ -80,7 +81,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 28);
+        assert_eq!(ops, 29);
         let attempt = &doc["paths"]["/api/v1/learning/enrolments/{id}/attempts"]["post"];
         assert_eq!(attempt["operationId"], "quiz_attempt");
         assert!(doc["components"]["schemas"]["Scored"]["properties"]["pass_mark"].is_object());

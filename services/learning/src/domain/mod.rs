@@ -9,6 +9,7 @@ pub mod learning;
 pub mod overview;
 pub mod passport;
 pub mod path_enrolment;
+pub mod people;
 pub mod progress_writer;
 pub mod proof;
 pub mod reminders;

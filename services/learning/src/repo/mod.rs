@@ -9,5 +9,6 @@ pub mod groups;
 pub mod imports;
 pub mod learning;
 pub mod overview;
+pub mod people;
 pub mod proofs;
 pub mod reminders;

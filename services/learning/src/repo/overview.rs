@@ -65,7 +65,9 @@ pub async fn per_module(
     .await?)
 }
 
-/// Completions per month over the last twelve months (`YYYY-MM`, count), oldest first.
+/// Completions per month over the last twelve months (`YYYY-MM`, count), oldest first. A
+/// completion counts in its month also after the learner was enrolled again for a refresher
+/// (the completion then lives in `past_completions`).
 pub async fn completions_per_month(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -74,6 +76,8 @@ pub async fn completions_per_month(
     Ok(sqlx::query_as(&format!(
         "SELECT to_char(m, 'YYYY-MM'),
                 (SELECT count(*) FROM content.enrolments e
+                 WHERE e.tenant_id = $1 AND date_trunc('month', e.completed_at) = m AND {LEARNERS})
+              + (SELECT count(*) FROM content.past_completions e
                  WHERE e.tenant_id = $1 AND date_trunc('month', e.completed_at) = m AND {LEARNERS})
          FROM generate_series(date_trunc('month', now()) - interval '11 months',
                               date_trunc('month', now()), interval '1 month') m

@@ -5,7 +5,10 @@
 
 use super::{groups_viewer, member_site, parse_id, refused};
 use crate::{
-    domain::group::{self, GroupEnrolInput, GroupInput, MemberInput, MemberRole},
+    domain::{
+        group::{self, GroupEnrolInput, GroupInput, MemberInput, MemberRole},
+        people::PeopleQuery,
+    },
     LearningEnrol, LearningManage,
 };
 use axum::{
@@ -99,6 +102,7 @@ pub async fn show(
     auth: Require<LearningEnrol>,
     Path(id): Path<String>,
     Query(done): Query<Done>,
+    Query(people): Query<PeopleQuery>,
 ) -> AppResult<Response> {
     member_site(&ctx)?;
     detail_page(
@@ -108,6 +112,7 @@ pub async fn show(
         parse_id(&id)?,
         flash(&done),
         None,
+        &people,
     )
     .await
 }
@@ -119,6 +124,7 @@ async fn detail_page(
     id: Uuid,
     flash: Option<&str>,
     error: Option<&AppError>,
+    people_query: &PeopleQuery,
 ) -> AppResult<Response> {
     let v = groups_viewer(p, ctx, user).await;
     let (name, learners) = group::detail(p, ctx.tenant.id, v, id).await?;
@@ -146,7 +152,14 @@ async fn detail_page(
             })
         })
         .collect();
+    let people_query = PeopleQuery {
+        group: Some(id.to_string()),
+        ..people_query.clone()
+    };
+    let people =
+        super::people::section(p, ctx, v, &people_query, &format!("/leren/groepen/{id}")).await?;
     let data = json!({
+        "people": people,
         "group": {"id": id, "name": name}, "learners": learners, "modules": modules,
         "per_module": per_module,
         "can_manage": v.is_admin, "is_admin": v.is_admin,
@@ -186,7 +199,16 @@ pub async fn add_member(
     match result {
         Ok(()) => Ok(see_other(&format!("/leren/groepen/{id}?klaar=lid"))),
         Err(e) if refused(&e) => {
-            detail_page(&p, &ctx, auth.principal.user_id, id, None, Some(&e)).await
+            detail_page(
+                &p,
+                &ctx,
+                auth.principal.user_id,
+                id,
+                None,
+                Some(&e),
+                &PeopleQuery::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -239,7 +261,16 @@ pub async fn enrol(
             "/leren/groepen/{id}?klaar=ingeschreven"
         ))),
         Err(e) if refused(&e) => {
-            detail_page(&p, &ctx, auth.principal.user_id, id, None, Some(&e)).await
+            detail_page(
+                &p,
+                &ctx,
+                auth.principal.user_id,
+                id,
+                None,
+                Some(&e),
+                &PeopleQuery::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -11,6 +11,7 @@ mod module_page;
 pub(crate) mod overview;
 pub(crate) mod passport;
 mod path_page;
+pub(crate) mod people;
 pub(crate) mod proofs;
 
 use axum::{
@@ -110,6 +111,9 @@ pub fn router(platform: Platform) -> Router {
             get(overview::platform),
         )
         .route("/leren/overzicht", get(overview::page))
+        .route("/api/v1/learning/people", get(people::list))
+        .route("/leren/mensen.csv", get(people::csv))
+        .route("/leren/mensen.xlsx", get(people::xlsx))
         .route("/leren/platformoverzicht", get(overview::platform_page))
         .route("/leren/platformoverzicht.csv", get(overview::platform_csv))
         .route("/leren/overzicht.csv", get(overview::csv))

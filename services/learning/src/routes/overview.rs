@@ -4,8 +4,8 @@
 use super::member_site;
 use crate::{
     domain::{
-        group, learning,
         overview::{self, Learners, MemberOverview, PlatformRow},
+        people::PeopleQuery,
     },
     LearningManage, LearningReport,
 };
@@ -96,15 +96,23 @@ pub async fn member(
     ))
 }
 
-/// `GET /leren/overzicht`: the admin's overview with a bar chart of completions per month.
+/// `GET /leren/overzicht`: the admin's overview: first who is late or behind (the people list,
+/// filtered and paged), then the figures with a chart of completions per month and the pass
+/// rates per module.
 pub async fn page(
     State(p): State<Platform>,
     ctx: RequestContext,
     auth: Require<LearningManage>,
-    Query(f): Query<Filter>,
+    Query(q): Query<PeopleQuery>,
 ) -> AppResult<Html<String>> {
     member_site(&ctx)?;
+    let f = Filter {
+        group_id: q.group.clone(),
+        department: q.department.clone(),
+    };
     let who = f.learners();
+    let viewer = super::groups_viewer(&p, &ctx, auth.principal.user_id).await;
+    let people = super::people::section(&p, &ctx, viewer, &q, "/leren/overzicht").await?;
     let o = overview::member(&p, ctx.tenant.id, &who).await?;
     let top = o
         .per_month
@@ -119,8 +127,9 @@ pub async fn page(
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let h = m.completed * 46 / top;
-            json!({"x": i * 10 + 1, "y": 48 - h, "height": h, "month": m.month, "count": m.completed})
+            let h = m.completed * 40 / top;
+            json!({"x": i * 10 + 1, "y": 44 - h, "height": h, "month": m.month,
+                   "label": month_label(&m.month), "count": m.completed, "label_x": i * 10 + 5})
         })
         .collect();
     // Pass rates of the modules with quiz attempts, as bars of 0–100 % (text alternative per bar).
@@ -132,24 +141,28 @@ pub async fn page(
         .enumerate()
         .map(|(i, m)| json!({"y": i * 8 + 1, "width": m.pass_rate * 2, "title": m.title, "rate": m.pass_rate, "attempts": m.attempts}))
         .collect();
-    let viewer = super::groups_viewer(&p, &ctx, auth.principal.user_id).await;
-    let groups = group::list(&p, ctx.tenant.id, viewer).await?;
-    let departments = learning::departments(&p, ctx.tenant.id).await?;
     let mut data = json!(o);
+    data["people"] = people;
     data["bars"] = json!(bars);
+    data["top"] = json!(top);
     data["pass_bars"] = json!(pass_bars);
     data["pass_height"] = json!(pass_bars.len() * 8 + 2);
-    data["groups"] = json!(groups
-        .iter()
-        .map(|g| json!({"id": g.id, "name": g.name, "selected": who.group == Some(g.id)}))
-        .collect::<Vec<_>>());
-    data["departments"] = json!(departments
-        .iter()
-        .map(|d| json!({"name": d.name, "selected": who.department.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(&d.name))}))
-        .collect::<Vec<_>>());
     data["filtered"] = json!(who.group.is_some() || who.department.is_some());
     data["csv_link"] = json!(format!("/leren/overzicht.csv{}", f.query()));
     p.theme.render("learning_overview", &ctx, data)
+}
+
+/// `2026-03` as `mrt` (the chart's axis), the way Dutch calendars abbreviate months.
+fn month_label(month: &str) -> &'static str {
+    const SHORT: [&str; 12] = [
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ];
+    month
+        .get(5..7)
+        .and_then(|m| m.parse::<usize>().ok())
+        .and_then(|m| SHORT.get(m.wrapping_sub(1)))
+        .copied()
+        .unwrap_or("")
 }
 
 /// `GET /leren/overzicht.csv`
