@@ -534,18 +534,21 @@ async fn seed_learning(
     {
         learning::set_self_enrolment(p, tenant, admin, m.module_id, true).await?;
     }
-    for (title, stage, deadline) in [
-        ("Handhygiëne in vijf momenten", "completed", "2026-12-15"),
-        ("Medicatie veilig toedienen", "started", "2027-01-31"),
-        ("Valpreventie thuis", "failed", "2027-02-28"),
+    // Deadlines from today, so the demo's dates stay in the future whenever it is started.
+    let today = time::OffsetDateTime::now_utc().date();
+    for (title, stage, days) in [
+        ("Handhygiëne in vijf momenten", "completed", 8),
+        ("Medicatie veilig toedienen", "started", 55),
+        ("Valpreventie thuis", "failed", 83),
     ] {
+        let deadline = (today + time::Duration::days(days)).to_string();
         let Some(m) = found.iter().find(|m| m.title == title) else {
             continue;
         };
         let input = learning::EnrolInput {
             user_id: learner,
             module_id: m.module_id,
-            deadline: Some(deadline.into()),
+            deadline: Some(deadline),
         };
         let e = learning::enrol(p, tenant, admin, &input).await?;
         let shown = catalog::published_at(p, tenant, m.module_id, e.version, true).await?;

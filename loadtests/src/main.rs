@@ -160,6 +160,9 @@ struct BenchArgs {
     /// Path of a catalogue search.
     #[arg(long, default_value = "/api/v1/catalog?q=medicijnen")]
     search_path: String,
+    /// Path of the list of who is late (the late scenario; log in as the member's admin).
+    #[arg(long, default_value = "/leren/overzicht?state=late")]
+    late_path: String,
     /// File with one "block done" path per line (the progress scenario runs only when given).
     #[arg(long, value_name = "PATH")]
     progress_paths: Option<PathBuf>,
@@ -398,7 +401,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             | Scenario::Module
             | Scenario::Path
             | Scenario::Search
-            | Scenario::Progress => {
+            | Scenario::Progress
+            | Scenario::Late => {
                 let (target, host) = server_target
                     .zip(host.as_deref())
                     .context("no server target")?;
@@ -419,6 +423,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     Scenario::Module => args.module_path.clone().unwrap_or_default(),
                     Scenario::Path => args.learning_path.clone().unwrap_or_default(),
                     Scenario::Search => args.search_path.clone(),
+                    Scenario::Late => args.late_path.clone(),
                     _ => args.home_path.clone(),
                 };
                 let template = if s == Scenario::Progress {

@@ -52,6 +52,8 @@ pub enum Scenario {
     Progress,
     /// Login form POST (password hashing included).
     Login,
+    /// The admin's list of who is late (`--late-path`, the admin's session).
+    Late,
 }
 
 impl Scenario {
@@ -66,6 +68,7 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::Progress => "progress",
             Scenario::Login => "login",
+            Scenario::Late => "late",
         }
     }
 
@@ -84,6 +87,7 @@ impl Scenario {
                 | Scenario::Path
                 | Scenario::Search
                 | Scenario::Progress
+                | Scenario::Late
         )
     }
 }

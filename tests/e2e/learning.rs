@@ -1344,7 +1344,7 @@ async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
     let mut learners = Vec::new();
     for (email, deadline) in [
         ("o1@zorg-a.test", "2027-12-31"),
-        ("o2@zorg-a.test", "2026-01-01"),
+        ("o2@zorg-a.test", "2027-12-31"),
         ("o3@zorg-a.test", "2027-12-31"),
     ] {
         let id = app.user(&s.a, email, Role::Learner).await;
@@ -1361,6 +1361,13 @@ async fn overviews_count_what_learners_did_and_nzk_sees_no_people() {
             .to_owned();
         learners.push((token, e));
     }
+    // Learner 2's deadline has passed (a deadline can't be set in the past: the clock moves).
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE content.enrolments SET deadline = '2026-01-01' WHERE id = $1::uuid")
+        .bind(&learners[1].1)
+        .execute(&mut owner)
+        .await
+        .unwrap();
     // Learner 1 completes (one wrong attempt, one right); learner 2 is past the deadline.
     let (t1, e1) = &learners[0];
     for answers in [

@@ -62,6 +62,11 @@ fn last_sunday(year: i32, month: time::Month) -> time::Date {
     day
 }
 
+/// Today's date in the Netherlands (what "late" and "today" mean to a member's people).
+pub fn amsterdam_today() -> time::Date {
+    amsterdam(time::OffsetDateTime::now_utc()).date()
+}
+
 /// A moment in Dutch local time (Europe/Amsterdam: CET, and CEST from the last Sunday of March
 /// to the last Sunday of October, switching at 01:00 UTC as the EU does).
 pub fn amsterdam(t: time::OffsetDateTime) -> time::OffsetDateTime {

@@ -191,18 +191,35 @@ pub struct EnrolInput {
     pub deadline: Option<String>,
 }
 
+/// A deadline as sent (`YYYY-MM-DD`), on or after the member's today (Europe/Amsterdam): a
+/// deadline in the past would make someone late the moment they are enrolled.
 pub(crate) fn parse_deadline(raw: Option<&str>) -> AppResult<Option<time::Date>> {
+    check_deadline(raw, zk_kernel::text::amsterdam_today())
+}
+
+fn check_deadline(raw: Option<&str>, today: time::Date) -> AppResult<Option<time::Date>> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(raw, format).map(Some).map_err(|_| {
+    let date = time::Date::parse(raw, format).map_err(|_| {
         AppError::validation(
             "deadline",
             "invalid_date",
             "Geef de uiterste datum als jjjj-mm-dd, bijvoorbeeld 2027-03-01.",
         )
-    })
+    })?;
+    if date < today {
+        return Err(AppError::validation(
+            "deadline",
+            "deadline_in_past",
+            format!(
+                "De uiterste datum {} ligt in het verleden. Kies vandaag of een latere datum.",
+                zk_kernel::text::dutch_date(date)
+            ),
+        ));
+    }
+    Ok(Some(date))
 }
 
 /// Enrols a user of the member in a module of its catalogue. An unknown user or module is
@@ -930,6 +947,26 @@ pub async fn move_enrolments(p: &Platform, tenant: TenantId, module: Uuid) -> Ap
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_is_today_or_later() {
+        let today = time::macros::date!(2026 - 12 - 07);
+        assert_eq!(check_deadline(Some(" "), today).unwrap(), None);
+        assert_eq!(
+            check_deadline(Some("2026-12-07"), today).unwrap(),
+            Some(today)
+        );
+        let e = check_deadline(Some("2026-12-06"), today).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("deadline_in_past", Some("deadline"))
+        );
+        assert!(e.message.contains("6 december 2026"), "{}", e.message);
+        assert_eq!(
+            check_deadline(Some("1-3-2027"), today).unwrap_err().code,
+            "invalid_date"
+        );
+    }
     use zk_content::domain::module::QuizOption;
 
     fn option(correct: bool) -> QuizOption {

@@ -239,7 +239,7 @@ pub struct PeoplePage {
 
 /// The member's date today (Europe/Amsterdam, as its people live it).
 pub fn today() -> Date {
-    amsterdam(time::OffsetDateTime::now_utc()).date()
+    zk_kernel::text::amsterdam_today()
 }
 
 /// Days `deadline` lies before `today` (a late enrolment's days overdue).
