@@ -3,13 +3,13 @@
 
 use crate::{app, config};
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::{io::Write, net::SocketAddr};
 use zk_content::domain::{
     adoption, authoring, catalog,
     module::{self, ModuleDoc},
     overlay,
 };
-use zk_kernel::{authz::Role, db::Db, http, AppResult, Platform, TenantId};
+use zk_kernel::{authz::Role, db::Db, http, Platform, TenantId};
 use zk_tenant::domain::{accounts, branding, members};
 
 /// The password of every demo account.
@@ -282,15 +282,16 @@ async fn seed_say(
     users: &[(TenantId, Role, uuid::Uuid)],
 ) -> Result<(), zk_kernel::AppError> {
     use zk_content::domain::{contribution, quality};
-    let [noord, zuid] = match users.iter().map(|u| u.0).fold(Vec::new(), |mut v, t| {
+    // The first two members (Zorggroep Noord and Thuiszorg Zuid) rate, propose, vote and
+    // contribute; whatever members come after them take no part.
+    let members = users.iter().map(|u| u.0).fold(Vec::new(), |mut v, t| {
         if !v.contains(&t) {
             v.push(t);
         }
         v
-    })[..]
-    {
-        [a, b] => [a, b],
-        _ => return Ok(()),
+    });
+    let [noord, zuid, ..] = members[..] else {
+        return Ok(());
     };
     if !quality::proposals(p, noord).await?.is_empty() {
         return Ok(());
@@ -736,10 +737,17 @@ const ROLE_USERS: [(&str, Role); 5] = [
 /// out at `/abonnement`): each member is on a manual plan, in another state — the
 /// first active and renewing within a month, the second past due (its admins see the banner),
 /// the third suspended for non-payment (only its admins get in, to the billing page).
-async fn seed_billing(p: &Platform, demo: &[DemoMember], operator: uuid::Uuid) -> AppResult<()> {
+async fn seed_billing(
+    p: &Platform,
+    demo: &[DemoMember],
+    operator: uuid::Uuid,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
     let today = time::OffsetDateTime::now_utc().date();
     for (m, days) in demo.iter().zip([20_i64, -5, -30]) {
-        let row = members::get(p, &m.slug).await?;
+        let row = members::get(p, &m.slug)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
         let paid_until = today + time::Duration::days(days);
         zk_billing::service::set_manual_plan(
             p,
@@ -749,7 +757,8 @@ async fn seed_billing(p: &Platform, demo: &[DemoMember], operator: uuid::Uuid) -
             &operator.to_string(),
             "Demo: handmatig abonnement",
         )
-        .await?;
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
         let state = if days >= 0 {
             "actief, verlengt binnenkort"
         } else if days > -14 {
@@ -757,10 +766,11 @@ async fn seed_billing(p: &Platform, demo: &[DemoMember], operator: uuid::Uuid) -
         } else {
             "opgeschort wegens niet-betaling"
         };
-        println!(
+        writeln!(
+            out,
             "  abonnement {}: betaald tot {paid_until} ({state})",
             m.name
-        );
+        )?;
     }
     Ok(())
 }
@@ -773,6 +783,25 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     }
     Db::connect(&config)?.migrate().await?;
     let p = Platform::start(config).await?;
+    let listener = tokio::net::TcpListener::bind(p.config.listen).await?;
+    seed(&p, &mut std::io::stdout()).await?;
+    writeln!(
+        std::io::stdout(),
+        "\nStop met Ctrl-C. Gegevens staan in {}.\n",
+        p.config.data_dir.display()
+    )?;
+    let router = app(&p, None)?;
+    let served = http::serve(listener, router, http::shutdown_signal()).await;
+    zk_kernel::embedded::stop_if_started(&p.config.data_dir);
+    served?;
+    Ok(())
+}
+
+/// Seeds the demo into a migrated database: NZK's modules and paths, the three members with
+/// their branding, a user in every role, own and adopted content, the members' say (ratings,
+/// proposals, votes, a contribution under review), learning, the staff of Zorggroep Noord and
+/// billing. Writes the URLs and logins to `out`. A second run keeps what is there.
+pub async fn seed(p: &Platform, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let err = |e: zk_kernel::AppError| anyhow::anyhow!("{}: {}", e.code, e.message);
 
     let nzk = p
@@ -782,7 +811,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         .map_err(err)?
         .ok_or_else(|| anyhow::anyhow!("platform tenant missing"))?;
     let (operator, _) = accounts::ensure_user(
-        &p,
+        p,
         &nzk,
         "operator@zorgklas.demo",
         Role::Operator,
@@ -791,23 +820,26 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     .await
     .map_err(err)?;
     let content: DemoModules = serde_json::from_str(MODULES)?;
-    seed_modules(&p, &nzk, operator.id, &content.shared)
+    seed_modules(p, &nzk, operator.id, &content.shared)
         .await
         .map_err(err)?;
-    seed_paths(&p, operator.id, &content.paths)
+    seed_paths(p, operator.id, &content.paths)
         .await
         .map_err(err)?;
 
     let demo: Vec<DemoMember> = serde_json::from_str(MEMBERS)?;
-    let listener = tokio::net::TcpListener::bind(p.config.listen).await?;
-    println!("\nZorgklas demo draait. Wachtwoord van elk demo-account: {DEMO_PASSWORD}\n");
-    println!(
+    writeln!(
+        out,
+        "\nZorgklas demo draait. Wachtwoord van elk demo-account: {DEMO_PASSWORD}\n"
+    )?;
+    writeln!(
+        out,
         "NZK-console:   {}/console   login operator@zorgklas.demo",
         p.config.platform_url()
-    );
+    )?;
     let mut seeded = Vec::new();
     for m in &demo {
-        let id = match members::get(&p, &m.slug).await {
+        let id = match members::get(p, &m.slug).await {
             Ok(row) => TenantId(row.id),
             Err(_) => {
                 let input = members::NewMemberInput {
@@ -817,7 +849,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
                     employee_count: Some(m.employees),
                 };
                 TenantId(
-                    members::create(&p, members::NewMember::parse(&input).map_err(err)?)
+                    members::create(p, members::NewMember::parse(&input).map_err(err)?)
                         .await
                         .map_err(err)?
                         .member
@@ -838,7 +870,7 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
             welcome_markdown: m.welcome_markdown.clone(),
             support_email: Some(m.support_email.clone()),
         };
-        branding::update(&p, &tenant, &input).await.map_err(err)?;
+        branding::update(p, &tenant, &input).await.map_err(err)?;
         if let Some((file, alt)) = &m.illustration {
             if tenant.branding.illustration_key.is_none() {
                 let bytes = MEDIA
@@ -846,57 +878,52 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
                     .find(|(n, _)| n == file)
                     .map(|(_, b)| *b)
                     .ok_or_else(|| anyhow::anyhow!("demo picture {file} missing"))?;
-                branding::upload_illustration(&p, &tenant, bytes.to_vec().into(), alt)
+                branding::upload_illustration(p, &tenant, bytes.to_vec().into(), alt)
                     .await
                     .map_err(err)?;
             }
         }
-        println!("\n{} — {}", m.name, p.config.tenant_url(&m.slug));
+        writeln!(out, "\n{} — {}", m.name, p.config.tenant_url(&m.slug))?;
         for (local, role) in ROLE_USERS {
             let email = format!("{local}@{}.demo", m.slug);
-            let (user, _) = accounts::ensure_user(&p, &tenant, &email, role, Some(DEMO_PASSWORD))
+            let (user, _) = accounts::ensure_user(p, &tenant, &email, role, Some(DEMO_PASSWORD))
                 .await
                 .map_err(err)?;
-            println!("  {:<12} {email}", role.as_str());
+            writeln!(out, "  {:<12} {email}", role.as_str())?;
             seeded.push((tenant.id, role, user.id));
             if role == Role::Author {
                 let own = content.own.get(&m.slug).map_or(&[][..], Vec::as_slice);
-                seed_modules(&p, &tenant, user.id, own).await.map_err(err)?;
+                seed_modules(p, &tenant, user.id, own).await.map_err(err)?;
                 let adopt = content.adopt.get(&m.slug).map_or(&[][..], Vec::as_slice);
-                seed_adoptions(&p, &tenant, user.id, adopt)
+                seed_adoptions(p, &tenant, user.id, adopt)
                     .await
                     .map_err(err)?;
                 let adopt = content
                     .adopt_paths
                     .get(&m.slug)
                     .map_or(&[][..], Vec::as_slice);
-                seed_path_adoptions(&p, &tenant, user.id, adopt)
+                seed_path_adoptions(p, &tenant, user.id, adopt)
                     .await
                     .map_err(err)?;
             }
         }
     }
-    seed_updates(&p, operator.id, &content.updates)
+    seed_updates(p, operator.id, &content.updates)
         .await
         .map_err(err)?;
-    seed_say(&p, operator.id, &seeded).await.map_err(err)?;
-    seed_learning(&p, &seeded).await.map_err(err)?;
-    seed_staff(&p, &seeded).await.map_err(err)?;
+    seed_say(p, operator.id, &seeded).await.map_err(err)?;
+    seed_learning(p, &seeded).await.map_err(err)?;
+    seed_staff(p, &seeded).await.map_err(err)?;
     if p.config.stripe.is_none() {
-        seed_billing(&p, &demo, operator.id).await.map_err(err)?;
+        seed_billing(p, &demo, operator.id, out).await?;
     } else {
         // Against localstripe or a Stripe test account: the tiers' products and plans exist.
-        let created = zk_billing::service::sync_catalogue(&p).await.map_err(err)?;
-        println!("\nStripe-catalogus klaar ({created} nieuw); leden sluiten af op /abonnement.");
+        let created = zk_billing::service::sync_catalogue(p).await.map_err(err)?;
+        writeln!(
+            out,
+            "\nStripe-catalogus klaar ({created} nieuw); leden sluiten af op /abonnement."
+        )?;
     }
-    println!(
-        "\nStop met Ctrl-C. Gegevens staan in {}.\n",
-        p.config.data_dir.display()
-    );
-    let router = app(&p, None)?;
-    let served = http::serve(listener, router, http::shutdown_signal()).await;
-    zk_kernel::embedded::stop_if_started(&p.config.data_dir);
-    served?;
     Ok(())
 }
 

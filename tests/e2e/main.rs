@@ -12,6 +12,8 @@ mod branding;
 mod browser;
 mod console;
 mod content;
+mod demo;
+mod getting_in;
 mod http_basics;
 mod isolation;
 mod learning;

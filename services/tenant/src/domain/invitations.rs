@@ -19,13 +19,34 @@ pub(crate) fn link(platform: &Platform, tenant: &Tenant, path: &str, token: &str
     format!("{base}/{path}/{token}")
 }
 
-/// The invitation mail: subject and body.
-pub(crate) fn invite_mail(tenant: &Tenant, invite_url: &str) -> (String, String) {
+/// Until when a link made now works, as a Dutch date (the last day on which it works).
+pub(crate) fn valid_until(valid_for: Duration) -> String {
+    let until = zk_kernel::text::amsterdam(time::OffsetDateTime::now_utc() + valid_for);
+    zk_kernel::text::dutch_date(until.date())
+}
+
+/// The invitation mail: subject and body. It says who invites (the member), to what (its
+/// learning portal, with the address to log in on later) and until when the link works.
+pub(crate) fn invite_mail(
+    platform: &Platform,
+    tenant: &Tenant,
+    invite_url: &str,
+) -> (String, String) {
+    let portal = if tenant.is_platform {
+        platform.config.platform_url()
+    } else {
+        platform.config.tenant_url(&tenant.slug)
+    };
     (
-        format!("Uitnodiging: {}", tenant.name),
+        format!("Uitnodiging van {}: uw leerportaal", tenant.name),
         format!(
-            "U bent uitgenodigd voor het leerportaal van {}.\n\nKies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
-            tenant.name
+            "Goedendag,\n\n{name} nodigt u uit voor het leerportaal van {name} bij de Nationale Zorgklas: \
+             e-learnings en trainingen voor uw werk, op {portal}.\n\n\
+             Kies via deze link een wachtwoord. De link werkt tot en met {until}:\n{invite_url}\n\n\
+             Daarna logt u in op {portal} met dit e-mailadres.\n\n\
+             Werkt de link niet meer? Vraag de beheerder van {name} om een nieuwe uitnodiging.\n",
+            name = tenant.name,
+            until = valid_until(INVITE_VALID_FOR),
         ),
     )
 }
@@ -42,7 +63,7 @@ pub(crate) async fn send(
     let token =
         repo::invites::create(tx, tenant.id, user, Purpose::Invite, INVITE_VALID_FOR).await?;
     let url = link(platform, tenant, "uitnodiging", &token);
-    let (subject, body) = invite_mail(tenant, &url);
+    let (subject, body) = invite_mail(platform, tenant, &url);
     Mailer::enqueue(tx, tenant.id, email, &subject, &body).await?;
     Ok(url)
 }

@@ -15,7 +15,8 @@ pub fn mail(member: &str, url: &str) -> (String, String) {
     (
         format!("Herinnering: uw uitnodiging voor {member}"),
         format!(
-            "Goedendag,\n\nU bent uitgenodigd voor het leerportaal van {member}, maar u heeft nog geen wachtwoord gekozen. Dat kan via deze link (7 dagen geldig):\n{url}\n\nMet vriendelijke groet"
+            "Goedendag,\n\nU bent uitgenodigd voor het leerportaal van {member}, maar u heeft nog geen wachtwoord gekozen. Dat kan via deze link, die werkt tot en met {}; de link uit de eerste mail werkt niet meer:\n{url}\n\nMet vriendelijke groet",
+            super::invitations::valid_until(super::invitations::INVITE_VALID_FOR)
         ),
     )
 }

@@ -100,9 +100,10 @@ pub async fn create(platform: &Platform, new: NewMember) -> AppResult<CreatedMem
     );
     let body = format!(
         "Welkom bij de Nationale Zorgklas!\n\n{} is nu lid. U bent beheerder van het portaal {}.\n\n\
-         Kies via deze link een wachtwoord (7 dagen geldig):\n{invite_url}\n",
+         Kies via deze link een wachtwoord. De link werkt tot en met {}:\n{invite_url}\n",
         new.name,
         platform.config.tenant_url(new.slug.as_str()),
+        invitations::valid_until(invitations::INVITE_VALID_FOR),
     );
     Mailer::enqueue(
         &mut tx,

@@ -117,7 +117,8 @@ pub async fn show_invite(
         .render(
             "invite_accept",
             &ctx,
-            json!({ "email": user.email, "token": token }),
+            // The name HR imported (or the admin typed) is filled in: they only check it.
+            json!({ "email": user.email, "token": token, "display_name": user.display_name }),
         )?
         .into_response())
 }
@@ -218,7 +219,8 @@ pub async fn show_reset(
         .render(
             "password_reset",
             &ctx,
-            json!({ "email": user.email, "token": token }),
+            // The name HR imported (or the admin typed) is filled in: they only check it.
+            json!({ "email": user.email, "token": token, "display_name": user.display_name }),
         )?
         .into_response())
 }
