@@ -19,6 +19,7 @@ mod isolation;
 mod learning;
 mod mail;
 mod media;
+mod menus;
 mod migrations;
 mod objects;
 mod path_adoption;

@@ -37,6 +37,9 @@ pub struct RequestContext {
     pub request_id: String,
     /// A message from the previous request (see [`super::see_other_with_flash`]), shown once.
     pub flash: Option<String>,
+    /// The principal's roles on this host's tenant (from memory; empty for visitors): every
+    /// page's menu shows what they can use.
+    pub roles: Vec<crate::authz::Role>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
@@ -136,6 +139,7 @@ pub(super) async fn context(
             path: path.clone(),
             request_id,
             flash: None,
+            roles: Vec::new(),
         };
         return error_page(
             &platform,
@@ -209,6 +213,10 @@ pub(super) async fn context(
         .then(|| super::flash::read(&platform.config, tenant.id, headers))
         .flatten();
     let shows_flash = flash.is_some();
+    let roles = match &principal {
+        Some(p) if p.tenant_id == tenant.id => platform.authz.roles(tenant.id, p.user_id).await,
+        _ => Vec::new(),
+    };
     let ctx = RequestContext {
         tenant,
         principal,
@@ -217,6 +225,7 @@ pub(super) async fn context(
         path: path.clone(),
         request_id,
         flash,
+        roles,
     };
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(platform.authz.clone());
@@ -358,6 +367,7 @@ fn error_page(
                 path: path.to_owned(),
                 request_id: String::new(),
                 flash: None,
+                roles: Vec::new(),
             };
             &fallback
         }

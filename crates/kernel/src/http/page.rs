@@ -47,12 +47,14 @@ impl Theme {
             .as_ref()
             .map(|p| p.user_id.to_string())
             .unwrap_or_default();
+        // The roles decide the menu every page shows.
         format!(
-            "{template}|{}|{}|{}|{}|{user}|{key}",
+            "{template}|{}|{}|{}|{}|{user}|{:?}|{key}",
             ctx.tenant.id,
             ctx.tenant.branding.version,
             ctx.lang.code(),
-            ctx.path
+            ctx.path,
+            ctx.roles
         )
     }
 
@@ -121,6 +123,19 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
             Some(p) => json!({"id": p.user_id, "is_operator": p.is_operator()}),
             None => Value::Null,
         },
+    );
+    // The menu by role: what each role may use, the same on every page.
+    let has = |r: crate::authz::Role| ctx.roles.contains(&r);
+    use crate::authz::Role;
+    m.insert(
+        "menu".into(),
+        json!({
+            "learner": !ctx.roles.is_empty() && !t.is_platform,
+            "teacher": has(Role::Teacher) || has(Role::Admin),
+            "author": has(Role::Author) || has(Role::Admin),
+            "reviewer": has(Role::Reviewer),
+            "admin": has(Role::Admin),
+        }),
     );
     m
 }
