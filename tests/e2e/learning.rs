@@ -646,7 +646,7 @@ async fn a_learner_works_through_a_module_on_its_page() {
     assert!(
         html.contains("Valpreventie")
             && html.contains("0 van 3 onderdelen klaar")
-            && html.contains("uiterlijk 1-3-2027")
+            && html.contains("uiterlijk 1 maart 2027")
             && html.contains(&format!("/leren/modules/{module}#blok-{text}")),
         "{html}"
     );
@@ -2769,7 +2769,7 @@ async fn a_learning_path_enrols_in_its_modules_and_completes_with_its_required_o
         home.contains(&format!("href=\"/leren/trajecten/{path}\">Inwerken</a>")),
         "{home}"
     );
-    assert!(home.contains("Afgerond ✓ · uiterlijk 1-4-2027"), "{home}");
+    assert!(home.contains("Afgerond ✓ · uiterlijk 1 april 2027"), "{home}");
     let admin_session = app.login("zorg-a", "beheer@zorg-a.test").await;
     let page = format!("/leren/trajecten/{path}/inschrijvingen");
     let html = c

@@ -492,7 +492,7 @@ pub async fn enrol_self(p: &Platform, tenant: TenantId, user: Uuid, module: Uuid
 }
 
 /// An enrolment as its learner sees it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub enrolment_id: Uuid,
     pub module_id: Uuid,
