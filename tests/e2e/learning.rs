@@ -2769,7 +2769,10 @@ async fn a_learning_path_enrols_in_its_modules_and_completes_with_its_required_o
         home.contains(&format!("href=\"/leren/trajecten/{path}\">Inwerken</a>")),
         "{home}"
     );
-    assert!(home.contains("Afgerond ✓ · uiterlijk 1 april 2027"), "{home}");
+    assert!(
+        home.contains("Afgerond ✓ · uiterlijk 1 april 2027"),
+        "{home}"
+    );
     let admin_session = app.login("zorg-a", "beheer@zorg-a.test").await;
     let page = format!("/leren/trajecten/{path}/inschrijvingen");
     let html = c

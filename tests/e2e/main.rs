@@ -16,6 +16,7 @@ mod demo;
 mod getting_in;
 mod http_basics;
 mod isolation;
+mod learner_day;
 mod learning;
 mod mail;
 mod media;

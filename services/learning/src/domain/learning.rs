@@ -125,6 +125,9 @@ pub struct PageState {
     pub completed: bool,
     /// Quiz attempts so far (seeds the order of a shuffled quiz).
     pub attempts: i64,
+    /// A refresher (enrolled again when the last completion came near its end): until when the
+    /// last completion counts (the refresher's deadline).
+    pub refresher_until: Option<time::Date>,
 }
 
 /// The caller's enrolment in `module`, if any (one query).
@@ -143,6 +146,9 @@ pub async fn page_state(
         done: e.done.into_iter().collect(),
         completed: e.completed_at.is_some(),
         attempts: e.attempts,
+        refresher_until: (e.cycle > 1 && e.completed_at.is_none())
+            .then_some(e.deadline)
+            .flatten(),
     }))
 }
 

@@ -23,11 +23,13 @@ pub struct EnrolmentRow {
     pub done: Vec<Uuid>,
     /// Quiz attempts so far (all quizzes of the enrolment): seeds the order of shuffled quizzes.
     pub attempts: i64,
+    /// 1, and one more each time the learner is enrolled again for a refresher.
+    pub cycle: i32,
 }
 
 const ENROLMENT: &str =
     "SELECT e.id, e.user_id, e.module_id, e.version, e.deadline, e.completed_at, e.completed_version,
-        e.completed_score,
+        e.completed_score, e.cycle,
         coalesce((SELECT array_agg(b.block_id ORDER BY b.done_at) FROM content.block_progress b
                   WHERE b.tenant_id = e.tenant_id AND b.enrolment_id = e.id), '{}') AS done,
         (SELECT count(*) FROM content.quiz_attempts a

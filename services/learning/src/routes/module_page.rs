@@ -149,6 +149,7 @@ pub(super) async fn module_page(
         json!({
             "enrolment": s.enrolment_id, "done": done, "total": ids.len(),
             "completed": s.completed, "next": next, "proof": proof_id,
+            "refresher_until": s.refresher_until.map(zk_kernel::text::dutch_date),
         })
     });
     if let Some(o) = &outcome {
