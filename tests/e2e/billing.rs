@@ -2,7 +2,7 @@
 //! customers with their BTW number, subscriptions of every tier by both collection methods,
 //! signed webhooks, and access that follows payment; isolation and bad input.
 
-use crate::support::{App, Member, PASSWORD};
+use crate::support::{App, LegacyMember as Member, PASSWORD};
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};

@@ -28,8 +28,8 @@ pub(crate) fn module(title: &str, text: &str) -> Value {
 
 pub(crate) struct Setup {
     pub app: App,
-    pub a: crate::support::Member,
-    pub b: crate::support::Member,
+    pub a: crate::support::LegacyMember,
+    pub b: crate::support::LegacyMember,
     pub a_author: String,
     pub a_learner: String,
     pub b_author: String,

@@ -132,7 +132,7 @@ async fn with_a_mail_server_operators_never_see_a_live_link() {
     res.assert_status(http::StatusCode::CREATED);
     assert!(res.json()["invite_url"].is_null(), "{}", res.text());
     // The operator asks for a reset of an active admin's password…
-    let m = crate::support::Member {
+    let m = crate::support::LegacyMember {
         id: zk_kernel::TenantId(
             res.json()["tenant"]["id"]
                 .as_str()

@@ -4,13 +4,9 @@
 
 mod support;
 
-mod account_security;
-mod accounts;
 mod bad_input;
 mod billing;
-mod branding;
 mod browser;
-mod console;
 mod content;
 mod http_basics;
 mod isolation;
@@ -26,4 +22,5 @@ mod second_review;
 mod split;
 mod staff_import;
 mod structure;
-mod users_at_scale;
+
+mod tenant;

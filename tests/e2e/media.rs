@@ -10,7 +10,7 @@ use zk_test_support::peers::{s3s_fs_binary, S3Peer};
 
 struct Setup {
     app: App,
-    a: crate::support::Member,
+    a: crate::support::LegacyMember,
     a_author: String,
     a_learner: String,
     b_author: String,

@@ -275,7 +275,7 @@ async fn learners_day(
     let id = |i: usize| blocks[i]["id"].as_str().unwrap().to_owned();
     let question = &blocks[1]["questions"][0];
 
-    let member = crate::support::Member {
+    let member = crate::support::LegacyMember {
         id: zk_kernel::TenantId(created["tenant"]["id"].as_str().unwrap().parse().unwrap()),
     };
     let learner = app.user(&member, "zorg@split.test", Role::Learner).await;

@@ -66,8 +66,17 @@ const LAYERS: &[(&str, &[&str], &str)] = &[
     ),
     (
         "zk-test-support",
-        &["zk-kernel"],
-        "test support uses the kernel only",
+        &[
+            "zk-kernel",
+            "zk-tenant",
+            "zk-content",
+            "zk-learning",
+            "zk-billing",
+        ],
+        "test support is a dev-only harness beside the binary: it makes its fixtures (members, \
+         accounts, tokens) through the services' public domain functions, so it may use the \
+         kernel and the service crates (not the gateway or the binary, which sit above it); no \
+         service depends on it, not even for its own tests",
     ),
     (
         "zk-loadtests",

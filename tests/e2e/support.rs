@@ -1,8 +1,31 @@
-//! Fixtures: the platform on a fresh database, operators, members, users and logins.
+//! The platform as the `zorgklas` binary wires it, for the vocabulary of
+//! `zk_test_support::scenario` (re-exported here with what most tests use:
+//! `use crate::support::*;`).
 
-use http::StatusCode;
+pub use http::StatusCode;
+pub use serde_json::{json, Value};
+pub use zk_kernel::authz::Role;
+pub use zk_test_support::scenario::*;
+
+/// The whole platform in one process, as `zorgklas` runs it, on a fresh database.
+pub async fn app() -> TestApp {
+    TestApp::new(one_process).await
+}
+
+/// [`app`] with an adjusted configuration.
+pub async fn app_with(adjust: impl FnOnce(&mut zk_kernel::Config)) -> TestApp {
+    TestApp::with_config(one_process, adjust).await
+}
+
+/// Every service behind one router: what `zorgklas serve` runs without `--service`.
+fn one_process(platform: &zk_kernel::Platform) -> anyhow::Result<axum::Router> {
+    zorgklas::app(platform, None)
+}
+
+// ---- the fixtures of before the vocabulary, while the tests move onto it ----
+
 use uuid::Uuid;
-use zk_kernel::{authz::Role, Platform, Tenant, TenantId};
+use zk_kernel::{Platform, Tenant, TenantId};
 use zk_tenant::domain::{accounts, members, tokens};
 pub use zk_test_support::{TestClient, TestDb};
 
@@ -18,7 +41,7 @@ pub struct App {
 
 /// A member created through the domain.
 #[derive(Clone, Debug)]
-pub struct Member {
+pub struct LegacyMember {
     pub id: TenantId,
 }
 
@@ -67,7 +90,7 @@ impl App {
     }
 
     /// A member with the given slug (admin invite pending for `beheer@{slug}.test`).
-    pub async fn member(&self, slug: &str) -> Member {
+    pub async fn member(&self, slug: &str) -> LegacyMember {
         let input = members::NewMemberInput {
             slug: slug.into(),
             name: format!("Zorg {slug}"),
@@ -80,13 +103,13 @@ impl App {
         )
         .await
         .expect("member");
-        Member {
+        LegacyMember {
             id: TenantId(created.member.id),
         }
     }
 
     /// An active user with a role and the fixture password.
-    pub async fn user(&self, member: &Member, email: &str, role: Role) -> Uuid {
+    pub async fn user(&self, member: &LegacyMember, email: &str, role: Role) -> Uuid {
         let t = self.tenant(member.id).await;
         accounts::ensure_user(&self.platform, &t, email, role, Some(PASSWORD))
             .await
@@ -96,7 +119,7 @@ impl App {
     }
 
     /// A bearer token for a user of a member.
-    pub async fn token(&self, member: &Member, email: &str) -> String {
+    pub async fn token(&self, member: &LegacyMember, email: &str) -> String {
         let t = self.tenant(member.id).await;
         tokens::create(&self.platform, &t, email, "test", None)
             .await
@@ -131,47 +154,6 @@ impl App {
             .and_then(|rest| rest.split_whitespace().next())
             .expect("a link in the mail")
             .to_owned()
-    }
-
-    /// Posts the login form on `host` as a client at `ip` (needs `trusted_proxy_hops = 1`).
-    pub async fn login_from(
-        &self,
-        host: &str,
-        email: &str,
-        password: &str,
-        ip: &str,
-    ) -> zk_test_support::TestResponse {
-        self.client
-            .post(host, "/inloggen")
-            .header("x-forwarded-for", ip)
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-    }
-
-    /// Follows a redirect after a form as a browser would, with the session and the flash
-    /// cookie the response set; returns the page it leads to and its flash message (if any).
-    pub async fn follow(
-        &self,
-        host: &str,
-        res: &zk_test_support::TestResponse,
-        session: &str,
-    ) -> (String, Option<String>) {
-        res.assert_status(StatusCode::SEE_OTHER);
-        let to = res.location().expect("a redirect");
-        let mut req = self.client.get(host, &to).session(session);
-        if let Some(flash) = res.set_cookie("zk_flash") {
-            req = req.cookie(&format!("zk_flash={flash}"));
-        }
-        let page = req.send().await;
-        page.assert_status(StatusCode::OK);
-        let html = page.text();
-        let flash = html
-            .split("data-testid=\"flash\"><p>")
-            .nth(1)
-            .and_then(|rest| rest.split("</p>").next())
-            .map(str::to_owned);
-        (html, flash)
     }
 
     /// Counts rows of a table as the owner (sees every tenant).

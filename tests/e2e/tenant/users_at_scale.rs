@@ -3,17 +3,15 @@
 //! admin's table, the confirmation that names whom, and the message after the redirect. Another
 //! member's users never appear, and their ids in a bulk action are refused with nothing changed.
 
-use crate::support::{App, Member};
-use http::StatusCode;
-use serde_json::{json, Value};
+use crate::support::*;
 use std::collections::HashSet;
 use uuid::Uuid;
-use zk_kernel::authz::Role;
 
 /// 2,000 staff in `member`: `mw{i}@{slug}.test`, named after five surnames (i % 5), in four
 /// departments (i % 4), every tenth invited and never logged in, every twentieth a teacher,
-/// everyone a learner. The newest login is `mw1`'s.
-async fn seed_staff(app: &App, member: &Member, slug: &str) {
+/// everyone a learner. The newest login is `mw1`'s. Written straight into the tables (2,000
+/// accounts through the domain would take minutes); the roles are reloaded after.
+async fn seed_staff(app: &TestApp, member: &Member) {
     let mut owner = app.db.owner().await.unwrap();
     sqlx::query(
         "INSERT INTO tenant.users (tenant_id, id, email, display_name, department, status, last_login_at)
@@ -25,7 +23,7 @@ async fn seed_staff(app: &App, member: &Member, slug: &str) {
          FROM generate_series(1, 2000) AS i",
     )
     .bind(member.id)
-    .bind(slug)
+    .bind(&member.slug)
     .execute(&mut owner)
     .await
     .unwrap();
@@ -42,15 +40,12 @@ async fn seed_staff(app: &App, member: &Member, slug: &str) {
     app.platform.authz.reload().await.unwrap();
 }
 
-async fn list(app: &App, host: &str, token: &str, query: &str) -> Value {
-    let res = app
-        .client
-        .get(host, &format!("/api/v1/users{query}"))
-        .bearer(token)
-        .send()
-        .await;
-    res.assert_status(StatusCode::OK);
-    res.json()
+/// `/api/v1/users{query}` as `user` reads it.
+async fn list(user: &User, query: &str) -> Value {
+    user.get(&format!("/api/v1/users{query}"))
+        .expect(StatusCode::OK)
+        .await
+        .json()
 }
 
 fn emails(page: &Value) -> Vec<String> {
@@ -71,27 +66,27 @@ fn ids(page: &Value) -> Vec<Uuid> {
         .collect()
 }
 
+/// Member A (`schaal`) with its admin and 2,000 staff; member B (`schaal-b`) with a learner.
 struct Scale {
-    app: App,
+    app: TestApp,
     a: Member,
-    admin_id: Uuid,
-    admin_token: String,
-    b_user: Uuid,
+    b: Member,
+    admin: User,
+    b_user: User,
 }
 
 async fn setup() -> Scale {
-    let app = App::new().await;
+    let app = app().await;
     let a = app.member("schaal").await;
     let b = app.member("schaal-b").await;
-    let admin_id = app.user(&a, "admin@schaal.test", Role::Admin).await;
-    let admin_token = app.token(&a, "admin@schaal.test").await;
-    seed_staff(&app, &a, "schaal").await;
-    let b_user = app.user(&b, "jansen@schaal-b.test", Role::Learner).await;
+    let admin = a.user("admin@schaal.test", Role::Admin).await;
+    seed_staff(&app, &a).await;
+    let b_user = b.user("jansen@schaal-b.test", Role::Learner).await;
     Scale {
         app,
         a,
-        admin_id,
-        admin_token,
+        b,
+        admin,
         b_user,
     }
 }
@@ -99,9 +94,9 @@ async fn setup() -> Scale {
 #[tokio::test]
 async fn the_users_api_searches_filters_sorts_and_pages_2000_users_with_a_total() {
     let s = setup().await;
-    let (app, t) = (&s.app, s.admin_token.as_str());
+    let admin = &s.admin;
 
-    let first = list(app, "schaal", t, "").await;
+    let first = list(admin, "").await;
     assert_eq!(
         first["total"], 2002,
         "2,000 staff, the admin and the invited first admin"
@@ -111,21 +106,21 @@ async fn the_users_api_searches_filters_sorts_and_pages_2000_users_with_a_total(
     assert_eq!(first["items"].as_array().unwrap().len(), 50);
     assert!(first["items"][0]["roles"].is_array());
     // By name, who has none comes last: the two admins are the last page.
-    let last = list(app, "schaal", t, "?page=41").await;
+    let last = list(admin, "?page=41").await;
     assert_eq!(emails(&last), ["admin@schaal.test", "beheer@schaal.test"]);
-    let past = list(app, "schaal", t, "?page=42").await;
+    let past = list(admin, "?page=42").await;
     assert_eq!(past["total"], 2002, "the total also past the last page");
     assert!(past["items"].as_array().unwrap().is_empty());
 
     // Every page of 200 together is every user exactly once, and never B's.
     let mut seen = HashSet::new();
     for page in 1..=11 {
-        for id in ids(&list(app, "schaal", t, &format!("?per_page=200&page={page}")).await) {
+        for id in ids(&list(admin, &format!("?per_page=200&page={page}")).await) {
             assert!(seen.insert(id), "no user on two pages");
         }
     }
     assert_eq!(seen.len(), 2002);
-    assert!(!seen.contains(&s.b_user));
+    assert!(!seen.contains(&s.b_user.id));
 
     for (query, total) in [
         ("?q=jansen", 400),
@@ -142,33 +137,32 @@ async fn the_users_api_searches_filters_sorts_and_pages_2000_users_with_a_total(
         ("?q=jansen&department=Verpleeghuis&status=invited", 0),
         ("?role=teacher&status=invited", 100),
     ] {
-        let page = list(app, "schaal", t, query).await;
-        assert_eq!(page["total"], total, "{query}");
+        assert_eq!(list(admin, query).await["total"], total, "{query}");
     }
-    let jansen = list(app, "schaal", t, "?q=jansen&per_page=200&page=2").await;
+    let jansen = list(admin, "?q=jansen&per_page=200&page=2").await;
     assert!(emails(&jansen).iter().all(|e| e.starts_with("mw")));
     assert!(jansen["items"]
         .as_array()
         .unwrap()
         .iter()
         .all(|u| u["display_name"].as_str().unwrap().starts_with("Jansen ")));
-    let teachers = list(app, "schaal", t, "?role=teacher&per_page=5").await;
+    let teachers = list(admin, "?role=teacher&per_page=5").await;
     for u in teachers["items"].as_array().unwrap() {
         assert_eq!(u["roles"], json!(["learner", "teacher"]));
     }
 
     // Sorting: newest login first; by e-mail backwards.
-    let recent = list(app, "schaal", t, "?sort=-last_login&per_page=2").await;
+    let recent = list(admin, "?sort=-last_login&per_page=2").await;
     assert_eq!(emails(&recent), ["mw1@schaal.test", "mw2@schaal.test"]);
     assert!(recent["items"][0]["last_login_at"].is_string());
-    let backwards = list(app, "schaal", t, "?sort=-email&per_page=1").await;
-    let forwards_last = list(app, "schaal", t, "?sort=email&per_page=1&page=2002").await;
+    let backwards = list(admin, "?sort=-email&per_page=1").await;
+    let forwards_last = list(admin, "?sort=email&per_page=1&page=2002").await;
     assert_eq!(emails(&backwards), emails(&forwards_last));
     assert_ne!(
         emails(&backwards),
-        emails(&list(app, "schaal", t, "?sort=email&per_page=1").await)
+        emails(&list(admin, "?sort=email&per_page=1").await)
     );
-    let dept = list(app, "schaal", t, "?sort=department&per_page=1").await;
+    let dept = list(admin, "?sort=department&per_page=1").await;
     assert_eq!(dept["items"][0]["department"], "Revalidatie");
 
     // A wrong parameter names itself.
@@ -179,61 +173,35 @@ async fn the_users_api_searches_filters_sorts_and_pages_2000_users_with_a_total(
         ("?page=0", "page"),
         ("?per_page=500", "per_page"),
     ] {
-        let res = app
-            .client
-            .get("schaal", &format!("/api/v1/users{query}"))
-            .bearer(t)
-            .send()
+        let res = admin
+            .get(&format!("/api/v1/users{query}"))
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
             .await;
-        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(res.json()["error"]["field"], field, "{query}");
+        assert_eq!(res.error_field(), field, "{query}");
     }
 
     // B's admin sees only B's one user (plus themself) and nothing of A.
-    let b = app
-        .tenant(
-            s.app
-                .platform
-                .directory
-                .resolve("schaal-b.localhost")
-                .await
-                .unwrap()
-                .unwrap()
-                .id,
-        )
-        .await;
-    let b_member = Member { id: b.id };
-    app.user(&b_member, "admin@schaal-b.test", Role::Admin)
-        .await;
-    let b_token = app.token(&b_member, "admin@schaal-b.test").await;
-    let b_list = list(app, "schaal-b", &b_token, "?per_page=200").await;
+    let b_admin = s.b.user("admin@schaal-b.test", Role::Admin).await;
+    let b_list = list(&b_admin, "?per_page=200").await;
     assert_eq!(
         b_list["total"], 3,
         "B's admin invite, B's admin and B's learner"
     );
-    assert_eq!(
-        list(app, "schaal-b", &b_token, "?q=schaal.test").await["total"],
-        0
-    );
+    assert_eq!(list(&b_admin, "?q=schaal.test").await["total"], 0);
     // A's token is no credential on B's host.
-    app.client
-        .get("schaal-b", "/api/v1/users")
-        .bearer(t)
-        .send()
-        .await
-        .assert_status(StatusCode::UNAUTHORIZED);
+    s.b.visitor()
+        .get("/api/v1/users")
+        .bearer(admin.token())
+        .expect(StatusCode::UNAUTHORIZED)
+        .await;
 }
 
-async fn bulk(app: &App, token: &str, body: Value) -> zk_test_support::TestResponse {
-    app.client
-        .post("schaal", "/api/v1/users/bulk")
-        .bearer(token)
-        .json(&body)
-        .send()
-        .await
+/// A bulk action of the users API, sent by `admin`.
+async fn bulk(admin: &User, body: Value) -> zk_test_support::TestResponse {
+    admin.post("/api/v1/users/bulk").json(&body).send().await
 }
 
-async fn scalar(app: &App, sql: &str, ids: &[Uuid]) -> i64 {
+async fn scalar(app: &TestApp, sql: &str, ids: &[Uuid]) -> i64 {
     let mut owner = app.db.owner().await.unwrap();
     sqlx::query_scalar(sql)
         .bind(ids)
@@ -250,22 +218,18 @@ const TEACHERS: &str =
 #[tokio::test]
 async fn bulk_actions_change_all_selected_users_or_none() {
     let s = setup().await;
-    let (app, t) = (&s.app, s.admin_token.as_str());
+    let (app, admin) = (&s.app, &s.admin);
     // 200 active learners who are no teacher, plus one who is logged in right now.
-    let mut chosen = ids(&list(app, "schaal", t, "?status=active&q=de%20vries&per_page=200").await);
+    let mut chosen = ids(&list(admin, "?status=active&q=de%20vries&per_page=200").await);
     chosen.truncate(199);
-    let a_member = Member { id: s.a.id };
-    let online = app
-        .user(&a_member, "online@schaal.test", Role::Learner)
-        .await;
-    let online_session = app.login("schaal", "online@schaal.test").await;
-    chosen.push(online);
+    let online = s.a.user("online@schaal.test", Role::Learner).await;
+    let online_session = online.login().await;
+    chosen.push(online.id);
     assert_eq!(scalar(app, TEACHERS, &chosen).await, 0);
 
     // Give them all the teacher role.
     let res = bulk(
-        app,
-        t,
+        admin,
         json!({"ids": chosen, "action": "grant_role", "role": "teacher"}),
     )
     .await;
@@ -275,37 +239,34 @@ async fn bulk_actions_change_all_selected_users_or_none() {
 
     // One id of member B in the selection: refused, nobody blocked, B unchanged.
     let mut with_b = chosen.clone();
-    with_b.push(s.b_user);
-    let res = bulk(app, t, json!({"ids": with_b, "action": "block"})).await;
+    with_b.push(s.b_user.id);
+    let res = bulk(admin, json!({"ids": with_b, "action": "block"})).await;
     res.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(res.error_code(), "unknown_users");
-    assert_eq!(res.json()["error"]["field"], "ids");
+    assert_eq!(res.error_field(), "ids");
     assert_eq!(scalar(app, DISABLED, &with_b).await, 0);
-    app.login("schaal-b", "jansen@schaal-b.test").await;
+    s.b_user.login().await;
     // Yourself in a block: refused, nobody blocked.
     let mut with_self = chosen.clone();
-    with_self.push(s.admin_id);
-    let res = bulk(app, t, json!({"ids": with_self, "action": "block"})).await;
+    with_self.push(admin.id);
+    let res = bulk(admin, json!({"ids": with_self, "action": "block"})).await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "cannot_block_self");
     assert_eq!(scalar(app, DISABLED, &chosen).await, 0);
     // Nor your own admin role.
     let res = bulk(
-        app,
-        t,
-        json!({"ids": [s.admin_id], "action": "revoke_role", "role": "admin"}),
+        admin,
+        json!({"ids": [admin.id], "action": "revoke_role", "role": "admin"}),
     )
     .await;
     assert_eq!(res.error_code(), "cannot_remove_own_admin");
 
     // Block them: all at once, and the one online is out at once.
-    app.client
-        .get("schaal", "/api/v1/me")
-        .session(&online_session)
-        .send()
-        .await
-        .assert_status(StatusCode::OK);
-    let res = bulk(app, t, json!({"ids": chosen, "action": "block"})).await;
+    online_session
+        .get("/api/v1/me")
+        .expect(StatusCode::OK)
+        .await;
+    let res = bulk(admin, json!({"ids": chosen, "action": "block"})).await;
     res.assert_status(StatusCode::OK);
     assert!(res.json()["items"]
         .as_array()
@@ -313,44 +274,37 @@ async fn bulk_actions_change_all_selected_users_or_none() {
         .iter()
         .all(|u| u["status"] == "disabled"));
     assert_eq!(scalar(app, DISABLED, &chosen).await, 200);
-    assert_eq!(
-        list(app, "schaal", t, "?status=disabled").await["total"],
-        200
-    );
-    app.client
-        .get("schaal", "/api/v1/me")
-        .session(&online_session)
-        .send()
-        .await
-        .assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(list(admin, "?status=disabled").await["total"], 200);
+    online_session
+        .get("/api/v1/me")
+        .expect(StatusCode::UNAUTHORIZED)
+        .await;
 
     // A new invitation only for whoever is still invited: a mixed selection sends nothing.
-    let invited = ids(&list(app, "schaal", t, "?status=invited&per_page=20").await);
+    let invited = ids(&list(admin, "?status=invited&per_page=20").await);
     let mails_before = app.count("tenant.outbox").await;
     let mut mixed = invited.clone();
     mixed.push(chosen[0]);
-    let res = bulk(app, t, json!({"ids": mixed, "action": "resend_invitation"})).await;
+    let res = bulk(admin, json!({"ids": mixed, "action": "resend_invitation"})).await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "not_invited");
     assert_eq!(app.count("tenant.outbox").await, mails_before);
-    let res = bulk(
-        app,
-        t,
+    bulk(
+        admin,
         json!({"ids": invited, "action": "resend_invitation"}),
     )
-    .await;
-    res.assert_status(StatusCode::OK);
+    .await
+    .assert_status(StatusCode::OK);
     assert_eq!(app.count("tenant.outbox").await, mails_before + 20);
 
     // Unblock and take the role away again.
-    bulk(app, t, json!({"ids": chosen, "action": "unblock"}))
+    bulk(admin, json!({"ids": chosen, "action": "unblock"}))
         .await
         .assert_status(StatusCode::OK);
     assert_eq!(scalar(app, DISABLED, &chosen).await, 0);
-    app.login("schaal", "online@schaal.test").await;
+    online.login().await;
     bulk(
-        app,
-        t,
+        admin,
         json!({"ids": chosen, "action": "revoke_role", "role": "teacher"}),
     )
     .await
@@ -370,16 +324,14 @@ async fn bulk_actions_change_all_selected_users_or_none() {
             "ids",
         ),
     ] {
-        let res = bulk(app, t, body).await;
+        let res = bulk(admin, body).await;
         res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(res.json()["error"]["field"], field);
+        assert_eq!(res.error_field(), field);
     }
     // A teacher may read the list but not act on it.
-    app.user(&a_member, "docent@schaal.test", Role::Teacher)
-        .await;
-    let teacher = app.token(&a_member, "docent@schaal.test").await;
-    list(app, "schaal", &teacher, "?per_page=1").await;
-    bulk(app, &teacher, json!({"ids": chosen, "action": "block"}))
+    let teacher = s.a.teacher().await;
+    list(&teacher, "?per_page=1").await;
+    bulk(&teacher, json!({"ids": chosen, "action": "block"}))
         .await
         .assert_status(StatusCode::FORBIDDEN);
 }
@@ -393,19 +345,10 @@ fn unescape(html: &str) -> String {
 async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_reports_whom() {
     let s = setup().await;
     let app = &s.app;
-    let session = app.login("schaal", "admin@schaal.test").await;
+    let session = s.admin.login().await;
     let page = |path: String| {
         let session = session.clone();
-        async move {
-            let res = app
-                .client
-                .get("schaal", &path)
-                .session(&session)
-                .send()
-                .await;
-            res.assert_status(StatusCode::OK);
-            unescape(&res.text())
-        }
+        async move { unescape(&session.page(&path).await) }
     };
     let html = page("/beheer".into()).await;
     assert!(html.contains("1–50 van 2.002 gebruikers"), "Dutch numbers");
@@ -424,23 +367,14 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
     assert!(html.contains("<option value=\"Thuiszorg\" selected>"));
     let html = page("/beheer?q=bestaat-niet".into()).await;
     assert!(html.contains("Geen gebruikers gevonden"));
-    let res = app
-        .client
-        .get("schaal", "/beheer?status=weg")
-        .session(&session)
-        .send()
+    let res = session
+        .get("/beheer?status=weg")
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().contains("data-testid=\"form-error\""));
 
     // Choose two and block them: first a page that names both, nothing blocked yet.
-    let two = ids(&list(
-        app,
-        "schaal",
-        &s.admin_token,
-        "?q=visser%203&status=active&per_page=2",
-    )
-    .await);
+    let two = ids(&list(&s.admin, "?q=visser%203&status=active&per_page=2").await);
     assert_eq!(two.len(), 2);
     let fields = |confirmed: bool, extra: Option<Uuid>| {
         let mut f: Vec<(String, String)> = vec![
@@ -462,9 +396,8 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
         async move {
             let borrowed: Vec<(&str, &str)> =
                 f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            app.client
-                .post("schaal", "/beheer/gebruikers/bulk")
-                .cookie(&format!("zk_session={session}"))
+            session
+                .post("/beheer/gebruikers/bulk")
                 .form(&borrowed)
                 .send()
                 .await
@@ -479,17 +412,18 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
     assert_eq!(scalar(app, DISABLED, &two).await, 0);
 
     // With B's user among them: refused, nothing changed anywhere.
-    let res = post(fields(true, Some(s.b_user))).await;
-    res.assert_status(StatusCode::NOT_FOUND);
+    post(fields(true, Some(s.b_user.id)))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     assert_eq!(
-        scalar(app, DISABLED, &[two.clone(), vec![s.b_user]].concat()).await,
+        scalar(app, DISABLED, &[two.clone(), vec![s.b_user.id]].concat()).await,
         0
     );
 
     // Confirmed: blocked, back to the filtered table with a message that names them, once.
     let res = post(fields(true, None)).await;
     assert_eq!(res.location().as_deref(), Some("/beheer?q=visser"));
-    let (html, flash) = app.follow("schaal", &res, &session).await;
+    let (html, flash) = session.follow(&res).await;
     let flash = flash.expect("a message");
     assert!(flash.starts_with("2 geblokkeerd: Visser 3"), "{flash}");
     assert!(html.contains("role=\"status\""));
@@ -499,21 +433,18 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
         .contains("data-testid=\"flash\""));
 
     // Giving a role needs no confirmation; the way back stays on this page whatever is sent.
-    let f: Vec<(&str, String)> = vec![
-        ("action", "grant_role:reviewer".into()),
-        ("ids", two[0].to_string()),
-        ("back", "//evil.test/?q=x".into()),
-    ];
-    let borrowed: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let res = app
-        .client
-        .post("schaal", "/beheer/gebruikers/bulk")
-        .cookie(&format!("zk_session={session}"))
-        .form(&borrowed)
+    let id = two[0].to_string();
+    let res = session
+        .post("/beheer/gebruikers/bulk")
+        .form(&[
+            ("action", "grant_role:reviewer"),
+            ("ids", id.as_str()),
+            ("back", "//evil.test/?q=x"),
+        ])
         .send()
         .await;
     assert_eq!(res.location().as_deref(), Some("/beheer"));
-    let (_, flash) = app.follow("schaal", &res, &session).await;
+    let (_, flash) = session.follow(&res).await;
     assert!(flash
         .unwrap()
         .starts_with("De rol beoordelaar is gegeven aan Visser 3"));
@@ -521,29 +452,21 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
     // One user's page: the block behind a confirmation naming them; none on your own page.
     let other = page(format!("/beheer/gebruikers/{}", two[0])).await;
     assert!(other.contains("Ja, blokkeer") || other.contains("deblokkeren"));
-    let someone = ids(&list(
-        app,
-        "schaal",
-        &s.admin_token,
-        "?q=smit%204&status=active&per_page=1",
-    )
-    .await)[0];
+    let someone = ids(&list(&s.admin, "?q=smit%204&status=active&per_page=1").await)[0];
     let html = page(format!("/beheer/gebruikers/{someone}")).await;
     assert!(html.contains(&format!(
         "action=\"/beheer/gebruikers/{someone}/blokkeren\""
     )));
     assert!(html.contains("Ja, blokkeer Smit 4"));
-    let own = page(format!("/beheer/gebruikers/{}", s.admin_id)).await;
+    let own = page(format!("/beheer/gebruikers/{}", s.admin.id)).await;
     assert!(
         !own.contains("/blokkeren\""),
         "no button the server would refuse"
     );
     assert!(own.contains("Dit is uw eigen account"));
     // Another member's user has no page here.
-    app.client
-        .get("schaal", &format!("/beheer/gebruikers/{}", s.b_user))
-        .session(&session)
-        .send()
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    session
+        .get(&format!("/beheer/gebruikers/{}", s.b_user.id))
+        .expect(StatusCode::NOT_FOUND)
+        .await;
 }
