@@ -252,7 +252,7 @@ async fn learners_day(
         .post(url("/api/v1/content/modules"))
         .header("host", &nzk)
         .bearer_auth(operator)
-        .json(&crate::content::module(
+        .json(&crate::support::module(
             "Valpreventie",
             "Kijk eerst om je heen.",
         ))

@@ -2,7 +2,7 @@
 //! `zk_test_support::scenario` (re-exported here with what most tests use:
 //! `use crate::support::*;`).
 
-pub use http::StatusCode;
+pub use http::{Method, StatusCode};
 pub use serde_json::{json, Value};
 pub use zk_kernel::authz::Role;
 pub use zk_test_support::scenario::*;
@@ -22,15 +22,50 @@ fn one_process(platform: &zk_kernel::Platform) -> anyhow::Result<axum::Router> {
     zorgklas::app(platform, None)
 }
 
+/// The cast of most portfolio and learning tests: members `zorg-a` and `zorg-b` with an author
+/// each (`auteur@…`), A's learner (`leerling@zorg-a.test`) and the NZK editor
+/// (`redactie@nzk.test`, an operator).
+pub struct TwoMembers {
+    /// The platform.
+    pub app: TestApp,
+    /// Member A, `zorg-a`.
+    pub a: Member,
+    /// Member B, `zorg-b`.
+    pub b: Member,
+    /// A's author `auteur@zorg-a.test`.
+    pub a_author: User,
+    /// A's learner `leerling@zorg-a.test`.
+    pub a_learner: User,
+    /// B's author `auteur@zorg-b.test`.
+    pub b_author: User,
+    /// The NZK editor `redactie@nzk.test`, an operator who publishes the shared portfolio.
+    pub editor: User,
+}
+
+/// [`TwoMembers`] on a fresh app.
+pub async fn two_members() -> TwoMembers {
+    let app = app().await;
+    let a = app.member("zorg-a").await;
+    let b = app.member("zorg-b").await;
+    let (a_author, a_learner, b_author) = (a.author().await, a.learner().await, b.author().await);
+    let editor = app.operator("redactie@nzk.test").await;
+    TwoMembers {
+        app,
+        a,
+        b,
+        a_author,
+        a_learner,
+        b_author,
+        editor,
+    }
+}
+
 // ---- the fixtures of before the vocabulary, while the tests move onto it ----
 
 use uuid::Uuid;
 use zk_kernel::{Platform, Tenant, TenantId};
 use zk_tenant::domain::{accounts, members, tokens};
 pub use zk_test_support::{TestClient, TestDb};
-
-/// The password of every fixture account.
-pub const PASSWORD: &str = "Test-wachtwoord-1";
 
 /// The whole platform (single process) on its own database.
 pub struct App {
@@ -138,24 +173,6 @@ impl App {
         res.set_cookie("zk_session").expect("session cookie")
     }
 
-    /// The one-time link token in the newest mail to `recipient` (`path` = `uitnodiging` or
-    /// `wachtwoord-herstellen`), read from the outbox table as the owner.
-    pub async fn mailed_token(&self, recipient: &str, path: &str) -> String {
-        let mut conn = self.db.owner().await.expect("owner connection");
-        let body: String = sqlx::query_scalar(
-            "SELECT body FROM tenant.outbox WHERE recipient = $1 ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(recipient)
-        .fetch_one(&mut conn)
-        .await
-        .expect("a mail to the recipient");
-        body.split(&format!("/{path}/"))
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("a link in the mail")
-            .to_owned()
-    }
-
     /// Counts rows of a table as the owner (sees every tenant).
     pub async fn count(&self, table: &str) -> i64 {
         let mut conn = self.db.owner().await.expect("owner connection");
@@ -165,68 +182,3 @@ impl App {
             .expect("count")
     }
 }
-
-/// Sends `n` requests at once (`make(i)` builds the i-th) and returns the responses.
-pub async fn at_once(
-    n: usize,
-    make: impl Fn(usize) -> zk_test_support::http::TestRequest,
-) -> Vec<zk_test_support::http::TestResponse> {
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..n {
-        let req = make(i);
-        set.spawn(async move { req.send().await });
-    }
-    let mut responses = vec![];
-    while let Some(res) = set.join_next().await {
-        responses.push(res.expect("request task"));
-    }
-    responses
-}
-
-/// Uploads a file through the media API in the file-system mode (announce, PUT to the signed
-/// URL, confirm) and returns its id.
-pub async fn upload(
-    app: &App,
-    host: &str,
-    token: &str,
-    kind: &str,
-    filename: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> String {
-    let res = app
-        .client
-        .post(host, "/api/v1/content/media")
-        .bearer(token)
-        .json(&serde_json::json!({"kind": kind, "filename": filename, "content_type": content_type, "size": bytes.len()}))
-        .send()
-        .await;
-    res.assert_status(StatusCode::CREATED);
-    let ticket = res.json();
-    let id = ticket["id"].as_str().expect("media id").to_owned();
-    let url = ticket["upload"]["request"]["url"]
-        .as_str()
-        .expect("single upload")
-        .to_owned();
-    app.client
-        .put(host, &url)
-        .body(content_type, bytes.to_vec())
-        .send()
-        .await
-        .assert_status(StatusCode::OK);
-    app.client
-        .post(host, &format!("/api/v1/content/media/{id}/confirm"))
-        .bearer(token)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .assert_status(StatusCode::OK);
-    id
-}
-
-/// A small valid PNG header followed by filler (type checks read the first bytes only).
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-test-image-bytes";
-/// The start of an MP4 file.
-pub const MP4: &[u8] = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom-test-video";
-/// WebVTT captions.
-pub const VTT: &[u8] = b"WEBVTT\n\n00:00.000 --> 00:02.000\nWelkom bij de module.\n";

@@ -2,7 +2,8 @@
 //! [`TestApp`] (a fresh database, the platform and its router), [`Member`]s with their
 //! [`User`]s by role, browser [`Session`]s and anonymous [`Visitor`]s, published [`Module`]s,
 //! [`Enrolment`]s and the outbox — each one call, so that a test's body is the behaviour under
-//! test and little else.
+//! test and little else. Browser tests get the same from [`Browser`](crate::webdriver::Browser):
+//! `browser.log_in(base, email)`, `.click(css)`, `.fill(css, text)`, `.text_of(css)`.
 //!
 //! ```ignore
 //! let app = TestApp::new(|platform| zorgklas::app(platform, None)).await;
@@ -20,6 +21,8 @@
 //! platform's HTTP API, as a client would. Nothing here writes rows directly.
 
 mod app;
+mod browsing;
+pub mod files;
 mod learning;
 mod member;
 mod module;

@@ -16,6 +16,22 @@ impl TestApp {
     pub fn member(&self, slug: &str) -> MemberBuilder {
         MemberBuilder::new(self.clone(), slug)
     }
+
+    /// The member with the slug `slug`, made some other way (through the console or the API).
+    pub async fn existing_member(&self, slug: &str) -> Member {
+        let tenant = self
+            .platform
+            .directory
+            .resolve(&format!("{slug}.localhost"))
+            .await
+            .expect("resolve")
+            .unwrap_or_else(|| panic!("no member {slug}"));
+        Member {
+            app: self.clone(),
+            id: tenant.id,
+            slug: slug.to_owned(),
+        }
+    }
 }
 
 /// A member being made; `.await` it (after [`MemberBuilder::employees`], if the head count
