@@ -1,12 +1,8 @@
 //! The object store against a real S3-compatible server (`s3s-fs`, SigV4 checked).
 
-use crate::support::App;
+use crate::support::*;
 use bytes::Bytes;
-use http::StatusCode;
-use zk_kernel::{
-    authz::Role,
-    objects::{ObjectStore, S3Store},
-};
+use zk_kernel::objects::{ObjectStore, S3Store};
 use zk_test_support::peers::{s3s_fs_binary, S3Peer};
 
 fn available() -> bool {
@@ -64,20 +60,16 @@ async fn logos_are_stored_in_s3_when_configured() {
     }
     let peer = S3Peer::start("zorgklas-logos").await.unwrap();
     let s3 = peer.config.clone();
-    let app = App::with_config(|c| c.s3 = Some(s3)).await;
+    let app = app_with(|c| c.s3 = Some(s3)).await;
     let m = app.member("s3-zorg").await;
-    app.user(&m, "admin@s3-zorg.test", Role::Admin).await;
-    let token = app.token(&m, "admin@s3-zorg.test").await;
+    let admin = m.user("admin@s3-zorg.test", Role::Admin).await;
     let png = b"\x89PNG\r\n\x1a\nlogo-in-s3".to_vec();
-    app.client
-        .put("s3-zorg", "/api/v1/branding/logo")
-        .bearer(&token)
+    admin
+        .put("/api/v1/branding/logo")
         .body("image/png", png.clone())
-        .send()
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
-    let logo = app.client.get("s3-zorg", "/logo").send().await;
-    logo.assert_status(StatusCode::OK);
+        .expect(StatusCode::NO_CONTENT)
+        .await;
+    let logo = m.visitor().get("/logo").expect(StatusCode::OK).await;
     assert_eq!(logo.body, png);
     let tenant_dir = peer
         .data_dir
@@ -91,13 +83,11 @@ async fn logos_are_stored_in_s3_when_configured() {
     assert_eq!(files.len(), 1, "one logo object under the tenant's prefix");
 
     // A replaced logo removes the old object.
-    app.client
-        .put("s3-zorg", "/api/v1/branding/logo")
-        .bearer(&token)
+    admin
+        .put("/api/v1/branding/logo")
         .body("image/png", b"\x89PNG\r\n\x1a\nnew".to_vec())
-        .send()
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+        .expect(StatusCode::NO_CONTENT)
+        .await;
     let files: Vec<String> = std::fs::read_dir(&tenant_dir)
         .unwrap()
         .filter_map(Result::ok)

@@ -1,8 +1,7 @@
 //! Row-level security at SQL level, as the application role.
 
-use crate::support::App;
+use crate::support::*;
 use sqlx::{Connection, Executor, Row};
-use zk_kernel::authz::Role;
 
 const TENANT_TABLES: &[&str] = &[
     "tenant.users",
@@ -16,11 +15,10 @@ const TENANT_TABLES: &[&str] = &[
 
 #[tokio::test]
 async fn without_a_tenant_every_tenant_table_is_empty() {
-    let app = App::new().await;
+    let app = app().await;
     let a = app.member("rls-a").await;
-    app.user(&a, "leerling@rls-a.test", Role::Learner).await;
-    app.login("rls-a", "leerling@rls-a.test").await;
-    app.token(&a, "leerling@rls-a.test").await;
+    // A session and a token, so that every table has rows.
+    a.learner().await.login().await;
     let mut conn = app.db.app().await.unwrap();
     for table in TENANT_TABLES {
         let owner_count = app.count(table).await;
@@ -38,10 +36,10 @@ async fn without_a_tenant_every_tenant_table_is_empty() {
 
 #[tokio::test]
 async fn with_tenant_a_set_b_is_neither_visible_nor_writable() {
-    let app = App::new().await;
+    let app = app().await;
     let a = app.member("rls-a").await;
     let b = app.member("rls-b").await;
-    let b_user = app.user(&b, "leerling@rls-b.test", Role::Learner).await;
+    let b_user = b.learner().await.id;
     let mut conn = app.db.app().await.unwrap();
     let mut tx = conn.begin().await.unwrap();
     sqlx::query("SELECT tenant.set_tenant($1)")
@@ -95,7 +93,7 @@ async fn with_tenant_a_set_b_is_neither_visible_nor_writable() {
 
 #[tokio::test]
 async fn a_pooled_connection_after_a_tenant_transaction_sees_nothing_and_does_not_error() {
-    let app = App::new().await;
+    let app = app().await;
     let a = app.member("rls-a").await;
     let mut conn = app.db.app().await.unwrap();
     let mut tx = conn.begin().await.unwrap();
@@ -120,7 +118,7 @@ async fn a_pooled_connection_after_a_tenant_transaction_sees_nothing_and_does_no
 
 #[tokio::test]
 async fn the_app_role_cannot_bypass_rls_and_owns_nothing() {
-    let app = App::new().await;
+    let app = app().await;
     let mut conn = app.db.owner().await.unwrap();
     let row =
         sqlx::query("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = 'zorgklas_app'")
@@ -155,7 +153,7 @@ async fn the_app_role_cannot_bypass_rls_and_owns_nothing() {
 
 /// Runs one statement as the application role in a transaction of `tenant`; the database's error
 /// code if it fails.
-async fn as_app_in(app: &App, tenant: uuid::Uuid, sql: &str) -> Result<u64, String> {
+async fn as_app_in(app: &TestApp, tenant: uuid::Uuid, sql: &str) -> Result<u64, String> {
     let mut conn = app.db.app().await.unwrap();
     let mut tx = conn.begin().await.unwrap();
     sqlx::query("SELECT tenant.set_tenant($1)")
@@ -176,11 +174,11 @@ async fn as_app_in(app: &App, tenant: uuid::Uuid, sql: &str) -> Result<u64, Stri
 
 #[tokio::test]
 async fn the_app_role_has_no_direct_write_on_the_platform_tables() {
-    let app = App::new().await;
+    let app = app().await;
     let a = app.member("lock-a").await;
     let b = app.member("lock-b").await;
-    let a_user = app.user(&a, "leerling@lock-a.test", Role::Learner).await;
-    let b_user = app.user(&b, "leerling@lock-b.test", Role::Learner).await;
+    let a_user = a.learner().await.id;
+    let b_user = b.learner().await.id;
     let (a_id, b_id) = (a.id.0, b.id.0);
     let denied = Err("42501".to_owned());
 
@@ -257,7 +255,7 @@ async fn the_app_role_has_no_direct_write_on_the_platform_tables() {
 
 #[tokio::test]
 async fn a_members_history_is_for_operators_only_not_even_for_the_member_itself() {
-    let app = App::new().await;
+    let app = app().await;
     let a = app.member("hist-a").await;
     let b = app.member("hist-b").await;
     zk_tenant::domain::members::set_active_because(&app.platform, None, "hist-a", false, "Test")

@@ -3,14 +3,14 @@
 //! subdomain), a learner's day (home, a block done, a quiz, the proof) and a request to each
 //! service pass through the gateway, each answered by the process that owns it.
 
-use crate::support::App;
+use crate::support::*;
 use std::{process::Stdio, time::Duration};
 use tokio::process::{Child, Command};
-use zk_kernel::authz::Role;
 use zk_test_support::free_port;
 
+/// Starts the binary as one `service` on `port` against the app's database.
 fn spawn(
-    app: &App,
+    app: &TestApp,
     service: &str,
     port: u16,
     gateway_port: u16,
@@ -70,8 +70,8 @@ fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn core_flow_through_separate_processes() {
-    let app = App::new().await;
-    let (_, op) = app.operator("op@nzk.test").await;
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
     let (gw, tp, cp, lp, bp) = (
         free_port(),
         free_port(),
@@ -108,8 +108,8 @@ async fn core_flow_through_separate_processes() {
     let res = client
         .post(url("/api/v1/tenants"))
         .header("host", format!("localhost:{gw}"))
-        .bearer_auth(&op)
-        .json(&serde_json::json!({ "slug": "split-zorg", "name": "Split Zorg", "admin_email": "beheer@split.test", "employee_count": 120 }))
+        .bearer_auth(op.token())
+        .json(&json!({ "slug": "split-zorg", "name": "Split Zorg", "admin_email": "beheer@split.test", "employee_count": 120 }))
         .send()
         .await
         .unwrap();
@@ -218,7 +218,7 @@ async fn core_flow_through_separate_processes() {
         .await
         .unwrap();
     assert!(!tenant_metrics.contains("/api/v1/billing/plan"));
-    learners_day(&app, &client, &op, &body, gw, lp).await;
+    learners_day(&app, &client, op.token(), gw, lp).await;
 
     // Unknown hosts get a 404 from the process behind the gateway.
     let unknown = client
@@ -234,15 +234,7 @@ async fn core_flow_through_separate_processes() {
 /// member's admin enrols a learner (learning), who logs in (tenant), finds it on their home,
 /// opens it, marks the text and the link done, passes the quiz and gets the proof, which anyone
 /// can check (learning). The learning process answered every learning request.
-async fn learners_day(
-    app: &App,
-    client: &reqwest::Client,
-    operator: &str,
-    created: &serde_json::Value,
-    gw: u16,
-    lp: u16,
-) {
-    use serde_json::json;
+async fn learners_day(app: &TestApp, client: &reqwest::Client, operator: &str, gw: u16, lp: u16) {
     let url = |path: &str| format!("http://127.0.0.1:{gw}{path}");
     let (nzk, member_host) = (
         format!("localhost:{gw}"),
@@ -252,15 +244,12 @@ async fn learners_day(
         .post(url("/api/v1/content/modules"))
         .header("host", &nzk)
         .bearer_auth(operator)
-        .json(&crate::support::module(
-            "Valpreventie",
-            "Kijk eerst om je heen.",
-        ))
+        .json(&module("Valpreventie", "Kijk eerst om je heen."))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let draft: serde_json::Value = res.json().await.unwrap();
+    let draft: Value = res.json().await.unwrap();
     let module = draft["id"].as_str().unwrap().to_owned();
     let res = client
         .post(url(&format!("/api/v1/content/modules/{module}/publish")))
@@ -275,27 +264,25 @@ async fn learners_day(
     let id = |i: usize| blocks[i]["id"].as_str().unwrap().to_owned();
     let question = &blocks[1]["questions"][0];
 
-    let member = crate::support::LegacyMember {
-        id: zk_kernel::TenantId(created["tenant"]["id"].as_str().unwrap().parse().unwrap()),
-    };
-    let learner = app.user(&member, "zorg@split.test", Role::Learner).await;
-    let admin = app.token(&member, "beheer@split.test").await;
-    let token = app.token(&member, "zorg@split.test").await;
+    let member = app.existing_member("split-zorg").await;
+    let learner = member.user("zorg@split.test", Role::Learner).await;
+    let admin = member.token_for("beheer@split.test").await;
+    let token = learner.token();
     let res = client
         .post(url("/api/v1/learning/enrolments"))
         .header("host", &member_host)
         .bearer_auth(&admin)
-        .json(&json!({"user_id": learner, "module_id": module}))
+        .json(&json!({"user_id": learner.id, "module_id": module}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let enrolment = res.json::<serde_json::Value>().await.unwrap()["id"]
+    let enrolment = res.json::<Value>().await.unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    let session = app.login("split-zorg", "zorg@split.test").await;
+    let session = learner.login().await.cookie;
     let page = |path: String| {
         let session = session.clone();
         let member_host = member_host.clone();
@@ -321,7 +308,7 @@ async fn learners_day(
                 "/api/v1/learning/enrolments/{enrolment}/blocks/{block}/done"
             )))
             .header("host", &member_host)
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
             .unwrap();
@@ -333,7 +320,7 @@ async fn learners_day(
             "/api/v1/learning/enrolments/{enrolment}/attempts"
         )))
         .header("host", &member_host)
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .json(&json!({"block_id": id(1), "answers": {question["id"].as_str().unwrap(): [right]}}))
         .send()
         .await
@@ -342,11 +329,11 @@ async fn learners_day(
     let res = client
         .get(url("/api/v1/learning/proofs/mine"))
         .header("host", &member_host)
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
-    let proofs: serde_json::Value = res.json().await.unwrap();
+    let proofs: Value = res.json().await.unwrap();
     let proof = &proofs["items"][0];
     assert_eq!(proof["module_title"], "Valpreventie", "{proofs}");
     assert!(

@@ -98,6 +98,8 @@ struct Package {
     roots: Vec<String>,
     /// Names of its normal and build dependencies.
     deps: Vec<String>,
+    /// Names of its dev-dependencies.
+    dev_deps: Vec<String>,
 }
 
 /// The workspace's packages, from `cargo metadata --no-deps` (with the `cargo` running the tests).
@@ -150,18 +152,17 @@ fn packages() -> Vec<Package> {
                         .into_owned()
                 })
                 .collect();
-            let deps = p["dependencies"]
+            let (dev, normal): (Vec<&Value>, Vec<&Value>) = p["dependencies"]
                 .as_array()
                 .expect("dependencies")
                 .iter()
-                .filter(|d| d["kind"].as_str() != Some("dev"))
-                .map(|d| text(&d["name"]))
-                .collect();
+                .partition(|d| d["kind"].as_str() == Some("dev"));
             Package {
                 name: text(&p["name"]),
                 dir,
                 roots,
-                deps,
+                deps: normal.into_iter().map(|d| text(&d["name"])).collect(),
+                dev_deps: dev.into_iter().map(|d| text(&d["name"])).collect(),
             }
         })
         .collect()
@@ -320,6 +321,19 @@ fn workspace_crates_depend_downward_only() {
             .filter(|d| ours.contains(d))
             .collect();
         for dep in deps {
+            // A crate whose dependency dev-depends on it back would be linked twice into that
+            // dependency's own tests (test support using the services, the services' tests
+            // using test support).
+            if packages
+                .iter()
+                .any(|q| q.name == dep && q.dev_deps.contains(&p.name))
+            {
+                report += &format!(
+                    "{dep} dev-depends on {}, which depends on {dep}: a dependency circle \
+                     through dev-dependencies\n",
+                    p.name
+                );
+            }
             if may.contains(&"*") || may.contains(&dep) {
                 continue;
             }

@@ -1,6 +1,6 @@
 //! Mail over SMTP (lettre) to a real SMTP server (`aiosmtpd`), when `ZK_SMTP_URL` is set.
 
-use crate::support::App;
+use crate::support::*;
 use std::time::{Duration, Instant};
 use zk_test_support::peers::{peers_python, SmtpPeer};
 
@@ -24,7 +24,7 @@ async fn invitations_are_delivered_over_smtp_and_marked_sent() {
     let Some((smtp, url)) = smtp_peer().await else {
         return;
     };
-    let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
+    let app = app_with(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
     app.member("post").await;
 
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -64,7 +64,7 @@ async fn an_undeliverable_mail_neither_blocks_the_queue_nor_resends_the_others()
     };
     // A poison row first in the queue (an address lettre refuses) on its last attempt, then a
     // real invitation.
-    let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
+    let app = app_with(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
     let mut owner = app.db.owner().await.unwrap();
     sqlx::query(
         "INSERT INTO tenant.outbox (tenant_id, id, recipient, subject, body, created_at, attempts)
@@ -117,54 +117,31 @@ async fn with_a_mail_server_operators_never_see_a_live_link() {
     let Some((smtp, url)) = smtp_peer().await else {
         return;
     };
-    let app = App::with_config(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
-    let (_, op) = app.operator("op@nzk.test").await;
-    let op_session = app.login("", "op@nzk.test").await;
+    let app = app_with(|c| c.smtp_url = Some(zk_kernel::config::Secret::new(url))).await;
+    let op = app.operator("op@nzk.test").await;
+    let op_session = op.login().await;
 
     // Creating a member gives the operator no link to the admin's account.
-    let res = app
-        .client
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
-        .json(&serde_json::json!({ "slug": "geen-kaping", "name": "Geen Kaping", "admin_email": "beheer@geen-kaping.test" }))
-        .send()
+    let res = op
+        .post("/api/v1/tenants")
+        .json(&json!({ "slug": "geen-kaping", "name": "Geen Kaping", "admin_email": "beheer@geen-kaping.test" }))
+        .expect(StatusCode::CREATED)
         .await;
-    res.assert_status(http::StatusCode::CREATED);
     assert!(res.json()["invite_url"].is_null(), "{}", res.text());
     // The operator asks for a reset of an active admin's password…
-    let m = crate::support::LegacyMember {
-        id: zk_kernel::TenantId(
-            res.json()["tenant"]["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap(),
-        ),
-    };
-    app.user(
-        &m,
-        "directeur@geen-kaping.test",
-        zk_kernel::authz::Role::Admin,
-    )
-    .await;
-    app.client
-        .post("geen-kaping", "/wachtwoord-vergeten")
+    let m = app.existing_member("geen-kaping").await;
+    m.user("directeur@geen-kaping.test", Role::Admin).await;
+    m.visitor()
+        .post("/wachtwoord-vergeten")
         .form(&[("email", "directeur@geen-kaping.test")])
-        .send()
-        .await
-        .assert_status(http::StatusCode::OK);
+        .expect(StatusCode::OK)
+        .await;
     // …and reads the outbox, before and after delivery: recipient, subject and status, no link.
     let readings = |label: &'static str| {
-        let app = &app;
         let op = op.clone();
         let op_session = op_session.clone();
         async move {
-            let api = app
-                .client
-                .get("", "/api/v1/outbox")
-                .bearer(&op)
-                .send()
-                .await;
+            let api = op.get("/api/v1/outbox").send().await;
             let json = api.json();
             assert_eq!(json["mode"], "smtp");
             assert!(json["items"]
@@ -172,13 +149,7 @@ async fn with_a_mail_server_operators_never_see_a_live_link() {
                 .unwrap()
                 .iter()
                 .all(|m| m.get("body").is_none() && m["status"].is_string()));
-            let page = app
-                .client
-                .get("", "/console/outbox")
-                .cookie(&format!("zk_session={op_session}"))
-                .send()
-                .await
-                .text();
+            let page = op_session.get("/console/outbox").send().await.text();
             assert!(page.contains("Wachtwoord opnieuw instellen"), "{page}");
             assert!(!page.contains("outbox-demo-banner"));
             for text in [api.text(), page] {
@@ -221,36 +192,22 @@ async fn with_a_mail_server_operators_never_see_a_live_link() {
     readings("sent").await;
     // The admin, who got the mail, can still use the link (quoted-printable soft breaks undone).
     let reset = reset.replace("=\r\n", "").replace("=\n", "");
-    let token = reset
-        .split("/wachtwoord-herstellen/")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap()
-        .to_owned();
-    app.client
-        .post("geen-kaping", &format!("/wachtwoord-herstellen/{token}"))
-        .form(&[
-            ("password", "Nieuw-Wachtwoord-7"),
-            ("password_confirm", "Nieuw-Wachtwoord-7"),
-        ])
-        .send()
+    let token = link_token(&reset, "wachtwoord-herstellen").unwrap();
+    m.visitor()
+        .choose_password(
+            &format!("/wachtwoord-herstellen/{token}"),
+            "Nieuw-Wachtwoord-7",
+        )
         .await
-        .assert_status(http::StatusCode::OK);
+        .assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn without_a_mail_server_the_console_shows_full_mails_under_a_demo_banner() {
-    let app = App::new().await;
-    app.operator("op@nzk.test").await;
-    let op = app.login("", "op@nzk.test").await;
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await.login().await;
     app.member("demo-post").await;
-    let page = app
-        .client
-        .get("", "/console/outbox")
-        .cookie(&format!("zk_session={op}"))
-        .send()
-        .await
-        .text();
+    let page = op.get("/console/outbox").send().await.text();
     assert!(page.contains("outbox-demo-banner") && page.contains("Demo- en ontwikkelmodus"));
     assert!(page.contains("/uitnodiging/") && page.contains("alleen bewaard"));
 }

@@ -1,11 +1,9 @@
 //! Bad input: each case gets its status, machine code and a Dutch message, and leaves no rows.
 
-use crate::support::{App, PASSWORD};
-use http::StatusCode;
-use serde_json::json;
-use zk_kernel::authz::Role;
+use crate::support::*;
 
-async fn counts(app: &App) -> (i64, i64, i64, i64) {
+/// Members, users, invitations and mails: what a failed request must leave as it was.
+async fn counts(app: &TestApp) -> (i64, i64, i64, i64) {
     (
         app.count("tenant.tenants").await,
         app.count("tenant.users").await,
@@ -16,8 +14,8 @@ async fn counts(app: &App) -> (i64, i64, i64, i64) {
 
 #[tokio::test]
 async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows() {
-    let app = App::new().await;
-    let (_, op) = app.operator("op@nzk.test").await;
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
     app.member("bestaand").await;
     let before = counts(&app).await;
     let cases = [
@@ -54,14 +52,11 @@ async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows()
         ("bestaand", StatusCode::CONFLICT, "slug_taken", "slug"),
     ];
     for (slug, status, code, field) in cases {
-        let res = app
-            .client
-            .post("", "/api/v1/tenants")
-            .bearer(&op)
+        let res = op
+            .post("/api/v1/tenants")
             .json(&json!({ "slug": slug, "name": "Zorg", "admin_email": "beheer@zorg.test", "employee_count": 10 }))
-            .send()
+            .expect(status)
             .await;
-        res.assert_status(status);
         let body = res.json();
         assert_eq!(body["error"]["code"], code, "{slug}");
         assert_eq!(body["error"]["field"], field, "{slug}");
@@ -71,15 +66,12 @@ async fn member_creation_rejects_bad_slugs_and_duplicates_without_partial_rows()
             "the Dutch message names the web address: {msg}"
         );
     }
-    let res = app
-        .client
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let res = op
+        .post("/api/v1/tenants")
         .json(&json!({ "slug": "goed-lid", "name": "Zorg", "admin_email": "geen-mail", "employee_count": 10 }))
-        .send()
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(res.json()["error"]["field"], "admin_email");
+    assert_eq!(res.error_field(), "admin_email");
     assert_eq!(
         res.json()["error"]["message"],
         "Vul een geldig e-mailadres in."
@@ -96,8 +88,8 @@ async fn a_failure_late_in_member_creation_rolls_everything_back() {
     // Member creation writes tenant, branding, admin, role grant, invite and mail in one
     // transaction. Make the last write fail (a constraint the owner adds for this test only)
     // and check that none of the earlier writes survive.
-    let app = App::new().await;
-    let (_, op) = app.operator("op@nzk.test").await;
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
     let mut owner = app.db.owner().await.unwrap();
     sqlx::query("ALTER TABLE tenant.outbox ADD CONSTRAINT test_refuse CHECK (recipient <> 'weigeren@zorg.test')")
         .execute(&mut owner)
@@ -108,10 +100,8 @@ async fn a_failure_late_in_member_creation_rolls_everything_back() {
         app.count("tenant.branding").await,
         app.count("tenant.casbin_rule").await,
     );
-    let res = app
-        .client
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let res = op
+        .post("/api/v1/tenants")
         .json(&json!({ "slug": "half-af", "name": "Half Af", "admin_email": "weigeren@zorg.test" }))
         .send()
         .await;
@@ -127,100 +117,80 @@ async fn a_failure_late_in_member_creation_rolls_everything_back() {
         app.count("tenant.casbin_rule").await,
     );
     assert_eq!(after, before, "no partial rows");
-    app.client
-        .get("", "/api/v1/tenants/half-af")
-        .bearer(&op)
-        .send()
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    op.get("/api/v1/tenants/half-af")
+        .expect(StatusCode::NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
 async fn failed_invitations_leave_no_rows() {
-    let app = App::new().await;
+    let app = app().await;
     let m = app.member("eerste").await;
-    app.user(&m, "admin@eerste.test", Role::Admin).await;
-    let admin_token = app.token(&m, "admin@eerste.test").await;
+    let admin = m.user("admin@eerste.test", Role::Admin).await;
     let before = counts(&app).await;
-    let res = app
-        .client
-        .post("eerste", "/api/v1/users")
-        .bearer(&admin_token)
+    let res = admin
+        .post("/api/v1/users")
         .json(&json!({ "email": "admin@eerste.test", "roles": ["learner"] }))
-        .send()
+        .expect(StatusCode::CONFLICT)
         .await;
-    res.assert_status(StatusCode::CONFLICT);
     assert_eq!(res.error_code(), "email_taken");
-    assert_eq!(res.json()["error"]["field"], "email");
-    let res = app
-        .client
-        .post("eerste", "/api/v1/users")
-        .bearer(&admin_token)
+    assert_eq!(res.error_field(), "email");
+    let res = admin
+        .post("/api/v1/users")
         .json(&json!({ "email": "nieuw@eerste.test", "roles": ["learner", "koning"] }))
-        .send()
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "invalid_role");
     assert_eq!(counts(&app).await, before);
 }
 
 #[tokio::test]
 async fn malformed_requests_get_the_envelope() {
-    let app = App::new().await;
-    let (_, op) = app.operator("op@nzk.test").await;
-    let c = &app.client;
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
     let before = counts(&app).await;
 
-    let res = c
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let res = op
+        .post("/api/v1/tenants")
         .body("text/plain", "slug=x")
-        .send()
+        .expect(StatusCode::UNSUPPORTED_MEDIA_TYPE)
         .await;
-    res.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(res.error_code(), "unsupported_media_type");
 
-    let res = c
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let res = op
+        .post("/api/v1/tenants")
         .body("application/json", "{\"slug\": ")
-        .send()
+        .expect(StatusCode::BAD_REQUEST)
         .await;
-    res.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(res.error_code(), "malformed_json");
     assert!(res.json()["error"]["message"]
         .as_str()
         .unwrap()
         .contains("JSON"));
 
-    let res = c
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let res = op
+        .post("/api/v1/tenants")
         .json(&json!({ "slug": "zonder-naam" }))
-        .send()
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "invalid_field");
-    assert_eq!(res.json()["error"]["field"], "name");
+    assert_eq!(res.error_field(), "name");
 
     let huge = "x".repeat(3 * 1024 * 1024);
-    let res = c
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let res = op
+        .post("/api/v1/tenants")
         .body("application/json", format!("{{\"slug\":\"{huge}\"}}"))
-        .send()
+        .expect(StatusCode::PAYLOAD_TOO_LARGE)
         .await;
-    res.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(res.error_code(), "payload_too_large");
     assert_eq!(counts(&app).await, before);
 }
 
 #[tokio::test]
 async fn bad_colours_are_refused_with_the_field_named() {
-    let app = App::new().await;
+    let app = app().await;
     let m = app.member("kleur").await;
-    app.user(&m, "admin@kleur.test", Role::Admin).await;
-    let token = app.token(&m, "admin@kleur.test").await;
+    let admin = m.user("admin@kleur.test", Role::Admin).await;
     for (primary, accent, code, field) in [
         ("oranje", "#8a3b12", "invalid_colour", "primary_color"),
         (
@@ -236,42 +206,33 @@ async fn bad_colours_are_refused_with_the_field_named() {
             "primary_color",
         ),
     ] {
-        let res = app
-            .client
-            .put("kleur", "/api/v1/branding")
-            .bearer(&token)
+        let res = admin
+            .put("/api/v1/branding")
             .json(&json!({ "name": "Kleur", "primary_color": primary, "accent_color": accent }))
-            .send()
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
             .await;
-        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(res.error_code(), code);
-        assert_eq!(res.json()["error"]["field"], field);
+        assert_eq!(res.error_field(), field);
     }
-    let t = app.tenant(m.id).await;
+    let t = m.tenant().await;
     assert_eq!(t.branding.primary_color, "#1d4f91", "nothing saved");
-    let res = app
-        .client
-        .put("kleur", "/api/v1/branding/logo")
-        .bearer(&token)
+    let res = admin
+        .put("/api/v1/branding/logo")
         .body("image/svg+xml", "<svg onload=alert(1)>")
-        .send()
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.error_code(), "logo_type");
 }
 
 #[tokio::test]
 async fn expired_invitation_and_wrong_password() {
-    let app = App::new().await;
-    let (_, op) = app.operator("op@nzk.test").await;
-    let res = app
-        .client
-        .post("", "/api/v1/tenants")
-        .bearer(&op)
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
+    let res = op
+        .post("/api/v1/tenants")
         .json(&json!({ "slug": "verlopen", "name": "Verlopen Zorg", "admin_email": "beheer@verlopen.test" }))
-        .send()
+        .expect(StatusCode::CREATED)
         .await;
-    res.assert_status(StatusCode::CREATED);
     let token = res.json()["invite_url"]
         .as_str()
         .unwrap()
@@ -285,26 +246,15 @@ async fn expired_invitation_and_wrong_password() {
         .await
         .unwrap();
 
-    let res = app
-        .client
-        .get("verlopen", &format!("/uitnodiging/{token}"))
-        .send()
-        .await;
-    res.assert_status(StatusCode::GONE);
+    let visitor = app.visitor("verlopen");
+    let link = format!("/uitnodiging/{token}");
+    let res = visitor.get(&link).expect(StatusCode::GONE).await;
     assert!(
         res.text().contains("Deze link is verlopen"),
         "Dutch page: {}",
         res.text()
     );
-    let res = app
-        .client
-        .post("verlopen", &format!("/uitnodiging/{token}"))
-        .form(&[
-            ("password", "Nieuw-wachtwoord-1"),
-            ("password_confirm", "Nieuw-wachtwoord-1"),
-        ])
-        .send()
-        .await;
+    let res = visitor.choose_password(&link, "Nieuw-wachtwoord-1").await;
     res.assert_status(StatusCode::GONE);
     assert!(res.set_cookie("zk_session").is_none());
     let status: String =
@@ -315,10 +265,8 @@ async fn expired_invitation_and_wrong_password() {
     assert_eq!(status, "invited", "expired invite changed nothing");
 
     let res = app
-        .client
-        .post("", "/inloggen")
-        .form(&[("email", "op@nzk.test"), ("password", "fout-wachtwoord-9")])
-        .send()
+        .visitor("")
+        .login_form("op@nzk.test", "fout-wachtwoord-9")
         .await;
     res.assert_status(StatusCode::UNAUTHORIZED);
     assert!(res
@@ -329,43 +277,32 @@ async fn expired_invitation_and_wrong_password() {
 
 #[tokio::test]
 async fn logins_are_throttled_per_account() {
-    let app = App::new().await;
+    let app = app().await;
     let m = app.member("rem").await;
-    app.user(&m, "leerling@rem.test", Role::Learner).await;
+    m.learner().await;
+    let visitor = m.visitor();
     for _ in 0..5 {
-        let res = app
-            .client
-            .post("rem", "/inloggen")
-            .form(&[("email", "leerling@rem.test"), ("password", "fout-fout-1")])
-            .send()
-            .await;
-        res.assert_status(StatusCode::UNAUTHORIZED);
+        visitor
+            .login_form("leerling@rem.test", "fout-fout-1")
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused now, with a clear Dutch message.
-    let res = app
-        .client
-        .post("rem", "/inloggen")
-        .form(&[
-            ("email", "leerling@rem.test"),
-            ("password", crate::support::PASSWORD),
-        ])
-        .send()
-        .await;
+    let res = visitor.login_form("leerling@rem.test", PASSWORD).await;
     res.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(res.text().contains("Te veel mislukte pogingen"));
     // Another account is not affected.
-    app.user(&m, "ander@rem.test", Role::Learner).await;
-    app.login("rem", "ander@rem.test").await;
+    m.user("ander@rem.test", Role::Learner).await.login().await;
 }
 
 #[tokio::test]
 async fn forms_without_the_csrf_token_are_refused() {
-    let app = App::new().await;
+    let app = app().await;
     let m = app.member("csrf").await;
-    app.user(&m, "leerling@csrf.test", Role::Learner).await;
-    let res = app
-        .client
-        .post("csrf", "/inloggen")
+    m.learner().await;
+    let res = m
+        .visitor()
+        .post("/inloggen")
         .body(
             "application/x-www-form-urlencoded",
             "email=leerling%40csrf.test&password=Test-wachtwoord-1",
@@ -377,12 +314,11 @@ async fn forms_without_the_csrf_token_are_refused() {
     assert!(res.set_cookie("zk_session").is_none());
     assert!(res.text().contains("Het formulier is verlopen"));
     // A session-authenticated API write without the X-CSRF-Token header is refused too.
-    app.user(&m, "admin@csrf.test", Role::Admin).await;
-    let session = app.login("csrf", "admin@csrf.test").await;
-    let res = app
-        .client
-        .put("csrf", "/api/v1/branding")
-        .cookie(&format!("zk_session={session}"))
+    let session = m.user("admin@csrf.test", Role::Admin).await.login().await;
+    let res = m
+        .visitor()
+        .put("/api/v1/branding")
+        .cookie(&format!("zk_session={}", session.cookie))
         .json(&json!({ "name": "X", "primary_color": "#1d4f91", "accent_color": "#8a3b12" }))
         .send()
         .await;
@@ -392,31 +328,22 @@ async fn forms_without_the_csrf_token_are_refused() {
 
 #[tokio::test]
 async fn logins_are_throttled_per_client_address() {
-    let app = App::new().await;
+    let app = app().await;
     let m = app.member("ip-rem").await;
-    app.user(&m, "leerling@ip-rem.test", Role::Learner).await;
+    m.learner().await;
+    let visitor = m.visitor();
     // Failures spread over many (non-existent) accounts from one address…
     for i in 0..zk_tenant::domain::throttle::LOGIN_PER_ADDRESS {
-        let email = format!("raden{i}@ip-rem.test");
-        let res = app
-            .client
-            .post("ip-rem", "/inloggen")
-            .form(&[("email", &email), ("password", "fout-fout-1")])
-            .send()
-            .await;
-        res.assert_status(StatusCode::UNAUTHORIZED);
+        visitor
+            .login_form(&format!("raden{i}@ip-rem.test"), "fout-fout-1")
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
     }
     // …and that address is refused, even for a real account with the right password.
-    let res = app
-        .client
-        .post("ip-rem", "/inloggen")
-        .form(&[
-            ("email", "leerling@ip-rem.test"),
-            ("password", crate::support::PASSWORD),
-        ])
-        .send()
-        .await;
-    res.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    visitor
+        .login_form("leerling@ip-rem.test", PASSWORD)
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
     // One counter per key (account+address and account for each address tried, one for the
     // address): hashes only, no e-mail address stored.
     let mut owner = app.db.owner().await.unwrap();
@@ -439,16 +366,11 @@ async fn logins_are_throttled_per_client_address() {
 
 #[tokio::test]
 async fn an_empty_login_form_asks_for_the_missing_field_and_the_reset_pages_lead_back() {
-    let app = App::new().await;
+    let app = app().await;
     let m = app.member("leeg").await;
-    app.user(&m, "iemand@leeg.test", Role::Learner).await;
-    let host = "leeg.localhost";
-    let res = app
-        .client
-        .post(host, "/inloggen")
-        .form(&[("email", ""), ("password", "")])
-        .send()
-        .await;
+    m.user("iemand@leeg.test", Role::Learner).await;
+    let visitor = app.visitor("leeg.localhost");
+    let res = visitor.login_form("", "").await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text();
     assert!(
@@ -456,12 +378,7 @@ async fn an_empty_login_form_asks_for_the_missing_field_and_the_reset_pages_lead
         "not 'wrong e-mail or password'"
     );
     assert!(html.contains("id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"\" aria-invalid=\"true\""));
-    let res = app
-        .client
-        .post(host, "/inloggen")
-        .form(&[("email", "iemand@leeg.test"), ("password", "")])
-        .send()
-        .await;
+    let res = visitor.login_form("iemand@leeg.test", "").await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text();
     assert!(html.contains("Vul uw wachtwoord in."));
@@ -471,19 +388,11 @@ async fn an_empty_login_form_asks_for_the_missing_field_and_the_reset_pages_lead
         "the e-mail is not the field at fault"
     );
     // The empty forms counted no attempt: the right password still works at once.
-    let res = app
-        .client
-        .post(host, "/inloggen")
-        .form(&[("email", "iemand@leeg.test"), ("password", PASSWORD)])
-        .send()
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    let forgot = app
-        .client
-        .get(host, "/wachtwoord-vergeten")
-        .send()
+    visitor
+        .login_form("iemand@leeg.test", PASSWORD)
         .await
-        .text();
+        .assert_status(StatusCode::SEE_OTHER);
+    let forgot = visitor.get("/wachtwoord-vergeten").send().await.text();
     assert!(
         forgot.contains("href=\"/inloggen\""),
         "a way back to the login"
@@ -531,24 +440,24 @@ const BAD_PAGING: &[&str] = &[
 
 #[tokio::test]
 async fn every_paged_route_refuses_paging_that_is_no_page_and_a_page_past_the_end_is_empty() {
-    let app = App::new().await;
-    let (_, op_token) = app.operator("op@nzk.test").await;
-    let op_session = app.login("", "op@nzk.test").await;
-    let m = app.member("blader").await;
-    app.user(&m, "admin@blader.test", Role::Admin).await;
-    let admin_token = app.token(&m, "admin@blader.test").await;
-    let admin_session = app.login("blader", "admin@blader.test").await;
+    let app = app().await;
+    let operator = app.operator("op@nzk.test").await;
+    let op_session = operator.login().await;
+    let admin = app
+        .member("blader")
+        .await
+        .user("admin@blader.test", Role::Admin)
+        .await;
+    let admin_session = admin.login().await;
     let send = |who: Who, kind: Kind, uri: String| {
-        let (host, token, session) = match who {
-            Who::Operator => ("", &op_token, &op_session),
-            Who::Admin => ("blader", &admin_token, &admin_session),
+        let (user, session) = match who {
+            Who::Operator => (&operator, &op_session),
+            Who::Admin => (&admin, &admin_session),
         };
-        let req = app.client.get(host, &uri);
-        let req = match kind {
-            Kind::Api => req.bearer(token),
-            Kind::Page => req.session(session),
-        };
-        req.send()
+        match kind {
+            Kind::Api => user.get(&uri).send(),
+            Kind::Page => session.get(&uri).send(),
+        }
     };
     for &(who, path, kind) in PAGED_ROUTES {
         for param in ["page", "per_page"] {
