@@ -67,6 +67,11 @@ impl TestClient {
         Self { router }
     }
 
+    /// The router this client sends to (to serve it on a real port, for example).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// A request to `path` on `host`: `""` = the NZK side, else a member slug (or a full host
     /// when it contains a dot).
     pub fn request(&self, method: Method, host: &str, path: &str) -> TestRequest {
@@ -89,15 +94,19 @@ impl TestClient {
         }
     }
 
+    /// A `GET` request (see [`TestClient::request`]).
     pub fn get(&self, host: &str, path: &str) -> TestRequest {
         self.request(Method::GET, host, path)
     }
+    /// A `POST` request (see [`TestClient::request`]).
     pub fn post(&self, host: &str, path: &str) -> TestRequest {
         self.request(Method::POST, host, path)
     }
+    /// A `PUT` request (see [`TestClient::request`]).
     pub fn put(&self, host: &str, path: &str) -> TestRequest {
         self.request(Method::PUT, host, path)
     }
+    /// A `DELETE` request (see [`TestClient::request`]).
     pub fn delete(&self, host: &str, path: &str) -> TestRequest {
         self.request(Method::DELETE, host, path)
     }
@@ -166,6 +175,24 @@ impl TestRequest {
         self
     }
 
+    /// Sends the request and asserts the response's status; a mismatch panics with the
+    /// request, the caller's line and the body.
+    #[track_caller]
+    pub fn expect(self, status: StatusCode) -> impl std::future::Future<Output = TestResponse> {
+        let caller = std::panic::Location::caller();
+        let what = format!("{} {}{}", self.method, self.host, self.path);
+        async move {
+            let res = self.send().await;
+            assert_eq!(
+                res.status,
+                status,
+                "{what} (at {caller}); body: {}",
+                res.text()
+            );
+            res
+        }
+    }
+
     /// Sends the request through the router.
     pub async fn send(mut self) -> TestResponse {
         if let Some(fields) = self.form.take() {
@@ -230,6 +257,21 @@ impl TestResponse {
         self.json()["error"]["code"]
             .as_str()
             .unwrap_or_default()
+            .to_owned()
+    }
+    /// `error.field` of an error envelope.
+    pub fn error_field(&self) -> String {
+        self.json()["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    /// The `id` of the JSON object this response holds (panics without one).
+    pub fn id(&self) -> String {
+        let body = self.json();
+        body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in: {body}"))
             .to_owned()
     }
     /// The value of a cookie this response sets.

@@ -1,6 +1,8 @@
 //! Test support: a real PostgreSQL database per test (cloned from a migrated template), the
-//! platform wired to it, an in-process HTTP client for routers (`oneshot`), free ports, and the
-//! WebDriver client for headless-Chromium tests, and real peers (S3 via `s3s-fs`).
+//! platform wired to it, an in-process HTTP client for routers (`oneshot`), free ports, the
+//! WebDriver client for headless-Chromium tests, real peers (S3 via `s3s-fs`, SMTP, Stripe),
+//! and [`scenario`]: the vocabulary end-to-end tests are written in (members, users by role,
+//! published modules, enrolments).
 //!
 //! Tests need PostgreSQL at `ZK_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable`, trust auth). `.ci/run` starts it.
@@ -8,6 +10,7 @@
 pub mod db;
 pub mod http;
 pub mod peers;
+pub mod scenario;
 pub mod webdriver;
 
 pub use db::TestDb;

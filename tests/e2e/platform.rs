@@ -1,0 +1,16 @@
+//! The platform as a whole: HTTP basics (probes, metrics, OpenAPI, headers), tenant isolation
+//! over HTTP and at SQL level (RLS), the role matrix, bad input, mail, the object store,
+//! migrations, split mode, and the shape of the workspace itself.
+
+mod bad_input;
+mod demo;
+mod http_basics;
+mod isolation;
+mod mail;
+mod menus;
+mod migrations;
+mod objects;
+mod rls;
+mod roles;
+mod split;
+mod structure;

@@ -1,0 +1,416 @@
+//! Split mode: gateway, tenant, content, learning and billing as five processes of the real
+//! binary; the core flow (operator creates member → admin accepts invite → logs in on the
+//! subdomain), a learner's day (home, a block done, a quiz, the proof) and a request to each
+//! service pass through the gateway, each answered by the process that owns it.
+
+use crate::support::*;
+use std::{process::Stdio, time::Duration};
+use tokio::process::{Child, Command};
+use zk_test_support::free_port;
+
+/// Starts the binary as one `service` on `port` against the app's database.
+fn spawn(
+    app: &TestApp,
+    service: &str,
+    port: u16,
+    gateway_port: u16,
+    extra: &[(&str, String)],
+) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zorgklas"));
+    cmd.args([
+        "serve",
+        "--service",
+        service,
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .env("DATABASE_URL", &app.db.owner_url)
+    .env("ZK_APP_DATABASE_URL", &app.db.app_url)
+    .env("ZK_PUBLIC_PORT", gateway_port.to_string())
+    .env(
+        "ZK_DATA_DIR",
+        std::env::temp_dir().join(format!("zk-split-{}", app.db.name)),
+    )
+    .env("ZK_TRUSTED_PROXY_HOPS", "1")
+    .env("RUST_LOG", "warn")
+    .stdout(Stdio::null())
+    .kill_on_drop(true);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn zorgklas")
+}
+
+async fn wait_healthy(client: &reqwest::Client, port: u16) {
+    for _ in 0..100 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("process on port {port} did not become healthy");
+}
+
+fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[tokio::test]
+async fn core_flow_through_separate_processes() {
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
+    let (gw, tp, cp, lp, bp) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
+    let _tenant = spawn(&app, "tenant", tp, gw, &[]);
+    let _content = spawn(&app, "content", cp, gw, &[]);
+    let _learning = spawn(&app, "learning", lp, gw, &[]);
+    let _billing = spawn(&app, "billing", bp, gw, &[]);
+    let _gateway = spawn(
+        &app,
+        "gateway",
+        gw,
+        gw,
+        &[
+            ("ZK_TENANT_URL", format!("http://127.0.0.1:{tp}")),
+            ("ZK_CONTENT_URL", format!("http://127.0.0.1:{cp}")),
+            ("ZK_LEARNING_URL", format!("http://127.0.0.1:{lp}")),
+            ("ZK_BILLING_URL", format!("http://127.0.0.1:{bp}")),
+        ],
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for port in [tp, cp, lp, bp, gw] {
+        wait_healthy(&client, port).await;
+    }
+    let url = |path: &str| format!("http://127.0.0.1:{gw}{path}");
+    let member_host = format!("split-zorg.localhost:{gw}");
+
+    let res = client
+        .post(url("/api/v1/tenants"))
+        .header("host", format!("localhost:{gw}"))
+        .bearer_auth(op.token())
+        .json(&json!({ "slug": "split-zorg", "name": "Split Zorg", "admin_email": "beheer@split.test", "employee_count": 120 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let invite = body["invite_url"].as_str().unwrap().to_owned();
+    assert!(
+        invite.starts_with(&format!("http://split-zorg.localhost:{gw}/uitnodiging/")),
+        "{invite}"
+    );
+    let path = invite.split_once(&format!(":{gw}")).unwrap().1.to_owned();
+
+    let form = client
+        .get(url(&path))
+        .header("host", &member_host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    let anonymous = cookie(&form, "zk_csrf").expect("csrf cookie from the tenant process");
+    let html = form.text().await.unwrap();
+    assert!(html.contains("beheer@split.test"));
+    // The form's token is bound to that cookie by the tenant process's key.
+    let csrf = zk_test_support::csrf_field(&html).expect("csrf field");
+
+    let res = client
+        .post(url(&path))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_csrf={anonymous}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", "Split-Zorg-2026"),
+            ("password_confirm", "Split-Zorg-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = cookie(&res, "zk_session").expect("session");
+
+    let res = client
+        .post(url("/inloggen"))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_csrf={anonymous}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "beheer@split.test"),
+            ("password", "Split-Zorg-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "login on the subdomain");
+    let session2 = cookie(&res, "zk_session").expect("login session");
+    assert_ne!(session, session2);
+
+    let home = client
+        .get(url("/"))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_session={session2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("Split Zorg"));
+
+    // Billing and content answer from their own processes, with the same session.
+    let plan = client
+        .get(url("/api/v1/billing/plan"))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_session={session2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.status(), 200);
+    let plan: serde_json::Value = plan.json().await.unwrap();
+    assert_eq!(plan["tier"], "50-249");
+    assert_eq!(plan["yearly_excl_vat_cents"], 118_800);
+    let catalog = client
+        .get(url("/api/v1/catalog"))
+        .header("host", &member_host)
+        .header("cookie", format!("zk_session={session2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(catalog.status(), 200);
+    // The gateway routed them: the billing process counted the request, the tenant process did not.
+    let billing_metrics = client
+        .get(format!("http://127.0.0.1:{bp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        billing_metrics.contains("route=\"/api/v1/billing/plan\",status=\"200\""),
+        "{billing_metrics}"
+    );
+    let tenant_metrics = client
+        .get(format!("http://127.0.0.1:{tp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!tenant_metrics.contains("/api/v1/billing/plan"));
+    learners_day(&app, &client, op.token(), gw, lp).await;
+
+    // Unknown hosts get a 404 from the process behind the gateway.
+    let unknown = client
+        .get(url("/"))
+        .header("host", format!("nergens.localhost:{gw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+/// A learner's day through the gateway: NZK publishes a module with a quiz (content), the
+/// member's admin enrols a learner (learning), who logs in (tenant), finds it on their home,
+/// opens it, marks the text and the link done, passes the quiz and gets the proof, which anyone
+/// can check (learning). The learning process answered every learning request.
+async fn learners_day(app: &TestApp, client: &reqwest::Client, operator: &str, gw: u16, lp: u16) {
+    let url = |path: &str| format!("http://127.0.0.1:{gw}{path}");
+    let (nzk, member_host) = (
+        format!("localhost:{gw}"),
+        format!("split-zorg.localhost:{gw}"),
+    );
+    let res = client
+        .post(url("/api/v1/content/modules"))
+        .header("host", &nzk)
+        .bearer_auth(operator)
+        .json(&module("Valpreventie", "Kijk eerst om je heen."))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let draft: Value = res.json().await.unwrap();
+    let module = draft["id"].as_str().unwrap().to_owned();
+    let res = client
+        .post(url(&format!("/api/v1/content/modules/{module}/publish")))
+        .header("host", &nzk)
+        .bearer_auth(operator)
+        .json(&json!({"change_note": "Eerste versie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let blocks = &draft["draft"]["blocks"];
+    let id = |i: usize| blocks[i]["id"].as_str().unwrap().to_owned();
+    let question = &blocks[1]["questions"][0];
+
+    let member = app.existing_member("split-zorg").await;
+    let learner = member.user("zorg@split.test", Role::Learner).await;
+    let admin = member.token_for("beheer@split.test").await;
+    let token = learner.token();
+    let res = client
+        .post(url("/api/v1/learning/enrolments"))
+        .header("host", &member_host)
+        .bearer_auth(&admin)
+        .json(&json!({"user_id": learner.id, "module_id": module}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let enrolment = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let session = learner.login().await.cookie;
+    let page = |path: String| {
+        let session = session.clone();
+        let member_host = member_host.clone();
+        async move {
+            let res = client
+                .get(url(&path))
+                .header("host", &member_host)
+                .header("cookie", format!("zk_session={session}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            res.text().await.unwrap()
+        }
+    };
+    assert!(page("/".into()).await.contains("Valpreventie"));
+    assert!(page(format!("/leren/modules/{module}"))
+        .await
+        .contains("Kijk eerst om je heen."));
+    for block in [id(0), id(2)] {
+        let res = client
+            .post(url(&format!(
+                "/api/v1/learning/enrolments/{enrolment}/blocks/{block}/done"
+            )))
+            .header("host", &member_host)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let right = question["options"][0]["id"].as_str().unwrap();
+    let res = client
+        .post(url(&format!(
+            "/api/v1/learning/enrolments/{enrolment}/attempts"
+        )))
+        .header("host", &member_host)
+        .bearer_auth(token)
+        .json(&json!({"block_id": id(1), "answers": {question["id"].as_str().unwrap(): [right]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = client
+        .get(url("/api/v1/learning/proofs/mine"))
+        .header("host", &member_host)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let proofs: Value = res.json().await.unwrap();
+    let proof = &proofs["items"][0];
+    assert_eq!(proof["module_title"], "Valpreventie", "{proofs}");
+    assert!(
+        page(format!("/leren/bewijzen/{}", proof["id"].as_str().unwrap()))
+            .await
+            .contains("Valpreventie")
+    );
+    let check = client
+        .get(url(&format!("/bewijs/{}", proof["code"].as_str().unwrap())))
+        .header("host", &member_host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200);
+
+    let metrics = client
+        .get(format!("http://127.0.0.1:{lp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for route in [
+        "route=\"/\",status=\"200\"",
+        "route=\"/leren/modules/{id}\",status=\"200\"",
+        "route=\"/api/v1/learning/enrolments/{id}/blocks/{block}/done\",status=\"200\"",
+        "route=\"/api/v1/learning/enrolments/{id}/attempts\",status=\"201\"",
+        "route=\"/bewijs/{code}\",status=\"200\"",
+    ] {
+        assert!(metrics.contains(route), "{route} in {metrics}");
+    }
+}
+
+/// The routes a service's router declares (`.route("…"` in its source), with `{…}` segments
+/// filled in.
+fn declared_routes(file: &str) -> Vec<String> {
+    let source =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .expect("router source");
+    source
+        .split(".route(")
+        .skip(1)
+        .filter_map(|rest| {
+            let start = rest.find('"')?;
+            let rest = &rest[start + 1..];
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+        .map(|path| {
+            path.split('/')
+                .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+#[test]
+fn the_gateway_forwards_every_route_to_the_service_that_declares_it() {
+    use zk_gateway::{service_for_path, Upstream};
+    let mut wrong = Vec::new();
+    for (file, owner) in [
+        ("services/tenant/src/lib.rs", Upstream::Tenant),
+        ("services/content/src/routes/mod.rs", Upstream::Content),
+        ("services/learning/src/routes/mod.rs", Upstream::Learning),
+        ("services/billing/src/lib.rs", Upstream::Billing),
+    ] {
+        let routes = declared_routes(file);
+        assert!(routes.len() > 10, "{file}: {routes:?}");
+        for path in routes {
+            if service_for_path(&path) != owner {
+                wrong.push(format!(
+                    "{path}: declared by {owner:?}, forwarded to {:?}",
+                    service_for_path(&path)
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
