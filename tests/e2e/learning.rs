@@ -5,6 +5,7 @@
 mod enrolments;
 mod groups;
 mod learner_day;
+mod mails;
 mod module_page;
 mod overviews;
 mod passport;

@@ -96,17 +96,21 @@ async fn deliver_batch(
 ) -> anyhow::Result<()> {
     // The platform tenant may read every outbox row (see the outbox policy).
     let mut tx = crate::db::begin_tenant(pool, TenantId::PLATFORM).await?;
-    let rows: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT tenant_id, id, recipient, subject, body FROM tenant.outbox
-         WHERE sent_at IS NULL AND attempts < $1 ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED",
+    // A member's mails go out in its name ("Zorggroep Noord via Nationale Zorgklas").
+    let rows: Vec<(Uuid, Uuid, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT o.tenant_id, o.id, o.recipient, o.subject, o.body,
+                CASE WHEN t.kind = 'member' THEN t.name END
+         FROM tenant.outbox o LEFT JOIN tenant.tenants t ON t.id = o.tenant_id
+         WHERE o.sent_at IS NULL AND o.attempts < $1 ORDER BY o.created_at LIMIT 20
+         FOR UPDATE OF o SKIP LOCKED",
     )
     .bind(MAX_ATTEMPTS)
     .fetch_all(&mut *tx)
     .await?;
     // Each message settles on its own: a failure is recorded on its row and the batch goes on,
     // so one bad address neither blocks the queue nor rolls back the marks of mails already sent.
-    for (tenant_id, id, to, subject, body) in rows {
-        match send_one(smtp, from, &to, subject, body).await {
+    for (tenant_id, id, to, subject, body, member) in rows {
+        match send_one(smtp, from, member.as_deref(), &to, subject, body).await {
             Ok(()) => {
                 // The body (with its one-time link) has done its work: keep no copy of it.
                 sqlx::query(
@@ -139,15 +143,28 @@ async fn deliver_batch(
     Ok(())
 }
 
+/// The sender: the platform's address, named after the member when the mail is a member's.
+pub fn sender(from: &str, member: Option<&str>) -> anyhow::Result<lettre::message::Mailbox> {
+    let platform: lettre::message::Mailbox = from.parse()?;
+    Ok(match member {
+        Some(member) => {
+            let via = platform.name.as_deref().unwrap_or("Zorgklas");
+            lettre::message::Mailbox::new(Some(format!("{member} via {via}")), platform.email)
+        }
+        None => platform,
+    })
+}
+
 async fn send_one(
     smtp: &AsyncSmtpTransport<Tokio1Executor>,
     from: &str,
+    member: Option<&str>,
     to: &str,
     subject: String,
     body: String,
 ) -> anyhow::Result<()> {
     let message = Message::builder()
-        .from(from.parse()?)
+        .from(sender(from, member)?)
         .to(to.parse()?)
         .subject(subject)
         .body(body)?;

@@ -81,6 +81,7 @@ pub fn router(platform: Platform) -> Router {
             "/mijn-account/sleutels/{id}/intrekken",
             post(account::revoke_token),
         )
+        .route("/mijn-account/mails", post(account::save_mails))
         // Pages: operators' console (bare base domain)
         .route(
             "/console",

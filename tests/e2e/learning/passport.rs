@@ -1,5 +1,5 @@
 //! The passport: completions with their validity, who must renew (for admins and the learner's
-//! teacher), the reminders that go out once per event, and re-enrolment when an entry expires.
+//! teacher), and re-enrolment when an entry expires (the mails themselves: `mails.rs`).
 //! Time is moved by ageing rows in the database.
 
 use crate::support::*;
@@ -136,69 +136,6 @@ async fn the_passport_shows_completions_with_their_validity_and_who_must_renew()
 }
 
 #[tokio::test]
-async fn reminders_go_out_once_per_event_even_from_two_processes_at_once() {
-    let s = two_members().await;
-    let app = &s.app;
-    let admin = s.a.admin().await;
-    let soon = s.a.user("binnenkort@zorg-a.test", Role::Learner).await;
-    let later = s.a.user("later@zorg-a.test", Role::Learner).await;
-    let renew = s.a.user("verlengen@zorg-a.test", Role::Learner).await;
-    let module = s
-        .a_author
-        .publish_module(valid_for_a_year(&["Zo werkt de tillift."]))
-        .await;
-    let today = time::OffsetDateTime::now_utc().date();
-    let in_days = |days: i64| (today + time::Duration::days(days)).to_string();
-    admin.enrol_until(&soon, &module.id, &in_days(3)).await;
-    admin.enrol_until(&later, &module.id, &in_days(30)).await;
-    let e = admin.enrol_until(&renew, &module.id, &in_days(3)).await;
-    // `renew` completes the module; eleven months on it expires within 60 days.
-    renew.mark_done(&e, &module.block(0)).await;
-    let mut db = app.db.owner().await.unwrap();
-    sqlx::query(
-        "UPDATE content.enrolments SET completed_at = now() - interval '11 months' WHERE id = $1",
-    )
-    .bind(uuid::Uuid::parse_str(&e.id).unwrap())
-    .execute(&mut db)
-    .await
-    .unwrap();
-    let before = app.count("tenant.outbox").await;
-
-    // Two processes at once: each reminder is queued exactly once.
-    let (a, b) = tokio::join!(
-        reminders::run_once(&app.platform),
-        reminders::run_once(&app.platform)
-    );
-    assert_eq!(a.unwrap() + b.unwrap(), 2);
-    let mails: Vec<(String, String)> = sqlx::query_as(
-        "SELECT recipient, subject FROM tenant.outbox
-         WHERE subject LIKE 'Herinnering%' OR subject LIKE 'Uw bewijs%' ORDER BY recipient",
-    )
-    .fetch_all(&mut db)
-    .await
-    .unwrap();
-    assert_eq!(
-        mails
-            .iter()
-            .map(|(to, subject)| (to.as_str(), subject.split(' ').next().unwrap()))
-            .collect::<Vec<_>>(),
-        vec![
-            ("binnenkort@zorg-a.test", "Herinnering:"),
-            ("verlengen@zorg-a.test", "Uw")
-        ]
-    );
-    // Again (or after a restart): nothing new. A new deadline is a new event.
-    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 0);
-    sqlx::query("UPDATE content.enrolments SET deadline = current_date + 2 WHERE user_id = $1")
-        .bind(later.id)
-        .execute(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(reminders::run_once(&app.platform).await.unwrap(), 1);
-    assert_eq!(app.count("tenant.outbox").await, before + 3);
-}
-
-#[tokio::test]
 async fn an_expiring_passport_entry_re_enrols_the_learner_and_a_new_completion_adds_a_proof() {
     let s = two_members().await;
     let app = &s.app;
@@ -227,7 +164,7 @@ async fn an_expiring_passport_entry_re_enrols_the_learner_and_a_new_completion_a
     let mails = app.mails_to("tillen@zorg-a.test").await;
     let mail = mails
         .iter()
-        .find(|m| m.subject.starts_with("Uw bewijs"))
+        .find(|m| m.subject.starts_with("Opfrissen"))
         .unwrap();
     assert!(mail.body.contains("opnieuw ingeschreven"), "{}", mail.body);
 

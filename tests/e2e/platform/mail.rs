@@ -36,6 +36,11 @@ async fn invitations_are_delivered_over_smtp_and_marked_sent() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(message.contains("To: beheer@post.test"), "{message}");
+    // In the member's name, from the platform's address.
+    assert!(
+        message.contains("From: \"Zorg post via Nationale Zorgklas\" <noreply@zorgklas.localhost>"),
+        "{message}"
+    );
     assert!(message.contains("/uitnodiging/"), "{message}");
     assert!(message.contains("Subject: "));
     // The outbox row is marked sent, so it is not sent twice.

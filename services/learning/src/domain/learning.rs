@@ -277,6 +277,7 @@ pub async fn enrol(
     repo::notify_progress(&mut tx, input.user_id).await?;
     tx.commit().await?;
     progress_changed(p, input.user_id);
+    super::reminders::wake();
     tracing::info!(enrolment.id = %id, module.id = %input.module_id, "enrolled");
     Ok(row)
 }
@@ -358,6 +359,7 @@ pub async fn enrol_department(
     for user in &enrolled {
         progress_changed(p, *user);
     }
+    super::reminders::wake();
     tracing::info!(module.id = %input.module_id, enrolled = enrolled.len(), "department enrolled");
     Ok(crate::model::GroupEnrolled {
         enrolled: enrolled.len(),

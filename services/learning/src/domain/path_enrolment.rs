@@ -126,6 +126,7 @@ pub async fn enrol(
     for user in &touched {
         learning::progress_changed(p, *user);
     }
+    super::reminders::wake();
     tracing::info!(path.id = %shown.id, enrolled, "path enrolled");
     Ok(GroupEnrolled {
         enrolled,

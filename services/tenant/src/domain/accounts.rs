@@ -185,6 +185,38 @@ pub async fn get_user(platform: &Platform, tenant: &Tenant, id: Uuid) -> AppResu
     Ok(UserView { user, roles })
 }
 
+/// Whether the user gets Monday's overview of who is late.
+pub async fn weekly_digest(platform: &Platform, tenant: &Tenant, id: Uuid) -> AppResult<bool> {
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
+    let on = repo::users::weekly_digest(&mut tx, tenant.id, id).await?;
+    tx.commit().await?;
+    Ok(on)
+}
+
+/// Turns Monday's overview of who is late on or off: for a member's teachers and admins, who
+/// follow people (others are refused on `weekly_digest`).
+pub async fn set_weekly_digest(
+    platform: &Platform,
+    tenant: &Tenant,
+    id: Uuid,
+    on: bool,
+) -> AppResult<()> {
+    let roles = platform.authz.roles(tenant.id, id).await;
+    let follows_people = roles.contains(&Role::Admin) || roles.contains(&Role::Teacher);
+    if on && (tenant.is_platform || !follows_people) {
+        return Err(AppError::validation(
+            "weekly_digest",
+            "digest_not_for_role",
+            "Het overzicht van wie te laat is, is er voor docenten en beheerders.",
+        ));
+    }
+    let mut tx = platform.db.begin_tenant(tenant.id).await?;
+    repo::users::set_weekly_digest(&mut tx, tenant.id, id, on).await?;
+    tx.commit().await?;
+    tracing::info!(user.id = %id, on, "weekly digest set");
+    Ok(())
+}
+
 /// Replaces a user's roles. An admin cannot take away their own admin role (no lock-out).
 pub async fn set_roles(
     platform: &Platform,

@@ -58,6 +58,33 @@ pub async fn by_id(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppRe
     .await?)
 }
 
+/// Whether the user asked for Monday's overview of who is late (teachers and admins).
+pub async fn weekly_digest(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT weekly_digest FROM tenant.users WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Turns Monday's overview on or off for the user.
+pub async fn set_weekly_digest(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    on: bool,
+) -> AppResult<()> {
+    sqlx::query("UPDATE tenant.users SET weekly_digest = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(on)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// One user by e-mail, with the password hash (for login).
 pub async fn credentials(
     conn: &mut PgConnection,

@@ -10,7 +10,7 @@ use axum::{
 use serde_json::{json, Value};
 use uuid::Uuid;
 use zk_kernel::{
-    authz::Authenticated,
+    authz::{Authenticated, Role},
     http::{see_other_with_flash, CsrfForm, RequestContext},
     text::dutch_datetime,
     AppResult, Platform,
@@ -39,15 +39,48 @@ pub async fn show_account(
 ) -> AppResult<Response> {
     let user = accounts::get_user(&p, &ctx.tenant, me.user_id).await?;
     let list = tokens::list(&p, &ctx.tenant, me.user_id).await?;
-    let data = json!({
+    let follows_people = user
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Admin | Role::Teacher));
+    let mails = (!ctx.tenant.is_platform).then(|| {
+        json!({
+            "digest_offered": follows_people,
+            "admin": user.roles.contains(&Role::Admin),
+        })
+    });
+    let mut data = json!({
         "me": {
             "email": user.user.email,
             "display_name": user.user.display_name,
             "roles": user.roles.iter().map(|r| p.theme.t(ctx.lang, &format!("role.{}", r.as_str()))).collect::<Vec<_>>().join(", "),
         },
         "tokens": tokens_json(&list),
+        "mails": mails,
     });
+    if follows_people && !ctx.tenant.is_platform {
+        data["mails"]["weekly_digest"] =
+            json!(accounts::weekly_digest(&p, &ctx.tenant, me.user_id).await?);
+    }
     Ok(p.theme.render("account", &ctx, data)?.into_response())
+}
+
+/// `POST /mijn-account/mails`: Monday's overview of who is late on (`weekly_digest=on`) or off.
+pub async fn save_mails(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Authenticated(me): Authenticated,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let on = form.iter().any(|(k, v)| k == "weekly_digest" && v == "on");
+    accounts::set_weekly_digest(&p, &ctx.tenant, me.user_id, on).await?;
+    let key = if on {
+        "account.digest_on"
+    } else {
+        "account.digest_off"
+    };
+    let text = p.theme.t(ctx.lang, key);
+    Ok(see_other_with_flash(&p, &ctx, "/mijn-account#mails", &text))
 }
 
 /// `POST /mijn-account/sleutels/{id}/intrekken`: revokes one of the caller's tokens.
