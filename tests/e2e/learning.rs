@@ -13,4 +13,5 @@ mod paths;
 mod people;
 mod proofs;
 mod quizzes;
+mod record;
 mod staff_import;

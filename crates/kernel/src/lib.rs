@@ -17,6 +17,7 @@ pub mod generations;
 pub mod http;
 pub mod ids;
 pub mod mail;
+pub mod messages;
 pub mod metrics;
 pub mod objects;
 pub mod paging;

@@ -16,6 +16,10 @@ pub fn csv_field(v: &str) -> String {
     }
 }
 
+// A calendar date as `YYYY-MM-DD` in JSON (`#[serde(with = "zk_kernel::text::iso_date")]`, or
+// `iso_date::option`); `time`'s own serde writes `[year, ordinal]`.
+time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
+
 const MONTHS: [&str; 12] = [
     "januari",
     "februari",

@@ -87,6 +87,9 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "admin_import",
     "admin_import_show",
     "module_enrol",
+    "enrol_confirm",
+    "person_record",
+    "withdraw_confirm",
     "proofs_admin",
     "platform_overview",
     "billing",
@@ -147,6 +150,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "import.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/import.js"),
+    ),
+    (
+        "people.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/people.js"),
     ),
 ];
 
@@ -215,14 +223,20 @@ impl Theme {
                         .get("lang")
                         .and_then(Value::as_str)
                         .unwrap_or("nl");
-                    let mut text = translate(&l, lang, key);
-                    for (name, value) in h.hash() {
-                        let v = match value.value() {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        text = text.replace(&format!("{{{name}}}"), &v);
-                    }
+                    let values: Vec<(&str, String)> = h
+                        .hash()
+                        .iter()
+                        .map(|(name, value)| {
+                            let v = match value.value() {
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            (*name, v)
+                        })
+                        .collect();
+                    let args: Vec<(&str, &str)> =
+                        values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                    let text = crate::messages::format(&translate(&l, lang, key), &args);
                     out.write(&handlebars::html_escape(&text))?;
                     Ok(())
                 },
@@ -254,11 +268,7 @@ impl Theme {
 
     /// [`Theme::t`] with its `{name}` placeholders filled in.
     pub fn t_with(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-        let mut text = self.t(lang, key);
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        crate::messages::format(&self.t(lang, key), args)
     }
 
     /// A message in exactly this language, if the locale has it (no fallback).

@@ -44,6 +44,10 @@ pub use routes::router;
     routes::overview::member,
     routes::overview::platform,
     routes::people::list,
+    routes::people::find,
+    routes::record::api_get,
+    routes::record::api_set_deadline,
+    routes::record::api_withdraw,
     routes::imports::api_list,
     routes::imports::api_preview,
     routes::imports::api_get,
@@ -81,7 +85,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 29);
+        assert_eq!(ops, 33);
         let attempt = &doc["paths"]["/api/v1/learning/enrolments/{id}/attempts"]["post"];
         assert_eq!(attempt["operationId"], "quiz_attempt");
         assert!(doc["components"]["schemas"]["Scored"]["properties"]["pass_mark"].is_object());

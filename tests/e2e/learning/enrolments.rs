@@ -501,7 +501,7 @@ async fn staff_enrol_a_person_a_group_or_a_department_from_the_module_and_move_v
         .await
         .text();
     assert!(
-        html.contains("0 ingeschreven; 2 stonden al ingeschreven."),
+        html.contains("Niemand nieuw ingeschreven; 2 mensen stonden al ingeschreven."),
         "{html}"
     );
 
@@ -581,13 +581,36 @@ async fn learners_enrol_themselves_only_where_the_member_opened_the_module() {
         .await;
     assert!(res.text().contains("Vraag het uw opleidingsafdeling"));
     assert_eq!(app.count("content.enrolments").await, 0);
-    // A's admin opens it for A only.
-    let open = format!("/api/v1/learning/modules/{module}/self-enrolment");
-    admin
-        .put(&open)
-        .json(&json!({"open": true}))
-        .expect(StatusCode::NO_CONTENT)
+    // A's admin opens it for A only, on the module's page (learners don't see that switch).
+    assert!(!session
+        .page(&page)
+        .await
+        .contains("data-testid=\"self-enrolment\""));
+    let admin_session = admin.login().await;
+    let html = admin_session.page(&page).await;
+    let switch = html
+        .split("data-testid=\"self-enrolment\"")
+        .nth(1)
+        .expect("the admin's switch");
+    assert!(switch.contains("Zelf inschrijven toestaan"), "{switch}");
+    let res = admin_session
+        .post(&format!("{page}/zelf-inschrijven"))
+        .form(&[("open", "ja")])
+        .expect(StatusCode::SEE_OTHER)
         .await;
+    assert_eq!(res.location().unwrap(), format!("{page}?klaar=zelf-open"));
+    let html = admin_session.page(&format!("{page}?klaar=zelf-open")).await;
+    assert!(
+        html.contains("zich nu zelf inschrijven") && html.contains("Zelf inschrijven stoppen"),
+        "{html}"
+    );
+    // Only admins switch it (a learner's post is refused).
+    session
+        .post(&format!("{page}/zelf-inschrijven"))
+        .form(&[("open", "nee")])
+        .expect(StatusCode::FORBIDDEN)
+        .await;
+    let open = format!("/api/v1/learning/modules/{module}/self-enrolment");
     assert!(offers_enrolment(&session).await);
     assert!(
         !offers_enrolment(&b_session).await,
@@ -689,4 +712,193 @@ async fn block_done_requests_at_once_are_written_together_each_under_its_own_mem
         assert_eq!(mine[0]["done"], 30, "{mine}");
         assert!(mine[0]["completed_at"].is_string(), "{mine}");
     }
+}
+
+#[tokio::test]
+async fn enrolling_more_than_ten_people_says_who_and_how_many_first() {
+    let s = two_members().await;
+    let app = &s.app;
+    let admin = s.a.admin().await;
+    let module = s.editor.publish_module(quiz_module("Valpreventie")).await;
+    let mut owner = app.db.owner().await.unwrap();
+    for i in 1..=12 {
+        let user =
+            s.a.user_without_token(&format!("nacht{i:02}@zorg-a.test"), Role::Learner)
+                .await;
+        sqlx::query(
+            "UPDATE tenant.users SET display_name = $1, department = 'Nacht' WHERE id = $2",
+        )
+        .bind(format!("Nachtdienst {i:02}"))
+        .bind(user.id)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    }
+    // One of them is enrolled already.
+    let first: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM tenant.users WHERE email = 'nacht01@zorg-a.test'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    admin
+        .post("/api/v1/learning/enrolments")
+        .json(&json!({"user_id": first, "module_id": module.id}))
+        .expect(StatusCode::CREATED)
+        .await;
+    let session = admin.login().await;
+    let page = format!("/leren/modules/{}/inschrijvingen", module.id);
+    let fields = [
+        ("wie", "afdeling"),
+        ("department", "Nacht"),
+        ("deadline", ""),
+    ];
+    // The page asks first: eleven new people by name, one enrolled already; nothing written.
+    let html = session
+        .post(&page)
+        .form(&fields)
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    assert!(
+        html.contains("11 mensen inschrijven voor Valpreventie?"),
+        "{html}"
+    );
+    assert!(html.contains("1 persoon staat al ingeschreven"), "{html}");
+    let names = html.split("data-testid=\"enrol-names\"").nth(1).unwrap();
+    assert!(
+        names.contains("Nachtdienst 02")
+            && names.contains("Nachtdienst 12")
+            && !names.contains("Nachtdienst 01"),
+        "{names}"
+    );
+    assert_eq!(app.count("content.enrolments").await, 1);
+    // Confirmed: all of them, with the same form's values.
+    let res = session
+        .post(&page)
+        .form(&[
+            ("wie", "afdeling"),
+            ("department", "Nacht"),
+            ("deadline", ""),
+            ("bevestigd", "ja"),
+        ])
+        .expect(StatusCode::SEE_OTHER)
+        .await;
+    assert!(res
+        .location()
+        .unwrap()
+        .ends_with("klaar=afdeling&aantal=11&al=1"));
+    assert_eq!(app.count("content.enrolments").await, 12);
+    // Nobody new: no question.
+    let res = session
+        .post(&page)
+        .form(&fields)
+        .expect(StatusCode::SEE_OTHER)
+        .await;
+    assert!(res.location().unwrap().ends_with("aantal=0&al=12"));
+}
+
+#[tokio::test]
+async fn staff_find_the_person_to_enrol_by_name_as_they_type() {
+    let s = two_members().await;
+    let app = &s.app;
+    let admin = s.a.admin().await;
+    let teacher = s.a.teacher().await;
+    let b_admin = s.b.admin().await;
+    let mut owner = app.db.owner().await.unwrap();
+    for (email, name) in [
+        ("anna.vries@zorg-a.test", "Anna de Vries"),
+        ("anna.bakker@zorg-a.test", "Anna Bakker"),
+        ("geblokkeerd@zorg-a.test", "Anna Weg"),
+    ] {
+        let user = s.a.user_without_token(email, Role::Learner).await;
+        sqlx::query("UPDATE tenant.users SET display_name = $1, department = 'Dag' WHERE id = $2")
+            .bind(name)
+            .bind(user.id)
+            .execute(&mut owner)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "UPDATE tenant.users SET status = 'disabled' WHERE email = 'geblokkeerd@zorg-a.test'",
+    )
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    let find = |who: &User, q: &str| {
+        who.get(&format!("/api/v1/learning/people-search?q={q}"))
+            .expect(StatusCode::OK)
+    };
+    let names = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Part of a name, in any case; blocked people and other members' people are not found.
+    assert_eq!(
+        names(find(&admin, "ANNA").await.json()),
+        ["Anna Bakker", "Anna de Vries"]
+    );
+    assert_eq!(
+        names(find(&teacher, "vries").await.json()),
+        ["Anna de Vries"]
+    );
+    assert_eq!(
+        find(&admin, "anna.b").await.json()["items"][0]["email"],
+        "anna.bakker@zorg-a.test"
+    );
+    assert!(names(find(&admin, "a").await.json()).is_empty());
+    assert!(names(find(&b_admin, "anna").await.json()).is_empty());
+    s.a_learner
+        .get("/api/v1/learning/people-search?q=anna")
+        .expect(StatusCode::FORBIDDEN)
+        .await;
+
+    // The enrol form takes a name: one fits, enrolled; two fit, both named to choose from.
+    let module = s.editor.publish_module(quiz_module("Valpreventie")).await;
+    let session = admin.login().await;
+    let page = format!("/leren/modules/{}/inschrijvingen", module.id);
+    let html = session.page(&page).await;
+    assert!(
+        html.contains("list=\"persoon-keuze\"") && html.contains("/static/people.js"),
+        "{html}"
+    );
+    let res = session
+        .post(&page)
+        .form(&[("wie", "persoon"), ("person", "Anna")])
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    let html = res.text();
+    assert!(
+        html.contains("Anna Bakker (anna.bakker@zorg-a.test)")
+            && html.contains("Anna de Vries (anna.vries@zorg-a.test)")
+            && !html.contains("Anna Weg"),
+        "{html}"
+    );
+    assert_eq!(app.count("content.enrolments").await, 0);
+    for who in ["anna de vries", "Bakker"] {
+        session
+            .post(&page)
+            .form(&[("wie", "persoon"), ("person", who)])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+    }
+    let enrolled: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM content.enrolments e JOIN tenant.users u ON u.id = e.user_id ORDER BY 1",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        enrolled,
+        ["anna.bakker@zorg-a.test", "anna.vries@zorg-a.test"]
+    );
+    let res = session
+        .post(&page)
+        .form(&[("wie", "persoon"), ("person", "Nobody Here")])
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert!(res.text().contains("Er is niemand met deze naam"));
 }

@@ -215,7 +215,7 @@ pub async fn enrol(
     for user in &enrolled {
         learning::progress_changed(p, *user);
     }
-    super::reminders::wake();
+    super::mail_wake::wake();
     tracing::info!(group.id = %group, module.id = %input.module_id, enrolled = enrolled.len(), "group enrolled");
     Ok(GroupEnrolled {
         enrolled: enrolled.len(),

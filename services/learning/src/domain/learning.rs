@@ -277,14 +277,14 @@ pub async fn enrol(
     repo::notify_progress(&mut tx, input.user_id).await?;
     tx.commit().await?;
     progress_changed(p, input.user_id);
-    super::reminders::wake();
+    super::mail_wake::wake();
     tracing::info!(enrolment.id = %id, module.id = %input.module_id, "enrolled");
     Ok(row)
 }
 
-/// Enrols the member's user with this address (admins and teachers, from the module's
-/// enrolment page): `unknown_user` on `email` when there is none.
-pub async fn enrol_by_email(
+/// Enrols the member's user named by `email` — an address, or a name only one person has
+/// (admins and teachers, from the module's enrolment page); see [`user_by_name_or_email`].
+pub async fn enrol_person(
     p: &Platform,
     tenant: TenantId,
     by: Uuid,
@@ -292,13 +292,102 @@ pub async fn enrol_by_email(
     email: &str,
     deadline: Option<String>,
 ) -> AppResult<repo::EnrolmentRow> {
-    let user_id = user_by_email(p, tenant, email).await?;
+    let user_id = user_by_name_or_email(p, tenant, email).await?;
     let input = EnrolInput {
         user_id,
         module_id: module,
         deadline,
     };
     enrol(p, tenant, by, &input).await
+}
+
+/// One of the member's people, as the enrol form's type-ahead offers them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FoundPerson {
+    pub id: Uuid,
+    /// The name, or the address when no name is known.
+    pub name: String,
+    pub email: String,
+    pub department: String,
+}
+
+/// Up to 10 of the member's people (not blocked) whose name or address holds `q` (at least two
+/// characters; fewer finds nobody), the best matches first.
+pub async fn find_people(p: &Platform, tenant: TenantId, q: &str) -> AppResult<Vec<FoundPerson>> {
+    if q.trim().chars().count() < 2 {
+        return Ok(vec![]);
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let found = repo::find_people(&mut tx, tenant, q, 10).await?;
+    tx.commit().await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, name, email, department)| FoundPerson {
+            id,
+            name: if name.trim().is_empty() {
+                email.clone()
+            } else {
+                name
+            },
+            email,
+            department,
+        })
+        .collect())
+}
+
+/// The member's user named by `who`: an e-mail address, or a name (or part of one) that fits
+/// one person only. Refused on `email`: nobody fits (`unknown_user`), or several do
+/// (`ambiguous_person`, naming up to five with their addresses to choose from).
+pub(crate) async fn user_by_name_or_email(
+    p: &Platform,
+    tenant: TenantId,
+    who: &str,
+) -> AppResult<Uuid> {
+    let who = who.trim();
+    if who.contains('@') {
+        return user_by_email(p, tenant, who).await;
+    }
+    if who.chars().count() < 2 {
+        return Err(AppError::validation(
+            "email",
+            "required",
+            "Vul een naam of e-mailadres in.",
+        ));
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let found = repo::find_people(&mut tx, tenant, who, 6).await?;
+    tx.commit().await?;
+    let exact: Vec<Uuid> = found
+        .iter()
+        .filter(|(_, name, _, _)| name.trim().eq_ignore_ascii_case(who))
+        .map(|f| f.0)
+        .collect();
+    if let [one] = exact.as_slice() {
+        return Ok(*one);
+    }
+    match found.as_slice() {
+        [one] => Ok(one.0),
+        [] => Err(AppError::validation(
+            "email",
+            "unknown_user",
+            "Er is niemand met deze naam in uw organisatie. Typ een deel van de naam of het e-mailadres.",
+        )),
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .take(5)
+                .map(|(_, name, email, _)| format!("{name} ({email})"))
+                .collect();
+            Err(AppError::validation(
+                "email",
+                "ambiguous_person",
+                format!(
+                    "Meer mensen passen bij '{who}': {}. Kies er één uit de lijst of vul het e-mailadres in.",
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
 }
 
 /// The member's user with this address: `unknown_user` on `email` when there is none.
@@ -359,7 +448,7 @@ pub async fn enrol_department(
     for user in &enrolled {
         progress_changed(p, *user);
     }
-    super::reminders::wake();
+    super::mail_wake::wake();
     tracing::info!(module.id = %input.module_id, enrolled = enrolled.len(), "department enrolled");
     Ok(crate::model::GroupEnrolled {
         enrolled: enrolled.len(),

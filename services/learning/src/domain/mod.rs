@@ -3,15 +3,18 @@
 //! reminders, and the staff import (`staff_csv` reads HR's file, `staff_import` checks and
 //! applies it, `import_turns` keeps one file per member at a time).
 
+pub mod enrol_preview;
 pub mod group;
 pub mod import_turns;
 pub mod learning;
+pub mod mail_wake;
 pub mod overview;
 pub mod passport;
 pub mod path_enrolment;
 pub mod people;
 pub mod progress_writer;
 pub mod proof;
+pub mod record;
 pub mod reminders;
 pub mod staff_csv;
 pub mod staff_import;

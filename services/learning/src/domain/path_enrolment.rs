@@ -1,6 +1,6 @@
 //! Paths as enrolments: enrolling a learner in a learning path enrols them in every module the
-//! path shows (the member's accents included) with the same deadline; modules they follow
-//! already keep their enrolment. Admins and teachers enrol one learner or a group (teachers:
+//! path shows (the member's accents included) with the same deadline — optional modules without
+//! one —; modules they follow already keep their enrolment. Admins and teachers enrol one learner or a group (teachers:
 //! their own groups), admins also a department. A path's progress and completion are read from
 //! the module enrolments: complete when every module that is not optional is, on the date of
 //! the last of those.
@@ -54,7 +54,7 @@ pub async fn enrol(
     let mut modules = Vec::with_capacity(shown.modules.len());
     for m in &shown.modules {
         if let Ok(published) = catalog::published(p, tenant, m.id).await {
-            modules.push((m.id, published.version));
+            modules.push(((m.id, published.version), m.optional));
         }
     }
     let department = input
@@ -113,10 +113,10 @@ pub async fn enrol(
     }
     // Per module one statement for all the learners.
     let mut touched = Vec::new();
-    for module in &modules {
-        for user in
-            learning::enrol_all(&mut tx, tenant, &users, *module, deadline, viewer.user).await?
-        {
+    // An optional module gets no deadline: nobody is late for what they need not do.
+    for (module, optional) in &modules {
+        let due = if *optional { None } else { deadline };
+        for user in learning::enrol_all(&mut tx, tenant, &users, *module, due, viewer.user).await? {
             if !touched.contains(&user) {
                 touched.push(user);
             }
@@ -126,7 +126,7 @@ pub async fn enrol(
     for user in &touched {
         learning::progress_changed(p, *user);
     }
-    super::reminders::wake();
+    super::mail_wake::wake();
     tracing::info!(path.id = %shown.id, enrolled, "path enrolled");
     Ok(GroupEnrolled {
         enrolled,

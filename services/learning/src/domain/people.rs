@@ -184,6 +184,7 @@ impl PeopleQuery {
                 state: state.map(EnrolmentState::as_str),
                 taught_by: None,
                 q,
+                user: None,
             },
             order,
             descending,
@@ -211,6 +212,7 @@ pub struct Person {
     pub blocks: i32,
     /// Whole percent done.
     pub percent: i32,
+    #[serde(with = "zk_kernel::text::iso_date::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub deadline: Option<Date>,
     /// Days past the deadline (late ones only).
@@ -222,6 +224,7 @@ pub struct Person {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub completed_at: Option<time::OffsetDateTime>,
     /// Until when a completion counts (modules with a validity).
+    #[serde(with = "zk_kernel::text::iso_date::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<Date>,
 }
@@ -341,6 +344,27 @@ pub async fn list(
         per_page: paging.per_page(),
         pages: paging.pages(total),
     })
+}
+
+/// Every enrolment of one person (their learning record), late first.
+pub async fn of_person(p: &Platform, tenant: TenantId, user: Uuid) -> AppResult<Vec<Person>> {
+    let today = today();
+    let filter = Filter {
+        user: Some(user),
+        ..Filter::default()
+    };
+    let window = Window {
+        order: Order::Urgency,
+        descending: false,
+        today,
+        soon_days: SOON,
+        limit: i64::from(MAX_EXPORT),
+        offset: 0,
+    };
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::page(&mut tx, tenant, &filter, window).await?;
+    tx.commit().await?;
+    Ok(people(p, tenant, rows, today).await)
 }
 
 /// Every matching row (at most [`MAX_EXPORT`]) for an export.

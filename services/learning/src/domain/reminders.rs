@@ -13,9 +13,8 @@
 use super::group::Viewer;
 use super::people::{self, PeopleQuery, Person};
 use crate::repo::reminders as repo;
-use std::{collections::BTreeMap, sync::OnceLock, time::Duration};
+use std::{collections::BTreeMap, time::Duration};
 use time::{Date, Weekday};
-use tokio::sync::Notify;
 use uuid::Uuid;
 use zk_kernel::{
     authz::Role,
@@ -191,16 +190,6 @@ pub fn digest_mail(
 pub fn iso_week(day: Date) -> String {
     let (year, week, _) = day.to_iso_week_date();
     format!("{year}-W{week:02}")
-}
-
-fn wake_signal() -> &'static Notify {
-    static WAKE: OnceLock<Notify> = OnceLock::new();
-    WAKE.get_or_init(Notify::new)
-}
-
-/// Asks this process's job to look for mails soon (after an enrolment).
-pub fn wake() {
-    wake_signal().notify_one();
 }
 
 /// Sends what is due now; returns how many mails this call queued.
@@ -416,7 +405,7 @@ pub fn spawn(p: Platform) {
             }
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(900)) => {}
-                () = wake_signal().notified() => {
+                () = super::mail_wake::signal().notified() => {
                     // Let a bulk enrolment finish, so one person gets one mail.
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }

@@ -398,7 +398,7 @@ async fn run_import(p: &Platform, tenant_id: TenantId, id: Uuid) -> AppResult<us
         if rows.is_empty() {
             repo::imports::finish(&mut tx, tenant_id, id).await?;
             tx.commit().await?;
-            super::reminders::wake();
+            super::mail_wake::wake();
             tracing::info!(import.id = %id, "staff import done");
             return Ok(handled);
         }

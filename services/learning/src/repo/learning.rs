@@ -697,3 +697,56 @@ pub async fn path_enrolments(
     .fetch_all(conn)
     .await?)
 }
+
+/// The names (or e-mail addresses) of `users` who are not yet enrolled in `module`, or in the
+/// learning path `path`, sorted: who an enrolment of many would reach.
+pub async fn not_yet_enrolled(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    users: &[Uuid],
+    module: Option<Uuid>,
+    path: Option<Uuid>,
+) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(NULLIF(btrim(u.display_name), ''), u.email) AS name FROM tenant.users u
+         WHERE u.tenant_id = $1 AND u.id = ANY($2)
+           AND NOT EXISTS (SELECT 1 FROM content.enrolments e
+                           WHERE e.tenant_id = $1 AND e.user_id = u.id AND e.module_id = $3)
+           AND NOT EXISTS (SELECT 1 FROM content.path_enrolments pe
+                           WHERE pe.tenant_id = $1 AND pe.user_id = u.id AND pe.path_id = $4)
+         ORDER BY lower(COALESCE(NULLIF(btrim(u.display_name), ''), u.email))",
+    )
+    .bind(tenant.0)
+    .bind(users)
+    .bind(module)
+    .bind(path)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A person found by name or address: id, name (empty when none is known), address, department.
+pub type Found = (Uuid, String, String, String);
+
+/// Up to `limit` of the member's people (not blocked) whose name or address holds `q`, those
+/// whose name or address starts with it first, then by name.
+pub async fn find_people(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    q: &str,
+    limit: i64,
+) -> AppResult<Vec<Found>> {
+    Ok(sqlx::query_as(
+        "SELECT id, display_name, email, department FROM tenant.users
+         WHERE tenant_id = $1 AND status <> 'disabled'
+           AND (strpos(lower(display_name), lower($2)) > 0 OR strpos(email, lower($2)) > 0)
+         ORDER BY (lower(display_name) = lower($2) OR email = lower($2)) DESC,
+                  (strpos(lower(display_name), lower($2)) = 1 OR strpos(email, lower($2)) = 1) DESC,
+                  lower(NULLIF(display_name, '')) NULLS LAST, email
+         LIMIT $3",
+    )
+    .bind(tenant.0)
+    .bind(q.trim())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

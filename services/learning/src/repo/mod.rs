@@ -11,4 +11,5 @@ pub mod learning;
 pub mod overview;
 pub mod people;
 pub mod proofs;
+pub mod record;
 pub mod reminders;

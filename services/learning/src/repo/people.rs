@@ -19,6 +19,8 @@ pub struct Filter {
     pub state: Option<&'static str>,
     pub taught_by: Option<Uuid>,
     pub q: Option<String>,
+    /// One person's enrolments (their learning record; blocked people's too).
+    pub user: Option<Uuid>,
 }
 
 /// The order of the list (whitelisted: the SQL is chosen here, never from input).
@@ -127,7 +129,7 @@ pub async fn page(
                              WHEN e.completed_at IS NULL THEN 1
                              WHEN v.valid_until <= $10::date + $11::int THEN 2
                              ELSE 3 END AS rank) s
-             WHERE e.tenant_id = $1 AND u.status <> 'disabled'
+             WHERE e.tenant_id = $1 AND (u.status <> 'disabled' OR $12::uuid IS NOT NULL)
                AND ($2::uuid IS NULL OR EXISTS (
                      SELECT 1 FROM content.group_members m
                      WHERE m.tenant_id = e.tenant_id AND m.group_id = $2 AND m.user_id = e.user_id
@@ -142,6 +144,7 @@ pub async fn page(
                        AND t.user_id = $6 AND t.role = 'teacher'))
                AND ($9::text IS NULL OR strpos(lower(u.display_name), lower($9)) > 0
                     OR strpos(lower(u.email), lower($9)) > 0)
+               AND ($12::uuid IS NULL OR e.user_id = $12)
              ORDER BY {order}
              LIMIT $7 OFFSET $8)
          SELECT page.enrolment_id, page.user_id, page.display_name, page.email, page.department,
@@ -173,6 +176,7 @@ pub async fn page(
         .bind(filter.q.as_deref())
         .bind(w.today)
         .bind(w.soon_days)
+        .bind(filter.user)
         .fetch_all(conn)
         .await?)
 }

@@ -1,5 +1,5 @@
 //! `/leren/modules/{id}/inschrijvingen` and `/leren/trajecten/{id}/inschrijvingen`: admins and
-//! teachers enrol one person (by e-mail address), a group (teachers: their own) or, admins, a
+//! teachers enrol one person (by name or e-mail address), a group (teachers: their own) or, admins, a
 //! department in the module or the learning path (and each of its modules), with an optional
 //! deadline; for a module admins also move open enrolments on an older version to the current
 //! one. The
@@ -9,6 +9,7 @@
 use super::{groups_viewer, member_site, parse_id, refused};
 use crate::{
     domain::{
+        enrol_preview::{self, Preview, Target as PreviewTarget, Whom},
         group::{self, GroupEnrolInput},
         learning::{self, DepartmentEnrolInput},
         path_enrolment::{self, PathEnrolInput},
@@ -178,6 +179,10 @@ async fn enrol_in(
     let f = Fields(pairs);
     let deadline = Some(f.get("deadline")).filter(|d| !d.trim().is_empty());
     let who = f.get("wie");
+    // One person: by name (the type-ahead fills in the address) or address.
+    let person = Some(f.get("person"))
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| f.get("email"));
     let v = groups_viewer(p, ctx, user).await;
     let group = || {
         f.get("group").parse::<Uuid>().map_err(|_| {
@@ -187,9 +192,35 @@ async fn enrol_in(
     if who == "afdeling" && !v.is_admin {
         return Err(AppError::forbidden());
     }
+    // Many people at once: say who and how many first (unless this is the confirmation).
+    if matches!(who.as_str(), "groep" | "afdeling") && f.get("bevestigd") != "ja" {
+        let whom = if who == "groep" {
+            group().map(Whom::Group)
+        } else {
+            Ok(Whom::Department(f.get("department")))
+        };
+        let into = match target {
+            Target::Module(m) => PreviewTarget::Module(m),
+            Target::Path(id) => PreviewTarget::Path(id),
+        };
+        let checked = match whom {
+            Ok(whom) => enrol_preview::preview(p, tenant, v, into, &whom).await,
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(preview) if preview.ask() => {
+                return confirm_page(p, ctx, target, pairs, &preview).await;
+            }
+            Ok(_) => {}
+            Err(e) if refused(&e) => {
+                return page(p, ctx, user, target, &Done::default(), Some((&who, &e))).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let result = match (target, who.as_str()) {
         (Target::Module(module), "persoon") => {
-            learning::enrol_by_email(p, tenant, user, module, &f.get("email"), deadline)
+            learning::enrol_person(p, tenant, user, module, &person, deadline)
                 .await
                 .map(|_| "klaar=persoon".to_owned())
         }
@@ -222,7 +253,7 @@ async fn enrol_in(
                 ..Default::default()
             };
             let picked = match who.as_str() {
-                "persoon" => learning::user_by_email(p, tenant, &f.get("email"))
+                "persoon" => learning::user_by_name_or_email(p, tenant, &person)
                     .await
                     .map(|u| input.user_id = Some(u)),
                 "groep" => group().map(|g| input.group_id = Some(g)),
@@ -254,6 +285,37 @@ async fn enrol_in(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The question before enrolling more than `enrol_preview::ASK_ABOVE` people: who (by name)
+/// and how many, with the same form to send again, confirmed.
+async fn confirm_page(
+    p: &Platform,
+    ctx: &RequestContext,
+    target: Target,
+    pairs: &[(String, String)],
+    preview: &Preview,
+) -> AppResult<Response> {
+    let title = match target {
+        Target::Module(module) => {
+            catalog::published(p, ctx.tenant.id, module)
+                .await?
+                .doc
+                .title
+        }
+        Target::Path(path) => path::shown(p, ctx.tenant.id, path).await?.title,
+    };
+    let fields: Vec<_> = pairs
+        .iter()
+        .filter(|(k, _)| k != "csrf" && k != "bevestigd")
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect();
+    let data = json!({
+        "title": title, "base": target.base(),
+        "count": preview.new.len(), "already": preview.already,
+        "names": preview.new, "fields": fields,
+    });
+    Ok(p.theme.render("enrol_confirm", ctx, data)?.into_response())
 }
 
 /// `POST /leren/modules/{id}/inschrijvingen/verplaatsen` (admins): open enrolments on an older

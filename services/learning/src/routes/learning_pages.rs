@@ -9,7 +9,7 @@ use crate::{
         learning::{self, Answers, AttemptInput},
         progress_writer,
     },
-    LearningLearn,
+    LearningLearn, LearningManage,
 };
 use axum::{
     extract::{Path, State},
@@ -123,4 +123,21 @@ pub async fn enrol_self(
     let module = parse_id(&id)?;
     learning::enrol_self(&p, ctx.tenant.id, auth.principal.user_id, module).await?;
     Ok(see_other(&format!("/leren/modules/{module}")))
+}
+
+/// `POST /leren/modules/{id}/zelf-inschrijven` (admins): `open` = `ja` opens the module for
+/// self-enrolment, anything else closes it; back to the module page with a message.
+pub async fn set_self_enrolment(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningManage>,
+    Path(id): Path<String>,
+    CsrfForm(pairs): Form,
+) -> AppResult<Response> {
+    member_site(&ctx)?;
+    let module = parse_id(&id)?;
+    let open = pairs.iter().any(|(k, v)| k == "open" && v == "ja");
+    learning::set_self_enrolment(&p, ctx.tenant.id, auth.principal.user_id, module, open).await?;
+    let done = if open { "zelf-open" } else { "zelf-dicht" };
+    Ok(see_other(&format!("/leren/modules/{module}?klaar={done}")))
 }

@@ -13,6 +13,7 @@ pub(crate) mod passport;
 mod path_page;
 pub(crate) mod people;
 pub(crate) mod proofs;
+pub(crate) mod record;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -50,6 +51,10 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/leren/modules/{id}/inschrijven",
             post(learning_pages::enrol_self),
+        )
+        .route(
+            "/leren/modules/{id}/zelf-inschrijven",
+            post(learning_pages::set_self_enrolment),
         )
         .route(
             "/leren/modules/{id}/inschrijvingen",
@@ -112,8 +117,24 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/leren/overzicht", get(overview::page))
         .route("/api/v1/learning/people", get(people::list))
+        .route("/api/v1/learning/people-search", get(people::find))
         .route("/leren/mensen.csv", get(people::csv))
         .route("/leren/mensen.xlsx", get(people::xlsx))
+        .route("/api/v1/learning/people/{id}", get(record::api_get))
+        .route(
+            "/api/v1/learning/enrolments/{id}",
+            axum::routing::patch(record::api_set_deadline).delete(record::api_withdraw),
+        )
+        .route("/leren/mensen/{id}", get(record::show))
+        .route("/leren/mensen/{id}/inschrijven", post(record::enrol))
+        .route(
+            "/leren/inschrijvingen/{id}/uiterste-datum",
+            post(record::set_deadline),
+        )
+        .route(
+            "/leren/inschrijvingen/{id}/uitschrijven",
+            get(record::confirm_withdraw).post(record::withdraw),
+        )
         .route("/leren/platformoverzicht", get(overview::platform_page))
         .route("/leren/platformoverzicht.csv", get(overview::platform_csv))
         .route("/leren/overzicht.csv", get(overview::csv))

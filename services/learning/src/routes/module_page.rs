@@ -61,6 +61,8 @@ pub async fn show_module(
     let flash = match flash.klaar.as_deref() {
         Some("waardering") => Some("module.flash_rated"),
         Some("melding") => Some("module.flash_reported"),
+        Some("zelf-open") => Some("module.flash_self_open"),
+        Some("zelf-dicht") => Some("module.flash_self_closed"),
         _ => None,
     };
     module_page(&p, &ctx, user, id, flash, outcome).await
@@ -115,8 +117,13 @@ pub(super) async fn module_page(
         format!("{avg:.1}").replace('.', ",")
     });
     let mine = ratings.iter().find(|r| r.tenant_id == ctx.tenant.id.0);
-    // Not enrolled: may the learner enrol themselves?
-    let self_enrol = state.is_none() && learning::self_enrolment_open(p, ctx.tenant.id, id).await?;
+    // Not enrolled: may the learner enrol themselves? (Admins see, and switch, whether it is open.)
+    let open = if state.is_none() || has(Role::Admin) {
+        learning::self_enrolment_open(p, ctx.tenant.id, id).await?
+    } else {
+        false
+    };
+    let self_enrol = state.is_none() && open;
     let proof_id = match &state {
         Some(s) if s.completed => proof::mine(p, ctx.tenant.id, user)
             .await?
@@ -191,6 +198,7 @@ pub(super) async fn module_page(
         "flash": flash,
         "module_id": id,
         "self_enrol": self_enrol,
+        "self_enrol_open": open,
     });
     match outcome {
         None => Ok(p

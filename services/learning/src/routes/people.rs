@@ -1,13 +1,14 @@
 //! Who is late or behind: the people list as JSON (`/api/v1/learning/people`), as the first
 //! section of the admin's overview and of a teacher's group page, and as CSV and XLSX
 //! (`/leren/mensen.csv`, `/leren/mensen.xlsx`). Admins see the member, teachers the learners of
-//! the groups they teach.
+//! the groups they teach. And the type-ahead that finds one of the member's people by name
+//! (`/api/v1/learning/people-search`) for the enrol forms.
 
 use super::{groups_viewer, member_site};
 use crate::{
     domain::{
         group::Viewer,
-        learning,
+        learning::{self, FoundPerson},
         people::{self, EnrolmentState as PersonState, PeoplePage, PeopleQuery, Person},
     },
     LearningEnrol,
@@ -26,6 +27,41 @@ use zk_kernel::{
     text::{amsterdam, dutch_short_date},
     AppResult, Platform,
 };
+
+/// What the type-ahead sends.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct FindQuery {
+    /// Part of a name or an e-mail address (at least two characters; fewer finds nobody).
+    #[serde(default)]
+    pub q: String,
+}
+
+/// People found by name or address.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FoundPeople {
+    /// At most 10, the best matches first.
+    pub items: Vec<FoundPerson>,
+}
+
+/// Find the member's people by name or address (the enrol forms' type-ahead)
+///
+/// Member host. Permission learning:enrol (admins and teachers, who enrol people). Blocked
+/// accounts are not found.
+#[utoipa::path(get, path = "/api/v1/learning/people-search", tag = "learning", operation_id = "find_people",
+    params(FindQuery),
+    responses((status = 200, description = "Who fits", body = FoundPeople),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn find(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LearningEnrol>,
+    Query(q): Query<FindQuery>,
+) -> AppResult<Json<FoundPeople>> {
+    member_site(&ctx)?;
+    Ok(Json(FoundPeople {
+        items: learning::find_people(&p, ctx.tenant.id, &q.q).await?,
+    }))
+}
 
 /// Who is late or behind: the member's enrolments as a list of people
 ///
@@ -145,6 +181,34 @@ fn link(base: &str, q: &PeopleQuery, changes: &[(&str, String)]) -> String {
     }
 }
 
+/// One enrolment as the pages show it: the state in words ("3 dagen te laat"), dates as
+/// dd-mm-jjjj.
+pub(super) fn row(p: &Platform, ctx: &RequestContext, r: &Person) -> Value {
+    let state = match (r.state, r.days_overdue) {
+        (PersonState::Late, Some(days)) => p.theme.t_with(
+            ctx.lang,
+            if days == 1 {
+                "people.late_one"
+            } else {
+                "people.late_days"
+            },
+            &[("n", &days.to_string())],
+        ),
+        (s, _) => p.theme.t(ctx.lang, &format!("people.state.{}", s.as_str())),
+    };
+    json!({
+        "user_id": r.user_id, "name": r.name, "department": r.department,
+        "groups": r.groups.join(", "), "module_id": r.module_id, "title": r.title,
+        "enrolment_id": r.enrolment_id,
+        "state": r.state.as_str(), "state_text": state, "late": r.state == PersonState::Late,
+        "open": !matches!(r.state, PersonState::Completed | PersonState::Expiring),
+        "percent": r.percent, "done": r.done, "blocks": r.blocks,
+        "deadline": r.deadline.map(dutch_short_date),
+        "deadline_iso": r.deadline.map(|d| d.to_string()),
+        "activity": r.last_activity_at.map(|t| dutch_short_date(amsterdam(t).date())),
+    })
+}
+
 /// The people list as a page section shows it: the rows, the filters with what is chosen, sort
 /// links, paging and the export links. `base` is the page it is on (its links keep the filters).
 pub(super) async fn section(
@@ -157,28 +221,7 @@ pub(super) async fn section(
     let parsed = q.parse()?;
     let page = people::list(p, ctx.tenant.id, viewer, &parsed).await?;
     let t = |key: &str| p.theme.t(ctx.lang, key);
-    let rows: Vec<Value> = page
-        .items
-        .iter()
-        .map(|r| {
-            let state = match (r.state, r.days_overdue) {
-                (PersonState::Late, Some(days)) => p.theme.t_with(
-                    ctx.lang,
-                    if days == 1 { "people.late_one" } else { "people.late_days" },
-                    &[("n", &days.to_string())],
-                ),
-                (s, _) => t(&format!("people.state.{}", s.as_str())),
-            };
-            json!({
-                "user_id": r.user_id, "name": r.name, "department": r.department,
-                "groups": r.groups.join(", "), "module_id": r.module_id, "title": r.title,
-                "state": r.state.as_str(), "state_text": state, "late": r.state == PersonState::Late,
-                "percent": r.percent, "done": r.done, "blocks": r.blocks,
-                "deadline": r.deadline.map(dutch_short_date),
-                "activity": r.last_activity_at.map(|t| dutch_short_date(amsterdam(t).date())),
-            })
-        })
-        .collect();
+    let rows: Vec<Value> = page.items.iter().map(|r| row(p, ctx, r)).collect();
     let groups = crate::domain::group::list(p, ctx.tenant.id, viewer).await?;
     let departments = learning::departments(p, ctx.tenant.id).await?;
     let chosen = |v: &Option<String>, x: &str| v.as_deref().map(str::trim) == Some(x);
