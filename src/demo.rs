@@ -659,7 +659,7 @@ async fn seed_staff(
             Role::Author => ("Arjen Auteur", "Leerafdeling", ""),
             Role::Teacher => ("Dirk Docent", "Leerafdeling", ""),
             Role::Reviewer => ("Bo Beoordelaar", "Leerafdeling", ""),
-            _ => ("Lieke Leerling", "De Linde", "Afdeling De Linde"),
+            _ => ("Lieke Jansen", "De Linde", "Afdeling De Linde"),
         };
         csv.push_str(&format!(
             "{name};{local}@{slug}.demo;{department};{group}\r\n"

@@ -7,6 +7,7 @@ mod accessibility;
 mod admin;
 mod billing;
 mod content;
+mod daily_work;
 mod learning;
 mod portals;
 

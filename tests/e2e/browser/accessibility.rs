@@ -237,6 +237,7 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
                 ("admin-billing", format!("{member}/abonnement")),
                 ("content-dashboard", format!("{member}/leren/beheer")),
                 ("learning-overview", format!("{member}/leren/overzicht")),
+                ("person-record", format!("{member}/leren/mensen/{someone}")),
             ],
         ),
         (

@@ -302,7 +302,7 @@ async fn members_rate_report_vote_adopt_and_review_through_the_pages() {
         .text();
     assert!(
         html.contains("Uw waardering is opgeslagen.")
-            && html.contains("4,0 van 5 sterren (1 leden)")
+            && html.contains("4,0 van 5 sterren (1 lid)")
             && html.contains("Praktisch."),
         "{html}"
     );
@@ -371,7 +371,7 @@ async fn members_rate_report_vote_adopt_and_review_through_the_pages() {
         .await;
     let html = b_reviewer.get("/leren/voorstellen").send().await.text();
     assert!(
-        html.contains("<strong>1 stemmen</strong> — Zorg zorg-a"),
+        html.contains("<strong>1 stem</strong> — Zorg zorg-a"),
         "{html}"
     );
     admin

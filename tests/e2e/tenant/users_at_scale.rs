@@ -406,9 +406,9 @@ async fn the_admin_table_filters_and_pages_and_bulk_blocking_asks_first_and_repo
     let res = post(fields(false, None)).await;
     res.assert_status(StatusCode::OK);
     let confirm = res.text();
-    assert!(confirm.contains("U blokkeert de toegang van deze 2 gebruiker(s)"));
+    assert!(confirm.contains("U blokkeert de toegang van deze 2 gebruikers"));
     assert!(confirm.contains("Visser 3"), "{confirm}");
-    assert!(confirm.contains("Ja, blokkeer 2 gebruiker(s)"));
+    assert!(confirm.contains("Ja, blokkeer 2 gebruikers"));
     assert_eq!(scalar(app, DISABLED, &two).await, 0);
 
     // With B's user among them: refused, nothing changed anywhere.

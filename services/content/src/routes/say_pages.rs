@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use zk_kernel::{
     authz::{Require, Role},
     http::{see_other, CsrfForm, RequestContext},
+    text::{amsterdam, dutch_date},
     web::markdown_to_safe_html,
     AppError, AppResult, Platform,
 };
@@ -286,7 +287,7 @@ async fn candidate_page(
         },
         "blocks": blocks,
         "comments": d.comments.iter().map(|m| json!({"member": m.member, "body": m.body, "block": number_of(m.block_id)})).collect::<Vec<_>>(),
-        "events": d.events.iter().map(|e| json!({"member": e.member, "action": e.action, "note": e.note, "at": e.at.date().to_string()})).collect::<Vec<_>>(),
+        "events": d.events.iter().map(|e| json!({"member": e.member, "action": e.action, "note": e.note, "at": dutch_date(amsterdam(e.at).date())})).collect::<Vec<_>>(),
         "may_comment": may_review,
         "may_decide": may_review && !own && c.status == "submitted",
         "may_publish": ctx.tenant.is_platform && c.status == "approved",
@@ -418,7 +419,7 @@ async fn editorial_page(
     let reports = quality::reports(p, ctx.tenant.id, Some("open"), None).await?;
     let waiting = contribution::list(p, ctx.tenant.id, Some("approved")).await?;
     let data = json!({
-        "reports": reports.iter().map(|r| json!({"id": r.id, "member": r.member, "module_id": r.module_id, "module_title": r.module_title, "version": r.version, "message": r.message, "at": r.reported_at.date().to_string()})).collect::<Vec<_>>(),
+        "reports": reports.iter().map(|r| json!({"id": r.id, "member": r.member, "module_id": r.module_id, "module_title": r.module_title, "version": r.version, "message": r.message, "at": dutch_date(amsterdam(r.reported_at).date())})).collect::<Vec<_>>(),
         "approved": waiting.iter().map(|c| json!({"id": c.id, "title": c.doc.0.title, "member": c.member})).collect::<Vec<_>>(),
         "flash": flash,
     });

@@ -138,7 +138,7 @@ async fn detail_page(
         .iter()
         .map(|m| json!({"id": m.module_id, "title": m.title}))
         .collect();
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let today = zk_kernel::text::amsterdam_today().to_string();
     let per_module = group::per_module(&learners, &today);
     let learners: Vec<Value> = learners
         .iter()
