@@ -20,3 +20,31 @@
     }
   });
 })();
+
+// A menu item with a number waiting (the reviewer's "Inzendingen"): the page stays as it is
+// (cached, no extra query); the number is fetched after it and shown as a badge, with its
+// meaning for screen readers.
+(function () {
+  var link = document.querySelector("#hoofdmenu a[data-count]");
+  if (!link || !window.fetch) return;
+  fetch(link.getAttribute("data-count"), {
+    credentials: "same-origin",
+    headers: { Accept: "application/json" }
+  })
+    .then(function (res) { return res.ok ? res.json() : null; })
+    .then(function (list) {
+      var n = list && list.items ? list.items.length : 0;
+      if (n < 1) return;
+      var badge = document.createElement("span");
+      badge.className = "badge";
+      badge.setAttribute("data-testid", "menu-count");
+      badge.textContent = String(n);
+      var words = document.createElement("span");
+      words.className = "visually-hidden";
+      words.textContent = " " + link.getAttribute("data-count-label");
+      link.appendChild(document.createTextNode(" "));
+      link.appendChild(badge);
+      link.appendChild(words);
+    })
+    .catch(function () {});
+})();

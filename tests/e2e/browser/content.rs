@@ -128,7 +128,10 @@ async fn content_pages_work_on_a_phone_and_meet_wcag_aa() {
     let flash = browser.text_of("[data-testid=flash]").await;
     assert!(flash.contains("Versie 2"), "{flash}");
     let orphans = browser.text_of("[data-testid=orphans]").await;
-    assert!(orphans.contains("1 eigen blok staat niet meer op zijn plek"), "{orphans}");
+    assert!(
+        orphans.contains("1 eigen blok staat niet meer op zijn plek"),
+        "{orphans}"
+    );
     check_axe(
         &browser,
         &axe,

@@ -339,3 +339,38 @@ async fn the_care_workers_home_puts_the_late_module_first_and_ends_it_with_the_p
     browser.quit().await.unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn the_reviewers_menu_counts_the_contributions_waiting() {
+    if !browser() {
+        return;
+    }
+    let s = two_members().await;
+    let reviewer = s.b.reviewer().await;
+    for title in ["Mondzorg bij ouderen", "Slikproblemen"] {
+        let own = s
+            .a_author
+            .publish_module(module(title, "Poets twee keer per dag."))
+            .await;
+        s.a_author
+            .post(&format!("/api/v1/content/modules/{}/contribute", own.id))
+            .json(&json!({"licence": "CC-BY-4.0"}))
+            .expect(StatusCode::CREATED)
+            .await;
+    }
+    let port = s.app.serve().await;
+    let browser = Browser::start_with_size(1280, 800).await.unwrap();
+    browser
+        .log_in(&format!("http://zorg-b.localhost:{port}"), &reviewer.email)
+        .await;
+    let item = browser
+        .wait_for_text("#hoofdmenu a[href='/leren/inzendingen']", "2")
+        .await;
+    // The badge, and what it means in words for screen readers.
+    assert_eq!(
+        item.split_whitespace().collect::<Vec<_>>().join(" "),
+        "Inzendingen 2 wachten op een beoordeling"
+    );
+    assert_eq!(browser.text_of("[data-testid=menu-count]").await, "2");
+    browser.quit().await.unwrap();
+}

@@ -34,6 +34,11 @@ async fn an_admin_enrols_changes_the_deadline_and_un_enrols_from_the_record() {
     );
     let html = session.page(&record).await;
     assert!(html.contains("Nog geen inschrijvingen."), "{html}");
+    // The page's title names the person and the page.
+    assert!(
+        html.contains("<title>leerling@zorg-a.test · Leerdossier · "),
+        "{html}"
+    );
 
     // Enrol through the record's form, with a deadline.
     let until = in_days(40);
