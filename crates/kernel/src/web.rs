@@ -63,6 +63,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "admin_user",
     "form_errors",
     "icon",
+    "md_toolbar",
     "admin_users_confirm",
     "admin_branding",
     "catalog",
@@ -150,6 +151,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "import.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/import.js"),
+    ),
+    (
+        "markdown.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/markdown.js"),
     ),
     (
         "people.js",

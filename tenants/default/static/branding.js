@@ -1,7 +1,8 @@
 // The branding page: a live preview (name, colours, logo, the welcome text rendered) that the
 // form's changes show at once; a hex field beside each colour picker; the WCAG contrast of each
 // colour against white, as an alert with a darker colour to use when it is too low (the server
-// refuses < 4.5:1 too); a small Markdown toolbar. Without JavaScript the form works as it is.
+// refuses < 4.5:1 too). The Markdown toolbar and preview come from markdown.js. Without
+// JavaScript the form works as it is.
 (function () {
   "use strict";
   var form = document.getElementById("branding-form");
@@ -96,70 +97,6 @@
     return box;
   }
 
-  // A small, safe Markdown preview: headings, lists, paragraphs, **bold**, *italic* and links,
-  // built as DOM nodes (the text is never parsed as HTML). The saved page uses the server's
-  // renderer.
-  function inline(parent, text) {
-    var re = /\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
-    var last = 0, m;
-    while ((m = re.exec(text))) {
-      parent.append(text.slice(last, m.index));
-      var el;
-      if (m[1]) { el = document.createElement("strong"); el.textContent = m[1]; }
-      else if (m[2]) { el = document.createElement("em"); el.textContent = m[2]; }
-      else if (/^(https?:|mailto:|\/)/i.test(m[4])) {
-        el = document.createElement("a"); el.textContent = m[3]; el.href = m[4];
-        el.style.color = accent.value;
-      } else { el = document.createTextNode(m[3]); }
-      parent.append(el);
-      last = re.lastIndex;
-    }
-    parent.append(text.slice(last));
-  }
-  function render(markdown) {
-    var target = document.getElementById("preview-welcome");
-    target.replaceChildren();
-    var list = null, para = null;
-    markdown.split(/\r?\n/).forEach(function (line) {
-      var t = line.trim();
-      var heading = /^#{1,6}\s+(.*)$/.exec(t), item = /^[-*]\s+(.*)$/.exec(t);
-      if (!t) { list = null; para = null; return; }
-      if (heading) {
-        var h = document.createElement("h2"); inline(h, heading[1]); target.append(h);
-        list = null; para = null;
-      } else if (item) {
-        if (!list) { list = document.createElement("ul"); target.append(list); }
-        var li = document.createElement("li"); inline(li, item[1]); list.append(li);
-        para = null;
-      } else {
-        if (!para) { para = document.createElement("p"); target.append(para); } else { para.append(" "); }
-        inline(para, t);
-        list = null;
-      }
-    });
-  }
-
-  // Toolbar: wraps the selection (or a placeholder) in the Markdown for it.
-  var toolbar = document.querySelector(".md-toolbar");
-  if (toolbar && welcome) {
-    toolbar.hidden = false;
-    toolbar.addEventListener("click", function (e) {
-      var b = e.target.closest("[data-md]");
-      if (!b) return;
-      var s = welcome.selectionStart, end = welcome.selectionEnd, v = welcome.value;
-      var sel = v.slice(s, end) || (nl ? "tekst" : "text");
-      var lineStart = v.lastIndexOf("\n", s - 1) + 1;
-      var kind = b.dataset.md, insert, from = s, to = end;
-      if (kind === "bold") insert = "**" + sel + "**";
-      else if (kind === "italic") insert = "*" + sel + "*";
-      else if (kind === "link") insert = "[" + sel + "](https://)";
-      else { from = to = lineStart; insert = kind === "heading" ? "## " : "- "; }
-      welcome.setRangeText(insert, from, to, "end");
-      welcome.focus();
-      update();
-    });
-  }
-
   function update() {
     var ok = rgb(primary.value), ak = rgb(accent.value);
     if (ok) {
@@ -174,7 +111,9 @@
       document.getElementById("preview-link").style.color = accent.value;
     }
     document.getElementById("preview-name").textContent = name.value;
-    if (welcome) render(welcome.value);
+    if (welcome && window.zkMarkdown) {
+      window.zkMarkdown.render(document.getElementById("preview-welcome"), welcome.value, accent.value);
+    }
     out.replaceChildren();
     [contrastLine(nl ? "Hoofdkleur" : "Primary colour", primary),
      contrastLine(nl ? "Accentkleur" : "Accent colour", accent)].forEach(function (el) { if (el) out.append(el); });

@@ -174,10 +174,31 @@ async fn an_author_builds_a_module_with_an_uploaded_image_on_a_phone() {
         .unwrap();
     let open_all = "document.querySelectorAll('details').forEach(function (d) { d.open = true; });";
 
-    // A text block.
+    // A text block, made bold with the toolbar and seen in the live preview as learners will.
+    browser.fill("#nieuw-tekst", "Ruim losse kleden op.").await;
     browser
-        .fill("#nieuw-tekst", "Ruim **losse kleden** op.")
+        .execute(
+            "const t = document.getElementById('nieuw-tekst'); t.focus(); t.setSelectionRange(5, 17);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .click(".md-toolbar[data-md-for='nieuw-tekst'] [data-md=bold]")
         .await;
+    let typed = browser
+        .execute(
+            "return document.getElementById('nieuw-tekst').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(typed, json!("Ruim **losse kleden** op."));
+    assert_eq!(
+        browser.text_of("[data-testid=md-preview] strong").await,
+        "losse kleden"
+    );
+    check_axe(&browser, &axe, "editor with preview", &mut failures).await;
     browser
         .click("[data-testid=add-text] button[type=submit]")
         .await;

@@ -409,6 +409,21 @@ async fn members_rate_report_vote_adopt_and_review_through_the_pages() {
         html.contains(&format!("name=\"hide_{link}\"")),
         "optional blocks can be hidden: {html}"
     );
+    // The quiz shows its questions and options (not which is right), not the word "quiz".
+    let questions = html
+        .split("data-testid=\"overlay-questions\"")
+        .nth(1)
+        .expect("the quiz's questions");
+    assert!(
+        questions.contains("Wat doet u eerst?")
+            && questions.contains("Toedienen")
+            && !questions.contains("Goed: eerst controleren"),
+        "{questions}"
+    );
+    assert!(
+        html.contains("Zorg voor Beter (https://www.zorgvoorbeter.nl)"),
+        "{html}"
+    );
     let after = format!("after_{first}");
     let hide = format!("hide_{link}");
     let res = author

@@ -248,6 +248,24 @@ async fn authors_build_a_module_with_forms_and_bad_input_changes_nothing() {
         .await
         .text();
     assert!(page.contains("Versie 1 is gepubliceerd."), "{page}");
+    // Words an author who is no Markdown or exam expert needs, next to the fields.
+    assert!(
+        page.contains("De cesuur is hoeveel procent van de vragen iemand goed moet hebben"),
+        "the pass mark explained: {page}"
+    );
+    let licence = page
+        .split("data-testid=\"licence-hint\"")
+        .nth(1)
+        .expect("the licences explained");
+    assert!(
+        licence.contains("als ze uw organisatie als maker noemen")
+            && licence.contains("onder dezelfde licentie delen"),
+        "{licence}"
+    );
+    assert!(
+        page.contains("data-md-for=\"nieuw-tekst\"") && page.contains("data-md-preview"),
+        "the Markdown toolbar and preview: {page}"
+    );
     assert_eq!(
         titles(&catalogue(&s.a_learner, "?q=valpreventie").await),
         vec!["Valpreventie thuis"]

@@ -97,12 +97,30 @@ async fn page(
         .enumerate()
         .filter_map(|(i, b)| {
             let id = b.id?;
-            let preview = match &b.body {
-                BlockBody::Text { markdown } => markdown_to_safe_html(markdown),
-                other => format!("<p>{}</p>", other.kind()),
+            // What the block says, so an accent can be placed by its content: a text as it
+            // reads, a quiz's questions with their options (not which is right), the caption
+            // of the rest.
+            let (preview, questions, caption) = match &b.body {
+                BlockBody::Text { markdown } => (Some(markdown_to_safe_html(markdown)), None, None),
+                BlockBody::Quiz { questions, .. } => (
+                    None,
+                    Some(
+                        questions
+                            .iter()
+                            .map(|q| json!({"prompt": q.prompt, "options": q.options.iter().map(|o| &o.text).collect::<Vec<_>>()}))
+                            .collect::<Vec<_>>(),
+                    ),
+                    None,
+                ),
+                BlockBody::Image { alt, .. } => (None, None, Some(alt.clone())),
+                BlockBody::Video { title, .. } | BlockBody::Document { title, .. } => {
+                    (None, None, Some(title.clone()))
+                }
+                BlockBody::Link { url, label } => (None, None, Some(format!("{label} ({url})"))),
             };
             Some(json!({
                 "id": id, "number": i + 1, "kind": b.body.kind(), "preview": preview,
+                "questions": questions, "caption": caption,
                 "optional": b.optional, "hidden": hidden.contains(&id),
                 "before": text_of(text_accent(o, id, Position::Before)),
                 "after": text_of(text_accent(o, id, Position::After)),
