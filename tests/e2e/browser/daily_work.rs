@@ -374,3 +374,75 @@ async fn the_reviewers_menu_counts_the_contributions_waiting() {
     assert_eq!(browser.text_of("[data-testid=menu-count]").await, "2");
     browser.quit().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_logo_and_a_long_name_never_run_under_the_menu_button_on_a_phone() {
+    if !browser() {
+        return;
+    }
+    let app = app().await;
+    let m = app.member("zorg-lang").await;
+    let mut owner = app.db.owner().await.unwrap();
+    sqlx::query("UPDATE tenant.tenants SET name = 'Stichting Thuiszorg en Verpleeghuizen Noordoost-Nederland' WHERE id = $1")
+        .bind(m.id.0)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    zk_tenant::domain::branding::upload_logo(
+        &app.platform,
+        &m.tenant().await,
+        include_bytes!("../../../tenants/demo/media/veilige-kamer.png")
+            .to_vec()
+            .into(),
+    )
+    .await
+    .unwrap();
+    let learner = m.learner().await;
+    let port = app.serve().await;
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    browser
+        .log_in(
+            &format!("http://zorg-lang.localhost:{port}"),
+            &learner.email,
+        )
+        .await;
+    browser.find(".brand-logo").await.unwrap();
+    let apart = browser
+        .execute(
+            "const a = document.querySelector('.brand').getBoundingClientRect();
+             const b = document.querySelector('.menu-button').getBoundingClientRect();
+             const name = document.querySelector('.brand-name').getBoundingClientRect();
+             return [a.right <= b.left || a.bottom <= b.top || a.top >= b.bottom,
+                     name.right <= b.left || name.bottom <= b.top,
+                     document.documentElement.scrollWidth <= window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        apart,
+        json!([true, true, true]),
+        "brand, name and menu button apart"
+    );
+    // No word of the name is split over two lines (a hyphen may end a line).
+    let broken = browser
+        .execute(
+            "const text = document.querySelector('.brand-name').firstChild;
+             const broken = [];
+             for (const m of text.textContent.matchAll(/[^\\s-]+/g)) {
+               const r = document.createRange();
+               r.setStart(text, m.index); r.setEnd(text, m.index + m[0].length);
+               if (r.getClientRects().length > 1) broken.push(m[0]);
+             }
+             return broken;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(broken, json!([]), "words broken mid-word");
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/long-name-logo-360.png"))
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+}
