@@ -4,6 +4,7 @@
 //! bad input.
 
 mod checkout;
+mod dead_ends;
 mod manual_plans;
 mod payments;
 

@@ -85,6 +85,44 @@ pub struct Config {
     pub billing_grace: Duration,
     /// How often the billing job looks for members whose grace period or paid-until day ended.
     pub billing_poll: Duration,
+    /// Where members pay by bank transfer and whom they ask about billing (`ZK_BILLING_*`).
+    pub billing_payee: BillingPayee,
+}
+
+/// NZK's bank account and billing contact, shown to a member whose portal is closed for
+/// non-payment. The defaults are demo values, not a real account.
+#[derive(Clone, Debug)]
+pub struct BillingPayee {
+    /// IBAN for payment by bank transfer (`ZK_BILLING_IBAN`).
+    pub iban: String,
+    /// Name of the account holder (`ZK_BILLING_BENEFICIARY`).
+    pub beneficiary: String,
+    /// E-mail address for questions about billing (`ZK_BILLING_CONTACT_EMAIL`).
+    pub contact_email: String,
+    /// Phone number for questions about billing (`ZK_BILLING_CONTACT_PHONE`).
+    pub contact_phone: String,
+}
+
+impl BillingPayee {
+    /// The demo values: a clearly fake IBAN and NZK's demo contact.
+    pub fn demo() -> Self {
+        Self {
+            iban: "NL00 BANK 0123 4567 89".into(),
+            beneficiary: "Stichting Nationale Zorgklas".into(),
+            contact_email: "facturatie@zorgklas.localhost".into(),
+            contact_phone: "030 123 45 67".into(),
+        }
+    }
+
+    fn from_env() -> Self {
+        let demo = Self::demo();
+        Self {
+            iban: var("ZK_BILLING_IBAN").unwrap_or(demo.iban),
+            beneficiary: var("ZK_BILLING_BENEFICIARY").unwrap_or(demo.beneficiary),
+            contact_email: var("ZK_BILLING_CONTACT_EMAIL").unwrap_or(demo.contact_email),
+            contact_phone: var("ZK_BILLING_CONTACT_PHONE").unwrap_or(demo.contact_phone),
+        }
+    }
 }
 
 /// Stripe settings (`ZK_STRIPE_*`).
@@ -222,6 +260,7 @@ impl Config {
             }),
             billing_grace: Duration::from_secs(parse::<u64>("ZK_BILLING_GRACE_DAYS", 14)? * 86_400),
             billing_poll: Duration::from_secs(parse("ZK_BILLING_POLL_SECS", 300)?),
+            billing_payee: BillingPayee::from_env(),
         })
     }
 
@@ -255,6 +294,7 @@ impl Config {
             stripe: None,
             billing_grace: Duration::from_secs(14 * 86_400),
             billing_poll: Duration::from_secs(3600),
+            billing_payee: BillingPayee::demo(),
         }
     }
 

@@ -138,9 +138,24 @@ pub fn dutch_number(n: i64) -> String {
     out
 }
 
+/// Euros from cents as Dutch invoices write them: `€ 1.188,00`, `-€ 29,40`.
+pub fn dutch_euro(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let euros = dutch_number(i64::try_from(abs / 100).unwrap_or(i64::MAX));
+    format!("{sign}€ {euros},{:02}", abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn euros_read_in_dutch() {
+        assert_eq!(dutch_euro(143_748), "€ 1.437,48");
+        assert_eq!(dutch_euro(5), "€ 0,05");
+        assert_eq!(dutch_euro(-2_940), "-€ 29,40");
+    }
 
     #[test]
     fn table_dates_are_day_month_year() {

@@ -96,6 +96,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "billing",
     "billing_pay",
     "billing_headcount",
+    "billing_due",
     "console_billing",
     "console_billing_member",
 );

@@ -7,6 +7,7 @@
 pub mod console;
 pub mod domain;
 pub mod pages;
+pub mod pay_due;
 pub mod repo;
 pub mod routes;
 pub mod service;
@@ -103,6 +104,8 @@ pub fn router(platform: Platform) -> Router {
             post(pages::change_payment_method),
         )
         .route("/abonnement/betaald", post(pages::paid))
+        .route("/abonnement/betalen", get(pay_due::show_due))
+        .route("/abonnement/nu-betalen", post(pay_due::pay_now))
         .route("/console/abonnementen", get(console::list))
         .route(
             "/console/abonnementen/{slug}",

@@ -210,6 +210,7 @@ pub async fn start(
                 &secret,
                 Some(f.billing_name.trim()),
                 Some(f.billing_email.trim()),
+                false,
             ),
         },
         Err(e) if e.status.is_client_error() => {
@@ -224,12 +225,14 @@ pub async fn start(
 
 /// The payment step: Stripe.js (from the configured URL) collects the card or SEPA details
 /// and confirms the setup intent; the page then posts it to `/abonnement/betaald`.
-fn pay_step(
+/// With `pay_open` the step pays the member's open invoices once the method is confirmed.
+pub(crate) fn pay_step(
     p: &Platform,
     ctx: &RequestContext,
     client_secret: &str,
     billing_name: Option<&str>,
     billing_email: Option<&str>,
+    pay_open: bool,
 ) -> AppResult<Response> {
     let cfg = p.config.stripe.as_ref().ok_or_else(service::offline)?;
     let origin = |url: &str| -> String { url.split('/').take(3).collect::<Vec<_>>().join("/") };
@@ -242,6 +245,7 @@ fn pay_step(
         "js_url": cfg.js_url,
         "billing_name": billing_name,
         "billing_email": billing_email,
+        "pay_open": pay_open,
     });
     let mut res = p.theme.render("billing_pay", ctx, data)?.into_response();
     let csp = format!(
@@ -259,6 +263,9 @@ fn pay_step(
 pub struct PaidForm {
     #[serde(default)]
     setup_intent: String,
+    /// Set by the step of "Nu betalen": pay the open invoices with the confirmed method.
+    #[serde(default)]
+    openstaand: Option<String>,
 }
 
 /// `POST /abonnement/betaald`
@@ -270,14 +277,14 @@ pub async fn paid(
 ) -> AppResult<Response> {
     member_site(&ctx)?;
     let stripe = service::stripe(&p).ok_or_else(service::offline)?;
-    service::complete_setup(
-        &p,
-        &stripe,
-        ctx.tenant.id,
-        f.setup_intent.trim(),
-        &format!("admin:{}", auth.principal.user_id),
-    )
-    .await?;
+    let source = format!("admin:{}", auth.principal.user_id);
+    service::complete_setup(&p, &stripe, ctx.tenant.id, f.setup_intent.trim(), &source).await?;
+    if f.openstaand.is_some() {
+        let state = service::pay_open_invoices(&p, &stripe, ctx.tenant.id, &source).await?;
+        if state != BillingState::Active {
+            return Ok(Redirect::to("/abonnement/betalen?mislukt=1").into_response());
+        }
+    }
     Ok(Redirect::to("/abonnement?betaald=1").into_response())
 }
 
@@ -379,5 +386,6 @@ pub async fn change_payment_method(
         &secret,
         s.billing_name.as_deref(),
         s.billing_email.as_deref(),
+        false,
     )
 }

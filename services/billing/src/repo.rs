@@ -511,3 +511,45 @@ pub async fn member_by_slug(conn: &mut PgConnection, slug: &str) -> AppResult<Op
             .await?,
     )
 }
+
+/// What a member owes and its last invoice, as `billing.member_facts()` gives them (the same
+/// function the operators' member page reads).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MemberFacts {
+    pub state: String,
+    pub mode: String,
+    pub tier_name: Option<String>,
+    pub collection_method: Option<String>,
+    pub due_excl_vat_cents: i64,
+    pub due_vat_cents: i64,
+    pub due_incl_vat_cents: i64,
+    /// The open invoices' numbers (Stripe's id where it gave none), oldest first.
+    pub due_references: Vec<String>,
+    pub open_invoices: i64,
+    pub last_invoice_number: Option<String>,
+    pub last_invoice_status: Option<String>,
+    pub last_invoice_incl_vat_cents: Option<i64>,
+    pub last_invoice_at: Option<OffsetDateTime>,
+}
+
+/// The transaction's member's billing facts.
+pub async fn member_facts(tx: &mut Tx, tenant: TenantId) -> AppResult<Option<MemberFacts>> {
+    // The function reads the transaction's member; the id must be that member (two locks).
+    Ok(sqlx::query_as(
+        "SELECT f.* FROM billing.member_facts() f WHERE tenant.current_tenant() = $1",
+    )
+    .bind(tenant.0)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The member's open invoices (to pay now), oldest first.
+pub async fn open_invoice_ids(tx: &mut Tx, tenant: TenantId) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT stripe_invoice_id FROM billing.invoices WHERE tenant_id = $1 AND status = 'open'
+         ORDER BY created_at, stripe_invoice_id",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut **tx)
+    .await?)
+}

@@ -789,3 +789,36 @@ pub async fn start_payment_method_change(p: &Platform, tenant: TenantId) -> AppR
         .client_secret
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("setup intent without client secret")))
 }
+
+/// What the member owes and its last invoice (`billing.member_facts()`).
+pub async fn member_facts(p: &Platform, tenant: TenantId) -> AppResult<repo::MemberFacts> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let facts = repo::member_facts(&mut tx, tenant)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(facts)
+}
+
+/// Pays the member's open invoices now with its default payment method (just confirmed in the
+/// payment step), then derives the state from Stripe: paid reopens the portal at once. Returns
+/// the state after; a refused payment leaves the invoice open and the state as it was.
+pub async fn pay_open_invoices(
+    p: &Platform,
+    stripe: &Stripe,
+    tenant: TenantId,
+    source: &str,
+) -> AppResult<State> {
+    let open = {
+        let mut tx = p.db.begin_tenant(tenant).await?;
+        let open = repo::open_invoice_ids(&mut tx, tenant).await?;
+        tx.commit().await?;
+        open
+    };
+    for id in &open {
+        let invoice = stripe.pay_invoice(id).await?;
+        tracing::info!(tenant.id = %tenant, invoice.id = %id, status = ?invoice.status, "open invoice paid now");
+    }
+    refresh_from_stripe(p, stripe, tenant, None, source).await?;
+    Ok(State::parse(&member_facts(p, tenant).await?.state))
+}

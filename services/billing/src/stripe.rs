@@ -461,6 +461,13 @@ impl Stripe {
         Ok(list.data)
     }
 
+    /// Pays an open invoice now with the customer's default payment method (Stripe charges it;
+    /// a SEPA debit stays processing for some days). Returns the invoice as it is after.
+    pub async fn pay_invoice(&self, id: &str) -> AppResult<Invoice> {
+        use stripe_billing::invoice::PayInvoice;
+        self.send(&PayInvoice::new(id)).await
+    }
+
     /// An invoice as it is now.
     pub async fn invoice(&self, id: &str) -> AppResult<Option<Invoice>> {
         use stripe_billing::invoice::RetrieveInvoice;

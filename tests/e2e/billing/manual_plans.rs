@@ -51,14 +51,21 @@ async fn a_manual_plan_drives_access_past_due_suspended_and_back() {
         .await;
     assert_eq!(res.error_code(), "tenant_unpaid");
     let page = learner_session.get("/").expect(StatusCode::FORBIDDEN).await;
-    assert!(page.text().contains("/inloggen?terug=/abonnement"));
+    assert!(page
+        .text()
+        .contains("Het leerplatform van Zorg noord is tijdelijk niet beschikbaar"));
     let admin_session = admin.login().await;
     let page = admin_session.page("/abonnement").await;
     assert!(page.contains("Opgeschort wegens niet-betaling"));
-    admin_session
+    let res = admin_session
         .get("/beheer")
-        .expect(StatusCode::FORBIDDEN)
+        .expect(StatusCode::SEE_OTHER)
         .await;
+    assert_eq!(
+        res.location().as_deref(),
+        Some("/abonnement/betalen"),
+        "the admin is led to what is due, not to a closed door"
+    );
     // A learner can't reach billing even while it stays open.
     learner
         .get("/api/v1/billing/subscription")

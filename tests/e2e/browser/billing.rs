@@ -1,7 +1,100 @@
 //! Paying in the member's own portal on a phone: a card through localstripe's Stripe.js, then a
-//! SEPA mandate instead, with localstripe's signed webhooks applied.
+//! SEPA mandate instead, with localstripe's signed webhooks applied; and a member closed for
+//! non-payment, whose admin reads what is due and how to pay it on a phone.
 
 use super::*;
+
+/// The label/value pairs of the page's fact lists (`dl.facts`) whose text runs out of its box
+/// or into its neighbour: each as `label: value` with the overlap found.
+async fn crowded_facts(browser: &Browser) -> Vec<String> {
+    let found = browser
+        .execute(
+            r#"
+            const out = [];
+            for (const dl of document.querySelectorAll('dl.facts')) {
+              for (const dt of dl.querySelectorAll(':scope > dt')) {
+                const dd = dt.nextElementSibling;
+                if (!dd || dd.tagName !== 'DD') continue;
+                const name = dt.textContent.trim() + ': ' + dd.textContent.trim();
+                for (const el of [dt, dd]) {
+                  if (el.scrollWidth > el.clientWidth + 1) out.push(name + ' (runs out of its box)');
+                }
+                const a = dt.getBoundingClientRect(), b = dd.getBoundingClientRect();
+                const apart = a.right <= b.left + 1 || b.right <= a.left + 1
+                  || a.bottom <= b.top + 1 || b.bottom <= a.top + 1;
+                if (!apart) out.push(name + ' (label and value overlap)');
+              }
+            }
+            return out;
+            "#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_suspended_members_admin_reads_what_is_due_and_the_payment_method_on_a_phone() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let app = app().await;
+    let op = app.operator("op@nzk.test").await;
+    let m = app.member("dicht").await;
+    m.user("admin@dicht.test", Role::Admin).await;
+    // Paid until 20 days ago on a manual plan "op factuur": beyond the grace period, closed.
+    let paid_until = (time::OffsetDateTime::now_utc() - time::Duration::days(20)).date();
+    op.put("/api/v1/billing/members/dicht/manual-plan")
+        .json(
+            &json!({"employee_count": 120, "paid_until": paid_until.to_string(), "reason": "test"}),
+        )
+        .expect(StatusCode::OK)
+        .await;
+    let port = app.serve().await;
+    let base = format!("http://dicht.localhost:{port}");
+    let dir = zk_test_support::artifacts_dir().join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let mut failures = Vec::new();
+    // Logging in leads the admin to what is due, not to a closed door.
+    browser.log_in(&base, "admin@dicht.test").await;
+    browser
+        .wait_for_url_contains("/abonnement/betalen", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let due = browser.text_of("[data-testid=due-incl]").await;
+    assert_eq!(due, "€ 1.437,48");
+    let iban = browser.text_of("[data-testid=iban]").await;
+    assert_eq!(iban, "NL00 BANK 0123 4567 89");
+    browser
+        .screenshot(&dir.join("billing-due-360.png"))
+        .await
+        .unwrap();
+    assert!(browser.fits_the_window().await, "/abonnement/betalen fits");
+    assert_eq!(crowded_facts(&browser).await, Vec::<String>::new());
+    check_axe(&browser, &axe, "/abonnement/betalen", &mut failures).await;
+
+    // The billing page: "Betaalwijze: Op factuur, binnen 30 dagen" fits beside its label.
+    browser.goto(&format!("{base}/abonnement")).await.unwrap();
+    let state = browser.text_of("[data-testid=billing-state]").await;
+    assert!(state.contains("Opgeschort wegens niet-betaling"), "{state}");
+    browser
+        .screenshot(&dir.join("billing-method-360.png"))
+        .await
+        .unwrap();
+    assert!(browser.fits_the_window().await, "/abonnement fits");
+    assert_eq!(crowded_facts(&browser).await, Vec::<String>::new());
+    check_axe(&browser, &axe, "/abonnement (suspended)", &mut failures).await;
+    browser.quit().await.unwrap();
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}
 
 #[tokio::test]
 async fn an_admin_pays_by_card_in_the_members_own_portal_on_a_phone() {
@@ -75,6 +168,7 @@ async fn an_admin_pays_by_card_in_the_members_own_portal_on_a_phone() {
         .await
         .unwrap();
     check_axe_except(&browser, &axe, "#kaart", "payment step", &mut failures).await;
+    assert!(browser.fits_the_window().await, "the payment step fits");
     for (placeholder, value) in [
         ("number", "4242424242424242"),
         ("exp_month", "12"),

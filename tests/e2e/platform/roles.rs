@@ -232,6 +232,8 @@ fn matrix(user_id: &str) -> Vec<Row> {
         member(POST, "/abonnement/betaalmethode", ADMINS),
         member(POST, "/abonnement", ADMINS),
         member(POST, "/abonnement/betaald", ADMINS),
+        member(GET, "/abonnement/betalen", ADMINS),
+        member(POST, "/abonnement/nu-betalen", ADMINS),
         nzk(GET, "/api/v1/billing/members", OPERATORS),
         nzk(GET, "/console/abonnementen", OPERATORS),
         nzk(GET, "/console/abonnementen/zzz-none", OPERATORS),

@@ -131,9 +131,28 @@ pub(super) async fn context(
     if tenant.status == TenantStatus::Suspended
         && !(tenant.suspended_by_billing && open_while_unpaid(&path))
     {
+        // Closed for non-payment: the member's admins are sent to what is due and how to pay
+        // it; everyone else gets a plain message (the page knows whether they are signed in).
+        let mut principal = None;
+        if tenant.suspended_by_billing && !is_api(&path) {
+            if let Some(token) = cookie(headers, platform.config.session_cookie()) {
+                principal = platform
+                    .sessions
+                    .session(tenant.id, token)
+                    .await
+                    .ok()
+                    .flatten();
+            }
+            if let Some(p) = &principal {
+                let roles = platform.authz.roles(tenant.id, p.user_id).await;
+                if roles.contains(&crate::authz::Role::Admin) {
+                    return Redirect::to(UNPAID_ADMIN_PAGE).into_response();
+                }
+            }
+        }
         let ctx = RequestContext {
             tenant,
-            principal: None,
+            principal,
             lang,
             csrf: String::new(),
             path: path.clone(),
@@ -409,6 +428,10 @@ fn error_page(
     }
     page
 }
+
+/// Where the admins of a member suspended for non-payment are sent from every closed page: the
+/// billing service's page of what is due and how to pay it.
+const UNPAID_ADMIN_PAGE: &str = "/abonnement/betalen";
 
 /// What a member suspended for non-payment can still reach: signing in and out, its look, and
 /// billing (whose own permission check lets only its admins in), so that it can pay.

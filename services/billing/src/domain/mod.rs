@@ -1,6 +1,7 @@
-//! Billing rules as plain functions: tiers, money, the state machine, input validation and the
-//! webhook signature.
+//! Billing rules as plain functions: tiers, money, the state machine, what is due and how to pay
+//! it, input validation and the webhook signature.
 
+pub mod due;
 pub mod money;
 pub mod signature;
 pub mod state;

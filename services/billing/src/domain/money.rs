@@ -31,17 +31,7 @@ pub fn proration_lines(old: i64, new: i64, start: i64, end: i64, now: i64) -> (i
 
 /// Euros with a decimal comma and thousands dots, as Dutch invoices write them: `€ 1.188,00`.
 pub fn euro_nl(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let abs = cents.unsigned_abs();
-    let euros = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}€ {grouped},{:02}", abs % 100)
+    zk_kernel::text::dutch_euro(cents)
 }
 
 #[cfg(test)]

@@ -251,6 +251,8 @@ pub struct MemberOverview {
     pub admins: Vec<repo::users::UserRow>,
     /// Newest first (at most 50).
     pub history: Vec<repo::tenants::MemberEvent>,
+    /// Its subscription: tier, state, what is open and the last invoice.
+    pub billing: Option<repo::tenants::MemberBillingFacts>,
 }
 
 /// Everything about one member for the console, in one transaction.
@@ -263,6 +265,7 @@ pub async fn overview(platform: &Platform, slug: &str) -> AppResult<MemberOvervi
     let users = repo::users::counts(&mut tx, id).await?;
     let admins = repo::users::with_role(&mut tx, id, Role::Admin.as_str(), 50).await?;
     let support_email = repo::branding::support_email(&mut tx, id).await?;
+    let billing = repo::tenants::billing_facts(&mut tx, member.id).await?;
     tx.commit().await?;
     Ok(MemberOverview {
         member,
@@ -270,6 +273,7 @@ pub async fn overview(platform: &Platform, slug: &str) -> AppResult<MemberOvervi
         users,
         admins,
         history,
+        billing,
     })
 }
 

@@ -227,3 +227,41 @@ pub async fn events(
     .fetch_all(conn)
     .await?)
 }
+
+/// A member's billing as the console shows it, read from the billing service's published
+/// `billing.member_facts()` (the same amount its admins see; no billing table is read here).
+#[derive(Clone, Debug, Serialize, FromRow, utoipa::ToSchema)]
+pub struct MemberBillingFacts {
+    /// `none`, `active`, `past_due`, `suspended` or `canceled`.
+    pub state: String,
+    /// `manual` (NZK invoices by hand) or `stripe`.
+    pub mode: String,
+    /// The tier's name (employee range).
+    pub tier_name: Option<String>,
+    /// What is due now, incl. 21 % BTW, in cents.
+    pub due_incl_vat_cents: i64,
+    pub open_invoices: i64,
+    /// The newest invoice's number (Stripe's id when it has none).
+    pub last_invoice_number: Option<String>,
+    pub last_invoice_status: Option<String>,
+    pub last_invoice_incl_vat_cents: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_invoice_at: Option<OffsetDateTime>,
+}
+
+/// The billing of the transaction's member (`member` must be it: two locks).
+pub async fn billing_facts(
+    conn: &mut PgConnection,
+    member: Uuid,
+) -> AppResult<Option<MemberBillingFacts>> {
+    Ok(sqlx::query_as(
+        "SELECT f.state, f.mode, f.tier_name, f.due_incl_vat_cents, f.open_invoices,
+                f.last_invoice_number, f.last_invoice_status, f.last_invoice_incl_vat_cents,
+                f.last_invoice_at
+         FROM billing.member_facts() f WHERE tenant.current_tenant() = $1",
+    )
+    .bind(member)
+    .fetch_optional(conn)
+    .await?)
+}

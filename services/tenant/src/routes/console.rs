@@ -20,7 +20,7 @@ use zk_kernel::{
     authz::Require,
     http::{see_other_with_flash, url_encode, CsrfForm, RequestContext},
     paging::Paging,
-    text::{dutch_datetime, dutch_number},
+    text::{amsterdam, dutch_date, dutch_datetime, dutch_euro, dutch_number},
     AppError, AppResult, Platform,
 };
 
@@ -213,6 +213,16 @@ async fn member_data(p: &Platform, ctx: &RequestContext, slug: &str) -> AppResul
         "admins": admins,
         "history": history,
         "form": form,
+        "billing": o.billing.as_ref().map(|b| json!({
+            "tier": b.tier_name,
+            "state_key": format!("billing.state.{}", b.state),
+            "open": dutch_euro(b.due_incl_vat_cents),
+            "open_count": b.open_invoices,
+            "last_invoice": b.last_invoice_number,
+            "last_invoice_date": b.last_invoice_at.map(|t| dutch_date(amsterdam(t).date())),
+            "last_invoice_amount": b.last_invoice_incl_vat_cents.map(dutch_euro),
+            "last_invoice_status_key": b.last_invoice_status.as_ref().map(|s| format!("billing.invoice_status.{s}")),
+        })),
     }))
 }
 
