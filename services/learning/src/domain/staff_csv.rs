@@ -486,7 +486,10 @@ mod tests {
         assert_eq!(name("", "Anna", "", "de", "Vries"), "Anna de Vries");
         assert_eq!(name("", "Anna", "", "", "Vries"), "Anna Vries");
         assert_eq!(name("", " Anna ", "", "  ", " Vries "), "Anna Vries");
-        assert_eq!(name("", "Anna", "", "van  der", "Berg"), "Anna van der Berg");
+        assert_eq!(
+            name("", "Anna", "", "van  der", "Berg"),
+            "Anna van der Berg"
+        );
         // The tussenvoegsel as written: HR keeps "de"; a Belgian "Van" stays a capital.
         assert_eq!(name("", "Jean", "", "Van", "Damme"), "Jean Van Damme");
         assert_eq!(name("", "Anna Maria", "Anja", "", "Vries"), "Anja Vries");
