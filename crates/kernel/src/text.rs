@@ -56,34 +56,21 @@ pub fn dutch_date_iso(iso: &str) -> String {
     time::Date::parse(iso, &format).map_or_else(|_| iso.to_owned(), dutch_date)
 }
 
-fn last_sunday(year: i32, month: time::Month) -> time::Date {
-    let mut day =
-        time::Date::from_calendar_date(year, month, time::util::days_in_month(month, year))
-            .unwrap_or(time::Date::MIN);
-    while day.weekday() != time::Weekday::Sunday {
-        day = day.previous_day().unwrap_or(day);
-    }
-    day
-}
-
 /// Today's date in the Netherlands (what "late" and "today" mean to a member's people).
 pub fn amsterdam_today() -> time::Date {
     amsterdam(time::OffsetDateTime::now_utc()).date()
 }
 
-/// A moment in Dutch local time (Europe/Amsterdam: CET, and CEST from the last Sunday of March
-/// to the last Sunday of October, switching at 01:00 UTC as the EU does).
+/// A moment in Dutch local time: the offset of Europe/Amsterdam at that moment, looked up in
+/// the IANA time zone database that `tzdb_data` compiles in (CET, CEST in summer, and whatever
+/// the Netherlands or the EU decide next, with a crate update).
 pub fn amsterdam(t: time::OffsetDateTime) -> time::OffsetDateTime {
-    let utc = t.to_offset(time::UtcOffset::UTC);
-    let switch = |month| {
-        last_sunday(utc.year(), month)
-            .with_time(time::Time::from_hms(1, 0, 0).unwrap_or(time::Time::MIDNIGHT))
-            .assume_utc()
-    };
-    let summer = utc >= switch(time::Month::March) && utc < switch(time::Month::October);
-    let offset =
-        time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    utc.to_offset(offset)
+    // Whole seconds, as the database counts; a moment the database can't place (none in
+    // `OffsetDateTime`'s range) stays in CET rather than failing a page.
+    let offset = tzdb_data::time_zone::europe::AMSTERDAM
+        .find_local_time_type(t.unix_timestamp())
+        .map_or(3600, |local| local.ut_offset());
+    t.to_offset(time::UtcOffset::from_whole_seconds(offset).unwrap_or(time::UtcOffset::UTC))
 }
 
 /// A moment as Dutch text in Dutch local time: `30 november 2026 om 13:05`.
@@ -194,6 +181,40 @@ mod tests {
         assert_eq!(csv_field("=1+1"), "'=1+1");
         assert_eq!(csv_field("zeg \"hoi\""), "\"zeg \"\"hoi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+    }
+
+    /// Both changes of 2026 (29 March, 02:00 CET becomes 03:00 CEST; 25 October, 03:00 CEST
+    /// becomes 02:00 CET) at the second, from moments given in UTC and in another offset.
+    #[test]
+    fn amsterdam_follows_the_time_zone_database_across_both_changes_of_2026() {
+        use time::macros::{datetime, offset};
+        let hours = |t: time::OffsetDateTime| amsterdam(t).offset().whole_hours();
+        for (moment, expected) in [
+            (datetime!(2026-03-29 00:59:59 UTC), 1),
+            (datetime!(2026-03-29 01:00:00 UTC), 2),
+            (datetime!(2026-07-01 12:00 UTC), 2),
+            (datetime!(2026-10-25 00:59:59 UTC), 2),
+            (datetime!(2026-10-25 01:00:00 UTC), 1),
+            (datetime!(2026-12-31 23:00 UTC), 1),
+            // The same moments written in New York time.
+            (datetime!(2026-03-28 20:59:59 -4), 1),
+            (datetime!(2026-03-28 21:00:00 -4), 2),
+        ] {
+            assert_eq!(hours(moment), expected, "{moment}");
+            assert_eq!(amsterdam(moment), moment, "the same moment");
+        }
+        assert_eq!(
+            amsterdam(datetime!(2026-03-29 01:00 UTC)),
+            datetime!(2026-03-29 03:00 +2)
+        );
+        assert_eq!(
+            amsterdam(datetime!(2026-10-25 01:00 UTC)).offset(),
+            offset!(+1)
+        );
+        assert_eq!(
+            amsterdam(datetime!(2026-10-25 01:00 UTC)).time(),
+            time::macros::time!(02:00)
+        );
     }
 
     #[test]

@@ -175,8 +175,10 @@ async fn a_learner_takes_a_module_with_a_quiz_on_a_phone() {
     assert!(failures.is_empty(), "axe: {failures:#?}");
 }
 
-/// An admin on a phone imports 300 staff from a semicolon file: picks it, reads the check,
-/// starts it, and the page follows the job (progress bar, then the result) by itself.
+/// An admin on a phone imports 300 staff from a semicolon file: picks it, reads the check (the
+/// row with an error as a card with the person's name and the reason in view, not in a table
+/// column off the screen), starts it, and the page follows the job (progress bar, then the
+/// result) by itself.
 #[tokio::test]
 async fn an_admin_imports_staff_on_a_phone_and_the_page_follows_the_job() {
     let Some(axe) = browser_and_axe() else {
@@ -216,6 +218,32 @@ async fn an_admin_imports_staff_on_a_phone_and_the_page_follows_the_job() {
         .await;
     assert!(summary.contains("300 nieuwe medewerkers"), "{summary}");
     assert!(summary.contains("1 met een fout"), "{summary}");
+    let name = browser
+        .wait_for_text("[data-testid=problem-name]", "Zonder adres")
+        .await;
+    assert_eq!(name.trim(), "Zonder adres");
+    let in_view = browser
+        .execute(
+            "const r = document.querySelector('[data-testid=problem-reason]').getBoundingClientRect();
+             return [r.left, r.right, r.width, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [left, right, width, screen] = [0, 1, 2, 3].map(|i| in_view[i].as_f64().unwrap());
+    assert!(
+        left >= 0.0 && right <= screen && width > 0.0,
+        "the reason at {left}..{right} of a {screen} px screen"
+    );
+    let reason = browser.find("[data-testid=problem-reason]").await.unwrap();
+    assert!(
+        reason
+            .text()
+            .await
+            .unwrap()
+            .contains("e-mailadres ontbreekt"),
+        "the reason is shown"
+    );
     check_axe(&browser, &axe, "import preview", &mut failures).await;
     browser.click("[data-testid=start]").await;
     let result = browser

@@ -411,6 +411,250 @@ async fn an_admin_imports_staff_from_the_pages() {
     );
 }
 
+/// The user `email` of the member as the users API shows them.
+async fn user_view(admin: &User, email: &str) -> Value {
+    let users = admin.get("/api/v1/users").send().await.json();
+    users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == email)
+        .unwrap_or_else(|| panic!("{email} in {users}"))
+        .clone()
+}
+
+/// Issue 22, part 7: HR systems (AFAS, Nmbrs, Visma/Raet) and Excel lists give the name in
+/// parts; the import makes one name of them.
+#[tokio::test]
+async fn an_hr_export_with_first_name_prefix_and_last_name_imports_one_name() {
+    let s = two_members().await;
+    let app = &s.app;
+    let admin = s.a.admin().await;
+    let file = "\u{feff}Voornaam;Tussenvoegsel;Achternaam;E-mail;Afdeling\r\n\
+Anna;de;Vries;anna@zorg-a.test;De Linde\r\n\
+Bram;;Bos;bram@zorg-a.test;Nacht\r\n";
+    let p = preview(&admin, file.as_bytes()).await;
+    assert_eq!(
+        (&p["new_accounts"], &p["problems"]),
+        (&json!(2), &json!(0)),
+        "{p}"
+    );
+    let view = admin
+        .get(&format!(
+            "/api/v1/imports/{}?rows=all",
+            p["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .json();
+    assert_eq!(line(&view, 2)["name"], "Anna de Vries");
+    let done = run(&admin, p["id"].as_str().unwrap()).await;
+    assert_eq!(done["created"], 2, "{done}");
+    assert_eq!(
+        user_view(&admin, "anna@zorg-a.test").await["display_name"],
+        "Anna de Vries"
+    );
+    assert_eq!(
+        scalar::<String>(
+            app,
+            "SELECT display_name FROM tenant.users WHERE email = 'bram@zorg-a.test'"
+        )
+        .await,
+        "Bram Bos",
+        "an empty tussenvoegsel leaves no double space"
+    );
+
+    // Other spellings of the headers (AFAS's, English), in any case and spacing; a name that
+    // changed in HR's system is brought in line.
+    let file = "roepnaam,VOORVOEGSEL,Geslachtsnaam,e-mail\nAnna,van der,Berg,anna@zorg-a.test\n";
+    let p = preview(&admin, file.as_bytes()).await;
+    run(&admin, p["id"].as_str().unwrap()).await;
+    assert_eq!(
+        user_view(&admin, "anna@zorg-a.test").await["display_name"],
+        "Anna van der Berg"
+    );
+    let file = "First name\tPrefix\tLast name\tEmail\nCees\t\tJansen\tcees@zorg-a.test\n";
+    let p = preview(&admin, file.as_bytes()).await;
+    run(&admin, p["id"].as_str().unwrap()).await;
+    assert_eq!(
+        user_view(&admin, "cees@zorg-a.test").await["display_name"],
+        "Cees Jansen"
+    );
+}
+
+/// Issue 22, part 7: a name mangled by an encoding mistake (a `?` for a letter the character set
+/// lacked, UTF-8 read as Windows-1252) is flagged in the preview with the row and the name, and
+/// the import goes on.
+#[tokio::test]
+async fn a_mangled_name_is_flagged_in_the_preview_and_the_import_still_works() {
+    let s = two_members().await;
+    let app = &s.app;
+    let admin = s.a.admin().await;
+    let file = "naam;e-mail\nAnna de Vries;anna@zorg-a.test\nZoÃ« Bos;zoe@zorg-a.test\nAy?e Yılmaz;ayse@zorg-a.test\nFout;geen-adres\n";
+    let p = preview(&admin, file.as_bytes()).await;
+    assert_eq!(
+        (&p["new_accounts"], &p["problems"], &p["warnings"]),
+        (&json!(3), &json!(1), &json!(2)),
+        "{p}"
+    );
+    let id = p["id"].as_str().unwrap().to_owned();
+    let view = admin
+        .get(&format!("/api/v1/imports/{id}"))
+        .send()
+        .await
+        .json();
+    let flagged: Vec<(i64, &str, &str)> = view["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| !l["warning_code"].is_null())
+        .map(|l| {
+            (
+                l["line"].as_i64().unwrap(),
+                l["warning_code"].as_str().unwrap(),
+                l["plan"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flagged,
+        vec![(3, "name_mangled", "new"), (4, "name_mangled", "new")]
+    );
+    assert_eq!(
+        line(&view, 4)["warning_message"],
+        "Rij 4: de naam 'Ay?e Yılmaz' lijkt verminkt door een verkeerde tekenset; sla het bestand op als UTF-8 en probeer opnieuw."
+    );
+    assert!(
+        view["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["line"] != 2),
+        "a row without a problem is not among them: {view}"
+    );
+
+    // The page shows it, with the start button: a warning doesn't block.
+    let session = admin.login().await;
+    let html = session
+        .get(&format!("/beheer/import/{id}"))
+        .send()
+        .await
+        .text();
+    assert!(html.contains("data-testid=\"warnings\""), "{html}");
+    assert!(html.contains("2 regels hebben een waarschuwing"), "{html}");
+    assert!(
+        html.contains("Rij 4: de naam &#x27;Ay?e Yılmaz&#x27; lijkt verminkt")
+            || html.contains("Rij 4: de naam 'Ay?e Yılmaz' lijkt verminkt"),
+        "{html}"
+    );
+    assert!(html.contains("data-testid=\"start\""), "{html}");
+
+    let done = run(&admin, &id).await;
+    assert_eq!(
+        (&done["created"], &done["failed"]),
+        (&json!(3), &json!(1)),
+        "{done}"
+    );
+    assert_eq!(line(&done, 4)["outcome"], "created");
+    assert_eq!(
+        scalar::<String>(
+            app,
+            "SELECT display_name FROM tenant.users WHERE email = 'ayse@zorg-a.test'"
+        )
+        .await,
+        "Ay?e Yılmaz"
+    );
+    let csv = admin
+        .get(&format!("/beheer/import/{id}/rapport.csv"))
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    assert!(csv.contains(";aangemaakt;;;\"Rij 4: de naam"), "{csv}");
+}
+
+/// Issue 22, part 7: a row with an error shows whose it is, not only its line and address; the
+/// import pages give their times in Dutch local time; the example names a module the member
+/// really has, and none without modules.
+#[tokio::test]
+async fn the_import_pages_show_names_local_times_and_a_real_module() {
+    let s = two_members().await;
+    let admin = s.a.admin().await;
+    let session = admin.login().await;
+
+    let example = |html: &str| {
+        let start = html.find("data-testid=\"example\">").unwrap();
+        html[start..start + html[start..].find("</pre>").unwrap()].to_owned()
+    };
+    let html = session.get("/beheer/import").send().await.text();
+    let without = example(&html);
+    assert!(
+        without.contains("naam;e-mail;afdeling;groepen\n"),
+        "{without}"
+    );
+    assert!(!without.contains("modules"), "{without}");
+    assert!(!html.contains("Hygiëne in de zorg"), "no made-up module");
+    s.editor
+        .publish_module(module("Tillen en verplaatsen"))
+        .await;
+    let with = example(&session.get("/beheer/import").send().await.text());
+    assert!(
+        with.contains("naam;e-mail;afdeling;groepen;modules\n"),
+        "{with}"
+    );
+    assert!(with.ends_with(";Tillen en verplaatsen"), "{with}");
+
+    let p = preview(
+        &admin,
+        b"naam;e-mail\nAnna de Vries;anna@zorg-a.test\nBram Bos;geen-adres\n;leeg@zorg-a.test\n",
+    )
+    .await;
+    let id = p["id"].as_str().unwrap();
+    let html = session
+        .get(&format!("/beheer/import/{id}"))
+        .send()
+        .await
+        .text();
+    // The people list's cards on a phone.
+    let problems = &html[html
+        .find("<table class=\"people-table import-rows\" data-testid=\"problems\">")
+        .expect("the rows as cards on a phone")..];
+    let bram = problems
+        .find(">Bram Bos</th>")
+        .expect("the name of the error row");
+    let reason = problems
+        .find("&#x27;geen-adres&#x27; is geen geldig e-mailadres")
+        .or_else(|| problems.find("'geen-adres' is geen geldig e-mailadres"))
+        .expect("its reason");
+    assert!(bram < reason, "{problems}");
+    assert!(problems.contains("(geen naam)"), "{problems}");
+
+    // When it was uploaded and applied, in Dutch local time (Europe/Amsterdam).
+    let local = |at: &Value| {
+        let t = time::OffsetDateTime::parse(
+            at.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        zk_kernel::text::dutch_datetime(t)
+    };
+    let uploaded = local(&p["created_at"]);
+    assert!(html.contains(&uploaded), "{uploaded} in {html}");
+    assert!(!html.contains(" UTC"), "{html}");
+    let list = session.get("/beheer/import").send().await.text();
+    assert!(list.contains(&uploaded), "{uploaded} in {list}");
+    let done = run(&admin, id).await;
+    let html = session
+        .get(&format!("/beheer/import/{id}"))
+        .send()
+        .await
+        .text();
+    let applied = local(&done["finished_at"]);
+    assert!(
+        html.contains(&format!("Geïmporteerd op {applied}.")),
+        "{applied} in {html}"
+    );
+}
+
 /// Issue 20, finding 2, as the review built it: a file of 4 MB (the most a file may weigh) made
 /// for the old hand-written parser's quadratic paths. About 7,000 rows within the caps, every
 /// field quoted with quotes inside and lists of the same name in every case; then one row with a

@@ -1,10 +1,12 @@
 //! The learning service's domain: enrolments and progress (`learning`, with the batching
 //! `progress_writer`), groups, learning-path enrolments, proofs, the passport, the overviews,
 //! reminders, and the staff import (`staff_csv` reads HR's file, `staff_import` checks and
-//! applies it, `import_turns` keeps one file per member at a time).
+//! applies it, `staff_names` warns of names mangled by an encoding mistake, `import_example` names
+//! a real module in the page's example, `import_turns` keeps one file per member at a time).
 
 pub mod enrol_preview;
 pub mod group;
+pub mod import_example;
 pub mod import_turns;
 pub mod learning;
 pub mod mail_wake;
@@ -18,3 +20,4 @@ pub mod record;
 pub mod reminders;
 pub mod staff_csv;
 pub mod staff_import;
+pub mod staff_names;

@@ -147,13 +147,23 @@ pub fn separator(header: &str) -> char {
 /// The columns a staff file may have, by the names HR uses (Dutch or English, any case).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Column {
+    /// The whole name (or, beside a first-name column and no last-name column, the surname).
     Name,
+    FirstName,
+    /// What someone is called ("Roepnaam"): preferred to the first names when both are there.
+    CallName,
+    /// The tussenvoegsel ("de", "van der").
+    Prefix,
+    LastName,
     Email,
     Department,
     Groups,
     Modules,
 }
 
+/// The column a header names: letters and digits only, any case, so `E-mail`, `e mail` and
+/// `EMAIL` are one column, and `First name` is `firstname`. AFAS, Nmbrs, Visma/Raet and Excel
+/// lists name the parts of a name in separate columns.
 fn column(header: &str) -> Option<Column> {
     let h: String = header
         .trim()
@@ -163,6 +173,16 @@ fn column(header: &str) -> Option<Column> {
         .collect();
     match h.as_str() {
         "naam" | "name" | "volledigenaam" | "fullname" => Some(Column::Name),
+        "voornaam" | "voornamen" | "firstname" | "givenname" | "forename" => {
+            Some(Column::FirstName)
+        }
+        "roepnaam" => Some(Column::CallName),
+        "tussenvoegsel" | "tussenvoegsels" | "voorvoegsel" | "voorvoegsels" | "prefix" => {
+            Some(Column::Prefix)
+        }
+        "achternaam" | "geslachtsnaam" | "lastname" | "surname" | "familyname" | "familienaam" => {
+            Some(Column::LastName)
+        }
         "email" | "emailadres" | "mail" | "emailaddress" => Some(Column::Email),
         "afdeling" | "department" | "team" => Some(Column::Department),
         "groep" | "groepen" | "group" | "groups" => Some(Column::Groups),
@@ -170,6 +190,51 @@ fn column(header: &str) -> Option<Column> {
             Some(Column::Modules)
         }
         _ => None,
+    }
+}
+
+/// A name as HR systems split it, each part as written in its column (empty when the file has
+/// no such column).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NameParts<'a> {
+    /// The `naam` column.
+    pub full: &'a str,
+    pub first: &'a str,
+    pub call: &'a str,
+    pub prefix: &'a str,
+    pub last: &'a str,
+}
+
+/// One name from its parts: the call name (else the first name), the tussenvoegsel as written
+/// ("de", not "De": the Dutch rule after a first name, and HR systems keep it so) and the last
+/// name, single spaces between, nothing for an empty part. A filled `naam` column is the whole
+/// name; beside a first name and without a last name it is the surname (some exports write
+/// `Voornaam;Naam`), unless it already starts with the first name.
+pub fn full_name(parts: NameParts<'_>) -> String {
+    let given = if parts.call.trim().is_empty() {
+        parts.first
+    } else {
+        parts.call
+    };
+    let join = |pieces: &[&str]| {
+        pieces
+            .iter()
+            .flat_map(|p| p.split_whitespace())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let full = parts.full.trim();
+    if full.is_empty() {
+        return join(&[given, parts.prefix, parts.last]);
+    }
+    let given = join(&[given]);
+    let starts_with_given = full
+        .strip_prefix(given.as_str())
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace));
+    if given.is_empty() || !parts.last.trim().is_empty() || starts_with_given {
+        full.to_owned()
+    } else {
+        join(&[&given, parts.prefix, full])
     }
 }
 
@@ -260,9 +325,15 @@ pub fn parse(bytes: &[u8]) -> AppResult<StaffFile> {
     if !columns.contains(&Some(Column::Email)) {
         return Err(file_error(
             "missing_column",
-            "De kopregel heeft geen kolom 'e-mail'. Gebruik de kolommen naam, e-mail, afdeling, groepen en modules.",
+            "De kopregel heeft geen kolom 'e-mail'. Gebruik de kolommen naam (of voornaam, tussenvoegsel en achternaam), e-mail, afdeling, groepen en modules.",
         ));
     }
+    let split_name = columns.iter().any(|c| {
+        matches!(
+            c,
+            Some(Column::FirstName | Column::CallName | Column::Prefix | Column::LastName)
+        )
+    });
     let mut rows = Vec::new();
     while let Some(line) = records.read_next()? {
         if rows.len() == MAX_ROWS {
@@ -277,16 +348,30 @@ pub fn parse(bytes: &[u8]) -> AppResult<StaffFile> {
             line,
             ..StaffRow::default()
         };
+        let [mut first, mut call, mut prefix, mut last] = Default::default();
         for (col, raw) in columns.iter().zip(records.record.iter()) {
             let v = field(raw, line)?;
             match col {
                 Some(Column::Name) => row.name = v,
+                Some(Column::FirstName) => first = v,
+                Some(Column::CallName) => call = v,
+                Some(Column::Prefix) => prefix = v,
+                Some(Column::LastName) => last = v,
                 Some(Column::Email) => row.email = v,
                 Some(Column::Department) => row.department = v,
                 Some(Column::Groups) => row.groups = list(&v, sep, line, "groepen")?,
                 Some(Column::Modules) => row.modules = list(&v, sep, line, "modules")?,
                 None => {}
             }
+        }
+        if split_name {
+            row.name = full_name(NameParts {
+                full: &row.name,
+                first: &first,
+                call: &call,
+                prefix: &prefix,
+                last: &last,
+            });
         }
         rows.push(row);
     }
@@ -355,6 +440,69 @@ mod tests {
         assert_eq!(f.rows[0].groups, vec!["Linde", "Nacht"]);
         assert_eq!(f.rows[1].line, 4);
         assert_eq!(f.rows[1].department, "");
+    }
+
+    #[test]
+    fn name_parts_in_separate_columns_become_one_name() {
+        // Nmbrs/Excel, AFAS (Roepnaam, Voorvoegsel, Geslachtsnaam) and an English export, with
+        // headers in any case and with spaces.
+        for file in [
+            "voornaam;tussenvoegsel;achternaam;e-mail\nAnna;de;Vries;a@noord.nl\nBram;;Bos;b@noord.nl\n",
+            "Roepnaam;Voorvoegsel;Geslachtsnaam;E-mailadres\nAnna;de;Vries;a@noord.nl\nBram;;Bos;b@noord.nl\n",
+            "First name,Prefix,Last name,Email\n Anna , de ,  Vries,a@noord.nl\nBram,,Bos,b@noord.nl\n",
+            " VOORNAAM \tTussen voegsel\tSurname\tE-mail\nAnna\tde\tVries\ta@noord.nl\nBram\t\tBos\tb@noord.nl\n",
+        ] {
+            let f = parse(file.as_bytes()).unwrap();
+            let names: Vec<&str> = f.rows.iter().map(|r| r.name.as_str()).collect();
+            assert_eq!(names, vec!["Anna de Vries", "Bram Bos"], "{file}");
+        }
+        // A single name column keeps working, as written.
+        let f = parse(b"Naam;E-mail\nAnna  de Vries;a@noord.nl\n").unwrap();
+        assert_eq!(f.rows[0].name, "Anna  de Vries");
+        // The call name goes before the first names; a filled full name column wins.
+        let f = parse(
+            "Voornamen;Roepnaam;Tussenvoegsel;Achternaam;Naam;E-mail\n\
+             Johanna Maria;Anja;van der;Berg;;a@noord.nl\n\
+             Johanna;;van der;Berg;Jo van der Berg;j@noord.nl\n\
+             ;;;;;leeg@noord.nl\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let names: Vec<&str> = f.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, vec!["Anja van der Berg", "Jo van der Berg", ""]);
+    }
+
+    #[test]
+    fn a_full_name_is_made_of_its_parts_with_single_spaces() {
+        let name = |full, first, call, prefix, last| {
+            full_name(NameParts {
+                full,
+                first,
+                call,
+                prefix,
+                last,
+            })
+        };
+        assert_eq!(name("", "Anna", "", "de", "Vries"), "Anna de Vries");
+        assert_eq!(name("", "Anna", "", "", "Vries"), "Anna Vries");
+        assert_eq!(name("", " Anna ", "", "  ", " Vries "), "Anna Vries");
+        assert_eq!(
+            name("", "Anna", "", "van  der", "Berg"),
+            "Anna van der Berg"
+        );
+        // The tussenvoegsel as written: HR keeps "de"; a Belgian "Van" stays a capital.
+        assert_eq!(name("", "Jean", "", "Van", "Damme"), "Jean Van Damme");
+        assert_eq!(name("", "Anna Maria", "Anja", "", "Vries"), "Anja Vries");
+        assert_eq!(name("", "", "", "", "Vries"), "Vries");
+        assert_eq!(name("", "Anna", "", "", ""), "Anna");
+        assert_eq!(name("", "", "", "", ""), "");
+        // `Voornaam;Naam`: the name is the surname, unless it is the whole name already.
+        assert_eq!(name("de Vries", "Anna", "", "", ""), "Anna de Vries");
+        assert_eq!(name("Vries", "Anna", "", "de", ""), "Anna de Vries");
+        assert_eq!(name("Anna de Vries", "Anna", "", "", ""), "Anna de Vries");
+        // Beside a last name, a filled name column is the whole name.
+        assert_eq!(name("Jo Berg", "Johanna", "", "", "Berg"), "Jo Berg");
+        assert_eq!(name("Anna de Vries", "", "", "", ""), "Anna de Vries");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! up again from the first row without an outcome. A re-import of the same file finds every
 //! account, membership and enrolment in place: `unchanged`, and no new invitations.
 
-use super::staff_csv;
+use super::{staff_csv, staff_names};
 use crate::repo::{
     self, groups as group_repo,
     imports::{ImportLine, ImportRow, NewLine},
@@ -196,7 +196,12 @@ pub async fn preview(
         let checked: Vec<_> = file
             .rows
             .iter()
-            .map(|row| check(row, &lookup, &existing, &mut seen))
+            .map(|row| {
+                (
+                    check(row, &lookup, &existing, &mut seen),
+                    staff_names::name_warning(row.line, &row.name),
+                )
+            })
             .collect();
         (file, checked)
     })
@@ -205,7 +210,7 @@ pub async fn preview(
         .rows
         .iter()
         .zip(&checked)
-        .map(|(row, c)| {
+        .map(|(row, (c, warning))| {
             let (email, plan, code, message) = match c {
                 Ok((email, plan)) => (email.as_str(), *plan, None, None),
                 Err(e) => (
@@ -225,6 +230,8 @@ pub async fn preview(
                 plan,
                 code,
                 message,
+                warning_code: warning.as_ref().map(|w| w.code),
+                warning_message: warning.as_ref().map(|w| w.message.clone()),
             }
         })
         .collect();
@@ -287,15 +294,16 @@ pub async fn report_csv(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<S
         .ok_or_else(AppError::not_found)?;
     let lines = repo::imports::lines(&mut tx, tenant, id, false, i64::MAX).await?;
     tx.commit().await?;
-    let mut out =
-        String::from("\u{feff}regel;naam;e-mail;afdeling;groepen;modules;uitkomst;code;reden\r\n");
+    let mut out = String::from(
+        "\u{feff}regel;naam;e-mail;afdeling;groepen;modules;uitkomst;code;reden;waarschuwing\r\n",
+    );
     for l in lines {
         let outcome =
             l.outcome
                 .as_deref()
                 .unwrap_or(if l.plan == "error" { "fout" } else { "wacht" });
         out.push_str(&format!(
-            "{};{};{};{};{};{};{};{};{}\r\n",
+            "{};{};{};{};{};{};{};{};{};{}\r\n",
             l.line,
             f(&l.name),
             f(&l.email),
@@ -305,9 +313,21 @@ pub async fn report_csv(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<S
             f(outcome_nl(outcome)),
             f(l.code.as_deref().unwrap_or("")),
             f(l.message.as_deref().unwrap_or("")),
+            f(l.warning_message.as_deref().unwrap_or("")),
         ));
     }
     Ok(out)
+}
+
+/// Where a row stands, in Dutch (pages): what the import did, else `fout` for an error,
+/// `waarschuwing` for a row imported with a warning, `wacht` for one waiting.
+pub fn line_state_nl(line: &ImportLine) -> &'static str {
+    match (&line.outcome, line.plan.as_str(), &line.warning_code) {
+        (Some(outcome), _, _) => outcome_nl(outcome),
+        (None, "error", _) => "fout",
+        (None, _, Some(_)) => "waarschuwing",
+        (None, _, None) => "wacht",
+    }
 }
 
 /// An outcome in Dutch (report and pages).

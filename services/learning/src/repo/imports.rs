@@ -21,6 +21,8 @@ pub struct ImportRow {
     pub processed: i64,
     /// Rows the preview found a problem in (they are skipped).
     pub problems: i64,
+    /// Rows the preview warns about (they are imported all the same).
+    pub warnings: i64,
     /// Rows for a new account, and for an existing one (preview).
     pub new_accounts: i64,
     pub existing_accounts: i64,
@@ -40,6 +42,7 @@ const IMPORT: &str = "
     SELECT i.id, i.file_name, i.encoding, i.status, i.total, i.created_at, i.finished_at,
            count(r.outcome) AS processed,
            count(*) FILTER (WHERE r.plan = 'error') AS problems,
+           count(r.warning_code) AS warnings,
            count(*) FILTER (WHERE r.plan = 'new') AS new_accounts,
            count(*) FILTER (WHERE r.plan = 'existing') AS existing_accounts,
            count(*) FILTER (WHERE r.outcome = 'created') AS created,
@@ -91,12 +94,18 @@ pub struct ImportLine {
     /// The reason of an error or failure: a stable code and a Dutch message.
     pub code: Option<String>,
     pub message: Option<String>,
+    /// What the preview warns about in a row that is imported all the same (`name_mangled`),
+    /// with a Dutch message.
+    pub warning_code: Option<String>,
+    pub warning_message: Option<String>,
 }
 
 const LINE: &str =
-    "SELECT line, name, email, department, groups, modules, plan, outcome, code, message FROM tenant.staff_import_rows";
+    "SELECT line, name, email, department, groups, modules, plan, outcome, code, message, warning_code, warning_message
+     FROM tenant.staff_import_rows";
 
-/// Rows of an import in file order; with `problems` only those with an error or failure.
+/// Rows of an import in file order; with `problems` only those with an error, a failure or a
+/// warning.
 pub async fn lines(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -106,7 +115,7 @@ pub async fn lines(
 ) -> AppResult<Vec<ImportLine>> {
     Ok(sqlx::query_as(&format!(
         "{LINE} WHERE tenant_id = $1 AND import_id = $2
-           AND (NOT $3 OR plan = 'error' OR outcome IN ('failed', 'skipped'))
+           AND (NOT $3 OR plan = 'error' OR outcome IN ('failed', 'skipped') OR warning_code IS NOT NULL)
          ORDER BY line LIMIT $4"
     ))
     .bind(tenant)
@@ -153,6 +162,8 @@ pub struct NewLine<'a> {
     pub plan: &'static str,
     pub code: Option<&'static str>,
     pub message: Option<String>,
+    pub warning_code: Option<&'static str>,
+    pub warning_message: Option<String>,
 }
 
 /// Inserts the preview's rows, 1,000 per statement.
@@ -164,7 +175,7 @@ pub async fn insert_lines(
 ) -> AppResult<()> {
     for chunk in lines.chunks(1000) {
         let mut q = sqlx::QueryBuilder::new(
-            "INSERT INTO tenant.staff_import_rows (tenant_id, import_id, line, name, email, department, groups, modules, plan, code, message) ",
+            "INSERT INTO tenant.staff_import_rows (tenant_id, import_id, line, name, email, department, groups, modules, plan, code, message, warning_code, warning_message) ",
         );
         q.push_values(chunk, |mut b, l| {
             b.push_bind(tenant)
@@ -177,7 +188,9 @@ pub async fn insert_lines(
                 .push_bind(l.modules)
                 .push_bind(l.plan)
                 .push_bind(l.code)
-                .push_bind(l.message.as_deref());
+                .push_bind(l.message.as_deref())
+                .push_bind(l.warning_code)
+                .push_bind(l.warning_message.as_deref());
         });
         q.build().execute(&mut *conn).await?;
     }

@@ -6,7 +6,7 @@
 use super::member_site;
 use crate::{
     domain::{
-        import_turns,
+        import_example, import_turns,
         staff_import::{self, ImportView, Rows},
     },
     repo::imports::ImportRow,
@@ -26,6 +26,7 @@ use zk_kernel::{
     authz::Require,
     error::ErrorEnvelope,
     http::{csrf_matches, form_error, see_other, CsrfForm, RequestContext},
+    text::dutch_datetime,
     AppError, AppResult, Platform,
 };
 
@@ -72,8 +73,12 @@ async fn upload_page(
     error: Option<AppError>,
 ) -> AppResult<Response> {
     let imports = staff_import::recent(p, ctx.tenant.id).await?;
-    let data =
-        json!({ "imports": imports.iter().map(import_json).collect::<Vec<_>>(), "flash": flash });
+    let example_module = import_example::module(p, ctx.tenant.id).await?;
+    let data = json!({
+        "imports": imports.iter().map(import_json).collect::<Vec<_>>(),
+        "flash": flash,
+        "example_module": example_module,
+    });
     match error {
         Some(e) => form_error(p, ctx, "admin_import", data, e),
         None => Ok(p.theme.render("admin_import", ctx, data)?.into_response()),
@@ -89,15 +94,13 @@ fn import_json(i: &ImportRow) -> Value {
     json!({
         "id": i.id, "file_name": i.file_name, "encoding": i.encoding, "status": i.status,
         "total": i.total, "processed": i.processed, "percent": percent, "problems": i.problems,
+        "warnings": i.warnings,
         "new_accounts": i.new_accounts, "existing_accounts": i.existing_accounts,
         "created": i.created, "updated": i.updated, "unchanged": i.unchanged, "failed": i.failed,
         "to_import": i.new_accounts + i.existing_accounts,
-        "created_at": format!(
-            "{}, {:02}:{:02} UTC",
-            crate::domain::proof::dutch_long_date(&i.created_at.date().to_string()),
-            i.created_at.hour(),
-            i.created_at.minute()
-        ),
+        // Dutch local time (Europe/Amsterdam), as people read the clock.
+        "created_at": dutch_datetime(i.created_at),
+        "finished_at": i.finished_at.map(dutch_datetime),
         "is_preview": i.status == "preview", "is_running": i.status == "queued", "is_done": i.status == "done",
         "not_utf8": i.encoding != "utf-8",
     })
@@ -190,7 +193,7 @@ pub async fn show_one(
         .map(|l| {
             json!({
                 "line": l.line, "name": l.name, "email": l.email, "message": l.message,
-                "outcome": staff_import::outcome_nl(l.outcome.as_deref().unwrap_or("fout")),
+                "warning": l.warning_message, "outcome": staff_import::line_state_nl(l),
             })
         })
         .collect();
@@ -283,11 +286,13 @@ pub struct FileName {
 ///
 /// Member host. Permission users:write (admins). The body is the CSV file as HR or Excel wrote
 /// it: a header line with the columns `naam`, `e-mail`, `afdeling`, `groepen` and `modules`
-/// (English names work too; only `e-mail` is required), separated by `;`, `,` or tabs; UTF-8
+/// (English names work too; only `e-mail` is required; the name may come in parts as
+/// `voornaam`/`roepnaam`, `tussenvoegsel` and `achternaam`), separated by `;`, `,` or tabs; UTF-8
 /// (with or without BOM), UTF-16 with BOM or Windows-1252; at most 4 MB, 10,000 rows and 1,000
 /// characters a field. Lists in a field (groups, modules) are separated by `|` or `,`, at most 50
 /// names; a module is named by its title or id. Nothing is written but the preview: every row
-/// with its plan (`new`, `existing`) or its problem. One file per member at a time: another
+/// with its plan (`new`, `existing`) or its problem, and any warning (`name_mangled`) that
+/// doesn't stop it. One file per member at a time: another
 /// while one is being read is `import_busy` (429).
 #[utoipa::path(post, path = "/api/v1/imports", tag = "accounts", operation_id = "preview_import",
     params(FileName),
