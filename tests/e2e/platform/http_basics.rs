@@ -192,6 +192,34 @@ async fn english_error_pages_never_show_a_raw_message_key() {
 }
 
 #[tokio::test]
+async fn care_workers_see_words_on_error_pages_and_staff_also_the_code() {
+    let app = app().await;
+    let m = app.member("zorg-fout").await;
+    let missing = "/leren/modules/6f1c2b9e-0000-4000-8000-000000000009";
+    let learner = m.learner().await.login().await;
+    let page = learner
+        .get(missing)
+        .expect(StatusCode::NOT_FOUND)
+        .await
+        .text();
+    assert!(
+        !page.contains("error-code") && !page.contains("not_found") && !page.contains("(404)"),
+        "no machine code for a care worker: {page}"
+    );
+    assert!(page.contains("<h1"), "{page}");
+    let admin = m.admin().await.login().await;
+    let page = admin
+        .get(missing)
+        .expect(StatusCode::NOT_FOUND)
+        .await
+        .text();
+    assert!(
+        page.contains("data-testid=\"error-code\">not_found</code>"),
+        "staff get the code for support: {page}"
+    );
+}
+
+#[tokio::test]
 async fn metrics_can_require_a_token() {
     let app = app_with(|c| {
         c.metrics_token = Some(zk_kernel::config::Secret::new("geheim-metrics-token"))
@@ -308,10 +336,10 @@ async fn security_headers_unknown_hosts_and_language() {
         unknown.text()
     );
     assert!(unknown.text().contains("<html lang=\"nl\">"));
-    // It leads to the NZK site, in NZK's look (the theme's stylesheet answers on any host), with
-    // the code only as a reference for the help desk.
+    // It leads to the NZK site, in NZK's look (the theme's stylesheet answers on any host), in
+    // words: no machine code for whoever typed the address (staff see codes, care workers not).
     assert!(unknown.text().contains("href=\"http://localhost:8080\""));
-    assert!(unknown.text().contains("Referentie voor de helpdesk"));
+    assert!(!unknown.text().contains("unknown_host"));
     assert!(
         !unknown.text().contains("/theme.css"),
         "no member's theme on a host that is no member"

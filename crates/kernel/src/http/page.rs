@@ -135,6 +135,10 @@ fn base_context(ctx: &RequestContext) -> Map<String, Value> {
             "author": has(Role::Author) || has(Role::Admin),
             "reviewer": has(Role::Reviewer),
             "admin": has(Role::Admin),
+            // Staff and operators see machine codes (for support); care workers and visitors
+            // only words.
+            "staff": ctx.roles.iter().any(|r| *r != Role::Learner)
+                || ctx.principal.as_ref().is_some_and(|p| p.is_operator()),
         }),
     );
     m
