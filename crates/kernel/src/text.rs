@@ -259,4 +259,19 @@ mod tests {
         assert_eq!(dutch_date_iso("2026-12-31"), "31 december 2026");
         assert_eq!(dutch_date_iso("morgen"), "morgen");
     }
+
+    #[test]
+    fn api_dates_are_iso_days() {
+        #[derive(serde::Serialize)]
+        struct Due {
+            #[serde(with = "super::iso_date::option")]
+            deadline: Option<time::Date>,
+        }
+        let json = |d| serde_json::to_string(&Due { deadline: d }).unwrap();
+        assert_eq!(
+            json(Some(time::macros::date!(2027 - 03 - 01))),
+            r#"{"deadline":"2027-03-01"}"#
+        );
+        assert_eq!(json(None), r#"{"deadline":null}"#);
+    }
 }
