@@ -9,7 +9,8 @@
 # prints the table. Target: the late list's p99 under 50 ms.
 #
 # Environment (all optional): CARGO_TARGET_DIR, ZK_BENCH_PG_URL (maintenance connection),
-# ZK_BENCH_PORT (default 18081), ZK_BENCH_ROUNDS (default 3), ZK_LOAD_ARGS (extra zk-load
+# ZK_BENCH_PORT (default 18081), ZK_BENCH_ROUNDS (default 3), ZK_BENCH_CONCURRENCY (default
+# "2 32": requests at once, one run each), ZK_LOAD_ARGS (extra zk-load
 # arguments), ZK_BENCH_NO_BUILD=1 (use the binaries already built).
 set -euo pipefail
 
@@ -19,6 +20,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zorgklas-target}"
 pg_admin_url="${ZK_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 port="${ZK_BENCH_PORT:-18081}"
 rounds="${ZK_BENCH_ROUNDS:-3}"
+# Requests at once: 2 is an HR moment (two advisers or teachers looking at once), 32 the
+# stress the hot pages are measured at.
+concurrencies="${ZK_BENCH_CONCURRENCY:-2 32}"
 read -r -a extra_load_args <<< "${ZK_LOAD_ARGS:-}"
 admin_email='admin@groot.test'
 admin_password='Groot-wachtwoord-1'
@@ -108,14 +112,17 @@ done
 
 log "Load: trivial, the overview filtered to the late, the API list of the late and of everyone"
 run() {
-    local name="$1" path="$2"
-    "$load" --alternate "$rounds" --port "$port" --tenant groot -s trivial,late --late-path "$path" \
-        --email "$admin_email" --password "$admin_password" --server-pid "$server_pid" \
-        --json "$work/$name.jsonl" --markdown "$work/$name.md" "${extra_load_args[@]}" >&2
-    echo "### $name: \`$path\`"
-    echo
-    cat "$work/$name.md"
-    echo
+    local name="$1" path="$2" c
+    for c in $concurrencies; do
+        "$load" --alternate "$rounds" --port "$port" --tenant groot -s trivial,late --late-path "$path" \
+            --concurrency "$c" \
+            --email "$admin_email" --password "$admin_password" --server-pid "$server_pid" \
+            --json "$work/$name-c$c.jsonl" --markdown "$work/$name-c$c.md" "${extra_load_args[@]}" >&2
+        echo "### $name, $c at once: \`$path\`"
+        echo
+        cat "$work/$name-c$c.md"
+        echo
+    done
 }
 {
     run overview '/leren/overzicht?state=late'

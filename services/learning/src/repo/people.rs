@@ -52,6 +52,28 @@ impl Order {
     }
 }
 
+/// The state filter (`$5`) as conditions on the enrolment's own columns, exact for the open
+/// states, so the planner estimates the rows well and an index finds them (the late ones
+/// through `enrolments_open_deadline`) before anything is computed for them; `completed` and
+/// `expiring` are told apart on the computed value.
+fn state_sql(state: Option<&str>) -> &'static str {
+    match state {
+        Some("late") => {
+            "e.completed_at IS NULL AND e.deadline < $10::date AND $5::text IS NOT NULL"
+        }
+        Some("not_started") => {
+            "e.completed_at IS NULL AND (e.deadline IS NULL OR e.deadline >= $10::date)
+             AND e.done_count = 0 AND $5::text IS NOT NULL"
+        }
+        Some("in_progress") => {
+            "e.completed_at IS NULL AND (e.deadline IS NULL OR e.deadline >= $10::date)
+             AND e.done_count > 0 AND $5::text IS NOT NULL"
+        }
+        Some(_) => "e.completed_at IS NOT NULL AND s.state = $5::text",
+        None => "$5::text IS NULL",
+    }
+}
+
 /// One enrolment in the list.
 #[derive(Debug, FromRow)]
 pub struct PersonRow {
@@ -97,6 +119,7 @@ pub async fn page(
     w: Window,
 ) -> AppResult<Vec<PersonRow>> {
     let order = w.order.sql(w.descending);
+    let state = state_sql(filter.state);
     let sql = format!(
         "WITH page AS (
              SELECT e.id AS enrolment_id, e.user_id, u.display_name, u.email, u.department,
@@ -129,14 +152,13 @@ pub async fn page(
                              WHEN e.completed_at IS NULL THEN 1
                              WHEN v.valid_until <= $10::date + $11::int THEN 2
                              ELSE 3 END AS rank) s
-             WHERE e.tenant_id = $1 AND (u.status <> 'disabled' OR $12::uuid IS NOT NULL)
+             WHERE e.tenant_id = $1 AND ({state}) AND (u.status <> 'disabled' OR $12::uuid IS NOT NULL)
                AND ($2::uuid IS NULL OR EXISTS (
                      SELECT 1 FROM content.group_members m
                      WHERE m.tenant_id = e.tenant_id AND m.group_id = $2 AND m.user_id = e.user_id
                        AND m.role = 'learner'))
                AND ($3::text IS NULL OR lower(u.department) = lower($3))
                AND ($4::uuid IS NULL OR e.module_id = $4)
-               AND ($5::text IS NULL OR s.state = $5)
                AND ($6::uuid IS NULL OR EXISTS (
                      SELECT 1 FROM content.group_members m
                      JOIN content.group_members t ON t.tenant_id = m.tenant_id AND t.group_id = m.group_id
@@ -164,7 +186,11 @@ pub async fn page(
                 ON ov.tenant_id = $1 AND ov.module_id = page.module_id AND ov.version = page.version
          ORDER BY {order}"
     );
+    // Not kept as a prepared statement: its best plan depends on which filters are given (a
+    // generic plan for all of them took 4 s for the late list of 100,000 enrolments; planned
+    // for the values at hand, 25 ms).
     Ok(sqlx::query_as(&sql)
+        .persistent(false)
         .bind(tenant.0)
         .bind(filter.group)
         .bind(filter.department.as_deref())
