@@ -50,10 +50,15 @@ pub fn dutch_short_date(d: time::Date) -> String {
     format!("{:02}-{:02}-{}", d.day(), d.month() as u8, d.year())
 }
 
+/// A day written `YYYY-MM-DD` (as the API and date fields write it).
+pub fn parse_iso_date(iso: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(iso, &format).ok()
+}
+
 /// `2027-03-01` as `1 maart 2027` (other text is returned as it is).
 pub fn dutch_date_iso(iso: &str) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(iso, &format).map_or_else(|_| iso.to_owned(), dutch_date)
+    parse_iso_date(iso).map_or_else(|| iso.to_owned(), dutch_date)
 }
 
 /// Today's date in the Netherlands (what "late" and "today" mean to a member's people).

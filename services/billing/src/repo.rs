@@ -8,9 +8,6 @@ use zk_kernel::{AppResult, TenantId};
 
 type Tx = Transaction<'static, Postgres>;
 
-// Days as `YYYY-MM-DD` in JSON.
-time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
-
 /// The tiers, smallest first.
 pub async fn tiers(conn: &mut PgConnection) -> AppResult<Vec<Tier>> {
     Ok(sqlx::query_as(
@@ -486,7 +483,7 @@ pub struct MemberBilling {
     pub mode: String,
     pub state: String,
     pub tier: Option<i16>,
-    #[serde(with = "iso_date::option")]
+    #[serde(with = "zk_kernel::text::iso_date::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub paid_until: Option<Date>,
     #[serde(with = "time::serde::rfc3339::option")]

@@ -118,7 +118,7 @@ pub struct Subscription {
     pub offline: bool,
     pub plan: Plan,
     /// Manual plan: paid until this day; Stripe: end of the current period.
-    #[serde(with = "crate::repo::iso_date::option")]
+    #[serde(with = "zk_kernel::text::iso_date::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub paid_until: Option<Date>,
     #[serde(with = "time::serde::rfc3339::option")]

@@ -603,7 +603,7 @@ pub struct HeadcountPreview {
     /// `same`, `up` (now, with proration) or `down` (at the next renewal).
     pub movement: tiers::TierMove,
     /// The day the current period ends (a lower tier starts the day after).
-    #[serde(with = "crate::repo::iso_date::option")]
+    #[serde(with = "zk_kernel::text::iso_date::option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub renews_on: Option<Date>,
     /// For `up`: the proration invoiced now, excl. BTW (an estimate; Stripe's invoice counts).

@@ -207,8 +207,7 @@ fn check_deadline(raw: Option<&str>, today: time::Date) -> AppResult<Option<time
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(raw, format).map_err(|_| {
+    let date = zk_kernel::text::parse_iso_date(raw).ok_or_else(|| {
         AppError::validation(
             "deadline",
             "invalid_date",

@@ -103,7 +103,6 @@ struct Task<'a> {
 /// The open enrolments as tasks, most urgent first: late ones (longest late first), then by
 /// deadline, then those without one.
 fn tasks(enrolments: &[learning::Progress], today: time::Date) -> Vec<Task<'_>> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
     let mut tasks: Vec<Task> = enrolments
         .iter()
         .filter(|e| e.completed_at.is_none())
@@ -111,7 +110,7 @@ fn tasks(enrolments: &[learning::Progress], today: time::Date) -> Vec<Task<'_>> 
             let deadline = e
                 .deadline
                 .as_deref()
-                .and_then(|d| time::Date::parse(d, format).ok());
+                .and_then(zk_kernel::text::parse_iso_date);
             Task {
                 progress: e,
                 deadline,

@@ -8,6 +8,7 @@
 use super::{groups_viewer, member_site, parse_id, people::row, refused};
 use crate::{
     domain::{
+        group::Viewer,
         learning::{self, EnrolInput},
         record::{self, DeadlineChanged, DeadlineInput, Record},
     },
@@ -112,6 +113,16 @@ struct Extra<'a> {
     again: Option<Value>,
 }
 
+impl<'a> Extra<'a> {
+    /// The form `form` was refused with `e`.
+    fn refused(form: &'a str, e: &'a AppError) -> Self {
+        Self {
+            error: Some((form, e)),
+            again: None,
+        }
+    }
+}
+
 async fn page(
     p: &Platform,
     ctx: &RequestContext,
@@ -158,6 +169,27 @@ async fn page(
     Ok(res)
 }
 
+/// After a change: the person's record, with `message` shown once.
+fn back_to_record(p: &Platform, ctx: &RequestContext, person: Uuid, message: &str) -> Response {
+    see_other_with_flash(p, ctx, &format!("/leren/mensen/{person}"), message)
+}
+
+/// A form about one enrolment (`{form}-{enrolment}` on the page) refused with `e`: the person's
+/// record again, with the reason at that form.
+async fn refused_at(
+    p: &Platform,
+    ctx: &RequestContext,
+    me: Uuid,
+    viewer: Viewer,
+    enrolment: Uuid,
+    form: &str,
+    e: &AppError,
+) -> AppResult<Response> {
+    let (person, _, _) = record::withdrawal_preview(p, ctx.tenant.id, viewer, enrolment).await?;
+    let form = format!("{form}-{enrolment}");
+    page(p, ctx, me, person, Extra::refused(&form, e)).await
+}
+
 /// `GET /leren/mensen/{id}`
 pub async fn show(
     State(p): State<Platform>,
@@ -198,10 +230,7 @@ pub async fn enrol(
         Err(_) => {
             let e =
                 AppError::validation("module", "unknown_module", "Kies een module uit de lijst.");
-            let extra = Extra {
-                error: Some(("inschrijven", &e)),
-                again: None,
-            };
+            let extra = Extra::refused("inschrijven", &e);
             return page(&p, &ctx, me, person, extra).await;
         }
     };
@@ -209,10 +238,7 @@ pub async fn enrol(
         let new = match learning::parse_deadline(deadline.as_deref()) {
             Ok(d) => d,
             Err(err) => {
-                let extra = Extra {
-                    error: Some(("inschrijven", &err)),
-                    again: None,
-                };
+                let extra = Extra::refused("inschrijven", &err);
                 return page(&p, &ctx, me, person, extra).await;
             }
         };
@@ -240,18 +266,10 @@ pub async fn enrol(
     match learning::enrol(&p, ctx.tenant.id, me, &input).await {
         Ok(_) => {
             let text = p.theme.t(ctx.lang, "record.flash_enrolled");
-            Ok(see_other_with_flash(
-                &p,
-                &ctx,
-                &format!("/leren/mensen/{person}"),
-                &text,
-            ))
+            Ok(back_to_record(&p, &ctx, person, &text))
         }
         Err(e) if refused(&e) => {
-            let extra = Extra {
-                error: Some(("inschrijven", &e)),
-                again: None,
-            };
+            let extra = Extra::refused("inschrijven", &e);
             page(&p, &ctx, me, person, extra).await
         }
         Err(e) => Err(e),
@@ -284,23 +302,9 @@ pub async fn set_deadline(
                 ),
                 None => p.theme.t(ctx.lang, "record.flash_no_deadline"),
             };
-            Ok(see_other_with_flash(
-                &p,
-                &ctx,
-                &format!("/leren/mensen/{}", changed.user_id),
-                &text,
-            ))
+            Ok(back_to_record(&p, &ctx, changed.user_id, &text))
         }
-        Err(e) if refused(&e) => {
-            let (person, _, _) =
-                record::withdrawal_preview(&p, ctx.tenant.id, viewer, enrolment).await?;
-            let form = format!("datum-{enrolment}");
-            let extra = Extra {
-                error: Some((&form, &e)),
-                again: None,
-            };
-            page(&p, &ctx, me, person, extra).await
-        }
+        Err(e) if refused(&e) => refused_at(&p, &ctx, me, viewer, enrolment, "datum", &e).await,
         Err(e) => Err(e),
     }
 }
@@ -341,23 +345,9 @@ pub async fn withdraw(
     match record::withdraw(&p, ctx.tenant.id, viewer, enrolment).await {
         Ok(person) => {
             let text = p.theme.t(ctx.lang, "record.flash_withdrawn");
-            Ok(see_other_with_flash(
-                &p,
-                &ctx,
-                &format!("/leren/mensen/{person}"),
-                &text,
-            ))
+            Ok(back_to_record(&p, &ctx, person, &text))
         }
-        Err(e) if refused(&e) => {
-            let (person, _, _) =
-                record::withdrawal_preview(&p, ctx.tenant.id, viewer, enrolment).await?;
-            let form = format!("uit-{enrolment}");
-            let extra = Extra {
-                error: Some((&form, &e)),
-                again: None,
-            };
-            page(&p, &ctx, me, person, extra).await
-        }
+        Err(e) if refused(&e) => refused_at(&p, &ctx, me, viewer, enrolment, "uit", &e).await,
         Err(e) => Err(e),
     }
 }
