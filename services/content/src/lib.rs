@@ -50,6 +50,7 @@ pub use routes::router;
     routes::api_quality::set_status,
     routes::api_contrib::submit,
     routes::api_contrib::list,
+    routes::api_contrib::waiting,
     routes::api_contrib::show,
     routes::api_contrib::comment,
     routes::api_contrib::review,
@@ -98,7 +99,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 42);
+        assert_eq!(ops, 43);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

@@ -32,8 +32,8 @@
     headers: { Accept: "application/json" }
   })
     .then(function (res) { return res.ok ? res.json() : null; })
-    .then(function (list) {
-      var n = list && list.items ? list.items.length : 0;
+    .then(function (body) {
+      var n = body && typeof body.waiting === "number" ? body.waiting : 0;
       if (n < 1) return;
       var badge = document.createElement("span");
       badge.className = "badge";

@@ -358,6 +358,17 @@ async fn the_reviewers_menu_counts_the_contributions_waiting() {
             .expect(StatusCode::CREATED)
             .await;
     }
+    // The number counts other members' contributions: none wait for A's own reviewers.
+    let waiting = |who: &User| {
+        who.get("/api/v1/content/candidates/waiting")
+            .expect(StatusCode::OK)
+    };
+    assert_eq!(waiting(&reviewer).await.json()["waiting"], 2);
+    assert_eq!(waiting(&s.a.reviewer().await).await.json()["waiting"], 0);
+    s.b_author
+        .get("/api/v1/content/candidates/waiting")
+        .expect(StatusCode::FORBIDDEN)
+        .await;
     let port = s.app.serve().await;
     let browser = Browser::start_with_size(1280, 800).await.unwrap();
     browser

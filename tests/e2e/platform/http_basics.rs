@@ -67,6 +67,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/content/proposals/{id}/status"),
     ("post", "/api/v1/content/modules/{id}/contribute"),
     ("get", "/api/v1/content/candidates"),
+    ("get", "/api/v1/content/candidates/waiting"),
     ("get", "/api/v1/content/candidates/{id}"),
     ("post", "/api/v1/content/candidates/{id}/comments"),
     ("post", "/api/v1/content/candidates/{id}/review"),

@@ -97,6 +97,7 @@ fn matrix(user_id: &str) -> Vec<Row> {
         nzk(POST, "/api/v1/content/proposals/{m}/status", OPERATORS),
         member(POST, "/api/v1/content/modules/{m}/contribute", AUTHORS),
         member(GET, "/api/v1/content/candidates", MEMBERS),
+        member(GET, "/api/v1/content/candidates/waiting", REVIEWER_ONLY),
         member(GET, "/api/v1/content/candidates/{m}", MEMBERS),
         member(
             POST,

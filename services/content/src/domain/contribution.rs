@@ -135,6 +135,15 @@ pub async fn list(
     Ok(rows)
 }
 
+/// How many contributions of other members wait for `tenant`'s reviewers (the number in the
+/// reviewer's menu).
+pub async fn waiting(p: &Platform, tenant: TenantId) -> AppResult<i64> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let n = repo::waiting(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Who reads a candidate: their member, and whether they author its modules (catalog:write) or
 /// review contributions (candidates:review).
 #[derive(Clone, Copy, Debug)]

@@ -86,6 +86,16 @@ pub async fn list(conn: &mut PgConnection, status: Option<&str>) -> AppResult<Ve
     Ok(sqlx::query_as(&sql).bind(status).fetch_all(conn).await?)
 }
 
+/// How many contributions of other members than `tenant` wait for a review.
+pub async fn waiting(conn: &mut PgConnection, tenant: TenantId) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM content.candidates WHERE status = 'submitted' AND source_tenant <> $1",
+    )
+    .bind(tenant.0)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// A step in a candidate's history.
 #[derive(Debug, FromRow)]
 pub struct EventRow {

@@ -188,6 +188,31 @@ pub async fn list(
     }))
 }
 
+/// How many contributions wait for a review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Waiting {
+    /// Submitted contributions of other members, not yet decided.
+    pub waiting: i64,
+}
+
+/// How many contributions wait for this member's reviewers
+///
+/// Member host. Permission candidates:review (the number in the reviewer's menu). Other
+/// members' submitted contributions only: a member doesn't review its own.
+#[utoipa::path(get, path = "/api/v1/content/candidates/waiting", tag = "contributions", operation_id = "waiting_candidates",
+    responses((status = 200, description = "The number", body = Waiting),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn waiting(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<CandidatesReview>,
+) -> AppResult<Json<Waiting>> {
+    member_site(&ctx)?;
+    Ok(Json(Waiting {
+        waiting: contribution::waiting(&p, ctx.tenant.id).await?,
+    }))
+}
+
 /// A candidate with the submitted module, comments and history
 ///
 /// Permission catalog:read. Quiz answers are included only while the review is open (not

@@ -73,6 +73,10 @@ pub fn router(platform: Platform) -> Router {
             post(api_contrib::submit),
         )
         .route("/api/v1/content/candidates", get(api_contrib::list))
+        .route(
+            "/api/v1/content/candidates/waiting",
+            get(api_contrib::waiting),
+        )
         .route("/api/v1/content/candidates/{id}", get(api_contrib::show))
         .route(
             "/api/v1/content/candidates/{id}/comments",
