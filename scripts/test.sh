@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the test
-# peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, aiosmtpd, localstripe, the
-# compose validator),
+# peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, aiosmtpd, localstripe,
+# lti-provider-mock, the compose validator),
 # checks formatting and lints, validates docker-compose.yml, then runs every test with nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,13 +42,17 @@ if ! command -v s3s-fs >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s
   cargo install s3s-fs@0.14.1 --features binary --locked
 fi
 
-step "SMTP and Stripe test peers (aiosmtpd and localstripe in .venv-peers)"
+step "SMTP, Stripe and LTI test peers (aiosmtpd, localstripe, lti-provider-mock in .venv-peers)"
 [ -x .venv-peers/bin/python ] || python3 -m venv .venv-peers
 if ! .venv-peers/bin/python -c "import aiosmtpd" 2>/dev/null; then
   .venv-peers/bin/pip install -q aiosmtpd==1.4.6
 fi
 if ! .venv-peers/bin/python -c "import localstripe" 2>/dev/null; then
   .venv-peers/bin/pip install -q localstripe==1.15.10
+fi
+# An LTI 1.3 platform (lti-provider-mock, served by uvicorn) and jwcrypto for the tests' own platform.
+if ! .venv-peers/bin/python -c "import lti_provider_mock, uvicorn, jwcrypto" 2>/dev/null; then
+  .venv-peers/bin/pip install -q lti-provider-mock==0.2.3 uvicorn==0.55.0 jwcrypto==1.6.1
 fi
 
 step "cargo-nextest"

@@ -15,21 +15,24 @@ pub enum ServiceName {
     Content,
     Learning,
     Billing,
+    Lti,
 }
 
 /// Builds the router of one process: everything (`None`) or one service.
 pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<axum::Router> {
-    let (tenant, content, learning, billing) = (
+    let (tenant, content, learning, billing, lti) = (
         zk_tenant::openapi(),
         zk_content::openapi(),
         zk_learning::openapi(),
         zk_billing::openapi(),
+        zk_lti::openapi(),
     );
     let fragments = [
         tenant.as_str(),
         content.as_str(),
         learning.as_str(),
         billing.as_str(),
+        lti.as_str(),
     ];
     let gateway = || zk_gateway::router(platform.clone(), &fragments);
     let infra = http::infra_routes(platform.clone());
@@ -40,7 +43,8 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
                 .merge(zk_tenant::router(platform.clone()))
                 .merge(zk_content::router(platform.clone()))
                 .merge(zk_learning::router(platform.clone()))
-                .merge(zk_billing::router(platform.clone())),
+                .merge(zk_billing::router(platform.clone()))
+                .merge(zk_lti::router(platform.clone())),
             platform,
         ),
         Some(ServiceName::Gateway) => {
@@ -54,6 +58,7 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
                 content: need(&up.content, "ZK_CONTENT_URL")?,
                 learning: need(&up.learning, "ZK_LEARNING_URL")?,
                 billing: need(&up.billing, "ZK_BILLING_URL")?,
+                lti: need(&up.lti, "ZK_LTI_URL")?,
             });
             http::apply_edge_layers(gateway().merge(infra).merge(proxy), platform)
         }
@@ -68,6 +73,9 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
         }
         Some(ServiceName::Billing) => {
             http::apply_layers(infra.merge(zk_billing::router(platform.clone())), platform)
+        }
+        Some(ServiceName::Lti) => {
+            http::apply_layers(infra.merge(zk_lti::router(platform.clone())), platform)
         }
     })
 }

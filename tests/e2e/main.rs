@@ -10,5 +10,6 @@ mod billing;
 mod browser;
 mod content;
 mod learning;
+mod lti;
 mod platform;
 mod tenant;

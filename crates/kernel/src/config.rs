@@ -157,6 +157,7 @@ pub struct Upstreams {
     pub content: Option<String>,
     pub learning: Option<String>,
     pub billing: Option<String>,
+    pub lti: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -243,6 +244,7 @@ impl Config {
                 tenant: var("ZK_TENANT_URL"),
                 content: var("ZK_CONTENT_URL"),
                 learning: var("ZK_LEARNING_URL"),
+                lti: var("ZK_LTI_URL"),
                 billing: var("ZK_BILLING_URL"),
             },
             media_multipart_threshold: parse("ZK_MEDIA_MULTIPART_BYTES", 64 * 1024 * 1024)?,

@@ -99,6 +99,9 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "billing_due",
     "console_billing",
     "console_billing_member",
+    "lti_admin",
+    "lti_new_window",
+    "lti_continue",
 );
 
 /// Static files of the default theme.

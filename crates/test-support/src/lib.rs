@@ -9,6 +9,7 @@
 
 pub mod db;
 pub mod http;
+pub mod lti;
 pub mod peers;
 pub mod scenario;
 pub mod webdriver;

@@ -22,7 +22,11 @@ pub enum Upstream {
     Content,
     Learning,
     Billing,
+    Lti,
 }
+
+/// The LTI service's paths (the LMS-facing routes, the admin page and the API).
+const LTI: &[&str] = &["/lti/**", "/beheer/lms/**", "/api/v1/lti/**"];
 
 /// The learning service's paths: `*` is one segment, a trailing `/**` the path itself or
 /// anything below it. Checked before the others (it owns some paths inside content's `/leren`:
@@ -88,11 +92,13 @@ fn matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// Which service owns a path. Everything not claimed by learning, content or billing is the
+/// Which service owns a path. Everything not claimed by LTI, learning, content or billing is the
 /// tenant service's (portal shell pages, accounts, console).
 pub fn service_for_path(path: &str) -> Upstream {
     let owns = |patterns: &[&str]| patterns.iter().any(|p| matches(p, path));
-    if owns(LEARNING) {
+    if owns(LTI) {
+        Upstream::Lti
+    } else if owns(LEARNING) {
         Upstream::Learning
     } else if owns(CONTENT) {
         Upstream::Content
@@ -110,6 +116,7 @@ pub struct Upstreams {
     pub content: String,
     pub learning: String,
     pub billing: String,
+    pub lti: String,
 }
 
 #[derive(Clone)]
@@ -133,6 +140,7 @@ async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
         Upstream::Content => &up.content,
         Upstream::Learning => &up.learning,
         Upstream::Billing => &up.billing,
+        Upstream::Lti => &up.lti,
     };
     let pq = req
         .uri()
@@ -208,6 +216,12 @@ mod tests {
             ("/beheer", Tenant),
             ("/bewijs/ABC", Learning),
             ("/media/o/t/1/x", Content),
+            ("/lti/login", Lti),
+            ("/lti/launch/abc", Lti),
+            ("/beheer/lms", Lti),
+            ("/beheer/lms/x/uitschakelen", Lti),
+            ("/api/v1/lti/registrations", Lti),
+            ("/beheer/lmsx", Tenant),
         ] {
             assert_eq!(service_for_path(path), service, "{path}");
         }

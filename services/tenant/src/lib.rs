@@ -5,6 +5,8 @@ pub mod domain;
 pub mod perm;
 pub mod repo;
 mod routes;
+
+pub use routes::redirect_with_session;
 pub mod view;
 
 use axum::{

@@ -73,6 +73,7 @@ async fn every_role_sees_its_own_menu_on_every_page_and_every_link_answers() {
                 "/leren/beheer",
                 "/beheer/import",
                 "/beheer/huisstijl",
+                "/beheer/lms",
                 "/abonnement",
                 "/mijn-account",
             ],

@@ -137,7 +137,7 @@ async fn the_app_role_cannot_bypass_rls_and_owns_nothing() {
         "SELECT n.nspname || '.' || c.relname FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-         WHERE c.relkind = 'r' AND n.nspname IN ('tenant', 'content', 'billing')
+         WHERE c.relkind = 'r' AND n.nspname IN ('tenant', 'content', 'billing', 'lti')
            AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity
                 OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))",
     )

@@ -54,7 +54,7 @@ fn nzk(method: Method, path: &str, who: &'static [Who]) -> Row {
 /// A module id nobody has: allowed callers get 404, the others 401/403.
 const MODULE: &str = "6f1c2b9e-0000-4000-8000-000000000001";
 
-/// One row per route of the tenant, content, learning and billing services that needs a
+/// One row per route of the tenant, content, learning, billing and LTI services that needs a
 /// permission.
 fn matrix(user_id: &str) -> Vec<Row> {
     let rows = vec![
@@ -291,6 +291,17 @@ fn matrix(user_id: &str) -> Vec<Row> {
         member(POST, "/beheer/huisstijl/afbeelding/verwijderen", ADMINS),
         member(DELETE, "/api/v1/branding/illustration", ADMINS),
         member(POST, "/beheer/huisstijl", ADMINS),
+        member(GET, "/beheer/lms", ADMINS),
+        member(POST, "/beheer/lms", ADMINS),
+        member(POST, "/beheer/lms/{m}/uitschakelen", ADMINS),
+        member(POST, "/beheer/lms/{m}/inschakelen", ADMINS),
+        member(GET, "/api/v1/lti/registrations", ADMINS),
+        member(POST, "/api/v1/lti/registrations", ADMINS),
+        member(GET, "/api/v1/lti/registrations/{m}", ADMINS),
+        member(POST, "/api/v1/lti/registrations/{m}/disable", ADMINS),
+        member(POST, "/api/v1/lti/registrations/{m}/enable", ADMINS),
+        member(POST, "/api/v1/lti/registrations/{m}/rotate-key", ADMINS),
+        member(GET, "/api/v1/lti/launches", ADMINS),
         nzk(GET, "/api/v1/tenants", OPERATORS),
         nzk(POST, "/api/v1/tenants", OPERATORS),
         nzk(GET, "/api/v1/tenants/matrix", OPERATORS),

@@ -72,7 +72,8 @@ fn cookie(res: &reqwest::Response, name: &str) -> Option<String> {
 async fn core_flow_through_separate_processes() {
     let app = app().await;
     let op = app.operator("op@nzk.test").await;
-    let (gw, tp, cp, lp, bp) = (
+    let (gw, tp, cp, lp, bp, xp) = (
+        free_port(),
         free_port(),
         free_port(),
         free_port(),
@@ -83,6 +84,7 @@ async fn core_flow_through_separate_processes() {
     let _content = spawn(&app, "content", cp, gw, &[]);
     let _learning = spawn(&app, "learning", lp, gw, &[]);
     let _billing = spawn(&app, "billing", bp, gw, &[]);
+    let _lti = spawn(&app, "lti", xp, gw, &[]);
     let _gateway = spawn(
         &app,
         "gateway",
@@ -93,13 +95,14 @@ async fn core_flow_through_separate_processes() {
             ("ZK_CONTENT_URL", format!("http://127.0.0.1:{cp}")),
             ("ZK_LEARNING_URL", format!("http://127.0.0.1:{lp}")),
             ("ZK_BILLING_URL", format!("http://127.0.0.1:{bp}")),
+            ("ZK_LTI_URL", format!("http://127.0.0.1:{xp}")),
         ],
     );
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for port in [tp, cp, lp, bp, gw] {
+    for port in [tp, cp, lp, bp, xp, gw] {
         wait_healthy(&client, port).await;
     }
     let url = |path: &str| format!("http://127.0.0.1:{gw}{path}");
@@ -219,6 +222,28 @@ async fn core_flow_through_separate_processes() {
         .unwrap();
     assert!(!tenant_metrics.contains("/api/v1/billing/plan"));
     learners_day(&app, &client, op.token(), gw, lp).await;
+
+    // The LTI service answers its routes through the gateway: the member's (empty) JWKS.
+    let jwks = client
+        .get(url("/lti/jwks"))
+        .header("host", format!("split-zorg.localhost:{gw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwks.status(), 200);
+    assert_eq!(jwks.json::<Value>().await.unwrap(), json!({"keys": []}));
+    let lti_metrics = client
+        .get(format!("http://127.0.0.1:{xp}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        lti_metrics.contains("route=\"/lti/jwks\",status=\"200\""),
+        "{lti_metrics}"
+    );
 
     // Unknown hosts get a 404 from the process behind the gateway.
     let unknown = client
@@ -400,6 +425,7 @@ fn the_gateway_forwards_every_route_to_the_service_that_declares_it() {
         ("services/content/src/routes/mod.rs", Upstream::Content),
         ("services/learning/src/routes/mod.rs", Upstream::Learning),
         ("services/billing/src/lib.rs", Upstream::Billing),
+        ("services/lti/src/routes/mod.rs", Upstream::Lti),
     ] {
         let routes = declared_routes(file);
         assert!(routes.len() > 10, "{file}: {routes:?}");

@@ -397,11 +397,12 @@ fn one_component_name_is_one_rust_type_in_the_source() {
 
 #[test]
 fn the_services_agree_on_every_component_they_share() {
-    let (tenant, content, learning, billing) = (
+    let (tenant, content, learning, billing, lti) = (
         zk_tenant::openapi(),
         zk_content::openapi(),
         zk_learning::openapi(),
         zk_billing::openapi(),
+        zk_lti::openapi(),
     );
     let parse = |s: &str| serde_json::from_str::<Value>(s).expect("a JSON fragment");
     let fragments = [
@@ -410,6 +411,7 @@ fn the_services_agree_on_every_component_they_share() {
         ("content", parse(&content)),
         ("learning", parse(&learning)),
         ("billing", parse(&billing)),
+        ("lti", parse(&lti)),
     ];
     // (section, name) → (fragment, definition)
     let mut seen: BTreeMap<(&str, &str), Vec<(&str, &Value)>> = BTreeMap::new();

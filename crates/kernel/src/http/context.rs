@@ -70,6 +70,13 @@ fn infrastructure(path: &str, host: &str, config: &Config) -> Option<bool> {
     }
 }
 
+/// Paths that other sites post to by design and that carry their own proof instead of our CSRF
+/// token: LTI's login initiation and launch (a member's LMS posts them; the one-time state and
+/// nonce and the platform's signature protect them).
+pub fn cross_site_by_design(path: &str) -> bool {
+    matches!(path, "/lti/login" | "/lti/launch")
+}
+
 /// True for JSON API paths (errors as JSON, never as pages).
 pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
@@ -206,7 +213,7 @@ pub(super) async fn context(
     }
 
     let (csrf, new_anonymous) = csrf_token(&platform.config, headers);
-    if is_mutating(req.method()) && bearer.is_none() {
+    if is_mutating(req.method()) && bearer.is_none() && !cross_site_by_design(&path) {
         // Browsers say where a form post comes from: another site, or a sibling subdomain (same
         // site, other origin), is refused whatever token it carries.
         if !same_origin(&platform.config, headers) {

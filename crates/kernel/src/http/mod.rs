@@ -9,10 +9,12 @@ mod forms;
 mod layers;
 mod page;
 
-pub use context::{anonymous_csrf_cookie, csrf_matches, is_api, RequestContext, LANG_COOKIE};
+pub use context::{
+    anonymous_csrf_cookie, cross_site_by_design, csrf_matches, is_api, RequestContext, LANG_COOKIE,
+};
 pub use extract::{client_ip, ApiJson, ClientIp, CsrfForm};
 pub use forms::form_error;
-pub use layers::{apply_edge_layers, apply_layers, infra_routes};
+pub use layers::{apply_edge_layers, apply_layers, csp, infra_routes};
 pub use page::see_other_with_flash;
 
 use axum::{

@@ -8,6 +8,7 @@ pub mod colour;
 pub mod credentials;
 pub mod invitations;
 pub mod invite_reminders;
+pub mod lms;
 pub mod members;
 pub mod outbox;
 pub mod signin;

@@ -450,3 +450,37 @@ pub async fn with_role(
     .fetch_all(conn)
     .await?)
 }
+
+/// Inserts an active account without a password (someone a member's LMS sends); returns its id.
+pub async fn insert_linked(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    email: &str,
+    name: &str,
+) -> AppResult<Uuid> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO tenant.users (tenant_id, id, email, display_name, status)
+         VALUES ($1, $2, $3, $4, 'active') RETURNING id",
+    )
+    .bind(tenant)
+    .bind(Uuid::new_v4())
+    .bind(email)
+    .bind(name)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Makes an invited account active without a password (its LMS vouched for it); its open
+/// invitation then answers that the account is active, and a reset link gives a password.
+pub async fn activate_without_password(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<()> {
+    sqlx::query("UPDATE tenant.users SET status = 'active' WHERE tenant_id = $1 AND id = $2 AND status = 'invited'")
+        .bind(tenant)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -22,7 +22,7 @@ pub(crate) use zk_kernel::http::form_error;
 
 /// Redirects after a successful login, setting the session cookie (and with it a new CSRF
 /// token) and a new anonymous CSRF cookie.
-pub(crate) fn redirect_with_session(platform: &Platform, token: &str, to: &str) -> Response {
+pub fn redirect_with_session(platform: &Platform, token: &str, to: &str) -> Response {
     let mut res = see_other(to);
     let config = &platform.config;
     let max_age = platform.sessions.ttl().as_secs();

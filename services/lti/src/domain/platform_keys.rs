@@ -1,0 +1,119 @@
+//! The platforms' public keys: each registration's JWKS, fetched over HTTP and kept in memory
+//! for ten minutes; a token whose `kid` is not among them makes one fresh fetch (a platform that
+//! rotated its key), at most once every two seconds per JWKS URL, so unknown `kid`s cannot make us hammer
+//! an LMS.
+
+use super::jwt;
+use rsa::RsaPublicKey;
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+use zk_kernel::Platform;
+
+const FRESH_FOR: Duration = Duration::from_secs(600);
+const REFETCH_AFTER: Duration = Duration::from_secs(2);
+
+type Keys = Vec<(Option<String>, RsaPublicKey)>;
+
+/// The key cache and the HTTP client of one process (a platform extension).
+pub struct PlatformKeys {
+    client: reqwest::Client,
+    cache: Mutex<HashMap<String, (Instant, Keys)>>,
+}
+
+impl Default for PlatformKeys {
+    fn default() -> Self {
+        Self {
+            client: http_client(),
+            cache: Mutex::default(),
+        }
+    }
+}
+
+/// The client the LTI service calls platforms with: short timeouts, no redirects followed
+/// (a JWKS or token URL is where the admin said it is).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
+/// Why no key was found.
+#[derive(Debug)]
+pub enum KeyError {
+    /// The JWKS could not be fetched or read.
+    Unreachable(String),
+    /// The JWKS has no key with this `kid` (after one fresh fetch).
+    Unknown,
+}
+
+impl PlatformKeys {
+    /// This process's cache.
+    pub fn of(p: &Platform) -> std::sync::Arc<Self> {
+        p.extensions.get_or_init(Self::default)
+    }
+
+    /// The key of `kid` (or the only key, when the token names none) at `jwks_url`.
+    pub async fn key(&self, jwks_url: &str, kid: Option<&str>) -> Result<RsaPublicKey, KeyError> {
+        let cached = {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.get(jwks_url).cloned()
+        };
+        if let Some((at, keys)) = &cached {
+            if at.elapsed() < FRESH_FOR {
+                if let Some(k) = pick(keys, kid) {
+                    return Ok(k);
+                }
+                if at.elapsed() < REFETCH_AFTER {
+                    return Err(KeyError::Unknown);
+                }
+            }
+        }
+        let keys = self.fetch(jwks_url).await?;
+        let found = pick(&keys, kid);
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(jwks_url.to_owned(), (Instant::now(), keys));
+        found.ok_or(KeyError::Unknown)
+    }
+
+    async fn fetch(&self, url: &str) -> Result<Keys, KeyError> {
+        let res = self
+            .client
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| KeyError::Unreachable(e.to_string()))?;
+        if !res.status().is_success() {
+            return Err(KeyError::Unreachable(format!("status {}", res.status())));
+        }
+        let doc: serde_json::Value = res
+            .json()
+            .await
+            .map_err(|e| KeyError::Unreachable(e.to_string()))?;
+        Ok(jwt::keys_of_jwks(&doc))
+    }
+
+    /// The shared HTTP client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+fn pick(keys: &Keys, kid: Option<&str>) -> Option<RsaPublicKey> {
+    match kid {
+        Some(kid) => keys
+            .iter()
+            .find(|(k, _)| k.as_deref() == Some(kid))
+            .map(|(_, key)| key.clone()),
+        None if keys.len() == 1 => Some(keys[0].1.clone()),
+        None => None,
+    }
+}

@@ -1,0 +1,211 @@
+//! The LMS-facing routes: OIDC login initiation, the launch, its continuation in the browser
+//! that started it, and the member's JWKS.
+
+use crate::domain::{
+    launch::{self, LoginParams},
+    registration,
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    Form, Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+use zk_kernel::{
+    crypto,
+    http::{cookie, see_other, RequestContext},
+    AppResult, Platform,
+};
+
+/// The state cookie of one login: named after the state's hash, so two launches in one browser
+/// (two links on one course page) do not overwrite each other.
+fn state_cookie_name(state_hash: &[u8]) -> String {
+    let hex: String = state_hash
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("zk_lti_{hex}")
+}
+
+fn state_cookie(p: &Platform, state: &str) -> HeaderValue {
+    let name = state_cookie_name(&crypto::token_hash(state));
+    // Over https the cookie may come along in the LMS's frame (SameSite=None needs Secure).
+    let same_site = if p.config.secure_cookies() {
+        "None; Secure"
+    } else {
+        "Lax"
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={state}; Path=/lti/; Max-Age=600; HttpOnly; SameSite={same_site}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("zk_lti=; Path=/lti/; Max-Age=0"))
+}
+
+/// True when the browser says this request loads a frame (the LMS shows the tool inside its
+/// own page).
+fn in_frame(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-dest")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|d| d == "iframe" || d == "frame")
+}
+
+/// `GET /lti/login`: the OIDC login initiation as a query.
+pub async fn login_get(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Query(params): Query<LoginParams>,
+) -> AppResult<Response> {
+    login(&p, &ctx, &headers, params).await
+}
+
+/// `POST /lti/login`: the OIDC login initiation as a form.
+pub async fn login_post(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Form(params): Form<LoginParams>,
+) -> AppResult<Response> {
+    login(&p, &ctx, &headers, params).await
+}
+
+async fn login(
+    p: &Platform,
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+    params: LoginParams,
+) -> AppResult<Response> {
+    let start = launch::login(p, &ctx.tenant, &params).await?;
+    if in_frame(headers) {
+        // Inside the LMS's frame our cookies are third-party: browsers that block them would
+        // lose the login. The person opens it in a window of its own, where the same login
+        // starts again (first-party).
+        let again = format!(
+            "/lti/login?{}",
+            serde_urlencoded::to_string([
+                ("iss", params.iss.as_str()),
+                ("login_hint", params.login_hint.as_str()),
+                ("target_link_uri", params.target_link_uri.as_str()),
+                (
+                    "lti_message_hint",
+                    params.lti_message_hint.as_deref().unwrap_or_default()
+                ),
+                ("client_id", params.client_id.as_deref().unwrap_or_default()),
+                (
+                    "lti_deployment_id",
+                    params.lti_deployment_id.as_deref().unwrap_or_default()
+                ),
+            ])
+            .unwrap_or_default()
+        );
+        let frame_origins = launch::frame_origins(p, &ctx.tenant, &params.iss).await?;
+        let mut res = p
+            .theme
+            .render("lti_new_window", ctx, json!({ "open_url": again }))?
+            .into_response();
+        allow_framing(p, &mut res, &frame_origins);
+        return Ok(res);
+    }
+    let mut res = see_other(&start.auth_url);
+    res.headers_mut()
+        .append(header::SET_COOKIE, state_cookie(p, &start.state));
+    Ok(res)
+}
+
+/// The Content-Security-Policy of a page the LMS may frame: ours, with `frame-ancestors` the
+/// platform's origins instead of `'none'`.
+fn allow_framing(p: &Platform, res: &mut Response, origins: &[String]) {
+    let base = zk_kernel::http::csp(&p.config);
+    let base = base.to_str().unwrap_or_default();
+    let ancestors = if origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        origins.join(" ")
+    };
+    let policy = base.replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors {ancestors}"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// The launch form the platform posts.
+#[derive(Debug, Default, Deserialize)]
+pub struct LaunchForm {
+    #[serde(default)]
+    pub id_token: String,
+    #[serde(default)]
+    pub state: String,
+}
+
+/// `POST /lti/launch`: the platform's id_token. Checked in full; then opened at once when the
+/// browser brought its state cookie, else through one more step on our own origin.
+pub async fn launch_post(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Form(form): Form<LaunchForm>,
+) -> AppResult<Response> {
+    let verified = launch::verify(&p, &ctx.tenant, &form.id_token, &form.state).await?;
+    let name = state_cookie_name(&crypto::token_hash(&form.state));
+    if cookie(&headers, &name) == Some(form.state.as_str()) {
+        return open(&p, &ctx, verified.id, &form.state, &name).await;
+    }
+    // A cross-site post carries no Lax cookie; a page of ours that moves on to our own origin
+    // does (the same browser, now first-party).
+    let next = format!("/lti/launch/{}", verified.id);
+    Ok(p.theme
+        .render("lti_continue", &ctx, json!({ "next_url": next }))?
+        .into_response())
+}
+
+/// `GET /lti/launch/{id}`: opens a verified launch for the browser with its login's state.
+pub async fn launch_continue(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    // The state is in one of our LTI cookies; the launch knows which (its state's hash).
+    let found = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(|(k, _)| k.starts_with("zk_lti_"))
+        .find(|(k, v)| *k == state_cookie_name(&crypto::token_hash(v)))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let Some((name, state)) = found else {
+        return Err(launch::refused("lti_browser_mismatch"));
+    };
+    open(&p, &ctx, id, &state, &name).await
+}
+
+async fn open(
+    p: &Platform,
+    ctx: &RequestContext,
+    id: Uuid,
+    state: &str,
+    cookie_name: &str,
+) -> AppResult<Response> {
+    let opened = launch::complete(p, &ctx.tenant, id, state).await?;
+    let mut res = zk_tenant::redirect_with_session(p, &opened.session, &opened.target_path);
+    if let Ok(v) = HeaderValue::from_str(&format!("{cookie_name}=; Path=/lti/; Max-Age=0")) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// `GET /lti/jwks`: the member's tool keys (JWKS), for its LMSs to check what we sign.
+pub async fn jwks(State(p): State<Platform>, ctx: RequestContext) -> AppResult<Response> {
+    let doc = registration::jwks(&p, &ctx.tenant).await?;
+    Ok(([(header::CACHE_CONTROL, "public, max-age=300")], Json(doc)).into_response())
+}

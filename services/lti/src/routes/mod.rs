@@ -1,0 +1,39 @@
+//! HTTP routes of the LTI service: thin handlers over `domain`.
+
+pub(crate) mod api;
+mod launch;
+mod pages;
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+use zk_kernel::Platform;
+
+/// The LTI routes with state applied.
+pub fn router(platform: Platform) -> Router {
+    Router::new()
+        .route(
+            "/lti/login",
+            get(launch::login_get).post(launch::login_post),
+        )
+        .route("/lti/launch", post(launch::launch_post))
+        .route("/lti/launch/{id}", get(launch::launch_continue))
+        .route("/lti/jwks", get(launch::jwks))
+        .route("/beheer/lms", get(pages::show).post(pages::create))
+        .route("/beheer/lms/{id}/uitschakelen", post(pages::disable))
+        .route("/beheer/lms/{id}/inschakelen", post(pages::enable))
+        .route(
+            "/api/v1/lti/registrations",
+            get(api::list).post(api::create),
+        )
+        .route("/api/v1/lti/registrations/{id}", get(api::get))
+        .route("/api/v1/lti/registrations/{id}/disable", post(api::disable))
+        .route("/api/v1/lti/registrations/{id}/enable", post(api::enable))
+        .route(
+            "/api/v1/lti/registrations/{id}/rotate-key",
+            post(api::rotate_key),
+        )
+        .route("/api/v1/lti/launches", get(api::launches))
+        .with_state(platform)
+}

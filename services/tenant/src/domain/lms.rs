@@ -1,0 +1,83 @@
+//! Accounts of people a member's own LMS sends (LTI 1.3 launches): made on their first launch
+//! from the name and address the LMS gives, active without a password and without an
+//! invitation (they come in through the LMS; a reset link gives them a password if they want
+//! one), with the roles the launch carries.
+
+use crate::{domain::validate, repo};
+use uuid::Uuid;
+use zk_kernel::{
+    authz::{self, Role},
+    db::TenantTx,
+    AppError, AppResult, Platform, TenantId,
+};
+
+/// Roles an LMS may vouch for: an account holding any other (admin, author, reviewer) is never
+/// opened through a launch, whatever address the LMS sends.
+const LMS_ROLES: &[Role] = &[Role::Learner, Role::Teacher];
+
+/// Finds or makes the account for an LMS user inside `tx` and grants `roles` it lacks. `email`
+/// is the address the LMS sent (checked here); `None` makes a placeholder address under
+/// `lms.invalid` (no mail reaches it). Returns the account id.
+pub async fn lms_account(
+    p: &Platform,
+    tx: &mut TenantTx,
+    tenant: TenantId,
+    email: Option<&str>,
+    name: &str,
+    placeholder: &str,
+    roles: &[Role],
+) -> AppResult<Uuid> {
+    let email = match email.map(|e| validate::email("email", e)) {
+        Some(Ok(e)) => e,
+        _ => format!("lms-{placeholder}@lms.invalid"),
+    };
+    let name: String = name.trim().chars().take(200).collect();
+    let id = match repo::users::by_email(tx, tenant, &email).await? {
+        Some(u) if u.status == "disabled" => return Err(blocked()),
+        Some(u) => {
+            let has = p.authz.roles(tenant, u.id).await;
+            if has.iter().any(|r| !LMS_ROLES.contains(r)) {
+                return Err(AppError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "lms_account_privileged",
+                    "Dit e-mailadres hoort bij een beheerder of auteur van dit portaal. Log rechtstreeks in op het portaal.",
+                ));
+            }
+            if u.status == "invited" {
+                repo::users::activate_without_password(tx, tenant, u.id).await?;
+            }
+            u.id
+        }
+        None => repo::users::insert_linked(tx, tenant, &email, &name).await?,
+    };
+    for role in roles.iter().filter(|r| LMS_ROLES.contains(r)) {
+        authz::grant_role(tx, tenant, id, *role).await?;
+    }
+    Ok(id)
+}
+
+/// A returning LMS user's account inside `tx`: refused when blocked; roles of the launch that it
+/// lacks are granted (never taken: an admin may have given more).
+pub async fn relaunch(
+    tx: &mut TenantTx,
+    tenant: TenantId,
+    user: Uuid,
+    roles: &[Role],
+) -> AppResult<()> {
+    let u = repo::users::by_id(tx, tenant, user).await?;
+    if u.status == "disabled" {
+        return Err(blocked());
+    }
+    for role in roles.iter().filter(|r| LMS_ROLES.contains(r)) {
+        authz::grant_role(tx, tenant, user, *role).await?;
+    }
+    Ok(())
+}
+
+fn blocked() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "account_blocked",
+        "Uw account op dit portaal is geblokkeerd. Vraag uw opleidingsafdeling.",
+    )
+}
