@@ -87,6 +87,9 @@ pub struct Config {
     pub billing_poll: Duration,
     /// Where members pay by bank transfer and whom they ask about billing (`ZK_BILLING_*`).
     pub billing_payee: BillingPayee,
+    /// Whether this process runs the LTI service's background job (grades to the LMSs, daily
+    /// roster syncs); `ZK_JOBS=false` for a process that only answers requests.
+    pub jobs: bool,
 }
 
 /// NZK's bank account and billing contact, shown to a member whose portal is closed for
@@ -263,6 +266,7 @@ impl Config {
             billing_grace: Duration::from_secs(parse::<u64>("ZK_BILLING_GRACE_DAYS", 14)? * 86_400),
             billing_poll: Duration::from_secs(parse("ZK_BILLING_POLL_SECS", 300)?),
             billing_payee: BillingPayee::from_env(),
+            jobs: parse("ZK_JOBS", true)?,
         })
     }
 
@@ -297,6 +301,7 @@ impl Config {
             billing_grace: Duration::from_secs(14 * 86_400),
             billing_poll: Duration::from_secs(3600),
             billing_payee: BillingPayee::demo(),
+            jobs: true,
         }
     }
 

@@ -102,6 +102,9 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "lti_admin",
     "lti_new_window",
     "lti_continue",
+    "lti_picker",
+    "lti_return",
+    "lti_registered",
 );
 
 /// Static files of the default theme.
@@ -160,6 +163,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "markdown.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../tenants/default/static/markdown.js"),
+    ),
+    (
+        "lti.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../tenants/default/static/lti.js"),
     ),
     (
         "people.js",

@@ -26,6 +26,12 @@ pub use routes::router;
     routes::api::enable,
     routes::api::rotate_key,
     routes::api::launches,
+    routes::api::create_link,
+    routes::api::grades,
+    routes::api::rosters,
+    routes::api::sync_roster,
+    routes::api::set_daily,
+    routes::api::roster_members,
 ))]
 pub struct LtiApi;
 
@@ -52,7 +58,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 7);
+        assert_eq!(ops, 13);
         let create = &doc["paths"]["/api/v1/lti/registrations"]["post"];
         assert_eq!(create["operationId"], "create_lti_registration");
         let schemas = &doc["components"]["schemas"];

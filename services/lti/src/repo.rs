@@ -310,11 +310,14 @@ pub async fn insert_launch(
     n: &NewLaunch<'_>,
 ) -> AppResult<()> {
     let l = n.launch;
+    let dl = l.deep_linking.as_ref();
     sqlx::query(
         "INSERT INTO lti.launches (tenant_id, id, registration_id, state_hash, deployment_id,
              message_type, subject, name, email, lti_roles, target_path, resource_link_id,
-             context_id, context_title, lineitem_url, ags_scopes, memberships_url)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             context_id, context_title, lineitem_url, ags_scopes, memberships_url,
+             deep_link_return_url, accept_types, accept_multiple, deep_link_data, lineitems_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, $20, $21, $22)",
     )
     .bind(tenant)
     .bind(n.id)
@@ -333,6 +336,11 @@ pub async fn insert_launch(
     .bind(&l.lineitem_url)
     .bind(&l.ags_scopes)
     .bind(&l.memberships_url)
+    .bind(dl.map(|d| d.return_url.as_str()))
+    .bind(dl.map(|d| d.accept_types.clone()).unwrap_or_default())
+    .bind(dl.is_some_and(|d| d.accept_multiple))
+    .bind(dl.and_then(|d| d.data.as_deref()))
+    .bind(&l.lineitems_url)
     .execute(conn)
     .await?;
     Ok(())
@@ -348,6 +356,14 @@ pub struct PendingLaunch {
     pub email: Option<String>,
     pub lti_roles: Vec<String>,
     pub target_path: String,
+    pub message_type: String,
+    pub resource_link_id: Option<String>,
+    pub lineitem_url: Option<String>,
+    pub lineitems_url: Option<String>,
+    pub ags_scopes: Vec<String>,
+    pub context_id: Option<String>,
+    pub context_title: Option<String>,
+    pub memberships_url: Option<String>,
 }
 
 /// Takes a pending launch of the last five minutes once, if `state_hash` is its login's.
@@ -363,7 +379,9 @@ pub async fn take_pending(
          WHERE l.tenant_id = $1 AND l.id = $2 AND l.state_hash = $3 AND l.status = 'pending'
            AND l.created_at > now() - interval '5 minutes'
            AND r.tenant_id = l.tenant_id AND r.id = l.registration_id AND r.disabled_at IS NULL
-         RETURNING l.registration_id, r.issuer, l.subject, l.name, l.email, l.lti_roles, l.target_path",
+         RETURNING l.registration_id, r.issuer, l.subject, l.name, l.email, l.lti_roles, l.target_path,
+                   l.message_type, l.resource_link_id, l.lineitem_url, l.lineitems_url, l.ags_scopes,
+                   l.context_id, l.context_title, l.memberships_url",
     )
     .bind(tenant)
     .bind(id)
@@ -482,4 +500,508 @@ pub async fn launches(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Ve
     .bind(tenant)
     .fetch_all(conn)
     .await?)
+}
+
+/// Links a learner's launch of a module to the LMS line item its result goes to (kept up to
+/// date when they launch again).
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert_grade_link(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    registration: Uuid,
+    user: Uuid,
+    subject: &str,
+    module: Uuid,
+    resource_link_id: &str,
+    lineitem_url: Option<&str>,
+    lineitems_url: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO lti.grade_links (tenant_id, id, registration_id, user_id, subject, module_id,
+             resource_link_id, lineitem_url, lineitems_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, registration_id, subject, resource_link_id) DO UPDATE
+         SET module_id = EXCLUDED.module_id, user_id = EXCLUDED.user_id,
+             lineitem_url = coalesce(EXCLUDED.lineitem_url, lti.grade_links.lineitem_url),
+             lineitems_url = coalesce(EXCLUDED.lineitems_url, lti.grade_links.lineitems_url)",
+    )
+    .bind(tenant)
+    .bind(Uuid::new_v4())
+    .bind(registration)
+    .bind(user)
+    .bind(subject)
+    .bind(module)
+    .bind(resource_link_id)
+    .bind(lineitem_url)
+    .bind(lineitems_url)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues a score for every linked learner whose result changed (across members).
+pub async fn queue_grades(pool: &sqlx::PgPool) -> AppResult<i32> {
+    Ok(sqlx::query_scalar("SELECT lti.queue_grades()")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// A score due to be sent.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueGrade {
+    pub tenant_id: Uuid,
+    pub id: i64,
+    pub link_id: Uuid,
+    pub registration_id: Uuid,
+    pub subject: String,
+    pub lineitem_url: Option<String>,
+    pub lineitems_url: Option<String>,
+    pub resource_link_id: String,
+    pub module_id: Uuid,
+    pub score_given: i16,
+    pub completed_at: OffsetDateTime,
+    pub attempts: i32,
+    pub client_id: String,
+    pub token_url: String,
+}
+
+/// The scores due now (across members), the oldest unsent one per link.
+pub async fn due_grades(pool: &sqlx::PgPool, max: i32) -> AppResult<Vec<DueGrade>> {
+    Ok(sqlx::query_as("SELECT * FROM lti.due_grades($1)")
+        .bind(max)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Takes a due score for two minutes (another process skips it meanwhile); false when another
+/// process took it first or it was sent.
+pub async fn lease_grade(conn: &mut PgConnection, tenant: TenantId, id: i64) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE lti.grade_queue SET next_at = now() + interval '2 minutes'
+         WHERE tenant_id = $1 AND id = $2 AND sent_at IS NULL AND next_at <= now()",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Records a score the platform accepted.
+pub async fn grade_sent(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i64,
+    status: u16,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE lti.grade_queue SET sent_at = now(), attempts = attempts + 1, last_status = $3,
+             last_error = NULL
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(i32::from(status))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed try and when to try again.
+pub async fn grade_failed(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: i64,
+    status: Option<u16>,
+    error: &str,
+    retry_in_secs: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE lti.grade_queue SET attempts = attempts + 1, last_status = $3, last_error = $4,
+             next_at = now() + make_interval(secs => $5)
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(status.map(i32::from))
+    .bind(error)
+    .bind(retry_in_secs as f64)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Remembers the line item we created in the LMS for a link.
+pub async fn set_lineitem(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    link: Uuid,
+    url: &str,
+) -> AppResult<()> {
+    sqlx::query("UPDATE lti.grade_links SET lineitem_url = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(link)
+        .bind(url)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A score in the queue, as the admin sees it.
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct GradeRow {
+    pub id: i64,
+    pub registration_id: Uuid,
+    pub user_id: Uuid,
+    pub module_id: Uuid,
+    /// 0 to 100.
+    pub score_given: i16,
+    /// `sent`, `waiting` (to be tried again) or `new`.
+    pub state: String,
+    pub attempts: i32,
+    /// The platform's last HTTP status.
+    pub last_status: Option<i32>,
+    /// The platform's last answer when it failed (status and the start of its body).
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+/// The member's last 100 scores, newest first.
+pub async fn grades(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<GradeRow>> {
+    Ok(sqlx::query_as(
+        "SELECT q.id, g.registration_id, g.user_id, g.module_id, q.score_given,
+                CASE WHEN q.sent_at IS NOT NULL THEN 'sent' WHEN q.attempts > 0 THEN 'waiting' ELSE 'new' END AS state,
+                q.attempts, q.last_status, q.last_error, q.created_at, q.sent_at
+         FROM lti.grade_queue q JOIN lti.grade_links g ON g.tenant_id = q.tenant_id AND g.id = q.link_id
+         WHERE q.tenant_id = $1 ORDER BY q.id DESC LIMIT 100",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A deep-linking launch its teacher is choosing for.
+#[derive(Debug, sqlx::FromRow)]
+pub struct DeepLinkLaunch {
+    pub registration_id: Uuid,
+    pub deployment_id: String,
+    pub client_id: String,
+    pub issuer: String,
+    pub deep_link_return_url: String,
+    pub accept_types: Vec<String>,
+    pub accept_multiple: bool,
+    pub deep_link_data: Option<String>,
+}
+
+/// The opened deep-linking launch `id` of `user` from the last hour, not yet answered.
+pub async fn deep_link_launch(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    user: Uuid,
+) -> AppResult<Option<DeepLinkLaunch>> {
+    Ok(sqlx::query_as(
+        "SELECT l.registration_id, l.deployment_id, r.client_id, r.issuer, l.deep_link_return_url,
+                l.accept_types, l.accept_multiple, l.deep_link_data
+         FROM lti.launches l JOIN lti.registrations r ON r.tenant_id = l.tenant_id AND r.id = l.registration_id
+         WHERE l.tenant_id = $1 AND l.id = $2 AND l.user_id = $3 AND l.status = 'done'
+           AND l.message_type = 'LtiDeepLinkingRequest' AND l.deep_link_return_url IS NOT NULL
+           AND l.completed_at > now() - interval '1 hour' AND r.disabled_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(user)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Marks a deep-linking launch answered (once).
+pub async fn deep_link_answered(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE lti.launches SET status = 'linked' WHERE tenant_id = $1 AND id = $2 AND status = 'done'",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Stores a registration link (its token's hash) valid until `expires`.
+pub async fn insert_registration_link(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+    by: Option<Uuid>,
+    valid_days: i32,
+) -> AppResult<OffsetDateTime> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO lti.registration_links (tenant_id, token_hash, created_by, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(days => $4)) RETURNING expires_at",
+    )
+    .bind(tenant)
+    .bind(token_hash)
+    .bind(by)
+    .bind(valid_days)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Uses a registration link once; false when unknown, used or expired.
+pub async fn use_registration_link(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE lti.registration_links SET used_at = now()
+         WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()",
+    )
+    .bind(tenant)
+    .bind(token_hash)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Whether a registration link is still usable (without using it).
+pub async fn registration_link_open(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+) -> AppResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM lti.registration_links
+                        WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now())",
+    )
+    .bind(tenant)
+    .bind(token_hash)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Records which registration a link made.
+pub async fn link_registration(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+    registration: Uuid,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE lti.registration_links SET registration_id = $3 WHERE tenant_id = $1 AND token_hash = $2",
+    )
+    .bind(tenant)
+    .bind(token_hash)
+    .bind(registration)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An LMS course roster mirrored into a group.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RosterRow {
+    pub id: Uuid,
+    pub registration_id: Uuid,
+    pub context_id: String,
+    pub context_title: String,
+    pub memberships_url: String,
+    /// The member's group the roster fills (made on the first sync).
+    pub group_id: Option<Uuid>,
+    /// Synced every day when true.
+    pub daily: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub synced_at: Option<OffsetDateTime>,
+    /// The platform's answer when the last sync failed.
+    pub last_error: Option<String>,
+}
+
+const ROSTER: &str = "id, registration_id, context_id, context_title, memberships_url, group_id,
+    daily, synced_at, last_error";
+
+/// Remembers (or refreshes) the roster service of an LMS course a launch came from.
+pub async fn upsert_roster(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    registration: Uuid,
+    context_id: &str,
+    context_title: &str,
+    memberships_url: &str,
+) -> AppResult<Uuid> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO lti.rosters (tenant_id, id, registration_id, context_id, context_title, memberships_url)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id, registration_id, context_id) DO UPDATE
+         SET memberships_url = EXCLUDED.memberships_url,
+             context_title = CASE WHEN EXCLUDED.context_title = '' THEN lti.rosters.context_title
+                                  ELSE EXCLUDED.context_title END
+         RETURNING id",
+    )
+    .bind(tenant)
+    .bind(Uuid::new_v4())
+    .bind(registration)
+    .bind(context_id)
+    .bind(context_title)
+    .bind(memberships_url)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The member's rosters.
+pub async fn rosters(conn: &mut PgConnection, tenant: TenantId) -> AppResult<Vec<RosterRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ROSTER} FROM lti.rosters WHERE tenant_id = $1 ORDER BY context_title, context_id"
+    ))
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One roster of the member.
+pub async fn roster(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<Option<RosterRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ROSTER} FROM lti.rosters WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Sets whether a roster syncs daily.
+pub async fn set_roster_daily(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    daily: bool,
+) -> AppResult<bool> {
+    Ok(
+        sqlx::query("UPDATE lti.rosters SET daily = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .bind(daily)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// Records a sync's outcome (and the group it filled).
+pub async fn roster_synced(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    group: Option<Uuid>,
+    error: Option<&str>,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE lti.rosters SET synced_at = now(), last_error = $4, group_id = coalesce($3, group_id)
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(group)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a roster member seen in this sync (back again if they had left).
+pub async fn roster_member_seen(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    roster: Uuid,
+    subject: &str,
+    user: Uuid,
+    role: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO lti.roster_members (tenant_id, roster_id, subject, user_id, role)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, roster_id, subject) DO UPDATE
+         SET seen_at = now(), left_at = NULL, role = EXCLUDED.role, user_id = EXCLUDED.user_id",
+    )
+    .bind(tenant)
+    .bind(roster)
+    .bind(subject)
+    .bind(user)
+    .bind(role)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks who was not in this sync's roster as left (nothing is deleted); returns how many.
+pub async fn roster_leavers(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    roster: Uuid,
+    seen: &[String],
+) -> AppResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE lti.roster_members SET left_at = now()
+         WHERE tenant_id = $1 AND roster_id = $2 AND left_at IS NULL AND NOT (subject = ANY($3))",
+    )
+    .bind(tenant)
+    .bind(roster)
+    .bind(seen)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// The members of a roster with whether they left.
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RosterMemberRow {
+    pub user_id: Uuid,
+    /// `learner` or `teacher`.
+    pub role: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub left_at: Option<OffsetDateTime>,
+}
+
+/// A roster's members.
+pub async fn roster_members(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    roster: Uuid,
+) -> AppResult<Vec<RosterMemberRow>> {
+    Ok(sqlx::query_as(
+        "SELECT user_id, role, left_at FROM lti.roster_members
+         WHERE tenant_id = $1 AND roster_id = $2 ORDER BY subject",
+    )
+    .bind(tenant)
+    .bind(roster)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The rosters due a daily sync (across members).
+pub async fn due_rosters(pool: &sqlx::PgPool, max: i32) -> AppResult<Vec<(Uuid, Uuid)>> {
+    Ok(
+        sqlx::query_as("SELECT tenant_id, id FROM lti.due_rosters($1)")
+            .bind(max)
+            .fetch_all(pool)
+            .await?,
+    )
 }

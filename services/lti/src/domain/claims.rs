@@ -17,6 +17,12 @@ pub mod claim {
     pub const CUSTOM: &str = "https://purl.imsglobal.org/spec/lti/claim/custom";
     pub const AGS_ENDPOINT: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
     pub const NRPS: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
+    pub const DL_SETTINGS: &str =
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings";
+    pub const DL_CONTENT_ITEMS: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items";
+    pub const DL_DATA: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/data";
+    pub const DL_MSG: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/msg";
+    pub const DL_ERRORMSG: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/errormsg";
 }
 
 /// Seconds of clock difference we allow between the platform and us.
@@ -26,6 +32,18 @@ pub const MAX_AGE_SECS: i64 = 10 * 60;
 
 /// The message types this tool serves.
 pub const RESOURCE_LINK_REQUEST: &str = "LtiResourceLinkRequest";
+pub const DEEP_LINKING_REQUEST: &str = "LtiDeepLinkingRequest";
+pub const DEEP_LINKING_RESPONSE: &str = "LtiDeepLinkingResponse";
+
+/// What a deep-linking request asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeepLinking {
+    pub return_url: String,
+    pub accept_types: Vec<String>,
+    pub accept_multiple: bool,
+    /// Opaque data to echo in the response.
+    pub data: Option<String>,
+}
 
 /// What the launch must match: the registration's issuer and client id, the nonce of the login
 /// that the state names, the registration's deployments.
@@ -52,8 +70,11 @@ pub struct Launch {
     pub context_id: Option<String>,
     pub context_title: Option<String>,
     pub lineitem_url: Option<String>,
+    pub lineitems_url: Option<String>,
     pub ags_scopes: Vec<String>,
     pub memberships_url: Option<String>,
+    /// For an `LtiDeepLinkingRequest`: its settings.
+    pub deep_linking: Option<DeepLinking>,
 }
 
 /// Why a launch was refused: a stable code (also the error's machine code) and what failed, for
@@ -99,7 +120,7 @@ pub fn check(claims: &Value, want: &Expected<'_>) -> Result<Launch, Refused> {
         return Err(Refused("lti_version_unsupported", "version"));
     }
     let message_type = str_claim(claims, claim::MESSAGE_TYPE).unwrap_or_default();
-    if message_type != RESOURCE_LINK_REQUEST {
+    if message_type != RESOURCE_LINK_REQUEST && message_type != DEEP_LINKING_REQUEST {
         return Err(Refused("lti_message_type_unsupported", "message_type"));
     }
     let deployment_id = str_claim(claims, claim::DEPLOYMENT_ID).unwrap_or_default();
@@ -114,9 +135,45 @@ pub fn check(claims: &Value, want: &Expected<'_>) -> Result<Launch, Refused> {
         .get(claim::RESOURCE_LINK)
         .and_then(|r| r.get("id"))
         .and_then(Value::as_str);
-    if resource_link_id.is_none() {
-        return Err(Refused("lti_no_resource_link", "resource_link"));
-    }
+    let deep_linking = if message_type == DEEP_LINKING_REQUEST {
+        let settings = claims.get(claim::DL_SETTINGS);
+        let return_url = settings
+            .and_then(|s| s.get("deep_link_return_url"))
+            .and_then(Value::as_str)
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+        let Some(return_url) = return_url else {
+            return Err(Refused("lti_no_return_url", "deep_link_return_url"));
+        };
+        let list = |name: &str| -> Vec<String> {
+            settings
+                .and_then(|s| s.get(name))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(DeepLinking {
+            return_url: return_url.to_owned(),
+            accept_types: list("accept_types"),
+            accept_multiple: settings
+                .and_then(|s| s.get("accept_multiple"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            data: settings
+                .and_then(|s| s.get("data"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    } else {
+        if resource_link_id.is_none() {
+            return Err(Refused("lti_no_resource_link", "resource_link"));
+        }
+        None
+    };
     let name = str_claim(claims, "name")
         .map(str::to_owned)
         .or_else(|| {
@@ -156,6 +213,7 @@ pub fn check(claims: &Value, want: &Expected<'_>) -> Result<Launch, Refused> {
         context_id: owned(ctx.and_then(|c| c.get("id"))),
         context_title: owned(ctx.and_then(|c| c.get("title"))),
         lineitem_url: owned(ags.and_then(|a| a.get("lineitem"))),
+        lineitems_url: owned(ags.and_then(|a| a.get("lineitems"))),
         ags_scopes: ags
             .and_then(|a| a.get("scope"))
             .and_then(Value::as_array)
@@ -171,6 +229,7 @@ pub fn check(claims: &Value, want: &Expected<'_>) -> Result<Launch, Refused> {
                 .get(claim::NRPS)
                 .and_then(|n| n.get("context_memberships_url")),
         ),
+        deep_linking,
     })
 }
 
@@ -324,6 +383,28 @@ mod tests {
         let mut c = good(now);
         c["exp"] = json!(now - LEEWAY_SECS + 1);
         assert!(run(&c, now).is_ok());
+    }
+
+    #[test]
+    fn a_deep_linking_request_needs_its_return_url_and_keeps_its_settings() {
+        let now = 1_000_000;
+        let mut c = good(now);
+        c[claim::MESSAGE_TYPE] = json!("LtiDeepLinkingRequest");
+        c.as_object_mut().unwrap().remove(claim::RESOURCE_LINK);
+        assert_eq!(run(&c, now).unwrap_err().0, "lti_no_return_url");
+        c[claim::DL_SETTINGS] = json!({
+            "deep_link_return_url": "https://lms.example/dl/return",
+            "accept_types": ["ltiResourceLink", "link"],
+            "accept_multiple": true,
+            "data": "csrf-of-the-lms",
+        });
+        let l = run(&c, now).unwrap();
+        let dl = l.deep_linking.unwrap();
+        assert_eq!(dl.return_url, "https://lms.example/dl/return");
+        assert_eq!(dl.accept_types, ["ltiResourceLink", "link"]);
+        assert!(dl.accept_multiple);
+        assert_eq!(dl.data.as_deref(), Some("csrf-of-the-lms"));
+        assert_eq!(l.resource_link_id, None);
     }
 
     #[test]

@@ -317,11 +317,62 @@ pub async fn complete(p: &Platform, tenant: &Tenant, id: Uuid, state: &str) -> A
         };
     let session = p.sessions.create(&mut tx, tenant.id, user).await?;
     repo::finish_launch(&mut tx, tenant.id, id, pending.registration_id, user).await?;
+    let module = claims::module_of(&pending.target_path);
+    let learner = roles.contains(&zk_kernel::authz::Role::Learner);
+    // The result goes to the LMS's gradebook when the platform offers a line item (or lets us
+    // make one) and the score scope.
+    let can_score = pending
+        .ags_scopes
+        .iter()
+        .any(|s| s == super::access::SCOPE_SCORE);
+    if let (Some(module), Some(link), true, true) =
+        (module, &pending.resource_link_id, learner, can_score)
+    {
+        let creatable = pending
+            .ags_scopes
+            .iter()
+            .any(|s| s == super::access::SCOPE_LINEITEM);
+        if pending.lineitem_url.is_some() || (creatable && pending.lineitems_url.is_some()) {
+            repo::upsert_grade_link(
+                &mut tx,
+                tenant.id,
+                pending.registration_id,
+                user,
+                &pending.subject,
+                module,
+                link,
+                pending.lineitem_url.as_deref(),
+                pending.lineitems_url.as_deref(),
+            )
+            .await?;
+        }
+    }
+    // The course's roster service, for an admin to sync into a group.
+    if let (Some(url), Some(context)) = (&pending.memberships_url, &pending.context_id) {
+        repo::upsert_roster(
+            &mut tx,
+            tenant.id,
+            pending.registration_id,
+            context,
+            pending.context_title.as_deref().unwrap_or_default(),
+            url,
+        )
+        .await?;
+    }
     tx.commit().await?;
     p.authz.reload().await?;
+    // A teacher choosing content goes to the picker.
+    if pending.message_type == claims::DEEP_LINKING_REQUEST {
+        tracing::info!(lti.launch = %id, user.id = %user, "LTI deep-linking launch opened");
+        return Ok(Opened {
+            session,
+            target_path: format!("/lti/kiezen/{id}"),
+            user_id: user,
+        });
+    }
     // A learner sent to a module is enrolled in it, so the progress counts like any other.
-    if let Some(module) = claims::module_of(&pending.target_path) {
-        if roles.contains(&zk_kernel::authz::Role::Learner) {
+    if let Some(module) = module {
+        if learner {
             let input = zk_learning::domain::learning::EnrolInput {
                 user_id: user,
                 module_id: module,

@@ -218,8 +218,27 @@ pub async fn create(
 ) -> AppResult<RegistrationRow> {
     member_only(tenant)?;
     let c = check(input)?;
+    create_checked(p, tenant, by, &c, source, None).await
+}
+
+/// Stores a checked registration with its first tool key, in one transaction; with
+/// `link_token_hash`, the dynamic-registration link is used up in the same transaction (an
+/// unusable link stores nothing).
+pub async fn create_checked(
+    p: &Platform,
+    tenant: &Tenant,
+    by: Option<Uuid>,
+    c: &Checked,
+    source: &str,
+    link_token_hash: Option<&[u8]>,
+) -> AppResult<RegistrationRow> {
     let (kid, jwk, pem) = new_key().await?;
     let mut tx = p.db.begin_tenant(tenant.id).await?;
+    if let Some(hash) = link_token_hash {
+        if !repo::use_registration_link(&mut tx, tenant.id, hash).await? {
+            return Err(super::dynamic::link_unusable());
+        }
+    }
     let id = repo::insert_registration(
         &mut tx,
         tenant.id,
@@ -245,11 +264,14 @@ pub async fn create(
         )
     })?;
     repo::insert_key(&mut tx, tenant.id, id, &kid, &jwk, &pem).await?;
+    if let Some(hash) = link_token_hash {
+        repo::link_registration(&mut tx, tenant.id, hash, id).await?;
+    }
     let row = repo::registration(&mut tx, tenant.id, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
-    tracing::info!(lti.registration = %id, "LMS registered");
+    tracing::info!(lti.registration = %id, source, "LMS registered");
     Ok(row)
 }
 

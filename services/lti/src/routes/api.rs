@@ -163,3 +163,147 @@ pub async fn launches(
     let items = registration::launches(&p, &ctx.tenant).await?;
     Ok(Json(Launches { items }))
 }
+
+/// A new dynamic-registration link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationLink {
+    /// Paste this into the LMS (its dynamic-registration or "tool URL" field). Shown once.
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// Make a dynamic-registration link
+///
+/// Member host. Permission lti:manage. A one-time link, valid for 7 days, that an LMS supporting
+/// LTI Dynamic Registration (Moodle 4.x, Canvas, Brightspace) opens to register the tool.
+#[utoipa::path(post, path = "/api/v1/lti/registration-links", tag = "lti", operation_id = "create_lti_registration_link",
+    responses((status = 201, description = "Link", body = RegistrationLink),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn create_link(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LtiManage>,
+) -> AppResult<(StatusCode, Json<RegistrationLink>)> {
+    let (url, expires_at) =
+        crate::domain::dynamic::new_link(&p, &ctx.tenant, auth.principal.user_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegistrationLink { url, expires_at }),
+    ))
+}
+
+/// The member's scores on their way to the LMSs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Grades {
+    pub items: Vec<crate::repo::GradeRow>,
+}
+
+/// The grade queue
+///
+/// Member host. Permission lti:manage. The last 100 scores sent (or waiting to be sent) to the
+/// member's LMS gradebooks, newest first, with the platform's answer when it refused.
+#[utoipa::path(get, path = "/api/v1/lti/grades", tag = "lti", operation_id = "list_lti_grades",
+    responses((status = 200, description = "Scores", body = Grades),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn grades(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LtiManage>,
+) -> AppResult<Json<Grades>> {
+    let items = crate::domain::grades::list(&p, &ctx.tenant).await?;
+    Ok(Json(Grades { items }))
+}
+
+/// The member's LMS course rosters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rosters {
+    pub items: Vec<crate::repo::RosterRow>,
+}
+
+/// LMS course rosters
+///
+/// Member host. Permission lti:manage. One per LMS course that launched with a roster service
+/// (NRPS), with its group, daily setting and last sync.
+#[utoipa::path(get, path = "/api/v1/lti/rosters", tag = "lti", operation_id = "list_lti_rosters",
+    responses((status = 200, description = "Rosters", body = Rosters),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn rosters(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LtiManage>,
+) -> AppResult<Json<Rosters>> {
+    let items = crate::domain::roster::list(&p, &ctx.tenant).await?;
+    Ok(Json(Rosters { items }))
+}
+
+/// Sync an LMS course roster into its group
+///
+/// Member host. Permission lti:manage. Fetches every page of the course's memberships; learners
+/// and teachers go into the group (made on the first sync), accounts are made for new people,
+/// who left is marked, nothing is deleted. 502 `lti_roster_failed` with the platform's answer.
+#[utoipa::path(post, path = "/api/v1/lti/rosters/{id}/sync", tag = "lti", operation_id = "sync_lti_roster",
+    params(("id" = Uuid, Path, description = "Roster")),
+    responses((status = 200, description = "Synced", body = crate::domain::roster::SyncReport),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 502, body = ErrorEnvelope)))]
+pub async fn sync_roster(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LtiManage>,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<crate::domain::roster::SyncReport>> {
+    let report =
+        crate::domain::roster::sync(&p, &ctx.tenant, id, Some(auth.principal.user_id)).await?;
+    Ok(Json(report))
+}
+
+/// Whether a roster syncs every day.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct DailyInput {
+    pub daily: bool,
+}
+
+/// Turn the daily sync of a roster on or off
+///
+/// Member host. Permission lti:manage.
+#[utoipa::path(put, path = "/api/v1/lti/rosters/{id}/daily", tag = "lti", operation_id = "set_lti_roster_daily",
+    params(("id" = Uuid, Path, description = "Roster")), request_body = DailyInput,
+    responses((status = 200, description = "Roster", body = crate::repo::RosterRow),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn set_daily(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LtiManage>,
+    Path(id): Path<Uuid>,
+    ApiJson(input): ApiJson<DailyInput>,
+) -> AppResult<Json<crate::repo::RosterRow>> {
+    Ok(Json(
+        crate::domain::roster::set_daily(&p, &ctx.tenant, id, input.daily).await?,
+    ))
+}
+
+/// A roster's members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterMembers {
+    pub items: Vec<crate::repo::RosterMemberRow>,
+}
+
+/// The members of an LMS course roster
+///
+/// Member host. Permission lti:manage. Everyone a sync brought in, with `left_at` for who is no
+/// longer on the course.
+#[utoipa::path(get, path = "/api/v1/lti/rosters/{id}/members", tag = "lti", operation_id = "list_lti_roster_members",
+    params(("id" = Uuid, Path, description = "Roster")),
+    responses((status = 200, description = "Members", body = RosterMembers),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn roster_members(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    _: Require<LtiManage>,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<RosterMembers>> {
+    let items = crate::domain::roster::members(&p, &ctx.tenant, id).await?;
+    Ok(Json(RosterMembers { items }))
+}

@@ -1,5 +1,6 @@
 //! HTTP routes of the LTI service: thin handlers over `domain`.
 
+mod advantage;
 pub(crate) mod api;
 mod launch;
 mod pages;
@@ -12,6 +13,7 @@ use zk_kernel::Platform;
 
 /// The LTI routes with state applied.
 pub fn router(platform: Platform) -> Router {
+    crate::domain::jobs::spawn(platform.clone());
     Router::new()
         .route(
             "/lti/login",
@@ -20,9 +22,19 @@ pub fn router(platform: Platform) -> Router {
         .route("/lti/launch", post(launch::launch_post))
         .route("/lti/launch/{id}", get(launch::launch_continue))
         .route("/lti/jwks", get(launch::jwks))
+        .route(
+            "/lti/kiezen/{id}",
+            get(advantage::picker).post(advantage::pick),
+        )
+        .route("/lti/registreren/{token}", get(advantage::register))
         .route("/beheer/lms", get(pages::show).post(pages::create))
         .route("/beheer/lms/{id}/uitschakelen", post(pages::disable))
         .route("/beheer/lms/{id}/inschakelen", post(pages::enable))
+        .route("/beheer/lms/registratielink", post(pages::new_link))
+        .route(
+            "/beheer/lms/cursussen/{id}/synchroniseren",
+            post(pages::sync_roster),
+        )
         .route(
             "/api/v1/lti/registrations",
             get(api::list).post(api::create),
@@ -35,5 +47,14 @@ pub fn router(platform: Platform) -> Router {
             post(api::rotate_key),
         )
         .route("/api/v1/lti/launches", get(api::launches))
+        .route("/api/v1/lti/registration-links", post(api::create_link))
+        .route("/api/v1/lti/grades", get(api::grades))
+        .route("/api/v1/lti/rosters", get(api::rosters))
+        .route("/api/v1/lti/rosters/{id}/sync", post(api::sync_roster))
+        .route(
+            "/api/v1/lti/rosters/{id}/daily",
+            axum::routing::put(api::set_daily),
+        )
+        .route("/api/v1/lti/rosters/{id}/members", get(api::roster_members))
         .with_state(platform)
 }

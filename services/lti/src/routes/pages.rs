@@ -52,9 +52,33 @@ fn registration_view(r: &RegistrationRow) -> Value {
 
 async fn page_data(p: &Platform, ctx: &RequestContext) -> AppResult<Value> {
     let regs = registration::list(p, &ctx.tenant).await?;
+    let rosters = crate::domain::roster::list(p, &ctx.tenant).await?;
+    let grades = crate::domain::grades::list(p, &ctx.tenant).await?;
+    let sent = grades.iter().filter(|g| g.state == "sent").count();
+    let problems: Vec<Value> = grades
+        .iter()
+        .filter(|g| g.state != "sent" && g.attempts > 0)
+        .map(|g| {
+            json!({
+                "score": g.score_given,
+                "attempts": g.attempts,
+                "error": g.last_error.clone().unwrap_or_default(),
+                "created": dutch_datetime(g.created_at),
+            })
+        })
+        .collect();
     Ok(json!({
         "urls": tool_urls(p, ctx),
         "registrations": regs.iter().map(registration_view).collect::<Vec<_>>(),
+        "rosters": rosters.iter().map(|r| json!({
+            "id": r.id,
+            "title": if r.context_title.is_empty() { r.context_id.clone() } else { r.context_title.clone() },
+            "synced": r.synced_at.map(dutch_datetime),
+            "error": r.last_error,
+            "daily": r.daily,
+        })).collect::<Vec<_>>(),
+        "grades_sent": sent,
+        "grade_problems": problems,
         "form": { "family": "moodle" },
     }))
 }
@@ -128,4 +152,44 @@ pub async fn enable(
         PAGE,
         &p.theme.t(ctx.lang, "lti.admin.enabled"),
     ))
+}
+
+/// `POST /beheer/lms/registratielink`: a one-time dynamic-registration link, shown once.
+pub async fn new_link(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LtiManage>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (url, expires) =
+        crate::domain::dynamic::new_link(&p, &ctx.tenant, auth.principal.user_id).await?;
+    let mut data = page_data(&p, &ctx).await?;
+    data["new_link"] = json!({ "url": url, "expires": dutch_datetime(expires) });
+    Ok(p.theme.render("lti_admin", &ctx, data)?.into_response())
+}
+
+/// `POST /beheer/lms/cursussen/{id}/synchroniseren`: the course's roster into its group.
+pub async fn sync_roster(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LtiManage>,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let report =
+        crate::domain::roster::sync(&p, &ctx.tenant, id, Some(auth.principal.user_id)).await?;
+    let (learners, teachers, left) = (
+        report.learners.to_string(),
+        report.teachers.to_string(),
+        report.left.to_string(),
+    );
+    let message = zk_kernel::messages::format(
+        &p.theme.t(ctx.lang, "lti.admin.synced"),
+        &[
+            ("learners", learners.as_str()),
+            ("teachers", teachers.as_str()),
+            ("left", left.as_str()),
+        ],
+    );
+    Ok(see_other_with_flash(&p, &ctx, PAGE, &message))
 }
