@@ -21,7 +21,10 @@ ALTER TABLE lti.launches
     ADD COLUMN accept_multiple boolean NOT NULL DEFAULT false,
     ADD COLUMN deep_link_data text,
     ADD COLUMN lineitems_url text,
-    ADD COLUMN issuer_origin text;
+    -- A launch in the LMS's frame whose state the platform's postMessage storage confirmed
+    -- opens in a window of its own through a one-time hand-off (only its hash is kept).
+    ADD COLUMN handoff_hash bytea,
+    ADD COLUMN handoff_until timestamptz;
 ALTER TABLE lti.launches DROP CONSTRAINT launches_status_check;
 ALTER TABLE lti.launches ADD CONSTRAINT launches_status_check
     CHECK (status IN ('pending', 'done', 'discarded', 'linked'));

@@ -105,6 +105,8 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "lti_picker",
     "lti_return",
     "lti_registered",
+    "lti_storage_login",
+    "lti_handoff",
 );
 
 /// Static files of the default theme.

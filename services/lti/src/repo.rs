@@ -390,6 +390,65 @@ pub async fn take_pending(
     .await?)
 }
 
+/// Gives a pending launch of the last five minutes whose state is `state_hash` and whose login
+/// used the platform's storage a one-time hand-off (two minutes); returns the launch's name.
+pub async fn set_handoff(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    state_hash: &[u8],
+    handoff_hash: &[u8],
+) -> AppResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE lti.launches l SET handoff_hash = $4, handoff_until = now() + interval '2 minutes'
+         FROM lti.logins g
+         WHERE l.tenant_id = $1 AND l.id = $2 AND l.state_hash = $3 AND l.status = 'pending'
+           AND l.handoff_hash IS NULL AND l.created_at > now() - interval '5 minutes'
+           AND g.tenant_id = l.tenant_id AND g.state_hash = l.state_hash AND g.storage_target IS NOT NULL",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(state_hash)
+    .bind(handoff_hash)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The name of the person a hand-off opens as (for them to confirm), if it is still valid.
+pub async fn handoff_name(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    handoff_hash: &[u8],
+) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT name FROM lti.launches
+         WHERE tenant_id = $1 AND handoff_hash = $2 AND status = 'pending' AND handoff_until > now()",
+    )
+    .bind(tenant)
+    .bind(handoff_hash)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Takes the pending launch of a hand-off once: its id and state hash.
+pub async fn take_handoff(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    handoff_hash: &[u8],
+) -> AppResult<Option<(Uuid, Vec<u8>)>> {
+    Ok(sqlx::query_as(
+        "UPDATE lti.launches SET handoff_until = now()
+         WHERE tenant_id = $1 AND handoff_hash = $2 AND status = 'pending' AND handoff_until > now()
+         RETURNING id, state_hash",
+    )
+    .bind(tenant)
+    .bind(handoff_hash)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// The storage target of a pending launch's login (for the postMessage check), if it has one.
 pub async fn pending_storage(
     conn: &mut PgConnection,

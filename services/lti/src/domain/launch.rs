@@ -52,6 +52,17 @@ pub struct LoginStart {
     pub nonce: String,
     /// The platform's storage frame name, when it offers postMessage storage.
     pub storage_target: Option<String>,
+    /// The origin of the platform's authorisation URL (where its storage frame lives).
+    pub platform_origin: String,
+}
+
+/// The origin of a URL (`https://lms.example`), empty when it has none.
+pub fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .ok()
+        .filter(|o| o != "null")
+        .unwrap_or_default()
 }
 
 /// Our launch URL on the member's host.
@@ -150,6 +161,7 @@ pub async fn login(p: &Platform, tenant: &Tenant, params: &LoginParams) -> AppRe
         state,
         nonce,
         storage_target: storage_target.map(str::to_owned),
+        platform_origin: origin_of(&reg.auth_url),
     })
 }
 
@@ -177,6 +189,10 @@ pub async fn frame_origins(p: &Platform, tenant: &Tenant, issuer: &str) -> AppRe
 pub struct Verified {
     pub id: Uuid,
     pub storage_target: Option<String>,
+    /// The origin of the platform's authorisation URL (its storage frame's).
+    pub platform_origin: String,
+    /// The origins that may frame our pages for this platform.
+    pub frame_origins: Vec<String>,
 }
 
 /// Step 2: checks the posted `id_token` for the login of `state`, and stores the pending
@@ -260,9 +276,17 @@ pub async fn verify(
     .await?;
     tx.commit().await?;
     tracing::info!(lti.registration = %reg.id, lti.launch = %id, "LTI launch verified");
+    let mut frame_origins = Vec::new();
+    for o in [origin_of(&reg.issuer), origin_of(&reg.auth_url)] {
+        if !o.is_empty() && !frame_origins.contains(&o) {
+            frame_origins.push(o);
+        }
+    }
     Ok(Verified {
         id,
         storage_target: login.storage_target,
+        platform_origin: origin_of(&reg.auth_url),
+        frame_origins,
     })
 }
 
@@ -275,8 +299,60 @@ pub struct Opened {
 
 /// Step 3: opens a pending launch for the browser that proves its login's `state`.
 pub async fn complete(p: &Platform, tenant: &Tenant, id: Uuid, state: &str) -> AppResult<Opened> {
+    complete_hashed(p, tenant, id, &crypto::token_hash(state)).await
+}
+
+/// In the LMS's frame, where our cookies may not come along: the platform's postMessage storage
+/// gave our page the login's `state`, which proves the browser. The launch then opens in a
+/// window of its own, through a one-time hand-off URL (two minutes) whose page names the
+/// person before it opens.
+pub async fn handoff(p: &Platform, tenant: &Tenant, id: Uuid, state: &str) -> AppResult<String> {
     super::registration::member_only(tenant)?;
-    let state_hash = crypto::token_hash(state);
+    let token = crypto::random_token();
+    let mut tx = p.db.begin_tenant(tenant.id).await?;
+    let ok = repo::set_handoff(
+        &mut tx,
+        tenant.id,
+        id,
+        &crypto::token_hash(state),
+        &crypto::token_hash(&token),
+    )
+    .await?;
+    tx.commit().await?;
+    if !ok {
+        return Err(refused("lti_browser_mismatch"));
+    }
+    Ok(format!("/lti/verder/{token}"))
+}
+
+/// The name a hand-off opens as, for the person to confirm (refused when used or expired).
+pub async fn handoff_name(p: &Platform, tenant: &Tenant, token: &str) -> AppResult<String> {
+    let mut tx = p.db.begin_tenant(tenant.id).await?;
+    let name = repo::handoff_name(&mut tx, tenant.id, &crypto::token_hash(token)).await?;
+    tx.commit().await?;
+    name.ok_or_else(|| refused("lti_state_unknown"))
+}
+
+/// Opens the launch of a hand-off (once).
+pub async fn complete_handoff(p: &Platform, tenant: &Tenant, token: &str) -> AppResult<Opened> {
+    super::registration::member_only(tenant)?;
+    let mut tx = p.db.begin_tenant(tenant.id).await?;
+    let taken = repo::take_handoff(&mut tx, tenant.id, &crypto::token_hash(token)).await?;
+    tx.commit().await?;
+    let Some((id, state_hash)) = taken else {
+        return Err(refused("lti_state_unknown"));
+    };
+    complete_hashed(p, tenant, id, &state_hash).await
+}
+
+async fn complete_hashed(
+    p: &Platform,
+    tenant: &Tenant,
+    id: Uuid,
+    state_hash: &[u8],
+) -> AppResult<Opened> {
+    super::registration::member_only(tenant)?;
+    let state_hash = state_hash.to_vec();
     let mut tx = p.db.begin_tenant(tenant.id).await?;
     let Some(pending) = repo::take_pending(&mut tx, tenant.id, id, &state_hash).await? else {
         return Err(refused("lti_browser_mismatch"));

@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 use zk_kernel::{
     crypto,
-    http::{cookie, see_other, RequestContext},
+    http::{cookie, see_other, CsrfForm, RequestContext},
     AppResult, Platform,
 };
 
@@ -81,6 +81,29 @@ async fn login(
     params: LoginParams,
 ) -> AppResult<Response> {
     let start = launch::login(p, &ctx.tenant, &params).await?;
+    if in_frame(headers) && start.storage_target.is_some() {
+        // The platform keeps the state for us (postMessage storage): our page puts it there,
+        // then goes on to the platform inside the frame. Cookies may come along or not.
+        let frame_origins = launch::frame_origins(p, &ctx.tenant, &params.iss).await?;
+        let mut res = p
+            .theme
+            .render(
+                "lti_storage_login",
+                ctx,
+                json!({
+                    "auth_url": start.auth_url,
+                    "state": start.state,
+                    "nonce": start.nonce,
+                    "target": start.storage_target,
+                    "platform_origin": start.platform_origin,
+                }),
+            )?
+            .into_response();
+        res.headers_mut()
+            .append(header::SET_COOKIE, state_cookie(p, &start.state));
+        allow_framing(p, &mut res, &frame_origins);
+        return Ok(res);
+    }
     if in_frame(headers) {
         // Inside the LMS's frame our cookies are third-party: browsers that block them would
         // lose the login. The person opens it in a window of its own, where the same login
@@ -159,11 +182,67 @@ pub async fn launch_post(
         return open(&p, &ctx, verified.id, &form.state, &name).await;
     }
     // A cross-site post carries no Lax cookie; a page of ours that moves on to our own origin
-    // does (the same browser, now first-party).
+    // does (the same browser, now first-party). When the platform keeps our state in its
+    // postMessage storage, the page asks it first (inside the LMS's frame no cookie comes).
     let next = format!("/lti/launch/{}", verified.id);
+    let mut data = json!({ "next_url": next });
+    if let Some(target) = &verified.storage_target {
+        data["storage"] = json!({
+            "target": target,
+            "platform_origin": verified.platform_origin,
+            "state": form.state,
+            "check_url": format!("/lti/launch/{}/opslag", verified.id),
+        });
+    }
+    let mut res = p.theme.render("lti_continue", &ctx, data)?.into_response();
+    allow_framing(&p, &mut res, &verified.frame_origins);
+    Ok(res)
+}
+
+/// The state our page read from the platform's storage.
+#[derive(Debug, Default, Deserialize)]
+pub struct StorageForm {
+    #[serde(default)]
+    pub state: String,
+}
+
+/// `POST /lti/launch/{id}/opslag`: the state from the platform's storage proves the browser in
+/// the frame; the answer is the one-time URL that opens the launch in a window of its own.
+pub async fn launch_storage(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    Form(form): Form<StorageForm>,
+) -> AppResult<Json<serde_json::Value>> {
+    let url = launch::handoff(&p, &ctx.tenant, id, &form.state).await?;
+    Ok(Json(json!({ "url": url })))
+}
+
+/// `GET /lti/verder/{token}`: whom the hand-off opens as, to confirm.
+pub async fn handoff_page(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let name = launch::handoff_name(&p, &ctx.tenant, &token).await?;
     Ok(p.theme
-        .render("lti_continue", &ctx, json!({ "next_url": next }))?
+        .render("lti_handoff", &ctx, json!({ "name": name, "token": token }))?
         .into_response())
+}
+
+/// `POST /lti/verder/{token}`: opens the launch in this window.
+pub async fn handoff_open(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    Path(token): Path<String>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let opened = launch::complete_handoff(&p, &ctx.tenant, &token).await?;
+    Ok(zk_tenant::redirect_with_session(
+        &p,
+        &opened.session,
+        &opened.target_path,
+    ))
 }
 
 /// `GET /lti/launch/{id}`: opens a verified launch for the browser with its login's state.

@@ -21,6 +21,11 @@ pub fn router(platform: Platform) -> Router {
         )
         .route("/lti/launch", post(launch::launch_post))
         .route("/lti/launch/{id}", get(launch::launch_continue))
+        .route("/lti/launch/{id}/opslag", post(launch::launch_storage))
+        .route(
+            "/lti/verder/{token}",
+            get(launch::handoff_page).post(launch::handoff_open),
+        )
         .route("/lti/jwks", get(launch::jwks))
         .route(
             "/lti/kiezen/{id}",
