@@ -696,6 +696,59 @@ async fn seed_staff(
     Ok(())
 }
 
+/// Zorggroep Noord's Moodle, connected (`/beheer/lms`): a registration made as the admin makes
+/// one (with its tool key), and one launch of the demo learner into a module, so the page shows
+/// a last launch. Once (skipped when the member has a registration).
+async fn seed_lms(
+    p: &Platform,
+    users: &[(TenantId, Role, uuid::Uuid)],
+) -> Result<(), zk_kernel::AppError> {
+    use zk_lti::domain::registration;
+    let tenant_id = TenantId(members::get(p, "zorggroep-noord").await?.id);
+    let user = |role: Role| {
+        users
+            .iter()
+            .find(|u| u.0 == tenant_id && u.1 == role)
+            .map(|u| u.2)
+    };
+    let (Some(admin), Some(learner)) = (user(Role::Admin), user(Role::Learner)) else {
+        return Ok(());
+    };
+    let Some(tenant) = p.directory.load(tenant_id).await? else {
+        return Ok(());
+    };
+    if !registration::list(p, &tenant).await?.is_empty() {
+        return Ok(());
+    }
+    let moodle = "https://leren.zorggroep-noord.example";
+    let input = registration::RegistrationInput {
+        name: "Moodle Zorggroep Noord Academie".into(),
+        family: "moodle".into(),
+        issuer: moodle.into(),
+        client_id: "Zk7pQ2mLx9Rb4Ta".into(),
+        deployment_ids: "1".into(),
+        auth_url: format!("{moodle}/mod/lti/auth.php"),
+        jwks_url: format!("{moodle}/mod/lti/certs.php"),
+        token_url: format!("{moodle}/mod/lti/token.php"),
+    };
+    let reg = registration::create(p, &tenant, Some(admin), &input, "manual").await?;
+    let query = catalog::CatalogQuery {
+        q: Some("Medicatie veilig toedienen".into()),
+        ..Default::default()
+    };
+    let target = catalog::search(p, tenant_id, &query)
+        .await?
+        .items
+        .iter()
+        .find(|m| m.title == "Medicatie veilig toedienen")
+        .map_or_else(
+            || "/".to_owned(),
+            |m| format!("/leren/modules/{}", m.module_id),
+        );
+    registration::record_demo_launch(p, &tenant, reg.id, learner, "Lieke Jansen", &target).await?;
+    Ok(())
+}
+
 const MODULES: &str = include_str!("../tenants/demo/modules.json");
 
 /// Creates and publishes `docs` for `tenant` (the portfolio when it is the platform), skipping
@@ -800,7 +853,8 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
 /// Seeds the demo into a migrated database: NZK's modules and paths, the three members with
 /// their branding, a user in every role, own and adopted content, the members' say (ratings,
 /// proposals, votes, a contribution under review), learning, the staff of Zorggroep Noord and
-/// billing. Writes the URLs and logins to `out`. A second run keeps what is there.
+/// its connected LMS, and billing. Writes the URLs and logins to `out`. A second run keeps what
+/// is there.
 pub async fn seed(p: &Platform, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let err = |e: zk_kernel::AppError| anyhow::anyhow!("{}: {}", e.code, e.message);
 
@@ -914,6 +968,7 @@ pub async fn seed(p: &Platform, out: &mut dyn std::io::Write) -> anyhow::Result<
     seed_say(p, operator.id, &seeded).await.map_err(err)?;
     seed_learning(p, &seeded).await.map_err(err)?;
     seed_staff(p, &seeded).await.map_err(err)?;
+    seed_lms(p, &seeded).await.map_err(err)?;
     if p.config.stripe.is_none() {
         seed_billing(p, &demo, operator.id, out).await?;
     } else {

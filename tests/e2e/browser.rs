@@ -9,6 +9,7 @@ mod billing;
 mod content;
 mod daily_work;
 mod learning;
+mod lti;
 mod portals;
 
 pub(crate) use crate::support::*;

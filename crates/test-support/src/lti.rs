@@ -72,8 +72,10 @@ pub fn form_action(html: &str) -> Option<String> {
 pub struct LtiMock {
     _child: Child,
     _dir: PathBuf,
-    /// Its issuer, `http://127.0.0.1:{port}`.
+    /// Its issuer: its own address unless started with another ([`LtiMock::start_as`]).
     pub issuer: String,
+    /// Where it answers, `http://127.0.0.1:{port}`.
+    pub url: String,
     http: reqwest::Client,
     jar: Jar,
 }
@@ -91,13 +93,27 @@ impl LtiMock {
         users: &serde_json::Value,
         courses: &serde_json::Value,
     ) -> anyhow::Result<Self> {
+        Self::start_as(None, login_url, launch_url, users, courses).await
+    }
+
+    /// [`LtiMock::start`] with the issuer `issuer` (`iss` of its logins and tokens) instead of
+    /// its own address: an LMS whose pages are on another origin than its OIDC endpoints (a
+    /// browser test frames the tool in a page of that origin).
+    pub async fn start_as(
+        issuer: Option<&str>,
+        login_url: &str,
+        launch_url: &str,
+        users: &serde_json::Value,
+        courses: &serde_json::Value,
+    ) -> anyhow::Result<Self> {
         let uvicorn = venv_bin("uvicorn");
         anyhow::ensure!(
             uvicorn.is_file(),
             "lti-provider-mock not installed (scripts/test.sh installs it)"
         );
         let port = crate::free_port();
-        let issuer = format!("http://127.0.0.1:{port}");
+        let url = format!("http://127.0.0.1:{port}");
+        let issuer = issuer.map_or_else(|| url.clone(), str::to_owned);
         // It reads `.env` from its working directory: an empty one of its own.
         let dir =
             std::env::temp_dir().join(format!("zk-ltimock-{}", uuid::Uuid::new_v4().simple()));
@@ -125,12 +141,13 @@ impl LtiMock {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         for _ in 0..200 {
-            if let Ok(r) = http.get(format!("{issuer}/jwks")).send().await {
+            if let Ok(r) = http.get(format!("{url}/jwks")).send().await {
                 if r.status().is_success() {
                     return Ok(Self {
                         _child: child,
                         _dir: dir,
                         issuer,
+                        url,
                         http,
                         jar: Jar::default(),
                     });
@@ -143,12 +160,12 @@ impl LtiMock {
 
     /// The mock's JWKS URL.
     pub fn jwks_url(&self) -> String {
-        format!("{}/jwks", self.issuer)
+        format!("{}/jwks", self.url)
     }
 
     /// The mock's authorisation URL.
     pub fn auth_url(&self) -> String {
-        format!("{}/authorize", self.issuer)
+        format!("{}/authorize", self.url)
     }
 
     /// Logs in to the mock as `user` and opens course `course`: the login initiation form it
@@ -160,14 +177,14 @@ impl LtiMock {
     ) -> anyhow::Result<Vec<(String, String)>> {
         let res = self
             .http
-            .post(format!("{}/login", self.issuer))
+            .post(format!("{}/login", self.url))
             .form(&[("userid", user)])
             .send()
             .await?;
         self.jar.take(&res);
         let res = self
             .http
-            .get(format!("{}/courses/{course}", self.issuer))
+            .get(format!("{}/courses/{course}", self.url))
             .header("cookie", self.jar.header())
             .send()
             .await?;

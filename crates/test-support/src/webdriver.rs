@@ -48,6 +48,10 @@ pub const CHROMEDRIVER_BIN: &str = "/usr/bin/chromedriver";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// The key used by pre-W3C (JSON wire protocol) drivers.
 const LEGACY_ELEMENT_KEY: &str = "ELEMENT";
+/// Chromium's `CookieControlsMode::kBlockThirdParty`: the value of the profile preference
+/// `profile.cookie_controls_mode` that blocks third-party cookies (0 allows them, 2 blocks
+/// them in incognito windows only).
+const BLOCK_THIRD_PARTY_COOKIES: u8 = 1;
 /// How long to wait for chromedriver to answer `GET /status`.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long [`Browser::find`] polls for an element to appear.
@@ -196,6 +200,25 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium session whose window is
     /// `width` x `height` CSS pixels.
     pub async fn start_with_size(width: u32, height: u32) -> Result<Browser> {
+        Self::start_with_prefs(width, height, json!({})).await
+    }
+
+    /// [`Browser::start_with_size`] with third-party cookies blocked, as a person's browser
+    /// may have them ("Block third-party cookies" in Chromium's settings: the profile
+    /// preference `profile.cookie_controls_mode` = 1). A page inside a frame of another site
+    /// then neither gets nor sets cookies.
+    pub async fn start_without_third_party_cookies(width: u32, height: u32) -> Result<Browser> {
+        Self::start_with_prefs(
+            width,
+            height,
+            json!({ "profile.cookie_controls_mode": BLOCK_THIRD_PARTY_COOKIES }),
+        )
+        .await
+    }
+
+    /// Starts a session whose profile has the preferences `prefs` (chromedriver writes them
+    /// into the fresh profile before Chromium starts).
+    async fn start_with_prefs(width: u32, height: u32, prefs: Value) -> Result<Browser> {
         if !browser_available() {
             bail!("{CHROMIUM_BIN} or {CHROMEDRIVER_BIN} is not installed");
         }
@@ -209,7 +232,7 @@ impl Browser {
             .spawn()
             .with_context(|| format!("spawning {CHROMEDRIVER_BIN}"))?;
 
-        let result = Self::open_session(&mut child, port, &profile_dir, width, height).await;
+        let result = Self::open_session(&mut child, port, &profile_dir, width, height, prefs).await;
         match result {
             Ok((wire, session_id)) => Ok(Browser {
                 wire,
@@ -235,6 +258,7 @@ impl Browser {
         profile_dir: &Path,
         width: u32,
         height: u32,
+        prefs: Value,
     ) -> Result<(Wire, String)> {
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -263,7 +287,7 @@ impl Browser {
             tokio::time::sleep(POLL_INTERVAL).await;
         }
 
-        let caps = json!({
+        let mut caps = json!({
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "chrome",
@@ -299,6 +323,9 @@ impl Browser {
                 }
             }
         });
+        if prefs.as_object().is_some_and(|p| !p.is_empty()) {
+            caps["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["prefs"] = prefs;
+        }
         let url = format!("{base}/session");
         let resp = http.post(&url).json(&caps).send().await;
         let value = decode(resp, "POST", &url)
@@ -388,6 +415,70 @@ impl Browser {
         self.wire
             .post("/execute/sync", json!({ "script": script, "args": args }))
             .await
+    }
+
+    /// Sends the commands that follow (finding, reading, scripts) into the frame whose
+    /// `<iframe>` element is `frame`, until [`Browser::leave_frame`].
+    pub async fn enter_frame(&self, frame: &Element) -> Result<()> {
+        let reference = json!({ ELEMENT_KEY: frame.id });
+        self.wire.post("/frame", json!({ "id": reference })).await?;
+        Ok(())
+    }
+
+    /// Back from a frame to the page around it.
+    pub async fn leave_frame(&self) -> Result<()> {
+        self.wire.post("/frame/parent", json!({})).await?;
+        Ok(())
+    }
+
+    /// The handle of the window (tab) the commands go to.
+    pub async fn window(&self) -> Result<String> {
+        let v = self.wire.get("/window").await?;
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("window handle is not a string: {v}"))
+    }
+
+    /// The handles of every open window (tab).
+    pub async fn windows(&self) -> Result<Vec<String>> {
+        let v = self.wire.get("/window/handles").await?;
+        v.as_array()
+            .ok_or_else(|| anyhow!("window handles are not an array: {v}"))?
+            .iter()
+            .map(|h| {
+                h.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow!("window handle is not a string: {h}"))
+            })
+            .collect()
+    }
+
+    /// Sends the commands that follow to the window (tab) `handle`.
+    pub async fn switch_to_window(&self, handle: &str) -> Result<()> {
+        self.wire
+            .post("/window", json!({ "handle": handle }))
+            .await?;
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for a window other than `known` to open, and switches to it.
+    pub async fn switch_to_new_window(
+        &self,
+        known: &[String],
+        timeout: Duration,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let windows = self.windows().await?;
+            if let Some(new) = windows.iter().find(|h| !known.contains(h)) {
+                self.switch_to_window(new).await?;
+                return Ok(new.clone());
+            }
+            if Instant::now() >= deadline {
+                bail!("no new window opened within {timeout:?}");
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
     }
 
     /// Saves a PNG screenshot of the viewport to `path`, creating parent

@@ -1,7 +1,7 @@
 //! The demo (`zorgklas demo`) shows what the README promises (issue 22, part 13): three members
 //! with a user in every role, the members' say (ratings of both, proposals with votes, a
 //! contribution waiting for review), learning with a proof and a late learner's list, Zorggroep
-//! Noord's staff; and seeding again changes nothing.
+//! Noord's staff and its connected LMS; and seeding again changes nothing.
 
 use crate::support::*;
 
@@ -17,6 +17,8 @@ async fn counts(app: &TestApp) -> Vec<i64> {
         "SELECT count(*) FROM content.proofs",
         "SELECT count(*) FROM content.enrolments",
         "SELECT count(*) FROM tenant.users u JOIN tenant.tenants t ON t.id = u.tenant_id WHERE t.slug = 'zorggroep-noord'",
+        "SELECT count(*) FROM lti.registrations",
+        "SELECT count(*) FROM lti.launches WHERE status = 'done'",
     ] {
         out.push(sqlx::query_scalar(sql).fetch_one(&mut owner).await.unwrap());
     }
@@ -59,7 +61,8 @@ async fn the_demo_shows_what_the_readme_promises_and_seeding_again_changes_nothi
     }
     imported(&app).await;
     let first = counts(&app).await;
-    let [members, rated_by, proposals, votes, waiting, proofs, enrolments, noord_users] = first[..]
+    let [members, rated_by, proposals, votes, waiting, proofs, enrolments, noord_users, lms, launched] =
+        first[..]
     else {
         unreachable!()
     };
@@ -72,6 +75,34 @@ async fn the_demo_shows_what_the_readme_promises_and_seeding_again_changes_nothi
     assert_eq!(waiting, 1, "a contribution waits for review");
     assert!(proofs >= 1 && enrolments >= 3, "{first:?}");
     assert!(noord_users >= 320, "{first:?}");
+    assert_eq!((lms, launched), (1, 1), "one LMS, launched once");
+    // Zorggroep Noord's admin sees its Moodle on "LMS koppelen", with the last launch.
+    let admin = app
+        .visitor("zorggroep-noord")
+        .login_as(
+            "beheerder@zorggroep-noord.demo",
+            zorgklas::demo::DEMO_PASSWORD,
+        )
+        .await;
+    let page = admin.page("/beheer/lms").await;
+    let registration = page
+        .split("data-testid=\"lti-registration\"")
+        .nth(1)
+        .expect("a registration on /beheer/lms");
+    assert!(
+        registration.contains("Moodle Zorggroep Noord Academie")
+            && registration.contains("https://leren.zorggroep-noord.example"),
+        "{registration}"
+    );
+    let last = registration
+        .split("data-testid=\"lti-last-launch\">")
+        .nth(1)
+        .and_then(|r| r.split("</dd>").next())
+        .unwrap_or_default();
+    assert!(
+        last.contains(" om ") && !last.contains("nog nooit"),
+        "a last launch: {last:?}"
+    );
 
     zorgklas::demo::seed(&app.platform, &mut std::io::sink())
         .await

@@ -73,7 +73,14 @@ impl TestApp {
 
     /// Serves the router on a free port of 127.0.0.1 (for the browser) and returns the port.
     pub async fn serve(&self) -> u16 {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        self.serve_on(0).await
+    }
+
+    /// Serves the router on `port` of 127.0.0.1 (a free one for 0) and returns the port: the
+    /// port the configuration's `public_port` names, when the links the platform makes (an LTI
+    /// launch's URLs) must lead the browser back to it.
+    pub async fn serve_on(&self, port: u16) -> u16 {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("a free port");
         let port = listener.local_addr().expect("its address").port();

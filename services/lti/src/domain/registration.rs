@@ -343,6 +343,59 @@ pub async fn launches(p: &Platform, tenant: &Tenant) -> AppResult<Vec<repo::Laun
     Ok(rows)
 }
 
+/// For the demo (`zorgklas demo`) only: a launch of `registration` that opened as `user` (named
+/// `name` in the LMS) on `target_path`, recorded as a finished launch records it (the launch,
+/// done, with its account, and the registration's last launch), with no LMS behind it.
+pub async fn record_demo_launch(
+    p: &Platform,
+    tenant: &Tenant,
+    registration: Uuid,
+    user: Uuid,
+    name: &str,
+    target_path: &str,
+) -> AppResult<Uuid> {
+    let reg = get(p, tenant, registration).await?;
+    let launch = super::claims::Launch {
+        message_type: "LtiResourceLinkRequest".into(),
+        deployment_id: reg.deployments.first().cloned().unwrap_or_default(),
+        subject: format!("demo-{}", user.simple()),
+        name: name.to_owned(),
+        email: None,
+        roles: vec!["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner".into()],
+        target_link_uri: format!(
+            "{}?doel={target_path}",
+            super::launch::launch_url(p, tenant)
+        ),
+        resource_link_id: Some("demo".into()),
+        context_id: None,
+        context_title: None,
+        lineitem_url: None,
+        ags_scopes: vec![],
+        memberships_url: None,
+    };
+    let id = Uuid::new_v4();
+    let state_hash = zk_kernel::crypto::token_hash(&zk_kernel::crypto::random_token());
+    let mut tx = p.db.begin_tenant(tenant.id).await?;
+    repo::insert_launch(
+        &mut tx,
+        tenant.id,
+        &repo::NewLaunch {
+            id,
+            registration,
+            state_hash: &state_hash,
+            launch: &launch,
+            target_path,
+        },
+    )
+    .await?;
+    repo::take_pending(&mut tx, tenant.id, id, &state_hash)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    repo::finish_launch(&mut tx, tenant.id, id, registration, user).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// LTI lives on members' portals only (404 on the base domain).
 pub fn member_only(tenant: &Tenant) -> AppResult<()> {
     if tenant.is_platform {
