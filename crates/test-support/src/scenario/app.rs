@@ -92,19 +92,6 @@ impl TestApp {
         port
     }
 
-    /// Serves the router on `port` of 127.0.0.1 (for peers that call the platform back at the
-    /// port its links carry: configure `public_port` to the same port).
-    pub async fn serve_on(&self, port: u16) {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("the port is free");
-        tokio::spawn(zk_kernel::http::serve(
-            listener,
-            self.client.router(),
-            std::future::pending(),
-        ));
-    }
-
     /// A tenant snapshot, fresh from the database.
     pub async fn tenant(&self, id: TenantId) -> Tenant {
         self.platform

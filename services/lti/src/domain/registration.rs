@@ -370,8 +370,10 @@ pub async fn record_demo_launch(
         context_id: None,
         context_title: None,
         lineitem_url: None,
+        lineitems_url: None,
         ags_scopes: vec![],
         memberships_url: None,
+        deep_linking: None,
     };
     let id = Uuid::new_v4();
     let state_hash = zk_kernel::crypto::token_hash(&zk_kernel::crypto::random_token());
