@@ -3,6 +3,7 @@
 //! refused.
 
 mod launch_mock;
+mod refused;
 mod registrations;
 
 use crate::support::*;
@@ -71,4 +72,60 @@ pub fn assert_refused(res: &zk_test_support::TestResponse, code: &str) {
         html.contains(words),
         "{code}: expected \"{words}\" in {html}"
     );
+}
+
+/// A complete, valid `LtiResourceLinkRequest` claim set from the platform at `platform_issuer`
+/// for the login with `nonce`: user `sub` (Ada Lovelace, a learner), course `ctx-1`, resource
+/// link `rl-1`, with the AGS and NRPS claims pointing at the platform's line items and
+/// memberships of that course. Issued now, valid for five minutes.
+pub fn launch_claims(
+    platform_issuer: &str,
+    client_id: &str,
+    deployment: &str,
+    nonce: &str,
+    target_link_uri: &str,
+    sub: &str,
+) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs();
+    let lti = "https://purl.imsglobal.org/spec/lti/claim";
+    let ags = "https://purl.imsglobal.org/spec/lti-ags/scope";
+    json!({
+        "iss": platform_issuer,
+        "aud": client_id,
+        "sub": sub,
+        "exp": now + 300,
+        "iat": now,
+        "nonce": nonce,
+        "name": "Ada Lovelace",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email": format!("{sub}@lms.example"),
+        format!("{lti}/version"): "1.3.0",
+        format!("{lti}/message_type"): "LtiResourceLinkRequest",
+        format!("{lti}/deployment_id"): deployment,
+        format!("{lti}/target_link_uri"): target_link_uri,
+        format!("{lti}/resource_link"): {"id": "rl-1", "title": "Tillen zonder blessures"},
+        format!("{lti}/roles"): ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+        format!("{lti}/context"): {
+            "id": "ctx-1",
+            "title": "Zorg basis",
+            "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+        },
+        "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+            "scope": [
+                format!("{ags}/lineitem"),
+                format!("{ags}/result.readonly"),
+                format!("{ags}/score"),
+            ],
+            "lineitems": format!("{platform_issuer}/lineitems/ctx-1"),
+            "lineitem": format!("{platform_issuer}/lineitems/ctx-1/1"),
+        },
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+            "context_memberships_url": format!("{platform_issuer}/memberships/ctx-1"),
+            "service_versions": ["2.0"],
+        },
+    })
 }

@@ -215,3 +215,158 @@ impl LtiMock {
         Ok((get("id_token"), get("state")))
     }
 }
+
+/// The tests' own LTI 1.3 platform (`tests/peers/lti_platform.py`, jwcrypto) on a free port;
+/// stopped when dropped. It signs id_tokens with its published key or, to be refused, with
+/// `alg: none`, HS256 over its public key, an unpublished key or an unknown `kid`
+/// ([`sign`](Self::sign)); serves its OpenID configuration, dynamic registration, a token
+/// endpoint that checks the tool's client assertion, AGS line items and scores and NRPS
+/// memberships; and records everything it receives ([`recorded`](Self::recorded)).
+pub struct LtiPlatform {
+    _child: Child,
+    /// Its issuer, `http://127.0.0.1:{port}`.
+    pub issuer: String,
+    http: reqwest::Client,
+}
+
+impl LtiPlatform {
+    /// Starts the platform from `.venv-peers` (jwcrypto; `scripts/test.sh` installs it) and
+    /// waits until its JWKS answers. `ZK_LTI_PLATFORM_LOG=FILE` keeps its stderr.
+    pub async fn start() -> anyhow::Result<Self> {
+        let python = venv_bin("python");
+        anyhow::ensure!(
+            python.is_file(),
+            "no .venv-peers (scripts/test.sh makes it)"
+        );
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/peers/lti_platform.py"
+        );
+        let port = crate::free_port();
+        let issuer = format!("http://127.0.0.1:{port}");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(port.to_string())
+            .current_dir(std::env::temp_dir())
+            .stdout(Stdio::null())
+            .stderr(match std::env::var_os("ZK_LTI_PLATFORM_LOG") {
+                Some(path) => Stdio::from(std::fs::File::create(path)?),
+                None => Stdio::null(),
+            })
+            .kill_on_drop(true)
+            .spawn()?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        for _ in 0..200 {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("the LTI platform exited ({status}); is jwcrypto in .venv-peers?");
+            }
+            if let Ok(r) = http.get(format!("{issuer}/jwks")).send().await {
+                if r.status().is_success() {
+                    return Ok(Self {
+                        _child: child,
+                        issuer,
+                        http,
+                    });
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("the LTI platform did not start on port {port}")
+    }
+
+    /// Its JWKS URL (the published key only).
+    pub fn jwks_url(&self) -> String {
+        format!("{}/jwks", self.issuer)
+    }
+
+    /// Its authorisation URL (it answers with the query it got; the test signs the token).
+    pub fn auth_url(&self) -> String {
+        format!("{}/auth", self.issuer)
+    }
+
+    /// Its OAuth2 token URL (client credentials with a JWT client assertion).
+    pub fn token_url(&self) -> String {
+        format!("{}/token", self.issuer)
+    }
+
+    /// Its dynamic registration endpoint.
+    pub fn registration_url(&self) -> String {
+        format!("{}/register", self.issuer)
+    }
+
+    /// Its OpenID configuration URL (what an LMS hands a tool to start dynamic registration).
+    pub fn openid_configuration_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer)
+    }
+
+    /// Merges `changes` into its configuration: `registration_token`, `tool_jwks_url` (and
+    /// `client_ids`) for clients registered by hand, `members`, `page_size`, `fail_scores`,
+    /// `context_title`, `lineitems` (`{context: [line item]}`, made at once).
+    pub async fn config(&self, changes: serde_json::Value) {
+        self.call("/_config", &changes).await;
+    }
+
+    /// An id_token with `claims`, signed as `variant` says: `rs256` (its published key, kid
+    /// `platform-1`), `none`, `hs256_public` (HMAC with its public key's PEM as the secret),
+    /// `other_key` (an unpublished key under kid `platform-1`) or `unknown_kid`.
+    pub async fn sign(&self, claims: &serde_json::Value, variant: &str) -> String {
+        self.sign_with_kid(claims, variant, None).await
+    }
+
+    /// [`sign`](Self::sign) with the header's `kid` given.
+    pub async fn sign_with_kid(
+        &self,
+        claims: &serde_json::Value,
+        variant: &str,
+        kid: Option<&str>,
+    ) -> String {
+        let body = serde_json::json!({"claims": claims, "variant": variant, "kid": kid});
+        let answer = self.call("/_sign", &body).await;
+        answer["id_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id_token from the LTI platform: {answer}"))
+            .to_owned()
+    }
+
+    /// Checks `jwt`'s RS256 signature against the JWKS at `jwks_url` (fetched by the platform,
+    /// hosts under `.localhost` from 127.0.0.1): `{"valid", "header", "claims", "error"}`.
+    pub async fn verify(&self, jwt: &str, jwks_url: &str) -> serde_json::Value {
+        self.call(
+            "/_verify",
+            &serde_json::json!({"jwt": jwt, "jwks_url": jwks_url}),
+        )
+        .await
+    }
+
+    /// What it received so far: `registrations`, `token_requests`, `lineitems`, `scores`,
+    /// `failed_scores`, `membership_requests`, and `jwks_fetches` (how often its JWKS was read).
+    pub async fn recorded(&self) -> serde_json::Value {
+        let res = self
+            .http
+            .get(format!("{}/_recorded", self.issuer))
+            .send()
+            .await
+            .expect("the LTI platform answers");
+        res.json().await.expect("JSON from the LTI platform")
+    }
+
+    async fn call(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.issuer))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the LTI platform ({path}): {e}"));
+        let status = res.status();
+        let answer: serde_json::Value = res.json().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "the LTI platform ({path}): {status} {answer}"
+        );
+        answer
+    }
+}

@@ -252,20 +252,26 @@ pub async fn launch_continue(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    // The state is in one of our LTI cookies; the launch knows which (its state's hash).
-    let found = headers
+    // The state is in one of our LTI cookies; the launch knows which (its state's hash). A
+    // browser with several logins in flight has several: each is tried, the newest (last)
+    // first, ten at most.
+    let found: Vec<(String, String)> = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
         .filter(|(k, _)| k.starts_with("zk_lti_"))
-        .find(|(k, v)| *k == state_cookie_name(&crypto::token_hash(v)))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()));
-    let Some((name, state)) = found else {
-        return Err(launch::refused("lti_browser_mismatch"));
-    };
-    open(&p, &ctx, id, &state, &name).await
+        .filter(|(k, v)| *k == state_cookie_name(&crypto::token_hash(v)))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for (name, state) in found.iter().rev().take(10) {
+        match open(&p, &ctx, id, state, name).await {
+            Err(e) if e.code == "lti_browser_mismatch" => continue,
+            done => return done,
+        }
+    }
+    Err(launch::refused("lti_browser_mismatch"))
 }
 
 async fn open(
