@@ -2,6 +2,7 @@
 //! platform (`lti-provider-mock`) and from the tests' own platform, and every launch that must be
 //! refused.
 
+mod advantage;
 mod launch_mock;
 mod refused;
 mod registrations;

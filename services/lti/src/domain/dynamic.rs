@@ -26,15 +26,6 @@ pub const TOOL_CONFIGURATION: &str = "https://purl.imsglobal.org/spec/lti-tool-c
 pub const PLATFORM_CONFIGURATION: &str =
     "https://purl.imsglobal.org/spec/lti-platform-configuration";
 
-/// The refusal of a used, expired or unknown link.
-pub fn link_unusable() -> AppError {
-    AppError::new(
-        StatusCode::GONE,
-        "lti_registration_link_unusable",
-        "Deze registratielink is al gebruikt of verlopen. Maak op de pagina 'LMS koppelen' een nieuwe.",
-    )
-}
-
 /// A new registration link for the member (shown once): its URL and when it expires.
 pub async fn new_link(
     p: &Platform,
@@ -140,7 +131,7 @@ pub async fn register(
     let open = repo::registration_link_open(&mut tx, tenant.id, &hash).await?;
     tx.commit().await?;
     if !open {
-        return Err(link_unusable());
+        return Err(registration::link_unusable());
     }
     let config_url =
         registration::platform_url("openid_configuration", &request.openid_configuration, true)?;

@@ -236,7 +236,7 @@ pub async fn create_checked(
     let mut tx = p.db.begin_tenant(tenant.id).await?;
     if let Some(hash) = link_token_hash {
         if !repo::use_registration_link(&mut tx, tenant.id, hash).await? {
-            return Err(super::dynamic::link_unusable());
+            return Err(link_unusable());
         }
     }
     let id = repo::insert_registration(
@@ -363,8 +363,8 @@ pub async fn record_demo_launch(
         email: None,
         roles: vec!["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner".into()],
         target_link_uri: format!(
-            "{}?doel={target_path}",
-            super::launch::launch_url(p, tenant)
+            "{}/lti/launch?doel={target_path}",
+            p.config.tenant_url(&tenant.slug)
         ),
         resource_link_id: Some("demo".into()),
         context_id: None,
@@ -396,6 +396,15 @@ pub async fn record_demo_launch(
     repo::finish_launch(&mut tx, tenant.id, id, registration, user).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The refusal of a used, expired or unknown dynamic-registration link.
+pub fn link_unusable() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::GONE,
+        "lti_registration_link_unusable",
+        "Deze registratielink is al gebruikt of verlopen. Maak op de pagina 'LMS koppelen' een nieuwe.",
+    )
 }
 
 /// LTI lives on members' portals only (404 on the base domain).
