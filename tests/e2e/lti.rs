@@ -6,6 +6,7 @@ mod advantage;
 mod launch_mock;
 mod refused;
 mod registrations;
+mod storage;
 
 use crate::support::*;
 
