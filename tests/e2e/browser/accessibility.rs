@@ -40,6 +40,7 @@ async fn pages_meet_wcag_aa_according_to_axe() {
         "/",
         "/beheer",
         "/beheer/huisstijl",
+        "/beheer/lms",
         "/abonnement",
         "/wachtwoord-vergeten",
     ] {
@@ -234,6 +235,7 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
                 ),
                 ("admin-branding", format!("{member}/beheer/huisstijl")),
                 ("admin-import", format!("{member}/beheer/import")),
+                ("admin-lms", format!("{member}/beheer/lms")),
                 ("admin-billing", format!("{member}/abonnement")),
                 ("content-dashboard", format!("{member}/leren/beheer")),
                 ("learning-overview", format!("{member}/leren/overzicht")),

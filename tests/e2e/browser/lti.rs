@@ -180,3 +180,126 @@ async fn a_launch_framed_by_another_site_without_third_party_cookies_opens_in_a_
     assert_eq!(items[0]["user_id"], me["user"]["id"], "{launches}");
     assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
 }
+
+/// A teacher adds modules from the LMS (deep linking) on a phone: the LMS's login goes to the
+/// platform and back through our continuation page to the picker, which is axe-clean at 360 px;
+/// the picks go back to the LMS by the answer page's own script (its form may post to the LMS
+/// only: CSP `form-action`).
+#[tokio::test]
+async fn a_teacher_picks_modules_for_the_lms_on_a_phone() {
+    let Some(axe) = browser_and_axe() else {
+        return;
+    };
+    let port = zk_test_support::free_port();
+    let app = app_with(|c| c.public_port = Some(port)).await;
+    let m = app.member("lms-kiezen").await;
+    let admin = m.admin().await;
+    let author = m.author().await;
+    for title in ["Tillen zonder blessures", "Handhygiëne in de wijk"] {
+        author.publish_module(text_module(title, &["Tekst."])).await;
+    }
+    app.serve_on(port).await;
+    let origin = format!("http://lms-kiezen.localhost:{port}");
+    let platform = zk_test_support::lti::LtiPlatform::start()
+        .await
+        .expect("the tests' LTI platform");
+    register(
+        &admin,
+        registration(
+            &platform.issuer,
+            "client-k",
+            "dep-k",
+            &platform.auth_url(),
+            &platform.jwks_url(),
+        ),
+    )
+    .await;
+
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let mut failures = Vec::new();
+    // The LMS starts the login; our login sends the browser to the LMS's authorisation page.
+    browser
+        .goto(&format!(
+            "{origin}/lti/login?iss={}&login_hint=t-1&client_id=client-k",
+            zk_kernel::http::url_encode(&platform.issuer)
+        ))
+        .await
+        .unwrap();
+    let auth = browser
+        .wait_for_url_contains("/auth?", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let state = crate::lti::query_value(&auth, "state").unwrap();
+    let nonce = crate::lti::query_value(&auth, "nonce").unwrap();
+    let mut claims = crate::lti::launch_claims(
+        &platform.issuer,
+        "client-k",
+        "dep-k",
+        &nonce,
+        &format!("{origin}/lti/launch"),
+        "teacher-k",
+    );
+    claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] =
+        json!("LtiDeepLinkingRequest");
+    claims["https://purl.imsglobal.org/spec/lti/claim/roles"] =
+        json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
+    claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+        "deep_link_return_url": format!("{}/dl-return", platform.issuer),
+        "accept_types": ["ltiResourceLink"],
+        "accept_multiple": true,
+        "data": "lms-csrf-1",
+    });
+    let token = platform.sign(&claims, "rs256").await;
+    // The LMS's page posts the id_token to our launch URL (a cross-site form post).
+    browser
+        .execute(
+            "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];
+             for (const [k, v] of [['id_token', arguments[1]], ['state', arguments[2]]]) {
+               const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v;
+               f.appendChild(i);
+             }
+             document.body.appendChild(f); f.submit(); return true;",
+            vec![json!(format!("{origin}/lti/launch")), json!(token), json!(state)],
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for_url_contains(&format!("{origin}/lti/kiezen/"), Duration::from_secs(10))
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("main h1", "Kies uit het aanbod")
+        .await;
+    assert!(browser.fits_the_window().await, "no sideways scrolling");
+    check_axe(&browser, &axe, "the picker", &mut failures).await;
+    browser
+        .screenshot(&zk_test_support::artifacts_dir().join("browser/lti-picker-360.png"))
+        .await
+        .unwrap();
+    for choice in browser
+        .find_all("[data-testid=lti-choice] input")
+        .await
+        .unwrap()
+    {
+        choice.click().await.unwrap();
+    }
+    browser
+        .click("[data-testid=lti-picker] button.button:not(.secondary)")
+        .await;
+    // The answer posts itself to the LMS.
+    browser
+        .wait_for_url_contains(
+            &format!("{}/dl-return", platform.issuer),
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+    let launches = admin
+        .get("/api/v1/lti/launches")
+        .expect(StatusCode::OK)
+        .await
+        .json();
+    assert_eq!(launches["items"][0]["status"], "linked", "{launches}");
+    assert!(failures.is_empty(), "axe:\n{}", failures.join("\n"));
+}
