@@ -164,6 +164,10 @@ async fn another_members_registrations_and_keys_are_invisible_and_unusable() {
     let b_admin = b.admin().await;
     let reg = register(&a_admin, input(1)).await;
     let id = reg["id"].as_str().unwrap();
+    a_admin
+        .post("/api/v1/lti/registration-links")
+        .expect(StatusCode::CREATED)
+        .await;
 
     // Through every route of B's host.
     let list = b_admin
@@ -208,6 +212,7 @@ async fn another_members_registrations_and_keys_are_invisible_and_unusable() {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("lti.registration_links").await, 1);
     // B's JWKS has none of A's keys; B's login initiation does not know A's LMS.
     let b_jwks = b
         .visitor()
@@ -244,6 +249,11 @@ async fn another_members_registrations_and_keys_are_invisible_and_unusable() {
         "lti.logins",
         "lti.launches",
         "lti.accounts",
+        "lti.registration_links",
+        "lti.grade_links",
+        "lti.grade_queue",
+        "lti.rosters",
+        "lti.roster_members",
     ] {
         let col = if table == "lti.tool_keys" {
             "kid"
