@@ -102,12 +102,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     let by = Some(auth.principal.user_id);
     match registration::create(&p, &ctx.tenant, by, &form, "manual").await {
-        Ok(_) => Ok(see_other_with_flash(
-            &p,
-            &ctx,
-            PAGE,
-            &p.theme.t(ctx.lang, "lti.admin.created"),
-        )),
+        Ok(_) => Ok(back(&p, &ctx, "lti.admin.created")),
         Err(e) => {
             let mut data = page_data(&p, &ctx).await?;
             data["form"] = json!({
@@ -120,6 +115,11 @@ pub async fn create(
     }
 }
 
+/// Back to the page with the message `key`.
+fn back(p: &Platform, ctx: &RequestContext, key: &str) -> Response {
+    see_other_with_flash(p, ctx, PAGE, &p.theme.t(ctx.lang, key))
+}
+
 /// `POST /beheer/lms/{id}/uitschakelen`
 pub async fn disable(
     State(p): State<Platform>,
@@ -129,12 +129,7 @@ pub async fn disable(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     registration::set_disabled(&p, &ctx.tenant, id, true).await?;
-    Ok(see_other_with_flash(
-        &p,
-        &ctx,
-        PAGE,
-        &p.theme.t(ctx.lang, "lti.admin.disabled"),
-    ))
+    Ok(back(&p, &ctx, "lti.admin.disabled"))
 }
 
 /// `POST /beheer/lms/{id}/inschakelen`
@@ -146,12 +141,7 @@ pub async fn enable(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     registration::set_disabled(&p, &ctx.tenant, id, false).await?;
-    Ok(see_other_with_flash(
-        &p,
-        &ctx,
-        PAGE,
-        &p.theme.t(ctx.lang, "lti.admin.enabled"),
-    ))
+    Ok(back(&p, &ctx, "lti.admin.enabled"))
 }
 
 /// `POST /beheer/lms/registratielink`: a one-time dynamic-registration link, shown once.
