@@ -228,3 +228,81 @@ fn cookie_name_of(res: &zk_test_support::TestResponse) -> String {
         .expect("a state cookie")
         .to_owned()
 }
+
+/// A link to a learning path enrols the learner in the path and its modules.
+#[tokio::test]
+async fn a_launch_of_a_learning_path_enrols_the_learner_in_it() {
+    let app = app().await;
+    let a = app.member("lti-pad").await;
+    let admin = a.admin().await;
+    let author = a.author().await;
+    let first = author
+        .publish_module(text_module("Eerste stap", &["a"]))
+        .await;
+    let second = author
+        .publish_module(text_module("Tweede stap", &["b"]))
+        .await;
+    let path = author
+        .publish_path(json!({"title": "Starten in de wijk", "modules": [first.id, second.id]}))
+        .await;
+    let origin = app.platform.config.tenant_url("lti-pad");
+    let mut mock = LtiMock::start(
+        &format!("{origin}/lti/login"),
+        &format!("{origin}/lti/launch?doel=/leren/trajecten/{path}"),
+        &json!([{"id": "u-bo", "given_name": "Bo", "family_name": "Jansen", "email": "bo@example.com"}]),
+        &json!([{"id": "c1", "name": "Zorg basis"}]),
+    )
+    .await
+    .expect("lti-provider-mock");
+    register(
+        &admin,
+        registration(
+            &mock.issuer,
+            MOCK_CLIENT_ID,
+            MOCK_DEPLOYMENT,
+            &mock.auth_url(),
+            &mock.jwks_url(),
+        ),
+    )
+    .await;
+    let fields = mock.start_launch("u-bo", "c1").await.unwrap();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let visitor = a.visitor();
+    let login = visitor
+        .post("/lti/login")
+        .form(&pairs)
+        .expect(StatusCode::SEE_OTHER)
+        .await;
+    let auth = login.location().unwrap();
+    let state = query_value(&auth, "state").unwrap();
+    let name = cookie_name_of(&login);
+    let cookie = login.set_cookie(&name).unwrap();
+    let (id_token, _) = mock.authorize(&auth).await.unwrap();
+    let opened = visitor
+        .post("/lti/launch")
+        .cookie(&format!("{name}={cookie}"))
+        .form(&[("id_token", id_token.as_str()), ("state", state.as_str())])
+        .expect(StatusCode::SEE_OTHER)
+        .await;
+    assert_eq!(
+        opened.location().unwrap(),
+        format!("/leren/trajecten/{path}")
+    );
+    let session = Session::new(&app, a.host(), &opened.set_cookie("zk_session").unwrap());
+    let paths = session
+        .get("/api/v1/learning/path-enrolments/mine")
+        .expect(StatusCode::OK)
+        .await
+        .json();
+    let text = paths.to_string();
+    assert!(text.contains(&path), "{paths}");
+    let mine = session
+        .get("/api/v1/learning/enrolments/mine")
+        .expect(StatusCode::OK)
+        .await
+        .json();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2, "{mine}");
+}

@@ -460,3 +460,32 @@ async fn member_as_login_and_token_open_nothing_on_member_bs_host() {
     opened.assert_status(StatusCode::SEE_OTHER);
     assert!(opened.set_cookie("zk_session").is_some());
 }
+
+/// Tokens with an unknown `kid` that arrive together make one fetch of the platform's keys
+/// between them, not one each (and all are refused).
+#[tokio::test]
+async fn unknown_kids_arriving_together_fetch_the_keys_once() {
+    let s = lms().await;
+    let browser = s.a.visitor();
+    let mut posts = Vec::new();
+    for _ in 0..6 {
+        let login = s.login(&browser, CLIENT).await;
+        let token = s.platform.sign(&s.claims(&login), "unknown_kid").await;
+        posts.push((login, token));
+    }
+    let before = made(&s.app).await;
+    let fetched = |r: &Value| r["jwks_fetches"].as_u64().unwrap_or_default();
+    let fetched_before = fetched(&s.platform.recorded().await);
+    let answers = futures_util::future::join_all(
+        posts
+            .iter()
+            .map(|(login, token)| post(&browser, login, token)),
+    )
+    .await;
+    for res in &answers {
+        assert_refused(res, "lti_key_unknown");
+    }
+    let fetched_now = fetched(&s.platform.recorded().await) - fetched_before;
+    assert_eq!(fetched_now, 1, "six tokens, one fetch");
+    assert_eq!(made(&s.app).await, before);
+}

@@ -285,7 +285,16 @@ pub fn target_path(target_link_uri: &str, origin: &str) -> String {
 
 /// The module id of a path like `/leren/modules/{id}`.
 pub fn module_of(path: &str) -> Option<uuid::Uuid> {
-    path.strip_prefix("/leren/modules/")
+    id_after(path, "/leren/modules/")
+}
+
+/// The learning path id of a path like `/leren/trajecten/{id}`.
+pub fn learning_path_of(path: &str) -> Option<uuid::Uuid> {
+    id_after(path, "/leren/trajecten/")
+}
+
+fn id_after(path: &str, prefix: &str) -> Option<uuid::Uuid> {
+    path.strip_prefix(prefix)
         .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
         .and_then(|id| id.parse().ok())
 }
@@ -474,5 +483,10 @@ mod tests {
         let id = uuid::Uuid::new_v4();
         assert_eq!(module_of(&format!("/leren/modules/{id}")), Some(id));
         assert_eq!(module_of("/leren/trajecten/x"), None);
+        assert_eq!(
+            learning_path_of(&format!("/leren/trajecten/{id}")),
+            Some(id)
+        );
+        assert_eq!(learning_path_of(&format!("/leren/modules/{id}")), None);
     }
 }

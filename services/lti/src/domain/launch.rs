@@ -446,6 +446,24 @@ async fn complete_hashed(
             user_id: user,
         });
     }
+    // A learner sent to a learning path is enrolled in it and its modules.
+    if let (Some(path), true) = (claims::learning_path_of(&pending.target_path), learner) {
+        let input = zk_learning::domain::path_enrolment::PathEnrolInput {
+            path_id: path,
+            user_id: Some(user),
+            ..Default::default()
+        };
+        // On the learner's own behalf, as the member's LMS placed the path for them.
+        let viewer = zk_learning::domain::group::Viewer {
+            user,
+            is_admin: true,
+        };
+        if let Err(e) =
+            zk_learning::domain::path_enrolment::enrol(p, tenant.id, viewer, &input).await
+        {
+            tracing::info!(code = e.code, "no enrolment for the launched path");
+        }
+    }
     // A learner sent to a module is enrolled in it, so the progress counts like any other.
     if let Some(module) = module {
         if learner {

@@ -1,7 +1,8 @@
-//! The platforms' public keys: each registration's JWKS, fetched over HTTP and kept in memory
-//! for ten minutes; a token whose `kid` is not among them makes one fresh fetch (a platform that
-//! rotated its key), at most once every two seconds per JWKS URL, so unknown `kid`s cannot make us hammer
-//! an LMS.
+//! The platforms' public keys: each registration's JWKS, fetched over HTTP (at most 256 kB) and
+//! kept in memory for ten minutes; a token whose `kid` is not among them makes one fresh fetch
+//! (a platform that rotated its key), at most once every two seconds per JWKS URL and one at a
+//! time (tokens arriving together wait for the same fetch), so unknown `kid`s cannot make us
+//! hammer an LMS.
 
 use super::jwt;
 use rsa::RsaPublicKey;
@@ -13,6 +14,8 @@ use std::{
 use zk_kernel::Platform;
 
 const FRESH_FOR: Duration = Duration::from_secs(600);
+/// The most of a JWKS we read (a platform's keys are a few kB).
+const MAX_JWKS_BYTES: usize = 256 * 1024;
 const REFETCH_AFTER: Duration = Duration::from_secs(2);
 
 type Keys = Vec<(Option<String>, RsaPublicKey)>;
@@ -21,6 +24,8 @@ type Keys = Vec<(Option<String>, RsaPublicKey)>;
 pub struct PlatformKeys {
     client: reqwest::Client,
     cache: Mutex<HashMap<String, (Instant, Keys)>>,
+    /// One fetch per JWKS URL at a time: tokens that arrive together wait for it.
+    fetching: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Default for PlatformKeys {
@@ -28,6 +33,7 @@ impl Default for PlatformKeys {
         Self {
             client: http_client(),
             cache: Mutex::default(),
+            fetching: Mutex::default(),
         }
     }
 }
@@ -60,19 +66,20 @@ impl PlatformKeys {
 
     /// The key of `kid` (or the only key, when the token names none) at `jwks_url`.
     pub async fn key(&self, jwks_url: &str, kid: Option<&str>) -> Result<RsaPublicKey, KeyError> {
-        let cached = {
-            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            cache.get(jwks_url).cloned()
-        };
-        if let Some((at, keys)) = &cached {
-            if at.elapsed() < FRESH_FOR {
-                if let Some(k) = pick(keys, kid) {
-                    return Ok(k);
-                }
-                if at.elapsed() < REFETCH_AFTER {
-                    return Err(KeyError::Unknown);
-                }
-            }
+        if let Some(found) = self.cached(jwks_url, kid) {
+            return found;
+        }
+        // One fetch at a time per URL; who waited uses what it brought.
+        let lock = self
+            .fetching
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(jwks_url.to_owned())
+            .or_default()
+            .clone();
+        let _one = lock.lock().await;
+        if let Some(found) = self.cached(jwks_url, kid) {
+            return found;
         }
         let keys = self.fetch(jwks_url).await?;
         let found = pick(&keys, kid);
@@ -81,6 +88,21 @@ impl PlatformKeys {
             .unwrap_or_else(|e| e.into_inner())
             .insert(jwks_url.to_owned(), (Instant::now(), keys));
         found.ok_or(KeyError::Unknown)
+    }
+
+    /// The answer from memory: the key when the cache has it; `Unknown` when the cache was
+    /// fetched so recently that fetching again is not allowed; `None` when a fetch is due.
+    fn cached(&self, jwks_url: &str, kid: Option<&str>) -> Option<Result<RsaPublicKey, KeyError>> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, keys) = cache.get(jwks_url)?;
+        if at.elapsed() >= FRESH_FOR {
+            return None;
+        }
+        match pick(keys, kid) {
+            Some(k) => Some(Ok(k)),
+            None if at.elapsed() < REFETCH_AFTER => Some(Err(KeyError::Unknown)),
+            None => None,
+        }
     }
 
     async fn fetch(&self, url: &str) -> Result<Keys, KeyError> {
@@ -94,10 +116,21 @@ impl PlatformKeys {
         if !res.status().is_success() {
             return Err(KeyError::Unreachable(format!("status {}", res.status())));
         }
-        let doc: serde_json::Value = res
-            .json()
+        if res
+            .content_length()
+            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
+            return Err(KeyError::Unreachable("the JWKS is too large".into()));
+        }
+        let bytes = res
+            .bytes()
             .await
             .map_err(|e| KeyError::Unreachable(e.to_string()))?;
+        if bytes.len() > MAX_JWKS_BYTES {
+            return Err(KeyError::Unreachable("the JWKS is too large".into()));
+        }
+        let doc: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| KeyError::Unreachable(e.to_string()))?;
         Ok(jwt::keys_of_jwks(&doc))
     }
 
