@@ -46,17 +46,24 @@ pub enum UnitKind {
 /// When a cmi5 AU counts as done (cmi5 `moveOn`, spelt as there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum MoveOn {
+    /// Once passed.
     Passed,
+    /// Once completed.
     Completed,
+    /// Once both completed and passed.
     CompletedAndPassed,
+    /// Once completed or passed.
     CompletedOrPassed,
+    /// Counts as done without launching it (cmi5's default).
     NotApplicable,
 }
 
 /// How a cmi5 AU wants to be opened (cmi5 `launchMethod`, spelt as there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum LaunchMethod {
+    /// In a frame or a window, as the platform likes (cmi5's default).
     AnyWindow,
+    /// In a window (or tab) of its own.
     OwnWindow,
 }
 
@@ -65,7 +72,9 @@ pub enum LaunchMethod {
 pub struct Unit {
     /// The SCORM item's `identifier`, the cmi5 AU's or block's `id` (an IRI).
     pub id: String,
+    /// The item's, AU's or block's title (cmi5: Dutch first, then English, then the first).
     pub title: String,
+    /// What the line is.
     pub kind: UnitKind,
     /// What to open: a file of the package (its path as in [`PackageFiles::entries`], with the
     /// query or fragment the manifest adds), or for a cmi5 AU possibly an http(s) URL. `null`
@@ -87,6 +96,7 @@ pub struct Unit {
 /// A package's manifest as the platform uses it.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Manifest {
+    /// The format (and SCORM version).
     pub kind: Kind,
     /// The course title (SCORM: the default organization's; cmi5: the course's, Dutch first).
     pub title: String,
@@ -360,6 +370,20 @@ mod tests {
         let e = manifest(&mut files).unwrap_err();
         assert_eq!(e.code, "package_manifest_missing");
         assert!(e.message.contains("cursus/"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_kind_serialises_with_a_type() {
+        let json = |k: Kind| serde_json::to_value(k).unwrap();
+        assert_eq!(
+            json(Kind::Scorm2004 { edition: Some(4) }),
+            serde_json::json!({"type": "scorm2004", "edition": 4})
+        );
+        assert_eq!(json(Kind::Cmi5), serde_json::json!({"type": "cmi5"}));
+        assert_eq!(
+            serde_json::to_value(MoveOn::CompletedAndPassed).unwrap(),
+            "CompletedAndPassed"
+        );
     }
 
     #[test]

@@ -76,8 +76,8 @@ impl<R: Read + Seek> PackageFiles<R> {
     /// Reads the zip's central directory and refuses the package, naming the entry, when it
     /// has too many entries or too many bytes, an entry compressed suspiciously well, a path
     /// outside the package (`../`, absolute, a drive letter, a backslash), a symlink, an
-    /// encrypted entry, a compression other than deflate or none, or two entries with the same
-    /// path once normalised. Nothing is decompressed here.
+    /// encrypted entry, a compression other than deflate or none, two entries with the same
+    /// path once normalised, or entries sharing their data. Nothing is decompressed here.
     pub fn open(reader: R, limits: Limits) -> AppResult<Self> {
         let archive = ZipArchive::new(reader).map_err(not_a_zip)?;
         if archive.len() > limits.max_entries {
@@ -178,6 +178,15 @@ impl<R: Read + Seek> PackageFiles<R> {
             by_path.insert(path.clone(), entries.len());
             raw_names.push(raw);
             entries.push(Entry { path, size, index });
+        }
+        // Entries sharing compressed data (an overlapping zip bomb) inflate many times what
+        // the zip holds; no packaging tool writes them. Only the local headers are read.
+        let mut archive = archive;
+        if archive.has_overlapping_files().map_err(not_a_zip)? {
+            return Err(refuse(
+                "package_overlapping_entries",
+                "In het pakket delen bestanden dezelfde gecomprimeerde gegevens; zo'n zip kan een zip-bom zijn. Maak het pakket opnieuw.",
+            ));
         }
         Ok(Self {
             archive,
@@ -361,6 +370,8 @@ mod tests {
     use super::super::test_zip::{patch_u16, patch_u32, ZipBuilder};
     use super::*;
     use std::io::Cursor;
+    use zip::write::SimpleFileOptions;
+    use zip::ZipWriter;
 
     fn small() -> Limits {
         Limits {
@@ -587,6 +598,22 @@ mod tests {
             Limits::default(),
             "package_compression_unsupported",
             "les.html",
+        );
+    }
+
+    #[test]
+    fn entries_sharing_their_data_are_refused() {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        zip.start_file("kern.bin", deflated).unwrap();
+        zip.write_all(&[7; 4000]).unwrap();
+        zip.shallow_copy_file("kern.bin", "kopie.bin").unwrap();
+        let zip = zip.finish().unwrap().into_inner();
+        assert_refused(
+            zip,
+            Limits::default(),
+            "package_overlapping_entries",
+            "dezelfde gecomprimeerde gegevens",
         );
     }
 
