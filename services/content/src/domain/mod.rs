@@ -1,5 +1,5 @@
 //! The content service's domain: module documents and their checks (pure), authoring (drafts and
-//! publishing), learning paths, the catalogue, overlays, contributions, quality and media.
+//! publishing), learning paths, the catalogue, overlays, contributions, quality, media and e-learning packages (SCORM, cmi5).
 
 pub mod adoption;
 pub mod authoring;
@@ -9,6 +9,7 @@ pub mod editor;
 pub mod media;
 pub mod module;
 pub mod overlay;
+pub mod package;
 pub mod path;
 pub mod path_adoption;
 pub mod quality;
