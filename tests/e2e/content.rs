@@ -11,6 +11,7 @@ mod isolation;
 mod media;
 mod media_on_s3;
 mod modules;
+mod packages;
 mod path_adoptions;
 mod paths;
 

@@ -92,6 +92,17 @@ pub trait ObjectStore: Send + Sync {
     /// Moves an object to another key (a rename on the file system; a server-side copy and a
     /// delete in S3).
     async fn rename(&self, from: &str, to: &str) -> anyhow::Result<()>;
+    /// Writes an object to the file `to` (large objects, such as an e-learning package's zip,
+    /// without holding them in memory); false when the object is missing.
+    async fn download(&self, key: &str, to: &std::path::Path) -> anyhow::Result<bool> {
+        match self.get(key).await? {
+            Some(o) => {
+                tokio::fs::write(to, &o.bytes).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
     /// The file-system store, whose signed URLs the application serves itself.
     fn local(&self) -> Option<&FsStore> {
         None
@@ -397,6 +408,14 @@ fn valid_upload_id(id: &str) -> bool {
 
 #[async_trait]
 impl ObjectStore for FsStore {
+    async fn download(&self, key: &str, to: &std::path::Path) -> anyhow::Result<bool> {
+        match tokio::fs::copy(self.path(key)?, to).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> anyhow::Result<()> {
         let path = self.path(key)?;
         if let Some(dir) = path.parent() {
@@ -650,6 +669,27 @@ impl S3Store {
 
 #[async_trait]
 impl ObjectStore for S3Store {
+    async fn download(&self, key: &str, to: &std::path::Path) -> anyhow::Result<bool> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let mut file = tokio::fs::File::create(to).await?;
+                let mut body = out.body.into_async_read();
+                tokio::io::copy(&mut body, &mut file).await?;
+                tokio::io::AsyncWriteExt::flush(&mut file).await?;
+                Ok(true)
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> anyhow::Result<()> {
         self.client
             .put_object()

@@ -25,6 +25,8 @@ pub enum Kind {
     Video,
     Document,
     Captions,
+    /// An e-learning package: a zip with a SCORM 1.2, SCORM 2004 or cmi5 course.
+    Package,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Self::Video => "video",
             Self::Document => "document",
             Self::Captions => "captions",
+            Self::Package => "package",
         }
     }
 
@@ -44,6 +47,7 @@ impl Kind {
             Self::Video => 4 << 30,
             Self::Document => 200 << 20,
             Self::Captions => 2 << 20,
+            Self::Package => 1 << 30,
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
             Self::Video => &["video/mp4", "video/webm"],
             Self::Document => &["application/pdf"],
             Self::Captions => &["text/vtt"],
+            Self::Package => &["application/zip"],
         }
     }
 
@@ -65,6 +70,7 @@ impl Kind {
             Self::Captions => {
                 "Dit bestand is geen WebVTT-ondertiteling (het begint niet met WEBVTT)."
             }
+            Self::Package => "Een pakket is een zip-bestand met een SCORM- of cmi5-cursus.",
         }
     }
 }
@@ -84,6 +90,8 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
         Some("video/mp4")
     } else if bytes.starts_with(b"\x1A\x45\xDF\xA3") {
         Some("video/webm")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        Some("application/zip")
     } else if text.starts_with(b"WEBVTT")
         && text
             .get(6)
@@ -278,6 +286,7 @@ pub async fn create(
         status: "pending".into(),
         upload_id: upload_id.clone(),
         staging_key: Some(staging.clone()),
+        package: None,
     };
     repo::insert(&mut tx, &row, by).await?;
     tx.commit().await?;
@@ -347,6 +356,7 @@ pub async fn import(
         status: "ready".into(),
         upload_id: None,
         staging_key: None,
+        package: None,
     };
     let mut tx = p.db.begin_tenant(tenant).await?;
     repo::insert_ready(&mut tx, &row, by).await?;
@@ -383,6 +393,11 @@ async fn refuse(
     tx.commit().await?;
     tracing::info!(media.id = %row.id, code = err.code, "upload refused");
     Err(err)
+}
+
+/// Where a package's files are unpacked: next to its zip.
+pub fn package_prefix(object_key: &str) -> String {
+    format!("{object_key}.d")
 }
 
 /// Where the browser put an upload's bytes: its staging key (or, for an upload announced before
@@ -442,6 +457,7 @@ pub async fn confirm(
         "image" => Kind::Image,
         "video" => Kind::Video,
         "document" => Kind::Document,
+        "package" => Kind::Package,
         _ => Kind::Captions,
     };
     if i64::try_from(head.size).ok() != Some(row.size) {
@@ -457,6 +473,15 @@ pub async fn confirm(
         let err = AppError::validation("content_type", "wrong_type", kind.wrong_type());
         return refuse(p, tenant, &row, err).await;
     }
+    // A package is checked whole and unpacked next to where it will live; refused, nothing of
+    // it stays.
+    let mut unpacked = None;
+    if kind == Kind::Package {
+        match super::package_store::unpack(p, &at, &package_prefix(&row.object_key)).await {
+            Ok(done) => unpacked = Some(done),
+            Err(err) => return refuse(p, tenant, &row, err).await,
+        }
+    }
     let mut tx = p.db.begin_tenant(tenant).await?;
     repo::lock_storage(&mut tx, tenant).await?;
     // Checked again: an operator may have lowered the quota since the upload was announced.
@@ -464,8 +489,14 @@ pub async fn confirm(
     let quota = repo::quota(&mut tx).await?;
     if !fits(confirmed, row.size, quota) {
         drop(tx);
+        if let Some(done) = &unpacked {
+            super::package_store::remove(p, &done.keys).await;
+        }
         let err = quota_exceeded(confirmed, quota.unwrap_or_default(), row.size);
         return refuse(p, tenant, &row, err).await;
+    }
+    if let Some(done) = &unpacked {
+        repo::set_package(&mut tx, tenant, id, &done.manifest).await?;
     }
     if row.staging_key.is_some() {
         p.objects.rename(&at, &row.object_key).await?;
@@ -483,6 +514,7 @@ pub async fn confirm(
     Ok(MediaRow {
         status: "ready".into(),
         upload_id: None,
+        package: unpacked.map(|d| d.manifest),
         ..row
     })
 }

@@ -10,6 +10,7 @@ pub mod media;
 pub mod module;
 pub mod overlay;
 pub mod package;
+pub mod package_store;
 pub mod path;
 pub mod path_adoption;
 pub mod quality;

@@ -23,10 +23,12 @@ pub struct MediaRow {
     /// Where the browser uploads the bytes; moved to `object_key` on confirm. `None` for files
     /// stored directly and for uploads announced before staging keys.
     pub staging_key: Option<String>,
+    /// For a package: what its manifest says (`domain::package::Manifest` as JSON).
+    pub package: Option<serde_json::Value>,
 }
 
 const COLUMNS: &str =
-    "tenant_id, id, kind, object_key, filename, content_type, size, status, upload_id, staging_key";
+    "tenant_id, id, kind, object_key, filename, content_type, size, status, upload_id, staging_key, package";
 
 /// Records an upload that is about to start.
 pub async fn insert(conn: &mut PgConnection, row: &MediaRow, by: Uuid) -> AppResult<()> {
@@ -95,6 +97,22 @@ pub async fn kinds(
         .into_iter()
         .map(|(id, kind, status, tenant)| (id, (kind, status, tenant)))
         .collect())
+}
+
+/// Keeps what a package's manifest says with its media object.
+pub async fn set_package(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    manifest: &serde_json::Value,
+) -> AppResult<()> {
+    sqlx::query("UPDATE content.media SET package = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(id)
+        .bind(manifest)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Marks a pending upload confirmed; false when it was not pending any more.
@@ -241,7 +259,8 @@ pub async fn of_candidate(
 ) -> AppResult<Vec<MediaRow>> {
     Ok(sqlx::query_as(
         "SELECT tenant.platform_tenant() AS tenant_id, id, kind, object_key, filename, content_type, size,
-                'ready'::text AS status, NULL::text AS upload_id, NULL::text AS staging_key
+                'ready'::text AS status, NULL::text AS upload_id, NULL::text AS staging_key,
+                NULL::jsonb AS package
          FROM content.candidate_media($1, $2)",
     )
     .bind(candidate)

@@ -28,7 +28,7 @@ use zk_kernel::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MediaFile {
     pub id: Uuid,
-    /// `image`, `video`, `document` or `captions`.
+    /// `image`, `video`, `document`, `captions` or `package`.
     pub kind: String,
     pub filename: String,
     /// As checked from the file's first bytes.
@@ -38,6 +38,11 @@ pub struct MediaFile {
     pub status: String,
     /// Where pages load it (a redirect to a short-lived URL).
     pub url: String,
+    /// A package's manifest as read: its kind (SCORM 1.2, SCORM 2004 and edition, cmi5), title,
+    /// version, units (SCOs, assignable units) in order with their launch file and mastery
+    /// score, and whether it uses SCORM 2004 sequencing we do not follow.
+    #[schema(value_type = Option<crate::domain::package::Manifest>)]
+    pub package: Option<serde_json::Value>,
 }
 
 /// Announce an upload; answers the presigned request(s) to send the file with
@@ -110,6 +115,7 @@ pub async fn confirm(
         content_type: row.content_type,
         size: row.size,
         status: row.status,
+        package: row.package,
     }))
 }
 
