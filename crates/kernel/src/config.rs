@@ -36,6 +36,10 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Base domain; members live at `{slug}.{base_domain}`.
     pub base_domain: String,
+    /// Where e-learning packages play, away from the portals: `{slug}.{package_domain}`
+    /// (`ZK_PACKAGE_DOMAIN`, default `pakket.{base_domain}`). Another origin, so a package's
+    /// script never gets a portal's cookies or pages.
+    pub package_domain: String,
     /// Address to listen on.
     pub listen: SocketAddr,
     /// Scheme and port used in links we send (mails, printed URLs): `http://{host}:{port}`.
@@ -206,6 +210,9 @@ fn trusted_proxy_hops() -> anyhow::Result<usize> {
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
+        let base_domain = var("ZK_BASE_DOMAIN")
+            .unwrap_or_else(|| "localhost".into())
+            .to_lowercase();
         let (secret_key, secret_key_generated) = secret_key()?;
         let s3 = match (var("ZK_S3_ENDPOINT"), var("ZK_S3_BUCKET")) {
             (Some(endpoint), Some(bucket)) => Some(S3Config {
@@ -221,9 +228,10 @@ impl Config {
             database_url: var("DATABASE_URL").map(Secret::new),
             app_database_url: var("ZK_APP_DATABASE_URL").map(Secret::new),
             db_max_connections: parse("ZK_DB_MAX_CONNECTIONS", 16)?,
-            base_domain: var("ZK_BASE_DOMAIN")
-                .unwrap_or_else(|| "localhost".into())
-                .to_lowercase(),
+            package_domain: var("ZK_PACKAGE_DOMAIN")
+                .map(|d| d.to_lowercase())
+                .unwrap_or_else(|| format!("pakket.{base_domain}")),
+            base_domain,
             listen: parse("ZK_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             public_scheme: var("ZK_PUBLIC_SCHEME").unwrap_or_else(|| "http".into()),
             public_port: var("ZK_PUBLIC_PORT").map(|p| p.parse()).transpose()?,
@@ -277,6 +285,7 @@ impl Config {
             app_database_url: Some(Secret::new(app_database_url)),
             db_max_connections: 5,
             base_domain: "localhost".into(),
+            package_domain: "pakket.localhost".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_scheme: "http".into(),
             public_port: Some(8080),
@@ -327,6 +336,18 @@ impl Config {
     /// The portal URL of a member.
     pub fn tenant_url(&self, slug: &str) -> String {
         self.url_for_host(&format!("{slug}.{}", self.base_domain))
+    }
+
+    /// `scheme://{slug}.{package_domain}[:port]`: where a member's packages play.
+    pub fn package_url(&self, slug: &str) -> String {
+        self.url_for_host(&format!("{slug}.{}", self.package_domain))
+    }
+
+    /// The member slug of a package host (`{slug}.{package_domain}`, normalised), if it is one.
+    pub fn package_slug<'a>(&self, host: &'a str) -> Option<&'a str> {
+        host.strip_suffix(&self.package_domain)
+            .and_then(|h| h.strip_suffix('.'))
+            .filter(|label| !label.is_empty() && !label.contains('.'))
     }
 
     /// The URL of the NZK side (bare base domain).

@@ -62,6 +62,7 @@ const CONTENT: &[&str] = &[
     "/api/v1/content/**",
     "/leren/**",
     "/media/**",
+    "/pakket/**",
 ];
 const BILLING: &[&str] = &[
     "/api/v1/billing/**",
@@ -216,6 +217,7 @@ mod tests {
             ("/beheer", Tenant),
             ("/bewijs/ABC", Learning),
             ("/media/o/t/1/x", Content),
+            ("/pakket/1/index.html", Content),
             ("/lti/login", Lti),
             ("/lti/launch/abc", Lti),
             ("/beheer/lms", Lti),

@@ -276,3 +276,96 @@ async fn bad_packages_are_refused_by_what_was_wrong_and_nothing_is_kept() {
     let res = send_package(&author, "geen.zip", b"%PDF-1.4 not a zip").await;
     assert_eq!(res.error_code(), "wrong_type");
 }
+
+#[tokio::test]
+async fn packages_play_only_on_the_members_package_host_without_cookies() {
+    let app = app().await;
+    let a = app.member("pakket-c").await;
+    let b = app.member("pakket-d").await;
+    let author = a.author().await;
+    let bytes = zip_of(&[
+        ("imsmanifest.xml", SCORM12),
+        (
+            "index.html",
+            "<!doctype html><title>Veilig tillen</title><script src=\"js/app.js\"></script>",
+        ),
+        ("js/app.js", "window.zk = document.cookie;"),
+    ]);
+    let id = send_package(&author, "tillen.zip", &bytes).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sandbox = "pakket-c.pakket.localhost";
+    assert_eq!(
+        app.platform.config.package_url("pakket-c"),
+        "http://pakket-c.pakket.localhost:8080"
+    );
+    // The package host serves its files, with their types and a policy that lets only the
+    // member's portal frame them; it sets no cookie, and knows no session.
+    let page = app
+        .client
+        .get(sandbox, &format!("/pakket/{id}/index.html"))
+        .session(&a.learner().await.login().await.cookie)
+        .expect(StatusCode::OK)
+        .await;
+    assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
+    assert!(page.text().contains("Veilig tillen"));
+    assert!(page.headers.get("set-cookie").is_none());
+    let csp = page.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'self' http://pakket-c.localhost:8080"),
+        "{csp}"
+    );
+    let js = app
+        .client
+        .get(sandbox, &format!("/pakket/{id}/js/app.js"))
+        .expect(StatusCode::OK)
+        .await;
+    assert_eq!(js.headers["content-type"], "text/javascript; charset=utf-8");
+    // Nothing else answers there: no portal page, no API, no writes, no path out of the package.
+    for path in [
+        "/inloggen",
+        "/",
+        "/api/v1/me",
+        "/leren",
+        "/pakket/../inloggen",
+    ] {
+        let res = app.client.get(sandbox, path).send().await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(res.headers.get("set-cookie").is_none(), "{path}");
+    }
+    let post = app
+        .client
+        .post(sandbox, &format!("/pakket/{id}/index.html"))
+        .send()
+        .await;
+    assert_eq!(post.status, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/pakket/{id}/missing.html"),
+        format!("/pakket/{id}/js/../index.html"),
+    ] {
+        assert_eq!(
+            app.client.get(sandbox, &path).send().await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // Not on the portal's host, and not on another member's package host.
+    a.visitor()
+        .get(&format!("/pakket/{id}/index.html"))
+        .expect(StatusCode::NOT_FOUND)
+        .await;
+    let other = app
+        .client
+        .get(
+            "pakket-d.pakket.localhost",
+            &format!("/pakket/{id}/index.html"),
+        )
+        .send()
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let _ = b;
+}

@@ -77,6 +77,67 @@ pub fn cross_site_by_design(path: &str) -> bool {
     matches!(path, "/lti/login" | "/lti/launch")
 }
 
+/// What a request on a member's package host (`{slug}.{package_domain}`) knows: the member,
+/// and nothing about who asks (no principal, no cookies). Only package files answer there.
+#[derive(Clone, Debug)]
+pub struct PackageSandbox {
+    pub tenant: Arc<Tenant>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PackageSandbox {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<PackageSandbox>()
+            .cloned()
+            .ok_or_else(AppError::not_found)
+    }
+}
+
+/// The package sandbox: on `{slug}.{package_domain}` only the member's package files answer
+/// (`/pakket/…`, GET and HEAD), with no principal and no cookie set, under a policy that lets
+/// packages run their own scripts and lets only the member's portal frame them. Everything
+/// else there is 404. The portal's cookies are host-only, so they never come here.
+async fn package_sandbox(
+    platform: &Platform,
+    slug: &str,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let allowed = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && req.uri().path().starts_with("/pakket/");
+    let portal_host = format!("{slug}.{}", platform.config.base_domain);
+    let tenant = if allowed {
+        platform
+            .directory
+            .resolve(&portal_host)
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let Some(tenant) = tenant.filter(|t| t.is_active() && !t.is_platform) else {
+        return (StatusCode::NOT_FOUND, "Niet gevonden.").into_response();
+    };
+    req.extensions_mut().insert(PackageSandbox { tenant });
+    let mut res = next.run(req).await;
+    res.headers_mut().remove(header::SET_COOKIE);
+    let policy = format!(
+        "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'self' {}",
+        platform.config.tenant_url(slug)
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&policy) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
 /// True for JSON API paths (errors as JSON, never as pages).
 pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
@@ -112,6 +173,14 @@ pub(super) async fn context(
             )
         }
         None => {}
+    }
+    // A package host serves the member's package files and nothing else.
+    let package_slug = platform
+        .config
+        .package_slug(&crate::tenancy::normalise_host(host_header))
+        .map(str::to_owned);
+    if let Some(slug) = package_slug {
+        return package_sandbox(&platform, &slug, req, next).await;
     }
     let request_id = req
         .extensions()

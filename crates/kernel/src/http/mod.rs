@@ -10,7 +10,8 @@ mod layers;
 mod page;
 
 pub use context::{
-    anonymous_csrf_cookie, cross_site_by_design, csrf_matches, is_api, RequestContext, LANG_COOKIE,
+    anonymous_csrf_cookie, cross_site_by_design, csrf_matches, is_api, PackageSandbox,
+    RequestContext, LANG_COOKIE,
 };
 pub use extract::{client_ip, ApiJson, ClientIp, CsrfForm};
 pub use forms::form_error;

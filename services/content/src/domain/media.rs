@@ -395,6 +395,32 @@ async fn refuse(
     Err(err)
 }
 
+/// A file of a member's confirmed package (its bytes and content type), for the package host.
+/// 404 for anything else: another member's package, a path leaving the package, a missing file.
+pub async fn package_file(
+    p: &Platform,
+    tenant: TenantId,
+    id: Uuid,
+    path: &str,
+) -> AppResult<zk_kernel::objects::Object> {
+    let clean = path
+        .split('/')
+        .all(|s| !s.is_empty() && s != "." && s != "..")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control);
+    if !clean {
+        return Err(AppError::not_found());
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let key = repo::package_key(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    let key = key.ok_or_else(AppError::not_found)?;
+    p.objects
+        .get(&format!("{}/{path}", package_prefix(&key)))
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
 /// Where a package's files are unpacked: next to its zip.
 pub fn package_prefix(object_key: &str) -> String {
     format!("{object_key}.d")

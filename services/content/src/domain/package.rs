@@ -20,6 +20,7 @@ use zk_kernel::{AppError, AppResult};
 /// The package format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[schema(as = PackageKind)]
 pub enum Kind {
     /// SCORM 1.2.
     Scorm12,

@@ -99,6 +99,22 @@ pub async fn kinds(
         .collect())
 }
 
+/// The object key of a member's confirmed package.
+pub async fn package_key(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT object_key FROM content.media
+         WHERE tenant_id = $1 AND id = $2 AND kind = 'package' AND status = 'ready'",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Keeps what a package's manifest says with its media object.
 pub async fn set_package(
     conn: &mut PgConnection,

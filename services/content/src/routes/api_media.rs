@@ -203,3 +203,25 @@ pub async fn fs_put(
         Err(ReceiveError::Io(e)) => Err(AppError::internal(e)),
     }
 }
+
+/// `GET /pakket/{id}/{*path}` on the member's package host (`{slug}.{package_domain}`): a file
+/// of one of its packages, with the content type a browser needs.
+pub async fn package_file(
+    State(p): State<Platform>,
+    sandbox: zk_kernel::http::PackageSandbox,
+    Path((id, path)): Path<(String, String)>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let file = media::package_file(&p, sandbox.tenant.id, parse_id(&id)?, &path).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, file.content_type),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, max-age=300".to_owned(),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}

@@ -101,6 +101,7 @@ pub fn router(platform: Platform) -> Router {
             axum::routing::delete(api_media::cancel),
         )
         .route("/leren/media/{id}", get(api_media::download))
+        .route("/pakket/{id}/{*path}", get(api_media::package_file))
         .route(
             "/media/o/{*key}",
             get(api_media::fs_get).put(api_media::fs_put),
