@@ -353,6 +353,16 @@ async fn packages_play_only_on_the_members_package_host_without_cookies() {
             "{path}"
         );
     }
+    // The portal may frame the package hosts (and nothing else of another origin).
+    let portal = a.visitor().get("/inloggen").send().await;
+    let csp = portal.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-src 'self' http://*.pakket.localhost:8080;"),
+        "{csp}"
+    );
     // Not on the portal's host, and not on another member's package host.
     a.visitor()
         .get(&format!("/pakket/{id}/index.html"))

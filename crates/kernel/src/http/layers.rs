@@ -79,7 +79,8 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
     router.layer(edge_layers!(platform))
 }
 
-/// Content-Security-Policy of every response: our own scripts and styles only, no framing.
+/// Content-Security-Policy of every response: our own scripts and styles only, no framing of
+/// our pages; frames only of our own pages and the package hosts.
 /// Media (images, video, uploads) may also come from and go to the S3 endpoint, whose presigned
 /// URLs the browser uses directly.
 pub fn csp(config: &crate::config::Config) -> HeaderValue {
@@ -89,10 +90,12 @@ pub fn csp(config: &crate::config::Config) -> HeaderValue {
         .and_then(|s3| url::Url::parse(&s3.endpoint).ok())
         .map(|u| format!(" {}", u.origin().ascii_serialization()))
         .unwrap_or_default();
+    // E-learning packages play in frames from the members' package hosts.
+    let packages = config.url_for_host(&format!("*.{}", config.package_domain));
     let policy = format!(
         "default-src 'self'; img-src 'self' data:{store}; media-src 'self'{store}; \
          connect-src 'self'{store}; style-src 'self'; script-src 'self'; object-src 'none'; \
-         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         frame-src 'self' {packages}; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
     HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
