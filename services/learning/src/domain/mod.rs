@@ -2,7 +2,8 @@
 //! `progress_writer`), groups, learning-path enrolments, proofs, the passport, the overviews,
 //! reminders, and the staff import (`staff_csv` reads HR's file, `staff_import` checks and
 //! applies it, `staff_names` warns of names mangled by an encoding mistake, `import_example` names
-//! a real module in the page's example, `import_turns` keeps one file per member at a time).
+//! a real module in the page's example, `import_turns` keeps one file per member at a time), and
+//! `scorm_data`, the SCORM run-time data model a package's SCO commits (checked and interpreted).
 
 pub mod enrol_preview;
 pub mod group;
@@ -18,6 +19,7 @@ pub mod progress_writer;
 pub mod proof;
 pub mod record;
 pub mod reminders;
+pub mod scorm_data;
 pub mod staff_csv;
 pub mod staff_import;
 pub mod staff_names;
