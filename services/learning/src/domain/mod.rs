@@ -3,8 +3,11 @@
 //! reminders, and the staff import (`staff_csv` reads HR's file, `staff_import` checks and
 //! applies it, `staff_names` warns of names mangled by an encoding mistake, `import_example` names
 //! a real module in the page's example, `import_turns` keeps one file per member at a time), and
-//! `scorm_data`, the SCORM run-time data model a package's SCO commits (checked and interpreted).
+//! for e-learning packages `scorm_data` (the SCORM run-time data model a package's SCO commits,
+//! checked and interpreted) and `cmi5` (the rules for the statements a cmi5 package's units
+//! send).
 
+pub mod cmi5;
 pub mod enrol_preview;
 pub mod group;
 pub mod import_example;
