@@ -344,9 +344,7 @@ impl FsStore {
         match tokio::fs::File::open(&path).await {
             Ok(f) => {
                 let size = f.metadata().await?.len();
-                let content_type = tokio::fs::read_to_string(path.with_extension("content-type"))
-                    .await
-                    .unwrap_or_else(|_| "application/octet-stream".into());
+                let content_type = read_type(&path).await;
                 Ok(Some((size, f, content_type)))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -406,6 +404,30 @@ fn valid_upload_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
+/// `path` with `suffix` after its whole name (`index.html` → `index.html.part`).
+fn with_suffix(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The file beside an object's file that keeps its content type: its whole name and
+/// `.content-type`, so that `index.html` and `index.js` in one folder keep their own.
+fn type_path(path: &std::path::Path) -> PathBuf {
+    with_suffix(path, ".content-type")
+}
+
+/// An object's content type: its own file, else the one objects stored before 2026-12-09 kept
+/// under their name's stem, else `application/octet-stream`.
+async fn read_type(path: &std::path::Path) -> String {
+    match tokio::fs::read_to_string(type_path(path)).await {
+        Ok(t) => t,
+        Err(_) => tokio::fs::read_to_string(path.with_extension("content-type"))
+            .await
+            .unwrap_or_else(|_| "application/octet-stream".into()),
+    }
+}
+
 #[async_trait]
 impl ObjectStore for FsStore {
     async fn download(&self, key: &str, to: &std::path::Path) -> anyhow::Result<bool> {
@@ -422,9 +444,9 @@ impl ObjectStore for FsStore {
             tokio::fs::create_dir_all(dir).await?;
         }
         // Write then rename, so a reader never sees half a file.
-        let tmp = path.with_extension("part");
+        let tmp = with_suffix(&path, ".part");
         tokio::fs::write(&tmp, &bytes).await?;
-        tokio::fs::write(path.with_extension("content-type"), content_type).await?;
+        tokio::fs::write(type_path(&path), content_type).await?;
         tokio::fs::rename(&tmp, &path).await?;
         Ok(())
     }
@@ -433,9 +455,7 @@ impl ObjectStore for FsStore {
         let path = self.path(key)?;
         match tokio::fs::read(&path).await {
             Ok(bytes) => {
-                let content_type = tokio::fs::read_to_string(path.with_extension("content-type"))
-                    .await
-                    .unwrap_or_else(|_| "application/octet-stream".into());
+                let content_type = read_type(&path).await;
                 Ok(Some(Object {
                     bytes: bytes.into(),
                     content_type,
@@ -448,7 +468,7 @@ impl ObjectStore for FsStore {
 
     async fn delete(&self, key: &str) -> anyhow::Result<()> {
         let path = self.path(key)?;
-        for p in [path.clone(), path.with_extension("content-type")] {
+        for p in [path.clone(), type_path(&path)] {
             match tokio::fs::remove_file(p).await {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -471,7 +491,7 @@ impl ObjectStore for FsStore {
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        tokio::fs::write(path.with_extension("content-type"), content_type).await?;
+        tokio::fs::write(type_path(&path), content_type).await?;
         let q = SignedQuery {
             op: "put".into(),
             max: max_size,
@@ -498,7 +518,7 @@ impl ObjectStore for FsStore {
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        tokio::fs::write(path.with_extension("content-type"), content_type).await?;
+        tokio::fs::write(type_path(&path), content_type).await?;
         let id = uuid::Uuid::new_v4().simple().to_string();
         tokio::fs::create_dir_all(self.root.join(".uploads").join(&id)).await?;
         Ok(id)
@@ -536,7 +556,7 @@ impl ObjectStore for FsStore {
         use sha2::Digest;
         use tokio::io::AsyncWriteExt;
         let target = self.path(key)?;
-        let tmp = target.with_extension("part");
+        let tmp = with_suffix(&target, ".part");
         let mut out = tokio::fs::File::create(&tmp).await?;
         for (expected, (number, etag)) in (1..).zip(parts) {
             if *number != expected {
@@ -587,9 +607,7 @@ impl ObjectStore for FsStore {
             tokio::fs::create_dir_all(dir).await?;
         }
         tokio::fs::copy(&src, &dst).await?;
-        if let Ok(ct) = tokio::fs::read(src.with_extension("content-type")).await {
-            tokio::fs::write(dst.with_extension("content-type"), ct).await?;
-        }
+        tokio::fs::write(type_path(&dst), read_type(&src).await).await?;
         Ok(())
     }
 
@@ -598,11 +616,9 @@ impl ObjectStore for FsStore {
         if let Some(dir) = dst.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        if let Ok(ct) = tokio::fs::read(src.with_extension("content-type")).await {
-            tokio::fs::write(dst.with_extension("content-type"), ct).await?;
-        }
+        tokio::fs::write(type_path(&dst), read_type(&src).await).await?;
         tokio::fs::rename(&src, &dst).await?;
-        let _ = tokio::fs::remove_file(src.with_extension("content-type")).await;
+        let _ = tokio::fs::remove_file(type_path(&src)).await;
         Ok(())
     }
 
@@ -920,6 +936,54 @@ mod tests {
         assert_eq!(parse_range("bytes=1000-", 1000), Unsatisfiable);
         assert_eq!(parse_range("bytes=0-1,5-6", 1000), Ignore);
         assert_eq!(parse_range("items=0-1", 1000), Ignore);
+    }
+
+    #[tokio::test]
+    async fn files_with_one_stem_keep_their_own_types_on_the_file_system() {
+        let dir = std::env::temp_dir().join(format!("zk-objects-{}", uuid::Uuid::new_v4()));
+        let store = FsStore::new(dir.clone(), b"test key");
+        // A package's page and its script, side by side.
+        store
+            .put(
+                "t/1/p.d/index.html",
+                Bytes::from_static(b"<p>"),
+                "text/html",
+            )
+            .await
+            .unwrap();
+        store
+            .put(
+                "t/1/p.d/index.js",
+                Bytes::from_static(b"1;"),
+                "text/javascript",
+            )
+            .await
+            .unwrap();
+        let html = store.get("t/1/p.d/index.html").await.unwrap().unwrap();
+        let js = store.get("t/1/p.d/index.js").await.unwrap().unwrap();
+        assert_eq!(html.content_type, "text/html");
+        assert_eq!(js.content_type, "text/javascript");
+        // Copied and moved, the type goes along.
+        store
+            .copy("t/1/p.d/index.js", "t/1/q/app.js")
+            .await
+            .unwrap();
+        store.rename("t/1/q/app.js", "t/1/r/app.js").await.unwrap();
+        let moved = store.get("t/1/r/app.js").await.unwrap().unwrap();
+        assert_eq!(moved.content_type, "text/javascript");
+        // An object stored before: its type under the stem is still read.
+        tokio::fs::create_dir_all(dir.join("t/1/old"))
+            .await
+            .unwrap();
+        tokio::fs::write(dir.join("t/1/old/a.pdf"), b"%PDF")
+            .await
+            .unwrap();
+        tokio::fs::write(dir.join("t/1/old/a.content-type"), "application/pdf")
+            .await
+            .unwrap();
+        let old = store.get("t/1/old/a.pdf").await.unwrap().unwrap();
+        assert_eq!(old.content_type, "application/pdf");
+        let _ = tokio::fs::remove_dir_all(&dir).await;
     }
 
     #[tokio::test]

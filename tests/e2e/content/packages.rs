@@ -290,6 +290,7 @@ async fn packages_play_only_on_the_members_package_host_without_cookies() {
             "<!doctype html><title>Veilig tillen</title><script src=\"js/app.js\"></script>",
         ),
         ("js/app.js", "window.zk = document.cookie;"),
+        ("index.js", "window.zk2 = 1;"),
     ]);
     let id = send_package(&author, "tillen.zip", &bytes).await.json()["id"]
         .as_str()
@@ -325,6 +326,25 @@ async fn packages_play_only_on_the_members_package_host_without_cookies() {
         .expect(StatusCode::OK)
         .await;
     assert_eq!(js.headers["content-type"], "text/javascript; charset=utf-8");
+    // A page and a script with one name keep their own types.
+    let same_name = app
+        .client
+        .get(sandbox, &format!("/pakket/{id}/index.js"))
+        .expect(StatusCode::OK)
+        .await;
+    assert_eq!(
+        same_name.headers["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let page_again = app
+        .client
+        .get(sandbox, &format!("/pakket/{id}/index.html"))
+        .expect(StatusCode::OK)
+        .await;
+    assert_eq!(
+        page_again.headers["content-type"],
+        "text/html; charset=utf-8"
+    );
     // Nothing else answers there: no portal page, no API, no writes, no path out of the package.
     for path in [
         "/inloggen",
