@@ -84,6 +84,17 @@ pub fn apply_edge_layers(router: Router, platform: &Platform) -> Router {
 /// Media (images, video, uploads) may also come from and go to the S3 endpoint, whose presigned
 /// URLs the browser uses directly.
 pub fn csp(config: &crate::config::Config) -> HeaderValue {
+    csp_allowing(config, &[], &[])
+}
+
+/// [`csp`] for a page that another site may frame (`frame_ancestors`: origins; none keeps
+/// `'none'`) or whose form posts to another site (`form_action`: origins besides `'self'`): the
+/// LTI pages an LMS shows and the answer a tool posts back to it.
+pub fn csp_allowing(
+    config: &crate::config::Config,
+    frame_ancestors: &[String],
+    form_action: &[String],
+) -> HeaderValue {
     let store = config
         .s3
         .as_ref()
@@ -92,10 +103,17 @@ pub fn csp(config: &crate::config::Config) -> HeaderValue {
         .unwrap_or_default();
     // E-learning packages play in frames from the members' package hosts.
     let packages = config.url_for_host(&format!("*.{}", config.package_domain));
+    let ancestors = if frame_ancestors.is_empty() {
+        "'none'".to_owned()
+    } else {
+        frame_ancestors.join(" ")
+    };
+    let actions: String = form_action.iter().map(|o| format!(" {o}")).collect();
     let policy = format!(
         "default-src 'self'; img-src 'self' data:{store}; media-src 'self'{store}; \
          connect-src 'self'{store}; style-src 'self'; script-src 'self'; object-src 'none'; \
-         frame-src 'self' {packages}; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         frame-src 'self' {packages}; base-uri 'self'; form-action 'self'{actions}; \
+         frame-ancestors {ancestors}"
     );
     HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))

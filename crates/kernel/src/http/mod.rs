@@ -15,7 +15,7 @@ pub use context::{
 };
 pub use extract::{client_ip, ApiJson, ClientIp, CsrfForm};
 pub use forms::form_error;
-pub use layers::{apply_edge_layers, apply_layers, csp, infra_routes};
+pub use layers::{apply_edge_layers, apply_layers, csp, csp_allowing, infra_routes};
 pub use page::see_other_with_flash;
 
 use axum::{

@@ -365,7 +365,7 @@ pub async fn import(
 }
 
 /// The parts a browser uploaded (multipart only).
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmInput {
     #[serde(default)]
@@ -373,7 +373,7 @@ pub struct ConfirmInput {
 }
 
 /// A part's number and the ETag the store answered.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmedPart {
     pub number: i32,
@@ -435,7 +435,24 @@ fn uploaded_at(row: &MediaRow) -> &str {
 /// Confirms an upload: joins the parts, checks size, type and the member's quota, moves the file
 /// from its staging key to its own (out of reach of the upload URLs) and marks it ready. A
 /// refused file is removed at once. Confirming a ready upload again changes nothing.
+///
+/// It runs to its end in a task of its own, even when the browser goes away or the request times
+/// out: a package's files (a minute's work for a large one) are then stored and the upload made
+/// ready, or removed with it, never left half-written by a dropped request; confirming again
+/// answers what became of it.
 pub async fn confirm(
+    p: &Platform,
+    tenant: TenantId,
+    id: Uuid,
+    input: &ConfirmInput,
+) -> AppResult<MediaRow> {
+    let (p, input) = (p.clone(), input.clone());
+    tokio::spawn(async move { confirm_to_the_end(&p, tenant, id, &input).await })
+        .await
+        .map_err(AppError::internal)?
+}
+
+async fn confirm_to_the_end(
     p: &Platform,
     tenant: TenantId,
     id: Uuid,

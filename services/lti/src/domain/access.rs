@@ -2,7 +2,10 @@
 //! credentials grant with a JWT client assertion signed with the registration's tool key
 //! (1EdTech Security Framework), kept in memory until shortly before it expires.
 
-use super::{jwt, platform_keys::PlatformKeys};
+use super::{
+    jwt,
+    platform_keys::{read_text, PlatformKeys, MAX_ANSWER_BYTES},
+};
 use crate::repo;
 use serde_json::{json, Value};
 use std::{
@@ -132,7 +135,7 @@ pub async fn token(
         .await
         .map_err(|e| CallError::new(None, e.to_string()))?;
     let status = res.status().as_u16();
-    let body = res.text().await.unwrap_or_default();
+    let body = read_text(res, MAX_ANSWER_BYTES).await;
     if !(200..300).contains(&status) {
         return Err(CallError::new(Some(status), body));
     }

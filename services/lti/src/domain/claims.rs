@@ -283,6 +283,13 @@ pub fn target_path(target_link_uri: &str, origin: &str) -> String {
     path.to_owned()
 }
 
+/// The stable part of the placeholder address of an LMS user without an e-mail claim
+/// (`lms-{this}@lms.invalid`): 16 hex characters of the SHA-256 of issuer and subject.
+pub fn placeholder(issuer: &str, subject: &str) -> String {
+    let hash = zk_kernel::crypto::token_hash(&format!("{issuer}\n{subject}"));
+    hex::encode(&hash[..8])
+}
+
 /// The module id of a path like `/leren/modules/{id}`.
 pub fn module_of(path: &str) -> Option<uuid::Uuid> {
     id_after(path, "/leren/modules/")
@@ -483,6 +490,11 @@ mod tests {
         let id = uuid::Uuid::new_v4();
         assert_eq!(module_of(&format!("/leren/modules/{id}")), Some(id));
         assert_eq!(module_of("/leren/trajecten/x"), None);
+        let one = placeholder("https://lms.example", "u-1");
+        assert_eq!(one.len(), 16);
+        assert_eq!(one, placeholder("https://lms.example", "u-1"));
+        assert_ne!(one, placeholder("https://lms.example", "u-2"));
+        assert_ne!(one, placeholder("https://other.example", "u-1"));
         assert_eq!(
             learning_path_of(&format!("/leren/trajecten/{id}")),
             Some(id)

@@ -67,6 +67,40 @@ pub async fn choices(p: &Platform, tenant: &Tenant, q: &str) -> AppResult<Vec<Ch
     Ok(out)
 }
 
+/// The module or path a picked key (`module:{id}`, `path:{id}`) names, if the member's catalogue
+/// shows it (whatever page of the picker it was on).
+async fn choice(p: &Platform, tenant: &Tenant, key: &str) -> Option<Choice> {
+    let (kind, id) = key.split_once(':')?;
+    let id: Uuid = id.parse().ok()?;
+    match kind {
+        "module" => {
+            let m = zk_content::domain::catalog::published(p, tenant.id, id)
+                .await
+                .ok()?;
+            Some(Choice {
+                kind: "module",
+                id,
+                title: m.doc.title,
+                summary: m.doc.summary,
+                source: m.source,
+            })
+        }
+        "path" => {
+            let path = zk_content::domain::path::shown(p, tenant.id, id)
+                .await
+                .ok()?;
+            Some(Choice {
+                kind: "path",
+                id,
+                title: path.title,
+                summary: path.summary,
+                source: path.source,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// The deep-linking launch `id` the caller may answer (404 otherwise: another person's, another
 /// member's, answered already, or older than an hour).
 pub async fn launch(
@@ -163,17 +197,16 @@ pub async fn respond(
             "Kies één module of leerroute: de LMS neemt er hier maar één aan.",
         ));
     }
-    let all = choices(p, tenant, "").await?;
     let mut chosen = Vec::new();
     for key in picked {
-        let Some(c) = all.iter().find(|c| &c.key() == key) else {
+        let Some(c) = choice(p, tenant, key).await else {
             return Err(AppError::validation(
                 "kies",
                 "unknown_module",
                 "Kies een module of leerroute uit het aanbod van uw organisatie.",
             ));
         };
-        chosen.push(c.clone());
+        chosen.push(c);
     }
     let origin = p.config.tenant_url(&tenant.slug);
     let items = content_items(&origin, &chosen);

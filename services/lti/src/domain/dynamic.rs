@@ -152,9 +152,10 @@ pub async fn register(
             res.status()
         )));
     }
-    let config: Value = res
-        .json()
+    let body = super::platform_keys::read_body(res, super::platform_keys::MAX_ANSWER_BYTES)
         .await
+        .map_err(|e| refused(format!("de configuratie van de LMS is niet te lezen ({e})")))?;
+    let config: Value = serde_json::from_slice(&body)
         .map_err(|_| refused("de configuratie van de LMS is geen JSON"))?;
     let issuer = text(&config, "issuer");
     let endpoint = text(&config, "registration_endpoint");
@@ -191,7 +192,7 @@ pub async fn register(
         ))
     })?;
     let status = res.status();
-    let body = res.text().await.unwrap_or_default();
+    let body = super::platform_keys::read_text(res, super::platform_keys::MAX_ANSWER_BYTES).await;
     if !status.is_success() {
         let excerpt: String = body.chars().take(300).collect();
         return Err(refused(format!("de LMS antwoordde {status}: {excerpt}")));

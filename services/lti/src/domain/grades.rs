@@ -103,7 +103,7 @@ async fn send(p: &Platform, tenant: TenantId, due: &DueGrade) -> Result<u16, Cal
     }
     Err(CallError::new(
         Some(status),
-        res.text().await.unwrap_or_default(),
+        super::platform_keys::read_text(res, super::platform_keys::MAX_ANSWER_BYTES).await,
     ))
 }
 
@@ -159,7 +159,7 @@ async fn create_lineitem(
         .await
         .map_err(|e| CallError::new(None, e.to_string()))?;
     let status = res.status().as_u16();
-    let text = res.text().await.unwrap_or_default();
+    let text = super::platform_keys::read_text(res, super::platform_keys::MAX_ANSWER_BYTES).await;
     if !(200..300).contains(&status) {
         return Err(CallError::new(Some(status), text));
     }

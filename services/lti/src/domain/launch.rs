@@ -171,18 +171,21 @@ pub async fn frame_origins(p: &Platform, tenant: &Tenant, issuer: &str) -> AppRe
     let mut tx = p.db.begin_tenant(tenant.id).await?;
     let regs = repo::enabled_for_issuer(&mut tx, tenant.id, issuer.trim(), None).await?;
     tx.commit().await?;
+    Ok(platform_origins(&regs))
+}
+
+/// The origins of the registrations' issuers and authorisation URLs, once each: who may frame
+/// our launch pages.
+fn platform_origins(regs: &[repo::RegistrationRow]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for r in &regs {
-        for u in [&r.issuer, &r.auth_url] {
-            if let Ok(u) = url::Url::parse(u) {
-                let o = u.origin().ascii_serialization();
-                if o != "null" && !out.contains(&o) {
-                    out.push(o);
-                }
+    for r in regs {
+        for o in [origin_of(&r.issuer), origin_of(&r.auth_url)] {
+            if !o.is_empty() && !out.contains(&o) {
+                out.push(o);
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// A launch whose token passed: its id, and the storage frame of its login (if any).
@@ -276,17 +279,11 @@ pub async fn verify(
     .await?;
     tx.commit().await?;
     tracing::info!(lti.registration = %reg.id, lti.launch = %id, "LTI launch verified");
-    let mut frame_origins = Vec::new();
-    for o in [origin_of(&reg.issuer), origin_of(&reg.auth_url)] {
-        if !o.is_empty() && !frame_origins.contains(&o) {
-            frame_origins.push(o);
-        }
-    }
     Ok(Verified {
         id,
         storage_target: login.storage_target,
         platform_origin: origin_of(&reg.auth_url),
-        frame_origins,
+        frame_origins: platform_origins(std::slice::from_ref(&reg)),
     })
 }
 
@@ -358,24 +355,21 @@ async fn complete_hashed(
         return Err(refused("lti_browser_mismatch"));
     };
     let roles = claims::our_roles(&pending.lti_roles);
-    let user =
+    let (user, granted) =
         match repo::linked_account(&mut tx, tenant.id, &pending.issuer, &pending.subject).await? {
             Some(user) => {
-                zk_tenant::domain::lms::relaunch(&mut tx, tenant.id, user, &roles).await?;
-                user
+                let granted =
+                    zk_tenant::domain::lms::relaunch(p, &mut tx, tenant.id, user, &roles).await?;
+                (user, granted)
             }
             None => {
-                let placeholder = hex_of(&crypto::token_hash(&format!(
-                    "{}\n{}",
-                    pending.issuer, pending.subject
-                )));
-                let user = zk_tenant::domain::lms::lms_account(
+                let account = zk_tenant::domain::lms::lms_account(
                     p,
                     &mut tx,
                     tenant.id,
                     pending.email.as_deref(),
                     &pending.name,
-                    &placeholder[..16],
+                    &claims::placeholder(&pending.issuer, &pending.subject),
                     &roles,
                 )
                 .await?;
@@ -384,11 +378,11 @@ async fn complete_hashed(
                     tenant.id,
                     &pending.issuer,
                     &pending.subject,
-                    user,
+                    account.id,
                     pending.registration_id,
                 )
                 .await?;
-                user
+                (account.id, account.granted)
             }
         };
     let session = p.sessions.create(&mut tx, tenant.id, user).await?;
@@ -436,7 +430,9 @@ async fn complete_hashed(
         .await?;
     }
     tx.commit().await?;
-    p.authz.reload().await?;
+    if granted {
+        p.authz.reload().await?;
+    }
     // A teacher choosing content goes to the picker.
     if pending.message_type == claims::DEEP_LINKING_REQUEST {
         tracing::info!(lti.launch = %id, user.id = %user, "LTI deep-linking launch opened");
@@ -485,10 +481,6 @@ async fn complete_hashed(
         target_path: pending.target_path,
         user_id: user,
     })
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The storage frame of a pending launch's login (`None` for an unknown launch).

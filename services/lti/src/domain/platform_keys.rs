@@ -116,19 +116,9 @@ impl PlatformKeys {
         if !res.status().is_success() {
             return Err(KeyError::Unreachable(format!("status {}", res.status())));
         }
-        if res
-            .content_length()
-            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
-        {
-            return Err(KeyError::Unreachable("the JWKS is too large".into()));
-        }
-        let bytes = res
-            .bytes()
+        let bytes = read_body(res, MAX_JWKS_BYTES)
             .await
-            .map_err(|e| KeyError::Unreachable(e.to_string()))?;
-        if bytes.len() > MAX_JWKS_BYTES {
-            return Err(KeyError::Unreachable("the JWKS is too large".into()));
-        }
+            .map_err(KeyError::Unreachable)?;
         let doc: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| KeyError::Unreachable(e.to_string()))?;
         Ok(jwt::keys_of_jwks(&doc))
@@ -139,6 +129,35 @@ impl PlatformKeys {
         &self.client
     }
 }
+
+/// A platform's answer, at most `max` bytes: read chunk by chunk, so an answer without a length
+/// or with a false one is cut off at the limit (an error), never held whole.
+pub async fn read_body(mut res: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    if res.content_length().is_some_and(|n| n > max as u64) {
+        return Err(format!("the answer is larger than {max} bytes"));
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+        if out.len() + chunk.len() > max {
+            return Err(format!("the answer is larger than {max} bytes"));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// [`read_body`] as text (lossy), for the platform's answers an admin reads.
+pub async fn read_text(res: reqwest::Response, max: usize) -> String {
+    match read_body(res, max).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => e,
+    }
+}
+
+/// The most we read of a platform's answer to one call (a token, a score, a configuration).
+pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
+/// The most we read of one page of a course's memberships.
+pub const MAX_ROSTER_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
 fn pick(keys: &Keys, kid: Option<&str>) -> Option<RsaPublicKey> {
     match kid {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use zk_kernel::{authz::Role, crypto, AppError, AppResult, Platform, Tenant, TenantId};
+use zk_kernel::{authz::Role, AppError, AppResult, Platform, Tenant, TenantId};
 
 /// Pages followed at most in one sync.
 const MAX_PAGES: usize = 200;
@@ -110,7 +110,8 @@ async fn fetch_all(
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(next_link);
-        let body = res.text().await.unwrap_or_default();
+        let body =
+            super::platform_keys::read_text(res, super::platform_keys::MAX_ROSTER_PAGE_BYTES).await;
         if !(200..300).contains(&status) {
             if status == 401 {
                 access::forget(p, reg.id, &scopes);
@@ -183,6 +184,7 @@ pub async fn sync(
         ..Default::default()
     };
     let mut seen = Vec::new();
+    let mut granted = false;
     for m in &members {
         let subject = m.get("user_id").and_then(Value::as_str).unwrap_or_default();
         let active = m
@@ -226,41 +228,39 @@ pub async fn sync(
             .and_then(Value::as_str)
             .map(|e| e.trim().to_lowercase());
         let mut tx = p.db.begin_tenant(t).await?;
-        let user = match repo::linked_account(&mut tx, t, &reg.issuer, subject).await? {
-            Some(u) => {
-                zk_tenant::domain::lms::relaunch(&mut tx, t, u, &ours).await?;
-                u
-            }
+        let linked = repo::linked_account(&mut tx, t, &reg.issuer, subject).await?;
+        let made = match linked {
+            Some(u) => zk_tenant::domain::lms::relaunch(p, &mut tx, t, u, &ours)
+                .await
+                .map(|granted| zk_tenant::domain::lms::LmsAccount { id: u, granted }),
             None => {
-                let placeholder: String = crypto::token_hash(&format!("{}\n{subject}", reg.issuer))
-                    .iter()
-                    .take(8)
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
-                let made = zk_tenant::domain::lms::lms_account(
+                zk_tenant::domain::lms::lms_account(
                     p,
                     &mut tx,
                     t,
                     email.as_deref(),
                     &name,
-                    &placeholder,
+                    &claims::placeholder(&reg.issuer, subject),
                     &ours,
                 )
-                .await;
-                let u = match made {
-                    Ok(u) => u,
-                    // An admin's address or a blocked account: skipped, the rest goes on.
-                    Err(e) if e.status.is_client_error() => {
-                        tracing::info!(code = e.code, "roster member skipped");
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                repo::link_account(&mut tx, t, &reg.issuer, subject, u, reg.id).await?;
-                report.created += 1;
-                u
+                .await
             }
         };
+        let account = match made {
+            Ok(a) => a,
+            // An admin's address or a blocked account: skipped, the rest goes on.
+            Err(e) if e.status.is_client_error() => {
+                tracing::info!(code = e.code, "roster member skipped");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let user = account.id;
+        granted |= account.granted;
+        if linked.is_none() {
+            repo::link_account(&mut tx, t, &reg.issuer, subject, user, reg.id).await?;
+            report.created += 1;
+        }
         repo::roster_member_seen(&mut tx, t, id, subject, user, role).await?;
         tx.commit().await?;
         let member_role = if role == "teacher" {
@@ -287,7 +287,9 @@ pub async fn sync(
     report.left = repo::roster_leavers(&mut tx, t, id, &seen).await?;
     repo::roster_synced(&mut tx, t, id, Some(group), None).await?;
     tx.commit().await?;
-    p.authz.reload().await?;
+    if granted {
+        p.authz.reload().await?;
+    }
     tracing::info!(lti.roster = %id, learners = report.learners, teachers = report.teachers, left = report.left, "roster synced");
     Ok(report)
 }

@@ -1,10 +1,10 @@
 //! The pages of LTI Advantage the LMS opens: the deep-linking picker and its signed answer, and
 //! the dynamic-registration link.
 
-use crate::domain::{deep_linking, dynamic};
+use crate::domain::{deep_linking, dynamic, launch};
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -107,17 +107,11 @@ pub async fn pick(
                 )?
                 .into_response();
             // The answer goes to the LMS: this page's form may post there.
-            let origin = url::Url::parse(&return_url)
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_default();
-            let csp = zk_kernel::http::csp(&p.config);
-            let policy = csp.to_str().unwrap_or_default().replace(
-                "form-action 'self'",
-                &format!("form-action 'self' {origin}"),
+            let origin = launch::origin_of(&return_url);
+            res.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                zk_kernel::http::csp_allowing(&p.config, &[], &[origin]),
             );
-            if let Ok(v) = HeaderValue::from_str(&policy) {
-                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-            }
             Ok(res)
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -145,15 +139,12 @@ pub async fn register(
         )?
         .into_response();
     // The LMS shows this page in its own frame or window.
-    if let Ok(u) = url::Url::parse(&req.openid_configuration) {
-        let csp = zk_kernel::http::csp(&p.config);
-        let policy = csp.to_str().unwrap_or_default().replace(
-            "frame-ancestors 'none'",
-            &format!("frame-ancestors {}", u.origin().ascii_serialization()),
+    let platform = launch::origin_of(&req.openid_configuration);
+    if !platform.is_empty() {
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            zk_kernel::http::csp_allowing(&p.config, &[platform], &[]),
         );
-        if let Ok(v) = HeaderValue::from_str(&policy) {
-            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-        }
     }
     Ok(res)
 }

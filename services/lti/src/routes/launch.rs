@@ -23,12 +23,10 @@ use zk_kernel::{
 /// The state cookie of one login: named after the state's hash, so two launches in one browser
 /// (two links on one course page) do not overwrite each other.
 fn state_cookie_name(state_hash: &[u8]) -> String {
-    let hex: String = state_hash
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("zk_lti_{hex}")
+    format!(
+        "zk_lti_{}",
+        hex::encode(&state_hash[..state_hash.len().min(6)])
+    )
 }
 
 fn state_cookie(p: &Platform, state: &str) -> HeaderValue {
@@ -143,20 +141,10 @@ async fn login(
 /// The Content-Security-Policy of a page the LMS may frame: ours, with `frame-ancestors` the
 /// platform's origins instead of `'none'`.
 fn allow_framing(p: &Platform, res: &mut Response, origins: &[String]) {
-    let base = zk_kernel::http::csp(&p.config);
-    let base = base.to_str().unwrap_or_default();
-    let ancestors = if origins.is_empty() {
-        "'none'".to_owned()
-    } else {
-        origins.join(" ")
-    };
-    let policy = base.replace(
-        "frame-ancestors 'none'",
-        &format!("frame-ancestors {ancestors}"),
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        zk_kernel::http::csp_allowing(&p.config, origins, &[]),
     );
-    if let Ok(v) = HeaderValue::from_str(&policy) {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
 }
 
 /// The launch form the platform posts.

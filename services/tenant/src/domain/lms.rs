@@ -15,9 +15,37 @@ use zk_kernel::{
 /// opened through a launch, whatever address the LMS sends.
 const LMS_ROLES: &[Role] = &[Role::Learner, Role::Teacher];
 
+/// An LMS user's account: its id, and whether a role was granted (the caller then reloads the
+/// policies once it committed; a returning user with the same roles costs no reload).
+pub struct LmsAccount {
+    pub id: Uuid,
+    pub granted: bool,
+}
+
+/// Grants the LMS roles of `roles` that `user` lacks (from the policies in memory); true when
+/// one was granted.
+async fn grant_missing(
+    p: &Platform,
+    tx: &mut TenantTx,
+    tenant: TenantId,
+    user: Uuid,
+    roles: &[Role],
+) -> AppResult<bool> {
+    let has = p.authz.roles(tenant, user).await;
+    let mut granted = false;
+    for role in roles
+        .iter()
+        .filter(|r| LMS_ROLES.contains(r) && !has.contains(r))
+    {
+        authz::grant_role(tx, tenant, user, *role).await?;
+        granted = true;
+    }
+    Ok(granted)
+}
+
 /// Finds or makes the account for an LMS user inside `tx` and grants `roles` it lacks. `email`
 /// is the address the LMS sent (checked here); `None` makes a placeholder address under
-/// `lms.invalid` (no mail reaches it). Returns the account id.
+/// `lms.invalid` (no mail reaches it).
 pub async fn lms_account(
     p: &Platform,
     tx: &mut TenantTx,
@@ -26,7 +54,7 @@ pub async fn lms_account(
     name: &str,
     placeholder: &str,
     roles: &[Role],
-) -> AppResult<Uuid> {
+) -> AppResult<LmsAccount> {
     let email = match email.map(|e| validate::email("email", e)) {
         Some(Ok(e)) => e,
         _ => format!("lms-{placeholder}@lms.invalid"),
@@ -50,28 +78,24 @@ pub async fn lms_account(
         }
         None => repo::users::insert_linked(tx, tenant, &email, &name).await?,
     };
-    for role in roles.iter().filter(|r| LMS_ROLES.contains(r)) {
-        authz::grant_role(tx, tenant, id, *role).await?;
-    }
-    Ok(id)
+    let granted = grant_missing(p, tx, tenant, id, roles).await?;
+    Ok(LmsAccount { id, granted })
 }
 
 /// A returning LMS user's account inside `tx`: refused when blocked; roles of the launch that it
-/// lacks are granted (never taken: an admin may have given more).
+/// lacks are granted (never taken: an admin may have given more). True when one was granted.
 pub async fn relaunch(
+    p: &Platform,
     tx: &mut TenantTx,
     tenant: TenantId,
     user: Uuid,
     roles: &[Role],
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let u = repo::users::by_id(tx, tenant, user).await?;
     if u.status == "disabled" {
         return Err(blocked());
     }
-    for role in roles.iter().filter(|r| LMS_ROLES.contains(r)) {
-        authz::grant_role(tx, tenant, user, *role).await?;
-    }
-    Ok(())
+    grant_missing(p, tx, tenant, user, roles).await
 }
 
 fn blocked() -> AppError {
