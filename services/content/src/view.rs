@@ -31,7 +31,9 @@ pub fn blocks_json(shown: &[ShownBlock], adopted: bool) -> Vec<Value> {
                 } => {
                     json!({"title": title, "media": media, "poster": poster, "captions": captions})
                 }
-                BlockBody::Document { title, media } => json!({"title": title, "media": media}),
+                BlockBody::Document { title, media } | BlockBody::Package { title, media } => {
+                    json!({"title": title, "media": media})
+                }
                 BlockBody::Image { alt, media } => json!({"alt": alt, "media": media}),
                 BlockBody::Quiz {
                     questions,

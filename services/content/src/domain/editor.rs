@@ -114,6 +114,10 @@ pub fn block_from(f: &Fields) -> AppResult<Block> {
             media: f.get("media"),
             title: f.get("title"),
         },
+        "package" => BlockBody::Package {
+            media: f.get("media"),
+            title: f.get("title"),
+        },
         "link" => BlockBody::Link {
             url: f.get("url"),
             label: f.get("label"),
@@ -231,7 +235,7 @@ pub fn edit_block(doc: &mut ModuleDoc, block: Uuid, f: &Fields) -> AppResult<()>
             }
             *title = f.get("title");
         }
-        BlockBody::Document { media, title } => {
+        BlockBody::Document { media, title } | BlockBody::Package { media, title } => {
             keep(media, f.get("media"));
             *title = f.get("title");
         }

@@ -142,6 +142,14 @@ pub enum BlockBody {
         url: String,
         label: String,
     },
+    /// An e-learning package (SCORM 1.2, SCORM 2004 or cmi5): an uploaded zip of kind
+    /// `package`, played from the member's package host. What its manifest says is kept with the
+    /// media file; a new upload is a new file, so a version keeps the package it was made with.
+    Package {
+        media: String,
+        #[serde(default)]
+        title: String,
+    },
 }
 
 /// A quiz question: single choice (exactly one correct option) or multiple choice.
@@ -179,6 +187,7 @@ impl BlockBody {
             Self::Image { .. } => "image",
             Self::Quiz { .. } => "quiz",
             Self::Link { .. } => "link",
+            Self::Package { .. } => "package",
         }
     }
 }
@@ -358,7 +367,7 @@ pub fn check_block(prefix: &str, body: &BlockBody) -> AppResult<()> {
                 "Een titel heeft hoogstens 200 tekens.",
             )
         }
-        BlockBody::Document { media, title } => {
+        BlockBody::Document { media, title } | BlockBody::Package { media, title } => {
             check_media_key(&f("media"), media)?;
             check_len(
                 &f("title"),
@@ -520,6 +529,7 @@ pub fn media_refs(prefix: &str, blocks: &[Block]) -> Vec<(String, Uuid, &'static
             }
             BlockBody::Document { media, .. } => add(f("media"), media, "document"),
             BlockBody::Image { media, .. } => add(f("media"), media, "image"),
+            BlockBody::Package { media, .. } => add(f("media"), media, "package"),
             _ => {}
         }
     }
@@ -549,7 +559,9 @@ pub fn remap_media(blocks: &mut [Block], map: &std::collections::HashMap<Uuid, U
                     swap(c);
                 }
             }
-            BlockBody::Document { media, .. } | BlockBody::Image { media, .. } => swap(media),
+            BlockBody::Document { media, .. }
+            | BlockBody::Image { media, .. }
+            | BlockBody::Package { media, .. } => swap(media),
             _ => {}
         }
     }

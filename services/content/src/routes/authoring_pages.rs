@@ -132,7 +132,7 @@ async fn editor_page(
                 BlockBody::Text { markdown } => json!({"markdown": markdown, "html": markdown_to_safe_html(markdown)}),
                 BlockBody::Image { media, alt } => json!({"media": media, "alt": alt}),
                 BlockBody::Video { media, captions, title, .. } => json!({"media": media, "captions": captions, "title": title}),
-                BlockBody::Document { media, title } => json!({"media": media, "title": title}),
+                BlockBody::Document { media, title } | BlockBody::Package { media, title } => json!({"media": media, "title": title}),
                 BlockBody::Link { url, label } => json!({"url": url, "label": label}),
                 BlockBody::Quiz { questions, pass_mark } => json!({
                     "pass_mark": pass_mark,

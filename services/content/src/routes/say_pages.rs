@@ -271,7 +271,7 @@ async fn candidate_page(
                 BlockBody::Link { url, label } => json!({"url": url, "label": label}),
                 BlockBody::Image { alt, .. } => json!({"alt": alt}),
                 BlockBody::Video { title, captions, .. } => json!({"title": title, "captions": captions.is_some()}),
-                BlockBody::Document { title, .. } => json!({"title": title}),
+                BlockBody::Document { title, .. } | BlockBody::Package { title, .. } => json!({"title": title}),
             };
             v["id"] = json!(b.id);
             v["number"] = json!(i + 1);
