@@ -10,6 +10,7 @@ mod content;
 mod daily_work;
 mod learning;
 mod lti;
+mod packages;
 mod portals;
 
 pub(crate) use crate::support::*;

@@ -8,6 +8,7 @@ mod learner_day;
 mod mails;
 mod module_page;
 mod overviews;
+mod packages;
 mod passport;
 mod paths;
 mod people;

@@ -107,6 +107,7 @@ const TEMPLATES: &[(&str, &str)] = theme_files!(
     "lti_registered",
     "lti_storage_login",
     "lti_handoff",
+    "package_player",
 );
 
 /// Static files of the default theme.

@@ -461,6 +461,13 @@ impl Browser {
         Ok(())
     }
 
+    /// Closes the window (tab) the commands go to, as a person closes a tab; switch to another
+    /// window afterwards.
+    pub async fn close_window(&self) -> Result<()> {
+        self.wire.delete("/window").await?;
+        Ok(())
+    }
+
     /// Waits up to `timeout` for a window other than `known` to open, and switches to it.
     pub async fn switch_to_new_window(
         &self,

@@ -56,6 +56,7 @@ const LEARNING: &[&str] = &[
     "/leren/modules/*/inschrijvingen/**",
     "/leren/trajecten/*",
     "/leren/trajecten/*/inschrijvingen",
+    "/speler/**",
 ];
 const CONTENT: &[&str] = &[
     "/api/v1/catalog/**",

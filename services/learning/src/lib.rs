@@ -24,6 +24,7 @@ pub use routes::router;
     routes::learning::mine,
     routes::learning::block_done,
     routes::learning::attempt,
+    routes::package_player::commit,
     routes::learning::move_enrolments,
     routes::learning::set_self_enrolment,
     routes::learning::departments,
@@ -85,7 +86,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 33);
+        assert_eq!(ops, 34);
         let attempt = &doc["paths"]["/api/v1/learning/enrolments/{id}/attempts"]["post"];
         assert_eq!(attempt["operationId"], "quiz_attempt");
         assert!(doc["components"]["schemas"]["Scored"]["properties"]["pass_mark"].is_object());

@@ -96,8 +96,20 @@ impl<S: Send + Sync> FromRequestParts<S> for PackageSandbox {
     }
 }
 
-/// The package sandbox: on `{slug}.{package_domain}` only the member's package files answer
-/// (`/pakket/…`, GET and HEAD), with no principal and no cookie set, under a policy that lets
+/// What answers on a package host: the package files (`/pakket/…`, GET and HEAD) and the
+/// player with its run-time (`/speler/…`: GET and HEAD, and POST for a play session's commits,
+/// which carry the session's token, never a cookie).
+fn sandbox_allows(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    match *method {
+        Method::GET | Method::HEAD => path.starts_with("/pakket/") || path.starts_with("/speler/"),
+        Method::POST => path.starts_with("/speler/"),
+        _ => false,
+    }
+}
+
+/// The package sandbox: on `{slug}.{package_domain}` only the member's package files and the
+/// package player answer (see [`sandbox_allows`]), with no principal and no cookie set, under a policy that lets
 /// packages run their own scripts and lets only the member's portal frame them. Everything
 /// else there is 404. The portal's cookies are host-only, so they never come here.
 async fn package_sandbox(
@@ -106,10 +118,7 @@ async fn package_sandbox(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let allowed = matches!(
-        *req.method(),
-        axum::http::Method::GET | axum::http::Method::HEAD
-    ) && req.uri().path().starts_with("/pakket/");
+    let allowed = sandbox_allows(req.method(), req.uri().path());
     let portal_host = format!("{slug}.{}", platform.config.base_domain);
     let tenant = if allowed {
         platform
@@ -135,6 +144,11 @@ async fn package_sandbox(
     if let Ok(v) = axum::http::HeaderValue::from_str(&policy) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
+    // A play session's token is in the player's address: never sent on to anyone.
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 

@@ -31,6 +31,17 @@ impl Theme {
         self.render_root(template, root)
     }
 
+    /// Renders a page outside any portal (the package player on a package host): only `lang`
+    /// and `data`'s keys in scope, no tenant, user or CSRF token.
+    pub fn render_bare(&self, template: &str, lang: Lang, data: Value) -> AppResult<Html<String>> {
+        let mut root = Map::new();
+        root.insert("lang".into(), json!(lang.code()));
+        if let Value::Object(extra) = data {
+            root.extend(extra);
+        }
+        self.render_root(template, root)
+    }
+
     /// The page [`Theme::render_cached`] stored under the same template, request and key, if
     /// any: for pages whose data needs a query, which then runs only on a miss.
     pub fn cached(&self, template: &str, ctx: &RequestContext, key: &str) -> Option<Html<String>> {

@@ -412,13 +412,27 @@ pub async fn package_file(
         return Err(AppError::not_found());
     }
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let key = repo::package_key(&mut tx, tenant, id).await?;
+    let found = repo::package(&mut tx, id).await?;
     tx.commit().await?;
-    let key = key.ok_or_else(AppError::not_found)?;
+    let (key, _) = found.ok_or_else(AppError::not_found)?;
     p.objects
         .get(&format!("{}/{path}", package_prefix(&key)))
         .await?
         .ok_or_else(AppError::not_found)
+}
+
+/// What the manifest of a package the tenant may read (its own or the portfolio's) says; `None`
+/// for anything else. Inside the caller's transaction (tenant set).
+pub async fn package_manifest(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+) -> AppResult<Option<super::package::Manifest>> {
+    let Some((_, Some(json))) = repo::package(conn, id).await? else {
+        return Ok(None);
+    };
+    serde_json::from_value(json)
+        .map(Some)
+        .map_err(AppError::internal)
 }
 
 /// Where a package's files are unpacked: next to its zip.

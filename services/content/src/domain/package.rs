@@ -12,13 +12,13 @@ mod test_zip;
 
 pub use archive::{copy_guarded, open, Entry, Limits, PackageFiles};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::io::{Read, Seek};
 use zk_kernel::{AppError, AppResult};
 
 /// The package format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[schema(as = PackageKind)]
 pub enum Kind {
@@ -31,7 +31,7 @@ pub enum Kind {
 }
 
 /// What a line of the course is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// A SCORM SCO: launched, and reports progress through the SCORM API.
@@ -45,7 +45,7 @@ pub enum UnitKind {
 }
 
 /// When a cmi5 AU counts as done (cmi5 `moveOn`, spelt as there).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum MoveOn {
     /// Once passed.
     Passed,
@@ -60,7 +60,7 @@ pub enum MoveOn {
 }
 
 /// How a cmi5 AU wants to be opened (cmi5 `launchMethod`, spelt as there).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum LaunchMethod {
     /// In a frame or a window, as the platform likes (cmi5's default).
     AnyWindow,
@@ -69,7 +69,7 @@ pub enum LaunchMethod {
 }
 
 /// A line of the course, in the manifest's order.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unit {
     /// The SCORM item's `identifier`, the cmi5 AU's or block's `id` (an IRI).
     pub id: String,
@@ -95,7 +95,7 @@ pub struct Unit {
 }
 
 /// A package's manifest as the platform uses it.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Manifest {
     /// The format (and SCORM version).
     pub kind: Kind,

@@ -99,17 +99,16 @@ pub async fn kinds(
         .collect())
 }
 
-/// The object key of a member's confirmed package.
-pub async fn package_key(
+/// The object key and manifest of a confirmed package the tenant may read: its own or the
+/// portfolio's (row-level security decides).
+pub async fn package(
     conn: &mut PgConnection,
-    tenant: TenantId,
     id: Uuid,
-) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT object_key FROM content.media
-         WHERE tenant_id = $1 AND id = $2 AND kind = 'package' AND status = 'ready'",
+) -> AppResult<Option<(String, Option<serde_json::Value>)>> {
+    Ok(sqlx::query_as(
+        "SELECT object_key, package FROM content.media
+         WHERE id = $1 AND kind = 'package' AND status = 'ready'",
     )
-    .bind(tenant.0)
     .bind(id)
     .fetch_optional(conn)
     .await?)

@@ -807,6 +807,13 @@ pub(crate) async fn check_done(
                 "Een toets is klaar als u haar haalt.",
             ))
         }
+        Some(b) if matches!(b.block.body, BlockBody::Package { .. }) => {
+            return Err(AppError::validation(
+                "block",
+                "package_block",
+                "Een e-learning is klaar als u haar afrondt.",
+            ))
+        }
         Some(_) => {}
     }
     if !e.done.contains(&block) {

@@ -5,7 +5,7 @@
 //! a real module in the page's example, `import_turns` keeps one file per member at a time), and
 //! for e-learning packages `scorm_data` (the SCORM run-time data model a package's SCO commits,
 //! checked and interpreted) and `cmi5` (the rules for the statements a cmi5 package's units
-//! send).
+//! send), and `package_play` (a package played on the member's package host and tracked).
 
 pub mod cmi5;
 pub mod enrol_preview;
@@ -15,6 +15,7 @@ pub mod import_turns;
 pub mod learning;
 pub mod mail_wake;
 pub mod overview;
+pub mod package_play;
 pub mod passport;
 pub mod path_enrolment;
 pub mod people;

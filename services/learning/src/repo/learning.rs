@@ -269,8 +269,9 @@ pub async fn insert_done(
 }
 
 /// Records the completion with its score: per quiz the best passed attempt of this cycle, in
-/// whole percent, averaged over the quizzes (none without quizzes). Returns its time and score
-/// (`None` when it was completed already).
+/// whole percent, and per e-learning package the average score of its units that have one,
+/// averaged over those blocks (none without quizzes or scored packages). Returns its time and
+/// score (`None` when it was completed already).
 pub async fn complete(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -284,7 +285,12 @@ pub async fn complete(
                      SELECT max(a.correct * 100 / a.questions) AS best FROM content.quiz_attempts a
                      WHERE a.tenant_id = e.tenant_id AND a.enrolment_id = e.id AND a.passed
                        AND a.created_at >= coalesce(e.renewed_at, '-infinity')
-                     GROUP BY a.block_id) q)
+                     GROUP BY a.block_id
+                     UNION ALL
+                     SELECT avg(pa.score) * 100 FROM content.package_attempts pa
+                     WHERE pa.tenant_id = e.tenant_id AND pa.enrolment_id = e.id
+                       AND pa.cycle = e.cycle AND pa.score IS NOT NULL
+                     GROUP BY pa.block_id) q)
          WHERE e.tenant_id = $1 AND e.id = $2 AND e.completed_at IS NULL
          RETURNING e.completed_at, e.completed_score",
     )

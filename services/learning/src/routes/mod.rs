@@ -9,6 +9,7 @@ pub(crate) mod learning;
 mod learning_pages;
 mod module_page;
 pub(crate) mod overview;
+pub(crate) mod package_player;
 pub(crate) mod passport;
 mod path_page;
 pub(crate) mod people;
@@ -30,6 +31,13 @@ pub fn router(platform: Platform) -> Router {
         .route("/", get(home::show_home))
         .route("/leren/modules/{id}", get(module_page::show_module))
         .route("/leren/trajecten/{id}", get(path_page::page))
+        .route(
+            "/leren/inschrijvingen/{id}/pakket/{block}",
+            get(package_player::open),
+        )
+        .route("/speler/runtime.js", get(package_player::runtime))
+        .route("/speler/{token}", get(package_player::player))
+        .route("/speler/{token}/commit", post(package_player::commit))
         .route("/api/v1/learning/enrolments", post(learning::enrol))
         .route("/api/v1/learning/enrolments/mine", get(learning::mine))
         .route(

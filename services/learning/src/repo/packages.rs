@@ -1,0 +1,255 @@
+//! Play sessions and attempts of e-learning packages (`content.package_sessions`,
+//! `content.package_attempts`; RLS).
+
+use sqlx::{types::Json, FromRow, PgConnection};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use zk_kernel::{AppResult, TenantId};
+
+/// How long a play session's token works after it was made or last used.
+pub const SESSION_HOURS: i32 = 4;
+
+/// A play session: one learner, one package block of one enrolment.
+#[derive(Clone, Debug, FromRow)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub enrolment_id: Uuid,
+    pub user_id: Uuid,
+    pub block_id: Uuid,
+    pub media_id: Uuid,
+    pub cycle: i32,
+    pub version: i32,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The key of an attempt: the session's enrolment, cycle, block and package, and a unit.
+#[derive(Clone, Copy, Debug)]
+pub struct AttemptKey<'a> {
+    pub session: &'a SessionRow,
+    pub unit: &'a str,
+}
+
+/// A unit's attempt as the player resumes it.
+#[derive(Clone, Debug, FromRow)]
+pub struct AttemptRow {
+    pub unit: String,
+    pub data: Json<BTreeMap<String, String>>,
+    pub completed: bool,
+    pub passed: Option<bool>,
+    pub score: Option<f32>,
+    pub location: Option<String>,
+    /// All sessions' time, the open one included, in seconds.
+    pub seconds: f64,
+    pub done: bool,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Makes a play session (and forgets the learner's expired ones).
+pub async fn insert_session(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+    s: &SessionRow,
+) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM content.package_sessions
+         WHERE tenant_id = $1 AND user_id = $2 AND expires_at < now()",
+    )
+    .bind(tenant.0)
+    .bind(s.user_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO content.package_sessions
+             (tenant_id, id, token_hash, enrolment_id, user_id, block_id, media_id, cycle, version,
+              expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(hours => $10))",
+    )
+    .bind(tenant.0)
+    .bind(s.id)
+    .bind(token_hash)
+    .bind(s.enrolment_id)
+    .bind(s.user_id)
+    .bind(s.block_id)
+    .bind(s.media_id)
+    .bind(s.cycle)
+    .bind(s.version)
+    .bind(SESSION_HOURS)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The live session with this token hash; `touch` extends its life (a commit).
+pub async fn session(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+    touch: bool,
+) -> AppResult<Option<SessionRow>> {
+    let sql = if touch {
+        "UPDATE content.package_sessions
+         SET expires_at = greatest(expires_at, now() + make_interval(hours => $3))
+         WHERE tenant_id = $1 AND token_hash = $2 AND expires_at > now()
+         RETURNING id, enrolment_id, user_id, block_id, media_id, cycle, version, expires_at"
+    } else {
+        "SELECT id, enrolment_id, user_id, block_id, media_id, cycle, version, expires_at
+         FROM content.package_sessions
+         WHERE tenant_id = $1 AND token_hash = $2 AND expires_at > now() AND $3 > 0"
+    };
+    Ok(sqlx::query_as(sql)
+        .bind(tenant.0)
+        .bind(token_hash)
+        .bind(SESSION_HOURS)
+        .fetch_optional(conn)
+        .await?)
+}
+
+const ATTEMPT: &str = "SELECT unit, data, completed, passed, score, location,
+        closed_seconds + open_seconds AS seconds, done_at IS NOT NULL AS done, updated_at
+    FROM content.package_attempts";
+
+/// The attempts of a session's package block (every unit tried so far).
+pub async fn attempts(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    s: &SessionRow,
+) -> AppResult<Vec<AttemptRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{ATTEMPT} WHERE tenant_id = $1 AND enrolment_id = $2 AND cycle = $3 AND block_id = $4
+           AND media_id = $5 ORDER BY updated_at"
+    ))
+    .bind(tenant.0)
+    .bind(s.enrolment_id)
+    .bind(s.cycle)
+    .bind(s.block_id)
+    .bind(s.media_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// What a commit records of a unit.
+#[derive(Debug)]
+pub struct Recorded<'a> {
+    pub standard: &'a str,
+    pub data: &'a BTreeMap<String, String>,
+    pub completed: bool,
+    pub passed: Option<bool>,
+    pub score: Option<f64>,
+    pub location: Option<&'a str>,
+    /// The player's page load this commit comes from, the commit's number in it, and the
+    /// load's time so far.
+    pub session: &'a str,
+    pub seq: i64,
+    pub session_seconds: f64,
+    /// The unit is done by this commit (once done, it stays done).
+    pub done: bool,
+}
+
+/// Keeps a commit as the unit's attempt (made at the first commit). A session's time counts
+/// once: a commit from the same page load replaces that load's time, one from a new load closes
+/// the previous one; a commit of the same load older than one stored changes nothing (a request
+/// that arrives late). Returns the attempt as it is now.
+pub async fn record(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: AttemptKey<'_>,
+    r: &Recorded<'_>,
+) -> AppResult<AttemptRow> {
+    let s = key.session;
+    let written: Option<AttemptRow> = sqlx::query_as(
+        "INSERT INTO content.package_attempts AS a
+             (tenant_id, id, enrolment_id, user_id, cycle, block_id, media_id, unit, standard, data,
+              completed, passed, score, location, open_session, open_seconds, open_seq, commits,
+              done_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, 1,
+                 CASE WHEN $17 THEN now() END)
+         ON CONFLICT (tenant_id, enrolment_id, cycle, block_id, media_id, unit) DO UPDATE SET
+             data = excluded.data, completed = excluded.completed, passed = excluded.passed,
+             score = excluded.score, location = excluded.location,
+             closed_seconds = a.closed_seconds
+                 + CASE WHEN a.open_session IS DISTINCT FROM excluded.open_session
+                        THEN a.open_seconds ELSE 0 END,
+             open_session = excluded.open_session, open_seconds = excluded.open_seconds,
+             open_seq = excluded.open_seq, commits = a.commits + 1, updated_at = now(),
+             done_at = coalesce(a.done_at, excluded.done_at)
+         WHERE a.open_session IS DISTINCT FROM excluded.open_session
+            OR a.open_seq <= excluded.open_seq
+         RETURNING unit, data, completed, passed, score, location,
+             closed_seconds + open_seconds AS seconds, done_at IS NOT NULL AS done, updated_at",
+    )
+    .bind(tenant.0)
+    .bind(Uuid::new_v4())
+    .bind(s.enrolment_id)
+    .bind(s.user_id)
+    .bind(s.cycle)
+    .bind(s.block_id)
+    .bind(s.media_id)
+    .bind(key.unit)
+    .bind(r.standard)
+    .bind(Json(r.data))
+    .bind(r.completed)
+    .bind(r.passed)
+    .bind(r.score.map(|s| s as f32))
+    .bind(r.location)
+    .bind(r.session)
+    .bind(r.session_seconds)
+    .bind(r.done)
+    .bind(r.seq)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = written {
+        return Ok(row);
+    }
+    Ok(sqlx::query_as(&format!(
+        "{ATTEMPT} WHERE tenant_id = $1 AND enrolment_id = $2 AND cycle = $3 AND block_id = $4
+           AND media_id = $5 AND unit = $6"
+    ))
+    .bind(tenant.0)
+    .bind(s.enrolment_id)
+    .bind(s.cycle)
+    .bind(s.block_id)
+    .bind(s.media_id)
+    .bind(key.unit)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The units of a session's package block that are done.
+pub async fn units_done(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    s: &SessionRow,
+) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT unit FROM content.package_attempts
+         WHERE tenant_id = $1 AND enrolment_id = $2 AND cycle = $3 AND block_id = $4
+           AND media_id = $5 AND done_at IS NOT NULL",
+    )
+    .bind(tenant.0)
+    .bind(s.enrolment_id)
+    .bind(s.cycle)
+    .bind(s.block_id)
+    .bind(s.media_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The learner's name as a package may show it (SCORM `student_name`, `learner_name`).
+pub async fn learner_name(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: Uuid,
+) -> AppResult<String> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT display_name FROM tenant.users WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.0)
+        .bind(user)
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or_default(),
+    )
+}
