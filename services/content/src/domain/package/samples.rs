@@ -47,7 +47,10 @@ const SCORM2004: &[(&str, &str)] = &[
 /// The cmi5 package's files.
 const CMI5: &[(&str, &str)] = &[
     ("cmi5.xml", include_str!("samples/cmi5/cmi5.xml")),
-    ("au1/index.html", include_str!("samples/cmi5/au1/index.html")),
+    (
+        "au1/index.html",
+        include_str!("samples/cmi5/au1/index.html"),
+    ),
     ("au1/au.js", include_str!("samples/cmi5/au1/au.js")),
     ("au1/style.css", STYLE),
 ];
