@@ -279,6 +279,20 @@ mod tests {
         for (path, text) in pages.filter(|(p, _)| p.ends_with(".html")) {
             assert!(text.contains("<html lang=\"nl\">"), "{path}");
             assert!(text.contains("name=\"viewport\""), "{path}");
+            // Scripts and styles only from files, so the player may serve a strict CSP.
+            assert_eq!(
+                text.matches("<script").count(),
+                text.matches("<script src=").count(),
+                "{path}"
+            );
+            assert!(
+                !text.contains(" style=") && !text.contains("<style"),
+                "{path}"
+            );
+            assert!(
+                !text.contains(" onclick=") && !text.contains(" onload="),
+                "{path}"
+            );
             let (_, want) = ids.iter().find(|(p, _)| p == path).expect("a known page");
             let have = attribute_values(text, "id");
             for id in *want {
