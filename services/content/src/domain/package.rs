@@ -6,6 +6,7 @@
 
 mod archive;
 mod cmi5;
+pub mod samples;
 mod scorm;
 #[cfg(test)]
 mod test_zip;
