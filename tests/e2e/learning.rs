@@ -2,6 +2,7 @@
 //! themselves, in paths), progress and quizzes scored on the server, the module page a learner
 //! works on, proofs, the passport with its reminders, overviews, and the staff import.
 
+mod cmi5;
 mod enrolments;
 mod groups;
 mod learner_day;

@@ -98,12 +98,15 @@ impl<S: Send + Sync> FromRequestParts<S> for PackageSandbox {
 
 /// What answers on a package host: the package files (`/pakket/…`, GET and HEAD) and the
 /// player with its run-time (`/speler/…`: GET and HEAD, and POST for a play session's commits,
-/// which carry the session's token, never a cookie).
+/// which carry the session's token, never a cookie; PUT and DELETE on the xAPI endpoint of
+/// cmi5 packages, `/speler/xapi/…`, which carry a launch's auth token).
 fn sandbox_allows(method: &axum::http::Method, path: &str) -> bool {
     use axum::http::Method;
     match *method {
         Method::GET | Method::HEAD => path.starts_with("/pakket/") || path.starts_with("/speler/"),
         Method::POST => path.starts_with("/speler/"),
+        // The xAPI endpoint of cmi5 packages writes and deletes documents.
+        Method::PUT | Method::DELETE => path.starts_with("/speler/xapi/"),
         _ => false,
     }
 }

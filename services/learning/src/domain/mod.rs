@@ -8,6 +8,7 @@
 //! send), and `package_play` (a package played on the member's package host and tracked).
 
 pub mod cmi5;
+pub mod cmi5_play;
 pub mod enrol_preview;
 pub mod group;
 pub mod import_example;

@@ -52,7 +52,7 @@ fn standard(version: Version) -> &'static str {
     }
 }
 
-fn expired() -> AppError {
+pub(crate) fn expired() -> AppError {
     AppError::new(
         StatusCode::GONE,
         "package_session_expired",
@@ -85,16 +85,10 @@ pub async fn open(
             _ => None,
         })
         .ok_or_else(AppError::not_found)?;
-    let manifest = media::package_manifest(&mut tx, media_id)
+    // A package that cannot be read (gone, or not the member's) does not open.
+    media::package_manifest(&mut tx, media_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if version_of(manifest.kind).is_none() {
-        return Err(AppError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "package_cmi5_not_yet",
-            "Deze cmi5-cursus kan hier nog niet worden afgespeeld.",
-        ));
-    }
     let token = crypto::random_token();
     let session = SessionRow {
         id: Uuid::new_v4(),
@@ -160,13 +154,12 @@ pub async fn player(p: &Platform, tenant: TenantId, token: &str) -> AppResult<Pl
     let attempts = repo::attempts(&mut tx, tenant, &s).await?;
     let name = repo::learner_name(&mut tx, tenant, s.user_id).await?;
     tx.commit().await?;
-    let version = version_of(manifest.kind).ok_or_else(AppError::not_found)?;
-    Ok(player_view(version, &manifest, &s, &attempts, &name, token))
+    Ok(player_view(&manifest, &s, &attempts, &name, token))
 }
 
-/// The player's data from a session's package and attempts (pure).
+/// The player's data from a session's package and attempts (pure). A SCORM unit comes with its
+/// stored data and the platform's values; a cmi5 AU is launched through `/speler/{token}/au`.
 pub fn player_view(
-    version: Version,
     manifest: &Manifest,
     s: &SessionRow,
     attempts: &[AttemptRow],
@@ -190,20 +183,25 @@ pub fn player_view(
         });
         if index.is_some() {
             let a = attempt(&u.id);
+            let platform = version_of(manifest.kind)
+                .map(|v| platform_values(v, u, a, s.user_id, learner_name))
+                .unwrap_or_default();
             boot_units.push(json!({
                 "id": u.id,
                 "title": u.title,
                 "sco": u.kind == UnitKind::Sco,
+                "au": u.kind == UnitKind::Au,
                 "launch": format!("/pakket/{}/{}", s.media_id, u.launch.as_deref().unwrap_or_default()),
                 "done": done,
                 "data": a.map(|a| a.data.0.clone()).unwrap_or_default(),
-                "platform": platform_values(version, u, a, s.user_id, learner_name),
+                "platform": platform,
             }));
         }
     }
     let boot = json!({
-        "standard": standard(version),
+        "standard": version_of(manifest.kind).map_or("cmi5", standard),
         "commit": format!("/speler/{token}/commit"),
+        "au": format!("/speler/{token}/au"),
         "start": start_index(&playable, attempts),
         "units": boot_units,
     });
@@ -216,9 +214,9 @@ pub fn player_view(
     }
 }
 
-/// A line the player can open: a SCO or an asset with a launch file in the package.
-fn launchable(u: &Unit) -> bool {
-    matches!(u.kind, UnitKind::Sco | UnitKind::Asset)
+/// A line the player can open: a SCO, an asset or a cmi5 AU with a launch file in the package.
+pub(crate) fn launchable(u: &Unit) -> bool {
+    matches!(u.kind, UnitKind::Sco | UnitKind::Asset | UnitKind::Au)
         && u.launch.as_deref().is_some_and(|l| !l.contains("://"))
 }
 
@@ -351,6 +349,53 @@ pub struct CommitAnswer {
     pub total_seconds: f64,
 }
 
+/// After a unit's attempt changed inside the caller's transaction (the enrolment `e` locked):
+/// when the unit is done and so is every other unit of the package (an AU with moveOn
+/// NotApplicable counts as done), the block is done, and the module completes with its proof
+/// when it was the last block. Returns (block done, module completed now).
+pub(crate) async fn block_after(
+    p: &Platform,
+    tx: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    s: &SessionRow,
+    manifest: &Manifest,
+    e: &mut enrolments::EnrolmentRow,
+    unit_done: bool,
+) -> AppResult<(bool, bool)> {
+    let block_done = e.done.contains(&s.block_id);
+    if !unit_done || block_done {
+        return Ok((block_done, false));
+    }
+    let finished = repo::units_done(tx, tenant, s).await?;
+    let all = manifest.units.iter().filter(|u| launchable(u)).all(|u| {
+        finished.contains(&u.id)
+            || u.move_on == Some(zk_content::domain::package::MoveOn::NotApplicable)
+    });
+    if !all {
+        return Ok((false, false));
+    }
+    let shown = catalog::published_at_on(p, tx, tenant, e.module_id, e.version, false).await?;
+    let still_there = shown.blocks.iter().any(|b| {
+        b.block.id == Some(s.block_id)
+            && matches!(&b.block.body, BlockBody::Package { media, .. } if *media == s.media_id.to_string())
+    });
+    if !still_there {
+        return Ok((false, false));
+    }
+    enrolments::insert_done(tx, tenant, e.id, s.block_id, shown.version).await?;
+    e.done.push(s.block_id);
+    let every = shown
+        .blocks
+        .iter()
+        .filter_map(|b| b.block.id)
+        .all(|b| e.done.contains(&b));
+    if every && e.completed_at.is_none() {
+        learning::complete_in(tx, tenant, e, &shown).await?;
+        return Ok((true, true));
+    }
+    Ok((true, false))
+}
+
 /// Whether an outcome makes a unit done: completed and not failed.
 pub fn unit_done(o: &scorm_data::Outcome) -> bool {
     o.completed && o.passed != Some(false)
@@ -425,38 +470,8 @@ pub async fn commit(
         },
     )
     .await?;
-    let mut block_done = e.done.contains(&s.block_id);
-    let mut module_completed = false;
-    if attempt.done && !block_done {
-        let finished = repo::units_done(&mut tx, tenant, &s).await?;
-        let all = manifest
-            .units
-            .iter()
-            .filter(|u| launchable(u))
-            .all(|u| finished.contains(&u.id));
-        if all {
-            let shown =
-                catalog::published_at_on(p, &mut tx, tenant, e.module_id, e.version, false).await?;
-            let still_there = shown.blocks.iter().any(|b| {
-                b.block.id == Some(s.block_id)
-                    && matches!(&b.block.body, BlockBody::Package { media, .. } if *media == s.media_id.to_string())
-            });
-            if still_there {
-                enrolments::insert_done(&mut tx, tenant, e.id, s.block_id, shown.version).await?;
-                e.done.push(s.block_id);
-                block_done = true;
-                let every = shown
-                    .blocks
-                    .iter()
-                    .filter_map(|b| b.block.id)
-                    .all(|b| e.done.contains(&b));
-                if every && e.completed_at.is_none() {
-                    learning::complete_in(&mut tx, tenant, &mut e, &shown).await?;
-                    module_completed = true;
-                }
-            }
-        }
-    }
+    let (block_done, module_completed) =
+        block_after(p, &mut tx, tenant, &s, &manifest, &mut e, attempt.done).await?;
     enrolments::notify_progress(&mut tx, s.user_id).await?;
     tx.commit().await?;
     learning::progress_changed(p, s.user_id);

@@ -5,6 +5,7 @@
 //! read the portfolio's published versions and the member's accounts; it writes no table of
 //! another service.
 
+pub mod cmi5;
 pub mod groups;
 pub mod imports;
 pub mod learning;

@@ -15,6 +15,7 @@ mod path_page;
 pub(crate) mod people;
 pub(crate) mod proofs;
 pub(crate) mod record;
+mod xapi;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -38,6 +39,29 @@ pub fn router(platform: Platform) -> Router {
         .route("/speler/runtime.js", get(package_player::runtime))
         .route("/speler/{token}", get(package_player::player))
         .route("/speler/{token}/commit", post(package_player::commit))
+        .route("/speler/{token}/au", post(xapi::launch))
+        .route("/speler/fetch/{token}", post(xapi::fetch))
+        .route("/speler/xapi/about", get(xapi::about))
+        .route(
+            "/speler/xapi/statements",
+            get(xapi::get_statement)
+                .put(xapi::put_statement)
+                .post(xapi::post_statements),
+        )
+        .route(
+            "/speler/xapi/activities/state",
+            get(xapi::get_state)
+                .put(xapi::put_state)
+                .post(xapi::post_state)
+                .delete(xapi::delete_state),
+        )
+        .route(
+            "/speler/xapi/agents/profile",
+            get(xapi::get_profile)
+                .put(xapi::put_profile)
+                .post(xapi::post_profile)
+                .delete(xapi::delete_profile),
+        )
         .route("/api/v1/learning/enrolments", post(learning::enrol))
         .route("/api/v1/learning/enrolments/mine", get(learning::mine))
         .route(

@@ -399,7 +399,8 @@
     GetErrorString: function (c) { return MESSAGES[String(c)] || ""; },
     GetDiagnostic: function (c) { return MESSAGES[String(c == null || c === "" ? lastError : c)] || ""; }
   };
-  if (v12) window.API = api12; else window.API_1484_11 = api2004;
+  if (boot.standard === "scorm12") window.API = api12;
+  else if (boot.standard === "scorm2004") window.API_1484_11 = api2004;
 
   // ---- units and navigation -------------------------------------------------------------
   var toc = document.getElementById("zk-inhoud");
@@ -424,6 +425,23 @@
     leaving.then(function () {
       state = 0;
       var u = units[k];
+      if (u.au) {
+        // cmi5: the platform launches the AU (its address carries the launch parameters).
+        current = k; pending = -1;
+        fetch(boot.au, {
+          method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ unit: u.id })
+        }).then(function (res) {
+          return res.json().then(function (a) {
+            if (!res.ok) throw new Error(a && a.error && a.error.message || ("HTTP " + res.status));
+            frame.src = a.url;
+          });
+        }).catch(function (e) { say("Openen is niet gelukt: " + e.message, true); });
+        frame.title = u.title;
+        markToc();
+        say(u.title);
+        return;
+      }
       if (u.sco) {
         pending = k;
       } else {
