@@ -227,3 +227,151 @@ async fn a_scorm_package_plays_on_a_phone_keeps_a_change_when_the_tab_closes_and
     assert!(failures.is_empty(), "axe: {failures:#?}");
     browser.quit().await.unwrap();
 }
+
+/// Into the SCO or AU frame of the package block `n` (0-based) of the module page.
+async fn into_unit(browser: &Browser, n: usize) {
+    browser.leave_frame().await.ok();
+    browser.leave_frame().await.ok();
+    let players = browser
+        .find_all("[data-testid=package-frame]")
+        .await
+        .unwrap();
+    browser.enter_frame(&players[n]).await.unwrap();
+    let unit = browser.find("#zk-sco").await.unwrap();
+    browser.enter_frame(&unit).await.unwrap();
+}
+
+/// The packages the platform builds itself (as the demo does) play in Chromium on a phone: the
+/// SCORM 2004 course's two SCOs in turn (the first asks to continue, the player opens the
+/// second, whose interactions and objectives are kept) and the cmi5 AU through the fetch URL
+/// and the xAPI endpoint; both blocks done, the module completes and reaches the passport and
+/// the admin's overview.
+#[tokio::test]
+async fn the_sample_scorm_2004_and_cmi5_packages_play_and_reach_the_passport_and_overview() {
+    if !browser() {
+        return;
+    }
+    use zk_content::domain::package::samples;
+    let port = zk_test_support::free_port();
+    let app = app_with(|c| c.public_port = Some(port)).await;
+    let m = app.member("spelen-b").await;
+    let admin = m.admin().await;
+    let author = m.author().await;
+    let learner = m.learner().await;
+    let scorm = author
+        .upload(
+            "package",
+            "medicatie.zip",
+            "application/zip",
+            &samples::scorm2004_multi(),
+        )
+        .await;
+    let cmi5 = author
+        .upload(
+            "package",
+            "valpreventie.zip",
+            "application/zip",
+            &samples::cmi5_course(),
+        )
+        .await;
+    let module = author
+        .publish_module(
+            json!({"title": "Medicatie en vallen", "minutes": 30, "blocks": [
+            {"type": "package", "media": scorm, "title": "Medicatie veilig toedienen"},
+            {"type": "package", "media": cmi5, "title": "Valpreventie"}]}),
+        )
+        .await;
+    admin.enrol(&learner, &module.id).await;
+    app.serve_on(port).await;
+
+    let browser = Browser::start_with_size(360, 740).await.unwrap();
+    let base = format!("http://spelen-b.localhost:{port}");
+    browser.goto(&format!("{base}/inloggen")).await.unwrap();
+    browser.submit_login(&learner.email).await;
+    browser.find("section.welcome").await.unwrap();
+    browser
+        .goto(&format!("{base}/leren/modules/{}", module.id))
+        .await
+        .unwrap();
+
+    // SCORM 2004: the explanation, then on to the test by the SCO's own request.
+    into_unit(&browser, 0).await;
+    browser.click("#gelezen").await;
+    browser.click("#volgende").await;
+    browser.leave_frame().await.unwrap();
+    // The player opens the second SCO.
+    let mut found = false;
+    for _ in 0..100 {
+        let unit = browser.find("#zk-sco").await.unwrap();
+        if unit
+            .attr("src")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("toets/")
+        {
+            browser.enter_frame(&unit).await.unwrap();
+            if browser.find("#v1-b").await.is_ok() {
+                found = true;
+                break;
+            }
+            browser.leave_frame().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "the player went on to the test");
+    for id in ["#v1-b", "#v2-a", "#v2-c"] {
+        browser.click(id).await;
+    }
+    browser.click("#inleveren").await;
+    browser.wait_for_text("#resultaat", "Geslaagd").await;
+    browser.click("#afsluiten").await;
+    browser.leave_frame().await.unwrap();
+    browser.wait_for_text("#zk-status", "afgerond").await;
+
+    // cmi5: the AU fetches its token, reads its launch data and reports.
+    into_unit(&browser, 1).await;
+    browser
+        .wait_for_text("#status", "Vastgelegd: initialized")
+        .await;
+    browser.click("#antwoord-b").await;
+    browser.click("#inleveren").await;
+    browser
+        .wait_for_text("#status", "Vastgelegd: completed")
+        .await;
+    browser.click("#afsluiten").await;
+    browser
+        .wait_for_text("#status", "Vastgelegd: terminated")
+        .await;
+    browser.leave_frame().await.unwrap();
+    browser.leave_frame().await.unwrap();
+
+    // Both blocks done: the module is complete, in the passport and the admin's overview.
+    let mine = learner.my_enrolments().await;
+    assert!(mine[0]["completed_at"].is_string(), "{mine}");
+    assert_eq!(mine[0]["score"], 100, "{mine}");
+    let passport = learner
+        .get("/api/v1/learning/passport")
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    assert!(passport.contains("Medicatie en vallen"), "{passport}");
+    let overview = admin
+        .get("/api/v1/learning/overview")
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    assert!(overview.contains("Medicatie en vallen"), "{overview}");
+    // The SCO's interactions and objectives are kept with its attempt.
+    let mut owner = app.db.owner().await.unwrap();
+    let data: Value = sqlx::query_scalar(
+        "SELECT data FROM content.package_attempts WHERE unit = 'toets' AND user_id = $1",
+    )
+    .bind(learner.id)
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(data["cmi.interactions.0.result"], "correct", "{data}");
+    assert_eq!(data["cmi.objectives.0.id"], "medicatie", "{data}");
+    browser.quit().await.unwrap();
+}

@@ -18,7 +18,7 @@
 
   // Per unit: what the SCO set (`data`) and what the platform sets (`platform`, read-only).
   var units = boot.units.map(function (u) {
-    return { id: u.id, title: u.title, sco: u.sco, launch: u.launch, done: u.done,
+    return { id: u.id, title: u.title, sco: u.sco, au: u.au, launch: u.launch, done: u.done,
              data: Object.assign({}, u.data || {}), platform: u.platform || {} };
   });
   var current = -1;     // the unit whose SCO talks to the API now
