@@ -599,6 +599,168 @@ async fn seed_learning(
     Ok(())
 }
 
+/// The title of Zorggroep Noord's module of e-learning packages.
+pub const PACKAGES_MODULE: &str = "E-learnings in de praktijk";
+
+/// The demo's e-learning packages, made by the platform itself (`package::samples`): file name,
+/// block title.
+fn demo_packages() -> [(&'static str, Vec<u8>, &'static str); 3] {
+    use zk_content::domain::package::samples;
+    [
+        (
+            "veilig-tillen-scorm12.zip",
+            samples::scorm12_single(),
+            "Veilig tillen (SCORM 1.2)",
+        ),
+        (
+            "medicatie-scorm2004.zip",
+            samples::scorm2004_multi(),
+            "Medicatie veilig toedienen (SCORM 2004)",
+        ),
+        (
+            "valpreventie-cmi5.zip",
+            samples::cmi5_course(),
+            "Valpreventie (cmi5)",
+        ),
+    ]
+}
+
+/// What the SCORM 1.2 sample's SCO (`samples/scorm12/sco.js`) keeps in `cmi.suspend_data` on
+/// page `page` before the question is answered: `{"pagina", "antwoord", "notities"}`, the note
+/// repeated to well over SCORM 1.2's 4,096 characters.
+fn scorm12_suspend_data(page: u8) -> String {
+    const NOTE: &str = "Notitie: bij mevrouw Bakker eerst het bed op werkhoogte en de remmen vast, de tillift met de middelste band, met twee collega's en volgens het tilprotocol in het dossier. ";
+    let notes = serde_json::Value::from(NOTE.repeat(30));
+    format!(r#"{{"pagina":{page},"antwoord":"","notities":{notes}}}"#)
+}
+
+/// Zorggroep Noord's module "E-learnings in de praktijk": an introduction and three package
+/// blocks (SCORM 1.2, SCORM 2004, cmi5), published; its demo learner enrolled and started: the
+/// introduction done, the SCORM 1.2 unit stopped at page 2, committed through the player's own path (a play session and
+/// a commit), so the SCO resumes there. Once (skipped when the module exists).
+async fn seed_packages(
+    p: &Platform,
+    users: &[(TenantId, Role, uuid::Uuid)],
+) -> Result<(), zk_kernel::AppError> {
+    use std::collections::BTreeMap;
+    use zk_content::domain::{media, module::BlockBody, package::UnitKind};
+    use zk_learning::domain::{learning, package_play, progress_writer};
+    let tenant_id = TenantId(members::get(p, "zorggroep-noord").await?.id);
+    let user = |role: Role| {
+        users
+            .iter()
+            .find(|u| u.0 == tenant_id && u.1 == role)
+            .map(|u| u.2)
+    };
+    let (Some(author), Some(admin), Some(learner)) =
+        (user(Role::Author), user(Role::Admin), user(Role::Learner))
+    else {
+        return Ok(());
+    };
+    let Some(tenant) = p.directory.load(tenant_id).await? else {
+        return Ok(());
+    };
+    let owner = authoring::owner_of(tenant.id, false);
+    if authoring::list(p, tenant.id, owner)
+        .await?
+        .iter()
+        .any(|m| m.draft.0.title == PACKAGES_MODULE)
+    {
+        return Ok(());
+    }
+    let mut blocks = vec![module::Block {
+        id: None,
+        optional: false,
+        body: BlockBody::Text {
+            markdown: "Zo werken e-learnings in de Zorgklas: hieronder staan drie korte voorbeelden, gemaakt door de Zorgklas zelf, in drie gangbare formaten (SCORM 1.2, SCORM 2004 en cmi5). Stopt u halverwege, dan gaat u later verder waar u was, ook op een ander apparaat.".into(),
+        },
+    }];
+    let mut unit = None;
+    for (file, bytes, title) in demo_packages() {
+        let (id, manifest) =
+            media::import_package(p, tenant.id, author, file, bytes.into()).await?;
+        if unit.is_none() {
+            unit = manifest
+                .units
+                .iter()
+                .find(|u| u.kind == UnitKind::Sco)
+                .map(|u| u.id.clone());
+        }
+        blocks.push(module::Block {
+            id: None,
+            optional: false,
+            body: BlockBody::Package {
+                media: id.to_string(),
+                title: title.into(),
+            },
+        });
+    }
+    let doc = ModuleDoc {
+        title: PACKAGES_MODULE.into(),
+        summary: "Drie korte e-learnings (SCORM 1.2, SCORM 2004 en cmi5) in één module.".into(),
+        target_group: "Zorgmedewerkers van Zorggroep Noord".into(),
+        mbo_level: None,
+        minutes: 30,
+        tags: vec![
+            "e-learning".into(),
+            "tillen".into(),
+            "medicatie".into(),
+            "valpreventie".into(),
+        ],
+        language: "nl".into(),
+        blocks,
+        attribution: None,
+        retry: None,
+        validity_months: None,
+        shuffle: false,
+    };
+    let draft = authoring::create(p, tenant.id, owner, author, doc).await?;
+    let note = authoring::PublishInput {
+        change_note: "Eerste versie".into(),
+    };
+    authoring::publish(p, tenant.id, owner, draft.id, author, &note).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let input = learning::EnrolInput {
+        user_id: learner,
+        module_id: draft.id,
+        deadline: Some((today + time::Duration::days(30)).to_string()),
+    };
+    let e = learning::enrol(p, tenant.id, admin, &input).await?;
+    let shown = catalog::published_at(p, tenant.id, draft.id, e.version, false).await?;
+    let first = shown.blocks.iter().find_map(|b| match &b.block.body {
+        BlockBody::Package { .. } => b.block.id,
+        _ => None,
+    });
+    let (Some(block), Some(unit)) = (first, unit) else {
+        return Ok(());
+    };
+    // The learner read the introduction, opened "Veilig tillen" and went on to page 2; the SCO committed what it keeps
+    // there and closed with "suspend" (as when the tab is closed).
+    if let Some(intro) = shown.blocks.first().and_then(|b| b.block.id) {
+        progress_writer::mark_done(p, tenant.id, learner, e.id, intro).await?;
+    }
+    let player = package_play::open(p, tenant.id, &tenant.slug, learner, e.id, block).await?;
+    let token = player.rsplit('/').next().unwrap_or_default();
+    let values = BTreeMap::from([
+        ("cmi.core.lesson_status".to_owned(), "incomplete".to_owned()),
+        ("cmi.core.lesson_location".to_owned(), "2".to_owned()),
+        ("cmi.suspend_data".to_owned(), scorm12_suspend_data(2)),
+        ("cmi.core.exit".to_owned(), "suspend".to_owned()),
+        (
+            "cmi.core.session_time".to_owned(),
+            "0000:03:20.00".to_owned(),
+        ),
+    ]);
+    let commit = package_play::CommitInput {
+        unit,
+        session: "demo".into(),
+        seq: 1,
+        values,
+    };
+    package_play::commit(p, tenant.id, token, &commit).await?;
+    Ok(())
+}
+
 /// Staff of the first member, as HR would hand them over: one account per employee (320), in
 /// five departments plus the demo's role accounts, imported through the staff import (preview,
 /// then the job), so the users page, departments and enrolment by department have a member's
@@ -852,9 +1014,9 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
 
 /// Seeds the demo into a migrated database: NZK's modules and paths, the three members with
 /// their branding, a user in every role, own and adopted content, the members' say (ratings,
-/// proposals, votes, a contribution under review), learning, the staff of Zorggroep Noord and
-/// its connected LMS, and billing. Writes the URLs and logins to `out`. A second run keeps what
-/// is there.
+/// proposals, votes, a contribution under review), learning, Zorggroep Noord's module of
+/// e-learning packages, its staff and its connected LMS, and billing. Writes the URLs and logins
+/// to `out`. A second run keeps what is there.
 pub async fn seed(p: &Platform, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let err = |e: zk_kernel::AppError| anyhow::anyhow!("{}: {}", e.code, e.message);
 
@@ -967,6 +1129,7 @@ pub async fn seed(p: &Platform, out: &mut dyn std::io::Write) -> anyhow::Result<
         .map_err(err)?;
     seed_say(p, operator.id, &seeded).await.map_err(err)?;
     seed_learning(p, &seeded).await.map_err(err)?;
+    seed_packages(p, &seeded).await.map_err(err)?;
     seed_staff(p, &seeded).await.map_err(err)?;
     seed_lms(p, &seeded).await.map_err(err)?;
     if p.config.stripe.is_none() {

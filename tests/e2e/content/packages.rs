@@ -277,6 +277,61 @@ async fn bad_packages_are_refused_by_what_was_wrong_and_nothing_is_kept() {
     assert_eq!(res.error_code(), "wrong_type");
 }
 
+/// A package the server has in hand (the demo's) is stored as a confirmed upload is: checked,
+/// unpacked next to its zip, ready with its manifest; a bad one is refused and leaves nothing.
+#[tokio::test]
+async fn a_package_the_server_has_in_hand_is_stored_as_an_upload_is_and_a_bad_one_leaves_nothing() {
+    use zk_content::domain::{media, package};
+    let app = app().await;
+    let a = app.member("pakket-i").await;
+    let author = a.author().await;
+    let bad = zip_of(&[("index.html", "<p>hallo</p>")]);
+    let err = media::import_package(&app.platform, a.id, author.id, "slecht.zip", bad.into())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "package_manifest_missing");
+    assert_eq!(app.count("content.media").await, 0, "no media row");
+    assert_eq!(
+        stored_files(&app, a.id.0),
+        Vec::<String>::new(),
+        "no object"
+    );
+
+    let zip = package::samples::scorm12_single();
+    let (id, manifest) = media::import_package(
+        &app.platform,
+        a.id,
+        author.id,
+        "veilig-tillen.zip",
+        zip.into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(manifest.kind, package::Kind::Scorm12);
+    assert_eq!(manifest.title, "Veilig tillen");
+    let files = stored_files(&app, a.id.0);
+    for file in ["veilig-tillen.zip", "veilig-tillen.zip.d/index.html"] {
+        assert!(
+            files.contains(&format!("media/{id}/{file}")),
+            "{file} in {files:?}"
+        );
+    }
+    let kept: (String, Option<String>) =
+        sqlx::query_as("SELECT status, package->'kind'->>'type' FROM content.media WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut app.db.owner().await.unwrap())
+            .await
+            .unwrap();
+    assert_eq!(kept, ("ready".into(), Some("scorm12".into())));
+    app.client
+        .get(
+            "pakket-i.pakket.localhost",
+            &format!("/pakket/{id}/index.html"),
+        )
+        .expect(StatusCode::OK)
+        .await;
+}
+
 #[tokio::test]
 async fn packages_play_only_on_the_members_package_host_without_cookies() {
     let app = app().await;

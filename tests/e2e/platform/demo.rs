@@ -1,7 +1,8 @@
 //! The demo (`zorgklas demo`) shows what the README promises (issue 22, part 13): three members
 //! with a user in every role, the members' say (ratings of both, proposals with votes, a
 //! contribution waiting for review), learning with a proof and a late learner's list, Zorggroep
-//! Noord's staff and its connected LMS; and seeding again changes nothing.
+//! Noord's staff and its connected LMS, its module of e-learning packages (issue 24) with the
+//! demo learner's SCORM 1.2 attempt; and seeding again changes nothing.
 
 use crate::support::*;
 
@@ -104,6 +105,8 @@ async fn the_demo_shows_what_the_readme_promises_and_seeding_again_changes_nothi
         "a last launch: {last:?}"
     );
 
+    e_learnings(&app).await;
+
     zorgklas::demo::seed(&app.platform, &mut std::io::sink())
         .await
         .unwrap();
@@ -113,4 +116,145 @@ async fn the_demo_shows_what_the_readme_promises_and_seeding_again_changes_nothi
         first,
         "a second run keeps what is there"
     );
+}
+
+/// Zorggroep Noord's "E-learnings in de praktijk": three package blocks (SCORM 1.2, SCORM 2004,
+/// cmi5), each a ready package with its manifest; the demo learner enrolled, the SCORM 1.2 unit
+/// stopped at page 2; opened as the learner, the player starts with what the SCO stored.
+async fn e_learnings(app: &TestApp) {
+    use zk_content::domain::{catalog, module::BlockBody};
+    let mut owner = app.db.owner().await.unwrap();
+    let noord: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM tenant.tenants WHERE slug = 'zorggroep-noord'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    let tenant = zk_kernel::TenantId(noord);
+    let query = catalog::CatalogQuery {
+        q: Some(zorgklas::demo::PACKAGES_MODULE.into()),
+        ..Default::default()
+    };
+    let found = catalog::search(&app.platform, tenant, &query)
+        .await
+        .unwrap();
+    let item = found
+        .items
+        .iter()
+        .find(|m| m.title == zorgklas::demo::PACKAGES_MODULE)
+        .expect("the module of e-learnings in the catalogue");
+    let module = catalog::published(&app.platform, tenant, item.module_id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        module.blocks[0].block.body,
+        BlockBody::Text { .. }
+    ));
+    let packages: Vec<(String, String)> = module
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.block.body {
+            BlockBody::Package { media, .. } => Some((b.block.id?.to_string(), media.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(packages.len(), 3, "three package blocks");
+    let mut kinds = Vec::new();
+    for (_, media) in &packages {
+        let (kind, status, format, units): (String, String, Option<String>, Option<i64>) =
+            sqlx::query_as(
+                "SELECT kind, status, package->'kind'->>'type',
+                        jsonb_array_length(package->'units')::int8
+                 FROM content.media WHERE id = $1::uuid AND tenant_id = $2",
+            )
+            .bind(media)
+            .bind(noord)
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+        assert_eq!((kind.as_str(), status.as_str()), ("package", "ready"));
+        assert!(units.unwrap_or(0) >= 1, "{media}: a manifest with units");
+        kinds.push(format.unwrap_or_default());
+    }
+    assert_eq!(kinds, ["scorm12", "scorm2004", "cmi5"]);
+    // Its files are unpacked: the SCORM 1.2 package's launch file is there.
+    let index = zk_content::domain::media::package_file(
+        &app.platform,
+        tenant,
+        packages[0].1.parse().unwrap(),
+        "index.html",
+    )
+    .await
+    .expect("the SCORM 1.2 package's index.html");
+    assert!(!index.bytes.is_empty());
+
+    let (enrolment, location, completed): (uuid::Uuid, Option<String>, bool) = sqlx::query_as(
+        "SELECT e.id, a.location, a.completed
+         FROM content.enrolments e
+         JOIN tenant.users u ON u.id = e.user_id
+         JOIN content.package_attempts a ON a.enrolment_id = e.id
+         WHERE e.module_id = $1 AND u.email = 'leerling@zorggroep-noord.demo'
+           AND a.block_id = $2::uuid AND a.unit = 'veilig-tillen'",
+    )
+    .bind(item.module_id)
+    .bind(&packages[0].0)
+    .fetch_one(&mut owner)
+    .await
+    .expect("the learner's SCORM 1.2 attempt");
+    assert_eq!((location.as_deref(), completed), (Some("2"), false));
+    let done: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT block_id FROM content.block_progress WHERE enrolment_id = $1")
+            .bind(enrolment)
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        done,
+        [module.blocks[0].block.id.unwrap()],
+        "the introduction read"
+    );
+
+    let learner = app
+        .visitor("zorggroep-noord")
+        .login_as(
+            "leerling@zorggroep-noord.demo",
+            zorgklas::demo::DEMO_PASSWORD,
+        )
+        .await;
+    let page = learner
+        .page(&format!("/leren/modules/{}", item.module_id))
+        .await;
+    assert!(page.contains("Veilig tillen (SCORM 1.2)"), "{page}");
+    let res = learner
+        .get(&format!(
+            "/leren/inschrijvingen/{enrolment}/pakket/{}",
+            packages[0].0
+        ))
+        .expect(StatusCode::SEE_OTHER)
+        .await;
+    let to = res.location().expect("a redirect to the package host");
+    let rest = to.strip_prefix("http://").expect("an absolute address");
+    let (host, player) = rest.split_at(rest.find('/').unwrap());
+    let host = host.split(':').next().unwrap();
+    assert_eq!(host, "zorggroep-noord.pakket.localhost");
+    let html = app
+        .client
+        .get(host, player)
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    let start = html
+        .find(r#"<script type="application/json" id="zk-boot">"#)
+        .expect("the player's start data");
+    let json = &html[start..];
+    let json = &json[json.find('>').unwrap() + 1..json.find("</script>").unwrap()];
+    let boot: Value = serde_json::from_str(&json.replace("<\\/", "</")).unwrap();
+    assert_eq!(boot["standard"], "scorm12");
+    let unit = &boot["units"][0];
+    assert_eq!(unit["id"], "veilig-tillen");
+    assert_eq!(unit["data"]["cmi.core.lesson_location"], "2");
+    let stored: Value =
+        serde_json::from_str(unit["data"]["cmi.suspend_data"].as_str().unwrap()).unwrap();
+    assert_eq!(stored["pagina"], 2, "the SCO resumes at page 2");
+    assert!(stored["notities"].as_str().unwrap().len() > 4096);
+    assert_eq!(unit["platform"]["cmi.core.entry"], "resume");
 }

@@ -364,6 +364,77 @@ pub async fn import(
     Ok(id)
 }
 
+/// Stores a package the server has in hand (the demo's e-learnings) as a ready media object of
+/// `tenant`, as a confirmed upload is: the zip checked whole and unpacked next to itself, the
+/// manifest kept with the row. A refused package leaves nothing (no row, no zip, no files).
+/// Answers the media id and what the manifest says.
+pub async fn import_package(
+    p: &Platform,
+    tenant: TenantId,
+    by: Uuid,
+    filename: &str,
+    bytes: bytes::Bytes,
+) -> AppResult<(Uuid, super::package::Manifest)> {
+    let kind = Kind::Package;
+    if sniff(&bytes) != Some("application/zip") {
+        return Err(AppError::validation(
+            "content_type",
+            "wrong_type",
+            kind.wrong_type(),
+        ));
+    }
+    if bytes.len() as u64 > kind.max_size() {
+        return Err(AppError::validation(
+            "size",
+            "too_large",
+            "Dit bestand is te groot.",
+        ));
+    }
+    let id = Uuid::new_v4();
+    let filename = safe_filename(filename)?;
+    let key = format!("{}/{id}/{filename}", owner_prefix(tenant));
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    p.objects.put(&key, bytes, "application/zip").await?;
+    let unpacked = match super::package_store::unpack(p, &key, &package_prefix(&key)).await {
+        Ok(done) => done,
+        Err(err) => {
+            p.objects.delete(&key).await?;
+            return Err(err);
+        }
+    };
+    let stored = async {
+        let manifest: super::package::Manifest =
+            serde_json::from_value(unpacked.manifest.clone()).map_err(AppError::internal)?;
+        let row = MediaRow {
+            tenant_id: tenant.0,
+            id,
+            kind: kind.as_str().into(),
+            object_key: key.clone(),
+            filename,
+            content_type: "application/zip".into(),
+            size,
+            status: "ready".into(),
+            upload_id: None,
+            staging_key: None,
+            package: None,
+        };
+        let mut tx = p.db.begin_tenant(tenant).await?;
+        repo::insert_ready(&mut tx, &row, by).await?;
+        repo::set_package(&mut tx, tenant, id, &unpacked.manifest).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(manifest)
+    }
+    .await;
+    match stored {
+        Ok(manifest) => Ok((id, manifest)),
+        Err(err) => {
+            super::package_store::remove(p, &unpacked.keys).await;
+            p.objects.delete(&key).await?;
+            Err(err)
+        }
+    }
+}
+
 /// The parts a browser uploaded (multipart only).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
