@@ -57,7 +57,10 @@
 
   function upload(state, input, progress) {
     var file = input.files[0];
-    var body = { kind: input.dataset.upload, filename: file.name, content_type: file.type || "application/octet-stream", size: file.size };
+    var type = file.type || "application/octet-stream";
+    // Windows names a zip application/x-zip-compressed; an e-learning package is a zip.
+    if (input.dataset.upload === "package") type = "application/zip";
+    var body = { kind: input.dataset.upload, filename: file.name, content_type: type, size: file.size };
     return api("POST", "/api/v1/content/media", body).then(function (ticket) {
       state.media = ticket.id;
       var up = ticket.upload;

@@ -454,3 +454,79 @@ async fn packages_play_only_on_the_members_package_host_without_cookies() {
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     let _ = b;
 }
+
+/// An author adds an e-learning with the editor's form: the editor shows what the package holds
+/// (format, course, units with their launch files and pass marks); a file that is not a package
+/// (an image) is refused at the block, and another member's package can't be used.
+#[tokio::test]
+async fn an_author_adds_a_package_block_and_sees_what_the_package_holds() {
+    let app = app().await;
+    let a = app.member("pakket-e").await;
+    let b = app.member("pakket-f").await;
+    let author = a.author().await;
+    let media = author
+        .upload(
+            "package",
+            "medicatie.zip",
+            "application/zip",
+            &zk_content::domain::package::samples::scorm2004_multi(),
+        )
+        .await;
+    let image = author
+        .upload(
+            "image",
+            "foto.png",
+            "image/png",
+            zk_test_support::scenario::files::PNG,
+        )
+        .await;
+    let foreign = b
+        .author()
+        .await
+        .upload(
+            "package",
+            "tillen.zip",
+            "application/zip",
+            &zk_content::domain::package::samples::scorm12_single(),
+        )
+        .await;
+    let session = author.login().await;
+    let editor = session
+        .post("/leren/auteur")
+        .form(&[("title", "Medicatie"), ("minutes", "20")])
+        .expect(StatusCode::SEE_OTHER)
+        .await
+        .location()
+        .unwrap();
+    for (media, code) in [(&image, "wrong_media_kind"), (&foreign, "invalid_media")] {
+        let res = session
+            .post(&format!("{editor}/blokken"))
+            .form(&[("type", "package"), ("media", media), ("title", "Fout")])
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+    }
+    session
+        .post(&format!("{editor}/blokken"))
+        .form(&[
+            ("type", "package"),
+            ("media", &media),
+            ("title", "Medicatie veilig toedienen"),
+        ])
+        .expect(StatusCode::SEE_OTHER)
+        .await;
+    let page = session.get(&editor).expect(StatusCode::OK).await.text();
+    assert!(page.contains(r#"data-testid="package-summary""#), "{page}");
+    assert!(page.contains("SCORM 2004, 4e editie"), "{page}");
+    for line in [
+        "Uitleg",
+        "Toets",
+        "uitleg/index.html",
+        "toets/index.html",
+        "cesuur 80%",
+    ] {
+        assert!(page.contains(line), "{line} in {page}");
+    }
+    // The form to add one is there, for zips.
+    assert!(page.contains(r#"data-upload="package""#));
+}

@@ -506,6 +506,56 @@ pub async fn package_manifest(
         .map_err(AppError::internal)
 }
 
+/// What the manifests of the packages `ids` say, for an author's page: the format, the course
+/// and its lines with launch file and pass mark, and the warnings (one query).
+pub async fn package_summaries(
+    p: &Platform,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, serde_json::Value>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let rows = repo::packages(&mut tx, ids).await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, json)| {
+            let m: super::package::Manifest = serde_json::from_value(json).ok()?;
+            Some((id, package_summary(&m)))
+        })
+        .collect())
+}
+
+/// A manifest as the author's page shows it.
+pub fn package_summary(m: &super::package::Manifest) -> serde_json::Value {
+    use super::package::{Kind, UnitKind};
+    let standard = match m.kind {
+        Kind::Scorm12 => "SCORM 1.2".to_owned(),
+        Kind::Scorm2004 { edition: Some(e) } => format!("SCORM 2004, {e}e editie"),
+        Kind::Scorm2004 { edition: None } => "SCORM 2004".to_owned(),
+        Kind::Cmi5 => "cmi5".to_owned(),
+    };
+    serde_json::json!({
+        "standard": standard,
+        "version": m.version,
+        "title": m.title,
+        "warnings": m.warnings,
+        "units": m.units.iter().map(|u| serde_json::json!({
+            "title": u.title,
+            "kind": match u.kind {
+                UnitKind::Sco => "SCO",
+                UnitKind::Asset => "bestand",
+                UnitKind::Au => "AU",
+                UnitKind::Heading => "kop",
+            },
+            "launch": u.launch,
+            "mastery": u.mastery_score.map(|s| (s * 100.0).round() as i64),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// Where a package's files are unpacked: next to its zip.
 pub fn package_prefix(object_key: &str) -> String {
     format!("{object_key}.d")

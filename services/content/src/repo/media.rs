@@ -114,6 +114,20 @@ pub async fn package(
     .await?)
 }
 
+/// The manifests of the ready packages among `ids` the tenant may read (own or portfolio).
+pub async fn packages(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, serde_json::Value)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, package FROM content.media
+         WHERE id = ANY($1) AND kind = 'package' AND status = 'ready' AND package IS NOT NULL",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Keeps what a package's manifest says with its media object.
 pub async fn set_package(
     conn: &mut PgConnection,

@@ -123,6 +123,15 @@ async fn editor_page(
     let (draft, versions) = authoring::get(p, ctx.tenant.id, owner(ctx), id).await?;
     let doc = &draft.draft.0;
     let count = doc.blocks.len();
+    let package_ids: Vec<Uuid> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.body {
+            BlockBody::Package { media, .. } => media.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    let packages = crate::domain::media::package_summaries(p, ctx.tenant.id, &package_ids).await?;
     let blocks: Vec<Value> = doc
         .blocks
         .iter()
@@ -157,6 +166,13 @@ async fn editor_page(
                     }).collect::<Vec<_>>(),
                 }),
             };
+            if let BlockBody::Package { media, .. } = &b.body {
+                v["package"] = media
+                    .parse::<Uuid>()
+                    .ok()
+                    .and_then(|id| packages.get(&id).cloned())
+                    .unwrap_or(Value::Null);
+            }
             v["id"] = json!(b.id);
             v["kind"] = json!(b.body.kind());
             v["number"] = json!(i + 1);
