@@ -495,3 +495,61 @@ async fn a_play_session_reaches_only_its_own_learners_attempt_on_its_own_members
     assert_eq!(page.status, StatusCode::GONE);
     assert!(page.text().contains("verlopen"));
 }
+
+/// A package in NZK's shared portfolio (stored under the shared prefix) plays on a member's own
+/// package host for that member's learner, and the learner's attempt is the member's.
+#[tokio::test]
+async fn a_shared_portfolio_package_plays_on_the_members_own_package_host() {
+    let s = two_members().await;
+    let app = &s.app;
+    let media = s
+        .editor
+        .upload(
+            "package",
+            "tillen.zip",
+            "application/zip",
+            &zk_content::domain::package::samples::scorm12_single(),
+        )
+        .await;
+    let mut owner = app.db.owner().await.unwrap();
+    let key: String =
+        sqlx::query_scalar("SELECT object_key FROM content.media WHERE id = $1::uuid")
+            .bind(&media)
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    assert!(key.starts_with("shared/"), "{key}");
+    let module = s
+        .editor
+        .publish_module(
+            json!({"title": "Veilig tillen (NZK)", "minutes": 10, "blocks": [
+            {"type": "package", "media": media, "title": "Veilig tillen"}]}),
+        )
+        .await;
+    let admin = s.a.admin().await;
+    let e = admin.enrol(&s.a_learner, &module.id).await;
+    let browser = s.a_learner.login().await;
+    let (host, player) = open(&browser, &e, &module.block(0)).await;
+    assert_eq!(host, format!("{}.pakket.localhost", s.a.slug));
+    let start = boot(&app.client.get(&host, &player).expect(StatusCode::OK).await);
+    let launch = start["units"][0]["launch"].as_str().unwrap().to_owned();
+    let page = app.client.get(&host, &launch).expect(StatusCode::OK).await;
+    assert!(page.text().contains("Veilig tillen"));
+    let unit = start["units"][0]["id"].as_str().unwrap().to_owned();
+    let done = commit(
+        app,
+        &host,
+        &player,
+        json!({"unit": unit, "session": "p1", "seq": 1, "values": {
+            "cmi.core.lesson_status": "passed", "cmi.core.score.raw": "100"}}),
+    )
+    .await
+    .json();
+    assert_eq!(done["module_completed"], true, "{done}");
+    let tenants: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT tenant_id FROM content.package_attempts")
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(tenants, [s.a.id.0]);
+}
