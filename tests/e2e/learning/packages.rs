@@ -553,3 +553,61 @@ async fn a_shared_portfolio_package_plays_on_the_members_own_package_host() {
             .unwrap();
     assert_eq!(tenants, [s.a.id.0]);
 }
+
+/// A member's module with a package, contributed and published to the portfolio, plays for
+/// another member's learner: the package is copied and unpacked under the portfolio's prefix.
+#[tokio::test]
+async fn a_contributed_package_joins_the_portfolio_unpacked_and_plays_for_another_member() {
+    let s = two_members().await;
+    let app = &s.app;
+    let media = s
+        .a_author
+        .upload(
+            "package",
+            "tillen.zip",
+            "application/zip",
+            &zk_content::domain::package::samples::scorm12_single(),
+        )
+        .await;
+    let own = s
+        .a_author
+        .publish_module(
+            json!({"title": "Tillen zoals wij het doen", "minutes": 10, "blocks": [
+            {"type": "package", "media": media, "title": "Veilig tillen"}]}),
+        )
+        .await;
+    let candidate = s
+        .a_author
+        .post(&format!("/api/v1/content/modules/{}/contribute", own.id))
+        .json(&json!({"licence": "CC-BY-4.0"}))
+        .expect(StatusCode::CREATED)
+        .await
+        .id();
+    let path = format!("/api/v1/content/candidates/{candidate}");
+    s.editor
+        .post(&format!("{path}/review"))
+        .json(&json!({"decision": "approve"}))
+        .expect(StatusCode::OK)
+        .await;
+    let shared = s
+        .editor
+        .post(&format!("{path}/publish"))
+        .expect(StatusCode::CREATED)
+        .await
+        .json();
+    let shared_id = shared["shared_module_id"].as_str().unwrap().to_owned();
+    let b_admin = s.b.admin().await;
+    let b_learner = s.b.learner().await;
+    let e = b_admin.enrol(&b_learner, &shared_id).await;
+    let module = s.editor.module(&shared_id).await;
+    let browser = b_learner.login().await;
+    let (host, player) = open(&browser, &e, &module.block(0)).await;
+    assert_eq!(host, format!("{}.pakket.localhost", s.b.slug));
+    let start = boot(&app.client.get(&host, &player).expect(StatusCode::OK).await);
+    let launch = start["units"][0]["launch"].as_str().unwrap().to_owned();
+    assert!(
+        !launch.contains(&media),
+        "the portfolio's own copy: {launch}"
+    );
+    app.client.get(&host, &launch).expect(StatusCode::OK).await;
+}

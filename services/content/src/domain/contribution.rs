@@ -343,6 +343,18 @@ async fn copy_media(
             ..row.clone()
         };
         crate::repo::media::insert_ready(tx, &copy, by).await?;
+        if row.kind == "package" {
+            // A package plays from its unpacked files: unpacked again under the portfolio's
+            // prefix, with its manifest.
+            let unpacked = super::package_store::unpack(
+                p,
+                &copy.object_key,
+                &super::media::package_prefix(&copy.object_key),
+            )
+            .await?;
+            copies.extend(unpacked.keys);
+            crate::repo::media::set_package(tx, TenantId::PLATFORM, id, &unpacked.manifest).await?;
+        }
         map.insert(row.id, id);
     }
     module::remap_media(blocks, &map);
