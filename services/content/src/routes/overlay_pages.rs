@@ -113,7 +113,9 @@ async fn page(
                     None,
                 ),
                 BlockBody::Image { alt, .. } => (None, None, Some(alt.clone())),
-                BlockBody::Video { title, .. } | BlockBody::Document { title, .. } => {
+                BlockBody::Video { title, .. }
+                | BlockBody::Document { title, .. }
+                | BlockBody::Package { title, .. } => {
                     (None, None, Some(title.clone()))
                 }
                 BlockBody::Link { url, label } => (None, None, Some(format!("{label} ({url})"))),
