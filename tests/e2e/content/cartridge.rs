@@ -19,7 +19,7 @@ fn unzip(bytes: &[u8]) -> HashMap<String, Vec<u8>> {
         let mut f = z.by_index(i).unwrap();
         let mut b = Vec::new();
         f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().to_owned(), b);
+        out.insert(f.name().unwrap().into_owned(), b);
     }
     out
 }
