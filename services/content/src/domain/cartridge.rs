@@ -302,6 +302,7 @@ async fn store(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::media::Kind;
     use crate::domain::module::{Question, QuizOption};
 
     fn block(body: BlockBody) -> Block {
@@ -315,7 +316,10 @@ mod tests {
     #[test]
     fn a_written_cartridge_reads_back_as_the_same_blocks() {
         let (image, package) = (Uuid::new_v4(), Uuid::new_v4());
+        let (video, captions) = (Uuid::new_v4(), Uuid::new_v4());
         let png = Bytes::from_static(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-test");
+        let mp4 = Bytes::from_static(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom-test");
+        let vtt = Bytes::from_static(b"WEBVTT\n\n00:00.000 --> 00:02.000\nWelkom.\n");
         let blocks = vec![
             block(BlockBody::Text {
                 markdown: "## Stap 1\n\nWas uw *handen* met [zeep](https://example.org/zeep)."
@@ -355,14 +359,22 @@ mod tests {
                 media: package.to_string(),
                 title: "Cursus tillen".into(),
             }),
+            block(BlockBody::Video {
+                media: video.to_string(),
+                poster: Some(image.to_string()),
+                captions: Some(captions.to_string()),
+                title: "Handen wassen in beeld".into(),
+            }),
         ];
-        let files = HashMap::from([(
-            image,
-            export::MediaFile {
-                filename: "zeep.png".into(),
-                bytes: png.clone(),
-            },
-        )]);
+        let file = |name: &str, bytes: &Bytes| export::MediaFile {
+            filename: name.into(),
+            bytes: bytes.clone(),
+        };
+        let files = HashMap::from([
+            (image, file("zeep.png", &png)),
+            (video, file("film.mp4", &mp4)),
+            (captions, file("film.vtt", &vtt)),
+        ]);
         let module = export::ExportModule {
             id: Uuid::new_v4(),
             doc: ModuleDoc {
@@ -404,7 +416,30 @@ mod tests {
         assert_eq!(prepared.files[0].bytes, png);
         assert_eq!(bodies[2], &blocks[2].body);
         assert_eq!(bodies[3], &blocks[3].body);
-        assert_eq!(bodies.len(), 4);
+        // The video with its poster (the image, stored once more as the page shows it again)
+        // and its captions as a .vtt file.
+        let BlockBody::Video {
+            media,
+            poster: Some(poster),
+            captions: Some(vtt_id),
+            title,
+        } = bodies[4]
+        else {
+            panic!("{bodies:?}")
+        };
+        assert_eq!(title, "Handen wassen in beeld");
+        let stored = |id: &str| {
+            prepared
+                .files
+                .iter()
+                .find(|f| f.id.to_string() == id)
+                .map(|f| (f.kind, f.bytes.clone()))
+                .unwrap()
+        };
+        assert_eq!(stored(media), (Kind::Video, mp4));
+        assert_eq!(stored(vtt_id), (Kind::Captions, vtt));
+        assert_eq!(stored(poster), (Kind::Image, png.clone()));
+        assert_eq!(bodies.len(), 5);
         assert_eq!(prepared.skipped.len(), 1);
         assert_eq!(prepared.skipped[0].title, "Cursus tillen");
         assert!(prepared.skipped[0].reason.contains("LTI"));
