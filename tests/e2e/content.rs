@@ -3,6 +3,7 @@
 //! members do together (ratings, votes, error reports, contributions).
 
 mod adoptions;
+mod cartridge;
 mod catalogue;
 mod community;
 mod contributions;

@@ -23,6 +23,9 @@ pub use routes::router;
     routes::api::show_module,
     routes::api::save_module,
     routes::api::publish_module,
+    routes::api_cartridge::export_module,
+    routes::api_cartridge::export_all,
+    routes::api_cartridge::import,
     routes::api::list_adoptions,
     routes::api::save_adoption,
     routes::api::accept_adoption,
@@ -84,6 +87,8 @@ zk_kernel::permission! {
     VotesWrite = "votes", "write";
     /// Reviewers (of other members) and operators: comment on and decide about contributions.
     CandidatesReview = "candidates", "review";
+    /// Admins: export all of the member's own modules (Common Cartridge).
+    ContentExport = "content", "export";
     /// Operators: resolve reports, set a proposal's status, publish contributions.
     PortfolioModerate = "portfolio", "moderate";
 }
@@ -99,7 +104,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 43);
+        assert_eq!(ops, 46);
         let path = &doc["components"]["schemas"]["PathAdoptionInput"];
         assert!(path.to_string().contains("accents"), "{path}");
         let put = &doc["paths"]["/api/v1/content/ratings/{id}"]["put"];

@@ -193,6 +193,16 @@ pub async fn published(p: &Platform, tenant: TenantId, id: Uuid) -> AppResult<Pu
     shown(p, tenant, id, None, true).await
 }
 
+/// The version of a module this tenant shows, as a learner sees it but with quiz answers and
+/// feedback (for a cartridge an LMS scores itself; never for learners).
+pub async fn published_with_answers(
+    p: &Platform,
+    tenant: TenantId,
+    id: Uuid,
+) -> AppResult<PublishedModule> {
+    shown(p, tenant, id, None, false).await
+}
+
 /// One version of a module as this tenant shows it (the member's overlay laid over an adopted
 /// one): what a learner enrolled on that version sees. With `answers`, quiz answers and
 /// feedback stay in (for scoring on the server only).

@@ -186,7 +186,7 @@ fn staging_key(tenant: TenantId, id: Uuid, filename: &str) -> String {
 }
 
 /// The refusal of a file that does not fit in the member's storage.
-fn quota_exceeded(used: i64, quota: i64, size: i64) -> AppError {
+pub(crate) fn quota_exceeded(used: i64, quota: i64, size: i64) -> AppError {
     use zk_kernel::text::dutch_bytes;
     AppError::validation(
         "size",
@@ -320,6 +320,41 @@ pub async fn create(
     Ok(Ticket { id, upload })
 }
 
+/// The confirmed media row of a file the server has in hand (not stored yet): its type checked
+/// by its bytes for `kind`, its size by the kind's limit, its key under the owner's prefix.
+pub fn stored_row(
+    tenant: TenantId,
+    id: Uuid,
+    kind: Kind,
+    filename: &str,
+    bytes: &[u8],
+) -> AppResult<MediaRow> {
+    let content_type = sniff(bytes)
+        .filter(|t| kind.types().contains(t))
+        .ok_or_else(|| AppError::validation("content_type", "wrong_type", kind.wrong_type()))?;
+    if bytes.is_empty() || bytes.len() as u64 > kind.max_size() {
+        return Err(AppError::validation(
+            "size",
+            "too_large",
+            "Dit bestand is te groot.",
+        ));
+    }
+    let filename = safe_filename(filename)?;
+    Ok(MediaRow {
+        tenant_id: tenant.0,
+        id,
+        kind: kind.as_str().into(),
+        object_key: format!("{}/{id}/{filename}", owner_prefix(tenant)),
+        filename,
+        content_type: content_type.into(),
+        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        status: "ready".into(),
+        upload_id: None,
+        staging_key: None,
+        package: None,
+    })
+}
+
 /// Stores a file the server has in hand (the demo's pictures, video and PDF) as a confirmed
 /// media object of `tenant`, with the same type and size checks as an upload.
 pub async fn import(
@@ -330,38 +365,14 @@ pub async fn import(
     filename: &str,
     bytes: bytes::Bytes,
 ) -> AppResult<Uuid> {
-    let content_type = sniff(&bytes)
-        .filter(|t| kind.types().contains(t))
-        .ok_or_else(|| AppError::validation("content_type", "wrong_type", kind.wrong_type()))?;
-    if bytes.is_empty() || bytes.len() as u64 > kind.max_size() {
-        return Err(AppError::validation(
-            "size",
-            "too_large",
-            "Dit bestand is te groot.",
-        ));
-    }
-    let id = Uuid::new_v4();
-    let filename = safe_filename(filename)?;
-    let key = format!("{}/{id}/{filename}", owner_prefix(tenant));
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    p.objects.put(&key, bytes, content_type).await?;
-    let row = MediaRow {
-        tenant_id: tenant.0,
-        id,
-        kind: kind.as_str().into(),
-        object_key: key,
-        filename,
-        content_type: content_type.into(),
-        size,
-        status: "ready".into(),
-        upload_id: None,
-        staging_key: None,
-        package: None,
-    };
+    let row = stored_row(tenant, Uuid::new_v4(), kind, filename, &bytes)?;
+    p.objects
+        .put(&row.object_key, bytes, &row.content_type)
+        .await?;
     let mut tx = p.db.begin_tenant(tenant).await?;
     repo::insert_ready(&mut tx, &row, by).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(row.id)
 }
 
 /// Stores a package the server has in hand (the demo's e-learnings) as a ready media object of

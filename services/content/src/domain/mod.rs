@@ -1,8 +1,9 @@
 //! The content service's domain: module documents and their checks (pure), authoring (drafts and
-//! publishing), learning paths, the catalogue, overlays, contributions, quality, media and e-learning packages (SCORM, cmi5).
+//! publishing), Common Cartridge export and import, learning paths, the catalogue, overlays, contributions, quality, media and e-learning packages (SCORM, cmi5).
 
 pub mod adoption;
 pub mod authoring;
+pub mod cartridge;
 pub mod catalog;
 pub mod contribution;
 pub mod editor;

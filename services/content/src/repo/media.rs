@@ -83,6 +83,13 @@ pub async fn visible(conn: &mut PgConnection, id: Uuid) -> AppResult<Option<Medi
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?)
 }
 
+/// The confirmed media rows among `ids` the tenant may read (its own and the portfolio's).
+pub async fn ready_of(conn: &mut PgConnection, ids: &[Uuid]) -> AppResult<Vec<MediaRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM content.media WHERE id = ANY($1) AND status = 'ready'");
+    Ok(sqlx::query_as(&sql).bind(ids).fetch_all(conn).await?)
+}
+
 /// Kind and status of the given media ids, as far as the tenant may see them.
 pub async fn kinds(
     conn: &mut PgConnection,

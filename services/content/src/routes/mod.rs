@@ -1,6 +1,7 @@
 //! HTTP routes of the content service: thin handlers over `domain`.
 
 pub(crate) mod api;
+pub(crate) mod api_cartridge;
 pub(crate) mod api_contrib;
 pub(crate) mod api_media;
 pub(crate) mod api_quality;
@@ -34,6 +35,17 @@ pub fn router(platform: Platform) -> Router {
         .route(
             "/api/v1/content/modules/{id}/publish",
             post(api::publish_module),
+        )
+        .route(
+            "/api/v1/content/modules/{id}/cartridge",
+            get(api_cartridge::export_module),
+        )
+        .route("/api/v1/content/export", get(api_cartridge::export_all))
+        .route(
+            "/api/v1/content/cartridges",
+            post(api_cartridge::import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::domain::cartridge::MAX_CARTRIDGE,
+            )),
         )
         .route("/api/v1/content/adoptions", get(api::list_adoptions))
         .route(
