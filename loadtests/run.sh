@@ -330,7 +330,7 @@ progress_statements="$(metric zk_progress_statements_total)"
 per_batch="$(awk -v w="${progress_writes:-0}" -v b="${progress_batches:-0}" 'BEGIN { if (b > 0) printf "%.1f", w / b; else print "?" }')"
 trips_per_write="$(awk -v s="${progress_statements:-0}" -v w="${progress_writes:-0}" 'BEGIN { if (w > 0) printf "%.2f", s / w; else print "?" }')"
 # The server's own count of commits answered, by status (a cross-check of zk-load's count).
-scorm_statuses="$(grep -F 'route="/speler/{token}/commit"' "$work/metrics.txt" 2>/dev/null \
+scorm_statuses="$(grep '^zk_http_requests_total{' "$work/metrics.txt" 2>/dev/null | grep -F 'route="/speler/{token}/commit"' \
     | sed -E 's/.*status="([0-9]+)"\} ([0-9]+).*/\1: \2/' | paste -sd ',' - | sed 's/,/, /g' || true)"
 scorm_bytes="$(grep -o 'scorm: [0-9]* learners, [0-9]* bytes per commit' "$work/zk-load.txt" "$work/zk-load.err" 2>/dev/null | head -n 1 | awk '{ print $4 }' || true)"
 rss_after="$(mem_mb VmRSS)"
