@@ -479,7 +479,8 @@ Per commit the server makes ten database round trips, in one transaction: the po
 check on acquiring a connection, BEGIN, the tenant switch, the session (an UPDATE that extends it
 and returns it), the package's manifest (from \`content.media\`), the enrolment's lock and its
 read (with the blocks done and the quiz attempts counted), the attempt's upsert, NOTIFY and
-COMMIT (counted from the code; loadtests/README.md says how to check them in PostgreSQL's log).
+COMMIT (nine statements, counted in PostgreSQL's statement log on 2026-12-07, plus the ping;
+loadtests/README.md says how to count them again).
 
 ## Server memory (zorgklas serve, PID $server_pid_report)
 
