@@ -35,6 +35,8 @@ results="${ZK_BENCH_RESULTS:-$here/RESULTS.md}"
 read -r -a extra_load_args <<< "${ZK_LOAD_ARGS:-}"
 learner_email='learner@bench.test'
 learner_password='Bench-wachtwoord-1'
+author_email='author@bench.test'
+scorm_learners="${ZK_BENCH_SCORM_LEARNERS:-500}"
 extra_members=999
 
 log() { printf '\n==> %s\n' "$*" >&2; }
@@ -107,6 +109,11 @@ else
 fi
 "$zk" user create --tenant bench --email "$learner_email" --role learner --password "$learner_password" \
     >>"$work/provision.log" 2>&1 || { tail -n 20 "$work/provision.log" >&2; die "user create failed"; }
+# The author who uploads and publishes the SCORM package (through the API, with a bearer token).
+"$zk" user create --tenant bench --email "$author_email" --role author --password "$learner_password" \
+    >>"$work/provision.log" 2>&1 || { tail -n 20 "$work/provision.log" >&2; die "user create (author) failed"; }
+author_token="$("$zk" token create --tenant bench --email "$author_email" 2>>"$work/provision.log")" \
+    || die "token create failed"
 provision_secs=$(( SECONDS - provision_start ))
 
 members="$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM tenant.tenants WHERE kind = 'member'" 2>/dev/null || echo '?')"
@@ -237,13 +244,81 @@ mem_mb() {
 rss_idle="$(mem_mb VmRSS)"
 echo "server PID $server_pid ready; idle RSS ${rss_idle} MB" >&2
 
+# --- SCORM commits (issue 24) -----------------------------------------------------------------
+# The sample SCORM 1.2 package (one SCO) is uploaded and published as a module with a package
+# block through the API, as an author does it; $scorm_learners learners of `bench` are enrolled in
+# it, each with a play session whose token is in a file for zk-load (SQL: the sessions the
+# portal makes when a learner opens the block; the token is kept as its SHA-256, like the app
+# does). The bench learner is enrolled too and opens the block through the portal before the
+# load (zk-load --scorm-open), which checks the real path from the module page to the player.
+log "Provisioning the SCORM benchmark ($scorm_learners learners on one package)"
+api() { # api <method> <path> [json]
+    curl -fsS -X "$1" "http://127.0.0.1:$port$2" -H "Host: bench.localhost:$port" \
+        -H "Authorization: Bearer $author_token" -H 'Accept: application/json' \
+        ${3:+-H 'Content-Type: application/json' --data "$3"}
+}
+samples="$root/services/content/src/domain/package/samples"
+mkdir -p "$work/scorm12"
+cp "$samples/scorm12/"* "$samples/style.css" "$work/scorm12/"
+(cd "$work/scorm12" && zip -qX "$work/scorm12.zip" imsmanifest.xml index.html sco.js style.css)
+zip_size="$(stat -c %s "$work/scorm12.zip")"
+ticket="$(api POST /api/v1/content/media \
+    "{\"kind\":\"package\",\"filename\":\"veilig-tillen.zip\",\"content_type\":\"application/zip\",\"size\":$zip_size}")" \
+    || die "announcing the package upload failed"
+media_id="$(jq -r .id <<<"$ticket")"
+upload_url="$(jq -r .upload.request.url <<<"$ticket")"
+[[ "$upload_url" == /* ]] || die "expected a relative upload URL (file-system store), got $upload_url"
+curl -fsS -X PUT "http://127.0.0.1:$port$upload_url" -H "Host: bench.localhost:$port" \
+    -H 'Content-Type: application/zip' --data-binary "@$work/scorm12.zip" >/dev/null || die "uploading the package failed"
+confirmed="$(api POST "/api/v1/content/media/$media_id/confirm" '{}')" || die "confirming the package failed"
+scorm_unit="$(jq -r '[.package.units[] | select(.kind == "sco")][0].id' <<<"$confirmed")"
+[[ -n "$scorm_unit" && "$scorm_unit" != null ]] || die "the confirmed package has no SCO: $confirmed"
+module="$(api POST /api/v1/content/modules "{\"title\":\"Veilig tillen (e-learning)\",\"minutes\":20,\"blocks\":[{\"type\":\"package\",\"media\":\"$media_id\",\"title\":\"Veilig tillen\"}]}")" \
+    || die "creating the package module failed"
+scorm_module="$(jq -r .id <<<"$module")"
+scorm_block="$(jq -r '.draft.blocks[0].id' <<<"$module")"
+api POST "/api/v1/content/modules/$scorm_module/publish" '{"change_note":"Eerste versie"}' >/dev/null \
+    || die "publishing the package module failed"
+# (psql runs in $work, where \copy writes the tokens.)
+(cd "$work" && psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -v n="$scorm_learners" -v module="$scorm_module" \
+    -v block="$scorm_block" -v media="$media_id") <<'SQL' >>"$work/provision.log" 2>&1 || die "SCORM provisioning failed (see $work/provision.log)"
+CREATE TEMP TABLE member AS SELECT id FROM tenant.tenants WHERE slug = 'bench';
+INSERT INTO tenant.users (tenant_id, id, email, display_name, department, status)
+SELECT (SELECT id FROM member), md5('scorm-u' || i)::uuid, 'leerling' || i || '@bench.test',
+       'Leerling ' || i, 'Verpleeghuis', 'active'
+FROM generate_series(1, :n) i;
+INSERT INTO tenant.casbin_rule (ptype, v0, v1, v2, v3, v4, v5)
+SELECT 'g', md5('scorm-u' || i)::uuid::text, 'learner', (SELECT id FROM member)::text, '', '', ''
+FROM generate_series(1, :n) i;
+INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, version, enrolled_by)
+SELECT (SELECT id FROM member), md5('scorm-e' || i)::uuid, md5('scorm-u' || i)::uuid, :'module', 1,
+       md5('scorm-u' || i)::uuid
+FROM generate_series(1, :n) i;
+INSERT INTO content.enrolments (tenant_id, id, user_id, module_id, version, enrolled_by)
+SELECT tenant_id, md5('scorm-e0')::uuid, id, :'module', 1, id
+FROM tenant.users WHERE email = 'learner@bench.test';
+CREATE TEMP TABLE scorm_tokens AS
+SELECT i, md5('scorm-token-' || i || '-' || random()) || md5(random()::text) AS token FROM generate_series(1, :n) i;
+INSERT INTO content.package_sessions (tenant_id, id, token_hash, enrolment_id, user_id, block_id,
+                                      media_id, cycle, version, expires_at)
+SELECT (SELECT id FROM member), md5('scorm-s' || t.i)::uuid, sha256(convert_to(t.token, 'UTF8')),
+       md5('scorm-e' || t.i)::uuid, md5('scorm-u' || t.i)::uuid, :'block', :'media', 1, 1,
+       now() + interval '4 hours'
+FROM scorm_tokens t;
+\copy (SELECT token FROM scorm_tokens ORDER BY i) TO 'scorm-tokens.txt'
+ANALYZE;
+SQL
+scorm_open="/leren/inschrijvingen/$(psql "$DATABASE_URL" -Atqc "SELECT md5('scorm-e0')::uuid")/pakket/$scorm_block"
+echo "package $media_id (SCO $scorm_unit) in module $scorm_module, block $scorm_block; $(wc -l <"$work/scorm-tokens.txt") play sessions" >&2
+
 # --- Load ------------------------------------------------------------------------------------
 log "Running zk-load --alternate $rounds"
 load_status=0
 "$load" --alternate "$rounds" --port "$port" --email "$learner_email" --password "$learner_password" \
     --module-path "$module_path" --learning-path "$learning_path" --progress-paths "$progress_paths" \
+    --scorm-tokens "$work/scorm-tokens.txt" --scorm-open "$scorm_open" --scorm-unit "$scorm_unit" \
     --server-pid "$server_pid" --json "$work/results.jsonl" --markdown "$work/table.md" "${extra_load_args[@]}" \
-    | tee "$work/zk-load.txt" || load_status=$?
+    2> >(tee "$work/zk-load.err" >&2) | tee "$work/zk-load.txt" || load_status=$?
 
 kill -0 "$server_pid" 2>/dev/null || die "the server died during the run (log: $work/server.log)"
 # How the progress writes went to the database: transactions, writes and round trips.
@@ -254,6 +329,10 @@ progress_writes="$(metric zk_progress_writes_total)"
 progress_statements="$(metric zk_progress_statements_total)"
 per_batch="$(awk -v w="${progress_writes:-0}" -v b="${progress_batches:-0}" 'BEGIN { if (b > 0) printf "%.1f", w / b; else print "?" }')"
 trips_per_write="$(awk -v s="${progress_statements:-0}" -v w="${progress_writes:-0}" 'BEGIN { if (w > 0) printf "%.2f", s / w; else print "?" }')"
+# The server's own count of commits answered, by status (a cross-check of zk-load's count).
+scorm_statuses="$(grep '^zk_http_requests_total{' "$work/metrics.txt" 2>/dev/null | grep -F 'route="/speler/{token}/commit"' \
+    | sed -E 's/.*status="([0-9]+)"\} ([0-9]+).*/\1: \2/' | paste -sd ',' - | sed 's/,/, /g' || true)"
+scorm_bytes="$(grep -o 'scorm: [0-9]* learners, [0-9]* bytes per commit' "$work/zk-load.txt" "$work/zk-load.err" 2>/dev/null | head -n 1 | awk '{ print $4 }' || true)"
 rss_after="$(mem_mb VmRSS)"
 rss_peak="$(mem_mb VmHWM)"
 threads="$(awk '$1 == "Threads:" { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo '?')"
@@ -272,27 +351,34 @@ pg_version="$(psql "$pg_admin_url" -Atqc 'SHOW server_version' 2>/dev/null || ec
 
 table="$(cat "$work/table.md" 2>/dev/null || echo '_zk-load wrote no table; see the log above._')"
 # Columns of the markdown table:
-# | scenario | rounds | req/s | p50 | p99 | ratio | errors | server RSS peak |
+# | scenario | rounds | req/s | p50 | p95 | p99 | ratio | errors | server RSS peak |
 table_cell() { # table_cell <scenario> <field number>
     awk -F'|' -v s="$1" -v f="$2" '{ name = $2; gsub(/ /, "", name) } name == s { v = $f; gsub(/[ %]/, "", v); print v }' \
         "$work/table.md" 2>/dev/null || true
 }
-home_ratio="$(table_cell home 7)"
-catalog_ratio="$(table_cell catalog 7)"
-catalog_p99="$(table_cell catalog 6)"
-module_ratio="$(table_cell module 7)"
-path_ratio="$(table_cell path 7)"
-path_p99="$(table_cell path 6)"
-search_p99="$(table_cell search 6)"
+home_ratio="$(table_cell home 8)"
+catalog_ratio="$(table_cell catalog 8)"
+catalog_p99="$(table_cell catalog 7)"
+module_ratio="$(table_cell module 8)"
+path_ratio="$(table_cell path 8)"
+path_p99="$(table_cell path 7)"
+search_p99="$(table_cell search 7)"
 progress_rps="$(table_cell progress 4)"
-progress_p99="$(table_cell progress 6)"
-progress_ratio="$(table_cell progress 7)"
-home_p99="$(table_cell home 6)"
+progress_p99="$(table_cell progress 7)"
+progress_ratio="$(table_cell progress 8)"
+scorm_rps="$(table_cell scorm 4)"
+scorm_p50="$(table_cell scorm 5)"
+scorm_p95="$(table_cell scorm 6)"
+scorm_p99="$(table_cell scorm 7)"
+scorm_ratio="$(table_cell scorm 8)"
+scorm_errors="$(table_cell scorm 9)"
+trivial_rps="$(table_cell trivial 4)"
+home_p99="$(table_cell home 7)"
 # The first home run comes before any login, so its peak is the page-serving footprint alone.
 home_rss_peak="$(grep '"type":"round"' "$work/results.jsonl" 2>/dev/null | grep '"scenario":"home"' \
     | grep '"round":1,' | grep -o '"server_rss_peak_mb":[0-9.]*' | cut -d: -f2 \
     | awk 'NF { printf "%.1f", $1 }' || true)"
-login_rss_peak="$(table_cell login 9)"
+login_rss_peak="$(table_cell login 10)"
 
 verdict() { # verdict <awk condition on x> <value>
     if [[ -z "$2" || "$2" == "?" || "$2" == "-" ]]; then echo "n/a"
@@ -307,6 +393,8 @@ v_path_ratio="$(verdict 'x >= 25' "$path_ratio")"
 v_search_p99="$(verdict 'x < 50' "$search_p99")"
 v_progress_rps="$(verdict 'x >= 5000' "$progress_rps")"
 v_progress_p99="$(verdict 'x < 50' "$progress_p99")"
+v_scorm_rps="$(verdict 'x >= 3000' "$scorm_rps")"
+v_scorm_p99="$(verdict 'x < 50' "$scorm_p99")"
 v_p99="$(verdict 'x < 25' "$home_p99")"
 v_rss="$(verdict 'x < 150' "$rss_after")"
 v_rss_idle="$(verdict 'x < 150' "$rss_idle")"
@@ -316,6 +404,7 @@ v_rss_home="$(verdict 'x < 150' "$home_rss_peak")"
 meta_field() {
     head -n 1 "$work/results.jsonl" 2>/dev/null | grep -o "\"$1\":[0-9.]*" | cut -d: -f2 || true
 }
+scenario_list="$(head -n 1 "$work/results.jsonl" 2>/dev/null | jq -r '.scenarios | join(" / ")' 2>/dev/null || echo '?')"
 warmup_s="$(meta_field warmup_s)"
 duration_s="$(meta_field duration_s)"
 concurrency="$(meta_field concurrency)"
@@ -341,7 +430,7 @@ for what is measured.
   $own_modules own module versions, one adoption with an overlay (\`$module_path\`), one
   adopted learning path of ten modules with an own module added (\`$learning_path\`); the
   learner is enrolled in 20 modules, some started, which the learner home lists.
-- Load: $rounds alternating round(s) of trivial / home / catalog / module / path / search / progress / login; each run is a ${warmup_s} s warm-up
+- Load: $rounds alternating round(s) of $scenario_list; each run is a ${warmup_s} s warm-up
   plus ${duration_s} s measured with ${concurrency} closed-loop keep-alive connections
   (login: ${login_concurrency}). Figures are medians over the rounds; requests/s counts
   successful requests only.
@@ -368,6 +457,30 @@ row. The server batches writes that arrive together into one transaction (domain
 (Round trips: BEGIN, a tenant switch per member in the batch, NOTIFY and COMMIT per
 transaction, plus lock, read and insert per write; a completed module adds two, a module
 version not yet cached one. The session is checked from the server's cache.)
+
+## SCORM commits (issue 24)
+
+\`POST /speler/{token}/commit\` on the member's package host (\`Host: bench.pakket.localhost\`),
+as the player's run-time sends it: a SCORM 1.2 commit of the sample package's SCO
+(\`$scorm_unit\`) with the whole data model (lesson status \`incomplete\`, location, about 1,900
+characters of \`cmi.suspend_data\`, session time, exit \`suspend\`; ${scorm_bytes:-about 2,000}
+bytes of JSON), each of $scorm_learners learners on its own play session with an increasing
+\`seq\`, plus the bench learner, whose session zk-load opens through the portal
+(\`GET /leren/inschrijvingen/{id}/pakket/{block}\` → 303 to the player). A commit is answered
+after its transaction committed. The status stays \`incomplete\`, so every commit takes the same
+path and none completes the block (that happens once per learner and is not measured here).
+Trivial handler in the same rounds: ${trivial_rps:-?} req/s (median).
+
+| Commits/s (median) | p50 ms | p95 ms | p99 ms | Ratio to trivial | Errors | Server's count of commits by status |
+|---:|---:|---:|---:|---:|---:|---|
+| ${scorm_rps:-?} | ${scorm_p50:-?} | ${scorm_p95:-?} | ${scorm_p99:-?} | ${scorm_ratio:-?}% | ${scorm_errors:-?} | ${scorm_statuses:-?} |
+
+Per commit the server makes ten database round trips, in one transaction: the pool's liveness
+check on acquiring a connection, BEGIN, the tenant switch, the session (an UPDATE that extends it
+and returns it), the package's manifest (from \`content.media\`), the enrolment's lock and its
+read (with the blocks done and the quiz attempts counted), the attempt's upsert, NOTIFY and
+COMMIT (nine statements, counted in PostgreSQL's statement log on 2026-12-07, plus the ping;
+loadtests/README.md says how to count them again).
 
 ## Server memory (zorgklas serve, PID $server_pid_report)
 
@@ -396,6 +509,8 @@ once; the home runs show the footprint of serving pages.
 | Catalogue search p99 < 50 ms | ${search_p99:-?} ms | $v_search_p99 |
 | Progress writes ("block done", answered after commit) ≥ 5,000/s (issue 9; ${progress_ratio:-?}% of trivial) | ${progress_rps:-?}/s | $v_progress_rps |
 | Progress writes p99 < 50 ms | ${progress_p99:-?} ms | $v_progress_p99 |
+| SCORM commits (~2 KB, answered when durable) ≥ 3,000/s (issue 24; ${scorm_ratio:-?}% of trivial) | ${scorm_rps:-?}/s | $v_scorm_rps |
+| SCORM commits p99 < 50 ms | ${scorm_p99:-?} ms | $v_scorm_p99 |
 | Server RSS < 150 MB with 1,000 members: idle after start-up | $rss_idle MB | $v_rss_idle |
 | Server RSS < 150 MB with 1,000 members: peak serving home pages | ${home_rss_peak:-?} MB | $v_rss_home |
 | Server RSS < 150 MB with 1,000 members: after the whole run | $rss_after MB | $v_rss |

@@ -93,6 +93,13 @@ pub fn cookie_from_set_cookie(headers: &HeaderMap, name: &str) -> Option<String>
         .map(|(_, v)| v.to_owned())
 }
 
+/// Makes the path and body of the `n`-th request of a template whose requests differ each time
+/// (`n` counts from 0 over all workers and rounds).
+pub trait Generate: std::fmt::Debug + Send + Sync {
+    /// The origin-form URI and the body of request `n`.
+    fn make(&self, n: usize) -> (Uri, Bytes);
+}
+
 /// A request that is sent over and over: built once, cloned per request.
 #[derive(Clone, Debug)]
 pub struct Template {
@@ -108,6 +115,9 @@ pub struct Template {
     pub expect: Expect,
     /// When not empty, requests go to these paths in turn instead of `uri`.
     pub rotate: Arc<Vec<Uri>>,
+    /// When set, each request's path and body come from here instead (the content type and
+    /// the other headers stay those of the template).
+    pub generate: Option<Arc<dyn Generate>>,
     next: Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -128,6 +138,7 @@ impl Template {
             body: Bytes::new(),
             expect,
             rotate: Arc::new(Vec::new()),
+            generate: None,
             next: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         })
     }
@@ -150,6 +161,14 @@ impl Template {
         Ok(self)
     }
 
+    /// Makes each request's path and body with `g`, and sets the body's `Content-Type`.
+    pub fn generated(mut self, content_type: &'static str, g: Arc<dyn Generate>) -> Self {
+        self.headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        self.generate = Some(g);
+        self
+    }
+
     /// Sets the body and its `Content-Type`/`Content-Length`.
     pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let body = body.into();
@@ -163,6 +182,17 @@ impl Template {
 
     /// A fresh request from the template.
     pub fn request(&self) -> Request<Full<Bytes>> {
+        if let Some(g) = &self.generate {
+            let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (uri, body) = g.make(n);
+            let mut headers = self.headers.clone();
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            let mut req = Request::new(Full::new(body));
+            *req.method_mut() = self.method.clone();
+            *req.uri_mut() = uri;
+            *req.headers_mut() = headers;
+            return req;
+        }
         let mut req = Request::new(Full::new(self.body.clone()));
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = if self.rotate.is_empty() {

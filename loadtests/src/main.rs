@@ -11,6 +11,7 @@ mod client;
 mod procmem;
 mod report;
 mod scenario;
+mod scorm;
 mod stats;
 mod target;
 mod trivial;
@@ -72,6 +73,10 @@ struct ServerArgs {
     /// Host header to send instead of `<tenant>.<base-domain>:<port>`.
     #[arg(long)]
     host_header: Option<String>,
+    /// Where packages play (ZK_PACKAGE_DOMAIN; default `pakket.<base-domain>`): the scorm
+    /// scenario sends `Host: <tenant>.<package-domain>:<port>`.
+    #[arg(long)]
+    package_domain: Option<String>,
 }
 
 impl ServerArgs {
@@ -88,6 +93,15 @@ impl ServerArgs {
         }
         let port = self.port.context("--port is required")?;
         Ok(format!("{}.{}:{port}", self.tenant, self.base_domain))
+    }
+
+    /// The member's package host, where the player commits.
+    fn package_host(&self) -> anyhow::Result<String> {
+        let port = self.port.context("--port is required")?;
+        Ok(match &self.package_domain {
+            Some(d) => format!("{}.{d}:{port}", self.tenant),
+            None => format!("{}.pakket.{}:{port}", self.tenant, self.base_domain),
+        })
     }
 }
 
@@ -166,6 +180,18 @@ struct BenchArgs {
     /// File with one "block done" path per line (the progress scenario runs only when given).
     #[arg(long, value_name = "PATH")]
     progress_paths: Option<PathBuf>,
+    /// File with one play-session token per line, one per virtual learner (the scorm scenario
+    /// runs only when given).
+    #[arg(long, value_name = "PATH")]
+    scorm_tokens: Option<PathBuf>,
+    /// A package block's path on the portal (`/leren/inschrijvingen/{id}/pakket/{block}`): the
+    /// learner (`--email`) opens it once before the scorm scenario, and its play session is
+    /// learner 0's.
+    #[arg(long, value_name = "PATH")]
+    scorm_open: Option<String>,
+    /// The SCO the commits are for (the manifest's item identifier).
+    #[arg(long, default_value = scorm::DEFAULT_UNIT)]
+    scorm_unit: String,
     /// Also write every round and the summary as JSON lines to this file.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -307,6 +333,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             if args.progress_paths.is_some() {
                 v.push(Scenario::Progress);
             }
+            if args.scorm_tokens.is_some() {
+                v.push(Scenario::Scorm);
+            }
             v.push(Scenario::Login);
             v
         } else {
@@ -353,8 +382,26 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     if scenarios.contains(&Scenario::Progress) && progress_paths.is_empty() {
         bail!("the progress scenario needs --progress-paths with at least one path");
     }
+    let mut scorm_tokens: Vec<String> = match &args.scorm_tokens {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("reading {}", file.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => Vec::new(),
+    };
+    let scorm_open = args
+        .scorm_open
+        .as_ref()
+        .filter(|_| scenarios.contains(&Scenario::Scorm));
+    if scenarios.contains(&Scenario::Scorm) && scorm_tokens.is_empty() && scorm_open.is_none() {
+        bail!("the scorm scenario needs --scorm-tokens (or --scorm-open)");
+    }
     if scenarios.contains(&Scenario::Login)
         || (scenarios.iter().any(|s| s.needs_session()) && args.session.is_none())
+        || (scorm_open.is_some() && args.session.is_none())
     {
         args.credentials.get()?;
     }
@@ -445,6 +492,77 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                         template.request().uri(),
                         res.status(),
                         res.headers().get(http::header::LOCATION)
+                    );
+                }
+                (target, template, shape.concurrency)
+            }
+            Scenario::Scorm => {
+                let (target, host) = server_target
+                    .zip(host.as_deref())
+                    .context("no server target")?;
+                if let Some(path) = scorm_open {
+                    // The learner opens the package block as the module page's frame does:
+                    // 303 to the player on the package host, whose token is learner 0's.
+                    let session = match (&args.session, &session) {
+                        (Some(given), _) => given.clone(),
+                        (None, Some(got)) => got.clone(),
+                        (None, None) => {
+                            let (email, password) = args.credentials.get()?;
+                            let got =
+                                scenario::obtain_session(target, host, email, password, timeout)
+                                    .await?;
+                            session = Some(got.clone());
+                            got
+                        }
+                    };
+                    let open = scenario::home_template(host, path, &session)?;
+                    let res = client::send_once(target, &open, timeout).await?;
+                    let location = res
+                        .headers()
+                        .get(http::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    let token = (res.status() == http::StatusCode::SEE_OTHER)
+                        .then(|| scorm::token_from_location(location))
+                        .flatten()
+                        .with_context(|| {
+                            format!(
+                                "GET {path} answered {} (location {location:?}), expected 303 to the player",
+                                res.status()
+                            )
+                        })?;
+                    let expected = args.server.package_host()?;
+                    if !location.contains(&format!("//{expected}/")) {
+                        bail!(
+                            "the player is at {location}, not on {expected} (set --package-domain)"
+                        );
+                    }
+                    eprintln!("opened {path}: the player is at {location}");
+                    scorm_tokens.insert(0, token.to_owned());
+                }
+                let load = format!(
+                    "zk-load-{}-{}",
+                    std::process::id(),
+                    SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0)
+                );
+                let commits = scorm::Commits::new(&scorm_tokens, &args.scorm_unit, &load)?;
+                eprintln!(
+                    "scorm: {} learners, {} bytes per commit",
+                    commits.learners(),
+                    commits.body(0, 1).len()
+                );
+                let package_host = args.server.package_host()?;
+                let template = scenario::scorm_template(&package_host, Arc::new(commits))?;
+                // One commit up front, so a wrong setup fails loudly instead of as 100% errors.
+                let res = client::send_once(target, &template, timeout).await?;
+                if !template.expect.is_success(res.status(), res.headers()) {
+                    bail!(
+                        "a commit on {package_host} answered {}: {}, expected 200",
+                        res.status(),
+                        String::from_utf8_lossy(res.body())
                     );
                 }
                 (target, template, shape.concurrency)

@@ -8,13 +8,14 @@ use std::fmt::Write as _;
 pub fn run_line(r: &RunStats, rounds: u32) -> String {
     let statuses: Vec<String> = r.statuses.iter().map(|(c, n)| format!("{c}:{n}")).collect();
     let mut line = format!(
-        "round {}/{} {:<8} c={:<3} {:>10.1} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  ok {:>8}  errors {:>6}  statuses [{}]",
+        "round {}/{} {:<8} c={:<3} {:>10.1} req/s  p50 {:>8.2} ms  p95 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  ok {:>8}  errors {:>6}  statuses [{}]",
         r.round,
         rounds,
         r.scenario,
         r.concurrency,
         r.rps,
         r.p50_ms,
+        r.p95_ms,
         r.p99_ms,
         r.max_ms,
         r.ok,
@@ -48,11 +49,12 @@ pub fn table(summaries: &[ScenarioSummary]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<10} {:>6} {:>14} {:>10} {:>10} {:>12} {:>10} {:>16}",
+        "{:<10} {:>6} {:>14} {:>10} {:>10} {:>10} {:>12} {:>10} {:>16}",
         "scenario",
         "rounds",
         "req/s (med)",
         "p50 ms",
+        "p95 ms",
         "p99 ms",
         "vs trivial",
         "errors",
@@ -61,11 +63,12 @@ pub fn table(summaries: &[ScenarioSummary]) -> String {
     for s in summaries {
         let _ = writeln!(
             out,
-            "{:<10} {:>6} {:>14.1} {:>10.2} {:>10.2} {:>12} {:>10} {:>16}",
+            "{:<10} {:>6} {:>14.1} {:>10.2} {:>10.2} {:>10.2} {:>12} {:>10} {:>16}",
             s.scenario,
             s.rounds,
             s.rps,
             s.p50_ms,
+            s.p95_ms,
             s.p99_ms,
             ratio_text(s),
             s.errors,
@@ -78,16 +81,17 @@ pub fn table(summaries: &[ScenarioSummary]) -> String {
 /// The same table in markdown.
 pub fn markdown(summaries: &[ScenarioSummary]) -> String {
     let mut out = String::from(
-        "| Scenario | Rounds | req/s (median) | p50 ms | p99 ms | Ratio to trivial | Errors | Server RSS peak MB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| Scenario | Rounds | req/s (median) | p50 ms | p95 ms | p99 ms | Ratio to trivial | Errors | Server RSS peak MB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for s in summaries {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.1} | {:.2} | {:.2} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
             s.scenario,
             s.rounds,
             s.rps,
             s.p50_ms,
+            s.p95_ms,
             s.p99_ms,
             ratio_text(s),
             s.errors,
@@ -115,6 +119,7 @@ pub fn run_json(r: &RunStats) -> Value {
         "transport_errors": r.transport_errors,
         "rps": r.rps,
         "p50_ms": r.p50_ms,
+        "p95_ms": r.p95_ms,
         "p99_ms": r.p99_ms,
         "mean_ms": r.mean_ms,
         "max_ms": r.max_ms,
@@ -133,6 +138,7 @@ pub fn summary_json(s: &ScenarioSummary) -> Value {
         "rounds": s.rounds,
         "rps_median": s.rps,
         "p50_ms_median": s.p50_ms,
+        "p95_ms_median": s.p95_ms,
         "p99_ms_median": s.p99_ms,
         "ratio_to_trivial": s.ratio_to_trivial,
         "ok": s.ok,

@@ -13,6 +13,10 @@
 //!   block done: a write, answered after its commit), with the learner's session and the CSRF
 //!   header a page's script sends; the paths (the learner's enrolments × their blocks) are taken
 //!   in turn from `--progress-paths`.
+//! * `scorm` — `POST /speler/{token}/commit` on the member's package host
+//!   (`Host: <tenant>.<package-domain>:<port>`): a SCORM 1.2 commit of about 2 KB, each virtual
+//!   learner on its own play session (`--scorm-tokens`), answered after its transaction
+//!   committed; see `scorm.rs`.
 //! * `login` — `POST /inloggen` with the CSRF cookie and token of one login page fetched up front
 //!   (the token is an HMAC of the cookie); only `303` with a `Set-Cookie: zk_session=…` counts.
 
@@ -52,6 +56,8 @@ pub enum Scenario {
     Progress,
     /// Login form POST (password hashing included).
     Login,
+    /// A learner's SCORM commit on the package host (`--scorm-tokens`).
+    Scorm,
     /// The admin's list of who is late (`--late-path`, the admin's session).
     Late,
 }
@@ -68,6 +74,7 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::Progress => "progress",
             Scenario::Login => "login",
+            Scenario::Scorm => "scorm",
             Scenario::Late => "late",
         }
     }
@@ -116,6 +123,16 @@ pub fn progress_template(
         .header(header::HeaderName::from_static("x-csrf-token"), csrf)?
         .header(header::ACCEPT, "application/json")?
         .rotating(paths)
+}
+
+/// `POST /speler/{token}/commit` on the package host `host`, path and body from `commits`.
+pub fn scorm_template(
+    host: &str,
+    commits: std::sync::Arc<crate::scorm::Commits>,
+) -> anyhow::Result<Template> {
+    Ok(Template::new(Method::POST, "/", host, Expect::Ok200)?
+        .header(header::ACCEPT, "application/json")?
+        .generated("application/json", commits))
 }
 
 /// The CSRF token a page hands its scripts (`<meta name="csrf-token" content="…">`).

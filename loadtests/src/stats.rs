@@ -71,6 +71,8 @@ pub struct RunStats {
     pub rps: f64,
     /// Median latency of successful requests, ms.
     pub p50_ms: f64,
+    /// 95th percentile latency of successful requests, ms.
+    pub p95_ms: f64,
     /// 99th percentile latency of successful requests, ms.
     pub p99_ms: f64,
     /// Mean latency of successful requests, ms.
@@ -134,6 +136,7 @@ impl RunStats {
                 0.0
             },
             p50_ms: ms(percentile(&latencies, 50.0)),
+            p95_ms: ms(percentile(&latencies, 95.0)),
             p99_ms: ms(percentile(&latencies, 99.0)),
             mean_ms,
             max_ms: ms(latencies.last().copied()),
@@ -156,6 +159,8 @@ pub struct ScenarioSummary {
     pub rps: f64,
     /// Median of the rounds' p50, ms.
     pub p50_ms: f64,
+    /// Median of the rounds' p95, ms.
+    pub p95_ms: f64,
     /// Median of the rounds' p99, ms.
     pub p99_ms: f64,
     /// Errors over all rounds.
@@ -182,6 +187,7 @@ pub fn summarise(order: &[String], runs: &[RunStats], baseline: &str) -> Vec<Sce
                 rounds: mine.len(),
                 rps: pick(|r| r.rps),
                 p50_ms: pick(|r| r.p50_ms),
+                p95_ms: pick(|r| r.p95_ms),
                 p99_ms: pick(|r| r.p99_ms),
                 errors: mine.iter().map(|r| r.errors).sum(),
                 ok: mine.iter().map(|r| r.ok).sum(),
