@@ -492,6 +492,7 @@ pub async fn store_statements(
         l.terminated,
     )
     .await?;
+    let was_done = e.done.contains(&l.block_id);
     let (block_done, _) = package_play::block_after(
         p,
         &mut tx,
@@ -502,10 +503,14 @@ pub async fn store_statements(
         unit_done,
     )
     .await?;
-    enrolments::notify_progress(&mut tx, l.user_id).await?;
+    // Only a block done now makes the learner's cached pages stale (see `package_play::commit`).
+    let newly_done = block_done && !was_done;
+    if newly_done {
+        enrolments::notify_progress(&mut tx, l.user_id).await?;
+    }
     tx.commit().await?;
-    super::learning::progress_changed(p, l.user_id);
-    if block_done {
+    if newly_done {
+        super::learning::progress_changed(p, l.user_id);
         tracing::info!(enrolment.id = %l.enrolment_id, block.id = %l.block_id, "cmi5 package done");
     }
     Ok(ids)

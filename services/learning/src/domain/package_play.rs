@@ -470,12 +470,19 @@ pub async fn commit(
         },
     )
     .await?;
+    let was_done = e.done.contains(&s.block_id);
     let (block_done, module_completed) =
         block_after(p, &mut tx, tenant, &s, &manifest, &mut e, attempt.done).await?;
-    enrolments::notify_progress(&mut tx, s.user_id).await?;
+    // Pages show a package's block done or not, never its attempt: only a block done now makes
+    // the learner's cached pages stale. (A NOTIFY in every commit would also put every commit
+    // behind PostgreSQL's one lock for notifying transactions.)
+    let newly_done = block_done && !was_done;
+    if newly_done {
+        enrolments::notify_progress(&mut tx, s.user_id).await?;
+    }
     tx.commit().await?;
-    learning::progress_changed(p, s.user_id);
-    if block_done {
+    if newly_done {
+        learning::progress_changed(p, s.user_id);
         tracing::info!(enrolment.id = %e.id, block.id = %s.block_id, module_completed, "package done");
     }
     Ok(CommitAnswer {
