@@ -12,7 +12,7 @@ mod isolation;
 mod media;
 mod media_on_s3;
 mod modules;
-mod packages;
+pub(crate) mod packages;
 mod path_adoptions;
 mod paths;
 

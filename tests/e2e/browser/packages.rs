@@ -5,7 +5,6 @@
 //! module page, and the package's script can read neither the portal's cookies nor its page.
 
 use super::*;
-use std::io::Write;
 
 /// A SCORM 1.2 SCO: resumes from its suspend data, saves a bookmark without committing, and
 /// finishes passed.
@@ -65,21 +64,11 @@ const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </manifest>"#;
 
 fn package() -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut out);
-        let opts = zip::write::SimpleFileOptions::default();
-        for (path, content) in [
-            ("imsmanifest.xml", MANIFEST),
-            ("index.html", SCO_HTML),
-            ("sco.js", SCO_JS),
-        ] {
-            z.start_file(path, opts).unwrap();
-            z.write_all(content.as_bytes()).unwrap();
-        }
-        z.finish().unwrap();
-    }
-    out.into_inner()
+    crate::content::packages::zip_of(&[
+        ("imsmanifest.xml", MANIFEST),
+        ("index.html", SCO_HTML),
+        ("sco.js", SCO_JS),
+    ])
 }
 
 /// From the top of the module page into the SCO's frame (the player's frame, then the SCO's).

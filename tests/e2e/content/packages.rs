@@ -7,8 +7,8 @@ use crate::support::*;
 use std::io::Write;
 use zk_test_support::TestResponse;
 
-/// A zip of `files` (path, content), deflated.
-fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+/// A zip of `files` (path, content), deflated (the e-learning tests' packages too).
+pub(crate) fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut out);

@@ -4,25 +4,9 @@
 //! is checked, kept per attempt, resumed from, and read for completion and score; the last SCO
 //! done makes the block done, and the module completes with its proof as with any block.
 
+use crate::content::packages::zip_of;
 use crate::support::*;
-use std::io::Write;
 use zk_test_support::TestResponse;
-
-/// A zip of `files` (path, content), deflated.
-fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut out);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (path, content) in files {
-            z.start_file(*path, opts).unwrap();
-            z.write_all(content.as_bytes()).unwrap();
-        }
-        z.finish().unwrap();
-    }
-    out.into_inner()
-}
 
 const SCORM12: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="zk-speel-12" version="1.0"

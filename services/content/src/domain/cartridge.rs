@@ -115,11 +115,10 @@ async fn write(
     let files = media_files(p, tenant.id, &blocks).await?;
     let (p2, t2) = (p.clone(), tenant.clone());
     let filename = format!("{}.imscc", slug(&title));
-    let written = tokio::task::spawn_blocking(move || {
+    let written = zk_kernel::cpu::run(move || {
         export::write(&title, &modules, &files, &|m| launch_url(&p2, &t2, m))
     })
-    .await
-    .map_err(AppError::internal)??;
+    .await??;
     tracing::info!(
         modules = count,
         as_lti = written.as_lti.len(),
@@ -203,7 +202,9 @@ pub async fn import(p: &Platform, tenant: TenantId, by: Uuid, body: Bytes) -> Ap
             "Dit bestand is geen Common Cartridge: een .imscc is een zip-bestand, en dit is er geen.",
         ));
     }
-    let prepared = tokio::task::spawn_blocking(move || {
+    // Reading the zip and its XML is CPU work on what a member sent: on the CPU pool, one job
+    // per core but one at a time, never on the async workers.
+    let prepared = zk_kernel::cpu::run(move || {
         let limits = crate::domain::package::Limits {
             max_total_size: 1 << 30,
             ..Default::default()
@@ -212,8 +213,7 @@ pub async fn import(p: &Platform, tenant: TenantId, by: Uuid, body: Bytes) -> Ap
             .map_err(as_cartridge)?;
         import::prepare(&mut files).map_err(as_cartridge)
     })
-    .await
-    .map_err(AppError::internal)??;
+    .await??;
     let mut rows = Vec::new();
     for f in &prepared.files {
         rows.push(media::stored_row(

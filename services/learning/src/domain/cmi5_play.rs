@@ -98,7 +98,7 @@ pub async fn launch(p: &Platform, tenant: &Tenant, token: &str, unit: &str) -> A
     let name = packages_repo::learner_name(&mut tx, tenant.id, s.user_id).await?;
     let registration = registration(s.enrolment_id, s.cycle, s.block_id, s.media_id);
     let activity = activity_id(&package_url, s.media_id, index);
-    let (completed, passed) = standing(&mut tx, tenant.id, &s, unit).await?;
+    let (completed, passed) = repo::au_standing(&mut tx, tenant.id, &s, unit).await?;
     let move_on = u.move_on.unwrap_or(MoveOn::NotApplicable);
     // Once the AU's moveOn is met, it opens for review: nothing it sends changes the result.
     let mode = if cmi5::satisfied(
@@ -208,31 +208,6 @@ pub async fn launch(p: &Platform, tenant: &Tenant, token: &str, unit: &str) -> A
     let sep = if launch.contains('?') { '&' } else { '?' };
     tracing::info!(launch.id = %l.id, enrolment.id = %s.enrolment_id, "cmi5 AU launched");
     Ok(format!("/pakket/{}/{launch}{sep}{params}", s.media_id))
-}
-
-/// The AU's standing in the registration so far: (completed, passed).
-async fn standing(
-    conn: &mut sqlx::PgConnection,
-    tenant: TenantId,
-    s: &SessionRow,
-    unit: &str,
-) -> AppResult<(bool, bool)> {
-    let row = LaunchRow {
-        id: Uuid::nil(),
-        session_id: s.id,
-        enrolment_id: s.enrolment_id,
-        user_id: s.user_id,
-        cycle: s.cycle,
-        block_id: s.block_id,
-        media_id: s.media_id,
-        unit: unit.to_owned(),
-        registration: Uuid::nil(),
-        launch_mode: String::new(),
-        initialized: false,
-        judged: false,
-        terminated: false,
-    };
-    repo::au_standing(conn, tenant, &row).await
 }
 
 /// The time now as xAPI writes it.
@@ -397,7 +372,7 @@ pub async fn store_statements(
         version: e.version,
         expires_at: time::OffsetDateTime::now_utc(),
     };
-    let mut standing = repo::au_standing(&mut tx, tenant.id, &l).await?;
+    let mut standing = repo::au_standing(&mut tx, tenant.id, &session_row, &l.unit).await?;
     let mut ids = Vec::new();
     let mut unit_done = false;
     for mut statement in statements {

@@ -337,11 +337,13 @@ pub async fn record_au(
     .await?)
 }
 
-/// An AU's standing in the registration so far: (completed, passed).
+/// An AU's standing in the registration so far (its attempt in the play session's enrolment
+/// cycle, block and package): (completed, passed).
 pub async fn au_standing(
     conn: &mut PgConnection,
     tenant: TenantId,
-    l: &LaunchRow,
+    s: &super::packages::SessionRow,
+    unit: &str,
 ) -> AppResult<(bool, bool)> {
     Ok(sqlx::query_as(
         "SELECT completed, coalesce(passed, false) FROM content.package_attempts
@@ -349,11 +351,11 @@ pub async fn au_standing(
            AND media_id = $5 AND unit = $6",
     )
     .bind(tenant.0)
-    .bind(l.enrolment_id)
-    .bind(l.cycle)
-    .bind(l.block_id)
-    .bind(l.media_id)
-    .bind(&l.unit)
+    .bind(s.enrolment_id)
+    .bind(s.cycle)
+    .bind(s.block_id)
+    .bind(s.media_id)
+    .bind(unit)
     .fetch_optional(conn)
     .await?
     .unwrap_or((false, false)))
