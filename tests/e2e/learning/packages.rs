@@ -158,6 +158,8 @@ async fn a_scorm_12_package_is_played_resumed_and_completes_the_module() {
     assert!(player.starts_with("/speler/"), "{player}");
     let res = app.client.get(&host, &player).expect(StatusCode::OK).await;
     assert!(res.headers.get("set-cookie").is_none());
+    // The token in the player's address is never sent on.
+    assert_eq!(res.headers["referrer-policy"], "no-referrer");
     let start = boot(&res);
     assert_eq!(start["standard"], "scorm12");
     let unit = &start["units"][0];
