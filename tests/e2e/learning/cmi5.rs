@@ -312,6 +312,20 @@ async fn a_cmi5_au_launches_reports_by_the_rules_and_completes_the_module() {
     )
     .await;
     assert!(late.status.is_client_error(), "{}", late.status);
+    // Nor a document: the session's token reads, but no longer writes.
+    let notes = format!(
+        "activities/state?stateId=notities&activityId={}&agent={}&registration={}",
+        enc(&l.activity),
+        enc(&l.actor.to_string()),
+        l.registration
+    );
+    let ended = xapi(&app, &l, Method::PUT, &notes)
+        .json(&json!({"pagina": 4}))
+        .send()
+        .await;
+    assert_eq!(ended.status, StatusCode::FORBIDDEN);
+    assert_eq!(ended.error_code(), "xapi_session_ended");
+    launch_data(&app, &l).await;
     // A statement is read back by id; the LMS recorded launched and satisfied.
     let back = xapi(
         &app,

@@ -265,6 +265,17 @@ async fn authorised(
         .ok_or_else(unauthorised)
 }
 
+/// A launch whose session the AU ended ("terminated") reads, but no longer writes.
+fn writable(l: LaunchRow) -> AppResult<LaunchRow> {
+    if l.terminated {
+        return Err(forbidden(
+            "xapi_session_ended",
+            "Deze sessie van de e-learning is afgesloten; open de e-learning opnieuw om verder te gaan.",
+        ));
+    }
+    Ok(l)
+}
+
 fn unauthorised() -> AppError {
     AppError::new(
         StatusCode::UNAUTHORIZED,
@@ -698,7 +709,7 @@ pub async fn put_document(
         ));
     }
     let mut tx = p.db.begin_tenant(tenant.id).await?;
-    let l = authorised(&mut tx, tenant.id, authorization, false).await?;
+    let l = writable(authorised(&mut tx, tenant.id, authorization, false).await?)?;
     let key = doc_key(p, &mut tx, tenant, &l, &which).await?;
     let existing = repo::document(&mut tx, tenant.id, key, id, true).await?;
     check_preconditions(
@@ -785,7 +796,7 @@ pub async fn delete_document(
         ));
     }
     let mut tx = p.db.begin_tenant(tenant.id).await?;
-    let l = authorised(&mut tx, tenant.id, authorization, false).await?;
+    let l = writable(authorised(&mut tx, tenant.id, authorization, false).await?)?;
     let key = doc_key(p, &mut tx, tenant, &l, &which).await?;
     match id {
         Some(id) => {
