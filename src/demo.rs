@@ -644,7 +644,7 @@ async fn seed_packages(
 ) -> Result<(), zk_kernel::AppError> {
     use std::collections::BTreeMap;
     use zk_content::domain::{media, module::BlockBody, package::UnitKind};
-    use zk_learning::domain::{learning, package_play, progress_writer};
+    use zk_learning::domain::{learning, package_commits, package_play, progress_writer};
     let tenant_id = TenantId(members::get(p, "zorggroep-noord").await?.id);
     let user = |role: Role| {
         users
@@ -757,7 +757,7 @@ async fn seed_packages(
         seq: 1,
         values,
     };
-    package_play::commit(p, tenant.id, token, &commit).await?;
+    package_commits::commit(p, tenant.id, token, commit).await?;
     Ok(())
 }
 

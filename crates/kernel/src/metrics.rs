@@ -30,6 +30,9 @@ pub struct Metrics {
     progress_batches: AtomicU64,
     progress_writes: AtomicU64,
     progress_statements: AtomicU64,
+    package_batches: AtomicU64,
+    package_commits: AtomicU64,
+    package_statements: AtomicU64,
 }
 
 impl Metrics {
@@ -77,6 +80,15 @@ impl Metrics {
             .fetch_add(statements, Ordering::Relaxed);
     }
 
+    /// Counts one transaction of batched SCORM commits: how many commits it carried and how many
+    /// statements (database round trips) it took, BEGIN and COMMIT included.
+    pub fn count_package_batch(&self, commits: u64, statements: u64) {
+        self.package_batches.fetch_add(1, Ordering::Relaxed);
+        self.package_commits.fetch_add(commits, Ordering::Relaxed);
+        self.package_statements
+            .fetch_add(statements, Ordering::Relaxed);
+    }
+
     /// The Prometheus exposition text.
     pub fn render(&self) -> String {
         let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
@@ -99,6 +111,21 @@ impl Metrics {
                 "zk_progress_statements_total",
                 "Database round trips of those transactions.",
                 &self.progress_statements,
+            ),
+            (
+                "zk_package_batches_total",
+                "Transactions of batched SCORM commits.",
+                &self.package_batches,
+            ),
+            (
+                "zk_package_commits_total",
+                "SCORM commits in those transactions.",
+                &self.package_commits,
+            ),
+            (
+                "zk_package_statements_total",
+                "Database round trips of those transactions.",
+                &self.package_statements,
             ),
         ] {
             let _ = writeln!(

@@ -482,6 +482,164 @@ async fn a_play_session_reaches_only_its_own_learners_attempt_on_its_own_members
     assert!(page.text().contains("verlopen"));
 }
 
+/// Players' commits are kept in batches (one transaction for many learners). Commits of the
+/// learners of two members sent at once are each kept as their own learner's attempt in their
+/// own member; two commits of one attempt in flight together end with the newer one's data; a
+/// refused commit and an expired session are only their own answers; a commit that passes
+/// makes its block done among the others; a session near its end is extended.
+#[tokio::test]
+async fn commits_sent_at_once_are_each_kept_and_answered_on_their_own() {
+    let app = app().await;
+    let zip = zip_of(&[
+        ("imsmanifest.xml", SCORM12),
+        ("index.html", "<!doctype html><title>Tillen</title>"),
+    ]);
+    // (member, host, learner, enrolment, player)
+    let mut players = Vec::new();
+    for slug in ["speel-e", "speel-f"] {
+        let m = app.member(slug).await;
+        let (module, _, block) = module_with_package(&m, &zip).await;
+        let admin = m.admin().await;
+        for n in 0..3 {
+            let learner = m
+                .user(&format!("leerling{n}@{slug}.test"), Role::Learner)
+                .await;
+            let e = admin.enrol(&learner, &module.id).await;
+            let browser = learner.login().await;
+            let (host, player) = open(&browser, &e, &block).await;
+            players.push((m.id, host, learner.id, e.id, player));
+        }
+    }
+    let mut owner = app.db.owner().await.unwrap();
+    // The first learner's session is about to expire; the last one's has.
+    sqlx::query(
+        "UPDATE content.package_sessions SET expires_at = now() + interval '1 minute'
+         WHERE user_id = $1",
+    )
+    .bind(players[0].2)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE content.package_sessions SET expires_at = now() - interval '1 minute'
+         WHERE user_id = $1",
+    )
+    .bind(players[5].2)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+
+    let values = |location: &str, status: &str| {
+        json!({"cmi.core.lesson_status": status, "cmi.core.lesson_location": location,
+               "cmi.core.exit": "suspend", "cmi.core.session_time": "0000:00:30.00"})
+    };
+    let mut sends = Vec::new();
+    for (i, (_, host, _, _, player)) in players.iter().enumerate() {
+        // Learner 1 passes; the others keep working.
+        let status = if i == 1 { "passed" } else { "incomplete" };
+        let body = json!({"unit": "tillen", "session": "laad-1", "seq": 1,
+                          "values": values(&format!("pagina-{i}"), status)});
+        sends.push((i, host.clone(), player.clone(), body));
+    }
+    // Learner 2 sends a second, newer commit of the same page load at the same time.
+    let (_, host2, _, _, player2) = &players[2];
+    sends.push((
+        2,
+        host2.clone(),
+        player2.clone(),
+        json!({"unit": "tillen", "session": "laad-1", "seq": 2,
+               "values": values("pagina-2-nieuw", "incomplete")}),
+    ));
+    // Learner 3 sends one the data model refuses.
+    let (_, host3, _, _, player3) = &players[3];
+    sends.push((
+        3,
+        host3.clone(),
+        player3.clone(),
+        json!({"unit": "tillen", "session": "laad-2", "seq": 1,
+               "values": values("kapot", "klaar")}),
+    ));
+    let answers = futures_util::future::join_all(
+        sends
+            .iter()
+            .map(|(_, host, player, body)| commit(&app, host, player, body.clone())),
+    )
+    .await;
+
+    for ((i, _, _, body), res) in sends.iter().zip(&answers) {
+        match (*i, body["values"]["cmi.core.lesson_status"].as_str()) {
+            (5, _) => assert_eq!(res.error_code(), "package_session_expired"),
+            (_, Some("klaar")) => {
+                res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+                assert_eq!(res.error_field(), "cmi.core.lesson_status");
+            }
+            (1, _) => {
+                res.assert_status(StatusCode::OK);
+                assert_eq!(res.json()["block_done"], true, "{}", res.text());
+            }
+            _ => {
+                res.assert_status(StatusCode::OK);
+                assert_eq!(res.json()["block_done"], false, "{}", res.text());
+            }
+        }
+    }
+
+    // Every commit went through the batching transactions (counted once each).
+    let metrics = app.platform.metrics.render();
+    let counter = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    assert_eq!(counter("zk_package_commits_total"), sends.len() as u64);
+    let batches = counter("zk_package_batches_total");
+    assert!((1..=sends.len() as u64).contains(&batches), "{batches}");
+
+    // Each learner's attempt in its own member, with its own data.
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, uuid::Uuid, Option<String>, bool)> = sqlx::query_as(
+        "SELECT tenant_id, user_id, enrolment_id, location, done_at IS NOT NULL
+             FROM content.package_attempts",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    for (i, (member, _, user, enrolment, _)) in players.iter().enumerate().take(5) {
+        let row = rows
+            .iter()
+            .find(|r| r.1 == *user)
+            .unwrap_or_else(|| panic!("learner {i} has no attempt"));
+        assert_eq!((row.0, row.2.to_string()), (member.0, enrolment.clone()));
+        let location = match i {
+            2 => "pagina-2-nieuw".to_owned(),
+            _ => format!("pagina-{i}"),
+        };
+        assert_eq!(row.3.as_deref(), Some(location.as_str()), "learner {i}");
+        assert_eq!(row.4, i == 1, "learner {i}");
+    }
+    // Learner 1's block is done, nobody else's.
+    let done: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT e.user_id FROM content.block_progress b
+         JOIN content.enrolments e ON e.tenant_id = b.tenant_id AND e.id = b.enrolment_id",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(done, [players[1].2]);
+    // The session near its end got its hours back.
+    let left: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM expires_at - now())::float8 FROM content.package_sessions
+         WHERE user_id = $1",
+    )
+    .bind(players[0].2)
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    assert!(left > 3.0 * 3600.0, "{left}");
+}
+
 /// A package in NZK's shared portfolio (stored under the shared prefix) plays on a member's own
 /// package host for that member's learner, and the learner's attempt is the member's.
 #[tokio::test]

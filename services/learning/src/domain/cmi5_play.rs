@@ -489,7 +489,7 @@ pub async fn store_statements(
         unit_done,
     )
     .await?;
-    // Only a block done now makes the learner's cached pages stale (see `package_play::commit`).
+    // Only a block done now makes the learner's cached pages stale (see `package_commits`).
     let newly_done = block_done && !was_done;
     if newly_done {
         enrolments::notify_progress(&mut tx, l.user_id).await?;

@@ -4,8 +4,9 @@
 //! applies it, `staff_names` warns of names mangled by an encoding mistake, `import_example` names
 //! a real module in the page's example, `import_turns` keeps one file per member at a time), and
 //! for e-learning packages `scorm_data` (the SCORM run-time data model a package's SCO commits,
-//! checked and interpreted) and `cmi5` (the rules for the statements a cmi5 package's units
-//! send), and `package_play` (a package played on the member's package host and tracked).
+//! checked and interpreted), `cmi5` (the rules for the statements a cmi5 package's units send),
+//! `package_play` (a package played on the member's package host and tracked) and
+//! `package_commits` (the players' commits, batched like the progress writer's).
 
 pub mod cmi5;
 pub mod cmi5_play;
@@ -16,6 +17,7 @@ pub mod import_turns;
 pub mod learning;
 pub mod mail_wake;
 pub mod overview;
+pub mod package_commits;
 pub mod package_play;
 pub mod passport;
 pub mod path_enrolment;

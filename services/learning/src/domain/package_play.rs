@@ -7,9 +7,9 @@
 //! [`player`] gives the player page what it needs: the package's units (SCOs) in manifest order,
 //! what each has stored so far (so a learner resumes on any device), and the values the
 //! platform sets (learner, entry, credit, total time, mastery score). The run-time in that page
-//! hosts the SCORM API and sends each commit with the token ([`commit`]): the data model as the
-//! SCO has set it, checked by `scorm_data`, stored as the unit's attempt, and read for
-//! completion, success and score. When every SCO of the package is done (completed, and not
+//! hosts the SCORM API and sends each commit with the token (`package_commits`, which batches
+//! them): the data model as the SCO has set it, checked by `scorm_data`, stored as the unit's
+//! attempt, and read for completion, success and score. When every SCO of the package is done (completed, and not
 //! failed), the block is done, and with the module's last block the enrolment is completed with
 //! its proof, as for any other block.
 
@@ -19,7 +19,7 @@ use super::{
 };
 use crate::repo::{
     learning as enrolments,
-    packages::{self as repo, AttemptKey, AttemptRow, Recorded, SessionRow},
+    packages::{self as repo, AttemptRow, SessionRow},
 };
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -45,7 +45,7 @@ pub fn version_of(kind: Kind) -> Option<Version> {
     }
 }
 
-fn standard(version: Version) -> &'static str {
+pub(crate) fn standard(version: Version) -> &'static str {
     match version {
         Version::Scorm12 => "scorm12",
         Version::Scorm2004 => "scorm2004",
@@ -137,9 +137,8 @@ async fn live_session(
     conn: &mut sqlx::PgConnection,
     tenant: TenantId,
     token: &str,
-    touch: bool,
 ) -> AppResult<SessionRow> {
-    repo::session(conn, tenant, &crypto::token_hash(token), touch)
+    repo::session(conn, tenant, &crypto::token_hash(token), false)
         .await?
         .ok_or_else(expired)
 }
@@ -147,7 +146,7 @@ async fn live_session(
 /// The player of session `token` on the member's package host.
 pub async fn player(p: &Platform, tenant: TenantId, token: &str) -> AppResult<Player> {
     let mut tx = p.db.begin_tenant(tenant).await?;
-    let s = live_session(&mut tx, tenant, token, false).await?;
+    let s = live_session(&mut tx, tenant, token).await?;
     let manifest = media::package_manifest(&mut tx, s.media_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -401,19 +400,9 @@ pub fn unit_done(o: &scorm_data::Outcome) -> bool {
     o.completed && o.passed != Some(false)
 }
 
-/// Keeps one commit of session `token`. Checked first (a refusal names the element and keeps
-/// nothing), then stored under the enrolment's lock; when it makes the last SCO of the package
-/// done, the block is done, and the enrolment completes as with any last block. Answered once
-/// the data is durable.
-pub async fn commit(
-    p: &Platform,
-    tenant: TenantId,
-    token: &str,
-    input: &CommitInput,
-) -> AppResult<CommitAnswer> {
-    if input.session.is_empty()
-        || input.session.len() > MAX_SESSION_ID
-        || input.session.chars().any(char::is_control)
+/// Checks a player's page-load id (pure).
+pub(crate) fn check_session_id(session: &str) -> AppResult<()> {
+    if session.is_empty() || session.len() > MAX_SESSION_ID || session.chars().any(char::is_control)
     {
         return Err(AppError::validation(
             "session",
@@ -421,79 +410,7 @@ pub async fn commit(
             "De speler stuurde geen geldig sessienummer mee.",
         ));
     }
-    let mut tx = p.db.begin_tenant(tenant).await?;
-    let s = live_session(&mut tx, tenant, token, true).await?;
-    let manifest = media::package_manifest(&mut tx, s.media_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let version = version_of(manifest.kind).ok_or_else(AppError::not_found)?;
-    let unit = manifest
-        .units
-        .iter()
-        .find(|u| u.id == input.unit && launchable(u))
-        .ok_or_else(|| {
-            AppError::validation(
-                "unit",
-                "unknown_unit",
-                "Dit onderdeel hoort niet bij deze e-learning.",
-            )
-        })?;
-    scorm_data::check_commit(version, &input.values)?;
-    let outcome = scorm_data::outcome(version, &input.values, unit.mastery_score);
-    // An asset reports nothing: opening it is doing it.
-    let done = unit.kind == UnitKind::Asset || unit_done(&outcome);
-    // The enrolment's lock orders this with the learner's other progress.
-    let mut e = enrolments::enrolment(&mut tx, tenant, s.enrolment_id, Some(s.user_id), true)
-        .await?
-        .ok_or_else(expired)?;
-    if e.cycle != s.cycle {
-        return Err(expired());
-    }
-    let attempt = repo::record(
-        &mut tx,
-        tenant,
-        AttemptKey {
-            session: &s,
-            unit: &unit.id,
-        },
-        &Recorded {
-            standard: standard(version),
-            data: &input.values,
-            completed: outcome.completed,
-            passed: outcome.passed,
-            score: outcome.score,
-            location: outcome.location.as_deref(),
-            session: &input.session,
-            seq: i64::try_from(input.seq).unwrap_or(i64::MAX),
-            session_seconds: outcome.session_seconds.unwrap_or(0.0).max(0.0),
-            done,
-        },
-    )
-    .await?;
-    let was_done = e.done.contains(&s.block_id);
-    let (block_done, module_completed) =
-        block_after(p, &mut tx, tenant, &s, &manifest, &mut e, attempt.done).await?;
-    // Pages show a package's block done or not, never its attempt: only a block done now makes
-    // the learner's cached pages stale. (A NOTIFY in every commit would also put every commit
-    // behind PostgreSQL's one lock for notifying transactions.)
-    let newly_done = block_done && !was_done;
-    if newly_done {
-        enrolments::notify_progress(&mut tx, s.user_id).await?;
-    }
-    tx.commit().await?;
-    if newly_done {
-        learning::progress_changed(p, s.user_id);
-        tracing::info!(enrolment.id = %e.id, block.id = %s.block_id, module_completed, "package done");
-    }
-    Ok(CommitAnswer {
-        completed: attempt.completed,
-        passed: attempt.passed,
-        score: attempt.score.map(f64::from),
-        unit_done: attempt.done,
-        block_done,
-        module_completed,
-        total_seconds: attempt.seconds,
-    })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -106,6 +106,55 @@ pub async fn session(
         .await?)
 }
 
+/// A live session with its token's hash (see [`live_sessions`]).
+#[derive(Debug, FromRow)]
+pub struct SessionByHash {
+    pub token_hash: Vec<u8>,
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+}
+
+/// The live sessions among these token hashes (a batch of commits), in one statement; unknown
+/// and expired ones are not in the answer.
+pub async fn live_sessions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hashes: &[Vec<u8>],
+) -> AppResult<Vec<SessionByHash>> {
+    Ok(sqlx::query_as(
+        "SELECT token_hash, id, enrolment_id, user_id, block_id, media_id, cycle, version,
+                expires_at
+         FROM content.package_sessions
+         WHERE tenant_id = $1 AND token_hash = ANY($2) AND expires_at > now()",
+    )
+    .bind(tenant.0)
+    .bind(token_hashes)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Extends the life of these sessions to [`SESSION_HOURS`] from now (one statement).
+pub async fn touch_sessions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE content.package_sessions
+         SET expires_at = greatest(expires_at, now() + make_interval(hours => $3))
+         WHERE tenant_id = $1 AND id = ANY($2)",
+    )
+    .bind(tenant.0)
+    .bind(ids)
+    .bind(SESSION_HOURS)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 const ATTEMPT: &str = "SELECT unit, data, completed, passed, score, location,
         closed_seconds + open_seconds AS seconds, done_at IS NOT NULL AS done, updated_at
     FROM content.package_attempts";
@@ -147,24 +196,67 @@ pub struct Recorded<'a> {
     pub done: bool,
 }
 
-/// Keeps a commit as the unit's attempt (made at the first commit). A session's time counts
-/// once: a commit from the same page load replaces that load's time, one from a new load closes
-/// the previous one; a commit of the same load older than one stored changes nothing (a request
-/// that arrives late). Returns the attempt as it is now.
-pub async fn record(
+/// One commit to keep as a unit's attempt (see [`record_many`]).
+#[derive(Debug)]
+pub struct ToRecord<'a> {
+    pub key: AttemptKey<'a>,
+    pub r: Recorded<'a>,
+}
+
+/// An attempt as [`record_many`] left it, with its key (enrolment, cycle, block, package, unit).
+#[derive(Debug, FromRow)]
+pub struct RecordedRow {
+    pub enrolment_id: Uuid,
+    pub cycle: i32,
+    pub block_id: Uuid,
+    pub media_id: Uuid,
+    #[sqlx(flatten)]
+    pub attempt: AttemptRow,
+}
+
+/// Keeps commits as their units' attempts (made at the first commit), in one statement; no two
+/// of `rows` may have the same key. A session's time counts once: a commit from the same page
+/// load replaces that load's time, one from a new load closes the previous one; a commit of the
+/// same load older than one stored changes nothing (a request that arrives late) and is not in
+/// the answer (read it with [`attempt`]). Returns the attempts written as they are now.
+pub async fn record_many(
     conn: &mut PgConnection,
     tenant: TenantId,
-    key: AttemptKey<'_>,
-    r: &Recorded<'_>,
-) -> AppResult<AttemptRow> {
-    let s = key.session;
-    let written: Option<AttemptRow> = sqlx::query_as(
+    rows: &[ToRecord<'_>],
+) -> AppResult<Vec<RecordedRow>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let col = |f: &dyn Fn(&ToRecord<'_>) -> Uuid| rows.iter().map(f).collect::<Vec<Uuid>>();
+    let enrolments = col(&|t| t.key.session.enrolment_id);
+    let users = col(&|t| t.key.session.user_id);
+    let blocks = col(&|t| t.key.session.block_id);
+    let media = col(&|t| t.key.session.media_id);
+    let cycles: Vec<i32> = rows.iter().map(|t| t.key.session.cycle).collect();
+    let units: Vec<&str> = rows.iter().map(|t| t.key.unit).collect();
+    let standards: Vec<&str> = rows.iter().map(|t| t.r.standard).collect();
+    let data: Vec<Json<&BTreeMap<String, String>>> = rows.iter().map(|t| Json(t.r.data)).collect();
+    let completed: Vec<bool> = rows.iter().map(|t| t.r.completed).collect();
+    let passed: Vec<Option<bool>> = rows.iter().map(|t| t.r.passed).collect();
+    let scores: Vec<Option<f32>> = rows.iter().map(|t| t.r.score.map(|s| s as f32)).collect();
+    let locations: Vec<Option<&str>> = rows.iter().map(|t| t.r.location).collect();
+    let loads: Vec<&str> = rows.iter().map(|t| t.r.session).collect();
+    let seconds: Vec<f64> = rows.iter().map(|t| t.r.session_seconds).collect();
+    let done: Vec<bool> = rows.iter().map(|t| t.r.done).collect();
+    let seqs: Vec<i64> = rows.iter().map(|t| t.r.seq).collect();
+    Ok(sqlx::query_as(
         "INSERT INTO content.package_attempts AS a
              (tenant_id, id, enrolment_id, user_id, cycle, block_id, media_id, unit, standard, data,
               completed, passed, score, location, open_session, open_seconds, open_seq, commits,
               done_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, 1,
-                 CASE WHEN $17 THEN now() END)
+         SELECT $1, gen_random_uuid(), x.e, x.u, x.c, x.b, x.m, x.unit, x.standard, x.data,
+                x.completed, x.passed, x.score, x.location, x.load, x.seconds, x.seq, 1,
+                CASE WHEN x.done THEN now() END
+         FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::uuid[], $6::uuid[], $7::text[],
+                     $8::text[], $9::jsonb[], $10::bool[], $11::bool[], $12::real[], $13::text[],
+                     $14::text[], $15::float8[], $16::bool[], $17::int8[])
+              AS x (e, u, c, b, m, unit, standard, data, completed, passed, score, location, load,
+                    seconds, done, seq)
          ON CONFLICT (tenant_id, enrolment_id, cycle, block_id, media_id, unit) DO UPDATE SET
              data = excluded.data, completed = excluded.completed, passed = excluded.passed,
              score = excluded.score, location = excluded.location,
@@ -176,32 +268,38 @@ pub async fn record(
              done_at = coalesce(a.done_at, excluded.done_at)
          WHERE a.open_session IS DISTINCT FROM excluded.open_session
             OR a.open_seq <= excluded.open_seq
-         RETURNING unit, data, completed, passed, score, location,
-             closed_seconds + open_seconds AS seconds, done_at IS NOT NULL AS done, updated_at",
+         RETURNING enrolment_id, cycle, block_id, media_id, unit, data, completed, passed, score,
+             location, closed_seconds + open_seconds AS seconds, done_at IS NOT NULL AS done,
+             updated_at",
     )
     .bind(tenant.0)
-    .bind(Uuid::new_v4())
-    .bind(s.enrolment_id)
-    .bind(s.user_id)
-    .bind(s.cycle)
-    .bind(s.block_id)
-    .bind(s.media_id)
-    .bind(key.unit)
-    .bind(r.standard)
-    .bind(Json(r.data))
-    .bind(r.completed)
-    .bind(r.passed)
-    .bind(r.score.map(|s| s as f32))
-    .bind(r.location)
-    .bind(r.session)
-    .bind(r.session_seconds)
-    .bind(r.done)
-    .bind(r.seq)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = written {
-        return Ok(row);
-    }
+    .bind(enrolments)
+    .bind(users)
+    .bind(cycles)
+    .bind(blocks)
+    .bind(media)
+    .bind(units)
+    .bind(standards)
+    .bind(data)
+    .bind(completed)
+    .bind(passed)
+    .bind(scores)
+    .bind(locations)
+    .bind(loads)
+    .bind(seconds)
+    .bind(done)
+    .bind(seqs)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One unit's attempt of a session's package block.
+pub async fn attempt(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: AttemptKey<'_>,
+) -> AppResult<AttemptRow> {
+    let s = key.session;
     Ok(sqlx::query_as(&format!(
         "{ATTEMPT} WHERE tenant_id = $1 AND enrolment_id = $2 AND cycle = $3 AND block_id = $4
            AND media_id = $5 AND unit = $6"

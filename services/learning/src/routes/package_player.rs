@@ -4,7 +4,10 @@
 
 use super::{member_site, parse_id};
 use crate::{
-    domain::package_play::{self, CommitAnswer, CommitInput},
+    domain::{
+        package_commits,
+        package_play::{self, CommitAnswer, CommitInput},
+    },
     LearningLearn,
 };
 use axum::{
@@ -123,6 +126,6 @@ pub async fn commit(
     ApiJson(input): ApiJson<CommitInput>,
 ) -> AppResult<Json<CommitAnswer>> {
     Ok(Json(
-        package_play::commit(&p, sandbox.tenant.id, &token, &input).await?,
+        package_commits::commit(&p, sandbox.tenant.id, &token, input).await?,
     ))
 }
