@@ -328,6 +328,11 @@ progress_batches="$(metric zk_progress_batches_total)"
 progress_writes="$(metric zk_progress_writes_total)"
 progress_statements="$(metric zk_progress_statements_total)"
 per_batch="$(awk -v w="${progress_writes:-0}" -v b="${progress_batches:-0}" 'BEGIN { if (b > 0) printf "%.1f", w / b; else print "?" }')"
+package_batches="$(metric zk_package_batches_total)"
+package_commits="$(metric zk_package_commits_total)"
+package_statements="$(metric zk_package_statements_total)"
+commits_per_batch="$(awk -v c="${package_commits:-0}" -v b="${package_batches:-0}" 'BEGIN { if (b > 0) printf "%.1f", c / b; else print "?" }')"
+trips_per_commit="$(awk -v s="${package_statements:-0}" -v c="${package_commits:-0}" 'BEGIN { if (c > 0) printf "%.2f", s / c; else print "?" }')"
 trips_per_write="$(awk -v s="${progress_statements:-0}" -v w="${progress_writes:-0}" 'BEGIN { if (w > 0) printf "%.2f", s / w; else print "?" }')"
 # The server's own count of commits answered, by status (a cross-check of zk-load's count).
 scorm_statuses="$(grep '^zk_http_requests_total{' "$work/metrics.txt" 2>/dev/null | grep -F 'route="/speler/{token}/commit"' \
@@ -475,12 +480,18 @@ Trivial handler in the same rounds: ${trivial_rps:-?} req/s (median).
 |---:|---:|---:|---:|---:|---:|---|
 | ${scorm_rps:-?} | ${scorm_p50:-?} | ${scorm_p95:-?} | ${scorm_p99:-?} | ${scorm_ratio:-?}% | ${scorm_errors:-?} | ${scorm_statuses:-?} |
 
-Per commit the server makes ten database round trips, in one transaction: the pool's liveness
-check on acquiring a connection, BEGIN, the tenant switch, the session (an UPDATE that extends it
-and returns it), the package's manifest (from \`content.media\`), the enrolment's lock and its
-read (with the blocks done and the quiz attempts counted), the attempt's upsert, NOTIFY and
-COMMIT (nine statements, counted in PostgreSQL's statement log on 2026-12-07, plus the ping;
-loadtests/README.md says how to count them again).
+Commits that arrive together share one transaction (domain \`package_commits\`); from the
+server's metrics over the whole run:
+
+| Transactions | Commits | Commits per transaction | Database round trips per commit |
+|---:|---:|---:|---:|
+| ${package_batches:-?} | ${package_commits:-?} | $commits_per_batch | $trips_per_commit |
+
+(Round trips per transaction: BEGIN, NOTIFY when a block was done, and COMMIT; per member in
+it the tenant switch, the sessions, the enrolments' locks, the enrolments and the attempts'
+upsert (one more per repeated attempt); a package's manifest once per member and process, a
+session near its end one UPDATE for all. The pool's liveness check when a transaction takes a
+connection is not counted.)
 
 ## Server memory (zorgklas serve, PID $server_pid_report)
 
