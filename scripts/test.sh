@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the test
 # peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, aiosmtpd, localstripe,
 # lti-provider-mock, the compose validator),
-# checks formatting and lints, validates docker-compose.yml, then runs every test with nextest.
+# checks formatting and lints, validates docker-compose.yml and the Kubernetes manifests
+# (scripts/check-k8s.sh), then runs every test with nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zorgklas-target}"
@@ -66,6 +67,9 @@ else
   docker-compose -f docker-compose.yml config -q
 fi
 echo "docker-compose.yml is valid"
+
+step "Kubernetes manifests"
+./scripts/check-k8s.sh
 
 step "formatting"
 cargo fmt --all -- --check
