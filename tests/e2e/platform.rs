@@ -10,6 +10,7 @@ mod mail;
 mod menus;
 mod migrations;
 mod objects;
+mod outage;
 mod rls;
 mod roles;
 mod split;

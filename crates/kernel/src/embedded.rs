@@ -68,13 +68,24 @@ fn run(bin: &Path, args: &[&str], as_postgres: bool) -> anyhow::Result<std::proc
 
 /// Starts (creating if needed) the embedded cluster and returns the owner's `DATABASE_URL`.
 pub fn start(data_dir: &Path) -> anyhow::Result<String> {
+    let (url, started) = start_cluster(&data_dir.join("pg"), port())?;
+    if started {
+        STARTED_HERE.store(true, Ordering::SeqCst);
+    }
+    Ok(url)
+}
+
+/// Starts (creating if needed) a private cluster under `pg_dir` (data in `pg_dir/data`, its
+/// socket and log beside it) on 127.0.0.1:`port`, superuser `zorgklas` with trust auth. Returns
+/// the superuser's URL and whether this call started it (false: it was running).
+pub fn start_cluster(pg_dir: &Path, port: u16) -> anyhow::Result<(String, bool)> {
     let (Some(initdb), Some(pg_ctl)) = (find_bin("initdb"), find_bin("pg_ctl")) else {
         anyhow::bail!(
             "PostgreSQL server tools (initdb, pg_ctl) were not found. Install them, e.g. \
              `apt-get install postgresql` on Debian/Ubuntu, or set DATABASE_URL to an existing server."
         );
     };
-    let pg_dir = std::path::absolute(data_dir.join("pg"))?;
+    let pg_dir = std::path::absolute(pg_dir)?;
     let cluster = pg_dir.join("data");
     let as_postgres = is_root();
     std::fs::create_dir_all(&pg_dir)?;
@@ -109,7 +120,6 @@ pub fn start(data_dir: &Path) -> anyhow::Result<String> {
     let running = run(&pg_ctl, &["-D", &cluster_s, "status"], as_postgres)?
         .status
         .success();
-    let port = port();
     if !running {
         let opts = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {}",
@@ -127,11 +137,41 @@ pub fn start(data_dir: &Path) -> anyhow::Result<String> {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        STARTED_HERE.store(true, Ordering::SeqCst);
     }
-    Ok(format!(
-        "postgres://zorgklas@127.0.0.1:{port}/postgres?sslmode=disable"
+    Ok((
+        format!("postgres://zorgklas@127.0.0.1:{port}/postgres?sslmode=disable"),
+        !running,
     ))
+}
+
+/// Restarts the cluster under `pg_dir` (`pg_ctl restart -m fast`: sessions are ended, as in a
+/// real restart or failover) with the options it was started with.
+pub fn restart_cluster(pg_dir: &Path) -> anyhow::Result<()> {
+    pg_ctl_run(pg_dir, &["-m", "fast", "-w", "restart"])
+}
+
+/// Stops the cluster under `pg_dir` (`pg_ctl stop -m fast`).
+pub fn stop_cluster(pg_dir: &Path) -> anyhow::Result<()> {
+    pg_ctl_run(pg_dir, &["-m", "fast", "-w", "stop"])
+}
+
+fn pg_ctl_run(pg_dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let pg_ctl = find_bin("pg_ctl").ok_or_else(|| anyhow::anyhow!("pg_ctl was not found"))?;
+    let cluster = std::path::absolute(pg_dir.join("data"))?;
+    let log = std::path::absolute(pg_dir.join("server.log"))?;
+    let cluster = cluster.to_string_lossy();
+    let log = log.to_string_lossy();
+    let mut all = vec!["-D", &cluster, "-l", &log];
+    all.extend_from_slice(args);
+    let out = run(&pg_ctl, &all, is_root())?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "pg_ctl {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
 }
 
 /// Stops the embedded cluster if this process started it (after the server has shut down).
@@ -139,23 +179,8 @@ pub fn stop_if_started(data_dir: &Path) {
     if !STARTED_HERE.swap(false, Ordering::SeqCst) {
         return;
     }
-    let Some(pg_ctl) = find_bin("pg_ctl") else {
-        return;
-    };
-    let cluster = data_dir
-        .join("pg")
-        .join("data")
-        .to_string_lossy()
-        .to_string();
-    match run(
-        &pg_ctl,
-        &["-D", &cluster, "-m", "fast", "-w", "stop"],
-        is_root(),
-    ) {
-        Ok(out) if out.status.success() => tracing::info!("embedded PostgreSQL stopped"),
-        Ok(out) => {
-            tracing::warn!(stderr = %String::from_utf8_lossy(&out.stderr), "embedded PostgreSQL did not stop")
-        }
+    match stop_cluster(&data_dir.join("pg")) {
+        Ok(()) => tracing::info!("embedded PostgreSQL stopped"),
         Err(e) => tracing::warn!(error = %e, "embedded PostgreSQL did not stop"),
     }
 }

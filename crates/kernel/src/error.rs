@@ -197,6 +197,22 @@ impl AppError {
         }
     }
 
+    /// The database can't be reached for the moment (a restart, a failover, a broken
+    /// connection): 503 with `Retry-After`, never 500. Nothing of the request was kept (its
+    /// transaction never committed, or it is unknown only when the connection broke during
+    /// COMMIT; see docs/operations.md).
+    pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        outage_signal().notify_waiters();
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                DATABASE_UNAVAILABLE,
+                "De gegevens zijn heel even niet bereikbaar. Probeer het over een paar seconden opnieuw; er is niets opgeslagen.",
+            )
+        }
+    }
+
     /// The body as sent.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
@@ -208,9 +224,24 @@ impl AppError {
     }
 }
 
+/// Woken when a request finds the database unreachable ([`crate::AppError`] made from an
+/// outage): the notification listener then checks its own connection at once.
+pub fn outage_signal() -> &'static tokio::sync::Notify {
+    static SIGNAL: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
+    SIGNAL.get_or_init(tokio::sync::Notify::new)
+}
+
+/// The machine code of [`AppError::database_unavailable`]: the read-retry layer looks for it.
+pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+
+/// Seconds a client should wait before trying a 503 again.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error.code = self.code, error.cause = ?self.source, "request not served");
+        } else if self.status.is_server_error() {
             tracing::error!(error.code = self.code, error.cause = ?self.source, "request failed");
         }
         let body = self.body();
@@ -221,14 +252,44 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.into());
+        }
         res.extensions_mut().insert(body);
         res
+    }
+}
+
+/// Whether a database error means the database or the connection to it is gone for the moment
+/// (worth trying again shortly), not that the statement was wrong.
+pub fn is_database_outage(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            // connection_exception (08…), admin_shutdown, crash_shutdown, cannot_connect_now,
+            // too_many_connections, serialization_failure, deadlock_detected: none of them is
+            // the request's fault, and the same request can succeed a moment later.
+            c.starts_with("08")
+                || matches!(
+                    &*c,
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                )
+        }),
+        _ => false,
     }
 }
 
 /// Maps a database error to the caller's view of it, never exposing the database's text.
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        if is_database_outage(&err) {
+            return Self::database_unavailable(err);
+        }
         match &err {
             sqlx::Error::RowNotFound => Self::not_found(),
             sqlx::Error::Database(db) => match db.code().as_deref() {
@@ -263,6 +324,12 @@ impl From<sqlx::Error> for AppError {
 
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
+        if err
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(is_database_outage)
+        {
+            return Self::database_unavailable(err);
+        }
         Self::internal(err)
     }
 }

@@ -15,6 +15,9 @@ use crate::{
 use sqlx::postgres::PgListener;
 use std::{sync::Arc, time::Duration};
 
+/// How often the notification listener checks that its connection is alive.
+const LISTENER_CHECK: Duration = Duration::from_secs(10);
+
 /// Everything a service needs from the kernel. Cloned per request (axum state), so it is one
 /// `Arc`; fields are reached through `Deref` (`platform.db`, `platform.config`, …).
 #[derive(Clone)]
@@ -188,12 +191,33 @@ impl Platform {
                 crate::generations::CHANNEL,
             ])
             .await?;
+        tracing::debug!("listening for notifications");
         // Anything that changed while we were not listening.
         self.directory.clear();
         self.generations.bump_all();
         self.authz.reload().await?;
+        // A connection that died without telling (seen in a PostgreSQL restart: the listener
+        // waited on its socket for many seconds) is found by a ping: every
+        // `LISTENER_CHECK`, and at once when a request found the database unreachable.
+        let mut check = tokio::time::interval(LISTENER_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        check.tick().await;
         loop {
-            let n = listener.recv().await?;
+            let next = tokio::select! {
+                n = listener.recv() => Some(n),
+                _ = check.tick() => None,
+                () = crate::error::outage_signal().notified() => None,
+            };
+            let Some(n) = next else {
+                tokio::time::timeout(
+                    Duration::from_secs(2),
+                    sqlx::query("SELECT 1").execute(&mut listener),
+                )
+                .await
+                .map_err(|_| anyhow::anyhow!("the listener's connection did not answer"))??;
+                continue;
+            };
+            let n = n?;
             match n.channel() {
                 "zk_tenant_changed" => match n.payload().parse() {
                     Ok(id) => self.directory.invalidate(TenantId(id)),

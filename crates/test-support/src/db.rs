@@ -13,8 +13,8 @@ pub fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
 }
 
-fn url_for(db: &str, user: &str) -> anyhow::Result<String> {
-    let mut url = url::Url::parse(&server_url())?;
+fn url_for(server: &str, db: &str, user: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(server)?;
     url.set_path(&format!("/{db}"));
     url.set_username(user)
         .map_err(|_| anyhow::anyhow!("bad url"))?;
@@ -40,8 +40,13 @@ fn migrations_hash() -> String {
     hex::encode(&h.finalize()[..6])
 }
 
-async fn admin_conn() -> anyhow::Result<PgConnection> {
-    Ok(PgConnectOptions::from_str(&server_url())?
+/// The superuser of a server URL (who owns the test databases).
+fn owner_of(server: &str) -> anyhow::Result<String> {
+    Ok(url::Url::parse(server)?.username().to_owned())
+}
+
+async fn admin_conn(server: &str) -> anyhow::Result<PgConnection> {
+    Ok(PgConnectOptions::from_str(server)?
         .log_statements(tracing::log::LevelFilter::Off)
         .connect()
         .await?)
@@ -50,8 +55,15 @@ async fn admin_conn() -> anyhow::Result<PgConnection> {
 impl TestDb {
     /// Creates a database from the migrated template (building the template if needed).
     pub async fn new() -> anyhow::Result<Self> {
+        Self::new_on(&server_url()).await
+    }
+
+    /// [`TestDb::new`] on another server (superuser URL `server`), such as a test's own
+    /// cluster ([`crate::cluster::TestCluster`]).
+    pub async fn new_on(server: &str) -> anyhow::Result<Self> {
+        let owner = owner_of(server)?;
         let template = format!("zk_tpl_{}", migrations_hash());
-        let mut admin = admin_conn().await?;
+        let mut admin = admin_conn(server).await?;
         admin.execute("SELECT pg_advisory_lock(727274)").await?;
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -66,7 +78,7 @@ impl TestDb {
             admin
                 .execute(format!("CREATE DATABASE {building}").as_str())
                 .await?;
-            let mut conn = PgConnection::connect(&url_for(&building, "postgres")?).await?;
+            let mut conn = PgConnection::connect(&url_for(server, &building, &owner)?).await?;
             MIGRATOR.run(&mut conn).await?;
             conn.close().await?;
             admin
@@ -93,23 +105,24 @@ impl TestDb {
         }
         admin.close().await?;
         Ok(Self {
-            owner_url: url_for(&name, "postgres")?,
-            app_url: url_for(&name, "zorgklas_app")?,
+            owner_url: url_for(server, &name, &owner)?,
+            app_url: url_for(server, &name, "zorgklas_app")?,
             name,
         })
     }
 
     /// An empty database (no migrations), for tests of `zorgklas migrate` itself.
     pub async fn empty() -> anyhow::Result<Self> {
-        let mut admin = admin_conn().await?;
+        let server = server_url();
+        let mut admin = admin_conn(&server).await?;
         let name = format!("zk_t_{}", uuid::Uuid::new_v4().simple());
         admin
             .execute(format!("CREATE DATABASE {name}").as_str())
             .await?;
         admin.close().await?;
         Ok(Self {
-            owner_url: url_for(&name, "postgres")?,
-            app_url: url_for(&name, "zorgklas_app")?,
+            owner_url: url_for(&server, &name, "postgres")?,
+            app_url: url_for(&server, &name, "zorgklas_app")?,
             name,
         })
     }

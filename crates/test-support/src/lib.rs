@@ -7,6 +7,7 @@
 //! Tests need PostgreSQL at `ZK_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable`, trust auth). `.ci/run` starts it.
 
+pub mod cluster;
 pub mod db;
 pub mod http;
 pub mod lti;

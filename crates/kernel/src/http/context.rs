@@ -513,12 +513,19 @@ fn error_page(
     });
     let mut page = match platform.theme.render("error", ctx, data) {
         Ok(html) => (status, html).into_response(),
-        Err(_) => (status, body.message).into_response(),
+        Err(_) => (status, body.message.clone()).into_response(),
     };
     for cookie in res.headers().get_all(header::SET_COOKIE) {
         page.headers_mut()
             .append(header::SET_COOKIE, cookie.clone());
     }
+    // A 503 says when to try again; the page keeps the error's body for the layers outside
+    // (the read retry looks for it).
+    if let Some(after) = res.headers().get(header::RETRY_AFTER) {
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, after.clone());
+    }
+    page.extensions_mut().insert(body);
     page
 }
 

@@ -63,6 +63,7 @@ macro_rules! edge_layers {
         // axum middleware last: its inner service must answer with axum's own response type.
         .layer(middleware::from_fn_with_state($platform.clone(), record_metrics))
         .layer(middleware::from_fn_with_state($platform.clone(), strict_transport))
+        .layer(middleware::from_fn(retry_reads))
     };
 }
 
@@ -131,6 +132,39 @@ async fn strict_transport(State(platform): State<Platform>, req: Request, next: 
         );
     }
     res
+}
+
+/// How long a read waits before its one retry after the database was unreachable (the pool
+/// then waits up to its acquire timeout for the server to take connections again).
+const READ_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Reads (GET, HEAD) that failed because the database was unreachable for a moment (a restart,
+/// a failover, a connection broken in flight: [`AppError::database_unavailable`]) are tried once
+/// more, so a restart under load costs readers a pause instead of an error. Writes are never
+/// retried here: they answer 503 with `Retry-After` (nothing of them was kept) and the client
+/// decides. Only this process's own errors count (a response it forwarded carries no
+/// [`ErrorBody`](crate::error::ErrorBody)), so a gateway doesn't retry what a service retried.
+async fn retry_reads(req: Request, next: Next) -> Response {
+    if !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let again = parts.clone();
+    let res = next.clone().run(Request::from_parts(parts, body)).await;
+    let unavailable = res
+        .extensions()
+        .get::<crate::error::ErrorBody>()
+        .is_some_and(|b| b.code == crate::error::DATABASE_UNAVAILABLE);
+    if !unavailable {
+        return res;
+    }
+    tracing::info!("database unreachable during a read; trying it once more");
+    tokio::time::sleep(READ_RETRY_PAUSE).await;
+    next.run(Request::from_parts(again, axum::body::Body::empty()))
+        .await
 }
 
 async fn record_metrics(State(platform): State<Platform>, req: Request, next: Next) -> Response {

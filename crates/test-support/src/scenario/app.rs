@@ -45,6 +45,22 @@ impl TestApp {
     pub async fn with_config(wiring: Wiring, adjust: impl FnOnce(&mut Config)) -> TestApp {
         crate::init_tracing();
         let db = TestDb::new().await.expect("test database");
+        Self::on_db(wiring, db, adjust).await
+    }
+
+    /// [`TestApp::with_config`] on a database of another server (superuser URL `server`), such
+    /// as a test's own cluster ([`crate::cluster::TestCluster`]).
+    pub async fn on_server(
+        wiring: Wiring,
+        server: &str,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        crate::init_tracing();
+        let db = TestDb::new_on(server).await.expect("test database");
+        Self::on_db(wiring, db, adjust).await
+    }
+
+    async fn on_db(wiring: Wiring, db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = db.config();
         adjust(&mut config);
         let platform = Platform::start(config).await.expect("platform");
