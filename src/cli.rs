@@ -252,7 +252,13 @@ async fn serve(listen: Option<SocketAddr>, service: Option<ServiceName>) -> anyh
     let router = app(&platform, service)?;
     let listener = tokio::net::TcpListener::bind(platform.config.listen).await?;
     tracing::info!(addr = %listener.local_addr()?, service = ?service, "listening");
-    let served = http::serve(listener, router, http::shutdown_signal()).await;
+    let served = http::serve(
+        listener,
+        router,
+        http::shutdown_signal(),
+        platform.config.request_timeout + std::time::Duration::from_secs(1),
+    )
+    .await;
     zk_kernel::embedded::stop_if_started(&platform.config.data_dir);
     served?;
     Ok(())

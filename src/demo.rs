@@ -1006,7 +1006,13 @@ pub async fn run(listen: Option<SocketAddr>) -> anyhow::Result<()> {
         p.config.data_dir.display()
     )?;
     let router = app(&p, None)?;
-    let served = http::serve(listener, router, http::shutdown_signal()).await;
+    let served = http::serve(
+        listener,
+        router,
+        http::shutdown_signal(),
+        p.config.request_timeout + std::time::Duration::from_secs(1),
+    )
+    .await;
     zk_kernel::embedded::stop_if_started(&p.config.data_dir);
     served?;
     Ok(())

@@ -53,13 +53,16 @@ pub fn app(platform: &Platform, service: Option<ServiceName>) -> anyhow::Result<
                 v.clone()
                     .with_context(|| format!("{name} must be set in split mode"))
             };
-            let proxy = zk_gateway::proxy_router(zk_gateway::Upstreams {
-                tenant: need(&up.tenant, "ZK_TENANT_URL")?,
-                content: need(&up.content, "ZK_CONTENT_URL")?,
-                learning: need(&up.learning, "ZK_LEARNING_URL")?,
-                billing: need(&up.billing, "ZK_BILLING_URL")?,
-                lti: need(&up.lti, "ZK_LTI_URL")?,
-            });
+            let proxy = zk_gateway::proxy_router(
+                zk_gateway::Upstreams {
+                    tenant: need(&up.tenant, "ZK_TENANT_URL")?,
+                    content: need(&up.content, "ZK_CONTENT_URL")?,
+                    learning: need(&up.learning, "ZK_LEARNING_URL")?,
+                    billing: need(&up.billing, "ZK_BILLING_URL")?,
+                    lti: need(&up.lti, "ZK_LTI_URL")?,
+                },
+                platform.config.body_limit,
+            );
             http::apply_edge_layers(gateway().merge(infra).merge(proxy), platform)
         }
         Some(ServiceName::Tenant) => {

@@ -111,7 +111,9 @@ pub fn service_for_path(path: &str) -> Upstream {
     }
 }
 
-/// The base URLs of the services (like `http://127.0.0.1:8081`).
+/// The base URLs of the services (like `http://127.0.0.1:8081`). A service may run as several
+/// processes: its setting then lists them separated by commas, and the gateway takes them in
+/// turn.
 #[derive(Clone, Debug)]
 pub struct Upstreams {
     pub tenant: String,
@@ -121,42 +123,86 @@ pub struct Upstreams {
     pub lti: String,
 }
 
+/// The processes of one service and whose turn it is.
+#[derive(Debug, Default)]
+struct Pool {
+    bases: Vec<String>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Pool {
+    fn new(setting: &str) -> Self {
+        Self {
+            bases: setting
+                .split(',')
+                .map(|b| b.trim().trim_end_matches('/').to_owned())
+                .filter(|b| !b.is_empty())
+                .collect(),
+            next: Default::default(),
+        }
+    }
+
+    /// The bases in the order to try them for one request: the next in turn first, then the
+    /// others.
+    fn order(&self) -> impl Iterator<Item = &str> {
+        let n = self.bases.len().max(1);
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
+        (0..self.bases.len()).map(move |i| self.bases[(start + i) % n].as_str())
+    }
+}
+
 #[derive(Clone)]
 struct ProxyState {
     client: Client<HttpConnector, Body>,
-    upstreams: Upstreams,
+    pools: std::sync::Arc<[Pool; 5]>,
+    body_limit: usize,
 }
 
-/// A router that forwards every request to its service.
-pub fn proxy_router(upstreams: Upstreams) -> Router {
+/// A router that forwards every request to its service; request bodies up to `body_limit`
+/// bytes (larger: 413).
+pub fn proxy_router(upstreams: Upstreams, body_limit: usize) -> Router {
     let client = Client::builder(TokioExecutor::new()).build_http();
-    Router::new()
-        .fallback(forward)
-        .with_state(ProxyState { client, upstreams })
+    let pools = [
+        Pool::new(&upstreams.tenant),
+        Pool::new(&upstreams.content),
+        Pool::new(&upstreams.learning),
+        Pool::new(&upstreams.billing),
+        Pool::new(&upstreams.lti),
+    ];
+    Router::new().fallback(forward).with_state(ProxyState {
+        client,
+        pools: std::sync::Arc::new(pools),
+        body_limit,
+    })
 }
 
-async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
-    let up = &s.upstreams;
-    let base = match service_for_path(req.uri().path()) {
-        Upstream::Tenant => &up.tenant,
-        Upstream::Content => &up.content,
-        Upstream::Learning => &up.learning,
-        Upstream::Billing => &up.billing,
-        Upstream::Lti => &up.lti,
-    };
-    let pq = req
-        .uri()
-        .path_and_query()
-        .map(PathAndQuery::as_str)
-        .unwrap_or("/");
-    let Ok(uri) = format!("{base}{pq}").parse::<Uri>() else {
-        return AppError::internal(anyhow::anyhow!("bad upstream uri")).into_response();
-    };
+/// Whether a request may be sent again after an answer was lost (RFC 9110 9.2.2).
+fn idempotent(method: &axum::http::Method) -> bool {
+    use axum::http::Method;
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+    )
+}
+
+/// Forwards a request to a process of its service. When a process can't be reached (it is
+/// stopping for a rolling restart, or gone) the request goes to the next one: any request whose
+/// connection failed (nothing was sent), and an idempotent one whose answer was lost. Only when
+/// every process failed is the answer 502.
+async fn forward(State(s): State<ProxyState>, req: Request) -> Response {
+    let pool = &s.pools[match service_for_path(req.uri().path()) {
+        Upstream::Tenant => 0,
+        Upstream::Content => 1,
+        Upstream::Learning => 2,
+        Upstream::Billing => 3,
+        Upstream::Lti => 4,
+    }];
+    let (mut parts, body) = req.into_parts();
     // Appends the address this request came from, as every proxy does; the service counts the
     // gateway as one trusted hop (`ZK_TRUSTED_PROXY_HOPS`).
-    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let prior: Vec<&str> = req
-            .headers()
+    if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() {
+        let prior: Vec<&str> = parts
+            .headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -167,27 +213,112 @@ async fn forward(State(s): State<ProxyState>, mut req: Request) -> Response {
         }
         list.push_str(&addr.ip().to_string());
         if let Ok(v) = HeaderValue::from_str(&list) {
-            req.headers_mut().insert("x-forwarded-for", v);
+            parts.headers.insert("x-forwarded-for", v);
         }
     }
-    *req.uri_mut() = uri;
-    match s.client.request(req).await {
-        Ok(res) => res.map(Body::new).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "upstream unavailable");
-            AppError::new(
-                StatusCode::BAD_GATEWAY,
-                "upstream_unavailable",
-                "Een onderdeel van het platform is tijdelijk niet bereikbaar.",
+    // A body up to the limit is kept whole, so that it can go to another process; a larger one
+    // (an upload to the file store) streams through to one process, which is not retried.
+    let length = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let chunked = parts
+        .headers
+        .contains_key(axum::http::header::TRANSFER_ENCODING);
+    if chunked || length.is_some_and(|n| n > s.body_limit) {
+        let Some(base) = pool.order().next() else {
+            return unavailable();
+        };
+        return send_once(&s, parts, body, base).await;
+    }
+    let body = match axum::body::to_bytes(body, s.body_limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Het verzoek is te groot.",
             )
             .into_response()
         }
+    };
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(PathAndQuery::as_str)
+        .unwrap_or("/")
+        .to_owned();
+    let may_repeat = idempotent(&parts.method);
+    for base in pool.order() {
+        let Ok(uri) = format!("{base}{pq}").parse::<Uri>() else {
+            return AppError::internal(anyhow::anyhow!("bad upstream uri")).into_response();
+        };
+        let mut head = parts.clone();
+        head.uri = uri;
+        let req = Request::from_parts(head, Body::from(body.clone()));
+        match s.client.request(req).await {
+            Ok(res) => return res.map(Body::new).into_response(),
+            Err(e) if e.is_connect() || may_repeat => {
+                tracing::warn!(error = %e, upstream = base, "upstream unavailable; trying the next");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, upstream = base, "upstream lost a request");
+                break;
+            }
+        }
     }
+    unavailable()
+}
+
+/// A request with a streamed body, to one process.
+async fn send_once(
+    s: &ProxyState,
+    mut parts: axum::http::request::Parts,
+    body: Body,
+    base: &str,
+) -> Response {
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(PathAndQuery::as_str)
+        .unwrap_or("/");
+    let Ok(uri) = format!("{base}{pq}").parse::<Uri>() else {
+        return AppError::internal(anyhow::anyhow!("bad upstream uri")).into_response();
+    };
+    parts.uri = uri;
+    match s.client.request(Request::from_parts(parts, body)).await {
+        Ok(res) => res.map(Body::new).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, upstream = base, "upstream unavailable");
+            unavailable()
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    AppError::new(
+        StatusCode::BAD_GATEWAY,
+        "upstream_unavailable",
+        "Een onderdeel van het platform is tijdelijk niet bereikbaar.",
+    )
+    .into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_of_several_processes_takes_them_in_turn() {
+        let pool = Pool::new("http://a:1, http://b:2/,");
+        assert_eq!(pool.bases, ["http://a:1", "http://b:2"]);
+        let first: Vec<&str> = pool.order().collect();
+        let second: Vec<&str> = pool.order().collect();
+        assert_eq!(first, ["http://a:1", "http://b:2"]);
+        assert_eq!(second, ["http://b:2", "http://a:1"]);
+        assert!(idempotent(&axum::http::Method::GET) && !idempotent(&axum::http::Method::POST));
+    }
 
     #[test]
     fn paths_map_to_services() {

@@ -440,3 +440,167 @@ fn the_gateway_forwards_every_route_to_the_service_that_declares_it() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A rolling restart (issue 25, item 3): two learning processes behind the gateway, learners
+/// working through it; each process in turn gets SIGTERM, finishes what it was doing, exits 0
+/// and is started again, while the gateway sends new requests to the other one. Not one request
+/// fails, and every block a learner was told was done is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
+    use std::sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex,
+    };
+    const BLOCKS: usize = 40;
+    let app = app().await;
+    let m = app.member("rollend").await;
+    let blocks: Vec<Value> = (0..BLOCKS)
+        .map(|i| json!({"type": "text", "markdown": format!("Stap {i}.")}))
+        .collect();
+    let module = m
+        .author()
+        .await
+        .publish_module(json!({"title": "Rollend", "minutes": 10, "blocks": blocks}))
+        .await;
+    let admin = m.admin().await;
+    let mut learners = Vec::new();
+    for n in 0..3 {
+        let learner = m
+            .user(&format!("leerling{n}@rollend.test"), Role::Learner)
+            .await;
+        let e = admin.enrol(&learner, &module.id).await;
+        learners.push((learner.token().to_owned(), e.id.clone()));
+    }
+
+    let (gw, one, two, nobody) = (free_port(), free_port(), free_port(), free_port());
+    let mut processes = [
+        spawn(&app, "learning", one, gw, &[]),
+        spawn(&app, "learning", two, gw, &[]),
+    ];
+    let elsewhere = format!("http://127.0.0.1:{nobody}");
+    let _gateway = spawn(
+        &app,
+        "gateway",
+        gw,
+        gw,
+        &[
+            ("ZK_TENANT_URL", elsewhere.clone()),
+            ("ZK_CONTENT_URL", elsewhere.clone()),
+            (
+                "ZK_LEARNING_URL",
+                format!("http://127.0.0.1:{one},http://127.0.0.1:{two}"),
+            ),
+            ("ZK_BILLING_URL", elsewhere.clone()),
+            ("ZK_LTI_URL", elsewhere),
+        ],
+    );
+    let client = reqwest::Client::new();
+    for port in [one, two, gw] {
+        wait_healthy(&client, port).await;
+    }
+    let host = format!("rollend.localhost:{gw}");
+    let url = move |path: &str| format!("http://127.0.0.1:{gw}{path}");
+
+    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (answered, writes) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for (token, enrolment) in learners.clone() {
+        let (client, host, module) = (client.clone(), host.clone(), module.clone());
+        let (failures, answered, writes) = (failures.clone(), answered.clone(), writes.clone());
+        writers.push(tokio::spawn(async move {
+            for i in 0..BLOCKS {
+                let res = client
+                    .post(url(&format!(
+                        "/api/v1/learning/enrolments/{enrolment}/blocks/{}/done",
+                        module.block(i)
+                    )))
+                    .header("host", &host)
+                    .bearer_auth(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await;
+                answered.fetch_add(1, Ordering::SeqCst);
+                match res {
+                    Ok(r) if r.status() == 200 => {}
+                    Ok(r) => failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("write: {}", r.status())),
+                    Err(e) => failures.lock().unwrap().push(format!("write: {e}")),
+                }
+                writes.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(60)).await;
+            }
+        }));
+    }
+    let mut readers = Vec::new();
+    for (token, _) in learners.clone() {
+        let (client, host) = (client.clone(), host.clone());
+        let (failures, answered, stop) = (failures.clone(), answered.clone(), stop.clone());
+        readers.push(tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                let res = client
+                    .get(url("/api/v1/learning/enrolments/mine"))
+                    .header("host", &host)
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                answered.fetch_add(1, Ordering::SeqCst);
+                match res {
+                    Ok(r) if r.status() == 200 => {}
+                    Ok(r) => failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("read: {}", r.status())),
+                    Err(e) => failures.lock().unwrap().push(format!("read: {e}")),
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }));
+    }
+
+    // One process after the other: SIGTERM, a clean exit, started again, healthy.
+    for (i, port) in [one, two].into_iter().enumerate() {
+        let before = writes.load(Ordering::SeqCst);
+        while writes.load(Ordering::SeqCst) < before + 6 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let pid = processes[i].id().expect("a running process").to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = tokio::time::timeout(Duration::from_secs(20), processes[i].wait())
+            .await
+            .expect("the process stops within its grace period")
+            .unwrap();
+        assert!(
+            status.success(),
+            "SIGTERM ends the process with 0: {status}"
+        );
+        processes[i] = spawn(&app, "learning", port, gw, &[]);
+        wait_healthy(&client, port).await;
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    stop.store(true, Ordering::SeqCst);
+    for r in readers {
+        r.await.unwrap();
+    }
+    let failures = failures.lock().unwrap().clone();
+    assert!(
+        failures.is_empty(),
+        "{} of {} requests failed: {failures:?}",
+        failures.len(),
+        answered.load(Ordering::SeqCst)
+    );
+    let mut owner = app.db.owner().await.unwrap();
+    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM content.block_progress")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(done, (BLOCKS * learners.len()) as i64);
+}

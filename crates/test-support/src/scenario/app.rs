@@ -104,6 +104,7 @@ impl TestApp {
             listener,
             self.client.router(),
             std::future::pending(),
+            std::time::Duration::from_secs(5),
         ));
         port
     }
