@@ -213,6 +213,19 @@ impl AppError {
         }
     }
 
+    /// The object store can't be reached for the moment: 503 with `Retry-After`. Pages and
+    /// requests that don't touch stored files are not affected.
+    pub fn storage_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                STORAGE_UNAVAILABLE,
+                "De opslag van bestanden is heel even niet bereikbaar. Probeer het over een paar seconden opnieuw; er is niets half opgeslagen.",
+            )
+        }
+    }
+
     /// The body as sent.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
@@ -231,8 +244,25 @@ pub fn outage_signal() -> &'static tokio::sync::Notify {
     SIGNAL.get_or_init(tokio::sync::Notify::new)
 }
 
+/// The object store can't be reached for the moment (connection refused or broken, a timeout,
+/// an S3 server error): the request answers 503 `storage_unavailable` (see [`AppError::storage_unavailable`]), and is
+/// worth trying again shortly.
+#[derive(Debug, thiserror::Error)]
+#[error("object store unreachable: {0}")]
+pub struct StoreUnavailable(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl StoreUnavailable {
+    /// `source` as an outage of the store.
+    pub fn wrap(source: Box<dyn std::error::Error + Send + Sync>) -> anyhow::Error {
+        anyhow::Error::new(Self(source))
+    }
+}
+
 /// The machine code of [`AppError::database_unavailable`]: the read-retry layer looks for it.
 pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+
+/// The machine code of [`AppError::storage_unavailable`].
+pub const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
 
 /// Seconds a client should wait before trying a 503 again.
 pub const RETRY_AFTER_SECS: u64 = 2;
@@ -329,6 +359,9 @@ impl From<anyhow::Error> for AppError {
             .is_some_and(is_database_outage)
         {
             return Self::database_unavailable(err);
+        }
+        if err.chain().any(|c| c.is::<StoreUnavailable>()) {
+            return Self::storage_unavailable(err);
         }
         Self::internal(err)
     }

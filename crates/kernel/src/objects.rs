@@ -8,6 +8,7 @@
 //! service serves them (range requests included) through [`FsStore::serve_get`] and
 //! [`FsStore::receive`].
 
+use crate::error::StoreUnavailable;
 use async_trait::async_trait;
 use bytes::Bytes;
 use serde::Serialize;
@@ -628,6 +629,29 @@ impl ObjectStore for FsStore {
 }
 
 /// Objects in an S3-compatible bucket.
+/// An S3 call's error: an outage of the store ([`StoreUnavailable`]) when the request never got
+/// an answer or the server failed (5xx); else the error as it is (a refusal, a missing key).
+fn store_error<E>(
+    e: aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    use aws_sdk_s3::error::SdkError;
+    let outage = match &e {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(s) => s.raw().status().is_server_error(),
+        _ => false,
+    };
+    if outage {
+        StoreUnavailable::wrap(Box::new(e))
+    } else {
+        e.into()
+    }
+}
+
 pub struct S3Store {
     client: aws_sdk_s3::Client,
     bucket: String,
@@ -678,7 +702,8 @@ impl S3Store {
             .create_bucket()
             .bucket(&self.bucket)
             .send()
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 }
@@ -702,7 +727,7 @@ impl ObjectStore for S3Store {
                 Ok(true)
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(false),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(store_error(e)),
         }
     }
 
@@ -714,7 +739,8 @@ impl ObjectStore for S3Store {
             .content_type(content_type)
             .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
             .send()
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -732,14 +758,19 @@ impl ObjectStore for S3Store {
                     .content_type()
                     .unwrap_or("application/octet-stream")
                     .to_owned();
-                let bytes = out.body.collect().await?.into_bytes();
+                let bytes = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| StoreUnavailable::wrap(e.into()))?
+                    .into_bytes();
                 Ok(Some(Object {
                     bytes,
                     content_type,
                 }))
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(store_error(e)),
         }
     }
 
@@ -749,7 +780,8 @@ impl ObjectStore for S3Store {
             .bucket(&self.bucket)
             .key(key)
             .send()
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -795,7 +827,8 @@ impl ObjectStore for S3Store {
             .key(key)
             .content_type(content_type)
             .send()
-            .await?;
+            .await
+            .map_err(store_error)?;
         out.upload_id()
             .map(str::to_owned)
             .ok_or_else(|| anyhow::anyhow!("no upload id"))
@@ -845,7 +878,8 @@ impl ObjectStore for S3Store {
             .upload_id(upload_id)
             .multipart_upload(completed)
             .send()
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -861,7 +895,7 @@ impl ObjectStore for S3Store {
         {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_upload()) => Ok(()),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(store_error(e)),
         }
     }
 
@@ -878,7 +912,7 @@ impl ObjectStore for S3Store {
                 size: u64::try_from(out.content_length().unwrap_or_default()).unwrap_or_default(),
             })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(store_error(e)),
         }
     }
 
@@ -890,8 +924,14 @@ impl ObjectStore for S3Store {
             .key(key)
             .range(format!("bytes=0-{}", len.saturating_sub(1)))
             .send()
-            .await?;
-        Ok(out.body.collect().await?.into_bytes())
+            .await
+            .map_err(store_error)?;
+        Ok(out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreUnavailable::wrap(e.into()))?
+            .into_bytes())
     }
 
     async fn copy(&self, from: &str, to: &str) -> anyhow::Result<()> {
@@ -901,7 +941,8 @@ impl ObjectStore for S3Store {
             .copy_source(format!("{}/{from}", self.bucket))
             .key(to)
             .send()
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 

@@ -95,7 +95,14 @@ impl Platform {
         let objects: Arc<dyn ObjectStore> = match &config.s3 {
             Some(s3) => {
                 let store = S3Store::new(s3);
-                store.ensure_bucket().await?;
+                // A store that is down for the moment doesn't keep the platform from starting:
+                // what needs no stored file works, the rest answers 503 until it is back.
+                if let Err(e) = store.ensure_bucket().await {
+                    if !e.chain().any(|c| c.is::<crate::error::StoreUnavailable>()) {
+                        return Err(e);
+                    }
+                    tracing::warn!(error = %e, "object store unreachable at start-up; starting without it");
+                }
                 Arc::new(store)
             }
             None => Arc::new(FsStore::new(

@@ -22,18 +22,54 @@ pub fn s3s_fs_binary() -> Option<PathBuf> {
 
 /// A running `s3s-fs`; stopped when dropped.
 pub struct S3Peer {
-    _child: Child,
+    child: Option<Child>,
     /// The directory holding the buckets (one folder each).
     pub data_dir: PathBuf,
     pub config: S3Config,
+    port: u16,
+}
+
+/// Starts `s3s-fs` on `port` with these credentials and data, and waits until it listens.
+async fn spawn_s3s_fs(
+    port: u16,
+    access: &str,
+    secret: &str,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Child> {
+    let bin = s3s_fs_binary()
+        .ok_or_else(|| anyhow::anyhow!("s3s-fs not installed (scripts/test.sh installs it)"))?;
+    let child = Command::new(bin)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--access-key",
+            access,
+            "--secret-key",
+            secret,
+        ])
+        .arg(data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(child);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("s3s-fs did not start on port {port}")
 }
 
 impl S3Peer {
     /// Starts `s3s-fs` with fresh credentials and data directory; the bucket is created by the
     /// platform at start-up.
     pub async fn start(bucket: &str) -> anyhow::Result<Self> {
-        let bin = s3s_fs_binary()
-            .ok_or_else(|| anyhow::anyhow!("s3s-fs not installed (scripts/test.sh installs it)"))?;
         let port = crate::free_port();
         let data_dir =
             std::env::temp_dir().join(format!("zk-s3-{}", uuid::Uuid::new_v4().simple()));
@@ -42,43 +78,41 @@ impl S3Peer {
             "zk-test-access",
             format!("zk-test-secret-{}", uuid::Uuid::new_v4().simple()),
         );
-        let child = Command::new(bin)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--access-key",
-                access,
-                "--secret-key",
-                &secret,
-            ])
-            .arg(&data_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                let config = S3Config {
-                    endpoint: format!("http://127.0.0.1:{port}"),
-                    bucket: bucket.to_owned(),
-                    region: "us-east-1".into(),
-                    access_key: Secret::new(access),
-                    secret_key: Secret::new(secret),
-                };
-                return Ok(Self {
-                    _child: child,
-                    data_dir,
-                    config,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let child = spawn_s3s_fs(port, access, &secret, &data_dir).await?;
+        let config = S3Config {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: bucket.to_owned(),
+            region: "us-east-1".into(),
+            access_key: Secret::new(access),
+            secret_key: Secret::new(secret),
+        };
+        Ok(Self {
+            child: Some(child),
+            data_dir,
+            config,
+            port,
+        })
+    }
+
+    /// Stops the server (an outage of the object store); its data stays.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
         }
-        anyhow::bail!("s3s-fs did not start on port {port}")
+    }
+
+    /// Starts it again on the same port, with the same credentials and data.
+    pub async fn start_again(&mut self) -> anyhow::Result<()> {
+        self.stop().await;
+        let child = spawn_s3s_fs(
+            self.port,
+            self.config.access_key.expose(),
+            self.config.secret_key.expose(),
+            &self.data_dir,
+        )
+        .await?;
+        self.child = Some(child);
+        Ok(())
     }
 }
 

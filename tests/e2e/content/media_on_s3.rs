@@ -161,3 +161,106 @@ async fn with_s3_the_bytes_go_straight_to_the_bucket() {
     assert_eq!(res.error_code(), "wrong_type");
     assert!(!path.exists(), "the refused object is gone from the bucket");
 }
+
+/// The object store goes away for a moment (issue 25, item 4): pages that need no stored file
+/// still answer; confirming an upload and reading a package's files answer 503
+/// `storage_unavailable` in Dutch with `Retry-After`, and nothing is half-written (the upload
+/// stays announced, not confirmed); when the server is back the same requests succeed, without
+/// a restart of the platform.
+#[tokio::test]
+async fn with_the_object_store_down_pages_answer_files_say_503_and_it_recovers_by_itself() {
+    if !s3_available() {
+        return;
+    }
+    let mut peer = S3Peer::start("zorgklas-storing").await.unwrap();
+    let s3 = peer.config.clone();
+    let s = cast_with(move |c| c.s3 = Some(s3)).await;
+    let author = &s.a_author;
+
+    // A package, uploaded and unpacked while the store is up, in a published module.
+    let zip = crate::content::packages::zip_of(&[
+        (
+            "imsmanifest.xml",
+            include_str!(
+                "../../../services/content/src/domain/package/samples/scorm12/imsmanifest.xml"
+            ),
+        ),
+        ("index.html", "<!doctype html><title>Tillen</title>"),
+        ("sco.js", "// sco"),
+    ]);
+    let (_, ticket) = announce(
+        author,
+        json!({"kind": "package", "filename": "tillen.zip", "content_type": "application/zip", "size": zip.len()}),
+    )
+    .await;
+    let package = ticket["id"].as_str().unwrap().to_owned();
+    assert!(send_presigned(&ticket["upload"]["request"], zip)
+        .await
+        .status()
+        .is_success());
+    confirm(author, &package, json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let package_host = format!("{}.pakket.localhost", s.a.slug);
+    let file = format!("/pakket/{package}/index.html");
+    s.app
+        .client
+        .get(&package_host, &file)
+        .expect(StatusCode::OK)
+        .await;
+    // An image uploaded, not yet confirmed.
+    let (_, ticket) = announce(author, png("foto.png")).await;
+    let image = ticket["id"].as_str().unwrap().to_owned();
+    assert!(send_presigned(&ticket["upload"]["request"], PNG.to_vec())
+        .await
+        .status()
+        .is_success());
+
+    peer.stop().await;
+
+    // Pages without stored files answer.
+    s.a_learner.get("/leren").expect(StatusCode::OK).await;
+    author
+        .get("/api/v1/content/modules")
+        .expect(StatusCode::OK)
+        .await;
+    // Confirming needs the store: a clear 503, and the upload stays as it was.
+    let refused = confirm(author, &image, json!({})).await;
+    refused.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.error_code(), "storage_unavailable");
+    assert_eq!(refused.headers["retry-after"], "2");
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("niet bereikbaar"),
+        "{}",
+        refused.text()
+    );
+    let mut owner = s.app.db.owner().await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM content.media WHERE id = $1::uuid")
+        .bind(&image)
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_ne!(status, "ready");
+    // A package's file can't be read: 503 too, not 500.
+    let res = s.app.client.get(&package_host, &file).send().await;
+    assert_eq!(
+        res.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        res.text()
+    );
+
+    // Back again: the same requests succeed, the platform was not restarted.
+    peer.start_again().await.unwrap();
+    confirm(author, &image, json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    s.app
+        .client
+        .get(&package_host, &file)
+        .expect(StatusCode::OK)
+        .await;
+}

@@ -138,10 +138,11 @@ async fn strict_transport(State(platform): State<Platform>, req: Request, next: 
 /// then waits up to its acquire timeout for the server to take connections again).
 const READ_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Reads (GET, HEAD) that failed because the database was unreachable for a moment (a restart,
-/// a failover, a connection broken in flight: [`AppError::database_unavailable`]) are tried once
-/// more, so a restart under load costs readers a pause instead of an error. Writes are never
-/// retried here: they answer 503 with `Retry-After` (nothing of them was kept) and the client
+/// Reads (GET, HEAD) that failed because the database or the object store was unreachable for a
+/// moment (a restart, a failover, a connection broken in flight:
+/// [`AppError::database_unavailable`], [`AppError::storage_unavailable`]) are tried once more,
+/// so a restart under load costs readers a pause instead of an error. Writes are never retried
+/// here: they answer 503 with `Retry-After` (nothing of them was kept) and the client
 /// decides. Only this process's own errors count (a response it forwarded carries no
 /// [`ErrorBody`](crate::error::ErrorBody)), so a gateway doesn't retry what a service retried.
 async fn retry_reads(req: Request, next: Next) -> Response {
@@ -157,7 +158,10 @@ async fn retry_reads(req: Request, next: Next) -> Response {
     let unavailable = res
         .extensions()
         .get::<crate::error::ErrorBody>()
-        .is_some_and(|b| b.code == crate::error::DATABASE_UNAVAILABLE);
+        .is_some_and(|b| {
+            b.code == crate::error::DATABASE_UNAVAILABLE
+                || b.code == crate::error::STORAGE_UNAVAILABLE
+        });
     if !unavailable {
         return res;
     }
