@@ -35,6 +35,16 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
+    /// A consistent backup of the whole platform (database and stored files) into a new folder.
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty database and object store.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Operator tasks on members.
     Tenant {
         #[command(subcommand)]
@@ -170,6 +180,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             zk_kernel::db::Db::connect(&config()?)?.migrate().await?;
             println!("migraties uitgevoerd");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let m = crate::backup::backup(&config()?, &to).await?;
+            println!(
+                "reservekopie in {}: database en {} bestanden",
+                to.display(),
+                m.objects.len()
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let m = crate::backup::restore(&config()?, &from).await?;
+            println!(
+                "teruggezet uit {}: database en {} bestanden",
+                from.display(),
+                m.objects.len()
+            );
             Ok(())
         }
         Command::Tenant { command } => tenant(command).await,

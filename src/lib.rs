@@ -1,6 +1,7 @@
 //! The `zorgklas` platform as a library: the process wiring (`app`, `config`), the command line
 //! and the demo. `main.rs` only parses arguments and calls [`cli::run`].
 
+pub mod backup;
 pub mod cli;
 pub mod demo;
 

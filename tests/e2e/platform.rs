@@ -2,6 +2,7 @@
 //! over HTTP and at SQL level (RLS), the role matrix, bad input, mail, the object store,
 //! migrations, split mode, and the shape of the workspace itself.
 
+mod backup;
 mod bad_input;
 mod demo;
 mod http_basics;

@@ -18,7 +18,8 @@ fn port() -> u16 {
         .unwrap_or(54329)
 }
 
-fn find_bin(name: &str) -> Option<PathBuf> {
+/// A PostgreSQL tool (`pg_dump`, `initdb`, …): on PATH, else Debian's newest server folder.
+pub fn find_bin(name: &str) -> Option<PathBuf> {
     if let Ok(path) = std::env::var("PATH") {
         for dir in std::env::split_paths(&path) {
             let candidate = dir.join(name);

@@ -104,6 +104,8 @@ pub trait ObjectStore: Send + Sync {
             None => Ok(false),
         }
     }
+    /// Every object's key under `prefix` (`""`: all), in no particular order (backups).
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>>;
     /// The file-system store, whose signed URLs the application serves itself.
     fn local(&self) -> Option<&FsStore> {
         None
@@ -431,6 +433,49 @@ async fn read_type(path: &std::path::Path) -> String {
 
 #[async_trait]
 impl ObjectStore for FsStore {
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let root = self.root.clone();
+        let prefix = prefix.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut keys = Vec::new();
+            let mut dirs = vec![root.clone()];
+            while let Some(dir) = dirs.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                for entry in entries {
+                    let path = entry?.path();
+                    let Ok(rel) = path.strip_prefix(&root) else {
+                        continue;
+                    };
+                    let key = rel.to_string_lossy().replace('\\', "/");
+                    if path.is_dir() {
+                        // Multipart uploads in progress are not objects yet.
+                        if key != ".uploads" {
+                            dirs.push(path);
+                        }
+                        continue;
+                    }
+                    // The store's own files: content types, writes and receipts in progress.
+                    let name = key.rsplit('/').next().unwrap_or_default();
+                    let own = name.ends_with(".content-type")
+                        || name.ends_with(".part")
+                        || path
+                            .extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| e.starts_with("recv-"));
+                    if !own && key.starts_with(&prefix) {
+                        keys.push(key);
+                    }
+                }
+            }
+            Ok(keys)
+        })
+        .await?
+    }
+
     async fn download(&self, key: &str, to: &std::path::Path) -> anyhow::Result<bool> {
         match tokio::fs::copy(self.path(key)?, to).await {
             Ok(_) => Ok(true),
@@ -710,6 +755,31 @@ impl S3Store {
 
 #[async_trait]
 impl ObjectStore for S3Store {
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(store_error)?;
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+            match out.next_continuation_token() {
+                Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_owned()),
+                _ => return Ok(keys),
+            }
+        }
+    }
+
     async fn download(&self, key: &str, to: &std::path::Path) -> anyhow::Result<bool> {
         match self
             .client
