@@ -451,7 +451,9 @@ async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
         atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc, Mutex,
     };
-    const BLOCKS: usize = 40;
+    // More blocks than the learners write in the time the restarts take: they write until told
+    // to stop, so that requests are in flight during both restarts however fast the machine is.
+    const BLOCKS: usize = 200;
     let app = app().await;
     let m = app.member("rollend").await;
     let blocks: Vec<Value> = (0..BLOCKS)
@@ -508,8 +510,13 @@ async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
     for (token, enrolment) in learners.clone() {
         let (client, host, module) = (client.clone(), host.clone(), module.clone());
         let (failures, answered, writes) = (failures.clone(), answered.clone(), writes.clone());
+        let stop = stop.clone();
         writers.push(tokio::spawn(async move {
+            let mut written = 0;
             for i in 0..BLOCKS {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
                 let res = client
                     .post(url(&format!(
                         "/api/v1/learning/enrolments/{enrolment}/blocks/{}/done",
@@ -530,8 +537,10 @@ async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
                     Err(e) => failures.lock().unwrap().push(format!("write: {e}")),
                 }
                 writes.fetch_add(1, Ordering::SeqCst);
+                written += 1;
                 tokio::time::sleep(Duration::from_millis(60)).await;
             }
+            written
         }));
     }
     let mut readers = Vec::new();
@@ -563,7 +572,12 @@ async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
     // One process after the other: SIGTERM, a clean exit, started again, healthy.
     for (i, port) in [one, two].into_iter().enumerate() {
         let before = writes.load(Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while writes.load(Ordering::SeqCst) < before + 6 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the learners stopped writing"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let pid = processes[i].id().expect("a running process").to_string();
@@ -583,10 +597,16 @@ async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
         processes[i] = spawn(&app, "learning", port, gw, &[]);
         wait_healthy(&client, port).await;
     }
-    for w in writers {
-        w.await.unwrap();
+    // A few more writes on the restarted processes, then stop.
+    let before = writes.load(Ordering::SeqCst);
+    while writes.load(Ordering::SeqCst) < before + 6 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     stop.store(true, Ordering::SeqCst);
+    let mut written = 0;
+    for w in writers {
+        written += w.await.unwrap();
+    }
     for r in readers {
         r.await.unwrap();
     }
@@ -602,5 +622,9 @@ async fn a_rolling_restart_of_two_learning_processes_fails_no_request() {
         .fetch_one(&mut owner)
         .await
         .unwrap();
-    assert_eq!(done, (BLOCKS * learners.len()) as i64);
+    assert!(
+        written < BLOCKS * learners.len(),
+        "the learners were still writing when the restarts were done"
+    );
+    assert_eq!(done, written as i64);
 }
