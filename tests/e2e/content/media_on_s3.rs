@@ -178,16 +178,7 @@ async fn with_the_object_store_down_pages_answer_files_say_503_and_it_recovers_b
     let author = &s.a_author;
 
     // A package, uploaded and unpacked while the store is up, in a published module.
-    let zip = crate::content::packages::zip_of(&[
-        (
-            "imsmanifest.xml",
-            include_str!(
-                "../../../services/content/src/domain/package/samples/scorm12/imsmanifest.xml"
-            ),
-        ),
-        ("index.html", "<!doctype html><title>Tillen</title>"),
-        ("sco.js", "// sco"),
-    ]);
+    let zip = zk_content::domain::package::samples::scorm12_single();
     let (_, ticket) = announce(
         author,
         json!({"kind": "package", "filename": "tillen.zip", "content_type": "application/zip", "size": zip.len()}),

@@ -73,16 +73,7 @@ async fn a_backup_restores_every_row_and_every_object_into_a_fresh_database_and_
     let m = app.member("reserve").await;
     let author = m.author().await;
     let image = author.upload("image", "foto.png", "image/png", PNG).await;
-    let zip = crate::content::packages::zip_of(&[
-        (
-            "imsmanifest.xml",
-            include_str!(
-                "../../../services/content/src/domain/package/samples/scorm12/imsmanifest.xml"
-            ),
-        ),
-        ("index.html", "<!doctype html><title>Tillen</title>"),
-        ("sco.js", "// sco"),
-    ]);
+    let zip = zk_content::domain::package::samples::scorm12_single();
     let package = author
         .upload("package", "tillen.zip", "application/zip", &zip)
         .await;

@@ -8,6 +8,7 @@
 //! `package_play` (a package played on the member's package host and tracked) and
 //! `package_commits` (the players' commits, batched like the progress writer's).
 
+pub mod batching;
 pub mod cmi5;
 pub mod cmi5_play;
 pub mod enrol_preview;

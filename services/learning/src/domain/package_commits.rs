@@ -1,5 +1,5 @@
 //! SCORM commits, batched: the player's commits that arrive while a transaction is running wait
-//! in a queue, and the next transaction takes them all (up to [`MAX_BATCH`]), as the progress
+//! in a queue, and the next transaction takes them all (`batching`), as the progress
 //! writer does for "block done". Each commit is answered only after the transaction that holds
 //! it has committed (durable), with what it recorded.
 //!
@@ -18,6 +18,7 @@
 //! for a commit on its own: `package_play::block_after`.
 
 use super::{
+    batching::{self, Queue},
     learning,
     package_play::{self, block_after, expired, launchable, unit_done, CommitAnswer, CommitInput},
     scorm_data,
@@ -30,7 +31,7 @@ use std::{
     collections::HashMap,
     sync::{Arc, Mutex as SyncMutex},
 };
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 use zk_content::domain::{
     media,
@@ -38,10 +39,6 @@ use zk_content::domain::{
 };
 use zk_kernel::{AppError, AppResult, Platform, TenantId};
 
-/// The most commits in one transaction.
-pub const MAX_BATCH: usize = 64;
-/// Transactions running at once (each on its own connection).
-const WORKERS: usize = 2;
 /// Packages' manifests kept in memory (all of them are dropped when it is full).
 const MANIFESTS: usize = 512;
 /// A session with less than this left is extended by a commit (so most commits write nothing
@@ -54,12 +51,6 @@ struct Job {
     token_hash: Vec<u8>,
     input: CommitInput,
     reply: oneshot::Sender<AppResult<CommitAnswer>>,
-}
-
-/// The queue in front of the batching transactions and the manifests it has read (one per
-/// platform, started on first use).
-pub struct Writer {
-    queue: mpsc::Sender<Job>,
 }
 
 /// Manifests by member and package, as the member read them.
@@ -81,26 +72,16 @@ impl Manifests {
     }
 }
 
-impl Writer {
-    fn start(p: Platform) -> Self {
-        let (queue, rx) = mpsc::channel::<Job>(16 * MAX_BATCH);
-        let rx = Arc::new(Mutex::new(rx));
-        let manifests = Arc::new(Manifests::default());
-        for _ in 0..WORKERS {
-            let (p, rx, manifests) = (p.clone(), rx.clone(), manifests.clone());
-            tokio::spawn(async move {
-                let mut batch = Vec::with_capacity(MAX_BATCH);
-                loop {
-                    let got = rx.lock().await.recv_many(&mut batch, MAX_BATCH).await;
-                    if got == 0 {
-                        return;
-                    }
-                    run_batch(&p, &manifests, std::mem::take(&mut batch)).await;
-                }
-            });
-        }
-        Self { queue }
-    }
+/// The queue in front of the batching transactions, with the manifests its workers have read
+/// (one per platform, started on first use).
+fn queue(p: &Platform) -> Arc<Queue<Job>> {
+    p.extensions.get_or_init(|| {
+        let (p, manifests) = (p.clone(), Arc::new(Manifests::default()));
+        Queue::start("package writer", move |jobs| {
+            let (p, manifests) = (p.clone(), manifests.clone());
+            async move { run_batch(&p, &manifests, jobs).await }
+        })
+    })
 }
 
 /// Keeps one commit of the session with token `token`: checked (a refusal names the element and
@@ -114,22 +95,15 @@ pub async fn commit(
     input: CommitInput,
 ) -> AppResult<CommitAnswer> {
     package_play::check_session_id(&input.session)?;
-    let writer = p.extensions.get_or_init(|| Writer::start(p.clone()));
-    let (reply, answer) = oneshot::channel();
-    let job = Job {
-        tenant,
-        token_hash: zk_kernel::crypto::token_hash(token),
-        input,
-        reply,
-    };
-    writer
-        .queue
-        .send(job)
+    let token_hash = zk_kernel::crypto::token_hash(token);
+    queue(p)
+        .ask(|reply| Job {
+            tenant,
+            token_hash,
+            input,
+            reply,
+        })
         .await
-        .map_err(|_| AppError::internal(std::io::Error::other("package writer stopped")))?;
-    answer
-        .await
-        .map_err(|_| AppError::internal(std::io::Error::other("package writer dropped a commit")))?
 }
 
 async fn run_batch(p: &Platform, manifests: &Manifests, mut jobs: Vec<Job>) {
@@ -197,16 +171,8 @@ async fn try_batch(p: &Platform, manifests: &Manifests, jobs: &[Job]) -> AppResu
     let mut notify = Vec::new();
     // BEGIN, NOTIFY (when a block was done) and COMMIT, then per member and statement below.
     let mut statements = 2u64;
-    let mut start = 0;
-    while start < jobs.len() {
-        let tenant = jobs[start].tenant;
-        let end = start
-            + jobs[start..]
-                .iter()
-                .take_while(|j| j.tenant == tenant)
-                .count();
-        let group = start..end;
-        start = end;
+    for group in batching::member_runs(jobs, |j| j.tenant) {
+        let tenant = jobs[group.start].tenant;
         zk_kernel::db::set_tenant(&mut tx, tenant).await?;
         statements += 2;
         let hashes: Vec<Vec<u8>> = jobs[group.clone()]

@@ -1,5 +1,5 @@
 //! Learners' "block done" writes, batched: requests that arrive while a transaction is running
-//! wait in a queue, and the next transaction takes them all (up to [`MAX_BATCH`]). Each request
+//! wait in a queue, and the next transaction takes them all (up to [`batching::MAX_BATCH`](super::batching::MAX_BATCH)). Each request
 //! is answered only after the transaction that holds its write has committed. One transaction
 //! and one commit (one WAL flush) for many learners is what lets a single database keep up with
 //! a whole sector's care workers clicking "klaar" at the start of a shift.
@@ -15,18 +15,16 @@
 //! answer and doesn't touch the others; should the transaction fail as a whole, every request in
 //! it is tried again in a transaction of its own, so one bad request can't fail its neighbours.
 
-use super::learning;
+use super::{
+    batching::{self, Queue},
+    learning,
+};
 use crate::repo::learning as repo;
 use std::collections::HashMap;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 use zk_content::domain::catalog::PublishedModule;
 use zk_kernel::{db::TenantTx, AppError, AppResult, Platform, TenantId};
-
-/// The most requests in one transaction.
-pub const MAX_BATCH: usize = 64;
-/// Transactions running at once (each on its own connection; a batch needs no other).
-const WORKERS: usize = 2;
 
 /// One "block done" of a learner.
 struct Job {
@@ -38,29 +36,14 @@ struct Job {
 }
 
 /// The queue in front of the batching transactions (one per platform, started on first use).
-pub struct Writer {
-    queue: mpsc::Sender<Job>,
-}
-
-impl Writer {
-    fn start(p: Platform) -> Self {
-        let (queue, rx) = mpsc::channel::<Job>(16 * MAX_BATCH);
-        let rx = std::sync::Arc::new(Mutex::new(rx));
-        for _ in 0..WORKERS {
-            let (p, rx) = (p.clone(), rx.clone());
-            tokio::spawn(async move {
-                let mut batch = Vec::with_capacity(MAX_BATCH);
-                loop {
-                    let got = rx.lock().await.recv_many(&mut batch, MAX_BATCH).await;
-                    if got == 0 {
-                        return;
-                    }
-                    run_batch(&p, std::mem::take(&mut batch)).await;
-                }
-            });
-        }
-        Self { queue }
-    }
+fn queue(p: &Platform) -> std::sync::Arc<Queue<Job>> {
+    p.extensions.get_or_init(|| {
+        let p = p.clone();
+        Queue::start("progress writer", move |jobs| {
+            let p = p.clone();
+            async move { run_batch(&p, jobs).await }
+        })
+    })
 }
 
 /// Marks a block of the caller's enrolment done (a quiz is done by passing it) through the
@@ -86,23 +69,15 @@ async fn write_done(
     enrolment: Uuid,
     block: Uuid,
 ) -> AppResult<(repo::EnrolmentRow, PublishedModule)> {
-    let writer = p.extensions.get_or_init(|| Writer::start(p.clone()));
-    let (reply, answer) = oneshot::channel();
-    let job = Job {
-        tenant,
-        user,
-        enrolment,
-        block,
-        reply,
-    };
-    writer
-        .queue
-        .send(job)
+    queue(p)
+        .ask(|reply| Job {
+            tenant,
+            user,
+            enrolment,
+            block,
+            reply,
+        })
         .await
-        .map_err(|_| AppError::internal(std::io::Error::other("progress writer stopped")))?;
-    answer.await.map_err(|_| {
-        AppError::internal(std::io::Error::other("progress writer dropped a request"))
-    })?
 }
 
 async fn run_batch(p: &Platform, mut jobs: Vec<Job>) {
@@ -145,16 +120,9 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<Answer>> {
     let mut results: Vec<Answer> = Vec::with_capacity(jobs.len());
     let mut users = Vec::new();
     let mut statements = 3u64;
-    let mut start = 0;
-    while start < jobs.len() {
-        let tenant = jobs[start].tenant;
-        let end = start
-            + jobs[start..]
-                .iter()
-                .take_while(|j| j.tenant == tenant)
-                .count();
-        let group = &jobs[start..end];
-        start = end;
+    for run in batching::member_runs(jobs, |j| j.tenant) {
+        let group = &jobs[run];
+        let tenant = group[0].tenant;
         zk_kernel::db::set_tenant(&mut tx, tenant).await?;
         let mut ids: Vec<Uuid> = group.iter().map(|j| j.enrolment).collect();
         ids.dedup();
