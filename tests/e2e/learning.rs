@@ -14,6 +14,7 @@ mod passport;
 mod paths;
 mod people;
 mod proofs;
+mod quiz_pages;
 mod quizzes;
 mod record;
 mod staff_import;

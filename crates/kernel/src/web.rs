@@ -45,6 +45,7 @@ macro_rules! theme_files {
 /// Templates of the default theme, built into the binary (overridable with `ZK_THEME_DIR`).
 const TEMPLATES: &[(&str, &str)] = theme_files!(
     "layout",
+    "quiz_page",
     "account",
     "token_list",
     "people_list",

@@ -151,6 +151,16 @@ fn matrix(user_id: &str) -> Vec<Row> {
         member(POST, "/leren/modules/{m}/inschrijven", MEMBERS),
         member(POST, "/leren/inschrijvingen/{m}/blokken/{m}/klaar", MEMBERS),
         member(POST, "/leren/inschrijvingen/{m}/toetsen/{m}", MEMBERS),
+        member(
+            GET,
+            "/leren/inschrijvingen/{m}/toetsen/{m}/pagina/1",
+            MEMBERS,
+        ),
+        member(
+            POST,
+            "/leren/inschrijvingen/{m}/toetsen/{m}/pagina/1",
+            MEMBERS,
+        ),
         member(GET, "/leren/inschrijvingen/{m}/pakket/{m}", MEMBERS),
         member(GET, "/api/v1/learning/proofs/mine", MEMBERS),
         member(GET, "/api/v1/learning/groups", STAFF),

@@ -953,6 +953,8 @@ pub async fn attempt(
         &scored,
     )
     .await?;
+    // Answers saved page by page (`quiz_pages`) are part of this attempt now.
+    repo::delete_saved(&mut tx, tenant, id, input.block_id).await?;
     if scored.passed {
         repo::insert_done(&mut tx, tenant, id, input.block_id, shown.version).await?;
         complete_if_done(&mut tx, tenant, &e, &shown).await?;

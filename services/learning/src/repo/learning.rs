@@ -756,3 +756,78 @@ pub async fn find_people(
     .fetch_all(conn)
     .await?)
 }
+
+/// Keeps answers saved page by page (`content.quiz_answers`), one row per (enrolment, quiz,
+/// question) in one statement: saving a question again replaces its options.
+pub async fn save_answers_many(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolments: &[Uuid],
+    blocks: &[Uuid],
+    questions: &[Uuid],
+    options: &[Json<Vec<Uuid>>],
+) -> AppResult<()> {
+    if enrolments.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO content.quiz_answers (tenant_id, enrolment_id, block_id, question_id, options)
+         SELECT $1, e, b, q, o FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::jsonb[]) AS t(e, b, q, o)
+         ON CONFLICT (tenant_id, enrolment_id, block_id, question_id)
+         DO UPDATE SET options = excluded.options, saved_at = now()",
+    )
+    .bind(tenant.0)
+    .bind(enrolments)
+    .bind(blocks)
+    .bind(questions)
+    .bind(options)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The caller's enrolment `id` with the answers saved so far in the quiz `block` (one query).
+pub async fn enrolment_with_saved(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    user: Uuid,
+    block: Uuid,
+) -> AppResult<Option<(EnrolmentRow, Answers)>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        e: EnrolmentRow,
+        saved: Json<Answers>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT x.*, coalesce((SELECT jsonb_object_agg(s.question_id, s.options) FROM content.quiz_answers s
+                               WHERE s.tenant_id = $1 AND s.enrolment_id = $2 AND s.block_id = $4), '{{}}') AS saved
+         FROM ({ENROLMENT} WHERE e.tenant_id = $1 AND e.id = $2 AND e.user_id = $3) x"
+    ))
+    .bind(tenant.0)
+    .bind(id)
+    .bind(user)
+    .bind(block)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.e, r.saved.0)))
+}
+
+/// Deletes the answers saved in the quiz `block` (they became an attempt).
+pub async fn delete_saved(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    block: Uuid,
+) -> AppResult<()> {
+    sqlx::query(
+        "DELETE FROM content.quiz_answers WHERE tenant_id = $1 AND enrolment_id = $2 AND block_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(block)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -122,6 +122,10 @@ pub fn router(platform: Platform) -> Router {
             post(learning_pages::quiz),
         )
         .route(
+            "/leren/inschrijvingen/{id}/toetsen/{block}/pagina/{page}",
+            get(learning_pages::quiz_page).post(learning_pages::quiz_page_save),
+        )
+        .route(
             "/api/v1/learning/groups",
             get(groups::list).post(groups::create),
         )

@@ -3,7 +3,7 @@
 //! attempt, self-enrolment and the proof once completed.
 
 use super::{member_site, parse_id, query_error};
-use crate::domain::{learning, proof};
+use crate::domain::{learning, proof, quiz_pages};
 use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Response},
@@ -146,6 +146,16 @@ pub(super) async fn module_page(
         }
     }
     let mut blocks = view::blocks_json(&m.blocks, m.source == "adopted");
+    // Long quizzes go page by page, with each page's answers saved (`quiz_pages`).
+    for (b, shown) in blocks.iter_mut().zip(&m.blocks) {
+        if let BlockBody::Quiz { questions, .. } = &shown.block.body {
+            if quiz_pages::is_paged(questions.len()) {
+                b["paged"] = json!(true);
+                b["pages"] = json!(quiz_pages::pages(questions.len()));
+                b["question_count"] = json!(questions.len());
+            }
+        }
+    }
     let learning_json = state.as_ref().map(|s| {
         let ids: Vec<Uuid> = m.blocks.iter().filter_map(|b| b.block.id).collect();
         let done = ids.iter().filter(|b| s.done.contains(b)).count();

@@ -1,0 +1,342 @@
+//! Long quizzes page by page, with every page's answers saved on the server: a learner on a
+//! phone answers two questions, goes on, and loses nothing when the connection drops, the
+//! battery dies or they continue on another device. Handing the quiz in scores the saved
+//! answers as one attempt (`learning::attempt`, which deletes them in its transaction).
+//!
+//! Saving goes through a batching writer (`batching::Queue`, like the progress writer): on an
+//! exam morning thousands of learners save a page at about the same moment, and one transaction
+//! (one WAL flush) then keeps the answers of many. Per member in the batch: set the tenant, read
+//! its enrolments in one statement, check every page in memory against the version the learner
+//! follows (the module comes from the cache), and write all answers in one statement.
+
+use super::{
+    batching::{self, Queue},
+    learning::{self, Answers, AttemptInput, AttemptResult},
+};
+use crate::repo::learning as repo;
+use sqlx::types::Json;
+use std::collections::HashMap;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+use zk_content::domain::{
+    catalog::{self, PublishedModule},
+    module::{self, BlockBody, Question},
+};
+use zk_kernel::{AppError, AppResult, Platform, TenantId};
+
+/// Questions per page.
+pub const PER_PAGE: usize = 2;
+/// From this many questions on, the module page sends the learner to the quiz's pages instead
+/// of showing one form.
+pub const PAGED_FROM: usize = 8;
+
+/// Whether a quiz of `questions` questions is answered page by page.
+pub fn is_paged(questions: usize) -> bool {
+    questions >= PAGED_FROM
+}
+
+/// The number of pages of a quiz of `questions` questions (at least one).
+pub fn pages(questions: usize) -> usize {
+    questions.div_ceil(PER_PAGE).max(1)
+}
+
+/// One page of a quiz as the learner sees it.
+#[derive(Debug)]
+pub struct QuizPage {
+    pub module: PublishedModule,
+    pub enrolment: Uuid,
+    pub block: Uuid,
+    /// 1-based.
+    pub page: usize,
+    pub pages: usize,
+    /// The number of the page's first question (1-based).
+    pub first_number: usize,
+    /// The page's questions, in the learner's order (shuffled per attempt when the module
+    /// shuffles), without which options are right.
+    pub questions: Vec<Question>,
+    /// Every answer saved so far in this quiz (all pages), still valid for the version shown.
+    pub saved: Answers,
+    /// Questions of the whole quiz.
+    pub total: usize,
+    /// The quiz is passed already.
+    pub done: bool,
+}
+
+impl QuizPage {
+    /// Questions with at least one option saved.
+    pub fn answered(&self) -> usize {
+        self.saved.values().filter(|o| !o.is_empty()).count()
+    }
+}
+
+/// The caller's enrolment's quiz `block`, page `page` (1-based; 404 outside the quiz): one
+/// query (the enrolment with the saved answers); the module comes from the cache.
+pub async fn page(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+    page: usize,
+) -> AppResult<QuizPage> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let (e, saved) = repo::enrolment_with_saved(&mut tx, tenant, enrolment, user, block)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let module = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
+    let mut questions = quiz_of(&module, block)?.to_vec();
+    if module.doc.shuffle {
+        let seed = module::shuffle_seed(e.id, block, e.attempts);
+        module::shuffled(&mut questions, |q| q.id, &seed);
+        for q in &mut questions {
+            module::shuffled(&mut q.options, |o| o.id, &seed);
+        }
+    }
+    let total = questions.len();
+    let pages = pages(total);
+    if page == 0 || page > pages {
+        return Err(AppError::not_found());
+    }
+    let saved = still_valid(&questions, saved);
+    let start = (page - 1) * PER_PAGE;
+    let on_page = questions
+        .into_iter()
+        .skip(start)
+        .take(PER_PAGE)
+        .collect::<Vec<_>>();
+    Ok(QuizPage {
+        done: e.done.contains(&block),
+        module,
+        enrolment: e.id,
+        block,
+        page,
+        pages,
+        first_number: start + 1,
+        questions: on_page,
+        saved,
+        total,
+    })
+}
+
+/// The questions of the quiz `block` of a shown module (404 when it is no quiz of it).
+fn quiz_of(module: &PublishedModule, block: Uuid) -> AppResult<&[Question]> {
+    match module
+        .blocks
+        .iter()
+        .find(|b| b.block.id == Some(block))
+        .map(|b| &b.block.body)
+    {
+        Some(BlockBody::Quiz { questions, .. }) => Ok(questions),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// Saved answers that still fit the quiz (a new version may have dropped a question or an
+/// option): the others are left out, never an error for the learner.
+fn still_valid(questions: &[Question], saved: Answers) -> Answers {
+    saved
+        .into_iter()
+        .filter_map(|(qid, chosen)| {
+            let q = questions.iter().find(|q| q.id == Some(qid))?;
+            let kept: Vec<Uuid> = chosen
+                .into_iter()
+                .filter(|o| q.options.iter().any(|opt| opt.id == Some(*o)))
+                .collect();
+            Some((qid, kept))
+        })
+        .collect()
+}
+
+/// One page's answers of one learner.
+struct Job {
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+    answers: Answers,
+    reply: oneshot::Sender<AppResult<()>>,
+}
+
+fn queue(p: &Platform) -> std::sync::Arc<Queue<Job>> {
+    p.extensions.get_or_init(|| {
+        let p = p.clone();
+        Queue::start("quiz answer writer", move |jobs| {
+            let p = p.clone();
+            async move { run_batch(&p, jobs).await }
+        })
+    })
+}
+
+/// Saves answers of the caller's enrolment's quiz `block` (a question with no option chosen is
+/// kept as answered with nothing, so unticking on a page sticks); answers after the commit.
+/// Answers naming a question or option the quiz doesn't have are refused by field, and nothing
+/// of the page is kept.
+pub async fn save(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+    answers: Answers,
+) -> AppResult<()> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    queue(p)
+        .ask(|reply| Job {
+            tenant,
+            user,
+            enrolment,
+            block,
+            answers,
+            reply,
+        })
+        .await
+}
+
+/// Hands the quiz in: saves the last page's answers, then scores everything saved as one
+/// attempt (the usual retry rules apply) and clears the saved answers with it.
+pub async fn hand_in(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+    last: Answers,
+) -> AppResult<AttemptResult> {
+    save(p, tenant, user, enrolment, block, last).await?;
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let (e, saved) = repo::enrolment_with_saved(&mut tx, tenant, enrolment, user, block)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let module = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
+    let answers = still_valid(quiz_of(&module, block)?, saved)
+        .into_iter()
+        .filter(|(_, o)| !o.is_empty())
+        .collect();
+    let input = AttemptInput {
+        block_id: block,
+        answers,
+    };
+    learning::attempt(p, tenant, user, enrolment, &input).await
+}
+
+async fn run_batch(p: &Platform, mut jobs: Vec<Job>) {
+    jobs.sort_by_key(|j| (j.tenant.0, j.enrolment));
+    match try_batch(p, &jobs).await {
+        Ok(results) => {
+            for (job, result) in jobs.into_iter().zip(results) {
+                let _ = job.reply.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(
+                error.code = e.code,
+                jobs = jobs.len(),
+                "quiz answer batch failed; one by one"
+            );
+            for job in jobs {
+                let result = match try_batch(p, std::slice::from_ref(&job)).await {
+                    Ok(mut r) => r.pop().unwrap_or_else(|| Err(AppError::not_found())),
+                    Err(e) => Err(e),
+                };
+                let _ = job.reply.send(result);
+            }
+        }
+    }
+}
+
+/// All jobs in one transaction; `Err` when the transaction itself failed. Round trips: BEGIN,
+/// COMMIT, and per member three (tenant, enrolments, answers), plus one per module version not
+/// in the cache.
+async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<AppResult<()>>> {
+    let mut tx = p.db.app.begin().await?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for run in batching::member_runs(jobs, |j| j.tenant) {
+        let group = &jobs[run];
+        let tenant = group[0].tenant;
+        zk_kernel::db::set_tenant(&mut tx, tenant).await?;
+        let mut ids: Vec<Uuid> = group.iter().map(|j| j.enrolment).collect();
+        ids.dedup();
+        let rows: HashMap<Uuid, repo::EnrolmentRow> =
+            repo::enrolments_by_ids(&mut tx, tenant, &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+        let (mut e_ids, mut blocks, mut questions, mut options) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for job in group {
+            let Some(e) = rows.get(&job.enrolment).filter(|e| e.user_id == job.user) else {
+                results.push(Err(AppError::not_found()));
+                continue;
+            };
+            let shown =
+                catalog::published_at_on(p, &mut tx, tenant, e.module_id, e.version, false).await?;
+            let checked = quiz_of(&shown, job.block).and_then(|qs| {
+                let pass_mark = 0;
+                learning::score(qs, pass_mark, &job.answers)
+            });
+            match checked {
+                Ok(_) => {
+                    for (q, o) in &job.answers {
+                        e_ids.push(job.enrolment);
+                        blocks.push(job.block);
+                        questions.push(*q);
+                        options.push(Json(o.clone()));
+                    }
+                    results.push(Ok(()));
+                }
+                Err(err) if err.status.is_client_error() => results.push(Err(err)),
+                Err(err) => return Err(err),
+            }
+        }
+        repo::save_answers_many(&mut tx, tenant, &e_ids, &blocks, &questions, &options).await?;
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zk_content::domain::module::QuizOption;
+
+    #[test]
+    fn long_quizzes_go_by_pages_of_two() {
+        assert!(!is_paged(7));
+        assert!(is_paged(8));
+        assert_eq!(pages(16), 8);
+        assert_eq!(pages(5), 3);
+        assert_eq!(pages(0), 1);
+    }
+
+    #[test]
+    fn saved_answers_that_no_longer_fit_are_left_out() {
+        let (q1, o1, o2, gone) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let option = |id| QuizOption {
+            id: Some(id),
+            text: "x".into(),
+            correct: false,
+            feedback: String::new(),
+        };
+        let questions = vec![Question {
+            id: Some(q1),
+            prompt: "?".into(),
+            multiple: true,
+            options: vec![option(o1), option(o2)],
+        }];
+        let saved = Answers::from([(q1, vec![o1, gone]), (Uuid::new_v4(), vec![o2])]);
+        assert_eq!(
+            still_valid(&questions, saved),
+            Answers::from([(q1, vec![o1])])
+        );
+    }
+}
