@@ -238,7 +238,7 @@ async fn pages_saved_by_many_learners_at_once_are_each_kept() {
         (1..=3).map(move |n| {
             let quiz = module.block(1);
             let (a, b) = (module.question(1, 2 * n - 2), module.question(1, 2 * n - 1));
-            let fields = vec![
+            let fields = [
                 (format!("q_{a}"), module.option(1, 2 * n - 2, 0)),
                 (format!("q_{b}"), module.option(1, 2 * n - 1, 1)),
             ];
