@@ -26,8 +26,6 @@ import sys
 from urllib.parse import urlsplit
 
 import yaml
-import kubernetes_validate
-from kubernetes_validate import utils as kv_utils
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -236,6 +234,28 @@ def split_addr(addr: str) -> tuple[str, int] | None:
     return m.group(1), int(m.group(2))
 
 
+def typed_value_problems(b: Binary, env: dict[str, str | None]) -> list[str]:
+    """Values the binary would refuse at start-up: numbers, ports, booleans and addresses that
+    don't parse as config.rs parses them, and a too short ZK_SECRET_KEY."""
+    bad_values = []
+    for n, v in env.items():
+        if v is None or v == "" or n not in b.typed:
+            continue
+        kind = b.typed[n]
+        if kind == "unsigned integer" and not re.fullmatch(r"\d+", v.strip()):
+            bad_values.append(f"{n}={v!r} is no {kind}")
+        elif kind == "port" and not (re.fullmatch(r"\d+", v.strip()) and int(v) < 65536):
+            bad_values.append(f"{n}={v!r} is no port")
+        elif kind == "boolean" and v.strip() not in ("true", "false"):
+            bad_values.append(f"{n}={v!r} is no boolean (true or false)")
+        elif kind == "socket address" and split_addr(v.strip()) is None:
+            bad_values.append(f"{n}={v!r} is no socket address (IP:port)")
+    key = env.get("ZK_SECRET_KEY")
+    if key is not None and key.strip() and len(key.strip()) < 32:
+        bad_values.append("ZK_SECRET_KEY is shorter than 32 characters (the binary refuses it)")
+    return bad_values
+
+
 class Rendering:
     def __init__(self, name: str, path: str) -> None:
         self.name = name
@@ -315,6 +335,10 @@ def arg_value(args: list[str], flag: str) -> str | None:
 
 
 def check_schema(rep: Report, r: Rendering, version: str) -> None:
+    # Imported here: scripts/check_compose.py imports this module without the validator.
+    import kubernetes_validate
+    from kubernetes_validate import utils as kv_utils
+
     bad = 0
     for d in r.docs:
         what = f"{d.get('kind')}/{d.get('metadata', {}).get('name')}"
@@ -411,22 +435,7 @@ def check_env(rep: Report, r: Rendering, b: Binary, by_service: dict[str, dict],
             leaked = sorted(n for n in env if n in secret_names and not origin[n].startswith("Secret"))
             rep.expect(not leaked, r.name, "secrets", f"{what}: secret values come from a Secret only",
                        f"{what}: {', '.join(f'{n} from {origin[n]}' for n in leaked)}: must come from a Secret")
-            bad_values = []
-            for n, v in env.items():
-                if v is None or v == "" or n not in b.typed:
-                    continue
-                kind = b.typed[n]
-                if kind == "unsigned integer" and not re.fullmatch(r"\d+", v.strip()):
-                    bad_values.append(f"{n}={v!r} is no {kind}")
-                elif kind == "port" and not (re.fullmatch(r"\d+", v.strip()) and int(v) < 65536):
-                    bad_values.append(f"{n}={v!r} is no port")
-                elif kind == "boolean" and v.strip() not in ("true", "false"):
-                    bad_values.append(f"{n}={v!r} is no boolean (true or false)")
-                elif kind == "socket address" and split_addr(v.strip()) is None:
-                    bad_values.append(f"{n}={v!r} is no socket address (IP:port)")
-            key = env.get("ZK_SECRET_KEY")
-            if key is not None and key.strip() and len(key.strip()) < 32:
-                bad_values.append("ZK_SECRET_KEY is shorter than 32 characters (the binary refuses it)")
+            bad_values = typed_value_problems(b, env)
             rep.expect(not bad_values, r.name, "env values", f"{what}: typed values parse as the binary parses them",
                        f"{what}: " + "; ".join(bad_values))
             if obj["kind"] == "Job":
