@@ -23,7 +23,6 @@ Prints a line per check (PASS or FAIL) and a summary; exits 1 on any FAIL.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import pathlib
 import re
 import shlex
@@ -33,7 +32,8 @@ from urllib.parse import urlsplit
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from check_k8s import REQUIRED, ROOT, Binary, Report, arg_value, split_addr, typed_value_problems  # noqa: E402
+from check_k8s import (REQUIRED, ROOT, Binary, Report, arg_value, listen_port,  # noqa: E402
+                       serve_problems, typed_value_problems)
 
 SCOPE = "compose"
 # Set in every serving process, on top of check_k8s.REQUIRED (ZK_LISTEN may come from --listen).
@@ -283,27 +283,16 @@ class Checks:
             if args[0] != "serve":
                 self.fail("command", f"{name}: a long-running service runs `serve`, not {args[0]}")
                 continue
-            flags = [a.split("=", 1)[0] for a in args[1:] if a.startswith("--")]
-            unknown = [f for f in flags if f not in b.serve_flags]
-            service = arg_value(args, "--service")
+            service, problems = serve_problems(b, args, self.serving)
             listen = arg_value(args, "--listen") or env_of(svc).get("ZK_LISTEN") or b.default_listen
-            problems = []
-            if unknown:
-                problems.append(f"unknown flags {unknown} (serve takes {sorted(b.serve_flags)})")
-            if service not in b.services:
-                problems.append(f"--service {service!r} is not one of {b.services} (ServiceName, src/lib.rs)")
-            elif service in self.serving:
-                problems.append(f"--service {service} also runs in {self.serving[service]}")
-            addr = split_addr(listen)
-            if addr is None:
-                problems.append(f"listen address {listen!r} is no IP:port")
-            elif not ipaddress.ip_address(addr[0]).is_unspecified:
-                problems.append(f"listens on {listen}: unreachable from the other containers; use 0.0.0.0")
+            port, problem = listen_port(listen)
+            if problem:
+                problems.append(problem + " (unreachable from the other containers)")
             if problems:
                 self.fail("command", f"{name}: " + "; ".join(problems))
                 continue
             self.serving[service] = name
-            self.listen[service] = addr[1]
+            self.listen[service] = port
             self.ok("command", f"{name}: `zorgklas {' '.join(args)}` (src/cli.rs, ServiceName)")
         missing = [s for s in b.services if s not in self.serving]
         self.expect(not missing, "services", f"a compose service for each of {b.services} (split mode)",
