@@ -26,8 +26,6 @@ import sys
 from urllib.parse import urlsplit
 
 import yaml
-import kubernetes_validate
-from kubernetes_validate import utils as kv_utils
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -236,6 +234,55 @@ def split_addr(addr: str) -> tuple[str, int] | None:
     return m.group(1), int(m.group(2))
 
 
+def typed_value_problems(b: Binary, env: dict[str, str | None]) -> list[str]:
+    """Values the binary would refuse at start-up: numbers, ports, booleans and addresses that
+    don't parse as config.rs parses them, and a too short ZK_SECRET_KEY."""
+    bad_values = []
+    for n, v in env.items():
+        if v is None or v == "" or n not in b.typed:
+            continue
+        kind = b.typed[n]
+        if kind == "unsigned integer" and not re.fullmatch(r"\d+", v.strip()):
+            bad_values.append(f"{n}={v!r} is no {kind}")
+        elif kind == "port" and not (re.fullmatch(r"\d+", v.strip()) and int(v) < 65536):
+            bad_values.append(f"{n}={v!r} is no port")
+        elif kind == "boolean" and v.strip() not in ("true", "false"):
+            bad_values.append(f"{n}={v!r} is no boolean (true or false)")
+        elif kind == "socket address" and split_addr(v.strip()) is None:
+            bad_values.append(f"{n}={v!r} is no socket address (IP:port)")
+    key = env.get("ZK_SECRET_KEY")
+    if key is not None and key.strip() and len(key.strip()) < 32:
+        bad_values.append("ZK_SECRET_KEY is shorter than 32 characters (the binary refuses it)")
+    return bad_values
+
+
+def serve_problems(b: Binary, args: list[str], taken) -> tuple[str | None, list[str]]:
+    """The --service of a `serve` command line, and what is wrong with it: flags serve doesn't
+    take, a service that isn't one of ServiceName, or one already running elsewhere (in taken)."""
+    flags = [a.split("=", 1)[0] for a in args[1:] if a.startswith("--")]
+    unknown = [f for f in flags if f not in b.serve_flags]
+    service = arg_value(args, "--service")
+    problems = []
+    if unknown:
+        problems.append(f"unknown flags {unknown} (serve takes {sorted(b.serve_flags)})")
+    if service not in b.services:
+        problems.append(f"--service {service!r} is not one of {b.services} (ServiceName, src/lib.rs)")
+    elif service in taken:
+        problems.append(f"--service {service} runs twice")
+    return service, problems
+
+
+def listen_port(addr: str) -> tuple[int | None, str | None]:
+    """The port of a listen address, or what is wrong with it: no IP:port, or one address only
+    (unreachable from other machines and containers)."""
+    parsed = split_addr(addr)
+    if parsed is None:
+        return None, f"listen address {addr!r} is no IP:port"
+    if not ipaddress.ip_address(parsed[0]).is_unspecified:
+        return None, f"listens on {addr}: only that address; use 0.0.0.0"
+    return parsed[1], None
+
+
 class Rendering:
     def __init__(self, name: str, path: str) -> None:
         self.name = name
@@ -315,6 +362,10 @@ def arg_value(args: list[str], flag: str) -> str | None:
 
 
 def check_schema(rep: Report, r: Rendering, version: str) -> None:
+    # Imported here: scripts/check_compose.py imports this module without the validator.
+    import kubernetes_validate
+    from kubernetes_validate import utils as kv_utils
+
     bad = 0
     for d in r.docs:
         what = f"{d.get('kind')}/{d.get('metadata', {}).get('name')}"
@@ -353,17 +404,8 @@ def check_workloads(rep: Report, r: Rendering, b: Binary) -> dict[str, dict]:
             if args[0] != "serve":
                 rep.fail(r.name, "command", f"{what}: a Deployment must run `serve`, not {args[0]}")
                 continue
-            flags = [a.split("=", 1)[0] for a in args[1:] if a.startswith("--")]
-            unknown = [f for f in flags if f not in b.serve_flags]
-            service = arg_value(args, "--service")
+            service, problems = serve_problems(b, args, by_service)
             label = tmpl["metadata"].get("labels", {}).get("app.kubernetes.io/component")
-            problems = []
-            if unknown:
-                problems.append(f"unknown flags {unknown} (serve takes {sorted(b.serve_flags)})")
-            if service not in b.services:
-                problems.append(f"--service {service!r} is not one of {b.services}")
-            elif service in by_service:
-                problems.append(f"--service {service} runs in two Deployments")
             if label != service:
                 problems.append(f"pod label app.kubernetes.io/component={label!r} differs from --service {service!r}")
             if problems:
@@ -411,22 +453,7 @@ def check_env(rep: Report, r: Rendering, b: Binary, by_service: dict[str, dict],
             leaked = sorted(n for n in env if n in secret_names and not origin[n].startswith("Secret"))
             rep.expect(not leaked, r.name, "secrets", f"{what}: secret values come from a Secret only",
                        f"{what}: {', '.join(f'{n} from {origin[n]}' for n in leaked)}: must come from a Secret")
-            bad_values = []
-            for n, v in env.items():
-                if v is None or v == "" or n not in b.typed:
-                    continue
-                kind = b.typed[n]
-                if kind == "unsigned integer" and not re.fullmatch(r"\d+", v.strip()):
-                    bad_values.append(f"{n}={v!r} is no {kind}")
-                elif kind == "port" and not (re.fullmatch(r"\d+", v.strip()) and int(v) < 65536):
-                    bad_values.append(f"{n}={v!r} is no port")
-                elif kind == "boolean" and v.strip() not in ("true", "false"):
-                    bad_values.append(f"{n}={v!r} is no boolean (true or false)")
-                elif kind == "socket address" and split_addr(v.strip()) is None:
-                    bad_values.append(f"{n}={v!r} is no socket address (IP:port)")
-            key = env.get("ZK_SECRET_KEY")
-            if key is not None and key.strip() and len(key.strip()) < 32:
-                bad_values.append("ZK_SECRET_KEY is shorter than 32 characters (the binary refuses it)")
+            bad_values = typed_value_problems(b, env)
             rep.expect(not bad_values, r.name, "env values", f"{what}: typed values parse as the binary parses them",
                        f"{what}: " + "; ".join(bad_values))
             if obj["kind"] == "Job":
@@ -459,14 +486,9 @@ def check_ports(rep: Report, r: Rendering, b: Binary, envs: dict[str, dict]) -> 
     for service, e in envs.items():
         c, what = e["container"], f"Deployment/{e['deployment']['metadata']['name']}"
         addr = arg_value(c.get("args") or [], "--listen") or e["env"].get("ZK_LISTEN") or b.default_listen
-        parsed = split_addr(addr)
-        if parsed is None:
-            rep.fail(r.name, "listen", f"{what}: listen address {addr!r} is no IP:port")
-            continue
-        host, port = parsed
-        if not rep.expect(ipaddress.ip_address(host).is_unspecified, r.name, "listen",
-                          f"{what}: listens on {addr} (all interfaces)",
-                          f"{what}: listens on {addr}: only that address, unreachable for the kubelet and the Service; use 0.0.0.0"):
+        port, problem = listen_port(addr)
+        if not rep.expect(problem is None, r.name, "listen", f"{what}: listens on {addr} (all interfaces)",
+                          f"{what}: {problem}; the kubelet and the Service can't reach it"):
             continue
         listen_ports[service] = port
         declared = [p["containerPort"] for p in c.get("ports") or []]

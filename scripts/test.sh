@@ -2,8 +2,9 @@
 # The whole test suite, from a fresh machine: starts PostgreSQL if it is down, installs the test
 # peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, aiosmtpd, localstripe,
 # lti-provider-mock, the compose validator),
-# checks formatting and lints, validates docker-compose.yml and the Kubernetes manifests
-# (scripts/check-k8s.sh), then runs every test with nextest.
+# checks formatting and lints, validates docker-compose.yml (and checks it against the binary's
+# configuration, scripts/check_compose.py) and the Kubernetes manifests (scripts/check-k8s.sh),
+# then runs every test with nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zorgklas-target}"
@@ -61,12 +62,22 @@ if ! cargo nextest --version >/dev/null 2>&1; then cargo install cargo-nextest -
 
 step "docker-compose.yml"
 if docker compose version >/dev/null 2>&1; then
-  docker compose -f docker-compose.yml config -q
+  compose=(docker compose)
 else
   command -v docker-compose >/dev/null || apt_install docker-compose
-  docker-compose -f docker-compose.yml config -q
+  compose=(docker-compose)
 fi
+"${compose[@]}" -f docker-compose.yml config -q
 echo "docker-compose.yml is valid"
+# ...and agrees with the binary's own configuration and infra/Caddyfile (env names and values,
+# commands, upstreams, bucket, SMTP, Caddy's proxy target): the rendered file, anchors merged.
+if ! .venv-peers/bin/python -c "import yaml" 2>/dev/null; then
+  .venv-peers/bin/pip install -q PyYAML==6.0.2
+fi
+compose_rendered=$(mktemp)
+"${compose[@]}" -f docker-compose.yml config > "$compose_rendered"
+.venv-peers/bin/python scripts/check_compose.py "$compose_rendered" || { rm -f "$compose_rendered"; exit 1; }
+rm -f "$compose_rendered"
 
 step "Kubernetes manifests"
 ./scripts/check-k8s.sh
