@@ -6,7 +6,8 @@
 //! for e-learning packages `scorm_data` (the SCORM run-time data model a package's SCO commits,
 //! checked and interpreted), `cmi5` (the rules for the statements a cmi5 package's units send),
 //! `package_play` (a package played on the member's package host and tracked) and
-//! `package_commits` (the players' commits, batched like the progress writer's).
+//! `package_commits` (the players' commits, batched like the progress writer's); `queue_gauges`
+//! shows the depths of its queues on `/metrics`.
 
 pub mod batching;
 pub mod cmi5;
@@ -25,6 +26,7 @@ pub mod path_enrolment;
 pub mod people;
 pub mod progress_writer;
 pub mod proof;
+pub mod queue_gauges;
 pub mod record;
 pub mod reminders;
 pub mod scorm_data;
