@@ -3,7 +3,8 @@
 # peers if missing (Debian chromium + chromium-driver, axe-core, s3s-fs, aiosmtpd, localstripe,
 # lti-provider-mock, the compose validator),
 # checks formatting and lints, validates docker-compose.yml (and checks it against the binary's
-# configuration, scripts/check_compose.py) and the Kubernetes manifests (scripts/check-k8s.sh),
+# configuration, scripts/check_compose.py), the Kubernetes manifests (scripts/check-k8s.sh) and
+# the Prometheus rules and dashboard (promtool, Debian `prometheus`),
 # then runs every test with nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +82,34 @@ rm -f "$compose_rendered"
 
 step "Kubernetes manifests"
 ./scripts/check-k8s.sh
+
+step "Prometheus rules"
+# The alert and recording rules (check), their unit tests (test), and the dashboard's PromQL
+# (each panel's expression checked as a recording rule). That the metrics they name exist is a
+# Rust test (tests/e2e/platform/observability.rs).
+command -v promtool >/dev/null || apt_install prometheus
+promtool check rules infra/observability/alerts.yml
+(cd infra/observability && promtool test rules alerts_test.yml)
+dashboard_rules=$(mktemp --suffix=.yml)
+python3 - infra/observability/dashboard.json >"$dashboard_rules" <<'PY'
+import json, sys
+def exprs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "expr" and isinstance(v, str):
+                yield v
+            else:
+                yield from exprs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from exprs(v)
+found = list(exprs(json.load(open(sys.argv[1]))))
+assert found, "no expressions in the dashboard"
+rules = [{"record": f"dashboard:panel_{i}", "expr": e.replace("$instance", ".*")} for i, e in enumerate(found)]
+print(json.dumps({"groups": [{"name": "dashboard", "rules": rules}]}))
+PY
+promtool check rules "$dashboard_rules"
+rm -f "$dashboard_rules"
 
 step "formatting"
 cargo fmt --all -- --check

@@ -1,6 +1,7 @@
 //! The platform as a whole: HTTP basics (probes, metrics, OpenAPI, headers), tenant isolation
 //! over HTTP and at SQL level (RLS), the role matrix, bad input, mail, the object store,
-//! migrations, split mode, and the shape of the workspace itself.
+//! migrations, split mode, what operators watch (dashboard and alerts), and the shape of the
+//! workspace itself.
 
 mod backup;
 mod bad_input;
@@ -11,6 +12,7 @@ mod mail;
 mod menus;
 mod migrations;
 mod objects;
+mod observability;
 mod outage;
 mod rls;
 mod roles;

@@ -30,6 +30,44 @@ pub struct Db {
     pub authz: PgPool,
 }
 
+/// Registers the pools' gauges: `zk_db_pool_connections{pool, state="idle|busy"}` and
+/// `zk_db_pool_max{pool}`, read from the pools themselves (no query).
+pub fn add_pool_gauges(metrics: &crate::metrics::Metrics, db: &Db) {
+    use crate::metrics::Gauge;
+    let pools = [
+        ("app", db.app.clone()),
+        ("owner", db.owner.clone()),
+        ("authz", db.authz.clone()),
+    ];
+    metrics.add_gauges("db_pools", move || {
+        let mut gauges = Vec::with_capacity(3 * pools.len());
+        for (name, pool) in &pools {
+            let (size, idle) = (pool.size(), pool.num_idle() as u32);
+            let max = pool.options().get_max_connections();
+            const CONNECTIONS: &str = "Open database connections by pool and state.";
+            gauges.push(Gauge::new(
+                "zk_db_pool_connections",
+                CONNECTIONS,
+                &[("pool", name), ("state", "idle")],
+                f64::from(idle),
+            ));
+            gauges.push(Gauge::new(
+                "zk_db_pool_connections",
+                CONNECTIONS,
+                &[("pool", name), ("state", "busy")],
+                f64::from(size.saturating_sub(idle)),
+            ));
+            gauges.push(Gauge::new(
+                "zk_db_pool_max",
+                "The most connections a pool opens.",
+                &[("pool", name)],
+                f64::from(max),
+            ));
+        }
+        async move { Ok::<_, anyhow::Error>(gauges) }
+    });
+}
+
 /// A transaction with `app.tenant_id` set: the only way request code touches tenant tables.
 pub type TenantTx = Transaction<'static, Postgres>;
 

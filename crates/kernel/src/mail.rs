@@ -87,6 +87,33 @@ impl Mailer {
             }
         });
     }
+
+    /// Registers the outbox's gauges when mail goes out over SMTP (without SMTP nothing is ever
+    /// sent, so a depth would only grow): `zk_queue_depth{queue="mail"}`, mails waiting to go
+    /// out (not given up), and `zk_queue_oldest_seconds{queue="mail"}`, the age of the oldest.
+    pub fn add_queue_gauges(&self, metrics: &crate::metrics::Metrics, pool: PgPool) {
+        if !self.delivers() {
+            return;
+        }
+        metrics.add_gauges("mail", move || {
+            let pool = pool.clone();
+            async move {
+                // The platform tenant reads every outbox row (see the outbox policy); the
+                // partial index `outbox_unsent` keeps this to the rows still waiting.
+                let mut tx = crate::db::begin_tenant(&pool, TenantId::PLATFORM).await?;
+                let (depth, oldest): (i64, f64) = sqlx::query_as(
+                    "SELECT count(*),
+                            coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+                     FROM tenant.outbox WHERE sent_at IS NULL AND attempts < $1",
+                )
+                .bind(MAX_ATTEMPTS)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok::<_, anyhow::Error>(crate::metrics::queue_gauges("mail", depth, oldest))
+            }
+        });
+    }
 }
 
 async fn deliver_batch(

@@ -63,6 +63,13 @@ impl Extensions {
             Err(_) => unreachable!("extension of the wrong type"),
         }
     }
+
+    /// The value of type `T` if it was made already.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&std::any::TypeId::of::<T>())
+            .and_then(|v| v.clone().downcast::<T>().ok())
+    }
 }
 
 impl std::ops::Deref for Platform {
@@ -125,6 +132,10 @@ impl Platform {
         }));
         platform.spawn_listener();
         platform.mailer.spawn_delivery(platform.db.app.clone());
+        crate::db::add_pool_gauges(&platform.metrics, &platform.db);
+        platform
+            .mailer
+            .add_queue_gauges(&platform.metrics, platform.db.app.clone());
         Ok(platform)
     }
 

@@ -624,6 +624,16 @@ pub struct DueGrade {
     pub token_url: String,
 }
 
+/// Scores not yet accepted by an LMS across members (enabled registrations), and how long the
+/// oldest has waited in seconds (for `/metrics`).
+pub async fn grade_queue_depth(pool: &sqlx::PgPool) -> AppResult<(i64, f64)> {
+    Ok(
+        sqlx::query_as("SELECT depth, oldest_seconds FROM lti.grade_queue_depth()")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// The scores due now (across members), the oldest unsent one per link.
 pub async fn due_grades(pool: &sqlx::PgPool, max: i32) -> AppResult<Vec<DueGrade>> {
     Ok(sqlx::query_as("SELECT * FROM lti.due_grades($1)")

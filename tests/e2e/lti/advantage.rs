@@ -621,6 +621,8 @@ async fn a_score_is_sent_exactly_once_through_two_failures_and_a_restart_and_in_
         .await
         .json();
     assert_eq!(waiting["items"][0]["state"], "waiting");
+    // Operators see it waiting on /metrics.
+    assert_eq!(grades_waiting(&app).await, 1.0);
     assert!(
         waiting["items"][0]["last_error"]
             .as_str()
@@ -678,6 +680,17 @@ async fn a_score_is_sent_exactly_once_through_two_failures_and_a_restart_and_in_
     assert_eq!(round(third.clone()).await, 1);
     assert_eq!(round(third.clone()).await, 1);
     assert_eq!(scores(&platform.recorded().await, "scores"), [100, 80, 60]);
+    assert_eq!(grades_waiting(&app).await, 0.0);
+}
+
+/// `zk_queue_depth{queue="grades"}` as `/metrics` shows it.
+async fn grades_waiting(app: &TestApp) -> f64 {
+    let scrape = app.visitor("").get("/metrics").send().await.text();
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix("zk_queue_depth{queue=\"grades\"} "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no grade queue in:\n{scrape}"))
 }
 
 #[tokio::test]

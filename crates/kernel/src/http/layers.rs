@@ -225,7 +225,7 @@ async fn metrics(State(p): State<Platform>, headers: HeaderMap) -> Response {
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        p.metrics.render(),
+        p.metrics.render_with(&p.metrics.read_gauges().await),
     )
         .into_response()
 }

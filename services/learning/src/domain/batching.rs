@@ -45,6 +45,16 @@ impl<J: Send + 'static> Queue<J> {
         Self { jobs, name }
     }
 
+    /// Requests waiting for a transaction (those in a running one not counted).
+    pub fn len(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
+    /// True when no request waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Queues the job `make` builds around its reply channel, and waits for the answer the
     /// batch that holds it sends back.
     pub async fn ask<R>(

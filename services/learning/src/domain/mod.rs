@@ -7,7 +7,8 @@
 //! checked and interpreted), `cmi5` (the rules for the statements a cmi5 package's units send),
 //! `package_play` (a package played on the member's package host and tracked) and
 //! `package_commits` (the players' commits, batched like the progress writer's); `quiz_pages`
-//! (long quizzes page by page, every page's answers saved through a batching writer).
+//! (long quizzes page by page, every page's answers saved through a batching writer); `queue_gauges`
+//! shows the depths of its queues on `/metrics`.
 
 pub mod batching;
 pub mod cmi5;
@@ -26,6 +27,7 @@ pub mod path_enrolment;
 pub mod people;
 pub mod progress_writer;
 pub mod proof;
+pub mod queue_gauges;
 pub mod quiz_pages;
 pub mod record;
 pub mod reminders;

@@ -72,6 +72,11 @@ impl Manifests {
     }
 }
 
+/// Commits waiting for a batching transaction (0 before the queue's first use).
+pub fn waiting(p: &Platform) -> usize {
+    p.extensions.get::<Queue<Job>>().map_or(0, |q| q.len())
+}
+
 /// The queue in front of the batching transactions, with the manifests its workers have read
 /// (one per platform, started on first use).
 fn queue(p: &Platform) -> Arc<Queue<Job>> {

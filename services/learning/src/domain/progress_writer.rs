@@ -35,6 +35,11 @@ struct Job {
     reply: oneshot::Sender<AppResult<(repo::EnrolmentRow, PublishedModule)>>,
 }
 
+/// Requests waiting for a batching transaction (0 before the queue's first use).
+pub fn waiting(p: &Platform) -> usize {
+    p.extensions.get::<Queue<Job>>().map_or(0, |q| q.len())
+}
+
 /// The queue in front of the batching transactions (one per platform, started on first use).
 fn queue(p: &Platform) -> std::sync::Arc<Queue<Job>> {
     p.extensions.get_or_init(|| {

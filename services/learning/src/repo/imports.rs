@@ -249,6 +249,16 @@ pub async fn queued(conn: &mut PgConnection) -> AppResult<Vec<(Uuid, Uuid)>> {
     )
 }
 
+/// Imports started and not done across members, and how long the oldest has waited in seconds
+/// (for `/metrics`).
+pub async fn queue_depth(pool: &sqlx::PgPool) -> AppResult<(i64, f64)> {
+    Ok(
+        sqlx::query_as("SELECT depth, oldest_seconds FROM tenant.import_queue()")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Locks a queued import for this transaction; false when it is done or another process holds
 /// it.
 pub async fn lock_queued(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> AppResult<bool> {

@@ -28,6 +28,7 @@ use zk_kernel::{http::RequestContext, AppError, AppResult, Platform};
 pub fn router(platform: Platform) -> Router {
     crate::domain::reminders::spawn(platform.clone());
     crate::domain::staff_import::spawn(platform.clone());
+    crate::domain::queue_gauges::register(&platform);
     Router::new()
         .route("/", get(home::show_home))
         .route("/leren/modules/{id}", get(module_page::show_module))

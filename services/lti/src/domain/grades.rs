@@ -4,7 +4,8 @@
 //! create in the LMS's line items. A failed post waits and is tried again (backoff up to an
 //! hour), nothing is sent twice by two processes (a lease per score), and the queue lives in
 //! the database, so a restart loses nothing. Failures stay visible to the member's admin with
-//! the platform's answer.
+//! the platform's answer. The queue's depth and the age of its oldest score are on `/metrics`
+//! ([`add_queue_gauges`]).
 
 use super::access::{self, CallError, SCOPE_LINEITEM, SCOPE_SCORE};
 use crate::repo::{self, DueGrade};
@@ -187,6 +188,20 @@ pub async fn list(p: &Platform, tenant: &zk_kernel::Tenant) -> AppResult<Vec<rep
     let rows = repo::grades(&mut tx, tenant.id).await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// Registers the grade queue's gauges, read at every scrape: `zk_queue_depth{queue="grades"}`,
+/// scores not yet accepted by the LMS (of enabled registrations), and
+/// `zk_queue_oldest_seconds{queue="grades"}`, how long the oldest has waited.
+pub fn add_queue_gauges(p: &Platform) {
+    let pool = p.db.app.clone();
+    p.metrics.add_gauges("lti_grades", move || {
+        let pool = pool.clone();
+        async move {
+            let (depth, oldest) = repo::grade_queue_depth(&pool).await?;
+            Ok::<_, anyhow::Error>(zk_kernel::metrics::queue_gauges("grades", depth, oldest))
+        }
+    });
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use zk_kernel::Platform;
 /// The LTI routes with state applied.
 pub fn router(platform: Platform) -> Router {
     crate::domain::jobs::spawn(platform.clone());
+    crate::domain::grades::add_queue_gauges(&platform);
     Router::new()
         .route(
             "/lti/login",
