@@ -40,7 +40,7 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'examday.sh: %s\n' "$*" >&2; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/zk-exam.XXXXXX")"
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; [[ -n "${pgcount_pid:-}" ]] && kill "$pgcount_pid" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 if [[ "${ZK_BENCH_NO_BUILD:-0}" != 1 ]]; then
@@ -51,7 +51,8 @@ fi
 zk="$CARGO_TARGET_DIR/release/zorgklas"
 load="$CARGO_TARGET_DIR/release/zk-load"
 goose="$examday_target/release/zk-examday"
-for b in "$zk" "$load" "$goose"; do [[ -x "$b" ]] || die "$b was not built"; done
+pgcount="$examday_target/release/pgcount"
+for b in "$zk" "$load" "$goose" "$pgcount"; do [[ -x "$b" ]] || die "$b was not built"; done
 
 log "Fresh zk_exam database"
 psql "$pg_admin_url" -v ON_ERROR_STOP=1 -q -c 'DROP DATABASE IF EXISTS zk_exam WITH (FORCE)' -c 'CREATE DATABASE zk_exam'
@@ -123,41 +124,66 @@ ANALYZE;
 SQL
 echo "$(wc -l <"$work/learners.tsv") learners, $(wc -l <"$work/teachers.tsv") teachers, $(wc -l <"$work/admins.tsv") admins" >&2
 
-log "Starting zorgklas serve on 127.0.0.1:$port"
-ZK_BASE_DOMAIN=localhost "$zk" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 240); do
-    "$load" probe --port "$port" --path /healthz >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { tail -n 30 "$work/server.log" >&2; die "server exited"; }
-    sleep 0.5
-done
+# The server, started through the counting proxy (pgcount) for the calibration run and directly
+# for the measured levels.
+start_server() { # start_server <database url>
+    DATABASE_URL="$1" ZK_BASE_DOMAIN=localhost "$zk" serve --listen "127.0.0.1:$port" >>"$work/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 240); do
+        "$load" probe --port "$port" --path /healthz >/dev/null 2>&1 && return 0
+        kill -0 "$server_pid" 2>/dev/null || { tail -n 30 "$work/server.log" >&2; die "server exited"; }
+        sleep 0.5
+    done
+    die "the server did not answer /healthz"
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 mem() { awk -v key="$1:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status"; }
 requests() { curl -fsS "http://127.0.0.1:$port/metrics" -H "Host: localhost:$port" 2>/dev/null \
     | awk '$1 ~ /^zk_http_requests_total/ { s += $2 } END { printf "%d", s }'; }
 xacts() { psql "$pg_admin_url" -Atqc "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'zk_exam'"; }
-
-log "Trivial handler (zk-load, same build)"
-"$load" --port "$port" -s trivial -d 10 --json "$work/trivial.jsonl" >/dev/null 2>&1 || true
-trivial="$(jq -r 'select(.type == "round" and .scenario == "trivial") | .rps' "$work/trivial.jsonl" 2>/dev/null | tail -1)"
-echo "trivial handler: ${trivial:-?} req/s" >&2
 
 summary="$work/summary.md"
 {
     echo "| Learners (simulated) | Goose users | Requests/s | Page steps/s | Step | p50 ms | p95 ms | p99 ms | Errors | RSS MB | DB transactions per request |"
     echo "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
 } >"$summary"
-offset=0
-slice=$(( learners / ${#levels[@]} ))
-for level in "${levels[@]}"; do
+slice=$(( learners / (${#levels[@]} + 1) ))
+run_level() { # run_level <learners> <seconds> <offset> <name>
+    local level=$1 secs=$2 offset=$3 name=$4
     goose_learners=$(( (level + scale - 1) / scale ))
     users=$(( goose_learners * 261 / 250 + 2 ))
-    log "Level: $level learners = $goose_learners goose learners (+ teachers and admins: $users users), ${seconds}s"
-    r0="$(requests)"; x0="$(xacts)"
+    log "$name: $level learners = $goose_learners goose learners ($users users with teachers and admins), ${secs}s"
     ZK_EXAM_DIR="$work" ZK_EXAM_OFFSET="$offset" ZK_EXAM_COUNT="$slice" ZK_EXAM_SCALE="$scale" \
-        ZK_EXAM_OUT="$work/out-$level.json" \
+        ZK_EXAM_OUT="$work/out-$name.json" \
         "$goose" --host "http://127.0.0.1:$port" --users "$users" --increase-rate 500 \
-        --run-time "${seconds}s" -q --report-file "$work/goose-$level.html" >"$work/goose-$level.log" 2>&1 \
-        || echo "goose exited with $? (see $work/goose-$level.log)" >&2
+        --run-time "${secs}s" -q --report-file "$work/goose-$name.html" >"$work/goose-$name.log" 2>&1 \
+        || echo "goose exited with $? (see $work/goose-$name.log)" >&2
+}
+
+# Calibration: round trips per request, counted by pgcount between the server and PostgreSQL
+# (kept out of the measured levels: the proxy costs CPU).
+log "Calibration through pgcount (round trips per request)"
+"$pgcount" --listen 127.0.0.1:15432 --upstream 127.0.0.1:5432 --out "$work/trips" &
+pgcount_pid=$!
+start_server 'postgres://postgres@127.0.0.1:15432/zk_exam?sslmode=disable'
+r0="$(requests)"; t0="$(cat "$work/trips")"
+run_level "${levels[0]}" 20 0 calibration
+r1="$(requests)"; t1="$(cat "$work/trips")"
+trips_per_request="$(awk -v r=$(( r1 - r0 )) -v t=$(( t1 - t0 )) 'BEGIN { if (r > 0) printf "%.2f", t / r; else print "?" }')"
+echo "round trips per request: $trips_per_request ($(( t1 - t0 )) for $(( r1 - r0 )) requests)" >&2
+stop_server
+kill "$pgcount_pid" 2>/dev/null || true
+
+start_server "$DATABASE_URL"
+log "Trivial handler (zk-load's in-process server, same machine)"
+"$load" -s trivial -d 10 --json "$work/trivial.jsonl" >/dev/null 2>&1 || true
+trivial="$(jq -r 'select(.type == "round" and .scenario == "trivial") | .rps' "$work/trivial.jsonl" 2>/dev/null | tail -1)"
+echo "trivial handler: ${trivial:-?} req/s" >&2
+
+offset=$slice
+for level in "${levels[@]}"; do
+    r0="$(requests)"; x0="$(xacts)"
+    run_level "$level" "$seconds" "$offset" "$level"
     r1="$(requests)"; x1="$(xacts)"
     rss="$(mem VmRSS)"; hwm="$(mem VmHWM)"
     per_req="$(awk -v r=$(( r1 - r0 )) -v x=$(( x1 - x0 )) 'BEGIN { if (r > 0) printf "%.2f", x / r; else print "?" }')"
@@ -191,6 +217,7 @@ SQL
 read -r expected found missing learners_missing <<<"$check"
 {
     echo
+    echo "Round trips per request (calibration through pgcount, ${levels[0]} learners): $trips_per_request."
     echo "Trivial handler: ${trivial:-?} req/s. Acknowledged answers: $expected; found in the database: $found; missing: $missing (learners with a missing answer: $learners_missing)."
 } >>"$summary"
 cat "$summary"

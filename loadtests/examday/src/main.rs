@@ -199,6 +199,7 @@ fn csrf(html: &str) -> String {
 }
 
 /// A learner's place in the exam (goose session data).
+#[derive(Clone)]
 struct Sitting {
     learner: usize,
     /// The page on screen (1-based).
@@ -316,6 +317,7 @@ async fn answer_page(user: &mut GooseUser) -> TransactionResult {
 }
 
 /// Which teacher or admin account a goose user is (session data).
+#[derive(Clone)]
 struct Watcher(usize);
 
 async fn watch(user: &mut GooseUser, admin: bool) -> TransactionResult {

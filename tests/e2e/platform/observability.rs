@@ -59,7 +59,7 @@ async fn metrics_show_queue_depths_and_the_database_pool() {
     assert_eq!(value("zk_queue_depth{queue=\"grades\"}"), 0.0);
     assert_eq!(value("zk_queue_oldest_seconds{queue=\"grades\"}"), 0.0);
     // The batching writers' in-memory queues, before and after their first use.
-    for queue in ["progress", "package"] {
+    for queue in ["progress", "package", "quiz_answers"] {
         assert_eq!(value(&format!("zk_queue_depth{{queue=\"{queue}\"}}")), 0.0);
     }
 

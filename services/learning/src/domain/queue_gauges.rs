@@ -1,8 +1,8 @@
 //! The learning service's queues on `/metrics`: the batching writers' requests waiting in memory
-//! (`zk_queue_depth{queue="progress"|"package"}`) and the staff imports started and not done
+//! (`zk_queue_depth{queue="progress"|"package"|"quiz_answers"}`) and the staff imports started and not done
 //! (`zk_queue_depth{queue="imports"}`, `zk_queue_oldest_seconds{queue="imports"}`).
 
-use super::{package_commits, progress_writer};
+use super::{package_commits, progress_writer, quiz_pages};
 use zk_kernel::{
     metrics::{queue_depth, queue_gauges},
     Platform,
@@ -18,6 +18,7 @@ pub fn register(p: &Platform) {
             for (queue, waiting) in [
                 ("progress", progress_writer::waiting(&p)),
                 ("package", package_commits::waiting(&p)),
+                ("quiz_answers", quiz_pages::waiting(&p)),
             ] {
                 gauges.push(queue_depth(queue, waiting as i64));
             }

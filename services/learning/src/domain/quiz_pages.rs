@@ -158,6 +158,11 @@ struct Job {
     reply: oneshot::Sender<AppResult<()>>,
 }
 
+/// Saves waiting for their transaction (for `/metrics`; 0 before the first save).
+pub fn waiting(p: &Platform) -> usize {
+    p.extensions.get::<Queue<Job>>().map_or(0, |q| q.len())
+}
+
 fn queue(p: &Platform) -> std::sync::Arc<Queue<Job>> {
     p.extensions.get_or_init(|| {
         let p = p.clone();
