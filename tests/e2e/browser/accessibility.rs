@@ -157,10 +157,29 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
     };
     let app = app().await;
     let m = app.member("zorg-schermen").await;
-    m.user("admin@zorg-schermen.test", Role::Admin).await;
+    let admin = m.user("admin@zorg-schermen.test", Role::Admin).await;
     // The learner, with an API key (the fixture's) listed on their account page.
-    m.learner().await;
+    let learner = m.learner().await;
     app.operator("op@nzk.test").await;
+    // An exam of eight questions, answered page by page (the quiz's first page).
+    let questions: Vec<Value> = (1..=8)
+        .map(|i| {
+            json!({"prompt": format!("Vraag {i}: wat doet u eerst na een val?"), "options": [
+                {"text": "De cliënt geruststellen en hulp halen", "correct": true},
+                {"text": "De cliënt meteen overeind helpen"}]})
+        })
+        .collect();
+    let exam = m
+        .author()
+        .await
+        .publish_module(json!({"title": "Examen valpreventie", "minutes": 20,
+            "blocks": [{"type": "quiz", "pass_mark": 70, "questions": questions}]}))
+        .await;
+    let exam_page = format!(
+        "/leren/inschrijvingen/{}/toetsen/{}/pagina/1",
+        admin.enrol(&learner, &exam.id).await.id,
+        exam.block(0)
+    );
     // The member's own picture on its login page and home.
     zk_tenant::domain::branding::upload_illustration(
         &app.platform,
@@ -223,6 +242,7 @@ async fn every_main_page_at_360_and_1280_px_is_axe_clean_fits_and_is_saved_as_a_
                 ("learner-home", format!("{member}/")),
                 ("catalogue", format!("{member}/leren")),
                 ("my-account", format!("{member}/mijn-account")),
+                ("quiz-page", format!("{member}{exam_page}")),
             ],
         ),
         (
