@@ -4,10 +4,11 @@
 --
 --     psql "$OWNER_URL" -v ON_ERROR_STOP=1 -f infra/citus/distribute.sql
 --
--- Statement by statement, not in one transaction (no `psql -1`): Citus refuses
--- create_distributed_table inside a transaction block once the table has foreign keys to
--- reference tables. Each statement is safe to run again only after a failure before it; see
--- docs/operations.md, "Scaling out PostgreSQL with Citus".
+-- Statement by statement, each committing on its own (no `psql -1`): inside one transaction
+-- block Citus refuses some of these calls (tables with foreign keys to reference tables, after
+-- other shards were written in the same transaction). A statement that already ran fails when
+-- run again ("already distributed"): after a failure, go on from the statement that failed.
+-- See docs/operations.md, "Scaling out PostgreSQL with Citus".
 --
 -- The layout (DESIGN.md, "Tenancy" and "Content and learning"):
 --  1. reference tables, copied to every node: the tenant registry, the NZK portfolio and every
