@@ -16,6 +16,7 @@
 #   CARGO_TARGET_DIR     build directory of zorgklas (default: $HOME/.cache/zorgklas-target)
 #   ZK_EXAMDAY_TARGET    build directory of zk-examday (default: $HOME/.cache/zk-examday)
 #   ZK_BENCH_NO_BUILD    1: use the binaries already built
+#   ZK_BENCH_PROFILE     release (default) or debug (only to try the script; its figures mean nothing)
 #   ZK_EXAM_LEARNERS     learner accounts (default 100000)
 #   ZK_EXAM_LEVELS       simulated learners per level (default "10000 25000 50000 75000 100000")
 #   ZK_EXAM_SCALE        think-time compression (default 50)
@@ -48,8 +49,9 @@ if [[ "${ZK_BENCH_NO_BUILD:-0}" != 1 ]]; then
     cargo build --release -p zorgklas -p zk-loadtests
     (cd "$here/examday" && CARGO_TARGET_DIR="$examday_target" cargo build --release)
 fi
-zk="$CARGO_TARGET_DIR/release/zorgklas"
-load="$CARGO_TARGET_DIR/release/zk-load"
+profile="${ZK_BENCH_PROFILE:-release}"
+zk="$CARGO_TARGET_DIR/$profile/zorgklas"
+load="$CARGO_TARGET_DIR/$profile/zk-load"
 goose="$examday_target/release/zk-examday"
 pgcount="$examday_target/release/pgcount"
 for b in "$zk" "$load" "$goose" "$pgcount"; do [[ -x "$b" ]] || die "$b was not built"; done
