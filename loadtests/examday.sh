@@ -155,8 +155,9 @@ run_level() { # run_level <learners> <seconds> <offset> <name>
     goose_learners=$(( (level + scale - 1) / scale ))
     users=$(( goose_learners * 261 / 250 + 2 ))
     log "$name: $level learners = $goose_learners goose learners ($users users with teachers and admins), ${secs}s"
+    # Latencies count after the ramp-up (all users started) and one think time more.
     ZK_EXAM_DIR="$work" ZK_EXAM_OFFSET="$offset" ZK_EXAM_COUNT="$slice" ZK_EXAM_SCALE="$scale" \
-        ZK_EXAM_OUT="$work/out-$name.json" \
+        ZK_EXAM_OUT="$work/out-$name.json" ZK_EXAM_WARMUP=$(( users / 500 + 4 )) \
         "$goose" --host "http://127.0.0.1:$port" --users "$users" --increase-rate 500 \
         --run-time "${secs}s" -q --report-file "$work/goose-$name.html" >"$work/goose-$name.log" 2>&1 \
         || echo "goose exited with $? (see $work/goose-$name.log)" >&2
@@ -200,22 +201,24 @@ done
 
 log "Checking every acknowledged answer in the database"
 jq -r '.acks[] | [.enrolment, .pages, .handed_in] | @tsv' "$work"/out-*.json >"$work/acks.tsv"
-check="$(cd "$work" && psql "$DATABASE_URL" -Atq -F ' ' <<'SQL'
+cat >"$work/check.sql" <<'SQL'
 CREATE TEMP TABLE acks (enrolment uuid, pages int, handed_in boolean);
 \copy acks FROM 'acks.tsv'
-WITH expected AS (
-    SELECT a.enrolment, CASE WHEN a.handed_in THEN 16 ELSE 2 * a.pages END AS n, a.handed_in FROM acks a
+WITH handed AS (
+    SELECT enrolment_id, max((SELECT count(*) FROM jsonb_object_keys(answers))) AS got
+    FROM content.quiz_attempts GROUP BY enrolment_id
+), saved AS (
+    SELECT enrolment_id, count(*) AS got FROM content.quiz_answers GROUP BY enrolment_id
 ), found AS (
-    SELECT e.enrolment, e.n,
-           CASE WHEN e.handed_in
-                THEN (SELECT coalesce(max((SELECT count(*) FROM jsonb_object_keys(q.answers))), 0)
-                      FROM content.quiz_attempts q WHERE q.enrolment_id = e.enrolment)
-                ELSE (SELECT count(*) FROM content.quiz_answers s WHERE s.enrolment_id = e.enrolment) END AS got
-    FROM expected e
+    SELECT CASE WHEN a.handed_in THEN 16 ELSE 2 * a.pages END AS n,
+           CASE WHEN a.handed_in THEN coalesce(h.got, 0) ELSE coalesce(s.got, 0) END AS got
+    FROM acks a
+    LEFT JOIN handed h ON h.enrolment_id = a.enrolment
+    LEFT JOIN saved s ON s.enrolment_id = a.enrolment
 )
 SELECT sum(n), sum(least(got, n)), sum(greatest(n - got, 0)), count(*) FILTER (WHERE got < n) FROM found;
 SQL
-)"
+check="$(cd "$work" && psql "$DATABASE_URL" -Atq -F ' ' -f check.sql)"
 read -r expected found missing learners_missing <<<"$check"
 {
     echo

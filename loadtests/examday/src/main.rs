@@ -11,7 +11,7 @@
 //! Time compression: with `ZK_EXAM_SCALE` = 50, one goose learner thinks 0.6–1.8 s and so
 //! sends what 50 real learners send; the number of learners a run stands for is goose learners
 //! × scale. Goose's own report is written with `--report-file`; this program also keeps every
-//! request's latency per step and writes `ZK_EXAM_OUT` (JSON): per step the count, errors and
+//! request's latency per step (after `ZK_EXAM_WARMUP` seconds of ramp-up; errors from the start) and writes `ZK_EXAM_OUT` (JSON): per step the count, errors and
 //! p50/p95/p99, and per learner the pages whose save was acknowledged (for the database check).
 //!
 //! Inputs (`ZK_EXAM_DIR`): `exam.json` (`module`, `block`, `questions`: [{`id`, `options`}]),
@@ -63,6 +63,9 @@ struct Data {
 }
 
 static DATA: OnceLock<Data> = OnceLock::new();
+/// When the attack started, and how long its ramp-up lasts: latencies before then are left out
+/// (every goose user sits down at once then, which no exam morning does); errors always count.
+static START: OnceLock<(Instant, Duration)> = OnceLock::new();
 
 fn data() -> &'static Data {
     DATA.get().expect("data loaded before the attack")
@@ -172,10 +175,15 @@ async fn send(
         Err(_) => (0, String::new()),
     };
     let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+    let warmed_up = START
+        .get()
+        .is_none_or(|(t0, warmup)| started.duration_since(*t0) >= *warmup);
     {
         let mut steps = data().steps.lock().unwrap();
         let s = steps.entry(step).or_default();
-        s.micros.push(micros);
+        if warmed_up {
+            s.micros.push(micros);
+        }
         *s.statuses.entry(status).or_default() += 1;
         if status != expect {
             s.errors += 1;
@@ -411,6 +419,8 @@ async fn main() -> anyhow::Result<()> {
     let scale = env_num("ZK_EXAM_SCALE", 1.0).max(1.0);
     let wait = |secs: f64| Duration::from_secs_f64(secs / scale);
     let started = Instant::now();
+    let warmup = Duration::from_secs_f64(env_num("ZK_EXAM_WARMUP", 0.0));
+    let _ = START.set((started, warmup));
     GooseAttack::initialize()?
         .register_scenario(
             scenario!("Learner")
