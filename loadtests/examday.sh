@@ -22,7 +22,7 @@
 #   ZK_EXAM_SCALE        think-time compression (default 50)
 #   ZK_EXAM_SECONDS      seconds per level (default 60)
 #   ZK_BENCH_PORT        server port (default 18090)
-#   ZK_EXAM_RESULTS      where to write the markdown summary (default: stdout only)
+#   ZK_EXAM_RESULTS      where to write the markdown summary (default: loadtests/EXAMDAY.md)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -226,6 +226,14 @@ read -r expected found missing learners_missing <<<"$check"
     echo "Trivial handler: ${trivial:-?} req/s. Acknowledged answers: $expected; found in the database: $found; missing: $missing (learners with a missing answer: $learners_missing)."
 } >>"$summary"
 cat "$summary"
-[[ -n "${ZK_EXAM_RESULTS:-}" ]] && cp "$summary" "$ZK_EXAM_RESULTS"
+{
+    echo "# Exam day (goose): results of the last run"
+    echo
+    echo "Written by \`loadtests/examday.sh\` on $(date -u '+%Y-%m-%d %H:%M') UTC ($(nproc) cores, server, PostgreSQL"
+    echo "and goose on this machine): $learners learner accounts in $members members, think times ÷ $scale,"
+    echo "${seconds} s per level, latencies after each level's ramp-up. See loadtests/README.md, \"Exam day\"."
+    echo
+    cat "$summary"
+} >"${ZK_EXAM_RESULTS:-$here/EXAMDAY.md}"
 echo "work dir: $work" >&2
 [[ "$missing" == 0 ]] || die "answers are missing"

@@ -108,11 +108,16 @@ fn load() -> anyhow::Result<Data> {
         .ok_or_else(|| anyhow::anyhow!("exam.json has no questions"))?
         .iter()
         .map(|q| {
-            let options = q["options"].as_array().map_or(vec![], |o| o.iter().map(s).collect());
+            let options = q["options"]
+                .as_array()
+                .map_or(vec![], |o| o.iter().map(s).collect());
             (s(&q["id"]), options)
         })
         .collect::<Vec<_>>();
-    anyhow::ensure!(questions.len() == PAGES * PER_PAGE, "the exam has 16 questions");
+    anyhow::ensure!(
+        questions.len() == PAGES * PER_PAGE,
+        "the exam has 16 questions"
+    );
     let offset = env_num("ZK_EXAM_OFFSET", 0.0) as usize;
     let count = env_num("ZK_EXAM_COUNT", f64::MAX) as usize;
     let learners: Vec<Account> = accounts(&dir.join("learners.tsv"))?
@@ -236,7 +241,16 @@ async fn sit_down(user: &mut GooseUser) -> TransactionResult {
         return Ok(());
     };
     let module = format!("/leren/modules/{}", d.exam.module);
-    send(user, "learner: module page", account, GooseMethod::Get, &module, None, 200).await?;
+    send(
+        user,
+        "learner: module page",
+        account,
+        GooseMethod::Get,
+        &module,
+        None,
+        200,
+    )
+    .await?;
     let html = send(
         user,
         "learner: quiz page",
@@ -289,7 +303,16 @@ async fn answer_page(user: &mut GooseUser) -> TransactionResult {
     } else {
         "learner: save page"
     };
-    let saved = send(user, step, account, GooseMethod::Post, &path, Some(&form), 303).await;
+    let saved = send(
+        user,
+        step,
+        account,
+        GooseMethod::Post,
+        &path,
+        Some(&form),
+        303,
+    )
+    .await;
     if saved.is_ok() {
         let mut acks = d.acks.lock().unwrap();
         let a = acks.entry(i).or_insert((0, false));
@@ -415,7 +438,8 @@ fn write_out(elapsed: Duration) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let loaded = load()?;
-    DATA.set(loaded).map_err(|_| anyhow::anyhow!("data loaded twice"))?;
+    DATA.set(loaded)
+        .map_err(|_| anyhow::anyhow!("data loaded twice"))?;
     let scale = env_num("ZK_EXAM_SCALE", 1.0).max(1.0);
     let wait = |secs: f64| Duration::from_secs_f64(secs / scale);
     let started = Instant::now();
