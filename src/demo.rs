@@ -541,6 +541,8 @@ async fn seed_learning(
         ("Handhygiëne in vijf momenten", "completed", 8),
         ("Medicatie veilig toedienen", "started", 55),
         ("Valpreventie thuis", "failed", 83),
+        // A long quiz, answered page by page (started: the text read).
+        ("Examen medicatieveiligheid", "started", 21),
     ] {
         let deadline = (today + time::Duration::days(days)).to_string();
         let Some(m) = found.iter().find(|m| m.title == title) else {

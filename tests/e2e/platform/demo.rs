@@ -106,6 +106,19 @@ async fn the_demo_shows_what_the_readme_promises_and_seeding_again_changes_nothi
     );
 
     e_learnings(&app).await;
+    // The demo learner's exam: a quiz of eight questions, so it goes page by page.
+    let mut owner = app.db.owner().await.unwrap();
+    let exam: Vec<i64> = sqlx::query_scalar(
+        "SELECT jsonb_array_length(v.doc->'blocks'->1->'questions')::bigint
+         FROM content.enrolments e
+         JOIN content.shared_module_versions v ON v.module_id = e.module_id AND v.version = e.version
+         WHERE v.title = 'Examen medicatieveiligheid'",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(exam, vec![8], "the demo learner is enrolled in the exam");
+    assert!(zk_learning::domain::quiz_pages::is_paged(8));
 
     zorgklas::demo::seed(&app.platform, &mut std::io::sink())
         .await

@@ -79,12 +79,7 @@ pub async fn page(
     block: Uuid,
     page: usize,
 ) -> AppResult<QuizPage> {
-    let mut tx = p.db.begin_tenant(tenant).await?;
-    let (e, saved) = repo::enrolment_with_saved(&mut tx, tenant, enrolment, user, block)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
-    let module = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
+    let (e, saved, module) = sitting(p, tenant, user, enrolment, block).await?;
     let mut questions = quiz_of(&module, block)?.to_vec();
     if module.doc.shuffle {
         let seed = module::shuffle_seed(e.id, block, e.attempts);
@@ -117,6 +112,24 @@ pub async fn page(
         saved,
         total,
     })
+}
+
+/// The caller's enrolment `enrolment` (404 for anyone else's), the answers saved in its quiz
+/// `block`, and the module version it follows: one query, the module from the cache.
+async fn sitting(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+) -> AppResult<(repo::EnrolmentRow, Answers, PublishedModule)> {
+    let mut tx = p.db.begin_tenant(tenant).await?;
+    let (e, saved) = repo::enrolment_with_saved(&mut tx, tenant, enrolment, user, block)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let module = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
+    Ok((e, saved, module))
 }
 
 /// The questions of the quiz `block` of a shown module (404 when it is no quiz of it).
@@ -211,12 +224,7 @@ pub async fn hand_in(
     last: Answers,
 ) -> AppResult<AttemptResult> {
     save(p, tenant, user, enrolment, block, last).await?;
-    let mut tx = p.db.begin_tenant(tenant).await?;
-    let (e, saved) = repo::enrolment_with_saved(&mut tx, tenant, enrolment, user, block)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
-    let module = catalog::published_at(p, tenant, e.module_id, e.version, false).await?;
+    let (_, saved, module) = sitting(p, tenant, user, enrolment, block).await?;
     let answers = still_valid(quiz_of(&module, block)?, saved)
         .into_iter()
         .filter(|(_, o)| !o.is_empty())
