@@ -24,6 +24,8 @@ pub use routes::router;
     routes::learning::mine,
     routes::learning::block_done,
     routes::learning::attempt,
+    routes::learning::saved_answers,
+    routes::learning::save_answers,
     routes::package_player::commit,
     routes::learning::move_enrolments,
     routes::learning::set_self_enrolment,
@@ -86,7 +88,7 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(ops, 34);
+        assert_eq!(ops, 36);
         let attempt = &doc["paths"]["/api/v1/learning/enrolments/{id}/attempts"]["post"];
         assert_eq!(attempt["operationId"], "quiz_attempt");
         assert!(doc["components"]["schemas"]["Scored"]["properties"]["pass_mark"].is_object());

@@ -287,3 +287,82 @@ async fn pages_saved_by_many_learners_at_once_are_each_kept() {
         assert!(html.contains(&format!("value=\"{}\" checked", module.option(1, 5, 1))));
     }
 }
+
+#[tokio::test]
+async fn the_api_saves_and_reads_a_quizs_answers_and_an_attempt_clears_them() {
+    let s = two_members().await;
+    let admin = s.a.admin().await;
+    let module = s.a_author.publish_module(long_quiz("Examen API", 8)).await;
+    let enrolment = admin.enrol(&s.a_learner, &module.id).await;
+    let quiz = module.block(1);
+    let url = format!(
+        "/api/v1/learning/enrolments/{}/quizzes/{quiz}/answers",
+        enrolment.id
+    );
+    let (q0, q1) = (module.question(1, 0), module.question(1, 1));
+    let res = s
+        .a_learner
+        .put(&url)
+        .json(&json!({"answers": {q0.clone(): [module.option(1, 0, 0)], q1.clone(): []}}))
+        .expect(StatusCode::OK)
+        .await
+        .json();
+    assert_eq!(
+        (&res["answered"], &res["questions"], &res["pages"]),
+        (&json!(1), &json!(8), &json!(4))
+    );
+    assert_eq!(res["answers"][&q1], json!([]));
+    let read = s.a_learner.get(&url).expect(StatusCode::OK).await.json();
+    assert_eq!(read, res);
+    // The page shows what the API saved.
+    let page = s
+        .a_learner
+        .login()
+        .await
+        .page(&format!(
+            "/leren/inschrijvingen/{}/toetsen/{quiz}/pagina/1",
+            enrolment.id
+        ))
+        .await;
+    assert!(page.contains(&format!("value=\"{}\" checked", module.option(1, 0, 0))));
+
+    // An option of another question: refused by field, nothing kept.
+    let res = s
+        .a_learner
+        .put(&url)
+        .json(&json!({"answers": {q1.clone(): [module.option(1, 0, 0)]}}))
+        .expect(StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(
+        (res.error_code(), res.error_field()),
+        ("unknown_option".to_owned(), format!("answers.{q1}"))
+    );
+    assert_eq!(
+        s.a_learner.get(&url).expect(StatusCode::OK).await.json(),
+        read
+    );
+    // Nobody else's: another learner of the member, and a learner of another member.
+    let other = s.a.user("ander@zorg-a.test", Role::Learner).await;
+    other.get(&url).expect(StatusCode::NOT_FOUND).await;
+    other
+        .put(&url)
+        .json(&json!({"answers": {q0.clone(): [module.option(1, 0, 1)]}}))
+        .expect(StatusCode::NOT_FOUND)
+        .await;
+    s.b.learner()
+        .await
+        .get(&url)
+        .expect(StatusCode::NOT_FOUND)
+        .await;
+
+    // An attempt through the API is the hand-in: what was saved is cleared.
+    s.a_learner
+        .answer(&enrolment, &quiz, module.right_answers(1))
+        .await
+        .assert_status(StatusCode::CREATED);
+    let after = s.a_learner.get(&url).expect(StatusCode::OK).await.json();
+    assert_eq!(
+        (&after["answered"], &after["answers"]),
+        (&json!(0), &json!({}))
+    );
+}

@@ -95,6 +95,14 @@ const API_ROUTES: &[(&str, &str)] = &[
         "/api/v1/learning/enrolments/{id}/blocks/{block}/done",
     ),
     ("post", "/api/v1/learning/enrolments/{id}/attempts"),
+    (
+        "get",
+        "/api/v1/learning/enrolments/{id}/quizzes/{block}/answers",
+    ),
+    (
+        "put",
+        "/api/v1/learning/enrolments/{id}/quizzes/{block}/answers",
+    ),
     ("patch", "/api/v1/learning/enrolments/{id}"),
     ("delete", "/api/v1/learning/enrolments/{id}"),
     ("get", "/api/v1/learning/people/{id}"),

@@ -137,6 +137,16 @@ fn matrix(user_id: &str) -> Vec<Row> {
             MEMBERS,
         ),
         member(POST, "/api/v1/learning/enrolments/{m}/attempts", MEMBERS),
+        member(
+            GET,
+            "/api/v1/learning/enrolments/{m}/quizzes/{m}/answers",
+            MEMBERS,
+        ),
+        member(
+            PUT,
+            "/api/v1/learning/enrolments/{m}/quizzes/{m}/answers",
+            MEMBERS,
+        ),
         member(Method::PATCH, "/api/v1/learning/enrolments/{m}", STAFF),
         member(DELETE, "/api/v1/learning/enrolments/{m}", STAFF),
         member(GET, "/api/v1/learning/people/{m}", STAFF),

@@ -114,6 +114,49 @@ pub async fn page(
     })
 }
 
+/// What is saved so far in a quiz of the caller's enrolment (the API's view of the pages).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SavedAnswers {
+    /// Per question id, the options chosen (empty: saved without an answer).
+    #[schema(value_type = Object)]
+    pub answers: Answers,
+    /// Questions with at least one option chosen.
+    pub answered: usize,
+    /// Questions of the quiz.
+    pub questions: usize,
+    /// Pages of the quiz ([`PER_PAGE`] questions each).
+    pub pages: usize,
+}
+
+/// Answers to save in a quiz, by question (any questions of it, on any page).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveAnswersInput {
+    /// Per question id, the chosen option ids (an empty list clears the question).
+    #[schema(value_type = Object)]
+    pub answers: Answers,
+}
+
+/// The answers saved in the caller's enrolment's quiz `block`, still valid for the version it
+/// follows (404: not the caller's enrolment, or no quiz of it).
+pub async fn saved(
+    p: &Platform,
+    tenant: TenantId,
+    user: Uuid,
+    enrolment: Uuid,
+    block: Uuid,
+) -> AppResult<SavedAnswers> {
+    let (_, saved, module) = sitting(p, tenant, user, enrolment, block).await?;
+    let questions = quiz_of(&module, block)?;
+    let answers = still_valid(questions, saved);
+    Ok(SavedAnswers {
+        answered: answers.values().filter(|o| !o.is_empty()).count(),
+        questions: questions.len(),
+        pages: pages(questions.len()),
+        answers,
+    })
+}
+
 /// The caller's enrolment `enrolment` (404 for anyone else's), the answers saved in its quiz
 /// `block`, and the module version it follows: one query, the module from the cache.
 async fn sitting(

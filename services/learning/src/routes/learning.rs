@@ -10,6 +10,7 @@ use crate::{
         },
         path_enrolment::{self, PathEnrolInput, PathProgress},
         progress_writer,
+        quiz_pages::{self, SaveAnswersInput, SavedAnswers},
     },
     LearningEnrol, LearningLearn, LearningManage,
 };
@@ -145,6 +146,57 @@ pub async fn attempt(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(result)))
+}
+
+/// The answers saved so far in a quiz of the caller's enrolment
+///
+/// Member host. Permission learning:learn. What the quiz's pages saved (or `PUT` did), per
+/// question, still valid for the version the enrolment follows; with how many questions are
+/// answered, of how many, on how many pages. Not the caller's enrolment, or no quiz of it: 404.
+#[utoipa::path(get, path = "/api/v1/learning/enrolments/{id}/quizzes/{block}/answers", tag = "learning", operation_id = "saved_answers",
+    params(("id" = Uuid, Path, description = "Enrolment"), ("block" = Uuid, Path, description = "Quiz block")),
+    responses((status = 200, description = "Saved so far", body = SavedAnswers),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn saved_answers(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+    Path((id, block)): Path<(String, String)>,
+) -> AppResult<Json<SavedAnswers>> {
+    member_site(&ctx)?;
+    let (id, block) = (parse_id(&id)?, parse_id(&block)?);
+    let user = auth.principal.user_id;
+    Ok(Json(
+        quiz_pages::saved(&p, ctx.tenant.id, user, id, block).await?,
+    ))
+}
+
+/// Save answers in a quiz of the caller's enrolment, to hand in later
+///
+/// Member host. Permission learning:learn. Keeps the given questions' answers (an empty list
+/// saves a question without an answer), replacing what was saved for them; answered after the
+/// commit (saves arriving together share one transaction). Hand the quiz in with
+/// `POST …/attempts`, which also clears what was saved. An option or question that isn't the
+/// quiz's is refused by field (`unknown_question`, `unknown_option`, `single_choice`) and nothing
+/// is kept.
+#[utoipa::path(put, path = "/api/v1/learning/enrolments/{id}/quizzes/{block}/answers", tag = "learning", operation_id = "save_answers",
+    params(("id" = Uuid, Path, description = "Enrolment"), ("block" = Uuid, Path, description = "Quiz block")),
+    request_body = SaveAnswersInput,
+    responses((status = 200, description = "Saved; everything saved so far", body = SavedAnswers),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn save_answers(
+    State(p): State<Platform>,
+    ctx: RequestContext,
+    auth: Require<LearningLearn>,
+    Path((id, block)): Path<(String, String)>,
+    ApiJson(input): ApiJson<SaveAnswersInput>,
+) -> AppResult<Json<SavedAnswers>> {
+    member_site(&ctx)?;
+    let (id, block) = (parse_id(&id)?, parse_id(&block)?);
+    let (tenant, user) = (ctx.tenant.id, auth.principal.user_id);
+    quiz_pages::save(&p, tenant, user, id, block, input.answers).await?;
+    Ok(Json(quiz_pages::saved(&p, tenant, user, id, block).await?))
 }
 
 /// Move the open enrolments in a module to the version the member shows now

@@ -74,6 +74,10 @@ pub fn router(platform: Platform) -> Router {
             post(learning::attempt),
         )
         .route(
+            "/api/v1/learning/enrolments/{id}/quizzes/{block}/answers",
+            get(learning::saved_answers).put(learning::save_answers),
+        )
+        .route(
             "/api/v1/learning/modules/{id}/move-enrolments",
             post(learning::move_enrolments),
         )
