@@ -185,9 +185,22 @@ async fn a_long_quiz_goes_page_by_page_with_every_page_saved_and_handed_in_as_on
         "{html}"
     );
     assert!(html.contains("3 vragen zijn nog niet beantwoord"), "{html}");
-    let res = save(8, page_fields(8, &right), "inleveren").await;
+    // The form carries the attempts so far, so a second tap on "Inleveren" (the same form)
+    // shows the first attempt instead of making another of what is left.
+    let seen = html
+        .split("name=\"pogingen\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the attempts so far in the form")
+        .to_owned();
+    assert_eq!(seen, "0");
+    let mut hand_in = page_fields(8, &right);
+    hand_in.push(("pogingen".into(), seen));
+    let res = save(8, hand_in.clone(), "inleveren").await;
     res.assert_status(StatusCode::SEE_OTHER);
     let location = res.location().unwrap();
+    let again = save(8, hand_in, "inleveren").await;
+    assert_eq!(again.location().unwrap(), location, "the same attempt");
     assert!(
         location.starts_with(&format!(
             "/leren/modules/{}?toets={quiz}&poging=1",
@@ -200,6 +213,7 @@ async fn a_long_quiz_goes_page_by_page_with_every_page_saved_and_handed_in_as_on
     assert!(html.contains("15 van 16 vragen goed"), "{html}");
     assert!(saved_rows(app).await.is_empty());
     let mut db = app.db.owner().await.unwrap();
+    assert_eq!(app.count("content.quiz_attempts").await, 1, "one attempt");
     let (answers, correct, passed): (Value, i32, bool) =
         sqlx::query_as("SELECT answers, correct, passed FROM content.quiz_attempts")
             .fetch_one(&mut db)
@@ -233,9 +247,11 @@ async fn pages_saved_by_many_learners_at_once_are_each_kept() {
         let enrolment = admin.enrol(&user, &module.id).await;
         learners.push((user.login().await, enrolment, module.clone()));
     }
-    // Every learner saves three pages at the same moment (36 saves through the writer).
+    // Every learner saves three pages at the same moment, the first one twice (a double tap:
+    // often both in one batch, where one upsert can't write a row twice); each is answered and
+    // kept once.
     let saves = learners.iter().flat_map(|(session, enrolment, module)| {
-        (1..=3).map(move |n| {
+        [1, 1, 2, 3].into_iter().map(move |n| {
             let quiz = module.block(1);
             let (a, b) = (module.question(1, 2 * n - 2), module.question(1, 2 * n - 1));
             let fields = [

@@ -11,7 +11,7 @@
 
 use super::{
     batching::{self, Queue},
-    learning::{self, Answers, AttemptInput, AttemptResult},
+    learning::{self, Answers, AttemptInput},
 };
 use crate::repo::learning as repo;
 use sqlx::types::Json;
@@ -60,6 +60,8 @@ pub struct QuizPage {
     pub total: usize,
     /// The quiz is passed already.
     pub done: bool,
+    /// The enrolment's quiz attempts so far (the hand-in form sends it back: `hand_in`'s `seen`).
+    pub attempts: i64,
 }
 
 impl QuizPage {
@@ -102,6 +104,7 @@ pub async fn page(
         .collect::<Vec<_>>();
     Ok(QuizPage {
         done: e.done.contains(&block),
+        attempts: e.attempts,
         module,
         enrolment: e.id,
         block,
@@ -256,8 +259,20 @@ pub async fn save(
         .await
 }
 
+/// How a hand-in ended: the attempt to show (on the module page).
+#[derive(Debug)]
+pub struct HandedIn {
+    pub module_id: Uuid,
+    /// The attempt's number at this quiz.
+    pub number: i32,
+}
+
 /// Hands the quiz in: saves the last page's answers, then scores everything saved as one
 /// attempt (the usual retry rules apply) and clears the saved answers with it.
+///
+/// `seen` is the enrolment's number of attempts when the page was shown: when it has grown
+/// since, this page was handed in already (a double tap, a reload of the form), and the answer
+/// is that attempt, not a second one made of whatever is left.
 pub async fn hand_in(
     p: &Platform,
     tenant: TenantId,
@@ -265,9 +280,22 @@ pub async fn hand_in(
     enrolment: Uuid,
     block: Uuid,
     last: Answers,
-) -> AppResult<AttemptResult> {
+    seen: Option<i64>,
+) -> AppResult<HandedIn> {
+    let (e, mut saved, module) = sitting(p, tenant, user, enrolment, block).await?;
+    if seen.is_some_and(|seen| e.attempts > seen) {
+        let mut tx = p.db.begin_tenant(tenant).await?;
+        let number = repo::last_attempt_number(&mut tx, tenant, enrolment, block).await?;
+        tx.commit().await?;
+        if let Some(number) = number {
+            return Ok(HandedIn {
+                module_id: e.module_id,
+                number,
+            });
+        }
+    }
+    saved.extend(last.iter().map(|(q, o)| (*q, o.clone())));
     save(p, tenant, user, enrolment, block, last).await?;
-    let (_, saved, module) = sitting(p, tenant, user, enrolment, block).await?;
     let answers = still_valid(quiz_of(&module, block)?, saved)
         .into_iter()
         .filter(|(_, o)| !o.is_empty())
@@ -276,7 +304,11 @@ pub async fn hand_in(
         block_id: block,
         answers,
     };
-    learning::attempt(p, tenant, user, enrolment, &input).await
+    let r = learning::attempt(p, tenant, user, enrolment, &input).await?;
+    Ok(HandedIn {
+        module_id: r.module_id,
+        number: r.number,
+    })
 }
 
 async fn run_batch(p: &Platform, mut jobs: Vec<Job>) {
@@ -322,8 +354,10 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<AppResult<()>>> 
                 .into_iter()
                 .map(|r| (r.id, r))
                 .collect();
-        let (mut e_ids, mut blocks, mut questions, mut options) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // The answers accepted, one per question: a page saved twice in one batch (a double
+        // tap, two devices) keeps the later save, as two transactions would; one upsert can't
+        // touch a row twice.
+        let mut accepted: Vec<((Uuid, Uuid, Uuid), &[Uuid])> = Vec::new();
         for job in group {
             let Some(e) = rows.get(&job.enrolment).filter(|e| e.user_id == job.user) else {
                 results.push(Err(AppError::not_found()));
@@ -337,22 +371,45 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<AppResult<()>>> 
             });
             match checked {
                 Ok(_) => {
-                    for (q, o) in &job.answers {
-                        e_ids.push(job.enrolment);
-                        blocks.push(job.block);
-                        questions.push(*q);
-                        options.push(Json(o.clone()));
-                    }
+                    accepted.extend(
+                        job.answers
+                            .iter()
+                            .map(|(q, o)| ((job.enrolment, job.block, *q), o.as_slice())),
+                    );
                     results.push(Ok(()));
                 }
                 Err(err) if err.status.is_client_error() => results.push(Err(err)),
                 Err(err) => return Err(err),
             }
         }
+        let (mut e_ids, mut blocks, mut questions, mut options) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((e, b, q), o) in last_per_question(accepted) {
+            e_ids.push(e);
+            blocks.push(b);
+            questions.push(q);
+            options.push(Json(o.to_vec()));
+        }
         repo::save_answers_many(&mut tx, tenant, &e_ids, &blocks, &questions, &options).await?;
     }
     tx.commit().await?;
     Ok(results)
+}
+
+/// The last answer per (enrolment, quiz, question), in the order they arrived.
+fn last_per_question<K: Copy + Eq + std::hash::Hash, V>(answers: Vec<(K, V)>) -> Vec<(K, V)> {
+    let mut at: HashMap<K, usize> = HashMap::with_capacity(answers.len());
+    let mut kept: Vec<(K, V)> = Vec::with_capacity(answers.len());
+    for (key, value) in answers {
+        match at.get(&key) {
+            Some(&i) => kept[i].1 = value,
+            None => {
+                at.insert(key, kept.len());
+                kept.push((key, value));
+            }
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -367,6 +424,12 @@ mod tests {
         assert_eq!(pages(16), 8);
         assert_eq!(pages(5), 3);
         assert_eq!(pages(0), 1);
+    }
+
+    #[test]
+    fn a_question_saved_twice_in_one_batch_keeps_the_later_answer() {
+        let kept = last_per_question(vec![(1, "a"), (2, "b"), (1, "c"), (3, "d"), (2, "e")]);
+        assert_eq!(kept, vec![(1, "c"), (2, "e"), (3, "d")]);
     }
 
     #[test]

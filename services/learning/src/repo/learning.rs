@@ -416,6 +416,24 @@ pub async fn enrolment_in(
     .await?)
 }
 
+/// The number of the enrolment's last attempt at a quiz, if any.
+pub async fn last_attempt_number(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    enrolment: Uuid,
+    block: Uuid,
+) -> AppResult<Option<i32>> {
+    Ok(sqlx::query_scalar(
+        "SELECT max(number) FROM content.quiz_attempts
+         WHERE tenant_id = $1 AND enrolment_id = $2 AND block_id = $3",
+    )
+    .bind(tenant.0)
+    .bind(enrolment)
+    .bind(block)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// One attempt of an enrolment at a quiz, by number: (version, answers).
 pub async fn attempt_by_number(
     conn: &mut PgConnection,

@@ -193,7 +193,7 @@ fn render_quiz_page(
         "enrolment": s.enrolment, "block": s.block, "page": s.page, "pages": s.pages,
         "previous": s.page > 1, "last": s.page == s.pages,
         "questions": questions, "answered": answered, "total": s.total,
-        "unanswered": s.total.saturating_sub(answered), "done": s.done,
+        "unanswered": s.total.saturating_sub(answered), "done": s.done, "attempts": s.attempts,
         "error": error.as_ref().map(AppError::body),
     });
     let mut res = p.theme.render("quiz_page", ctx, data)?.into_response();
@@ -206,7 +206,8 @@ fn render_quiz_page(
 /// `POST /leren/inschrijvingen/{id}/toetsen/{block}/pagina/{n}`: saves the page's answers
 /// (`shown` = the page's question ids, so a question left empty is saved empty), then
 /// `actie` = `volgende` or `vorige` goes to that page, `inleveren` hands the quiz in and shows
-/// the result on the module page. A refused answer shows the page again and keeps nothing.
+/// the result on the module page (`pogingen`, the attempts when the page was shown, makes a
+/// second hand-in of the same page show the first attempt instead of making another). A refused answer shows the page again and keeps nothing.
 pub async fn quiz_page_save(
     State(p): State<Platform>,
     ctx: RequestContext,
@@ -230,7 +231,11 @@ pub async fn quiz_page_save(
                 }
             }
             if action == "inleveren" {
-                quiz_pages::hand_in(&p, tenant, user, id, block, answers)
+                let seen = pairs
+                    .iter()
+                    .find(|(k, _)| k == "pogingen")
+                    .and_then(|(_, v)| v.parse().ok());
+                quiz_pages::hand_in(&p, tenant, user, id, block, answers, seen)
                     .await
                     .map(Some)
             } else {
