@@ -207,6 +207,9 @@ fn still_valid(questions: &[Question], saved: Answers) -> Answers {
         .collect()
 }
 
+/// One saved answer's row: (enrolment, quiz block, question).
+type AnswerKey = (Uuid, Uuid, Uuid);
+
 /// One page's answers of one learner.
 struct Job {
     tenant: TenantId,
@@ -357,7 +360,7 @@ async fn try_batch(p: &Platform, jobs: &[Job]) -> AppResult<Vec<AppResult<()>>> 
         // The answers accepted, one per question: a page saved twice in one batch (a double
         // tap, two devices) keeps the later save, as two transactions would; one upsert can't
         // touch a row twice.
-        let mut accepted: Vec<((Uuid, Uuid, Uuid), &[Uuid])> = Vec::new();
+        let mut accepted: Vec<(AnswerKey, &[Uuid])> = Vec::new();
         for job in group {
             let Some(e) = rows.get(&job.enrolment).filter(|e| e.user_id == job.user) else {
                 results.push(Err(AppError::not_found()));
