@@ -223,8 +223,10 @@ async fn a_long_quiz_goes_page_by_page_with_every_page_saved_and_handed_in_as_on
         (answers.as_object().unwrap().len(), correct, passed),
         (15, 15, true)
     );
+    // Passed: the pages say so and offer no form, as the module page does.
     let html = session.page(&url(1)).await;
     assert!(html.contains("data-testid=\"block-done\""), "{html}");
+    assert!(!html.contains("quiz-page-form"), "{html}");
 }
 
 #[tokio::test]
